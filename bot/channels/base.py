@@ -1,0 +1,60 @@
+"""What the delivery worker needs from a channel, and how a channel reports a failed send."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from flows.render import Rendered
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One outbox message, rendered for its reader, ready for a platform."""
+
+    outbox_id: int
+    channel: str
+    address: str
+    rendered: Rendered
+    language: str
+    purpose: str = "reply"
+    # When she last wrote to us on this address (WhatsApp's 24-hour window).
+    last_inbound_at: object | None = None
+
+
+class SendError(Exception):
+    """A send that did not go through.
+
+    `retry_after` (seconds) marks a transient failure worth retrying; `blocked` means she blocked
+    the bot or opted out at the platform, so nothing more should be sent to her.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        blocked: bool = False,
+        code: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.blocked = blocked
+        self.code = code
+
+    @property
+    def transient(self) -> bool:
+        return self.retry_after is not None
+
+
+class Channel(Protocol):
+    """A platform the delivery worker can send through."""
+
+    kinds: tuple[str, ...]
+    # Messages per second this channel may send in total, and to one address.
+    rate: float
+    per_address_rate: float
+
+    async def send(self, message: Outgoing) -> str | None:
+        """Send one message; return the platform's id for it, or raise SendError."""
+        ...

@@ -1,0 +1,90 @@
+"""`entrepairs`: the one command for operators (run the bot, chat locally, migrate, …)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from typing import Annotated
+
+import typer
+
+from bot import settings as settings_module
+from bot.app import build
+from bot.channels.console import ConsoleChannel, chat
+from bot.settings import Settings, SettingsError
+
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, help=__doc__
+)
+db_app = typer.Typer(no_args_is_help=True, help="Database schema (Alembic migrations).")
+app.add_typer(db_app, name="db")
+
+
+def _settings() -> Settings:
+    try:
+        return settings_module.load()
+    except SettingsError as error:
+        typer.echo(f"Configuration error: {error}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _fail(error: Exception) -> None:
+    typer.echo(f"Error: {error}", err=True)
+    raise typer.Exit(2)
+
+
+@app.command("chat")
+def chat_command(
+    name: Annotated[
+        str, typer.Option("--as", help="Who you are in this chat (one person per name).")
+    ] = "me",
+) -> None:
+    """Chat with the bot in this terminal (reads lines from standard input when piped)."""
+    settings = _settings()
+    try:
+        bot = build(settings, channels=[ConsoleChannel()])
+    except SettingsError as error:
+        _fail(error)
+        return
+    try:
+        asyncio.run(chat(bot.engine, bot.delivery, name, sys.stdin))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        bot.db.dispose()
+
+
+@app.command("run")
+def run_command() -> None:
+    """Run the bot: the configured channels, or the local chat when no platform is set."""
+    settings = _settings()
+    if not settings.telegram_bot_token and not settings.twilio_account_sid:
+        typer.echo("No platform token is set: starting the local chat (Ctrl-D to leave).", err=True)
+        chat_command(name="me")
+        return
+    from bot.runtime import serve
+
+    serve(settings)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply the database migrations."""
+    settings = _settings()
+    from storage.db import Database
+
+    try:
+        Database(settings.database_url).upgrade(revision)
+    except Exception as error:  # a readable line, not a traceback
+        _fail(error)
+    typer.echo("Database is up to date.")
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    app()
+
+
+if __name__ == "__main__":
+    main()

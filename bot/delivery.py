@@ -1,0 +1,172 @@
+"""The delivery worker: takes due messages from the outbox and sends them through their channel.
+
+Messages are rendered here, at send time, in the reader's current language and time zone. Each
+channel is paced to its platform's limits (overall and per chat). Transient failures are retried
+with exponential backoff (a platform's `retry_after` wins when longer); permanent ones are marked
+failed; "she blocked the bot" opts her out so nothing more is tried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import select
+
+from bot.channels.base import Channel, Outgoing, SendError
+from bot.ratelimit import Pacer
+from flows.clock import Clock
+from flows.messages import Reply
+from flows.render import Reader, render
+from storage import outbox
+from storage.db import Database
+from storage.models import ChannelAddress, OutboundMessage, Participant
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+BACKOFF_BASE = 2.0
+BACKOFF_CAP = timedelta(minutes=30)
+
+
+def backoff(attempts: int) -> timedelta:
+    """2 s, 4 s, 8 s … capped at 30 minutes."""
+    return min(timedelta(seconds=BACKOFF_BASE**attempts), BACKOFF_CAP)
+
+
+@dataclass
+class Result:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+class Delivery:
+    """Sends the outbox through the configured channels."""
+
+    def __init__(
+        self, db: Database, clock: Clock, channels: list[Channel], *, batch: int = 200
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.channels = {kind: channel for channel in channels for kind in channel.kinds}
+        self.pacers = {
+            kind: Pacer(channel.rate, channel.per_address_rate)
+            for kind, channel in self.channels.items()
+        }
+        self.batch = batch
+        self.wake = asyncio.Event()
+
+    async def run_once(self) -> Result:
+        """Claim what is due now and send it; returns what happened."""
+        claimed = await asyncio.to_thread(self._claim)
+        result = Result()
+        outcomes = await asyncio.gather(*(self._send(message) for message in claimed))
+        for outcome in outcomes:
+            setattr(result, outcome, getattr(result, outcome) + 1)
+        return result
+
+    async def drain(self, *, rounds: int = 100) -> Result:
+        """Send until nothing is due (messages planned for later stay queued)."""
+        total = Result()
+        for _ in range(rounds):
+            result = await self.run_once()
+            total.sent += result.sent
+            total.retried += result.retried
+            total.failed += result.failed
+            if not (result.sent or result.retried or result.failed):
+                break
+        return total
+
+    async def run_forever(self, stop: asyncio.Event, *, idle: float = 1.0) -> None:
+        """Keep sending until `stop` is set; wakes early when `wake` is set."""
+        while not stop.is_set():
+            try:
+                result = await self.run_once()
+            except Exception:  # a database hiccup must not kill the worker
+                log.exception("delivery round failed")
+                result = Result()
+            if result.sent or result.retried or result.failed:
+                continue
+            self.wake.clear()
+            waiters = [asyncio.ensure_future(self.wake.wait()), asyncio.ensure_future(stop.wait())]
+            await asyncio.wait(waiters, timeout=idle, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
+
+    def _claim(self) -> list[Outgoing]:
+        now = self.clock.now()
+        with self.db.session() as session:
+            rows = outbox.claim(session, now=now, limit=self.batch, channels=list(self.channels))
+            return [self._prepare(session, row) for row in rows]
+
+    def _prepare(self, session, row: OutboundMessage) -> Outgoing:  # type: ignore[no-untyped-def]
+        participant = session.get(Participant, row.participant_id) if row.participant_id else None
+        reader = Reader(
+            participant.locale if participant else "en",
+            participant.country if participant else None,
+            participant.timezone if participant else None,
+        )
+        link = session.exec(
+            select(ChannelAddress).where(
+                ChannelAddress.channel == row.channel, ChannelAddress.address == row.address
+            )
+        ).first()
+        return Outgoing(
+            outbox_id=row.id or 0,
+            channel=row.channel,
+            address=row.address,
+            rendered=render(Reply.from_json(row.payload), reader),
+            language=reader.language,
+            purpose=row.purpose,
+            last_inbound_at=link.last_inbound_at if link else None,
+        )
+
+    async def _send(self, message: Outgoing) -> str:
+        channel = self.channels[message.channel]
+        await self.pacers[message.channel].wait(message.address)
+        try:
+            platform_id = await channel.send(message)
+        except SendError as error:
+            return await asyncio.to_thread(self._record_failure, message, error)
+        except Exception as error:  # network errors and the like: try again later
+            log.warning("send raised %s on %s", type(error).__name__, message.channel)
+            failure = SendError(type(error).__name__, retry_after=0)
+            return await asyncio.to_thread(self._record_failure, message, failure)
+        await asyncio.to_thread(self._record_sent, message.outbox_id, platform_id)
+        return "sent"
+
+    def _record_sent(self, outbox_id: int, platform_id: str | None) -> None:
+        with self.db.session() as session:
+            outbox.mark_sent(session, outbox_id, platform_id=platform_id, now=self.clock.now())
+
+    def _record_failure(self, message: Outgoing, error: SendError) -> str:
+        now = self.clock.now()
+        with self.db.session() as session:
+            row = session.get(OutboundMessage, message.outbox_id)
+            attempts = row.attempts if row else MAX_ATTEMPTS
+            if error.blocked:
+                outbox.mark_failed(session, message.outbox_id, error=str(error), code=error.code)
+                if row and row.participant_id:
+                    self._opt_out(session, row.participant_id, now)
+                return "failed"
+            if error.transient and attempts < MAX_ATTEMPTS:
+                wait = max(backoff(attempts), timedelta(seconds=error.retry_after or 0))
+                if error.retry_after:
+                    self.pacers[message.channel].pause(error.retry_after)
+                outbox.mark_retry(
+                    session, message.outbox_id, at=now + wait, error=str(error), code=error.code
+                )
+                return "retried"
+            outbox.mark_failed(session, message.outbox_id, error=str(error), code=error.code)
+            return "failed"
+
+    @staticmethod
+    def _opt_out(session, participant_id: int, now: datetime) -> None:  # type: ignore[no-untyped-def]
+        participant = session.get(Participant, participant_id)
+        if participant is not None and participant.opted_out_at is None:
+            participant.opted_out_at = now
+            session.add(participant)
+        outbox.skip_pending_for(session, participant_id)

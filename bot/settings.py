@@ -1,0 +1,119 @@
+"""Settings from the environment and `.env`, checked once at start.
+
+A bad or missing value stops the program with one line naming the setting (see `load`), never a
+traceback. Secrets are `SecretStr`: they print as `**********`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from flows.config import FlowConfig
+from flows.i18n import LANGUAGES
+
+
+class SettingsError(Exception):
+    """A setting is missing or wrong; the message names it."""
+
+
+def _split(value: object) -> object:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_ignore_empty=True)
+
+    database_url: str = Field(default="sqlite:///entrepairs.db")
+    default_locale: str = "en"
+    quiet_hours: str = "21-8"
+    coordinators: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    log_level: str = "INFO"
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    public_base_url: str | None = None
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_api_base_url: str = "https://api.telegram.org"
+
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_whatsapp_from: str | None = None
+    twilio_sms_from: str | None = None
+    twilio_messaging_service_sid: str | None = None
+    twilio_api_base_url: str = "https://api.twilio.com"
+
+    @field_validator("coordinators", mode="before")
+    @classmethod
+    def _coordinators(cls, value: object) -> object:
+        return _split(value)
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("must start with sqlite:// or postgresql://")
+        if value.startswith("postgresql://"):
+            # psycopg 3 is the driver we install; plain postgresql:// would ask for psycopg2.
+            return "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @field_validator("default_locale")
+    @classmethod
+    def _locale(cls, value: str) -> str:
+        if value not in LANGUAGES:
+            raise ValueError(f"must be one of {', '.join(LANGUAGES)}")
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet(cls, value: str) -> str:
+        parse_quiet_hours(value)
+        return value
+
+    @property
+    def quiet(self) -> tuple[int, int]:
+        return parse_quiet_hours(self.quiet_hours)
+
+    def flow_config(self) -> FlowConfig:
+        start, end = self.quiet
+        return FlowConfig(
+            default_language=self.default_locale,
+            quiet_start=start,
+            quiet_end=end,
+            coordinators=frozenset(self.coordinators),
+        )
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        if self.database_url.startswith("sqlite:///"):
+            return Path(self.database_url.removeprefix("sqlite:///"))
+        return None
+
+
+def parse_quiet_hours(value: str) -> tuple[int, int]:
+    """ "21-8" → (21, 8): no proactive message from 21:00 to 08:00 local time."""
+    try:
+        start, end = (int(part) for part in value.split("-"))
+    except ValueError:
+        raise ValueError("must look like 21-8 (from 21:00 to 08:00)") from None
+    if not (0 <= start <= 23 and 0 <= end <= 23):
+        raise ValueError("hours must be between 0 and 23")
+    return start, end
+
+
+def load(**overrides: object) -> Settings:
+    """Read the settings, or raise SettingsError with one line naming what is wrong."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        raise SettingsError(f"{name}: {first['msg']}") from None

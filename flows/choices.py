@@ -1,0 +1,80 @@
+"""Understanding a typed answer to a question with options: "2", "2.", "español", "1, 3 y 5".
+
+An answer is matched against the options by number, by key, or by the option's words in any of
+the bot's languages, ignoring case, accents, punctuation and emoji, so "Espanol", "ESPAÑOL!" and
+"2️⃣" all work on a basic phone keyboard.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import cache
+
+from flows import i18n
+from flows.messages import Msg, Option
+from flows.render import Reader, render_msg
+from flows.text import normalise
+
+_SEPARATORS = re.compile(r"\s*(?:,|;|/|\+|&|\s+y\s+|\s+et\s+|\s+and\s+)\s*", re.IGNORECASE)
+
+
+def _labels(option: Option) -> frozenset[str]:
+    if option.label.params:
+        return _words(option.key, option.label.msgid, tuple(sorted(option.label.params.items())))
+    return _cached_words(option.key, option.label.msgid)
+
+
+@cache
+def _cached_words(key: str, msgid: str) -> frozenset[str]:
+    return _words(key, msgid, ())
+
+
+def _words(key: str, msgid: str, params: tuple[tuple[str, object], ...]) -> frozenset[str]:
+    label = Msg(msgid, dict(params))
+    words = {normalise(key)}
+    words.update(normalise(render_msg(label, Reader(language))) for language in i18n.LANGUAGES)
+    words.discard("")
+    return frozenset(words)
+
+
+def choose_one(text: str, options: Sequence[Option]) -> str | None:
+    """The key of the option the answer names, or None when it names none (or several)."""
+    wanted = normalise(text)
+    if not wanted:
+        return None
+    if wanted.isdigit():
+        index = int(wanted) - 1 if len(wanted) <= 3 else -1
+        return options[index].key if 0 <= index < len(options) else None
+    exact = [option.key for option in options if wanted in _labels(option)]
+    if len(exact) == 1:
+        return exact[0]
+    if len(wanted) >= 3:
+        prefixed = [
+            option.key
+            for option in options
+            if any(label.startswith(wanted) for label in _labels(option))
+        ]
+        if len(prefixed) == 1:
+            return prefixed[0]
+    return None
+
+
+def choose_many(text: str, options: Sequence[Option]) -> list[str] | None:
+    """The keys of every option named ("1 3", "1,3", "ventas y finanzas"); None if one is unknown."""
+    whole = choose_one(text, options)
+    if whole is not None:
+        return [whole]
+    parts = [part for part in _SEPARATORS.split(text.strip()) if normalise(part)]
+    if not parts:
+        return None
+    chosen: list[str] = []
+    for part in parts:
+        # "1 3" has no strong separator: fall back to single words.
+        keys = [choose_one(part, options)]
+        if keys[0] is None:
+            keys = [choose_one(word, options) for word in part.split()]
+        if not keys or None in keys:
+            return None
+        chosen.extend(key for key in keys if key is not None and key not in chosen)
+    return chosen

@@ -1,0 +1,152 @@
+"""The engine: one inbound message in, the conversation moved one step, the replies in the outbox.
+
+Everything for one message happens in one database transaction: the platform message is recorded
+(so a redelivery is ignored), the participant found or created, her step answered, the new state
+saved and the replies queued. If anything fails, nothing of it happened and the platform's retry
+gets a clean second chance.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from sqlmodel import Session
+
+from flows import home, registry
+from flows.clock import Clock
+from flows.config import FlowConfig
+from flows.i18n import supported
+from flows.keywords import Keyword, recognise
+from flows.messages import Inbound, Reply
+from flows.steps import Answer, Context, Outcome, stay
+from storage import conversations, inbox, outbox, participants
+from storage.db import Database
+from storage.models import ChannelAddress, Participant, Priority
+
+log = logging.getLogger(__name__)
+
+
+class Engine:
+    """Moves conversations forward; knows no transport."""
+
+    def __init__(self, db: Database, clock: Clock, config: FlowConfig | None = None) -> None:
+        self.db = db
+        self.clock = clock
+        self.config = config or FlowConfig()
+
+    def handle(self, inbound: Inbound) -> list[int]:
+        """Handle one inbound message; returns the ids of the replies queued (none if a duplicate)."""
+        now = inbound.received_at or self.clock.now()
+        with self.db.session() as session:
+            record = None
+            if inbound.platform_key:
+                record = inbox.record_once(
+                    session,
+                    channel=inbound.channel,
+                    platform_key=inbound.platform_key,
+                    kind=inbound.kind,
+                    now=now,
+                )
+                if record is None:
+                    log.info("duplicate inbound ignored", extra={"channel": inbound.channel})
+                    return []
+            participant, address, _created = participants.get_or_create(
+                session,
+                channel=inbound.channel,
+                address=inbound.address,
+                locale=supported(inbound.locale_hint or self.config.default_language),
+                now=now,
+            )
+            address.last_inbound_at = now
+            session.add(address)
+            if record is not None:
+                record.participant_id = participant.id
+            replies = self._converse(session, participant, address, inbound)
+            queued = [
+                outbox.enqueue(
+                    session,
+                    participant_id=participant.id,
+                    channel=inbound.channel,
+                    address=inbound.address,
+                    payload=reply.to_json(),
+                    now=now,
+                    priority=Priority.LIVE,
+                )
+                for reply in replies
+            ]
+            session.flush()
+            return [message.id for message in queued if message.id is not None]
+
+    def _converse(
+        self,
+        session: Session,
+        participant: Participant,
+        address: ChannelAddress,
+        inbound: Inbound,
+    ) -> list[Reply]:
+        now = inbound.received_at or self.clock.now()
+        state = conversations.load(session, participant.id or 0)
+        ctx = Context(
+            session=session,
+            participant=participant,
+            address=address,
+            data=dict(state.data) if state else {},
+            now=now,
+            config=self.config,
+            flow=state.flow if state else "",
+            step=state.step if state else "",
+        )
+        if state is None or not registry.exists(state.flow, state.step):
+            return self._enter(ctx, home.first_contact(ctx, inbound.locale_hint))
+
+        keyword = recognise(inbound.text) if inbound.kind == "text" else None
+        if participant.opted_out_at is not None:
+            if keyword is not Keyword.START:
+                return []  # she asked for silence: keep it until she comes back
+            return self._enter(ctx, home.come_back(ctx))
+        if inbound.kind == "open":  # she opened the chat: repeat the pending question
+            return self._enter(ctx, stay(ask=True))
+        if inbound.kind != "text":
+            return self._enter(ctx, home.not_text(ctx, inbound.kind))
+        if keyword is not None:
+            return self._enter(ctx, home.global_word(ctx, keyword))
+
+        step = registry.step(ctx.flow, ctx.step)
+        answer = Answer(inbound.text, inbound.option_key)
+        outcome = step.answer(ctx, answer)
+        if (
+            outcome.goto is None
+            and state.updated_at
+            and now - state.updated_at > ctx.config.idle_after
+        ):
+            outcome = home.welcome_back(ctx)
+        return self._enter(ctx, outcome)
+
+    def _enter(self, ctx: Context, outcome: Outcome) -> list[Reply]:
+        """Apply a step's outcome: say its words, move, ask the next question, save the state."""
+        replies = list(outcome.say)
+        if outcome.goto is not None:
+            ctx.flow, ctx.step = outcome.goto
+        step = registry.step(ctx.flow, ctx.step)
+        if outcome.goto is not None or outcome.ask:
+            replies.extend(step.ask(ctx))
+        if ctx.participant.erased_at is None:
+            conversations.save(
+                ctx.session,
+                participant_id=ctx.participant.id or 0,
+                flow=ctx.flow,
+                step=ctx.step,
+                data=ctx.data,
+                offered=[option.key for option in step.offered(ctx)],
+                now=ctx.now,
+            )
+        return replies
+
+
+def replies_of(session: Session, ids: Sequence[int]) -> list[Reply]:
+    """The replies queued under these outbox ids (for tests and the local chat)."""
+    from storage.models import OutboundMessage
+
+    found = [session.get(OutboundMessage, message_id) for message_id in ids]
+    return [Reply.from_json(message.payload) for message in found if message is not None]

@@ -1,0 +1,268 @@
+"""Home: first contact, the menu, language, help, stop, "my data" and "delete my data".
+
+The global words (see `flows.keywords`) work at every step. Those that open a question of their
+own (language, delete, menu) remember where she was in `data["return_to"]`, so that afterwards
+she is taken back to the very question she left.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from flows import vocabulary as vocab
+from flows.i18n import LANGUAGES, supported
+from flows.keywords import Keyword
+from flows.messages import Msg, Option, Reply, _, keyword
+from flows.profile import data_held
+from flows.registry import register
+from flows.render import MULTILINGUAL
+from flows.steps import Answer, Choose, Context, Outcome, go, stay
+from storage import outbox, participants
+
+WELCOME = _(
+    "Welcome to Entrepairs, where women entrepreneurs learn from each other. "
+    "Which language do you prefer?"
+)
+HELP = _(
+    "I am the Entrepairs assistant. I help you meet another woman entrepreneur: "
+    "each of you shares what she knows and learns from the other.\n\n"
+    "You can write at any time:\n"
+    "{menu}: see what I can do\n"
+    "{language}: change language\n"
+    "{my_data}: see what I keep about you\n"
+    "{delete}: erase your data\n"
+    "{stop}: receive no more messages\n\n"
+    "To answer a question, send the number of your choice."
+)
+STOPPED = _(
+    "Done: you will receive no more messages from Entrepairs. "
+    "If you change your mind, write {start}."
+)
+CAME_BACK = _("Welcome back! Let's continue where we left off.")
+WELCOME_BACK = _("Welcome back, {name}! Let's continue where we left off.")
+NOT_TEXT = _("I can only read text. Please answer with words or a number.")
+EDITED = _("I only read new messages. If you changed your answer, please send it again.")
+LANGUAGE_SET = _("Done, I will write to you in English.")
+MENU = _("What would you like to do?")
+CONFIRM_DELETE = _(
+    "Do you really want to erase all your data? Your profile and your messages will be "
+    "deleted and you will leave the programme."
+)
+DELETED = _("Your data has been erased. Thank you for your time. Take care!")
+NOT_DELETED = _("Nothing was erased.")
+YES = _("Yes")
+NO = _("No")
+
+
+def help_text() -> Msg:
+    return Msg(
+        HELP.msgid,
+        {
+            "menu": keyword(Keyword.MENU),
+            "language": keyword(Keyword.LANGUAGE),
+            "my_data": keyword(Keyword.MY_DATA),
+            "delete": keyword(Keyword.DELETE),
+            "stop": keyword(Keyword.STOP),
+        },
+    )
+
+
+# Outcomes the engine asks for when no step is in charge ------------------------------------
+
+
+def first_contact(ctx: Context, hint: str | None) -> Outcome:
+    """A new number or chat: offer the three languages at once, the likely one first."""
+    ctx.data = {"hint": supported(hint)} if hint else {}
+    return go("home", "language")
+
+
+def come_back(ctx: Context) -> Outcome:
+    ctx.participant.opted_out_at = None
+    ctx.session.add(ctx.participant)
+    return stay(CAME_BACK, ask=True)
+
+
+def welcome_back(ctx: Context) -> Outcome:
+    if ctx.participant.name:
+        return stay(_(WELCOME_BACK.msgid, name=ctx.participant.name), ask=True)
+    return stay(CAME_BACK, ask=True)
+
+
+def not_text(ctx: Context, kind: str) -> Outcome:
+    if kind == "edited":
+        return stay(EDITED)
+    return stay(NOT_TEXT, ask=True)
+
+
+def global_word(ctx: Context, word: Keyword) -> Outcome:
+    """What each global word does, wherever she is."""
+    if word is Keyword.HELP:
+        return stay(help_text(), ask=True)
+    if word is Keyword.START:
+        return stay(ask=True)
+    if word is Keyword.MY_DATA:
+        return stay(data_held(ctx.participant), ask=True)
+    if word is Keyword.STOP:
+        return opt_out(ctx)
+    remember_place(ctx)
+    if word is Keyword.LANGUAGE:
+        return go("home", "language")
+    if word is Keyword.DELETE:
+        return go("home", "confirm_delete")
+    return go("home", "menu")
+
+
+def opt_out(ctx: Context) -> Outcome:
+    """Stop every message to her until she writes START; where she was is kept."""
+    ctx.participant.opted_out_at = ctx.now
+    ctx.session.add(ctx.participant)
+    outbox.skip_pending_for(ctx.session, ctx.participant.id or 0)
+    return stay(_(STOPPED.msgid, start=keyword(Keyword.START)))
+
+
+def remember_place(ctx: Context) -> None:
+    """Keep the question she left, unless she is already in a home step."""
+    if ctx.flow != "home":
+        ctx.data["return_to"] = [ctx.flow, ctx.step]
+
+
+def resume(ctx: Context, *say: Reply | Msg) -> Outcome:
+    """Back to the question she left, or to the quiet home step."""
+    place = ctx.data.pop("return_to", None)
+    if place:
+        return go(place[0], place[1], *say)
+    if ctx.participant.onboarded_at is None:
+        return go("onboarding", "consent", *say)
+    return go("home", "idle", *say)
+
+
+# Steps ---------------------------------------------------------------------------------------
+
+
+def _language_prompt(ctx: Context) -> Msg:
+    first = ctx.data.get("hint") or ctx.language
+    order = [first, *[code for code in LANGUAGES if code != first]]
+    return Msg(MULTILINGUAL, {"msg": WELCOME.to_json(), "languages": order})
+
+
+def _language_options(ctx: Context) -> Sequence[Option]:
+    first = ctx.data.get("hint") or ctx.language
+    keys = [first, *[code for code in LANGUAGES if code != first]]
+    return tuple(Option(key, vocab.UI_LANGUAGES[key]) for key in keys)
+
+
+def _on_language(ctx: Context, key: str) -> Outcome:
+    ctx.participant.locale = key
+    ctx.session.add(ctx.participant)
+    ctx.data.pop("hint", None)
+    if ctx.participant.consent_at is None and "return_to" not in ctx.data:
+        return go("onboarding", "consent")
+    return resume(ctx, LANGUAGE_SET)
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    """One line of the menu; later features add theirs with `add_menu_item`."""
+
+    key: str
+    label: Msg
+    visible: Callable[[Context], bool]
+    run: Callable[[Context], Outcome]
+
+
+def _continue(ctx: Context) -> Outcome:
+    return resume(ctx)
+
+
+def _edit_profile(ctx: Context) -> Outcome:
+    ctx.data.pop("return_to", None)
+    return go("onboarding", "summary")
+
+
+def _my_data(ctx: Context) -> Outcome:
+    return go("home", "idle", data_held(ctx.participant))
+
+
+def _help(ctx: Context) -> Outcome:
+    return go("home", "idle", help_text())
+
+
+def _language(ctx: Context) -> Outcome:
+    return go("home", "language")
+
+
+def _delete(ctx: Context) -> Outcome:
+    return go("home", "confirm_delete")
+
+
+def _has_place(ctx: Context) -> bool:
+    return "return_to" in ctx.data
+
+
+def _onboarded(ctx: Context) -> bool:
+    return ctx.participant.onboarded_at is not None and "return_to" not in ctx.data
+
+
+def _always(ctx: Context) -> bool:
+    return True
+
+
+MENU_ITEMS: list[MenuItem] = [
+    MenuItem("continue", _("Continue where I was"), _has_place, _continue),
+    MenuItem("profile", _("See or edit my profile"), _onboarded, _edit_profile),
+    MenuItem("my_data", _("My data"), _always, _my_data),
+    MenuItem("language", _("Change language"), _always, _language),
+    MenuItem("help", _("Help"), _always, _help),
+    MenuItem("stop", _("Stop messages"), _always, opt_out),
+    MenuItem("delete", _("Erase my data"), _always, _delete),
+]
+
+
+def add_menu_item(item: MenuItem, *, before: str = "my_data") -> None:
+    """Let a feature put its entry in the menu (above the account entries by default)."""
+    keys = [existing.key for existing in MENU_ITEMS]
+    MENU_ITEMS.insert(keys.index(before) if before in keys else len(MENU_ITEMS), item)
+
+
+def _menu_options(ctx: Context) -> Sequence[Option]:
+    return tuple(Option(item.key, item.label) for item in MENU_ITEMS if item.visible(ctx))
+
+
+def _on_menu(ctx: Context, key: str) -> Outcome:
+    item = next(item for item in MENU_ITEMS if item.key == key)
+    return item.run(ctx)
+
+
+def _on_confirm_delete(ctx: Context, key: str) -> Outcome:
+    if key == "no":
+        return resume(ctx, NOT_DELETED)
+    participants.erase(ctx.session, ctx.participant, now=ctx.now)
+    ctx.data = {}
+    return stay(DELETED)
+
+
+class Idle:
+    """Nothing is being asked: whatever she writes brings up the menu."""
+
+    def ask(self, ctx: Context) -> list[Reply]:
+        return []
+
+    def offered(self, ctx: Context) -> Sequence[Option]:
+        return ()
+
+    def answer(self, ctx: Context, answer: Answer) -> Outcome:
+        return go("home", "menu")
+
+
+register(
+    "home",
+    {
+        "language": Choose(_language_prompt, _language_options, _on_language),
+        "menu": Choose(MENU, _menu_options, _on_menu),
+        "confirm_delete": Choose(
+            CONFIRM_DELETE, (Option("yes", YES), Option("no", NO)), _on_confirm_delete
+        ),
+        "idle": Idle(),
+    },
+)

@@ -1,0 +1,68 @@
+"""Global words: understood at any step, in any of the bot's languages.
+
+Each keyword is a catalog entry whose translation lists the words people type, separated by
+commas; the first is the one shown in messages ("Write HELP ..."). So translators, not code, decide
+that "ayuda" or "aide" means help, and a Spanish speaker who types "help" is understood too.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import cache
+
+from flows import i18n
+from flows.messages import Msg, _
+from flows.text import normalise
+
+
+class Keyword(StrEnum):
+    HELP = "help"
+    MENU = "menu"
+    LANGUAGE = "language"
+    STOP = "stop"
+    START = "start"
+    MY_DATA = "my data"
+    DELETE = "delete my data"
+
+
+# Translators: words a person types to get help, separated by commas; the first is shown.
+_WORDS: dict[Keyword, Msg] = {
+    Keyword.HELP: _("help"),
+    # Translators: words that open the menu, separated by commas; the first is shown.
+    Keyword.MENU: _("menu"),
+    # Translators: words to change the bot's language, separated by commas; the first is shown.
+    Keyword.LANGUAGE: _("language"),
+    # Translators: words to stop all messages (opt out), separated by commas; the first is shown.
+    Keyword.STOP: _("stop, unsubscribe, stopall"),
+    # Translators: words to receive messages again after stopping; the first is shown.
+    Keyword.START: _("start, unstop"),
+    # Translators: words to see the data held about oneself; the first is shown.
+    Keyword.MY_DATA: _("my data"),
+    # Translators: words to erase one's data; the first is shown.
+    Keyword.DELETE: _("delete my data, erase my data"),
+}
+
+
+def _synonyms(keyword: Keyword, language: str) -> list[str]:
+    translated = i18n.gettext(language, _WORDS[keyword].msgid)
+    return [word.strip() for word in translated.split(",") if word.strip()]
+
+
+@cache
+def _table() -> dict[str, Keyword]:
+    table: dict[str, Keyword] = {}
+    for keyword in Keyword:
+        for language in i18n.LANGUAGES:
+            for word in [keyword.value, *_synonyms(keyword, language)]:
+                table.setdefault(normalise(word), keyword)
+    return table
+
+
+def recognise(text: str) -> Keyword | None:
+    """The global word her whole message is, if it is one ("/help", "AYUDA", "Aide !")."""
+    return _table().get(normalise(text))
+
+
+def shown(keyword: Keyword, language: str) -> str:
+    """The word to show her, in capitals: "AYUDA", "AIDE", "HELP"."""
+    return _synonyms(keyword, language)[0].upper()

@@ -1,0 +1,588 @@
+"""Compatibility of two women: hard constraints, soft factors, and the reasons in words.
+
+The same formulas exist twice: `score_pair` for one pair (readable, used for explanations and
+tests) and `Scorer.block` for whole blocks of pairs at once with numpy (used by `assign`). They
+perform the same float operations in the same order, so both give identical totals; the tests
+hold them to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+import numpy as np
+
+from flows.matching.profile import (
+    COUNTRY_CODES,
+    MatchProfile,
+    ProfileArrays,
+    overlap_hours,
+)
+from flows.messages import Msg, _, _n, listing, nested
+from flows.vocabulary import (
+    COUNTRIES,
+    NORTH,
+    SECTORS,
+    SIZES,
+    SKILLS,
+    SOUTH,
+    SPOKEN_LANGUAGES,
+    STAGES,
+)
+
+# Helping with two of the skills she wants counts as fully meeting her needs: most women list
+# two to four, and one useful peer rarely covers them all.
+SATURATION = 2
+# How the three parts of an entrepreneurial path add up to 1.
+SECTOR_SHARE, STAGE_SHARE, SIZE_SHARE = 0.5, 0.25, 0.25
+_STAGE_SPAN = len(STAGES) - 1
+_SIZE_SPAN = len(SIZES) - 1
+_STAGE_RANK = {key: i for i, key in enumerate(STAGES)}
+_SIZE_RANK = {key: i for i, key in enumerate(SIZES)}
+
+
+class PairingMode(StrEnum):
+    NORTH_SOUTH = "north_south"
+    SOUTH_SOUTH = "south_south"
+    NATIONAL = "national"
+    DIASPORA = "diaspora"
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How much each soft factor counts; the defaults add up to 1 so totals lie in [0, 1]."""
+
+    reciprocity: float = 0.55
+    path: float = 0.2
+    diaspora: float = 0.1
+    shared_goals: float = 0.15
+
+    def __post_init__(self) -> None:
+        if min(self.reciprocity, self.path, self.diaspora, self.shared_goals) < 0:
+            raise ValueError("weights must not be negative")
+
+    @property
+    def most(self) -> float:
+        """The highest total a pair can reach."""
+        return self.reciprocity + self.path + self.diaspora + self.shared_goals
+
+
+PairSet = frozenset[frozenset[int]]
+
+
+def pair_set(pairs: Iterable[Iterable[int]]) -> PairSet:
+    """Normalise pairs given as tuples, lists or sets into a set of unordered pairs."""
+    result = set()
+    for pair in pairs:
+        members = frozenset(pair)
+        if len(members) != 2:
+            raise ValueError(f"a pair needs two different people: {sorted(members)}")
+        result.add(members)
+    return frozenset(result)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """A cohort's matching rules; pairs may be given as any 2-element iterables of ids."""
+
+    modes: frozenset[PairingMode] = frozenset(PairingMode)
+    forbidden: PairSet = frozenset()  # coordinator "do not pair"
+    previous: PairSet = frozenset()  # never the same two women twice
+    locked: PairSet = frozenset()  # coordinator locks: always in the result
+    min_overlap_hours: int = 1
+    weights: Weights = field(default_factory=Weights)
+    maximise_count_first: bool = False
+    candidates_per_person: int = 20  # single-pool pruning: each woman's best k candidates
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "modes", frozenset(PairingMode(m) for m in self.modes))
+        for name in ("forbidden", "previous", "locked"):
+            object.__setattr__(self, name, pair_set(getattr(self, name)))
+        if not self.modes:
+            raise ValueError("a cohort needs at least one pairing mode")
+        if self.locked & self.forbidden:
+            raise ValueError("a pair cannot be both locked and forbidden")
+        if self.candidates_per_person < 1:
+            raise ValueError("candidates_per_person must be at least 1")
+
+
+class RefusalKey(StrEnum):
+    """Hard constraints, in the order they are checked."""
+
+    SAME_PERSON = "same_person"
+    FORBIDDEN = "forbidden"
+    PREVIOUSLY_PAIRED = "previously_paired"
+    MODE_NOT_ALLOWED = "mode_not_allowed"
+    NO_COMMON_LANGUAGE = "no_common_language"
+    NOT_ENOUGH_OVERLAP = "not_enough_overlap"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why two women cannot be paired: the first failed constraint, and all of them."""
+
+    a: int
+    b: int
+    key: RefusalKey
+    message: Msg
+    keys: tuple[RefusalKey, ...]
+
+
+def has_diaspora_tie(a: MatchProfile, b: MatchProfile) -> bool:
+    """A Canadian with family or heritage ties to the other woman's (southern) country."""
+    return _tie(a, b) or _tie(b, a)
+
+
+def _tie(canadian: MatchProfile, other: MatchProfile) -> bool:
+    return (
+        canadian.country in NORTH
+        and other.country in SOUTH
+        and other.country in canadian.diaspora_ties
+    )
+
+
+def _country_modes(x: str, y: str) -> frozenset[PairingMode]:
+    """The modes two countries make on their own (diaspora also needs a personal tie)."""
+    if x == y and x != "OTHER":
+        return frozenset({PairingMode.NATIONAL})
+    if {x, y} <= SOUTH:
+        return frozenset({PairingMode.SOUTH_SOUTH})
+    if (x in NORTH and y in SOUTH) or (y in NORTH and x in SOUTH):
+        return frozenset({PairingMode.NORTH_SOUTH})
+    # A woman from "another country" fits no mode the programme defines.
+    return frozenset()
+
+
+def pair_modes(a: MatchProfile, b: MatchProfile) -> frozenset[PairingMode]:
+    """Every pairing mode this pair belongs to."""
+    modes = _country_modes(a.country, b.country)
+    return modes | {PairingMode.DIASPORA} if has_diaspora_tie(a, b) else modes
+
+
+def refusals(
+    a: MatchProfile, b: MatchProfile, rules: Rules, reference: datetime
+) -> tuple[RefusalKey, ...]:
+    """Every hard constraint the pair fails, in `RefusalKey` order (empty: they may be paired)."""
+    if a.id == b.id:
+        return (RefusalKey.SAME_PERSON,)
+    pair = frozenset({a.id, b.id})
+    failed = []
+    if pair in rules.forbidden:
+        failed.append(RefusalKey.FORBIDDEN)
+    if pair in rules.previous:
+        failed.append(RefusalKey.PREVIOUSLY_PAIRED)
+    if not pair_modes(a, b) & rules.modes:
+        failed.append(RefusalKey.MODE_NOT_ALLOWED)
+    if not a.languages & b.languages:
+        failed.append(RefusalKey.NO_COMMON_LANGUAGE)
+    if overlap_hours(a, b, reference) < rules.min_overlap_hours:
+        failed.append(RefusalKey.NOT_ENOUGH_OVERLAP)
+    return tuple(failed)
+
+
+def refusal_message(
+    key: RefusalKey, a: MatchProfile, b: MatchProfile, rules: Rules, reference: datetime
+) -> Msg:
+    """One failed constraint in words, naming both women."""
+    names = {"a": a.first_name, "b": b.first_name}
+    match key:
+        case RefusalKey.SAME_PERSON:
+            return _("{a} cannot be paired with herself.", a=a.first_name)
+        case RefusalKey.FORBIDDEN:
+            return _("A coordinator asked not to pair {a} and {b}.", **names)
+        case RefusalKey.PREVIOUSLY_PAIRED:
+            return _("{a} and {b} have already been paired before.", **names)
+        case RefusalKey.MODE_NOT_ALLOWED:
+            return _(
+                "The cohort's pairing rules do not allow pairing {a} from {country_a} "
+                "with {b} from {country_b}.",
+                country_a=nested(COUNTRIES[a.country]),
+                country_b=nested(COUNTRIES[b.country]),
+                **names,
+            )
+        case RefusalKey.NO_COMMON_LANGUAGE:
+            return _("{a} and {b} have no language in common.", **names)
+        case RefusalKey.NOT_ENOUGH_OVERLAP:
+            return _n(
+                "{a} and {b} are free at the same time for {n} hour a week; "
+                "this cohort asks for at least {needed}.",
+                "{a} and {b} are free at the same time for {n} hours a week; "
+                "this cohort asks for at least {needed}.",
+                overlap_hours(a, b, reference),
+                needed=rules.min_overlap_hours,
+                **names,
+            )
+
+
+# Short names of the constraints, for "the main obstacle is: ..." about an unpaired woman.
+OBSTACLES: dict[RefusalKey, Msg] = {
+    RefusalKey.SAME_PERSON: _("no one else to pair with"),
+    RefusalKey.FORBIDDEN: _("a coordinator's do-not-pair rule"),
+    RefusalKey.PREVIOUSLY_PAIRED: _("already paired before"),
+    RefusalKey.MODE_NOT_ALLOWED: _("the cohort's pairing rules"),
+    RefusalKey.NO_COMMON_LANGUAGE: _("no language in common"),
+    RefusalKey.NOT_ENOUGH_OVERLAP: _("not enough free time at the same hours"),
+}
+
+
+# --- Soft factors ------------------------------------------------------------------------------
+
+
+def gain(helper: MatchProfile, learner: MatchProfile) -> float:
+    """How much of what `learner` wants `helper` offers, in [0, 1]."""
+    cap = min(SATURATION, len(learner.wants))
+    return 0.0 if cap == 0 else min(1.0, len(helper.offers & learner.wants) / cap)
+
+
+def reciprocity(a: MatchProfile, b: MatchProfile) -> float:
+    """The weaker direction of help, so a pair scores well only when both women gain."""
+    return min(gain(a, b), gain(b, a))
+
+
+def path_similarity(a: MatchProfile, b: MatchProfile) -> float:
+    """Same sector, and how close the stages and business sizes are, in [0, 1]."""
+    stage_gap = abs(_STAGE_RANK[a.stage] - _STAGE_RANK[b.stage])
+    size_gap = abs(_SIZE_RANK[a.size] - _SIZE_RANK[b.size])
+    return (
+        SECTOR_SHARE * float(a.sector == b.sector)
+        + STAGE_SHARE * (1 - stage_gap / _STAGE_SPAN)
+        + SIZE_SHARE * (1 - size_gap / _SIZE_SPAN)
+    )
+
+
+def shared_goals(a: MatchProfile, b: MatchProfile) -> float:
+    """Both want to learn the same skills: a goal to work on side by side."""
+    return min(1.0, len(a.wants & b.wants) / SATURATION)
+
+
+def weighted_total(
+    weights: Weights, recip: float, path: float, diaspora: float, goals: float
+) -> float:
+    return (
+        weights.reciprocity * recip
+        + weights.path * path
+        + weights.diaspora * diaspora
+        + weights.shared_goals * goals
+    )
+
+
+def _skills(keys: Iterable[str]) -> dict[str, list[object]]:
+    wanted = set(keys)
+    return listing([nested(label) for key, label in SKILLS.items() if key in wanted])
+
+
+@dataclass(frozen=True)
+class PairScore:
+    """A compatible pair: its total, each factor in [0, 1], and the reasons behind it."""
+
+    a: MatchProfile
+    b: MatchProfile
+    total: float
+    reciprocity: float
+    path: float
+    diaspora: float
+    shared_goals: float
+    overlap_hours: int
+    weights: Weights
+    locked: bool = False
+    overridden: tuple[RefusalKey, ...] = ()  # hard constraints a coordinator's lock overrode
+
+    @property
+    def ids(self) -> frozenset[int]:
+        return frozenset({self.a.id, self.b.id})
+
+    def factors(self) -> dict[str, float]:
+        return {
+            "reciprocity": self.reciprocity,
+            "path": self.path,
+            "diaspora": self.diaspora,
+            "shared_goals": self.shared_goals,
+        }
+
+    def partner_of(self, person_id: int) -> MatchProfile:
+        if person_id == self.a.id:
+            return self.b
+        if person_id == self.b.id:
+            return self.a
+        raise ValueError(f"{person_id} is not in this pair")
+
+    def reasons(self, for_reader: int | None = None, limit: int = 3) -> list[Msg]:
+        """The top reasons for this pair, strongest first.
+
+        `for_reader` is the id of one of the two women (she reads "you"), or None for a
+        coordinator (both are named).
+        """
+        if for_reader is None:
+            me, other = self.a, self.b
+        else:
+            other = self.partner_of(for_reader)
+            me = self.a if other is self.b else self.b
+        you = for_reader is not None
+        w = self.weights
+        ranked: list[tuple[float, Msg]] = []
+
+        give, get = me.offers & other.wants, other.offers & me.wants
+        if give or get:
+            strength = w.reciprocity * (gain(me, other) + gain(other, me)) / 2
+            ranked.append((strength, _help_reason(me, other, give, get, you)))
+        common_wants = me.wants & other.wants
+        if common_wants:
+            skills = _skills(common_wants)
+            msg = (
+                _("You both want to learn about {skills}.", skills=skills)
+                if you
+                else _(
+                    "{a} and {b} both want to learn about {skills}.",
+                    a=me.first_name,
+                    b=other.first_name,
+                    skills=skills,
+                )
+            )
+            ranked.append((w.shared_goals * self.shared_goals, msg))
+        if me.sector == other.sector:
+            sector = nested(SECTORS[me.sector])
+            msg = (
+                _("You both work in {sector}.", sector=sector)
+                if you
+                else _(
+                    "{a} and {b} both work in {sector}.",
+                    a=me.first_name,
+                    b=other.first_name,
+                    sector=sector,
+                )
+            )
+            ranked.append((w.path * SECTOR_SHARE, msg))
+        if me.stage == other.stage:
+            msg = _(
+                "Both businesses are at the same stage: {stage}.", stage=nested(STAGES[me.stage])
+            )
+            ranked.append((w.path * STAGE_SHARE, msg))
+        if me.size == other.size:
+            msg = _("Both businesses are the same size: {size}.", size=nested(SIZES[me.size]))
+            ranked.append((w.path * SIZE_SHARE, msg))
+        for canadian, southern in ((me, other), (other, me)):
+            if _tie(canadian, southern):
+                country = nested(COUNTRIES[southern.country])
+                msg = (
+                    _("You have family ties with {country}.", country=country)
+                    if you and canadian is me
+                    else _(
+                        "{name} has family ties with {country}.",
+                        name=canadian.first_name,
+                        country=country,
+                    )
+                )
+                ranked.append((w.diaspora, msg))
+        # Stable sort: on equal strength the order above (help first) wins.
+        ranked.sort(key=lambda item: -item[0])
+        reasons = [msg for _strength, msg in ranked[:limit]]
+        common = me.languages & other.languages
+        if len(reasons) < limit and common:
+            languages = listing(
+                [nested(label) for key, label in SPOKEN_LANGUAGES.items() if key in common]
+            )
+            reasons.append(
+                _("You can both speak {languages}.", languages=languages)
+                if you
+                else _(
+                    "{a} and {b} can both speak {languages}.",
+                    a=me.first_name,
+                    b=other.first_name,
+                    languages=languages,
+                )
+            )
+        return reasons
+
+
+def _help_reason(
+    me: MatchProfile, other: MatchProfile, give: frozenset[str], get: frozenset[str], you: bool
+) -> Msg:
+    """Who can help whom with what, both ways when both ways exist."""
+    if give and get:
+        if you:
+            return _(
+                "You can help {other} with {skills}; {other} can help you with {skills_back}.",
+                other=other.first_name,
+                skills=_skills(give),
+                skills_back=_skills(get),
+            )
+        return _(
+            "{a} can help {b} with {skills}; {b} can help {a} with {skills_back}.",
+            a=me.first_name,
+            b=other.first_name,
+            skills=_skills(give),
+            skills_back=_skills(get),
+        )
+    if you:
+        if give:
+            return _(
+                "You can help {other} with {skills}.", other=other.first_name, skills=_skills(give)
+            )
+        return _("{other} can help you with {skills}.", other=other.first_name, skills=_skills(get))
+    helper, learner, skills = (me, other, give) if give else (other, me, get)
+    return _(
+        "{a} can help {b} with {skills}.",
+        a=helper.first_name,
+        b=learner.first_name,
+        skills=_skills(skills),
+    )
+
+
+def pair_score(
+    a: MatchProfile, b: MatchProfile, rules: Rules, reference: datetime, *, locked: bool = False
+) -> PairScore:
+    """The soft score of a pair, whatever the hard constraints say (used for locked pairs)."""
+    recip = reciprocity(a, b)
+    path = path_similarity(a, b)
+    diaspora = float(has_diaspora_tie(a, b))
+    goals = shared_goals(a, b)
+    return PairScore(
+        a=a,
+        b=b,
+        total=weighted_total(rules.weights, recip, path, diaspora, goals),
+        reciprocity=recip,
+        path=path,
+        diaspora=diaspora,
+        shared_goals=goals,
+        overlap_hours=overlap_hours(a, b, reference),
+        weights=rules.weights,
+        locked=locked,
+        overridden=refusals(a, b, rules, reference) if locked else (),
+    )
+
+
+def score_pair(
+    a: MatchProfile, b: MatchProfile, rules: Rules, reference: datetime
+) -> PairScore | Refusal:
+    """Score two women, or say which hard constraint keeps them apart."""
+    failed = refusals(a, b, rules, reference)
+    if failed:
+        message = refusal_message(failed[0], a, b, rules, reference)
+        return Refusal(a.id, b.id, failed[0], message, failed)
+    return pair_score(a, b, rules, reference)
+
+
+# --- Whole blocks of pairs at once -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Block:
+    """Scores of rows × cols: `total` is meaningful only where `allowed`."""
+
+    total: np.ndarray  # float64 (r, c)
+    allowed: np.ndarray  # bool (r, c)
+    refused_by: dict[RefusalKey, np.ndarray] | None = None  # per constraint, when asked
+
+
+class Scorer:
+    """Scores blocks of pairs of one encoded cohort with numpy broadcasting."""
+
+    def __init__(self, arrays: ProfileArrays, rules: Rules) -> None:
+        self.arrays = arrays
+        self.rules = rules
+        # Which country pairs are allowed by the modes that depend on countries alone.
+        self.country_allowed = np.array(
+            [
+                [bool(_country_modes(x, y) & rules.modes) for y in COUNTRY_CODES]
+                for x in COUNTRY_CODES
+            ],
+            bool,
+        )
+        self.diaspora_allowed = PairingMode.DIASPORA in rules.modes
+        index = {p.id: i for i, p in enumerate(arrays.profiles)}
+        self.index = index
+        self.forbidden = _pair_indices(rules.forbidden, index)
+        self.previous = _pair_indices(rules.previous, index)
+
+    def block(self, rows: np.ndarray, cols: np.ndarray, *, detail: bool = False) -> Block:
+        """Score every (row, col) pair; rows and cols are indices into the encoded cohort."""
+        x, rules, w = self.arrays, self.rules, self.rules.weights
+        gain_col = _gain(x.offers[rows] @ x.wants[cols].T, x.wants_count[cols][None, :])
+        gain_row = _gain(x.wants[rows] @ x.offers[cols].T, x.wants_count[rows][:, None])
+        recip = np.minimum(gain_col, gain_row)
+        del gain_col, gain_row
+
+        stage_gap = np.abs(x.stage[rows][:, None] - x.stage[cols][None, :])
+        size_gap = np.abs(x.size[rows][:, None] - x.size[cols][None, :])
+        same_sector = (x.sector[rows][:, None] == x.sector[cols][None, :]).astype(np.float64)
+        path = (
+            SECTOR_SHARE * same_sector
+            + STAGE_SHARE * (1 - stage_gap / _STAGE_SPAN)
+            + SIZE_SHARE * (1 - size_gap / _SIZE_SPAN)
+        )
+        del stage_gap, size_gap, same_sector
+
+        ctry_r, ctry_c = x.country[rows], x.country[cols]
+        tie = x.ties[rows][:, ctry_c] | x.ties[cols][:, ctry_r].T
+        common_wants = (x.wants[rows] @ x.wants[cols].T).astype(np.float64)
+        goals = np.minimum(1.0, common_wants / SATURATION)
+        total = (
+            w.reciprocity * recip
+            + w.path * path
+            + w.diaspora * tie.astype(np.float64)
+            + w.shared_goals * goals
+        )
+        del recip, path, goals, common_wants
+
+        same = self._mask(rows, cols, _self_pairs(rows, cols))
+        forbidden = self._mask(rows, cols, self.forbidden)
+        previous = self._mask(rows, cols, self.previous)
+        mode_ok = self.country_allowed[ctry_r][:, ctry_c]
+        if self.diaspora_allowed:
+            mode_ok |= tie
+        language_ok = (x.languages[rows] @ x.languages[cols].T) > 0
+        overlap_ok = (x.hours[rows] @ x.hours[cols].T) >= rules.min_overlap_hours
+        allowed = ~same & ~forbidden & ~previous & mode_ok & language_ok & overlap_ok
+        refused_by = None
+        if detail:
+            refused_by = {
+                RefusalKey.SAME_PERSON: same,
+                RefusalKey.FORBIDDEN: forbidden,
+                RefusalKey.PREVIOUSLY_PAIRED: previous,
+                RefusalKey.MODE_NOT_ALLOWED: ~mode_ok,
+                RefusalKey.NO_COMMON_LANGUAGE: ~language_ok,
+                RefusalKey.NOT_ENOUGH_OVERLAP: ~overlap_ok,
+            }
+        return Block(total, allowed, refused_by)
+
+    def _mask(
+        self, rows: np.ndarray, cols: np.ndarray, pairs: tuple[np.ndarray, np.ndarray]
+    ) -> np.ndarray:
+        """Mark the listed (i, j) index pairs, in either order, inside a rows × cols block."""
+        mask = np.zeros((len(rows), len(cols)), bool)
+        first, second = pairs
+        if len(first) == 0:
+            return mask
+        n = len(self.arrays)
+        row_at = np.full(n, -1, np.int64)
+        col_at = np.full(n, -1, np.int64)
+        row_at[rows] = np.arange(len(rows))
+        col_at[cols] = np.arange(len(cols))
+        for i, j in ((first, second), (second, first)):
+            r, c = row_at[i], col_at[j]
+            keep = (r >= 0) & (c >= 0)
+            mask[r[keep], c[keep]] = True
+        return mask
+
+
+def _gain(count: np.ndarray, wants_count: np.ndarray) -> np.ndarray:
+    """Vector form of `gain`: count of wanted skills offered, over min(SATURATION, wants)."""
+    cap = np.minimum(SATURATION, wants_count).astype(np.float64)
+    share = np.minimum(1.0, count.astype(np.float64) / np.maximum(cap, 1.0))
+    return np.where(cap > 0, share, 0.0)
+
+
+def _pair_indices(pairs: PairSet, index: dict[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of ids as two index arrays, skipping people who are not in the cohort."""
+    found = [tuple(index[p] for p in pair) for pair in pairs if all(p in index for p in pair)]
+    first = np.array([f for f, _s in found], np.int64)
+    second = np.array([s for _f, s in found], np.int64)
+    return first, second
+
+
+def _self_pairs(rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    both = np.intersect1d(rows, cols)
+    return both, both

@@ -1,0 +1,134 @@
+"""The vocabulary shared by every channel and every flow: what comes in, what goes out.
+
+Flows never hold rendered text. They return `Msg` values (a gettext message id and its parameters),
+which are stored in the outbox as JSON and rendered in the recipient's language and time zone when
+the delivery worker sends them. `_` and `_n` are the markers `pybabel extract` looks for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class ChannelKind(StrEnum):
+    """Where a person talks to the bot. One person may use several."""
+
+    TELEGRAM = "telegram"
+    WHATSAPP = "whatsapp"
+    SMS = "sms"
+    CONSOLE = "console"
+
+
+@dataclass(frozen=True)
+class Msg:
+    """A translatable message: a gettext id, its optional plural and its named parameters.
+
+    Parameter values are JSON-safe. Three shapes are rendered specially (see `flows.render`):
+    `{"$msg": {...}}` a nested Msg, `{"$dt": iso}` a UTC instant shown in the reader's zone,
+    `{"$list": [...]}` a list of values joined the reader's way ("a, b and c").
+    """
+
+    msgid: str
+    params: dict[str, Any] = field(default_factory=dict)
+    plural: str | None = None
+    n: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.msgid, "params": self.params}
+        if self.plural is not None:
+            data["plural"] = self.plural
+            data["n"] = self.n
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Msg:
+        return cls(data["id"], dict(data.get("params", {})), data.get("plural"), data.get("n"))
+
+
+def _(msgid: str, /, **params: Any) -> Msg:
+    """Mark a message for translation; it is translated when it is sent, not here."""
+    return Msg(msgid, params)
+
+
+def _n(singular: str, plural: str, n: int, /, **params: Any) -> Msg:
+    """Mark a message with plural forms; `n` chooses the form and is also passed as `{n}`."""
+    return Msg(singular, {"n": n, **params}, plural, n)
+
+
+def nested(msg: Msg) -> dict[str, Any]:
+    """A parameter value that is itself a translated message."""
+    return {"$msg": msg.to_json()}
+
+
+def when(instant: datetime) -> dict[str, str]:
+    """A parameter value that is a moment in time, shown in the reader's zone and language."""
+    return {"$dt": instant.isoformat()}
+
+
+def listing(items: list[Any], *, style: str = "standard") -> dict[str, Any]:
+    """A parameter value that is a list, joined the reader's way.
+
+    "standard" joins with "and" ("a, b and c"); "unit" only with commas, for lists whose items
+    already contain "and" ("Sales and customers, Finance and credit").
+    """
+    return {"$list": items, "style": style}
+
+
+def keyword(word: str) -> dict[str, str]:
+    """A parameter value that is a global word, shown as the reader types it ("AYUDA")."""
+    return {"$kw": word}
+
+
+@dataclass(frozen=True)
+class Option:
+    """One choice offered with a message: a stable key and its translated label."""
+
+    key: str
+    label: Msg
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message from the bot, with the choices it offers (a keyboard or a numbered list)."""
+
+    msg: Msg
+    options: tuple[Option, ...] = ()
+    # True when several options may be chosen at once ("1 3").
+    multi: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "msg": self.msg.to_json(),
+            "options": [{"key": o.key, "label": o.label.to_json()} for o in self.options],
+            "multi": self.multi,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Reply:
+        options = tuple(
+            Option(o["key"], Msg.from_json(o["label"])) for o in data.get("options", [])
+        )
+        return cls(Msg.from_json(data["msg"]), options, bool(data.get("multi")))
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One message from a person, as every channel hands it to the engine.
+
+    `text` is what she typed; `option_key` is set when the channel knows which button she tapped.
+    `platform_key` is the platform's own message id (Telegram update_id, Twilio MessageSid) so a
+    redelivered webhook is recognised; `kind` says when she sent something that is not text.
+    """
+
+    channel: ChannelKind
+    address: str
+    text: str = ""
+    option_key: str | None = None
+    platform_key: str | None = None
+    received_at: datetime | None = None
+    kind: str = "text"  # "text" | "media" | "edited" | "location" | "sticker"
+    locale_hint: str | None = None
+    profile_name: str | None = None

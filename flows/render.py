@@ -1,0 +1,102 @@
+"""Turn a `Reply` into words for one reader: her language, her regional formats, her time zone.
+
+This happens when a message is sent, never when it is planned, so a woman who switches language
+receives even already-queued messages in the new one. Channels then lay the result out natively
+(an inline keyboard on Telegram, a numbered list on WhatsApp, SMS and the console).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from babel.dates import format_datetime
+from babel.lists import format_list
+
+from flows import i18n, keywords
+from flows.messages import Msg, Reply, _
+
+# A message made of one other message rendered in several languages at once (first contact).
+MULTILINGUAL = "\x00multilingual"
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who a message is rendered for."""
+
+    language: str
+    country: str | None = None
+    timezone: str | None = None
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A message ready for a channel: its text and its options as (key, label) pairs."""
+
+    text: str
+    options: tuple[tuple[str, str], ...] = ()
+    multi: bool = False
+
+    def as_numbered_text(self, language: str) -> str:
+        """Text with the options as a numbered list, for channels without buttons."""
+        if not self.options:
+            return self.text
+        lines = [f"{number}. {label}" for number, (_key, label) in enumerate(self.options, 1)]
+        hint = i18n.gettext(language, HINT_MANY.msgid if self.multi else HINT_ONE.msgid)
+        return f"{self.text}\n\n" + "\n".join(lines) + f"\n\n{hint}"
+
+
+HINT_ONE = _("Reply with a number.")
+HINT_MANY = _("Reply with one or more numbers, e.g. 1 3.")
+
+
+def render(reply: Reply, reader: Reader) -> Rendered:
+    text = render_msg(reply.msg, reader)
+    options = tuple((option.key, render_msg(option.label, reader)) for option in reply.options)
+    return Rendered(text, options, reply.multi)
+
+
+def render_msg(msg: Msg, reader: Reader) -> str:
+    """One message in the reader's language with its parameters formatted for her."""
+    if msg.msgid == MULTILINGUAL:
+        inner = Msg.from_json(msg.params["msg"])
+        return "\n".join(
+            render_msg(inner, Reader(language, reader.country, reader.timezone))
+            for language in msg.params["languages"]
+        )
+    language = i18n.supported(reader.language)
+    if msg.plural is not None:
+        template = i18n.ngettext(language, msg.msgid, msg.plural, msg.n or 0)
+    else:
+        template = i18n.gettext(language, msg.msgid)
+    values = {name: _value(value, reader) for name, value in msg.params.items()}
+    if not values:
+        return template
+    return template.format_map(values)
+
+
+def _value(value: Any, reader: Reader) -> Any:
+    if isinstance(value, dict):
+        if "$msg" in value:
+            return render_msg(Msg.from_json(value["$msg"]), reader)
+        if "$dt" in value:
+            return format_instant(datetime.fromisoformat(value["$dt"]), reader)
+        if "$kw" in value:
+            return keywords.shown(keywords.Keyword(value["$kw"]), reader.language)
+        if "$list" in value:
+            items = [str(_value(item, reader)) for item in value["$list"]]
+            locale = i18n.regional_locale(reader.language, reader.country)
+            style = value.get("style", "standard")
+            return format_list(items, style=style, locale=locale) if items else "—"
+    return value
+
+
+def format_instant(instant: datetime, reader: Reader, format: str = "full") -> str:
+    """A moment as the reader says it: her zone, her language ("jeudi 5 mars, 15:00")."""
+    locale = i18n.regional_locale(reader.language, reader.country)
+    tz = i18n.zone(reader.timezone)
+    pattern = "EEEE d MMMM, HH:mm" if format == "full" else "d MMM, HH:mm"
+    if locale.language == "en":
+        pattern = "EEEE, MMMM d, h:mm a" if format == "full" else "MMM d, h:mm a"
+    return format_datetime(instant, pattern, tzinfo=tz, locale=locale)

@@ -1,0 +1,186 @@
+"""The building blocks of every flow: a question, the answer it expects, and where to go next.
+
+A flow is a dict of named steps. Each step can `ask` (the replies that pose its question) and
+`answer` (what to do with what she said). The three kinds cover every question the bot asks:
+pick one option, pick several, or type a short text. Invalid answers never leave the step: the
+step re-asks, showing the valid choices again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from sqlmodel import Session
+
+from flows import choices
+from flows.messages import Msg, Option, Reply, _
+from flows.text import clean_text
+
+if TYPE_CHECKING:
+    from flows.config import FlowConfig
+    from storage.models import ChannelAddress, Participant
+
+
+@dataclass
+class Context:
+    """What a step may read and change while handling one message."""
+
+    session: Session
+    participant: Participant
+    address: ChannelAddress | None
+    data: dict[str, Any]
+    now: datetime
+    config: FlowConfig
+    flow: str = ""
+    step: str = ""
+
+    @property
+    def language(self) -> str:
+        return self.participant.locale
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What she sent, as the step sees it."""
+
+    text: str = ""
+    option_key: str | None = None
+
+
+@dataclass
+class Outcome:
+    """What a step decided: what to say, and which step (of which flow) comes next.
+
+    `goto=None` stays on the same step without asking again; `ask=True` poses the next step's
+    question after `say`.
+    """
+
+    say: list[Reply] = field(default_factory=list)
+    goto: tuple[str, str] | None = None
+    ask: bool = True
+
+
+def go(flow: str, step: str, *say: Reply | Msg) -> Outcome:
+    """Move to `flow`/`step`, after saying `say`, and ask its question."""
+    return Outcome([_as_reply(item) for item in say], (flow, step))
+
+
+def stay(*say: Reply | Msg, ask: bool = False) -> Outcome:
+    """Stay on the current step; optionally ask its question again."""
+    return Outcome([_as_reply(item) for item in say], None, ask)
+
+
+def _as_reply(item: Reply | Msg) -> Reply:
+    return item if isinstance(item, Reply) else Reply(item)
+
+
+class Step(Protocol):
+    def ask(self, ctx: Context) -> list[Reply]:
+        """The replies that pose this step's question."""
+        ...
+
+    def answer(self, ctx: Context, answer: Answer) -> Outcome:
+        """Handle her answer to this step's question."""
+        ...
+
+    def offered(self, ctx: Context) -> Sequence[Option]:
+        """The options this step offers (empty for free text)."""
+        ...
+
+
+MsgFactory = Callable[[Context], Msg]
+OptionsFactory = Callable[[Context], Sequence[Option]]
+
+INVALID_ONE = _("Sorry, I did not understand. Please choose one of the options.")
+INVALID_MANY = _("Sorry, I did not understand. Please send the numbers of your choices, e.g. 1 3.")
+
+
+def _const(msg: Msg) -> MsgFactory:
+    return lambda _ctx: msg
+
+
+@dataclass
+class Choose:
+    """A question with one answer among options (a tap, a digit or the option's words)."""
+
+    prompt: Msg | MsgFactory
+    options: Sequence[Option] | OptionsFactory
+    on_answer: Callable[[Context, str], Outcome]
+
+    def offered(self, ctx: Context) -> Sequence[Option]:
+        return self.options(ctx) if callable(self.options) else self.options
+
+    def ask(self, ctx: Context) -> list[Reply]:
+        prompt = self.prompt(ctx) if callable(self.prompt) else self.prompt
+        return [Reply(prompt, tuple(self.offered(ctx)))]
+
+    def answer(self, ctx: Context, answer: Answer) -> Outcome:
+        options = self.offered(ctx)
+        keys = [option.key for option in options]
+        key = answer.option_key if answer.option_key in keys else None
+        if key is None and answer.option_key is None:
+            key = choices.choose_one(answer.text, options)
+        if key is None:
+            return stay(Reply(INVALID_ONE, tuple(options)))
+        return self.on_answer(ctx, key)
+
+
+@dataclass
+class ChooseMany:
+    """A question with one or more answers among options ("1 3" or "ventas, finanzas")."""
+
+    prompt: Msg | MsgFactory
+    options: Sequence[Option] | OptionsFactory
+    on_answer: Callable[[Context, list[str]], Outcome]
+    most: int | None = None
+    too_many: Msg | None = None
+
+    def offered(self, ctx: Context) -> Sequence[Option]:
+        return self.options(ctx) if callable(self.options) else self.options
+
+    def ask(self, ctx: Context) -> list[Reply]:
+        prompt = self.prompt(ctx) if callable(self.prompt) else self.prompt
+        return [Reply(prompt, tuple(self.offered(ctx)), multi=True)]
+
+    def answer(self, ctx: Context, answer: Answer) -> Outcome:
+        options = self.offered(ctx)
+        keys = [option.key for option in options]
+        if answer.option_key is not None:
+            chosen = [answer.option_key] if answer.option_key in keys else None
+        else:
+            chosen = choices.choose_many(answer.text, options)
+        if not chosen:
+            return stay(Reply(INVALID_MANY, tuple(options), multi=True))
+        if self.most is not None and len(chosen) > self.most:
+            return stay(Reply(self.too_many or INVALID_MANY, tuple(options), multi=True))
+        return self.on_answer(ctx, chosen)
+
+
+@dataclass
+class AskText:
+    """A question answered in her own words, kept short so it fits every screen and report."""
+
+    prompt: Msg | MsgFactory
+    on_answer: Callable[[Context, str], Outcome]
+    longest: int = 80
+    too_long: Msg = field(
+        default_factory=lambda: _("Please keep it shorter, {n} characters at most.")
+    )
+    empty: Msg = field(default_factory=lambda: _("Please write a short answer in text."))
+
+    def offered(self, ctx: Context) -> Sequence[Option]:
+        return ()
+
+    def ask(self, ctx: Context) -> list[Reply]:
+        return [Reply(self.prompt(ctx) if callable(self.prompt) else self.prompt)]
+
+    def answer(self, ctx: Context, answer: Answer) -> Outcome:
+        text = clean_text(answer.text)
+        if not text:
+            return stay(self.empty)
+        if len(text) > self.longest:
+            return stay(Msg(self.too_long.msgid, {"n": self.longest}))
+        return self.on_answer(ctx, text)

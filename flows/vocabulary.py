@@ -1,0 +1,156 @@
+"""The fixed lists a profile is built from: languages, countries, zones, sectors, skills, hours.
+
+Every list is an ordered mapping from a stable key (stored in the database, used by matching and
+reports) to a translatable label. Order is the order options are offered in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flows.messages import Msg, Option, _
+
+# Languages the bot speaks. The first three are also interface locales.
+UI_LANGUAGES: dict[str, Msg] = {
+    "es": _("Español"),
+    "fr": _("Français"),
+    "en": _("English"),
+}
+
+# Languages a woman can hold a mentoring conversation in.
+SPOKEN_LANGUAGES: dict[str, Msg] = {
+    "es": _("Spanish"),
+    "fr": _("French"),
+    "en": _("English"),
+    "wo": _("Wolof"),
+    "qu": _("Quechua"),
+    "ay": _("Aymara"),
+    "pt": _("Portuguese"),
+}
+
+COUNTRIES: dict[str, Msg] = {
+    "BO": _("Bolivia"),
+    "SN": _("Senegal"),
+    "CA": _("Canada"),
+    "OTHER": _("Another country"),
+}
+
+# Countries a Canadian participant may have family or heritage ties with (diaspora pairing).
+DIASPORA_COUNTRIES: dict[str, Msg] = {
+    "BO": _("Bolivia"),
+    "SN": _("Senegal"),
+}
+
+SOUTH = frozenset({"BO", "SN"})
+NORTH = frozenset({"CA"})
+
+# One zone per country, except Canada where the province decides.
+COUNTRY_ZONES: dict[str, str] = {
+    "BO": "America/La_Paz",
+    "SN": "Africa/Dakar",
+}
+
+
+@dataclass(frozen=True)
+class Region:
+    """A province or territory and the IANA zone most of its people live in."""
+
+    label: Msg
+    zone: str
+
+
+CANADA_REGIONS: dict[str, Region] = {
+    "BC": Region(_("British Columbia"), "America/Vancouver"),
+    "AB": Region(_("Alberta"), "America/Edmonton"),
+    "SK": Region(_("Saskatchewan"), "America/Regina"),
+    "MB": Region(_("Manitoba"), "America/Winnipeg"),
+    "ON": Region(_("Ontario"), "America/Toronto"),
+    "QC": Region(_("Quebec"), "America/Toronto"),
+    "ATL": Region(_("New Brunswick, Nova Scotia or P.E.I."), "America/Halifax"),
+    "NL": Region(_("Newfoundland and Labrador"), "America/St_Johns"),
+    "NORTH": Region(_("Yukon, N.W.T. or Nunavut"), "America/Yellowknife"),
+}
+
+# Zones offered to someone from "another country", so any woman can still join.
+OTHER_ZONES: dict[str, Msg] = {
+    "America/Lima": _("Peru, Colombia or Ecuador"),
+    "America/Sao_Paulo": _("Brazil or Argentina"),
+    "America/Mexico_City": _("Mexico or Central America"),
+    "Africa/Abidjan": _("Côte d'Ivoire, Mali or Guinea"),
+    "Africa/Lagos": _("Cameroon, Niger or Benin"),
+    "Europe/Paris": _("France, Belgium or Spain"),
+}
+
+SECTORS: dict[str, Msg] = {
+    "agrifood": _("Agriculture and food"),
+    "crafts": _("Crafts, textiles and fashion"),
+    "retail": _("Shop and trade"),
+    "beauty": _("Beauty and wellness"),
+    "tech": _("Technology and digital"),
+    "education": _("Education and training"),
+    "tourism": _("Tourism, hotels and restaurants"),
+    "services": _("Services to businesses"),
+    "manufacturing": _("Production and manufacturing"),
+    "other": _("Other sector"),
+}
+
+STAGES: dict[str, Msg] = {
+    "idea": _("Idea, not started yet"),
+    "early": _("Started less than 2 years ago"),
+    "growing": _("Growing"),
+    "established": _("Established for years"),
+}
+
+SIZES: dict[str, Msg] = {
+    "solo": _("Just me"),
+    "small": _("2 to 5 people"),
+    "medium": _("6 to 20 people"),
+    "large": _("More than 20 people"),
+}
+
+# Skills a woman can offer and want; they follow the outcomes the programme reports on.
+SKILLS: dict[str, Msg] = {
+    "digital_marketing": _("Digital marketing"),
+    "sales": _("Sales and customers"),
+    "finance": _("Finance and credit"),
+    "export": _("Export and international markets"),
+    "leadership": _("Leadership and teams"),
+    "strategy": _("Strategy and planning"),
+    "networking": _("Networking and partners"),
+    "communication": _("Communication and public speaking"),
+    "digital_tools": _("AI and digital tools"),
+    "sustainability": _("Sustainable practices"),
+}
+
+
+@dataclass(frozen=True)
+class Block:
+    """A weekly slot of local time: days of the week (0 = Monday) and hours [start, end)."""
+
+    label: Msg
+    days: tuple[int, ...]
+    start: int
+    end: int
+
+
+WEEKDAYS = (0, 1, 2, 3, 4)
+AVAILABILITY: dict[str, Block] = {
+    "wd_morning": Block(_("Weekdays, morning (8–12)"), WEEKDAYS, 8, 12),
+    "wd_afternoon": Block(_("Weekdays, afternoon (12–17)"), WEEKDAYS, 12, 17),
+    "wd_evening": Block(_("Weekdays, evening (17–21)"), WEEKDAYS, 17, 21),
+    "sat": Block(_("Saturday (9–13)"), (5,), 9, 13),
+    "sun": Block(_("Sunday (9–13)"), (6,), 9, 13),
+}
+
+
+def options(labels: dict[str, Msg]) -> tuple[Option, ...]:
+    """The options of a fixed list, in order."""
+    return tuple(Option(key, label) for key, label in labels.items())
+
+
+def region_labels() -> dict[str, Msg]:
+    return {key: region.label for key, region in CANADA_REGIONS.items()}
+
+
+def block_labels() -> dict[str, Msg]:
+    return {key: block.label for key, block in AVAILABILITY.items()}

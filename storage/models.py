@@ -1,0 +1,151 @@
+"""Tables of the foundation: participants, their channel addresses, conversations, inbox and outbox.
+
+Later features (matching, sessions, check-ins, coordination) keep their tables in modules of their
+own beside this one; `storage.schema` imports them all so Alembic and `create_all` see every table.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import JSONType, UTCDateTime
+
+
+def _public_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def utc_field(*, nullable: bool = True, index: bool = False) -> Any:
+    """A timezone-aware UTC timestamp column."""
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+def json_field(default_factory: Any = list) -> Any:
+    """A JSON column (JSONB on PostgreSQL)."""
+    return Field(default_factory=default_factory, sa_column=Column(JSONType, nullable=False))
+
+
+class Participant(SQLModel, table=True):
+    """A woman in the programme; every personal field is erasable (`erase_participant`)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Stable pseudonym for exports and reports: never derived from personal data.
+    public_id: str = Field(default_factory=_public_id, unique=True, max_length=32)
+    name: str | None = Field(default=None, max_length=80)
+    locale: str = Field(default="en", max_length=8)
+    country: str | None = Field(default=None, max_length=8)
+    region: str | None = Field(default=None, max_length=60)
+    timezone: str | None = Field(default=None, max_length=48)
+    business_name: str | None = Field(default=None, max_length=120)
+    sector: str | None = Field(default=None, max_length=32)
+    stage: str | None = Field(default=None, max_length=16)
+    size: str | None = Field(default=None, max_length=16)
+    skills_offered: list[str] = json_field()
+    skills_wanted: list[str] = json_field()
+    mentor_languages: list[str] = json_field()
+    availability: list[str] = json_field()
+    diaspora_ties: list[str] = json_field()
+    share_contact: bool = Field(default=False)
+    consent_at: datetime | None = utc_field()
+    onboarded_at: datetime | None = utc_field()
+    opted_out_at: datetime | None = utc_field()
+    erased_at: datetime | None = utc_field()
+    created_at: datetime | None = utc_field(nullable=False)
+
+
+class ChannelAddress(SQLModel, table=True):
+    """One way to reach a participant: a Telegram chat, a WhatsApp or SMS number, a console name."""
+
+    __table_args__ = (UniqueConstraint("channel", "address"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="participant.id", index=True)
+    channel: str = Field(max_length=16)
+    address: str = Field(max_length=64)
+    # Public handle she may agree to share with her peer (Telegram @username).
+    handle: str | None = Field(default=None, max_length=64)
+    last_inbound_at: datetime | None = utc_field()
+    created_at: datetime | None = utc_field(nullable=False)
+
+
+class Conversation(SQLModel, table=True):
+    """Where a participant is in her conversation: the flow, the step, and what it has gathered."""
+
+    participant_id: int = Field(foreign_key="participant.id", primary_key=True)
+    flow: str = Field(max_length=32)
+    step: str = Field(max_length=48)
+    data: dict[str, Any] = json_field(dict)
+    # Option keys offered with the last question, so "2" or the option's words can be resolved.
+    offered: list[str] = json_field()
+    version: int = Field(default=0)
+    updated_at: datetime | None = utc_field(nullable=False)
+
+
+class InboundMessage(SQLModel, table=True):
+    """One message received, keyed by the platform's own id so a redelivery is recognised.
+
+    The text itself is not kept here: what matters of it lands in the profile or answers.
+    """
+
+    __table_args__ = (UniqueConstraint("channel", "platform_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    platform_key: str = Field(max_length=64)
+    participant_id: int | None = Field(default=None, foreign_key="participant.id", index=True)
+    kind: str = Field(default="text", max_length=16)
+    received_at: datetime | None = utc_field(nullable=False)
+
+
+class OutboxStatus(StrEnum):
+    """Life of an outbound message: pending → sending → sent → delivered/read, or failed."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    FAILED = "failed"
+    UNDELIVERED = "undelivered"
+    SKIPPED = "skipped"
+
+
+class Priority:
+    """Lower goes first: live replies before nudges before bulk broadcasts."""
+
+    LIVE = 0
+    NUDGE = 5
+    BULK = 9
+
+
+class OutboundMessage(SQLModel, table=True):
+    """The outbox: every message the bot will send, written with the change that caused it."""
+
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "priority", "next_attempt_at"),
+        Index("ix_outbox_address", "channel", "address", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int | None = Field(default=None, foreign_key="participant.id", index=True)
+    channel: str = Field(max_length=16)
+    address: str = Field(max_length=64)
+    # A `flows.messages.Reply` as JSON, rendered in the recipient's language when it is sent.
+    payload: dict[str, Any] = json_field(dict)
+    purpose: str = Field(default="reply", max_length=32)
+    priority: int = Field(default=Priority.LIVE)
+    status: str = Field(default=OutboxStatus.PENDING, max_length=16)
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime | None = utc_field(nullable=False)
+    created_at: datetime | None = utc_field(nullable=False)
+    sent_at: datetime | None = utc_field()
+    platform_id: str | None = Field(default=None, max_length=64, index=True)
+    error_code: str | None = Field(default=None, max_length=32)
+    error: str | None = Field(default=None, max_length=200)
+    broadcast_id: int | None = Field(default=None, index=True)

@@ -1,0 +1,191 @@
+"""The outbox: messages are written with the state change that caused them, then claimed and sent.
+
+Claiming keeps two promises. Order: a message to an address waits while an earlier one to the
+same address is still in flight or due. Sharing: on PostgreSQL rows are claimed with
+`FOR UPDATE SKIP LOCKED`, so several delivery workers never take the same message. A claim is a
+lease: a worker that dies mid-send leaves the row in `sending` until the lease runs out, then it is
+offered again (the one message in flight is the only one that can go twice).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, or_, update
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, func, select
+
+from storage.models import OutboundMessage, OutboxStatus, Priority
+
+LEASE = timedelta(minutes=2)
+IN_FLIGHT = (OutboxStatus.PENDING, OutboxStatus.SENDING)
+
+
+def enqueue(
+    session: Session,
+    *,
+    participant_id: int | None,
+    channel: str,
+    address: str,
+    payload: dict[str, Any],
+    now: datetime,
+    purpose: str = "reply",
+    priority: int = Priority.LIVE,
+    not_before: datetime | None = None,
+    broadcast_id: int | None = None,
+) -> OutboundMessage:
+    """Add one message to the outbox (the caller's transaction commits it)."""
+    message = OutboundMessage(
+        participant_id=participant_id,
+        channel=channel,
+        address=address,
+        payload=payload,
+        purpose=purpose,
+        priority=priority,
+        next_attempt_at=not_before or now,
+        created_at=now,
+        broadcast_id=broadcast_id,
+    )
+    session.add(message)
+    return message
+
+
+def claim(
+    session: Session, *, now: datetime, limit: int, channels: Sequence[str] | None = None
+) -> list[OutboundMessage]:
+    """Take up to `limit` due messages for sending, best priority first, in order per address."""
+    _release_expired(session, now)
+    earlier = aliased(OutboundMessage)
+    blocked = exists().where(
+        earlier.channel == OutboundMessage.channel,
+        earlier.address == OutboundMessage.address,
+        earlier.id < OutboundMessage.id,
+        col(earlier.status).in_(IN_FLIGHT),
+        or_(
+            earlier.status == OutboxStatus.SENDING,
+            earlier.next_attempt_at <= now,
+            earlier.priority == OutboundMessage.priority,
+        ),
+    )
+    query = (
+        select(OutboundMessage)
+        .where(
+            OutboundMessage.status == OutboxStatus.PENDING,
+            OutboundMessage.next_attempt_at <= now,
+            ~blocked,
+        )
+        .order_by(col(OutboundMessage.priority), col(OutboundMessage.id))
+        .limit(limit)
+    )
+    if channels is not None:
+        query = query.where(col(OutboundMessage.channel).in_(list(channels)))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=OutboundMessage)  # type: ignore[arg-type]
+    rows = list(session.exec(query))
+    for row in rows:
+        row.status = OutboxStatus.SENDING
+        row.attempts += 1
+        row.next_attempt_at = now + LEASE
+        session.add(row)
+    return rows
+
+
+def _release_expired(session: Session, now: datetime) -> None:
+    """Offer again the messages whose sender died before it could say how the send went."""
+    session.execute(
+        update(OutboundMessage)
+        .where(
+            and_(
+                col(OutboundMessage.status) == OutboxStatus.SENDING,
+                col(OutboundMessage.next_attempt_at) < now,
+            )
+        )
+        .values(status=OutboxStatus.PENDING)
+    )
+
+
+def mark_sent(session: Session, message_id: int, *, platform_id: str | None, now: datetime) -> None:
+    message = session.get(OutboundMessage, message_id)
+    if message is None:  # erased meanwhile
+        return
+    message.status = OutboxStatus.SENT
+    message.platform_id = platform_id
+    message.sent_at = now
+    message.error = None
+    session.add(message)
+
+
+def mark_retry(
+    session: Session, message_id: int, *, at: datetime, error: str, code: str | None = None
+) -> None:
+    message = session.get(OutboundMessage, message_id)
+    if message is None:
+        return
+    message.status = OutboxStatus.PENDING
+    message.next_attempt_at = at
+    message.error = error[:200]
+    message.error_code = code
+    session.add(message)
+
+
+def mark_failed(
+    session: Session,
+    message_id: int,
+    *,
+    error: str,
+    code: str | None = None,
+    status: str = OutboxStatus.FAILED,
+) -> None:
+    message = session.get(OutboundMessage, message_id)
+    if message is None:
+        return
+    message.status = status
+    message.error = error[:200]
+    message.error_code = code
+    session.add(message)
+
+
+def skip_pending_for(session: Session, participant_id: int) -> int:
+    """Stop everything still queued for her (she opted out or blocked the bot)."""
+    result = session.execute(
+        update(OutboundMessage)
+        .where(
+            and_(
+                col(OutboundMessage.participant_id) == participant_id,
+                col(OutboundMessage.status) == OutboxStatus.PENDING,
+            )
+        )
+        .values(status=OutboxStatus.SKIPPED)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def by_platform_id(session: Session, platform_id: str) -> OutboundMessage | None:
+    return session.exec(
+        select(OutboundMessage).where(OutboundMessage.platform_id == platform_id)
+    ).first()
+
+
+def backlog(session: Session, *, now: datetime) -> int:
+    """How many messages are due and not yet sent."""
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(OutboundMessage)
+            .where(
+                col(OutboundMessage.status).in_(IN_FLIGHT),
+                OutboundMessage.next_attempt_at <= now,
+            )
+        ).one()
+    )
+
+
+def next_due(session: Session) -> datetime | None:
+    """When the earliest pending message falls due, so an idle worker knows how long to sleep."""
+    return session.exec(
+        select(func.min(OutboundMessage.next_attempt_at)).where(
+            col(OutboundMessage.status).in_(IN_FLIGHT)
+        )
+    ).one()

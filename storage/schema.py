@@ -1,0 +1,7 @@
+"""Every table module, imported once so SQLModel's metadata (and Alembic) sees them all."""
+
+from sqlmodel import SQLModel
+
+from storage import models  # noqa: F401
+
+metadata = SQLModel.metadata
