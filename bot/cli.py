@@ -81,6 +81,15 @@ def db_upgrade(revision: str = "head") -> None:
     typer.echo("Database is up to date.")
 
 
+@db_app.command("revision")
+def db_revision(message: str) -> None:
+    """Write a new migration from the difference between the models and the latest migration."""
+    from storage.migrate import new_revision
+
+    path = new_revision(message)
+    typer.echo(f"Wrote {path}")
+
+
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app()

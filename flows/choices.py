@@ -61,7 +61,7 @@ def choose_one(text: str, options: Sequence[Option]) -> str | None:
 
 
 def choose_many(text: str, options: Sequence[Option]) -> list[str] | None:
-    """The keys of every option named ("1 3", "1,3", "ventas y finanzas"); None if one is unknown."""
+    """The keys of every option named ("1 3", "ventas y finanzas"); None if one is unknown."""
     whole = choose_one(text, options)
     if whole is not None:
         return [whole]

@@ -36,7 +36,7 @@ class Engine:
         self.config = config or FlowConfig()
 
     def handle(self, inbound: Inbound) -> list[int]:
-        """Handle one inbound message; returns the ids of the replies queued (none if a duplicate)."""
+        """Handle one inbound message; returns the ids of the replies it queued."""
         now = inbound.received_at or self.clock.now()
         with self.db.session() as session:
             record = None

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from flows.render import Rendered
+
+if TYPE_CHECKING:
+    from starlette.routing import BaseRoute
+
+    from bot.app import App
 
 
 @dataclass(frozen=True)
@@ -58,3 +63,17 @@ class Channel(Protocol):
     async def send(self, message: Outgoing) -> str | None:
         """Send one message; return the platform's id for it, or raise SendError."""
         ...
+
+
+class PlatformChannel(Channel, Protocol):
+    """A channel that also receives: it adds webhook routes and may run a background task.
+
+    `routes` returns Starlette routes mounted on the project's HTTP server; `start` runs what the
+    channel needs alongside (Telegram long polling, registering a webhook) and `stop` ends it.
+    """
+
+    def routes(self, app: App) -> list[BaseRoute]: ...
+
+    async def start(self, app: App) -> None: ...
+
+    async def stop(self) -> None: ...

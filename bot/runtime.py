@@ -1,0 +1,58 @@
+"""`entrepairs run`: the HTTP server, the delivery worker and every configured channel, together.
+
+Stops cleanly on Ctrl-C or SIGTERM: the server stops accepting, channels stop, the delivery worker
+finishes the round it is in; whatever is still queued stays in the outbox for the next start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import uvicorn
+
+from bot.app import App, build
+from bot.channels.base import PlatformChannel
+from bot.server import create_app
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def platform_channels(settings: Settings) -> list[PlatformChannel]:
+    """The channels the settings configure (each platform's module decides from its settings)."""
+    channels: list[PlatformChannel] = []
+    return channels
+
+
+async def run(settings: Settings) -> None:
+    channels = platform_channels(settings)
+    app = build(settings, channels=list(channels))
+    routes = [route for channel in channels for route in channel.routes(app)]
+    config = uvicorn.Config(
+        create_app(app, routes),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+    )
+    server = uvicorn.Server(config)
+    stop = asyncio.Event()
+    delivery = asyncio.create_task(app.delivery.run_forever(stop))
+    try:
+        for channel in channels:
+            await channel.start(app)
+        await server.serve()  # returns on Ctrl-C / SIGTERM
+    finally:
+        for channel in channels:
+            await channel.stop()
+        stop.set()
+        await delivery
+        app.db.dispose()
+
+
+def serve(settings: Settings) -> None:
+    asyncio.run(run(settings))
+
+
+__all__ = ["App", "run", "serve"]

@@ -1,0 +1,57 @@
+"""Test databases: a fresh SQLite file per test, or a fresh schema on the PostgreSQL server
+named by TEST_DATABASE_URL (skipped with a clear reason when it is not set)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from storage.db import Database
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+def _driver(url: str) -> str:
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+@contextmanager
+def sqlite_database(folder: Path) -> Iterator[Database]:
+    db = Database(f"sqlite:///{folder / 'test.db'}")
+    db.upgrade()
+    try:
+        yield db
+    finally:
+        db.dispose()
+
+
+@contextmanager
+def postgres_database() -> Iterator[Database]:
+    """A database in a schema of its own, dropped afterwards, so tests never see each other."""
+    if not POSTGRES_URL:
+        pytest.skip(
+            "PostgreSQL tests need TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1/test)"
+        )
+    base = _driver(POSTGRES_URL)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in base else "?"
+    db = Database(f"{base}{separator}options=-csearch_path%3D{schema}")
+    db.upgrade()
+    try:
+        yield db
+    finally:
+        db.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
