@@ -96,8 +96,7 @@ def assign(
         picked = _solve_general(len(everyone), first, second, weight, rules.maximise_count_first)
         pairs = [(first[e], second[e]) for e in picked]
     pairs += cohort.fill_in(pairs)
-    result = cohort.result(pairs, time_score=scored - started, started=started)
-    return result
+    return cohort.result(pairs, time_score=scored - started, started=started)
 
 
 def greedy_assign(

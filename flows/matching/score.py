@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
 
@@ -269,9 +270,10 @@ def weighted_total(
     )
 
 
-def _skills(keys: Iterable[str]) -> dict[str, list[object]]:
+def _skills(keys: Iterable[str]) -> dict[str, Any]:
+    """Skills as a translated list; "unit" style because labels already contain "and"."""
     wanted = set(keys)
-    return listing([nested(label) for key, label in SKILLS.items() if key in wanted])
+    return listing([nested(label) for key, label in SKILLS.items() if key in wanted], style="unit")
 
 
 @dataclass(frozen=True)
