@@ -114,6 +114,9 @@ class OutboxStatus(StrEnum):
     FAILED = "failed"
     UNDELIVERED = "undelivered"
     SKIPPED = "skipped"
+    # Not sendable now (WhatsApp's 24-hour window closed): an invitation template went out
+    # instead, and this message waits until she writes again (`outbox.release_held`).
+    HELD = "held"
 
 
 class Priority:
@@ -149,3 +152,5 @@ class OutboundMessage(SQLModel, table=True):
     error_code: str | None = Field(default=None, max_length=32)
     error: str | None = Field(default=None, max_length=200)
     broadcast_id: int | None = Field(default=None, index=True)
+    # The platform template (Twilio Content SID) sent in place of this message, if any.
+    template_sid: str | None = Field(default=None, max_length=64)

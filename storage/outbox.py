@@ -148,18 +148,71 @@ def mark_failed(
 
 
 def skip_pending_for(session: Session, participant_id: int) -> int:
-    """Stop everything still queued for her (she opted out or blocked the bot)."""
+    """Stop everything still queued (or held for her reply) for her: she opted out or blocked us."""
     result = session.execute(
         update(OutboundMessage)
         .where(
             and_(
                 col(OutboundMessage.participant_id) == participant_id,
-                col(OutboundMessage.status) == OutboxStatus.PENDING,
+                col(OutboundMessage.status).in_([OutboxStatus.PENDING, OutboxStatus.HELD]),
             )
         )
         .values(status=OutboxStatus.SKIPPED)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def mark_held(
+    session: Session,
+    message_id: int,
+    *,
+    platform_id: str | None,
+    template_sid: str | None,
+    now: datetime,
+    error_code: str | None = None,
+) -> None:
+    """The message waits for her next word; `platform_id` is what went out instead (a template)."""
+    message = session.get(OutboundMessage, message_id)
+    if message is None:
+        return
+    message.status = OutboxStatus.HELD
+    message.platform_id = platform_id
+    message.template_sid = template_sid
+    message.sent_at = now if platform_id else message.sent_at
+    message.error_code = error_code
+    message.error = None
+    session.add(message)
+
+
+def release_held(session: Session, *, channel: str, address: str, now: datetime) -> int:
+    """She wrote again: the messages held for her reply on this address are due now."""
+    result = session.execute(
+        update(OutboundMessage)
+        .where(
+            and_(
+                col(OutboundMessage.channel) == channel,
+                col(OutboundMessage.address) == address,
+                col(OutboundMessage.status) == OutboxStatus.HELD,
+            )
+        )
+        .values(status=OutboxStatus.PENDING, next_attempt_at=now)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def invitation_waiting(session: Session, *, channel: str, address: str) -> bool:
+    """True when a template already invited her to reply and she has not yet (no second one)."""
+    return (
+        session.exec(
+            select(OutboundMessage.id).where(
+                OutboundMessage.channel == channel,
+                OutboundMessage.address == address,
+                OutboundMessage.status == OutboxStatus.HELD,
+                col(OutboundMessage.template_sid).is_not(None),
+            )
+        ).first()
+        is not None
+    )
 
 
 def by_platform_id(session: Session, platform_id: str) -> OutboundMessage | None:

@@ -57,6 +57,27 @@ def get_or_create(
     return participant, link, True
 
 
+def link_address(
+    session: Session, *, participant_id: int, channel: str, address: str, now: datetime
+) -> ChannelAddress:
+    """Add a way to reach her (her WhatsApp number also as SMS, say); idempotent.
+
+    Raises ValueError when the address already belongs to someone else: merging two people is
+    a decision for her or a coordinator, never automatic.
+    """
+    link = find_address(session, channel=channel, address=address)
+    if link is not None:
+        if link.participant_id != participant_id:
+            raise ValueError("address belongs to another participant")
+        return link
+    link = ChannelAddress(
+        participant_id=participant_id, channel=channel, address=address, created_at=now
+    )
+    session.add(link)
+    session.flush()
+    return link
+
+
 def addresses(session: Session, participant_id: int) -> list[ChannelAddress]:
     return list(
         session.exec(
