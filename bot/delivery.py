@@ -15,14 +15,14 @@ from datetime import datetime, timedelta
 
 from sqlmodel import select
 
-from bot.channels.base import Channel, Outgoing, SendError
+from bot.channels.base import Channel, Held, Outgoing, SendError
 from bot.ratelimit import Pacer
 from flows.clock import Clock
 from flows.messages import Reply
 from flows.render import Reader, render
 from storage import outbox
 from storage.db import Database
-from storage.models import ChannelAddress, OutboundMessage, Participant
+from storage.models import ChannelAddress, OutboundMessage, OutboxStatus, Participant
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,17 @@ class Delivery:
         now = self.clock.now()
         with self.db.session() as session:
             rows = outbox.claim(session, now=now, limit=self.batch, channels=list(self.channels))
-            return [self._prepare(session, row) for row in rows]
+            return [self._prepare(session, row) for row in rows if self._wanted(session, row)]
+
+    @staticmethod
+    def _wanted(session, row: OutboundMessage) -> bool:  # type: ignore[no-untyped-def]
+        """Proactive messages queued before she opted out (or by a stale job) are dropped."""
+        participant = session.get(Participant, row.participant_id) if row.participant_id else None
+        if participant is None or participant.opted_out_at is None or row.purpose == "reply":
+            return True
+        row.status = OutboxStatus.SKIPPED
+        session.add(row)
+        return False
 
     def _prepare(self, session, row: OutboundMessage) -> Outgoing:  # type: ignore[no-untyped-def]
         participant = session.get(Participant, row.participant_id) if row.participant_id else None
@@ -122,6 +132,9 @@ class Delivery:
             language=reader.language,
             purpose=row.purpose,
             last_inbound_at=link.last_inbound_at if link else None,
+            attempt=row.attempts,
+            last_error_code=row.error_code,
+            first_name=(participant.name or "") if participant else "",
         )
 
     async def _send(self, message: Outgoing) -> str:
@@ -138,8 +151,18 @@ class Delivery:
         await asyncio.to_thread(self._record_sent, message.outbox_id, platform_id)
         return "sent"
 
-    def _record_sent(self, outbox_id: int, platform_id: str | None) -> None:
+    def _record_sent(self, outbox_id: int, platform_id: str | Held | None) -> None:
         with self.db.session() as session:
+            if isinstance(platform_id, Held):  # waits for her reply (WhatsApp's window)
+                outbox.mark_held(
+                    session,
+                    outbox_id,
+                    platform_id=platform_id.platform_id,
+                    template_sid=platform_id.template_sid,
+                    error_code=platform_id.code,
+                    now=self.clock.now(),
+                )
+                return
             outbox.mark_sent(session, outbox_id, platform_id=platform_id, now=self.clock.now())
 
     def _record_failure(self, message: Outgoing, error: SendError) -> str:

@@ -25,6 +25,26 @@ class Outgoing:
     purpose: str = "reply"
     # When she last wrote to us on this address (WhatsApp's 24-hour window).
     last_inbound_at: object | None = None
+    # Which claim of the outbox row this is (1, 2, ...) and the error code of the previous one,
+    # so a channel can tell late platform callbacks apart and react to what failed before.
+    attempt: int = 0
+    last_error_code: str | None = None
+    # Her first name, for platform templates that greet her ("" when unknown).
+    first_name: str = ""
+
+
+@dataclass(frozen=True)
+class Held:
+    """What `Channel.send` returns when the message cannot go out now and waits for her reply.
+
+    `platform_id` is what went out in its place (e.g. a WhatsApp template inviting her to
+    answer), `template_sid` which template that was; the delivery worker marks the row held and
+    `storage.outbox.release_held` makes it due again when she writes.
+    """
+
+    platform_id: str | None = None
+    template_sid: str | None = None
+    code: str | None = None
 
 
 class SendError(Exception):
@@ -60,8 +80,8 @@ class Channel(Protocol):
     rate: float
     per_address_rate: float
 
-    async def send(self, message: Outgoing) -> str | None:
-        """Send one message; return the platform's id for it, or raise SendError."""
+    async def send(self, message: Outgoing) -> str | Held | None:
+        """Send one message; return the platform's id for it (or `Held`), or raise SendError."""
         ...
 
 
