@@ -49,11 +49,30 @@ class Settings(BaseSettings):
     twilio_sms_from: str | None = None
     twilio_messaging_service_sid: str | None = None
     twilio_api_base_url: str = "https://api.twilio.com"
+    # Messages per second Twilio accepts from our senders (WhatsApp text; SMS per number).
+    twilio_whatsapp_mps: float = Field(default=25.0, gt=0)
+    twilio_sms_mps: float = Field(default=1.0, gt=0)
+    # Approved WhatsApp Content templates, by purpose then language, as JSON:
+    # {"default": {"es": "HX…", "fr": "HX…", "en": "HX…"}, "reminder": {"fr": "HX…"}}.
+    # A proactive message outside the 24-hour window goes out as templates[purpose][language],
+    # else templates["default"][language]; the template's {{1}} is her first name.
+    twilio_templates: dict[str, dict[str, str]] = Field(default_factory=dict)
 
     @field_validator("coordinators", mode="before")
     @classmethod
     def _coordinators(cls, value: object) -> object:
         return _split(value)
+
+    @field_validator("twilio_templates")
+    @classmethod
+    def _templates(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        for purpose, by_language in value.items():
+            for language, sid in by_language.items():
+                if language not in LANGUAGES:
+                    raise ValueError(f"{purpose}: language must be one of {', '.join(LANGUAGES)}")
+                if not sid.startswith("HX"):
+                    raise ValueError(f"{purpose}/{language}: a Content SID starts with HX")
+        return value
 
     @field_validator("database_url")
     @classmethod
