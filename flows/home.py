@@ -102,7 +102,7 @@ def global_word(ctx: Context, word: Keyword) -> Outcome:
     if word is Keyword.START:
         return stay(ask=True)
     if word is Keyword.MY_DATA:
-        return stay(data_held(ctx.participant), ask=True)
+        return stay(*data_held(ctx.participant), ask=True)
     if word is Keyword.STOP:
         return opt_out(ctx)
     remember_place(ctx)
@@ -140,16 +140,18 @@ def resume(ctx: Context, *say: Reply | Msg) -> Outcome:
 # Steps ---------------------------------------------------------------------------------------
 
 
+def _language_order(ctx: Context) -> list[str]:
+    """Always the same order (es, fr, en), except that a likely language goes first."""
+    first = ctx.data.get("hint")
+    return [first, *[code for code in LANGUAGES if code != first]] if first else list(LANGUAGES)
+
+
 def _language_prompt(ctx: Context) -> Msg:
-    first = ctx.data.get("hint") or ctx.language
-    order = [first, *[code for code in LANGUAGES if code != first]]
-    return Msg(MULTILINGUAL, {"msg": WELCOME.to_json(), "languages": order})
+    return Msg(MULTILINGUAL, {"msg": WELCOME.to_json(), "languages": _language_order(ctx)})
 
 
 def _language_options(ctx: Context) -> Sequence[Option]:
-    first = ctx.data.get("hint") or ctx.language
-    keys = [first, *[code for code in LANGUAGES if code != first]]
-    return tuple(Option(key, vocab.UI_LANGUAGES[key]) for key in keys)
+    return tuple(Option(key, vocab.UI_LANGUAGES[key]) for key in _language_order(ctx))
 
 
 def _on_language(ctx: Context, key: str) -> Outcome:
@@ -181,7 +183,7 @@ def _edit_profile(ctx: Context) -> Outcome:
 
 
 def _my_data(ctx: Context) -> Outcome:
-    return go("home", "idle", data_held(ctx.participant))
+    return go("home", "idle", *data_held(ctx.participant))
 
 
 def _help(ctx: Context) -> Outcome:

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from flows import vocabulary as vocab
-from flows.messages import Msg, Option, _, nested
+from flows.messages import Msg, Option, Reply, _
 from flows.profile import summary
 from flows.registry import register
 from flows.steps import AskText, Choose, ChooseMany, Context, Outcome, Step, go, stay
@@ -63,7 +63,7 @@ ASK_CONTACT = _(
 )
 CONTACT_YES = _("Yes, share my contact")
 CONTACT_NO = _("No, keep it private")
-SUMMARY = _("Here is your profile:\n\n{profile}\n\nIs everything right?")
+IS_IT_RIGHT = _("Is everything right?")
 CONFIRM = _("Yes, it's right")
 CORRECT = _("Correct something")
 ASK_FIX = _("What would you like to correct?")
@@ -127,11 +127,10 @@ def next_step(ctx: Context, current: str) -> Outcome:
     names = [name for name, _cond in ORDER]
     editing = ctx.data.get("editing")
     for name, applies in ORDER[names.index(current) + 1 :]:
-        if not applies(ctx.participant):
-            continue
-        if editing and name not in DEPENDENTS.get(editing, set()):
+        if name == "summary":
             break
-        return go("onboarding", name)
+        if applies(ctx.participant) and (not editing or name in DEPENDENTS.get(editing, set())):
+            return go("onboarding", name)
     ctx.data.pop("editing", None)
     return go("onboarding", "summary")
 
@@ -178,8 +177,11 @@ def _ask_country(ctx: Context) -> Msg:
     return _(ASK_COUNTRY.msgid, name=ctx.participant.name or "")
 
 
-def _summary(ctx: Context) -> Msg:
-    return _(SUMMARY.msgid, profile=nested(summary(ctx.participant)))
+class Summary(Choose):
+    """Her profile in one message, then the question in a second one (each fits a screen)."""
+
+    def ask(self, ctx: Context) -> list[Reply]:
+        return [Reply(summary(ctx.participant)), *super().ask(ctx)]
 
 
 def _on_summary(ctx: Context, key: str) -> Outcome:
@@ -226,12 +228,12 @@ def _on_fix(ctx: Context, key: str) -> Outcome:
 
 STEPS: dict[str, Step] = {
     "consent": Choose(CONSENT, (Option("yes", CONSENT_YES), Option("no", CONSENT_NO)), _on_consent),
-    "name": AskText(ASK_NAME, _saver("name", "name"), longest=40),
+    "name": AskText(ASK_NAME, _saver("name", "name"), longest=30),
     "country": Choose(_ask_country, vocab.options(vocab.COUNTRIES), _on_country),
     "province": Choose(ASK_PROVINCE, vocab.options(vocab.region_labels()), _on_province),
     "zone": Choose(ASK_ZONE, vocab.options(vocab.OTHER_ZONES), _saver("zone", "timezone")),
-    "city": AskText(ASK_CITY, _saver("city", "region"), longest=60),
-    "business": AskText(ASK_BUSINESS, _saver("business", "business_name"), longest=80),
+    "city": AskText(ASK_CITY, _saver("city", "region"), longest=30),
+    "business": AskText(ASK_BUSINESS, _saver("business", "business_name"), longest=50),
     "sector": Choose(ASK_SECTOR, vocab.options(vocab.SECTORS), _saver("sector", "sector")),
     "stage": Choose(ASK_STAGE, vocab.options(vocab.STAGES), _saver("stage", "stage")),
     "size": Choose(ASK_SIZE, vocab.options(vocab.SIZES), _saver("size", "size")),
@@ -265,7 +267,7 @@ STEPS: dict[str, Step] = {
         (Option("yes", CONTACT_YES), Option("no", CONTACT_NO)),
         lambda ctx, key: _save(ctx, "contact", share_contact=key == "yes"),
     ),
-    "summary": Choose(_summary, (Option("ok", CONFIRM), Option("fix", CORRECT)), _on_summary),
+    "summary": Summary(IS_IT_RIGHT, (Option("ok", CONFIRM), Option("fix", CORRECT)), _on_summary),
     "fix": Choose(ASK_FIX, _fix_options, _on_fix),
 }
 

@@ -7,6 +7,9 @@ from flows.messages import Msg, _, listing, nested, when
 from storage.models import Participant
 
 NOT_GIVEN = _("not given")
+NONE = _("none")
+YES = _("yes")
+NO = _("no")
 
 
 def _label(table: dict[str, Msg], key: str | None) -> dict[str, object]:
@@ -39,9 +42,10 @@ def summary(participant: Participant) -> Msg:
     ties = (
         _labels(vocab.DIASPORA_COUNTRIES, participant.diaspora_ties)
         if participant.diaspora_ties
-        else nested(_("none"))
+        else nested(NONE)
     )
     return _(
+        "Your profile:\n"
         "Name: {name}\n"
         "Lives in: {place}\n"
         "Business: {business} ({sector}, {stage}, {size})\n"
@@ -50,7 +54,7 @@ def summary(participant: Participant) -> Msg:
         "Languages: {languages}\n"
         "Free time: {availability}\n"
         "Family ties: {ties}\n"
-        "Share my contact with my peer: {contact}",
+        "Contact shared: {contact}",
         name=participant.name or "—",
         place=place(participant),
         business=participant.business_name or "—",
@@ -62,21 +66,21 @@ def summary(participant: Participant) -> Msg:
         languages=_labels(vocab.SPOKEN_LANGUAGES, participant.mentor_languages),
         availability=_labels(vocab.block_labels(), participant.availability),
         ties=ties,
-        contact=nested(_("yes") if participant.share_contact else _("no")),
+        contact=nested(YES if participant.share_contact else NO),
     )
 
 
-def data_held(participant: Participant) -> Msg:
-    """The answer to "my data": what is kept, since when, and how to erase it."""
+def data_held(participant: Participant) -> list[Msg]:
+    """The answer to "my data": what is kept, since when, and how to erase it (two messages)."""
     consent = (
         nested(_("You agreed on {date}.", date=when(participant.consent_at)))
         if participant.consent_at
         else nested(_("You have not given your consent yet."))
     )
-    return _(
-        "This is what Entrepairs keeps about you:\n\n{profile}\n\n{consent} "
+    note = _(
+        "This is all Entrepairs keeps about you, with this chat's address. {consent} "
         "Only the programme team sees it. Write {delete} to erase it.",
-        profile=nested(summary(participant)),
         consent=consent,
         delete={"$kw": "delete my data"},
     )
+    return [summary(participant), note]

@@ -18,7 +18,7 @@ from flows import i18n, keywords
 from flows.messages import Msg, Reply, _
 
 # A message made of one other message rendered in several languages at once (first contact).
-MULTILINGUAL = "\x00multilingual"
+MULTILINGUAL = "$multilingual"
 
 
 @dataclass(frozen=True)
@@ -87,8 +87,12 @@ def _value(value: Any, reader: Reader) -> Any:
         if "$list" in value:
             items = [str(_value(item, reader)) for item in value["$list"]]
             locale = i18n.regional_locale(reader.language, reader.country)
-            style = value.get("style", "standard")
-            return format_list(items, style=style, locale=locale) if items else "—"
+            if not items:
+                return "—"
+            if value.get("style") == "unit":
+                # Babel's "unit" lists are incomplete for some regional locales (es_BO).
+                return ", ".join(items)
+            return format_list(items, locale=locale)
     return value
 
 

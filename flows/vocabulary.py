@@ -135,11 +135,11 @@ class Block:
 
 WEEKDAYS = (0, 1, 2, 3, 4)
 AVAILABILITY: dict[str, Block] = {
-    "wd_morning": Block(_("Weekdays, morning (8–12)"), WEEKDAYS, 8, 12),
-    "wd_afternoon": Block(_("Weekdays, afternoon (12–17)"), WEEKDAYS, 12, 17),
-    "wd_evening": Block(_("Weekdays, evening (17–21)"), WEEKDAYS, 17, 21),
-    "sat": Block(_("Saturday (9–13)"), (5,), 9, 13),
-    "sun": Block(_("Sunday (9–13)"), (6,), 9, 13),
+    "wd_morning": Block(_("Mon–Fri 8–12"), WEEKDAYS, 8, 12),
+    "wd_afternoon": Block(_("Mon–Fri 12–17"), WEEKDAYS, 12, 17),
+    "wd_evening": Block(_("Mon–Fri 17–21"), WEEKDAYS, 17, 21),
+    "sat": Block(_("Saturday 9–13"), (5,), 9, 13),
+    "sun": Block(_("Sunday 9–13"), (6,), 9, 13),
 }
 
 

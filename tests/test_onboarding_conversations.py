@@ -1,0 +1,306 @@
+"""Whole onboardings played as conversations, in Spanish, French and English.
+
+Each one includes a wrong answer, a language switch half-way, a restart of the process half-way
+(the state resumes at the same question), STOP and START, and finally "delete my data", after
+which her personal fields are checked to be gone from the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from sqlmodel import select
+
+from bot.app import build
+from storage.models import ChannelAddress, Conversation, OutboundMessage, Participant
+from tests.support.dialog import Person
+
+
+@dataclass(frozen=True)
+class Script:
+    language_digit: str  # her language in the first (en, es, fr) menu
+    consent: str
+    ask_name: str
+    ask_country: str
+    invalid: str
+    ask_city: str
+    ask_business: str
+    ask_sector: str
+    ask_offers: str
+    too_many: str
+    summary: str
+    done: str
+    stop_word: str
+    stopped: str
+    start_word: str
+    back: str
+    delete_word: str
+    confirm_delete: str
+    deleted: str
+    switch_word: str
+    switched: str
+
+
+SPANISH = Script(
+    language_digit="1",
+    consent="Antes de empezar",
+    ask_name="¿Cuál es su nombre?",
+    ask_country="¡Mucho gusto, Carmen! ¿En qué país vive?",
+    invalid="Disculpe, no entendí",
+    ask_city="¿En qué ciudad o pueblo vive?",
+    ask_business="¿Cómo se llama su negocio",
+    ask_sector="¿En qué rubro trabaja?",
+    ask_offers="¿Qué podría enseñar",
+    too_many="elija 3 como máximo",
+    summary="Su perfil:",
+    done="¡Gracias, Carmen! Su perfil está listo",
+    stop_word="ALTO",
+    stopped="ya no recibirá mensajes",
+    start_word="inicio",
+    back="Qué gusto tenerla de vuelta",
+    delete_word="borrar mis datos",
+    confirm_delete="¿De verdad quiere borrar",
+    deleted="Sus datos fueron borrados",
+    switch_word="idioma",
+    switched="C'est noté, je vous écrirai en français.",
+)
+FRENCH = Script(
+    language_digit="2",
+    consent="Avant de commencer",
+    ask_name="Quel est votre prénom ?",
+    ask_country="Enchantée, Carmen ! Dans quel pays vivez-vous ?",
+    invalid="Désolée, je n'ai pas compris",
+    ask_city="Dans quelle ville",
+    ask_business="Comment s'appelle votre entreprise",
+    ask_sector="Dans quel secteur ?",
+    ask_offers="Que pourriez-vous apprendre",
+    too_many="en choisir 3 au plus",
+    summary="Votre profil :",
+    done="Merci, Carmen ! Votre profil est prêt",
+    stop_word="arrêt",
+    stopped="vous ne recevrez plus de messages",
+    start_word="REPRENDRE",
+    back="Bon retour parmi nous",
+    delete_word="effacer mes données",
+    confirm_delete="Voulez-vous vraiment effacer",
+    deleted="Vos données ont été effacées",
+    switch_word="langue",
+    switched="Listo, le escribiré en español.",
+)
+ENGLISH = Script(
+    language_digit="3",
+    consent="Before we start",
+    ask_name="What is your first name?",
+    ask_country="Nice to meet you, Carmen! Which country do you live in?",
+    invalid="Sorry, I did not understand",
+    ask_city="Which city or town",
+    ask_business="What is the name of your business",
+    ask_sector="What is its sector?",
+    ask_offers="What could you teach",
+    too_many="Please choose 3 at most",
+    summary="Your profile:",
+    done="Thank you, Carmen! Your profile is ready",
+    stop_word="STOP",
+    stopped="you will receive no more messages",
+    start_word="start",
+    back="Welcome back!",
+    delete_word="delete my data",
+    confirm_delete="Do you really want to erase",
+    deleted="Your data has been erased",
+    switch_word="language",
+    switched="Listo, le escribiré en español.",
+)
+# After the switch she carries on in the other language; these are its prompts.
+SWITCH_TO = {
+    "es": ("2", "Dans quel secteur ?", "langue"),
+    "fr": ("1", "¿En qué rubro trabaja?", "idioma"),
+    "en": ("1", "¿En qué rubro trabaja?", "idioma"),
+}
+
+
+@pytest.mark.parametrize(("language", "script"), [("es", SPANISH), ("fr", FRENCH), ("en", ENGLISH)])
+def test_whole_onboarding(any_db, settings, clock, recorder, language, script):
+    app = build(settings, channels=[recorder], clock=clock, db=any_db)
+    her = Person(app, f"carmen-{language}")
+
+    her.says("hola")
+    her.expect("Bienvenida a Entrepairs", "Bienvenue sur Entrepairs", "Welcome to Entrepairs")
+    her.says(script.language_digit)
+    her.expect(script.consent)
+    her.says("1")
+    her.expect(script.ask_name)
+    her.says("Carmen")
+    her.expect(script.ask_country, "1. Bolivi")
+
+    her.says("9")  # a digit out of range
+    her.expect(script.invalid, "1. Bolivi")
+    her.says("bolivia")  # the option's words work too
+    her.expect(script.ask_city)
+
+    # The process restarts: a new engine and delivery worker on the same database.
+    app = build(settings, channels=[recorder], clock=clock, db=any_db)
+    her.app = app
+    her.says("El Alto")
+    her.expect(script.ask_business)
+    her.says("Tejidos Carmen")
+    her.expect(script.ask_sector)
+
+    # Half-way she switches language, and is taken back to the same question.
+    other_digit, other_sector_prompt, other_switch_word = SWITCH_TO[language]
+    her.says(script.switch_word)
+    her.expect("Which language do you prefer?", "1. Español")
+    her.says(other_digit)
+    her.expect(script.switched, other_sector_prompt)
+    her.says(other_switch_word)
+    her.says(script.language_digit)
+    her.expect(script.ask_sector)
+
+    her.says("2")  # crafts
+    her.says("3")  # growing
+    her.says("2")  # 2 to 5 people
+    her.expect(script.ask_offers)
+    her.says("1 2 3 4")  # too many
+    her.expect(script.too_many)
+    her.says("2, 7")
+    her.says("4 1")
+    her.says("1 5")  # Spanish, Quechua
+    her.says("1 2")  # weekday mornings and afternoons
+
+    # STOP silences everything until START, then the same question comes back.
+    her.says(script.stop_word)
+    her.expect(script.stopped)
+    her.says("1")
+    her.expect_nothing()
+    her.says(script.start_word)
+    her.expect(script.back)
+    her.says("1")  # share contact: yes
+    her.expect(script.summary, "Carmen", "El Alto", "Tejidos Carmen")
+    her.says("1")
+    her.expect(script.done)
+
+    with any_db.session() as session:
+        woman = session.exec(select(Participant).where(Participant.name == "Carmen")).one()
+        assert woman.locale == language
+        assert woman.country == "BO"
+        assert woman.timezone == "America/La_Paz"
+        assert woman.region == "El Alto"
+        assert woman.business_name == "Tejidos Carmen"
+        assert (woman.sector, woman.stage, woman.size) == ("crafts", "growing", "small")
+        assert woman.skills_offered == ["sales", "networking"]
+        assert woman.skills_wanted == ["export", "digital_marketing"]
+        assert woman.mentor_languages == ["es", "qu"]
+        assert woman.availability == ["wd_morning", "wd_afternoon"]
+        assert woman.share_contact is True
+        assert woman.consent_at is not None and woman.onboarded_at is not None
+        assert woman.opted_out_at is None
+        woman_id = woman.id
+
+    # "Delete my data": confirmed, then erased.
+    her.says(script.delete_word)
+    her.expect(script.confirm_delete)
+    her.says("1")
+    her.expect(script.deleted)
+
+    with any_db.session() as session:
+        erased = session.get(Participant, woman_id)
+        assert erased is not None and erased.erased_at is not None
+        for field in ("name", "country", "region", "timezone", "business_name", "sector"):
+            assert getattr(erased, field) is None, field
+        assert erased.skills_offered == [] and erased.availability == []
+        assert (
+            session.exec(
+                select(ChannelAddress).where(ChannelAddress.participant_id == woman_id)
+            ).all()
+            == []
+        )
+        assert session.get(Conversation, woman_id) is None
+        assert (
+            session.exec(
+                select(OutboundMessage).where(
+                    OutboundMessage.participant_id == woman_id, OutboundMessage.status == "pending"
+                )
+            ).all()
+            == []
+        )
+
+
+def test_idle_for_days_resumes_gracefully(app, clock):
+    her = Person(app, "awa")
+    for text in ("allo", "2", "1", "Awa"):
+        her.says(text)
+    clock.advance(days=6)
+    her.says("bonjour")
+    her.expect("Bon retour, Awa !", "Dans quel pays vivez-vous ?")
+    her.says("2")
+    her.expect("Dans quelle ville")
+
+
+def test_declining_consent_keeps_nothing(app, db):
+    her = Person(app, "refuses")
+    her.says("hi")
+    her.says("3")
+    her.says("2")
+    her.expect("nothing has been kept")
+    with db.session() as session:
+        assert session.exec(select(ChannelAddress)).all() == []
+        assert all(p.erased_at for p in session.exec(select(Participant)))
+    her.says("hello again")
+    her.expect("Welcome to Entrepairs")
+
+
+def test_help_and_my_data_keep_her_place(app):
+    her = Person(app, "julie")
+    for text in ("bonjour", "2", "1", "Julie", "canada"):
+        her.says(text)
+    her.expect("Dans quelle province")
+    her.says("aide")
+    her.expect("MENU", "LANGUE", "Dans quelle province")
+    her.says("mes données")
+    her.expect("Prénom : Julie", "Dans quelle province")
+    her.says("québec")
+    her.expect("Comment s'appelle votre entreprise")
+
+
+def test_media_gets_a_kind_reask(app):
+    her = Person(app, "rosa")
+    her.says("hola")
+    her.says("1")
+    her.says("", kind="media")
+    her.expect("Solo puedo leer texto", "Antes de empezar")
+
+
+def test_correcting_the_country_walks_through_what_depends_on_it(app, db):
+    her = Person(app, "nadia")
+    answers = [
+        "hi",
+        "3",
+        "1",
+        "Nadia",
+        "2",
+        "Thiès",
+        "Couture Nadia",
+        "2",
+        "3",
+        "1",
+        "2",
+        "1",
+        "2 3",
+        "1",
+        "2",
+    ]
+    for text in answers:
+        her.says(text)
+    her.expect("Your profile:", "Thiès, Senegal")
+    her.says("2")  # correct something
+    her.says("2")  # country and city
+    her.says("canada")
+    her.expect("Which province or territory?")
+    her.says("quebec")
+    her.expect("Do you have family ties with Bolivia or Senegal?")
+    her.says("senegal")
+    her.expect("Your profile:", "Quebec, Canada", "Family ties: Senegal")
+    with db.session() as session:
+        nadia = session.exec(select(Participant).where(Participant.name == "Nadia")).one()
+        assert (nadia.country, nadia.region, nadia.timezone) == ("CA", "QC", "America/Toronto")
+        assert nadia.diaspora_ties == ["SN"]
