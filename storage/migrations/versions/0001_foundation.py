@@ -29,7 +29,7 @@ def upgrade() -> None:
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
         sa.Column("locale", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
         sa.Column("country", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=True),
-        sa.Column("region", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+        sa.Column("region", sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True),
         sa.Column("timezone", sqlmodel.sql.sqltypes.AutoString(length=48), nullable=True),
         sa.Column("business_name", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
         sa.Column("sector", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),

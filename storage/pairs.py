@@ -1,0 +1,167 @@
+"""Cohorts, pairs and their history.
+
+A pair is one symmetric entity: two women, neither mentor nor mentee. `a_id < b_id` always, so
+the same two women are one pair whichever of them is named first. Every change of status is
+also written to `PairEvent` (who, when, from, to, why) so the programme can account for it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlmodel import Field, Session, SQLModel, col, or_, select
+
+from storage.models import json_field, utc_field
+
+
+class Cohort(SQLModel, table=True):
+    """A group matched together, with its pairing rules and survey dates."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80)
+    # Typed by a woman at onboarding to join this cohort.
+    invite_code: str = Field(max_length=32, unique=True)
+    # Allowed pairing modes: north_south, south_south, national, diaspora (any mix).
+    modes: list[str] = json_field()
+    max_active_pairs: int = Field(default=1)
+    min_overlap_hours: int = Field(default=1)
+    mid_survey_at: datetime | None = utc_field()
+    end_survey_at: datetime | None = utc_field()
+    created_at: datetime | None = utc_field(nullable=False)
+
+
+class CohortMember(SQLModel, table=True):
+    cohort_id: int = Field(foreign_key="cohort.id", primary_key=True)
+    participant_id: int = Field(foreign_key="participant.id", primary_key=True, index=True)
+    joined_at: datetime | None = utc_field(nullable=False)
+
+
+class PairStatus(StrEnum):
+    PROPOSED = "proposed"  # by matching, waiting for coordinator review
+    INTRODUCED = "introduced"  # published: both asked to accept
+    ACTIVE = "active"  # both accepted
+    PAUSED = "paused"
+    COMPLETED = "completed"
+    ENDED = "ended"  # ended early by someone, with a reason
+    DECLINED = "declined"  # one of them said no to the introduction
+    EXPIRED = "expired"  # the answer deadline passed
+    WITHDRAWN = "withdrawn"  # a proposal the coordinator dropped before publishing
+
+
+LIVE_STATUSES = (PairStatus.INTRODUCED, PairStatus.ACTIVE, PairStatus.PAUSED)
+
+
+class Response(StrEnum):
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+class Pair(SQLModel, table=True):
+    __table_args__ = (
+        CheckConstraint("a_id < b_id", name="pair_ordered"),
+        Index("ix_pair_members", "a_id", "b_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    cohort_id: int = Field(foreign_key="cohort.id", index=True)
+    a_id: int = Field(foreign_key="participant.id", index=True)
+    b_id: int = Field(foreign_key="participant.id", index=True)
+    status: str = Field(default=PairStatus.PROPOSED, max_length=16, index=True)
+    score: float = Field(default=0.0)
+    # Machine-readable reasons from matching, rendered in each reader's language when shown.
+    reasons: list[Any] = json_field()
+    locked: bool = Field(default=False)
+    a_response: str | None = Field(default=None, max_length=16)
+    b_response: str | None = Field(default=None, max_length=16)
+    respond_by: datetime | None = utc_field()
+    reminded_at: datetime | None = utc_field()
+    proposed_at: datetime | None = utc_field(nullable=False)
+    introduced_at: datetime | None = utc_field()
+    active_at: datetime | None = utc_field()
+    ended_at: datetime | None = utc_field()
+    ended_by: str | None = Field(default=None, max_length=40)
+    end_reason: str | None = Field(default=None, max_length=200)
+
+    def members(self) -> tuple[int, int]:
+        return (self.a_id, self.b_id)
+
+    def peer_of(self, participant_id: int) -> int:
+        return self.b_id if participant_id == self.a_id else self.a_id
+
+    def response_of(self, participant_id: int) -> str | None:
+        return self.a_response if participant_id == self.a_id else self.b_response
+
+
+class PairEvent(SQLModel, table=True):
+    """One transition of a pair: from which status to which, when, by whom and why."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    pair_id: int = Field(foreign_key="pair.id", index=True)
+    at: datetime | None = utc_field(nullable=False)
+    # "participant:12", "coordinator:34", "system"
+    actor: str = Field(max_length=40)
+    from_status: str | None = Field(default=None, max_length=16)
+    to_status: str = Field(max_length=16)
+    note: str | None = Field(default=None, max_length=200)
+
+
+class PairRule(SQLModel, table=True):
+    """A coordinator's decision about two women: never pair them, or always pair them."""
+
+    __table_args__ = (UniqueConstraint("cohort_id", "a_id", "b_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cohort_id: int = Field(foreign_key="cohort.id", index=True)
+    a_id: int = Field(foreign_key="participant.id")
+    b_id: int = Field(foreign_key="participant.id")
+    kind: str = Field(max_length=8)  # "forbid" | "lock"
+    created_by: str = Field(max_length=40)
+    created_at: datetime | None = utc_field(nullable=False)
+
+
+def ordered(x: int, y: int) -> tuple[int, int]:
+    """The two ids in the order pairs store them."""
+    return (x, y) if x < y else (y, x)
+
+
+def pairs_of(
+    session: Session, participant_id: int, statuses: tuple[str, ...] = LIVE_STATUSES
+) -> list[Pair]:
+    """Her pairs in the given statuses, newest first."""
+    return list(
+        session.exec(
+            select(Pair)
+            .where(
+                or_(Pair.a_id == participant_id, Pair.b_id == participant_id),
+                col(Pair.status).in_(statuses),
+            )
+            .order_by(col(Pair.id).desc())
+        )
+    )
+
+
+def record_transition(
+    session: Session,
+    pair: Pair,
+    to_status: str,
+    *,
+    actor: str,
+    now: datetime,
+    note: str | None = None,
+) -> PairEvent:
+    """Move a pair to `to_status` and write the event that says so."""
+    event = PairEvent(
+        pair_id=pair.id or 0,
+        at=now,
+        actor=actor,
+        from_status=pair.status,
+        to_status=to_status,
+        note=note,
+    )
+    pair.status = to_status
+    session.add(pair)
+    session.add(event)
+    return event
