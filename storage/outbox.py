@@ -200,8 +200,11 @@ def release_held(session: Session, *, channel: str, address: str, now: datetime)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def invitation_waiting(session: Session, *, channel: str, address: str) -> bool:
-    """True when a template already invited her to reply and she has not yet (no second one)."""
+def invitation_waiting(session: Session, *, channel: str, address: str, since: datetime) -> bool:
+    """True when a template sent after `since` invited her to reply and she has not answered yet.
+
+    Lets a channel send at most one invitation per period however many messages wait for her.
+    """
     return (
         session.exec(
             select(OutboundMessage.id).where(
@@ -209,6 +212,7 @@ def invitation_waiting(session: Session, *, channel: str, address: str) -> bool:
                 OutboundMessage.address == address,
                 OutboundMessage.status == OutboxStatus.HELD,
                 col(OutboundMessage.template_sid).is_not(None),
+                col(OutboundMessage.sent_at) >= since,
             )
         ).first()
         is not None
