@@ -219,7 +219,10 @@ def test_north_south_only_is_two_sided_and_optimal(count_first: bool) -> None:
             assert len(result.pairs) == count, seed
 
 
-def test_count_first_can_trade_score_for_more_pairs() -> None:
+@pytest.mark.parametrize("sides", [None, ({1, 4}, {2, 3})])
+def test_count_first_can_trade_score_for_more_pairs(
+    sides: tuple[set[int], set[int]] | None,
+) -> None:
     # A-B is a great pair but leaves C and D alone; A-C and B-D are weaker but pair everyone.
     def w(pid: int, **kw: object) -> MatchProfile:
         base: dict[str, object] = {
@@ -244,13 +247,12 @@ def test_count_first_can_trade_score_for_more_pairs() -> None:
         w(4, sector="tech"),
     ]
     rules = Rules(forbidden={(3, 4), (1, 4), (2, 3)})
-    best_total = assign(profiles, rules, REFERENCE)
+    best_total = assign(profiles, rules, REFERENCE, sides=sides)
     assert [s.ids for s in best_total.pairs] == [frozenset({1, 2})]
     # C and D could each have met A or B, who got a better overall match.
     assert {u.key for u in best_total.unpaired} == {UnpairedKey.BETTER_MATCH_ELSEWHERE}
-    most_pairs = assign(
-        profiles, Rules(**{**rules.__dict__, "maximise_count_first": True}), REFERENCE
-    )
+    count_first = Rules(**{**rules.__dict__, "maximise_count_first": True})
+    most_pairs = assign(profiles, count_first, REFERENCE, sides=sides)
     assert {s.ids for s in most_pairs.pairs} == {frozenset({1, 3}), frozenset({2, 4})}
     assert most_pairs.total < best_total.total
 

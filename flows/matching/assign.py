@@ -178,15 +178,21 @@ class _Cohort:
         self.arrays = ProfileArrays.encode(pool, reference)
         self.scorer = Scorer(self.arrays, rules)
 
-        if sides is not None:
+        if sides is None and rules.modes == {PairingMode.NORTH_SOUTH}:
+            # North-South only: Canada on one side, Bolivia and Senegal on the other. Anyone
+            # else is on neither side and will be listed as unpaired, with the reason.
+            sides = (
+                [p.id for p in pool if p.country in NORTH],
+                [p.id for p in pool if p.country in SOUTH],
+            )
+        elif sides is not None:
             left, right = set(sides[0]), set(sides[1])
             if left & right or (left | right) != by_id.keys():
                 raise ValueError("sides must split the cohort into two disjoint groups")
-        elif rules.modes == {PairingMode.NORTH_SOUTH}:
-            left = {p.id for p in pool if p.country in NORTH}
-            right = {p.id for p in pool if p.country in SOUTH}
-        self.two_sided = sides is not None or rules.modes == {PairingMode.NORTH_SOUTH}
-        if self.two_sided:
+        self.two_sided = sides is not None
+        self.side_rows = self.side_cols = np.zeros(0, np.int64)
+        if sides is not None:
+            left, right = set(sides[0]), set(sides[1])
             ids = [p.id for p in pool]
             self.side_rows = np.array([i for i, pid in enumerate(ids) if pid in left], np.int64)
             self.side_cols = np.array([i for i, pid in enumerate(ids) if pid in right], np.int64)
