@@ -1,0 +1,128 @@
+"""Messages the bot sends on its own: a note, or a question that opens a flow.
+
+Nudges, reminders, check-ins, introductions and announcements all come through here, so each
+lands in the outbox the same way: to her preferred address, rendered in her language when sent,
+held back until her quiet hours are over. A question also moves her conversation to the new
+step, remembering the one she left (answered later through "continue where I was").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlmodel import Session
+
+from flows import registry
+from flows.config import FlowConfig
+from flows.messages import Msg, Reply
+from flows.quiet import next_allowed
+from flows.steps import Context
+from storage import conversations, outbox, participants
+from storage.models import OutboundMessage, Participant, Priority
+
+
+def reachable(participant: Participant | None) -> bool:
+    return (
+        participant is not None
+        and participant.opted_out_at is None
+        and participant.erased_at is None
+        and participant.consent_at is not None
+    )
+
+
+def notify(
+    session: Session,
+    participant: Participant,
+    replies: Sequence[Reply | Msg],
+    *,
+    now: datetime,
+    config: FlowConfig,
+    purpose: str,
+    priority: int = Priority.NUDGE,
+    at: datetime | None = None,
+    respect_quiet: bool = True,
+    broadcast_id: int | None = None,
+) -> list[OutboundMessage]:
+    """Queue messages for her; nothing when she opted out or cannot be reached."""
+    if not reachable(participant):
+        return []
+    address = participants.preferred_address(session, participant.id or 0)
+    if address is None:
+        return []
+    due = at or now
+    if respect_quiet:
+        due = next_allowed(due, participant.timezone, config.quiet_start, config.quiet_end)
+    queued = []
+    for item in replies:
+        reply = item if isinstance(item, Reply) else Reply(item)
+        queued.append(
+            outbox.enqueue(
+                session,
+                participant_id=participant.id,
+                channel=address.channel,
+                address=address.address,
+                payload=reply.to_json(),
+                now=now,
+                purpose=purpose,
+                priority=priority,
+                not_before=due,
+                broadcast_id=broadcast_id,
+            )
+        )
+    return queued
+
+
+def ask(
+    session: Session,
+    participant: Participant,
+    flow: str,
+    step: str,
+    *,
+    now: datetime,
+    config: FlowConfig,
+    purpose: str,
+    data: dict | None = None,
+    intro: Sequence[Reply | Msg] = (),
+    priority: int = Priority.NUDGE,
+    at: datetime | None = None,
+) -> list[OutboundMessage]:
+    """Open `flow`/`step` for her and queue its question (after `intro`)."""
+    if not reachable(participant):
+        return []
+    state = conversations.load(session, participant.id or 0)
+    merged = dict(state.data) if state else {}
+    if state and state.flow not in ("home", flow) and "return_to" not in merged:
+        merged["return_to"] = [state.flow, state.step]
+    merged.update(data or {})
+    ctx = Context(
+        session=session,
+        participant=participant,
+        address=None,
+        data=merged,
+        now=now,
+        config=config,
+        flow=flow,
+        step=step,
+    )
+    target = registry.step(flow, step)
+    replies = [*intro, *target.ask(ctx)]
+    conversations.save(
+        session,
+        participant_id=participant.id or 0,
+        flow=flow,
+        step=step,
+        data=ctx.data,
+        offered=[option.key for option in target.offered(ctx)],
+        now=now,
+    )
+    return notify(
+        session,
+        participant,
+        replies,
+        now=now,
+        config=config,
+        purpose=purpose,
+        priority=priority,
+        at=at,
+    )

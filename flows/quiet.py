@@ -1,0 +1,30 @@
+"""Quiet hours: no proactive message reaches a woman at night in her own time zone."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from flows.i18n import zone
+
+
+def is_quiet(instant: datetime, timezone: str | None, start: int, end: int) -> bool:
+    """True when `instant` falls inside [start, end) local hours (the range may cross midnight)."""
+    if start == end:
+        return False
+    hour = instant.astimezone(zone(timezone)).hour
+    return start <= hour or hour < end if start > end else start <= hour < end
+
+
+def next_allowed(instant: datetime, timezone: str | None, start: int, end: int) -> datetime:
+    """`instant` itself when allowed, otherwise the end of the quiet hours, in UTC.
+
+    Computed on the local wall clock, so a daylight-saving change during the night still gives
+    08:00 local the next morning.
+    """
+    if not is_quiet(instant, timezone, start, end):
+        return instant
+    tz = zone(timezone)
+    local = instant.astimezone(tz)
+    day = local.date() if local.hour < end else local.date() + timedelta(days=1)
+    wake = datetime.combine(day, time(end), tzinfo=tz)
+    return wake.astimezone(instant.tzinfo)
