@@ -22,6 +22,10 @@ log = logging.getLogger(__name__)
 def platform_channels(settings: Settings) -> list[PlatformChannel]:
     """The channels the settings configure (each platform's module decides from its settings)."""
     channels: list[PlatformChannel] = []
+    if settings.twilio_account_sid:  # WhatsApp and SMS through Twilio
+        from bot.channels.twilio import twilio_channels
+
+        channels.extend(twilio_channels(settings))
     return channels
 
 

@@ -1,0 +1,487 @@
+"""WhatsApp and SMS through Twilio: signed webhooks in, the REST API out (via the outbox).
+
+`POST /webhooks/twilio` receives her messages. Every request must carry a valid
+`X-Twilio-Signature` for the public URL Twilio was given (`PUBLIC_BASE_URL` + path + query, so it
+is right behind a reverse proxy); otherwise 403 and nothing is stored. The engine runs in a
+thread; the answer is an empty `<Response/>`: replies go out through the REST API from the
+outbox, paced and retried by the delivery worker. `POST /webhooks/twilio/status` receives each
+message's status (queued … delivered, read, failed) and its error code; 21610 (she replied STOP
+to the carrier) opts her out, 63016 (WhatsApp window closed) re-sends the message as a template.
+
+WhatsApp and SMS are two `TwilioChannel`s sharing one client, each paced at its own rate
+(`TWILIO_WHATSAPP_MPS`, `TWILIO_SMS_MPS`); the first also serves the webhooks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, parse_qsl
+
+from sqlmodel import Session
+from starlette.datastructures import ImmutableMultiDict
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.request_validator import RequestValidator
+from twilio.rest import Client
+
+from bot.channels import twilio_window as window
+from bot.channels.base import Held, Outgoing, SendError
+from bot.channels.twilio_text import SMS_LIMIT, WHATSAPP_LIMIT, split
+from bot.phones import language_hint, parse_address, twilio_address
+from bot.ratelimit import Pacer
+from bot.settings import Settings, SettingsError
+from flows.clock import Clock, SystemClock
+from flows.messages import ChannelKind, Inbound
+from flows.text import normalise
+from storage import outbox, participants
+from storage.models import OutboundMessage, OutboxStatus, Participant
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+log = logging.getLogger(__name__)
+# twilio-python logs request details at INFO; they may name numbers, so keep it to warnings.
+_http_log = logging.getLogger("entrepairs.twilio.http")
+_http_log.setLevel(logging.WARNING)
+
+INBOUND_PATH = "/webhooks/twilio"
+STATUS_PATH = "/webhooks/twilio/status"
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+MAX_FIELDS = 200
+# Our own pacing stays a little under Twilio's limit, so jitter never trips its 429.
+PACE_MARGIN = 0.97
+# A later part of a split message is retried in place (earlier parts already went out).
+PART_RETRIES = 3
+
+# Twilio's own SMS opt-out and opt-in words (Advanced Opt-Out defaults). On SMS the carrier
+# acts on them whatever we do, so the bot must agree. STOP, STOPALL, UNSUBSCRIBE, START and
+# UNSTOP are global words in the catalogs already; these four are everyday words in a
+# conversation ("end", "yes"), so they only count on SMS, and YES only from someone stopped.
+SMS_STOP_WORDS = frozenset({"cancel", "end", "quit", "stopall", "unsubscribe"})
+SMS_START_WORDS = frozenset({"yes", "unstop"})
+# Payload of the button on our invitation templates ("Reply"): she opened the conversation.
+OPEN_PAYLOAD = "open"
+# Payload prefix naming one of our option keys ("key:fr").
+KEY_PAYLOAD = "key:"
+
+# Outbox statuses a delivery report may move forward (never backward).
+_PROGRESS = {
+    "accepted": OutboxStatus.SENT,
+    "queued": OutboxStatus.SENT,
+    "sending": OutboxStatus.SENT,
+    "sent": OutboxStatus.SENT,
+    "delivered": OutboxStatus.DELIVERED,
+    "read": OutboxStatus.READ,
+}
+_RANK = {OutboxStatus.SENT: 1, OutboxStatus.DELIVERED: 2, OutboxStatus.READ: 3}
+_FAILURES = {"failed": OutboxStatus.FAILED, "undelivered": OutboxStatus.UNDELIVERED}
+UNSUBSCRIBED = "21610"
+
+
+class BadRequest(Exception):
+    """The form could not be read."""
+
+
+def make_client(settings: Settings) -> Client:
+    """The synchronous twilio client, pointed at `TWILIO_API_BASE_URL`."""
+    token = settings.twilio_auth_token.get_secret_value() if settings.twilio_auth_token else ""
+    client = Client(
+        settings.twilio_account_sid,
+        token,
+        http_client=TwilioHttpClient(timeout=15, logger=_http_log),
+    )
+    client.api.base_url = settings.twilio_api_base_url.rstrip("/")
+    return client
+
+
+def twilio_channels(
+    settings: Settings, *, client: Client | None = None, clock: Clock | None = None
+) -> list[TwilioChannel]:
+    """The WhatsApp and SMS channels the settings configure (the first serves the webhooks)."""
+    if not settings.twilio_account_sid:
+        return []
+    if settings.twilio_auth_token is None:
+        raise SettingsError("TWILIO_AUTH_TOKEN: needed with TWILIO_ACCOUNT_SID")
+    if not settings.public_base_url:
+        raise SettingsError(
+            "PUBLIC_BASE_URL: needed with TWILIO_ACCOUNT_SID (webhook signatures are checked "
+            "against the public URL Twilio calls)"
+        )
+    service = settings.twilio_messaging_service_sid
+    kinds = []
+    if settings.twilio_whatsapp_from or service:
+        kinds.append(ChannelKind.WHATSAPP)
+    if settings.twilio_sms_from or service:
+        kinds.append(ChannelKind.SMS)
+    if not kinds:
+        raise SettingsError(
+            "TWILIO_WHATSAPP_FROM: set it, TWILIO_SMS_FROM or TWILIO_MESSAGING_SERVICE_SID"
+        )
+    client = client or make_client(settings)
+    return [
+        TwilioChannel(kind, settings, client, clock=clock, webhooks=index == 0)
+        for index, kind in enumerate(kinds)
+    ]
+
+
+class TwilioChannel:
+    """Sends one kind of message (WhatsApp or SMS) through Twilio's REST API."""
+
+    def __init__(
+        self,
+        kind: ChannelKind,
+        settings: Settings,
+        client: Client,
+        *,
+        clock: Clock | None = None,
+        webhooks: bool = True,
+    ) -> None:
+        self.kind = kind
+        self.kinds = (kind.value,)
+        self.settings = settings
+        self.client = client
+        self.clock: Clock = clock or SystemClock()
+        self.webhooks = webhooks
+        whatsapp = kind == ChannelKind.WHATSAPP
+        self.rate = settings.twilio_whatsapp_mps if whatsapp else settings.twilio_sms_mps
+        self.per_address_rate = 0.0
+        self.limit = WHATSAPP_LIMIT if whatsapp else SMS_LIMIT
+        # Paces every API call (a split message is several), under the delivery's own pacing.
+        self.calls = Pacer(self.rate * PACE_MARGIN)
+        self.templates = window.Templates(settings.twilio_templates)
+        token = settings.twilio_auth_token.get_secret_value() if settings.twilio_auth_token else ""
+        self.validator = RequestValidator(token)
+        self.public = (settings.public_base_url or "").rstrip("/")
+        self.app: App | None = None
+
+    # Sending ---------------------------------------------------------------------------------
+
+    def _sender(self) -> dict[str, str]:
+        settings = self.settings
+        own = settings.twilio_whatsapp_from if self.kind == ChannelKind.WHATSAPP else None
+        if self.kind == ChannelKind.SMS:
+            own = settings.twilio_sms_from
+        if own:
+            if self.kind == ChannelKind.WHATSAPP and not own.startswith("whatsapp:"):
+                own = f"whatsapp:{own}"
+            return {"from_": own}
+        return {"messaging_service_sid": settings.twilio_messaging_service_sid or ""}
+
+    def _callback(self, message: Outgoing) -> dict[str, str]:
+        if not self.public:
+            return {}
+        url = f"{self.public}{STATUS_PATH}?outbox={message.outbox_id}&try={message.attempt}"
+        return {"status_callback": url}
+
+    async def send(self, message: Outgoing) -> str | Held | None:
+        now = self.clock.now()
+        last = message.last_inbound_at if isinstance(message.last_inbound_at, datetime) else None
+        if window.needs_template(self.kind, last, now, message.last_error_code):
+            return await self._invite(message)
+        text = message.rendered.as_numbered_text(message.language)
+        platform_id: str | None = None
+        for index, part in enumerate(split(text, self.limit)):
+            try:
+                platform_id = await self._create_part(message, index, body=part)
+            except TwilioRestException as error:
+                if str(error.code) == window.OUTSIDE_WINDOW and index == 0:
+                    return await self._invite(message)  # WhatsApp says the window is closed
+                raise send_error(error) from None
+        return platform_id
+
+    async def _invite(self, message: Outgoing) -> Held:
+        """Send the invitation template for this purpose and language; hold the message."""
+        now = self.clock.now()
+        if self.app is not None and await asyncio.to_thread(self._invited, message, now):
+            return Held()  # one invitation is enough: this one waits with the others
+        sid = self.templates.find(message.purpose, message.language)
+        if sid is None:
+            log.warning(
+                "no WhatsApp template for purpose %s in %s: message held until she writes",
+                message.purpose,
+                message.language,
+            )
+            return Held(code="no_template")
+        try:
+            platform_id = await self._create_part(
+                message,
+                0,
+                content_sid=sid,
+                content_variables=window.variables(message.first_name),
+            )
+        except TwilioRestException as error:
+            raise send_error(error) from None
+        return Held(platform_id, sid)
+
+    def _invited(self, message: Outgoing, now: datetime) -> bool:
+        assert self.app is not None
+        with self.app.db.session() as session:
+            return outbox.invitation_waiting(
+                session,
+                channel=message.channel,
+                address=message.address,
+                since=now - window.INVITE_EVERY,
+            )
+
+    async def _create_part(self, message: Outgoing, index: int, **fields: str) -> str:
+        """One Messages create call, paced; later parts are retried here on transient errors."""
+        tries = PART_RETRIES if index > 0 else 1
+        for attempt in range(tries):
+            await self.calls.wait(message.address)
+            try:
+                return await asyncio.to_thread(self._create, message, **fields)
+            except TwilioRestException as error:
+                failure = send_error(error)
+                if failure.retry_after:
+                    self.calls.pause(failure.retry_after)
+                if not failure.transient or attempt == tries - 1:
+                    raise
+                await asyncio.sleep(max(failure.retry_after or 0, 2.0**attempt))
+        raise AssertionError("unreachable")
+
+    def _create(self, message: Outgoing, **fields: str) -> str:
+        created = self.client.messages.create(
+            to=twilio_address(self.kind, message.address),
+            **self._sender(),
+            **self._callback(message),
+            **fields,
+        )
+        return str(created.sid)
+
+    # Webhooks --------------------------------------------------------------------------------
+
+    def bind(self, app: App) -> None:
+        self.app = app
+        self.clock = app.clock
+
+    def routes(self, app: App) -> list[BaseRoute]:
+        self.bind(app)
+        if not self.webhooks:
+            return []
+        return [
+            Route(INBOUND_PATH, self._inbound, methods=["POST"]),
+            Route(STATUS_PATH, self._status, methods=["POST"]),
+        ]
+
+    async def start(self, app: App) -> None:
+        self.bind(app)
+
+    async def stop(self) -> None:
+        return None
+
+    async def _signed_form(self, request: Request, path: str) -> ImmutableMultiDict[str, str]:
+        """The form, once its signature is checked against the public URL; raises on failure."""
+        if "application/x-www-form-urlencoded" not in request.headers.get("content-type", ""):
+            raise BadRequest("not a form")
+        try:
+            body = (await request.body()).decode("utf-8")
+            pairs = parse_qsl(body, keep_blank_values=True, max_num_fields=MAX_FIELDS)
+        except (UnicodeDecodeError, ValueError):
+            raise BadRequest("unreadable form") from None
+        form: ImmutableMultiDict[str, str] = ImmutableMultiDict(pairs)
+        query = request.url.query
+        url = f"{self.public}{path}" + (f"?{query}" if query else "")
+        signature = request.headers.get("x-twilio-signature", "")
+        if not signature or not self.validator.validate(url, form, signature):
+            raise PermissionError("bad signature")
+        return form
+
+    async def _inbound(self, request: Request) -> Response:
+        app = self.app
+        assert app is not None
+        try:
+            form = await self._signed_form(request, INBOUND_PATH)
+        except BadRequest:
+            return Response("bad request", status_code=400)
+        except PermissionError:
+            log.warning("twilio webhook with a bad or missing signature refused")
+            return Response("forbidden", status_code=403)
+        sid, sender = form.get("MessageSid", ""), form.get("From", "")
+        if not sid or not sender:
+            return Response("MessageSid and From are required", status_code=400)
+        found = parse_address(sender)
+        if found is None:
+            log.info("twilio message from an unsupported address type ignored")
+            return _twiml()
+        try:
+            await asyncio.to_thread(self._receive, app, found[0], found[1], form)
+        except Exception as error:  # the database is down, say: Twilio retries on 5xx
+            log.error("twilio inbound not processed: %s", type(error).__name__)
+            return Response("try again later", status_code=503)
+        app.delivery.wake.set()
+        return _twiml()
+
+    def _receive(
+        self, app: App, kind: ChannelKind, number: str, form: ImmutableMultiDict[str, str]
+    ) -> None:
+        """Run the engine on her message, then let what waited for her reply go out."""
+        inbound = self._inbound_of(app, kind, number, form)
+        app.engine.handle(inbound)
+        with app.db.session() as session:
+            outbox.release_held(session, channel=kind.value, address=number, now=app.clock.now())
+
+    def _inbound_of(
+        self, app: App, kind: ChannelKind, number: str, form: ImmutableMultiDict[str, str]
+    ) -> Inbound:
+        body = form.get("Body", "")
+        payload = form.get("ButtonPayload", "").strip()
+        text = form.get("ButtonText", "") or body if payload else body
+        option_key = None
+        kind_of = "text"
+        try:
+            media = int(form.get("NumMedia", "0") or 0)
+        except ValueError:
+            media = 0
+        if payload == OPEN_PAYLOAD:
+            kind_of = "open"
+        elif payload.startswith(KEY_PAYLOAD):
+            option_key = payload[len(KEY_PAYLOAD) :]
+        elif media > 0 and not text.strip():
+            kind_of = "media"
+        if kind == ChannelKind.SMS and kind_of == "text":
+            text = self._carrier_word(app, number, text)
+        return Inbound(
+            channel=kind,
+            address=number,
+            text=text,
+            option_key=option_key,
+            platform_key=form["MessageSid"],
+            received_at=app.clock.now(),
+            kind=kind_of,
+            locale_hint=language_hint(number),
+            profile_name=form.get("ProfileName") or None,
+        )
+
+    @staticmethod
+    def _carrier_word(app: App, number: str, text: str) -> str:
+        """Twilio's SMS opt-out / opt-in words as the engine's STOP / START (see SMS_*_WORDS)."""
+        word = normalise(text)
+        if word in SMS_STOP_WORDS:
+            return "stop"
+        if word in SMS_START_WORDS:
+            with app.db.session() as session:
+                link = participants.find_address(session, channel=ChannelKind.SMS, address=number)
+                person = session.get(Participant, link.participant_id) if link else None
+                if person is not None and person.opted_out_at is not None:
+                    return "start"
+        return text
+
+    async def _status(self, request: Request) -> Response:
+        app = self.app
+        assert app is not None
+        try:
+            form = await self._signed_form(request, STATUS_PATH)
+        except BadRequest:
+            return Response("bad request", status_code=400)
+        except PermissionError:
+            log.warning("twilio status callback with a bad or missing signature refused")
+            return Response("forbidden", status_code=403)
+        sid = form.get("MessageSid", "") or form.get("SmsSid", "")
+        status = (form.get("MessageStatus", "") or form.get("SmsStatus", "")).lower()
+        if not sid or not status:
+            return Response("MessageSid and MessageStatus are required", status_code=400)
+        query = parse_qs(request.url.query)
+        try:
+            outbox_id = int(query["outbox"][0]) if "outbox" in query else None
+            attempt = int(query["try"][0]) if "try" in query else None
+        except ValueError:
+            return Response("bad outbox id", status_code=400)
+        code = form.get("ErrorCode", "").strip() or None
+        try:
+            again = await asyncio.to_thread(
+                self._apply_status, app, outbox_id, attempt, sid, status, code
+            )
+        except Exception as error:
+            log.error("twilio status not recorded: %s", type(error).__name__)
+            return Response("try again later", status_code=503)
+        if again:
+            app.delivery.wake.set()
+        return _twiml()
+
+    def _apply_status(
+        self,
+        app: App,
+        outbox_id: int | None,
+        attempt: int | None,
+        sid: str,
+        status: str,
+        code: str | None,
+    ) -> bool:
+        """Record a delivery report; True when the message is due again (re-send as template)."""
+        now = app.clock.now()
+        with app.db.session() as session:
+            row = session.get(OutboundMessage, outbox_id) if outbox_id else None
+            if row is None:
+                row = outbox.by_platform_id(session, sid)
+            if row is None:
+                return False
+            if code == UNSUBSCRIBED:  # she replied STOP to the carrier: whichever send it was
+                _opt_out(session, row, now)
+                return False
+            current = row.attempts == attempt if attempt is not None else row.platform_id == sid
+            if not current:  # a late report about an earlier send of this row
+                return False
+            if status in _FAILURES:
+                return _failed(session, row, _FAILURES[status], code, now)
+            progress = _PROGRESS.get(status)
+            if progress and _RANK.get(row.status, 99) < _RANK[progress]:
+                row.status = progress
+                session.add(row)
+            return False
+
+
+def _failed(
+    session: Session, row: OutboundMessage, status: str, code: str | None, now: datetime
+) -> bool:
+    row.error_code = code
+    row.error = f"Twilio reported {status}" + (f" ({code})" if code else "")
+    if row.status == OutboxStatus.HELD:
+        # The invitation failed; the full message still waits for her next word.
+        session.add(row)
+        return False
+    if code == window.OUTSIDE_WINDOW and row.channel == ChannelKind.WHATSAPP:
+        row.status = OutboxStatus.PENDING  # sent again, as a template this time
+        row.next_attempt_at = now
+        session.add(row)
+        return True
+    row.status = status
+    session.add(row)
+    return False
+
+
+def _opt_out(session: Session, row: OutboundMessage, now: datetime) -> None:
+    row.status = OutboxStatus.FAILED
+    row.error_code = UNSUBSCRIBED
+    row.error = "recipient unsubscribed (STOP)"
+    session.add(row)
+    if row.participant_id is None:
+        return
+    person = session.get(Participant, row.participant_id)
+    if person is not None and person.opted_out_at is None:
+        person.opted_out_at = now
+        session.add(person)
+    outbox.skip_pending_for(session, row.participant_id)
+
+
+def send_error(error: TwilioRestException) -> SendError:
+    """Twilio's answer → how the delivery worker should treat it."""
+    code = str(error.code) if error.code else None
+    status = int(error.status or 0)
+    label = f"Twilio {status}" + (f"/{code}" if code else "")
+    if status == 429 or code == "20429":
+        return SendError(label, retry_after=1.0, code=code or "20429")
+    if code == UNSUBSCRIBED:
+        return SendError(label, blocked=True, code=code)
+    if status >= 500:
+        return SendError(label, retry_after=0.0, code=code or str(status))
+    return SendError(label, code=code or str(status))
+
+
+def _twiml() -> Response:
+    return Response(EMPTY_TWIML, media_type="text/xml")
