@@ -291,6 +291,15 @@ def test_reasons_name_both_directions_of_help() -> None:
         pair.reasons(for_reader=3)
 
 
+def test_a_reason_names_at_most_two_skills() -> None:
+    many = {"export", "finance", "sales", "strategy"}
+    pair = scored(
+        woman(1, offers=many, wants={"leadership"}), woman(2, offers={"leadership"}, wants=many)
+    )
+    skills = pair.reasons()[0].params["skills"]
+    assert len(skills["$list"]) == 2 and skills["style"] == "unit"
+
+
 def test_reasons_cover_one_way_help_path_diaspora_and_language() -> None:
     canadian = woman(
         1,
@@ -306,7 +315,7 @@ def test_reasons_cover_one_way_help_path_diaspora_and_language() -> None:
     assert "{a} can help {b} with {skills}." in ids
     assert "{name} has family ties with {country}." in ids
     assert "{a} and {b} both want to learn about {skills}." in ids
-    assert "{a} and {b} both work in {sector}." in ids
+    assert "{a} and {b} both work in the same sector: {sector}." in ids
     assert "{a} and {b} can both speak {languages}." in ids
     as_julie = [m.msgid for m in pair.reasons(for_reader=1, limit=10)]
     assert "You can help {other} with {skills}." in as_julie

@@ -37,6 +37,8 @@ from flows.vocabulary import (
 # Helping with two of the skills she wants counts as fully meeting her needs: most women list
 # two to four, and one useful peer rarely covers them all.
 SATURATION = 2
+# Skills named in one reason, at most.
+REASON_SKILLS = 2
 # How the three parts of an entrepreneurial path add up to 1.
 SECTOR_SHARE, STAGE_SHARE, SIZE_SHARE = 0.5, 0.25, 0.25
 _STAGE_SPAN = len(STAGES) - 1
@@ -198,8 +200,8 @@ def refusal_message(
             return _("{a} and {b} have already been paired before.", **names)
         case RefusalKey.MODE_NOT_ALLOWED:
             return _(
-                "The cohort's pairing rules do not allow pairing {a} from {country_a} "
-                "with {b} from {country_b}.",
+                "The cohort's pairing rules do not allow pairing {a} ({country_a}) "
+                "with {b} ({country_b}).",
                 country_a=nested(COUNTRIES[a.country]),
                 country_b=nested(COUNTRIES[b.country]),
                 **names,
@@ -271,9 +273,13 @@ def weighted_total(
 
 
 def _skills(keys: Iterable[str]) -> dict[str, Any]:
-    """Skills as a translated list; "unit" style because labels already contain "and"."""
+    """At most two skills as a translated list, so a reason stays short enough for SMS.
+
+    "unit" style because the labels already contain "and".
+    """
     wanted = set(keys)
-    return listing([nested(label) for key, label in SKILLS.items() if key in wanted], style="unit")
+    labels = [nested(label) for key, label in SKILLS.items() if key in wanted]
+    return listing(labels[:REASON_SKILLS], style="unit")
 
 
 @dataclass(frozen=True)
@@ -347,10 +353,10 @@ class PairScore:
         if me.sector == other.sector:
             sector = nested(SECTORS[me.sector])
             msg = (
-                _("You both work in {sector}.", sector=sector)
+                _("You both work in the same sector: {sector}.", sector=sector)
                 if you
                 else _(
-                    "{a} and {b} both work in {sector}.",
+                    "{a} and {b} both work in the same sector: {sector}.",
                     a=me.first_name,
                     b=other.first_name,
                     sector=sector,
