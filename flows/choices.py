@@ -16,7 +16,12 @@ from flows.messages import Msg, Option
 from flows.render import Reader, render_msg
 from flows.text import normalise
 
-_SEPARATORS = re.compile(r"\s*(?:,|;|/|\+|&|\s+y\s+|\s+et\s+|\s+and\s+)\s*", re.IGNORECASE)
+# From strongest to weakest: "a, b" then "a y b" then "1 3".
+_SPLITS = (
+    re.compile(r"\s*[,;/+&]\s*"),
+    re.compile(r"\s+(?:y|et|and|e)\s+", re.IGNORECASE),
+    re.compile(r"\s+"),
+)
 
 
 def _labels(option: Option) -> frozenset[str]:
@@ -65,16 +70,24 @@ def choose_many(text: str, options: Sequence[Option]) -> list[str] | None:
     whole = choose_one(text, options)
     if whole is not None:
         return [whole]
-    parts = [part for part in _SEPARATORS.split(text.strip()) if normalise(part)]
-    if not parts:
-        return None
     chosen: list[str] = []
-    for part in parts:
-        # "1 3" has no strong separator: fall back to single words.
-        keys = [choose_one(part, options)]
-        if keys[0] is None:
-            keys = [choose_one(word, options) for word in part.split()]
-        if not keys or None in keys:
+    for key in _split_choices(text, options, 0) or []:
+        if key not in chosen:
+            chosen.append(key)
+    return chosen or None
+
+
+def _split_choices(text: str, options: Sequence[Option], level: int) -> list[str] | None:
+    """Each piece names an option, splitting more finely only where a piece names none."""
+    if level == len(_SPLITS):
+        return None
+    keys: list[str] = []
+    for part in _SPLITS[level].split(text.strip()):
+        if not normalise(part):
+            continue
+        key = choose_one(part, options)
+        found = [key] if key is not None else _split_choices(part, options, level + 1)
+        if not found:
             return None
-        chosen.extend(key for key in keys if key is not None and key not in chosen)
-    return chosen
+        keys.extend(found)
+    return keys or None

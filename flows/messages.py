@@ -68,13 +68,18 @@ def when(instant: datetime) -> dict[str, str]:
     return {"$dt": instant.isoformat()}
 
 
-def listing(items: list[Any], *, style: str = "standard") -> dict[str, Any]:
+def listing(items: list[Any], *, style: str = "standard", lower: bool = False) -> dict[str, Any]:
     """A parameter value that is a list, joined the reader's way.
 
     "standard" joins with "and" ("a, b and c"); "unit" only with commas, for lists whose items
-    already contain "and" ("Sales and customers, Finance and credit").
+    already contain "and" ("Sales and customers, Finance and credit"). `lower` starts each item
+    with a small letter, for lists inside a sentence ("help with sales and customers"), leaving
+    acronyms ("IA", "AI") as they are.
     """
-    return {"$list": items, "style": style}
+    value: dict[str, Any] = {"$list": items, "style": style}
+    if lower:
+        value["lower"] = True
+    return value
 
 
 def keyword(word: str) -> dict[str, str]:

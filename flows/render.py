@@ -86,6 +86,8 @@ def _value(value: Any, reader: Reader) -> Any:
             return keywords.shown(keywords.Keyword(value["$kw"]), reader.language)
         if "$list" in value:
             items = [str(_value(item, reader)) for item in value["$list"]]
+            if value.get("lower"):
+                items = [_lower_first(item) for item in items]
             locale = i18n.regional_locale(reader.language, reader.country)
             if not items:
                 return "—"
@@ -94,6 +96,13 @@ def _value(value: Any, reader: Reader) -> Any:
                 return ", ".join(items)
             return format_list(items, locale=locale)
     return value
+
+
+def _lower_first(text: str) -> str:
+    """ "Leadership and teams" → "leadership and teams"; "IA et outils" stays as it is."""
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
+        return text[0].lower() + text[1:]
+    return text
 
 
 def format_instant(instant: datetime, reader: Reader, format: str = "full") -> str:
