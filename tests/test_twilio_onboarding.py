@@ -1,0 +1,133 @@
+"""Whole onboardings through Twilio: French over WhatsApp, Spanish over SMS, digits and words.
+
+Every message is a webhook form signed by twilio's RequestValidator, posted to the real HTTP app;
+every answer goes out through the real twilio client to the local stand-in of the REST API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlmodel import select
+
+from bot.channels.twilio_text import SMS_LIMIT, WHATSAPP_LIMIT, segments, units
+from flows.messages import ChannelKind
+from storage.models import ChannelAddress, Participant
+from tests.support.twilio_standin import (
+    TwilioBot,
+    TwilioStandIn,
+    running_standin,
+    twilio_settings,
+)
+
+AWA = "whatsapp:+221771234567"
+CARMEN = "+59171234567"
+
+
+@pytest.fixture
+def standin() -> Iterator[TwilioStandIn]:
+    with running_standin() as standin:
+        yield standin
+
+
+@pytest.fixture
+def bot(standin, any_db, clock, tmp_path) -> TwilioBot:
+    return TwilioBot(standin, twilio_settings(standin, f"sqlite:///{tmp_path}/u.db"), any_db, clock)
+
+
+def _participant(bot: TwilioBot, channel: str, address: str) -> Participant:
+    with bot.app.db.session() as session:
+        link = session.exec(
+            select(ChannelAddress).where(
+                ChannelAddress.channel == channel, ChannelAddress.address == address
+            )
+        ).one()
+        participant = session.get(Participant, link.participant_id)
+        assert participant is not None
+        return participant
+
+
+def _said(answer: list[str], *fragments: str) -> None:
+    text = "\n---\n".join(answer)
+    for fragment in fragments:
+        assert fragment in text, f"{fragment!r} not in:\n{text}"
+
+
+@pytest.mark.parametrize("style", ["digits", "words"])
+def test_french_onboarding_over_whatsapp(bot: TwilioBot, standin: TwilioStandIn, style: str):
+    digits = style == "digits"
+    first = bot.says(AWA, "Bonjour")
+    # +221 pre-selects French: offered first, but she still chooses.
+    _said(first, "Bienvenue sur Entrepairs", "1. Français", "2. Español", "3. English")
+    assert first[0].index("Bienvenue") < first[0].index("Bienvenida")
+    _said(bot.says(AWA, "1" if digits else "Français"), "Avant de commencer", "1. Oui")
+    _said(bot.says(AWA, "1" if digits else "oui"), "Quel est votre prénom ?")
+    _said(bot.says(AWA, "Awa"), "Enchantée, Awa !", "2. Sénégal")
+    _said(bot.says(AWA, "2" if digits else "senegal"), "Dans quelle ville")
+    _said(bot.says(AWA, "Thiès"), "Comment s'appelle votre entreprise")
+    _said(bot.says(AWA, "Awa Couture"), "Dans quel secteur ?", "2. Artisanat")
+    _said(bot.says(AWA, "2" if digits else "Artisanat, textile et mode"), "Où en est")
+    _said(bot.says(AWA, "3" if digits else "En croissance"), "Combien de personnes")
+    _said(bot.says(AWA, "2" if digits else "De 2 à 5 personnes"), "Que pourriez-vous")
+    _said(bot.says(AWA, "1 2" if digits else "marketing numérique et ventes"), "Qu'aimeriez")
+    _said(bot.says(AWA, "3 4" if digits else "finances, export"), "Dans quelles langues")
+    _said(bot.says(AWA, "2 4" if digits else "français et wolof"), "Quand êtes-vous")
+    _said(bot.says(AWA, "1 4" if digits else "samedi"), "puis-je lui donner votre contact")
+    _said(bot.says(AWA, "1" if digits else "oui, partager mon contact"), "Votre profil", "Thiès")
+    _said(
+        bot.says(AWA, "1" if digits else "oui, c'est correct"), "Merci, Awa ! Votre profil est prêt"
+    )
+
+    awa = _participant(bot, ChannelKind.WHATSAPP, "+221771234567")
+    assert (awa.name, awa.locale, awa.country, awa.region) == ("Awa", "fr", "SN", "Thiès")
+    assert (awa.business_name, awa.sector, awa.stage) == ("Awa Couture", "crafts", "growing")
+    assert awa.size == "small"
+    assert awa.skills_offered == ["digital_marketing", "sales"]
+    assert awa.skills_wanted == ["finance", "export"]
+    assert awa.mentor_languages == ["fr", "wo"]
+    assert awa.availability and awa.share_contact is True
+    assert awa.consent_at is not None and awa.onboarded_at is not None
+    # Every message went out as WhatsApp text from our sender, never a template, within limits.
+    calls = standin.sent_to(AWA)
+    assert calls and all(call["From"] == "whatsapp:+14155238886" for call in calls)
+    assert not any(call.is_template for call in calls)
+    assert all(units(call["Body"]) <= WHATSAPP_LIMIT for call in calls)
+
+
+@pytest.mark.parametrize("style", ["digits", "words"])
+def test_spanish_onboarding_over_sms(bot: TwilioBot, standin: TwilioStandIn, style: str):
+    digits = style == "digits"
+    first = bot.says(CARMEN, "Hola")
+    _said(first, "Bienvenida a Entrepairs", "1. Español")  # +591: Spanish offered first
+    _said(bot.says(CARMEN, "1" if digits else "español"), "Antes de empezar")
+    _said(bot.says(CARMEN, "1" if digits else "sí, estoy de acuerdo"), "¿Cuál es su nombre?")
+    _said(bot.says(CARMEN, "Carmen"), "¡Mucho gusto, Carmen!")
+    _said(bot.says(CARMEN, "1" if digits else "Bolivia"), "¿En qué ciudad")
+    _said(bot.says(CARMEN, "El Alto"), "¿Cómo se llama su negocio")
+    _said(bot.says(CARMEN, "Tejidos Illimani"), "rubro")
+    _said(bot.says(CARMEN, "2" if digits else "artesanía"), "negocio")
+    _said(bot.says(CARMEN, "1" if digits else "idea"), "personas")
+    _said(bot.says(CARMEN, "1" if digits else "solo yo"), "¿Qué podría enseñar")
+    _said(bot.says(CARMEN, "2" if digits else "ventas"), "aprender")
+    _said(bot.says(CARMEN, "1 3" if digits else "marketing digital y finanzas"), "idiomas")
+    _said(bot.says(CARMEN, "1 5" if digits else "español, quechua"), "libre")
+    _said(bot.says(CARMEN, "3" if digits else "sábado"), "contacto")
+    _said(bot.says(CARMEN, "2" if digits else "no, mantenerlo privado"), "Su perfil")
+    _said(bot.says(CARMEN, "1" if digits else "sí, está bien"), "¡Gracias, Carmen!")
+
+    carmen = _participant(bot, ChannelKind.SMS, CARMEN)
+    assert (carmen.name, carmen.locale, carmen.country) == ("Carmen", "es", "BO")
+    assert (carmen.region, carmen.business_name) == ("El Alto", "Tejidos Illimani")
+    assert (carmen.sector, carmen.stage, carmen.size) == ("crafts", "idea", "solo")
+    assert carmen.skills_offered == ["sales"]
+    assert carmen.skills_wanted == ["digital_marketing", "finance"]
+    assert carmen.mentor_languages == ["es", "qu"]
+    assert carmen.share_contact is False and carmen.onboarded_at is not None
+    calls = standin.sent_to(CARMEN)
+    assert all(call["From"] == "+15005550006" and not call.is_template for call in calls)
+    # SMS parts stay short; accents make most of them UCS-2, which we count, not avoid.
+    assert all(units(call["Body"]) <= SMS_LIMIT for call in calls)
+    encodings = {segments(call["Body"])[0] for call in calls}
+    assert "UCS-2" in encodings
+    assert max(segments(call["Body"])[1] for call in calls) <= 5
