@@ -22,6 +22,10 @@ log = logging.getLogger(__name__)
 def platform_channels(settings: Settings) -> list[PlatformChannel]:
     """The channels the settings configure (each platform's module decides from its settings)."""
     channels: list[PlatformChannel] = []
+    if settings.telegram_bot_token:  # webhook or long polling, see TelegramChannel.webhook_mode
+        from bot.channels.telegram import TelegramChannel
+
+        channels.append(TelegramChannel.from_settings(settings))
     if settings.twilio_account_sid:  # WhatsApp and SMS through Twilio
         from bot.channels.twilio import twilio_channels
 
