@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from flows.matching import (
+    PROGRAMME_MODES,
     MatchProfile,
     PairingMode,
     PairScore,
@@ -158,8 +159,12 @@ def test_pairing_modes() -> None:
     assert not allowed(ca_tied, sn, dia)  # her ties are with Bolivia, not Senegal
     # "Any mix": a pair is allowed when any of its modes is.
     assert allowed(bo, sn, ns, ss) and allowed(ca, bo, ns, ss)
-    # A woman from another country fits no defined mode.
-    assert not allowed(other, bo, *PairingMode)
+    # A woman from another country fits no mode of the programme's own...
+    assert not allowed(other, bo, *PROGRAMME_MODES)
+    # ...but an "open" cohort pairs any two women.
+    assert allowed(other, bo, PairingMode.OPEN) and allowed(other, ca, PairingMode.OPEN)
+    assert allowed(ca, ca_tied, PairingMode.OPEN) and allowed(bo, bo2, PairingMode.OPEN)
+    assert Rules().modes == PROGRAMME_MODES  # "open" is never on by default
 
     result = refused(bo, sn, Rules(modes={ns}))
     assert result.key is RefusalKey.MODE_NOT_ALLOWED

@@ -23,6 +23,7 @@ from flows.matching.profile import (
 )
 from flows.matching.score import (
     OBSTACLES,
+    PROGRAMME_MODES,
     PairingMode,
     PairScore,
     Refusal,
@@ -40,6 +41,7 @@ from flows.matching.synthetic import generate_people, generate_profiles, to_prof
 
 __all__ = [
     "OBSTACLES",
+    "PROGRAMME_MODES",
     "Assignment",
     "MatchProfile",
     "PairScore",

@@ -52,6 +52,13 @@ class PairingMode(StrEnum):
     SOUTH_SOUTH = "south_south"
     NATIONAL = "national"
     DIASPORA = "diaspora"
+    # Any two women, wherever they live: lets a cohort include women from "another country",
+    # who fit none of the modes above.
+    OPEN = "open"
+
+
+# The programme's own modes; "open" is only ever chosen on purpose.
+PROGRAMME_MODES = frozenset(PairingMode) - {PairingMode.OPEN}
 
 
 @dataclass(frozen=True)
@@ -91,7 +98,7 @@ def pair_set(pairs: Iterable[Iterable[int]]) -> PairSet:
 class Rules:
     """A cohort's matching rules; pairs may be given as any 2-element iterables of ids."""
 
-    modes: frozenset[PairingMode] = frozenset(PairingMode)
+    modes: frozenset[PairingMode] = PROGRAMME_MODES
     forbidden: PairSet = frozenset()  # coordinator "do not pair"
     previous: PairSet = frozenset()  # never the same two women twice
     locked: PairSet = frozenset()  # coordinator locks: always in the result
@@ -148,15 +155,17 @@ def _tie(canadian: MatchProfile, other: MatchProfile) -> bool:
 
 
 def _country_modes(x: str, y: str) -> frozenset[PairingMode]:
-    """The modes two countries make on their own (diaspora also needs a personal tie)."""
+    """The modes two countries make on their own (diaspora also needs a personal tie).
+
+    Every pair is "open"; a woman from "another country" fits no other mode.
+    """
     if x == y and x != "OTHER":
-        return frozenset({PairingMode.NATIONAL})
+        return frozenset({PairingMode.NATIONAL, PairingMode.OPEN})
     if {x, y} <= SOUTH:
-        return frozenset({PairingMode.SOUTH_SOUTH})
+        return frozenset({PairingMode.SOUTH_SOUTH, PairingMode.OPEN})
     if (x in NORTH and y in SOUTH) or (y in NORTH and x in SOUTH):
-        return frozenset({PairingMode.NORTH_SOUTH})
-    # A woman from "another country" fits no mode the programme defines.
-    return frozenset()
+        return frozenset({PairingMode.NORTH_SOUTH, PairingMode.OPEN})
+    return frozenset({PairingMode.OPEN})
 
 
 def pair_modes(a: MatchProfile, b: MatchProfile) -> frozenset[PairingMode]:
@@ -275,11 +284,12 @@ def weighted_total(
 def _skills(keys: Iterable[str]) -> dict[str, Any]:
     """At most two skills as a translated list, so a reason stays short enough for SMS.
 
-    "unit" style because the labels already contain "and".
+    "unit" style because the labels already contain "and"; each starts with a small letter
+    since it sits mid-sentence ("help Khady with leadership and teams").
     """
     wanted = set(keys)
     labels = [nested(label) for key, label in SKILLS.items() if key in wanted]
-    return listing(labels[:REASON_SKILLS], style="unit")
+    return listing(labels[:REASON_SKILLS], style="unit", lower=True)
 
 
 @dataclass(frozen=True)
