@@ -55,6 +55,9 @@ if TYPE_CHECKING:
     from bot.settings import Settings
 
 log = logging.getLogger(__name__)
+# PTB 22 warns inside its own RetryAfter constructor about a future type change; `_seconds` below
+# already reads both types, so the warning says nothing actionable here.
+warnings.filterwarnings("ignore", message=r".*`retry_after` will be of type", module="telegram")
 
 WEBHOOK_PATH = "/webhooks/telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
