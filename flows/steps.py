@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sqlmodel import Session
 
 from flows import choices
-from flows.messages import Msg, Option, Reply, _
+from flows.messages import Msg, Option, Reply, _, _n
 from flows.text import clean_text
 
 if TYPE_CHECKING:
@@ -94,6 +94,17 @@ class Step(Protocol):
 MsgFactory = Callable[[Context], Msg]
 OptionsFactory = Callable[[Context], Sequence[Option]]
 
+EMPTY = _("Please write a short answer in text.")
+
+
+def too_long(most: int) -> Msg:
+    return _n(
+        "Please keep it shorter: {n} character at most.",
+        "Please keep it shorter: {n} characters at most.",
+        most,
+    )
+
+
 INVALID_ONE = _("Sorry, I did not understand. Please choose one of the options.")
 INVALID_MANY = _("Sorry, I did not understand. Please send the numbers of your choices, e.g. 1 3.")
 
@@ -166,10 +177,6 @@ class AskText:
     prompt: Msg | MsgFactory
     on_answer: Callable[[Context, str], Outcome]
     longest: int = 80
-    too_long: Msg = field(
-        default_factory=lambda: _("Please keep it shorter, {n} characters at most.")
-    )
-    empty: Msg = field(default_factory=lambda: _("Please write a short answer in text."))
 
     def offered(self, ctx: Context) -> Sequence[Option]:
         return ()
@@ -180,7 +187,7 @@ class AskText:
     def answer(self, ctx: Context, answer: Answer) -> Outcome:
         text = clean_text(answer.text)
         if not text:
-            return stay(self.empty)
+            return stay(EMPTY)
         if len(text) > self.longest:
-            return stay(Msg(self.too_long.msgid, {"n": self.longest}))
+            return stay(too_long(self.longest))
         return self.on_answer(ctx, text)

@@ -1,0 +1,158 @@
+"""The outbox and the delivery worker: order per address, priorities, retries, leases, opt-out."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from sqlmodel import select
+
+from bot.channels.base import Outgoing, SendError
+from bot.delivery import MAX_ATTEMPTS, Delivery
+from flows.messages import Reply, _
+from storage import outbox
+from storage.models import OutboundMessage, OutboxStatus, Participant, Priority
+
+
+class FlakyChannel:
+    """Fails as scripted, then records what it sends."""
+
+    kinds = ("console",)
+    rate = 10_000.0
+    per_address_rate = 0.0
+
+    def __init__(self, failures: list[SendError] | None = None) -> None:
+        self.failures = list(failures or [])
+        self.sent: list[tuple[str, str]] = []
+
+    async def send(self, message: Outgoing) -> str | None:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append((message.address, message.rendered.text))
+        return f"id-{message.outbox_id}"
+
+
+def _queue(db, clock, address: str, text: str, priority: int = Priority.LIVE, **kw) -> int:
+    with db.session() as session:
+        row = outbox.enqueue(
+            session,
+            participant_id=None,
+            channel="console",
+            address=address,
+            payload=Reply(_(text)).to_json(),
+            now=clock.now(),
+            priority=priority,
+            **kw,
+        )
+        session.flush()
+        return row.id
+
+
+def test_messages_to_one_address_keep_their_order_and_live_goes_before_bulk(db, clock):
+    for n in range(3):
+        _queue(db, clock, "bulk-only", f"news {n}", Priority.BULK)
+    _queue(db, clock, "ana", "first")
+    _queue(db, clock, "ana", "second")
+    channel = FlakyChannel()
+    asyncio.run(Delivery(db, clock, [channel]).drain())
+    assert [t for a, t in channel.sent if a == "ana"] == ["first", "second"]
+    assert channel.sent[0] == ("ana", "first")  # live before bulk
+    assert len(channel.sent) == 5
+
+
+def test_transient_failures_are_retried_with_backoff_then_sent_once(db, clock):
+    message_id = _queue(db, clock, "ana", "hello")
+    channel = FlakyChannel([SendError("429", retry_after=30), SendError("500", retry_after=0)])
+    delivery = Delivery(db, clock, [channel])
+    asyncio.run(delivery.run_once())
+    with db.session() as session:
+        row = session.get(OutboundMessage, message_id)
+        assert row.status == OutboxStatus.PENDING
+        assert row.next_attempt_at >= clock.now() + timedelta(seconds=30)
+    asyncio.run(delivery.run_once())
+    assert channel.sent == []  # not due yet: the clock has not moved
+    clock.advance(seconds=31)
+    asyncio.run(delivery.run_once())
+    clock.advance(minutes=5)
+    asyncio.run(delivery.drain())
+    assert channel.sent == [("ana", "hello")]
+    with db.session() as session:
+        row = session.get(OutboundMessage, message_id)
+        assert (row.status, row.platform_id, row.attempts) == ("sent", f"id-{message_id}", 3)
+
+
+def test_a_message_that_keeps_failing_is_given_up(db, clock):
+    message_id = _queue(db, clock, "ana", "hello")
+    channel = FlakyChannel([SendError("boom", retry_after=0)] * (MAX_ATTEMPTS + 2))
+    delivery = Delivery(db, clock, [channel])
+    for _attempt in range(MAX_ATTEMPTS + 2):
+        asyncio.run(delivery.run_once())
+        clock.advance(hours=1)
+    with db.session() as session:
+        assert session.get(OutboundMessage, message_id).status == OutboxStatus.FAILED
+
+
+def test_blocked_by_her_opts_her_out_and_skips_the_rest(db, clock):
+    with db.session() as session:
+        her = Participant(created_at=clock.now(), consent_at=clock.now())
+        session.add(her)
+        session.flush()
+        her_id = her.id
+    for text in ("one", "two", "three"):
+        with db.session() as session:
+            outbox.enqueue(
+                session,
+                participant_id=her_id,
+                channel="console",
+                address="ana",
+                payload=Reply(_(text)).to_json(),
+                now=clock.now(),
+            )
+    channel = FlakyChannel([SendError("Forbidden: bot was blocked by the user", blocked=True)])
+    asyncio.run(Delivery(db, clock, [channel]).drain())
+    assert channel.sent == []
+    with db.session() as session:
+        assert session.get(Participant, her_id).opted_out_at is not None
+        statuses = [
+            r.status for r in session.exec(select(OutboundMessage).order_by(OutboundMessage.id))
+        ]
+        assert statuses == ["failed", "skipped", "skipped"]
+
+
+def test_a_claim_left_by_a_dead_worker_is_offered_again_after_its_lease(db, clock):
+    message_id = _queue(db, clock, "ana", "hello")
+    with db.session() as session:
+        assert [m.id for m in outbox.claim(session, now=clock.now(), limit=10)] == [message_id]
+    with db.session() as session:  # still leased: nobody else takes it
+        assert outbox.claim(session, now=clock.now(), limit=10) == []
+    clock.advance(outbox.LEASE + timedelta(seconds=1))
+    with db.session() as session:
+        assert [m.id for m in outbox.claim(session, now=clock.now(), limit=10)] == [message_id]
+
+
+def test_two_workers_never_claim_the_same_message(any_db, clock):
+    for n in range(20):
+        _queue(any_db, clock, f"woman-{n}", "hi")
+    with any_db.session() as first, any_db.session() as second:
+        a = outbox.claim(first, now=clock.now(), limit=15)
+        if any_db.dialect == "postgresql":
+            b = outbox.claim(second, now=clock.now(), limit=15)
+            assert {m.id for m in a}.isdisjoint({m.id for m in b})
+            assert len(a) + len(b) == 20
+        else:
+            assert len(a) == 15
+
+
+def test_scheduled_bulk_does_not_hold_back_live_replies(db, clock):
+    _queue(
+        db,
+        clock,
+        "ana",
+        "announcement at 10:00",
+        Priority.BULK,
+        not_before=clock.now() + timedelta(hours=5),
+    )
+    _queue(db, clock, "ana", "live reply")
+    channel = FlakyChannel()
+    asyncio.run(Delivery(db, clock, [channel]).drain())
+    assert channel.sent == [("ana", "live reply")]
