@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 
 import uvicorn
 
@@ -60,7 +61,16 @@ async def run(settings: Settings) -> None:
 
 
 def serve(settings: Settings) -> None:
+    # uvicorn re-raises the signal that stopped it once its own shutdown is done; with the default
+    # handlers that kills the process before `run` has stopped the channels and the delivery
+    # worker. These handlers receive that re-raise instead, so `run` finishes its `finally`.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _stopping)
     asyncio.run(run(settings))
+
+
+def _stopping(sig: int, _frame: object) -> None:
+    log.info("stopping (signal %d)", sig)
 
 
 __all__ = ["App", "run", "serve"]

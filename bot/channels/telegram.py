@@ -23,6 +23,7 @@ import warnings
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import col, select
 from starlette.requests import Request
 from starlette.responses import Response
@@ -64,7 +65,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 MAX_BODY = 1_000_000  # an Update is a few kB; anything this big is not from Telegram
 POLL_TIMEOUT = 25  # seconds a getUpdates call waits for news
-MAX_TRIES = 5  # a polled update that keeps failing is skipped after this many tries
+MAX_TRIES = 5  # a polled update that keeps failing (not the database) is skipped after this
 
 # Shown briefly on her screen when she taps a keyboard that is no longer the current question.
 STALE_TAP = _("That question is closed. Please answer the latest message.")
@@ -107,6 +108,7 @@ class TelegramChannel:
         self.app: App | None = None
         self._pacer: Pacer | None = None
         self._poller: asyncio.Task[None] | None = None
+        self._offset: int | None = None
         self._stopping = asyncio.Event()
         self._chores: set[asyncio.Task[None]] = set()
         self._handles: dict[str, str | None] = {}
@@ -170,6 +172,7 @@ class TelegramChannel:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._poller
             self._poller = None
+            await self._confirm()
         await self.settle()
         await self.bot.shutdown()  # a no-op when it was never initialised
 
@@ -352,12 +355,11 @@ class TelegramChannel:
 
     async def _poll(self) -> None:
         """getUpdates in a loop; each update goes through `process`, the same as a webhook."""
-        offset: int | None = None
         pause = self.retry_pause
         while not self._stopping.is_set():
             try:
                 updates = await self.bot.get_updates(
-                    offset=offset, timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES
+                    offset=self._offset, timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES
                 )
             except TimedOut:
                 continue
@@ -374,24 +376,39 @@ class TelegramChannel:
                 await self._process_with_retries(update)
                 # Confirmed with the next getUpdates; a crash before that redelivers it, and the
                 # engine's update_id record makes the redelivery harmless.
-                offset = update.update_id + 1
+                self._offset = update.update_id + 1
+
+    async def _confirm(self) -> None:
+        """Tell Telegram which updates are done, so a restart does not fetch them again."""
+        if self._offset is None:
+            return
+        with contextlib.suppress(TelegramError):
+            await self.bot.get_updates(offset=self._offset, timeout=0, limit=1)
 
     async def _process_with_retries(self, update: Update) -> None:
+        """Retry until stored. The database being away is waited out (Telegram keeps the update
+        24 h and it is not confirmed meanwhile); an update that keeps failing for another reason
+        is skipped after MAX_TRIES, as Telegram itself gives up on a failing webhook."""
         pause = self.retry_pause
-        for attempt in range(1, MAX_TRIES + 1):
+        failures = 0
+        while True:
             try:
                 await self.process(update)
                 return
+            except DBAPIError as error:
+                log.error("telegram: database unavailable (%s), retrying", type(error).__name__)
             except Exception as error:
+                failures += 1
                 log.error(
-                    "telegram: update not stored (%s), try %d/%d",
+                    "telegram: update failed (%s), try %d/%d",
                     type(error).__name__,
-                    attempt,
+                    failures,
                     MAX_TRIES,
                 )
-                if attempt < MAX_TRIES:
-                    await asyncio.sleep(pause)
-                    pause = min(pause * 2, 30.0)
+                if failures >= MAX_TRIES:
+                    return
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 30.0)
 
     # Outbound ----------------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ the monotonic time it arrived. Failures are planned per method (`fail`) or per c
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import itertools
 import json
@@ -136,8 +137,6 @@ class StandIn:
     # Serving ------------------------------------------------------------------------------------
 
     def answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        if method == "getUpdates":
-            return 200, {"ok": True, "result": self._get_updates(params)}
         with self._lock:
             planned = self._planned.get(method)
             failure = planned.pop(0) if planned else None
@@ -153,6 +152,8 @@ class StandIn:
             if failure.retry_after is not None:
                 body["parameters"] = {"retry_after": failure.retry_after}
             return failure.status, body
+        if method == "getUpdates":
+            return 200, {"ok": True, "result": self._get_updates(params)}
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
@@ -271,7 +272,9 @@ def _handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
-            self.wfile.write(data)
+            # The client may have given up (a long poll cancelled on shutdown).
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self.wfile.write(data)
 
         def log_message(self, *args: Any) -> None:  # keep test output quiet
             pass
