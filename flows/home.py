@@ -106,6 +106,8 @@ def global_word(ctx: Context, word: Keyword) -> Outcome:
     if word is Keyword.STOP:
         return opt_out(ctx)
     remember_place(ctx)
+    if word is Keyword.REPORT:  # flows/problems.py
+        return go("problems", "write")
     if word is Keyword.LANGUAGE:
         return go("home", "language")
     if word is Keyword.DELETE:

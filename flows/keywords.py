@@ -23,6 +23,7 @@ class Keyword(StrEnum):
     START = "start"
     MY_DATA = "my data"
     DELETE = "delete my data"
+    REPORT = "report a problem"
 
 
 # Translators: words a person types to get help, separated by commas; the first is shown.
@@ -40,6 +41,8 @@ _WORDS: dict[Keyword, Msg] = {
     Keyword.MY_DATA: _("my data"),
     # Translators: words to erase one's data; the first is shown.
     Keyword.DELETE: _("delete my data, erase my data"),
+    # Translators: words to report a problem to the coordinators at any time; the first is shown.
+    Keyword.REPORT: _("report, report a problem, problem"),
 }
 
 

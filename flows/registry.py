@@ -10,7 +10,15 @@ import importlib
 
 from flows.steps import Step
 
-MODULES = ("flows.home", "flows.onboarding")
+MODULES = (
+    "flows.home",
+    "flows.onboarding",
+    "flows.tips",
+    "flows.problems",
+    "flows.checkin",
+    "flows.survey",
+    "flows.pulse",
+)
 
 _FLOWS: dict[str, dict[str, Step]] = {}
 _loaded = False

@@ -115,8 +115,8 @@ class ProblemReport(SQLModel, table=True):
     participant_id: int = Field(foreign_key="participant.id", index=True)
     pair_id: int | None = Field(default=None, index=True)
     cohort_id: int | None = Field(default=None, index=True)
-    # "report" (her words), "checkin" (rated a session 1), "pulse" (rated the exchange 1–2 or
-    # asked to be contacted).
+    # "report" (her words), "checkin" (rated a session 1), "pulse" (rated the exchange 1–2),
+    # "contact" (asked in a pulse to be contacted).
     source: str = Field(max_length=16)
     text: str | None = Field(default=None, max_length=600)
     rating: int | None = Field(default=None)
@@ -239,7 +239,9 @@ def unfinished_round(session: Session, participant_id: int) -> SurveyRound | Non
 
 
 def answered_outcomes(session: Session, round_id: int) -> set[str]:
-    return set(session.exec(select(OutcomeAnswer.outcome).where(OutcomeAnswer.round_id == round_id)))
+    return set(
+        session.exec(select(OutcomeAnswer.outcome).where(OutcomeAnswer.round_id == round_id))
+    )
 
 
 def next_outcome(session: Session, round_id: int) -> str | None:

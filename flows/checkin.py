@@ -1,0 +1,303 @@
+"""The post-session check-in: did it happen, how useful, one thing learned, one thing shared.
+
+Planned by scheduling as a "checkin" nudge after each session, for both women; each answers her
+own. Under a minute: every question takes a digit except the two free texts, which one word or
+a 0 skips. "It did not happen" asks why (short choices) and offers to propose a new time at once.
+A rating of 1 alerts the coordinators. After a check-in she may get one learning tip.
+
+`on_pair_activated` is the entry point matching calls when a pair becomes active: it plans the
+baseline survey, the cohort's mid and end surveys and the first relationship pulse.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Sequence
+from datetime import datetime
+from functools import cache
+
+from sqlmodel import Session
+
+from flows import i18n, tips
+from flows.config import FlowConfig
+from flows.home import resume
+from flows.keywords import Keyword
+from flows.messages import Msg, Option, _, keyword
+from flows.proactive import ask
+from flows.problems import ALERT_CHECKIN, pair_context, raise_alert
+from flows.registry import register
+from flows.steps import AskText, Choose, Context, Outcome, go
+from flows.text import normalise
+from flows.triggers import Firing, handles
+from storage import checkins
+from storage.checkins import CheckIn, Happened
+from storage.meetings import Meeting, MeetingStatus
+from storage.models import Participant
+from storage.pairs import Pair, PairStatus
+
+HAPPENED = _(
+    "Quick check-in about your session with {name}, less than a minute. Did it take place?"
+)
+HAPPENED_NO_NAME = _(
+    "Quick check-in about your last session, less than a minute. Did it take place?"
+)
+YES_HAPPENED = _("Yes, it took place")
+NO_HAPPENED = _("No, it did not")
+MOVED = _("It was moved")
+
+USEFUL = _("How useful was it for you?")
+USEFULNESS: dict[str, Msg] = {
+    "1": _("Not useful"),
+    "2": _("A little useful"),
+    "3": _("Fairly useful"),
+    "4": _("Very useful"),
+    "5": _("Extremely useful"),
+}
+LEARNED = _("One thing you learned from {name}? A few words. To skip, send 0.")
+LEARNED_NO_NAME = _("One thing you learned in this session? A few words. To skip, send 0.")
+SHARED = _("And one thing you shared with her? A few words. To skip, send 0.")
+THANKS = _("Thank you! Your answers help the programme. Good luck until your next session.")
+
+WHY_NOT = _("I'm sorry to hear that. What happened?")
+REASONS: dict[str, Msg] = {
+    "peer_absent": _("My partner could not come"),
+    "me_absent": _("I could not come"),
+    "no_time": _("We could not agree on a time"),
+    "tech": _("Connection or phone problem"),
+    "other": _("Another reason"),
+}
+MOVED_NOTED = _("Thank you for letting me know.")
+RESCHEDULE = _("Would you like to propose a new time to {name} now?")
+RESCHEDULE_NO_NAME = _("Would you like to propose a new time to your partner now?")
+RESCHEDULE_YES = _("Yes, now")
+RESCHEDULE_NO = _("Not now")
+# Until the session-planning flow can be opened from here, she is pointed to it in the menu.
+HOW_TO_RESCHEDULE = _(
+    'To propose a new time, write {menu} and choose "Plan a session". '
+    "Your partner will be asked to confirm."
+)
+NOTED = _("All right. Thank you for telling me.")
+
+# Translators: one-word answers that skip an optional question, separated by commas.
+SKIP_WORDS = _("skip, pass, no, nothing, none, next")
+
+
+def _plan_again(ctx: Context, pair_id: int) -> Outcome | None:
+    """Session planning (flows/sessions.py, issue 6) for this pair, at the step that fits."""
+    if importlib.util.find_spec("flows.sessions") is None:
+        return None
+    route = getattr(importlib.import_module("flows.sessions"), "route", None)
+    if route is None:
+        return None
+    ctx.data.pop("return_to", None)
+    return route(ctx, pair_id)
+
+
+@cache
+def _skip_words() -> frozenset[str]:
+    words = {"0", "", "-", "skip"}
+    for language in i18n.LANGUAGES:
+        text = i18n.gettext(language, SKIP_WORDS.msgid)
+        words.update(normalise(word) for word in text.split(","))
+    return frozenset(words)
+
+
+def is_skip(text: str) -> bool:
+    """One word or a digit that means "skip": 0, "no", "pasar", "rien", "-"..."""
+    return normalise(text) in _skip_words()
+
+
+def _checkin(ctx: Context) -> CheckIn | None:
+    checkin_id = ctx.data.get("checkin_id")
+    return ctx.session.get(CheckIn, checkin_id) if checkin_id else None
+
+
+def _named(ctx: Context, with_name: Msg, without: Msg) -> Msg:
+    name = ctx.data.get("peer_name")
+    return _(with_name.msgid, name=name) if name else without
+
+
+def _save(ctx: Context, **values: object) -> CheckIn | None:
+    checkin = _checkin(ctx)
+    if checkin is not None:
+        for field, value in values.items():
+            setattr(checkin, field, value)
+        ctx.session.add(checkin)
+    return checkin
+
+
+# Steps ---------------------------------------------------------------------------------------
+
+
+def _on_happened(ctx: Context, key: str) -> Outcome:
+    _save(ctx, happened=key)
+    if key == Happened.YES:
+        return go("checkin", "useful")
+    if key == Happened.NO:
+        return go("checkin", "why_not")
+    return go("checkin", "reschedule", MOVED_NOTED)
+
+
+def _on_useful(ctx: Context, key: str) -> Outcome:
+    rating = int(key)
+    checkin = _save(ctx, usefulness=rating)
+    if rating == 1:
+        context = pair_context(
+            ctx.session, ctx.participant.id or 0, checkin.pair_id if checkin else None
+        )
+        raise_alert(
+            ctx.session,
+            ctx.participant,
+            source="checkin",
+            message=ALERT_CHECKIN,
+            params={},
+            context=context,
+            now=ctx.now,
+            config=ctx.config,
+            rating=1,
+        )
+    return go("checkin", "learned")
+
+
+def _on_learned(ctx: Context, text: str) -> Outcome:
+    _save(ctx, learned=None if is_skip(text) else text)
+    return go("checkin", "shared")
+
+
+def _on_shared(ctx: Context, text: str) -> Outcome:
+    checkin = _save(ctx, shared=None if is_skip(text) else text, completed_at=ctx.now)
+    return tips.after_checkin(ctx, checkin.id if checkin else None, THANKS)
+
+
+def _on_why_not(ctx: Context, key: str) -> Outcome:
+    _save(ctx, why_not=key)
+    return go("checkin", "reschedule")
+
+
+def _on_reschedule(ctx: Context, key: str) -> Outcome:
+    wants = key == "yes"
+    _save(ctx, wants_reschedule=wants, completed_at=ctx.now)
+    if not wants:
+        return resume(ctx, NOTED)
+    checkin = _checkin(ctx)
+    planned = _plan_again(ctx, checkin.pair_id) if checkin and checkin.pair_id else None
+    if planned is not None:
+        return planned
+    return resume(ctx, _(HOW_TO_RESCHEDULE.msgid, menu=keyword(Keyword.MENU)))
+
+
+def _options(labels: dict[str, Msg]) -> tuple[Option, ...]:
+    return tuple(Option(key, label) for key, label in labels.items())
+
+
+register(
+    "checkin",
+    {
+        "happened": Choose(
+            lambda ctx: _named(ctx, HAPPENED, HAPPENED_NO_NAME),
+            (
+                Option(Happened.YES, YES_HAPPENED),
+                Option(Happened.NO, NO_HAPPENED),
+                Option(Happened.MOVED, MOVED),
+            ),
+            _on_happened,
+        ),
+        "useful": Choose(USEFUL, _options(USEFULNESS), _on_useful),
+        "learned": AskText(
+            lambda ctx: _named(ctx, LEARNED, LEARNED_NO_NAME), _on_learned, longest=300
+        ),
+        "shared": AskText(SHARED, _on_shared, longest=300),
+        "why_not": Choose(WHY_NOT, _options(REASONS), _on_why_not),
+        "reschedule": Choose(
+            lambda ctx: _named(ctx, RESCHEDULE, RESCHEDULE_NO_NAME),
+            (Option("yes", RESCHEDULE_YES), Option("no", RESCHEDULE_NO)),
+            _on_reschedule,
+        ),
+    },
+)
+
+
+# Firing the nudge ----------------------------------------------------------------------------
+
+# A check-in about a pair that was dropped or never started makes no sense.
+_DEAD = (PairStatus.ENDED, PairStatus.DECLINED, PairStatus.EXPIRED, PairStatus.WITHDRAWN)
+
+
+def open_for(
+    session: Session,
+    participant: Participant,
+    *,
+    pair: Pair | None,
+    meeting_id: int | None,
+    nudge_id: int | None,
+    now: datetime,
+    config: FlowConfig,
+) -> bool:
+    """Create her check-in for this session and ask its first question (after quiet hours)."""
+    checkin = checkins.open_checkin(
+        session,
+        participant_id=participant.id or 0,
+        pair_id=pair.id if pair else None,
+        meeting_id=meeting_id,
+        nudge_id=nudge_id,
+        now=now,
+    )
+    if checkin is None:
+        return False  # she already answered this one
+    peer = session.get(Participant, pair.peer_of(participant.id or 0)) if pair else None
+    queued = ask(
+        session,
+        participant,
+        "checkin",
+        "happened",
+        now=now,
+        config=config,
+        purpose="checkin",
+        data={"checkin_id": checkin.id, "peer_name": peer.name if peer else None},
+    )
+    return bool(queued)
+
+
+@handles("checkin")
+def fire_checkin(firing: Firing) -> bool:
+    """A due check-in: to the woman it names, or to both members when it names only the pair."""
+    session, nudge = firing.session, firing.nudge
+    pair = session.get(Pair, nudge.pair_id) if nudge.pair_id else None
+    if pair is not None and pair.status in _DEAD:
+        return False
+    meeting = session.get(Meeting, nudge.meeting_id) if nudge.meeting_id else None
+    if meeting is not None and (
+        meeting.status not in (MeetingStatus.CONFIRMED, MeetingStatus.HELD)
+        or meeting.version != nudge.data.get("version", meeting.version)
+    ):
+        return False  # cancelled or moved: the moved session plans its own check-in
+    members: Sequence[int]
+    if nudge.participant_id is not None:
+        members = [nudge.participant_id]
+    elif pair is not None:
+        members = pair.members()
+    else:
+        return False
+    asked = False
+    for member_id in members:
+        participant = session.get(Participant, member_id)
+        if participant is None:
+            continue
+        asked |= open_for(
+            session,
+            participant,
+            pair=pair,
+            meeting_id=nudge.meeting_id,
+            nudge_id=nudge.id,
+            now=firing.now,
+            config=firing.config,
+        )
+    return asked
+
+
+def on_pair_activated(session: Session, pair: Pair, now: datetime, config: FlowConfig) -> None:
+    """Matching calls this when a pair becomes ACTIVE: plan the surveys and the first pulse."""
+    from flows import pulse, survey
+
+    survey.plan_for_pair(session, pair, now=now)
+    pulse.plan_first(session, pair, now=now)

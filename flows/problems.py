@@ -1,0 +1,193 @@
+"""Safeguarding: "report a problem" at any time, and alerts raised by low ratings.
+
+Her words go to the programme's coordinators at once, each in her own language, and never to her
+peer. A check-in rating of 1 or a relationship pulse of 1–2 raise the same kind of alert. Every
+alert is also kept as a `ProblemReport` row, so nothing depends on a coordinator being reachable.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from flows.alerts import alert_coordinators
+from flows.home import MenuItem, add_menu_item, remember_place, resume
+from flows.messages import Msg, _
+from flows.registry import register
+from flows.steps import AskText, Context, Outcome, go
+from flows.text import normalise
+from storage import checkins, participants
+from storage.models import Participant
+from storage.pairs import Pair, PairStatus, pairs_of
+
+log = logging.getLogger(__name__)
+
+WRITE = _(
+    "Please write what is happening, in one message. Only the programme coordinators will read "
+    "it: {name} will not see it. To cancel, send 0."
+)
+WRITE_NO_PEER = _(
+    "Please write what is happening, in one message. Only the programme coordinators will read "
+    "it. To cancel, send 0."
+)
+SENT = _(
+    "Thank you for telling us. Your message went to the programme coordinators only, and one of "
+    "them will contact you soon."
+)
+CANCELLED = _("All right, nothing was sent.")
+MENU_LABEL = _("Report a problem")
+
+# To coordinators, in their language. `who` is her pseudonymous id, `contact` how to reach her.
+ALERT_REPORT = _(
+    "Problem reported by {name} ({who}, {contact}), pair {pair}, cohort {cohort}:\n{text}"
+)
+ALERT_CHECKIN = _(
+    "Alert: {name} ({who}, {contact}) rated her last session with {peer} 1 out of 5 "
+    "(pair {pair}). Please contact her."
+)
+ALERT_PULSE = _(
+    "Alert: {name} ({who}, {contact}) rated her exchange with {peer} {rating} out of 5 "
+    "(pair {pair}). Please contact her."
+)
+ALERT_CONTACT = _(
+    "{name} ({who}, {contact}) would like a coordinator to contact her about her exchange with "
+    "{peer} (pair {pair}, rated {rating} out of 5)."
+)
+
+LONGEST = 500
+
+
+@dataclass(frozen=True)
+class PairContext:
+    """Her current pair, its cohort and her peer, as alerts and prompts need them."""
+
+    pair: Pair | None
+    peer: Participant | None
+
+    @property
+    def pair_id(self) -> int | None:
+        return self.pair.id if self.pair else None
+
+    @property
+    def cohort_id(self) -> int | None:
+        return self.pair.cohort_id if self.pair else None
+
+    @property
+    def peer_name(self) -> str | None:
+        return self.peer.name if self.peer else None
+
+
+def pair_context(session: Session, participant_id: int, pair_id: int | None = None) -> PairContext:
+    """The pair named, else her most recent live (or finished) pair."""
+    pair = session.get(Pair, pair_id) if pair_id else None
+    if pair is None:
+        found = pairs_of(
+            session,
+            participant_id,
+            (PairStatus.ACTIVE, PairStatus.PAUSED, PairStatus.INTRODUCED, PairStatus.COMPLETED),
+        )
+        pair = found[0] if found else None
+    peer = session.get(Participant, pair.peer_of(participant_id)) if pair else None
+    return PairContext(pair, peer)
+
+
+def _contact(session: Session, participant: Participant) -> str:
+    address = participants.preferred_address(session, participant.id or 0)
+    return f"{address.channel} {address.address}" if address else "—"
+
+
+def raise_alert(
+    session: Session,
+    participant: Participant,
+    *,
+    source: str,
+    message: Msg,
+    params: dict,
+    context: PairContext,
+    now,
+    config,
+    text: str | None = None,
+    rating: int | None = None,
+) -> checkins.ProblemReport:
+    """Keep the report and send it to every coordinator now (not held for quiet hours)."""
+    report = checkins.record_problem(
+        session,
+        participant_id=participant.id or 0,
+        source=source,
+        now=now,
+        pair_id=context.pair_id,
+        cohort_id=context.cohort_id,
+        text=text,
+        rating=rating,
+    )
+    full = {
+        "name": participant.name or "—",
+        "who": participant.public_id,
+        "contact": _contact(session, participant),
+        "pair": context.pair_id or "—",
+        "cohort": context.cohort_id or "—",
+        "peer": context.peer_name or "—",
+        **params,
+    }
+    report.coordinators_alerted = alert_coordinators(
+        session, Msg(message.msgid, full), now=now, config=config, purpose="alert"
+    )
+    session.add(report)
+    if not report.coordinators_alerted:
+        # No coordinator reachable: the row stays open for the coordinator report.
+        log.warning("alert kept but no coordinator reachable", extra={"report": report.id})
+    return report
+
+
+# The conversation --------------------------------------------------------------------------
+
+
+def start(ctx: Context) -> Outcome:
+    """Where the global word and the menu entry lead."""
+    remember_place(ctx)
+    return go("problems", "write")
+
+
+def _prompt(ctx: Context) -> Msg:
+    context = pair_context(ctx.session, ctx.participant.id or 0)
+    if context.peer_name:
+        return _(WRITE.msgid, name=context.peer_name)
+    return WRITE_NO_PEER
+
+
+def _on_text(ctx: Context, text: str) -> Outcome:
+    if normalise(text) in ("0", "") or normalise(text) in cancel_words():
+        return resume(ctx, CANCELLED)
+    raise_alert(
+        ctx.session,
+        ctx.participant,
+        source="report",
+        message=ALERT_REPORT,
+        params={"text": text},
+        context=pair_context(ctx.session, ctx.participant.id or 0),
+        now=ctx.now,
+        config=ctx.config,
+        text=text,
+    )
+    return resume(ctx, SENT)
+
+
+# Translators: words that cancel a problem report, separated by commas.
+CANCEL_WORDS = _("cancel")
+
+
+def cancel_words() -> set[str]:
+    from flows import i18n
+
+    words = {"cancel"}
+    for language in i18n.LANGUAGES:
+        words.update(
+            normalise(word) for word in i18n.gettext(language, CANCEL_WORDS.msgid).split(",")
+        )
+    return words
+
+
+register("problems", {"write": AskText(_prompt, _on_text, longest=LONGEST)})
+add_menu_item(MenuItem("report", MENU_LABEL, lambda ctx: True, start))
