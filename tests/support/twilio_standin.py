@@ -92,6 +92,7 @@ class TwilioStandIn:
         self._failures: list[_Failure] = []
         self._buckets: dict[str, _Bucket] = {}
         self._mps: float | None = None
+        self._sender_mps: dict[str, float] = {}
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -108,10 +109,14 @@ class TwilioStandIn:
         with self._lock:
             self._failures.append(_Failure(status, code, when))
 
-    def enforce_mps(self, mps: float | None) -> None:
-        """Answer 429 / 20429 beyond `mps` messages per second per sender (None: no limit)."""
+    def enforce_mps(self, mps: float | None, *, senders: dict[str, float] | None = None) -> None:
+        """Answer 429 / 20429 beyond `mps` messages per second per sender (None: no limit).
+
+        `senders` gives some senders (a From number) a limit of their own, e.g. SMS at 1/s.
+        """
         with self._lock:
             self._mps = mps
+            self._sender_mps = dict(senders or {})
             self._buckets.clear()
 
     @property
@@ -187,7 +192,9 @@ class TwilioStandIn:
                 return failure.status, _error(failure.status, failure.code, "Forced failure")
             if self._mps is not None:
                 sender = fields.get("From") or fields.get("MessagingServiceSid") or ""
-                bucket = self._buckets.setdefault(sender, _Bucket(self._mps))
+                if sender not in self._buckets:
+                    self._buckets[sender] = _Bucket(self._sender_mps.get(sender, self._mps))
+                bucket = self._buckets[sender]
                 if not bucket.take():
                     self.rejected_429 += 1
                     call.answered = 429
