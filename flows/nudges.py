@@ -1,0 +1,641 @@
+"""Planning and firing the nudges of sessions and pairs, always to both members.
+
+Planning rules (all due times in UTC, each moved out of the recipient's quiet hours):
+- a confirmed session: reminders 24 h and 1 h before (a reminder that would fall at night is
+  moved to the next allowed time, or to the evening before when that would be too late), the
+  post-session check-in (purpose "checkin", fired by the check-in feature) and one system nudge
+  when the session is over ("session_after": it closes the session, restarts the no-session
+  ladder and proposes the next session of a rhythm);
+- a proposal: "proposal_waiting" 48 h later, to both (the one who must answer, and the one who
+  waits);
+- a pair with nothing scheduled: the ladder 7, 14, 21 days after the introduction or the last
+  session ("no_session", to both), then a coordinator alert at 28 days ("pair_quiet").
+
+Keys carry the meeting's version, so a moved session plans new rows and cancels the old ones;
+handlers check the version again when they fire, so a stale reminder can never go out.
+
+The dispatcher fires each due nudge once: claimed with SKIP LOCKED on PostgreSQL, its messages
+queued in the same transaction that marks it sent. After downtime, late nudges are fired only
+while still meaningful: a reminder for a session already started is dropped, and of several
+rungs of one ladder only the latest goes out.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import exists, or_
+from sqlmodel import Session, col, select
+
+from flows import registry
+from flows.alerts import alert_coordinators
+from flows.config import FlowConfig
+from flows.messages import Msg, Reply, _, nested, when
+from flows.proactive import ask, notify
+from flows.quiet import is_quiet, next_allowed
+from flows.timeparse import to_wall, wall_to_utc
+from flows.triggers import Firing, handler_for, handles, purposes
+from storage import nudges as nudge_store
+from storage.db import Database
+from storage.meetings import (
+    OPEN_STATUSES,
+    Meeting,
+    MeetingStatus,
+    Mode,
+    Rhythm,
+    any_agreed_after,
+    claim_due_for,
+    last_held_start,
+    plan_many,
+)
+from storage.models import Participant
+from storage.nudges import Nudge, NudgeStatus
+from storage.pairs import Pair, PairStatus
+
+log = logging.getLogger(__name__)
+
+REMINDER = "reminder"
+CHECKIN = "checkin"
+SESSION_AFTER = "session_after"
+PROPOSAL_WAITING = "proposal_waiting"
+NO_SESSION = "no_session"
+PAIR_QUIET = "pair_quiet"
+LADDER_PURPOSES = (NO_SESSION, PAIR_QUIET)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """When things are nudged (defaults from the programme; tests may pass others)."""
+
+    reminder_leads: tuple[timedelta, ...] = (timedelta(hours=24), timedelta(hours=1))
+    session_length: timedelta = timedelta(hours=1)
+    checkin_after: timedelta = timedelta(hours=1, minutes=30)  # from the start
+    proposal_wait: timedelta = timedelta(hours=48)
+    ladder_days: tuple[int, ...] = (7, 14, 21)
+    alert_days: int = 28
+
+
+RULES = Rules()
+
+MODES: dict[str, Msg] = {
+    Mode.VIDEO: _("Video call"),
+    Mode.PHONE: _("Phone call"),
+    Mode.IN_PERSON: _("In person"),
+    Mode.CHAT: _("Chat by messages"),
+}
+RHYTHMS: dict[str, Msg] = {
+    Rhythm.WEEKLY: _("Every week"),
+    Rhythm.BIWEEKLY: _("Every two weeks"),
+    Rhythm.MONTHLY: _("Every month"),
+}
+
+REMIND_DAY = _("Reminder: your session with {name} is on {when}.")
+REMIND_HOUR = _("Your session with {name} starts soon: {when}.")
+HOW_LINE = _("How: {mode}")
+PLACE_LINE = _("Link or place: {place}")
+WAITING_ANSWER = _("{name} is still waiting for your answer to her proposal.")
+WAITING_PEER = _(
+    "{name} has not answered your proposal yet. I reminded her; you can also write to her."
+)
+LADDER_INTRO = _(
+    "It has been {days} days since you and {name} were introduced, and no session is planned "
+    "yet. Shall we find a time?"
+)
+LADDER_SINCE = _(
+    "It has been {days} days since your last session with {name}, and no next one is planned. "
+    "Shall we find a time?"
+)
+LADDER_PENDING = _(
+    "A proposal for a session with {name} is still open. Would you like to answer it?"
+)
+PAIR_QUIET_ALERT = _(
+    "Pair {pair} ({a} and {b}) has had no session for {days} days. Maybe give them a call?"
+)
+
+
+# Message helpers shared with the conversation (flows/sessions.py) ------------------------------
+
+
+def lines(*messages: Msg) -> Msg:
+    """Several messages shown as one, one per line (each translated on its own)."""
+    names = [f"m{index}" for index in range(len(messages))]
+    template = "\n".join("{" + name + "}" for name in names)
+    return Msg(template, {name: nested(msg) for name, msg in zip(names, messages, strict=True)})
+
+
+def details(meeting: Meeting) -> list[Msg]:
+    """How the two women meet: the mode, and the link or place when there is one."""
+    found = [Msg(HOW_LINE.msgid, {"mode": nested(MODES.get(meeting.mode, MODES[Mode.VIDEO]))})]
+    if meeting.place:
+        found.append(Msg(PLACE_LINE.msgid, {"place": meeting.place}))
+    return found
+
+
+def first_name(participant: Participant | None) -> str:
+    return (participant.name or "").strip() if participant else ""
+
+
+# Planning ------------------------------------------------------------------------------------
+
+
+def before_quiet(instant: datetime, timezone: str | None, config: FlowConfig) -> datetime | None:
+    """The last allowed half hour before the quiet period that contains `instant` (20:30)."""
+    wall = to_wall(instant, timezone).replace(minute=30, second=0, microsecond=0)
+    for back in range(1, 25):
+        candidate = wall_to_utc(wall - timedelta(hours=back), timezone)
+        if candidate < instant and not is_quiet(
+            candidate, timezone, config.quiet_start, config.quiet_end
+        ):
+            return candidate
+    return None
+
+
+def reminder_due(
+    start: datetime, lead: timedelta, timezone: str | None, config: FlowConfig
+) -> datetime | None:
+    """When to remind her: `lead` before, moved out of her quiet hours, and still before."""
+    due = start - lead
+    later = next_allowed(due, timezone, config.quiet_start, config.quiet_end)
+    if later < start:
+        return later
+    earlier = before_quiet(due, timezone, config)
+    return earlier if earlier is not None and earlier < start else None
+
+
+def allowed(instant: datetime, participant: Participant, config: FlowConfig) -> datetime:
+    return next_allowed(instant, participant.timezone, config.quiet_start, config.quiet_end)
+
+
+def meeting_rows(
+    meeting: Meeting,
+    members: Sequence[Participant],
+    *,
+    now: datetime,
+    config: FlowConfig,
+    rules: Rules = RULES,
+) -> list[dict[str, Any]]:
+    """The nudges of a confirmed meeting, for both members (not yet written)."""
+    start = meeting.start_at
+    assert start is not None and meeting.id is not None
+    ident, version = meeting.id, meeting.version
+    common = {"pair_id": meeting.pair_id, "meeting_id": ident}
+    rows: list[dict[str, Any]] = []
+    for member in members:
+        for lead in rules.reminder_leads:
+            hours = int(lead.total_seconds() // 3600)
+            if start - lead <= now:
+                continue  # confirmed too late for this one: the confirmation reminds her
+            due = reminder_due(start, lead, member.timezone, config)
+            if due is None or due <= now:
+                continue
+            rows.append(
+                {
+                    "key": f"rem:{ident}:{version}:{hours}:{member.id}",
+                    "purpose": REMINDER,
+                    "due_at": due,
+                    "participant_id": member.id,
+                    "data": {"version": version, "lead_hours": hours, "start": start.isoformat()},
+                    **common,
+                }
+            )
+        rows.append(
+            {
+                "key": f"checkin:{ident}:{version}:{member.id}",
+                "purpose": CHECKIN,
+                "due_at": allowed(start + rules.checkin_after, member, config),
+                "participant_id": member.id,
+                "data": {"version": version, "start": start.isoformat()},
+                **common,
+            }
+        )
+    rows.append(
+        {
+            "key": f"after:{ident}:{version}",
+            "purpose": SESSION_AFTER,
+            "due_at": start + rules.session_length,
+            "data": {"version": version},
+            **common,
+        }
+    )
+    return rows
+
+
+def members_of(session: Session, pair: Pair) -> list[Participant]:
+    found = [session.get(Participant, pair.a_id), session.get(Participant, pair.b_id)]
+    return [member for member in found if member is not None]
+
+
+def plan_meeting(session: Session, meeting: Meeting, *, now: datetime, config: FlowConfig) -> int:
+    """(Re)plan a confirmed meeting's nudges: stale rows cancelled, new keys with its version."""
+    nudge_store.cancel(session, meeting_id=meeting.id)
+    pair = session.get(Pair, meeting.pair_id)
+    if pair is None or meeting.start_at is None:
+        return 0
+    nudge_store.cancel(session, pair_id=pair.id, purposes=LADDER_PURPOSES)
+    rows = meeting_rows(meeting, members_of(session, pair), now=now, config=config)
+    return plan_many(session, rows, now=now)
+
+
+def plan_proposal_wait(
+    session: Session, meeting: Meeting, *, now: datetime, config: FlowConfig
+) -> int:
+    """The "still waiting" nudge 48 h after a proposal, to both members."""
+    nudge_store.cancel(session, meeting_id=meeting.id)
+    pair = session.get(Pair, meeting.pair_id)
+    if pair is None:
+        return 0
+    rows = [
+        {
+            "key": f"wait:{meeting.id}:{meeting.version}:{member.id}",
+            "purpose": PROPOSAL_WAITING,
+            "due_at": allowed(now + RULES.proposal_wait, member, config),
+            "participant_id": member.id,
+            "pair_id": pair.id,
+            "meeting_id": meeting.id,
+            "data": {"version": meeting.version},
+        }
+        for member in members_of(session, pair)
+    ]
+    return plan_many(session, rows, now=now)
+
+
+def ladder_rows(
+    pair: Pair,
+    members: Sequence[Participant],
+    *,
+    anchor: datetime,
+    cause: str,
+    now: datetime,
+    config: FlowConfig,
+    rules: Rules = RULES,
+) -> list[dict[str, Any]]:
+    """The "no session yet" rungs still ahead of `now`, for both members, and the alert."""
+    rows: list[dict[str, Any]] = []
+    data = {"anchor": anchor.isoformat(), "cause": cause}
+    for days in rules.ladder_days:
+        for member in members:
+            due = allowed(anchor + timedelta(days=days), member, config)
+            if due > now:
+                rows.append(
+                    {
+                        "key": f"ladder:{pair.id}:{cause}:{days}:{member.id}",
+                        "purpose": NO_SESSION,
+                        "due_at": due,
+                        "participant_id": member.id,
+                        "pair_id": pair.id,
+                        "data": {**data, "days": days},
+                    }
+                )
+    due = anchor + timedelta(days=rules.alert_days)
+    if due > now:
+        rows.append(
+            {
+                "key": f"ladder:{pair.id}:{cause}:{rules.alert_days}",
+                "purpose": PAIR_QUIET,
+                "due_at": due,
+                "pair_id": pair.id,
+                "data": {**data, "days": rules.alert_days},
+            }
+        )
+    return rows
+
+
+def plan_ladder(
+    session: Session,
+    pair: Pair,
+    *,
+    anchor: datetime,
+    now: datetime,
+    config: FlowConfig,
+    cause: str | None = None,
+) -> int:
+    """Plan the no-session ladder from `anchor` (idempotent for the same anchor and cause)."""
+    cause = cause or f"a{anchor:%Y%m%d%H%M}"
+    rows = ladder_rows(
+        pair, members_of(session, pair), anchor=anchor, cause=cause, now=now, config=config
+    )
+    return plan_many(session, rows, now=now)
+
+
+def pair_anchor(session: Session, pair: Pair, now: datetime) -> datetime | None:
+    """Since when the pair counts days without a session: its last session, or its start."""
+    last = last_held_start(session, pair.id or 0, now)
+    start = pair.active_at or pair.introduced_at
+    candidates = [moment for moment in (last, start) if moment is not None]
+    return max(candidates) if candidates else None
+
+
+def scan_pairs(session: Session, *, now: datetime, config: FlowConfig, limit: int = 5000) -> int:
+    """Give every active pair with nothing scheduled and no ladder planned its ladder.
+
+    Catches pairs activated by matching (which knows nothing of nudges) and pairs whose ladder
+    ran out; idempotent by key, so running it every few minutes is harmless.
+    """
+    planned_ladder = exists().where(
+        Nudge.pair_id == Pair.id,
+        Nudge.status == NudgeStatus.PLANNED,
+        col(Nudge.purpose).in_(LADDER_PURPOSES),
+    )
+    open_meeting = exists().where(
+        Meeting.pair_id == Pair.id, col(Meeting.status).in_(OPEN_STATUSES)
+    )
+    pairs = session.exec(
+        select(Pair)
+        .where(Pair.status == PairStatus.ACTIVE, ~planned_ladder, ~open_meeting)
+        .limit(limit)
+    ).all()
+    written = 0
+    for pair in pairs:
+        anchor = pair_anchor(session, pair, now)
+        if anchor is not None:
+            written += plan_ladder(session, pair, anchor=anchor, now=now, config=config)
+    return written
+
+
+# Firing --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Dispatched:
+    fired: int = 0
+    dropped: int = 0
+    claimed: int = 0
+
+    def add(self, other: Dispatched) -> None:
+        self.fired += other.fired
+        self.dropped += other.dropped
+        self.claimed += other.claimed
+
+
+def dispatch_due(
+    target: Database | Session,
+    now: datetime,
+    config: FlowConfig,
+    *,
+    batch: int = 200,
+) -> Dispatched:
+    """Fire every nudge due at `now` once; returns how many fired and how many were dropped.
+
+    With a Database, each batch is its own transaction (several processes can run this at once
+    on PostgreSQL: SKIP LOCKED gives each its own rows). With a Session, everything happens in
+    the caller's transaction.
+    """
+    registry.flows()  # every feature module imported, so every handler is registered
+    known = purposes()
+    total = Dispatched()
+    while True:
+        if isinstance(target, Database):
+            with target.session() as session:
+                result = _fire_batch(session, now, config, batch, known)
+        else:
+            result = _fire_batch(target, now, config, batch, known)
+        total.add(result)
+        if result.claimed < batch:
+            return total
+
+
+def _fire_batch(
+    session: Session, now: datetime, config: FlowConfig, batch: int, known: list[str]
+) -> Dispatched:
+    result = Dispatched()
+    for nudge in claim_due_for(session, now=now, limit=batch, purposes=known):
+        result.claimed += 1
+        handler = handler_for(nudge.purpose)
+        fired = False
+        try:
+            with session.begin_nested():
+                fired = bool(handler and handler(Firing(session, nudge, now, config)))
+        except Exception:  # a bug in one handler must not stop every other nudge
+            log.exception("nudge %s (%s) failed; dropped", nudge.id, nudge.purpose)
+            fired = False
+        nudge.status = NudgeStatus.SENT if fired else NudgeStatus.DROPPED
+        nudge.fired_at = now
+        session.add(nudge)
+        if fired:
+            result.fired += 1
+        else:
+            result.dropped += 1
+    session.flush()
+    return result
+
+
+def _also_due(
+    session: Session, nudge: Nudge, now: datetime, wanted: Callable[[Nudge], bool]
+) -> bool:
+    """True when another planned nudge of hers, of the same purpose, is due too and `wanted`."""
+    rows = session.exec(
+        select(Nudge).where(
+            Nudge.participant_id == nudge.participant_id,
+            Nudge.status == NudgeStatus.PLANNED,
+            Nudge.purpose == nudge.purpose,
+            Nudge.due_at <= now,
+            Nudge.id != nudge.id,
+            or_(Nudge.meeting_id == nudge.meeting_id, Nudge.pair_id == nudge.pair_id),
+        )
+    ).all()
+    return any(wanted(row) for row in rows)
+
+
+@handles(REMINDER)
+def fire_reminder(firing: Firing) -> bool:
+    """Remind her of her session, unless it moved, was cancelled or has already started."""
+    session, nudge, now = firing.session, firing.nudge, firing.now
+    meeting = session.get(Meeting, nudge.meeting_id) if nudge.meeting_id else None
+    if (
+        meeting is None
+        or meeting.status != MeetingStatus.CONFIRMED
+        or meeting.version != nudge.data.get("version")
+        or meeting.start_at is None
+        or now >= meeting.start_at
+    ):
+        return False
+    she = session.get(Participant, nudge.participant_id)
+    pair = session.get(Pair, meeting.pair_id)
+    if she is None or pair is None or pair.status != PairStatus.ACTIVE:
+        return False
+    lead = int(nudge.data.get("lead_hours", 0))
+    nearest = min(int(h.total_seconds() // 3600) for h in RULES.reminder_leads)
+    if lead > nearest and _also_due(
+        session,
+        nudge,
+        now,
+        lambda row: (
+            row.data.get("version") == meeting.version and row.data.get("lead_hours") == nearest
+        ),
+    ):
+        return False  # back after downtime: the nearer reminder says it all
+    if allowed(now, she, firing.config) >= meeting.start_at:
+        return False  # it could only reach her after the session started
+    peer = session.get(Participant, pair.peer_of(she.id or 0))
+    text = REMIND_DAY if lead > nearest else REMIND_HOUR
+    main = Msg(text.msgid, {"name": first_name(peer), "when": when(meeting.start_at)})
+    return bool(
+        notify(
+            session,
+            she,
+            [lines(main, *details(meeting))],
+            now=now,
+            config=firing.config,
+            purpose=REMINDER,
+        )
+    )
+
+
+@handles(PROPOSAL_WAITING)
+def fire_proposal_waiting(firing: Firing) -> bool:
+    """Two days without an answer: ask her again, and tell the proposer she was reminded."""
+    session, nudge, now = firing.session, firing.nudge, firing.now
+    meeting = session.get(Meeting, nudge.meeting_id) if nudge.meeting_id else None
+    if (
+        meeting is None
+        or meeting.status != MeetingStatus.PROPOSED
+        or meeting.version != nudge.data.get("version")
+    ):
+        return False
+    she = session.get(Participant, nudge.participant_id)
+    pair = session.get(Pair, meeting.pair_id)
+    if she is None or pair is None or pair.status != PairStatus.ACTIVE:
+        return False
+    peer = session.get(Participant, pair.peer_of(she.id or 0))
+    if she.id == meeting.proposer_id:
+        note = Msg(WAITING_PEER.msgid, {"name": first_name(peer)})
+        return bool(
+            notify(session, she, [note], now=now, config=firing.config, purpose=nudge.purpose)
+        )
+    intro = Msg(WAITING_ANSWER.msgid, {"name": first_name(peer)})
+    return bool(
+        ask(
+            session,
+            she,
+            "sessions",
+            "pick",
+            now=now,
+            config=firing.config,
+            purpose=nudge.purpose,
+            data={"sess": {"pair": pair.id, "meeting": meeting.id, "version": meeting.version}},
+            intro=[intro],
+        )
+    )
+
+
+@handles(NO_SESSION)
+def fire_no_session(firing: Firing) -> bool:
+    """No session for N days: invite her to find a time (only the latest rung after downtime)."""
+    session, nudge, now = firing.session, firing.nudge, firing.now
+    pair = session.get(Pair, nudge.pair_id) if nudge.pair_id else None
+    anchor = datetime.fromisoformat(nudge.data["anchor"])
+    if pair is None or pair.status != PairStatus.ACTIVE:
+        return False
+    if any_agreed_after(session, pair.id or 0, anchor):
+        return False
+    days = int(nudge.data.get("days", 0))
+    if _also_due(
+        session,
+        nudge,
+        now,
+        lambda row: (
+            row.data.get("cause") == nudge.data.get("cause") and int(row.data.get("days", 0)) > days
+        ),
+    ):
+        return False
+    she = session.get(Participant, nudge.participant_id)
+    if she is None:
+        return False
+    peer = session.get(Participant, pair.peer_of(she.id or 0))
+    name = first_name(peer)
+    pending = session.exec(
+        select(Meeting).where(Meeting.pair_id == pair.id, Meeting.status == MeetingStatus.PROPOSED)
+    ).first()
+    sess: dict[str, Any] = {"pair": pair.id}
+    if pending is not None and pending.proposer_id != she.id:
+        sess.update(meeting=pending.id, version=pending.version)
+        intro = Msg(LADDER_PENDING.msgid, {"name": name})
+        step = "pick"
+    elif pending is not None:
+        return False  # she proposed and waits: the proposal nudge speaks to her
+    else:
+        held = last_held_start(session, pair.id or 0, now) is not None
+        intro = Msg((LADDER_SINCE if held else LADDER_INTRO).msgid, {"days": days, "name": name})
+        step = "start"
+    return bool(
+        ask(
+            session,
+            she,
+            "sessions",
+            step,
+            now=now,
+            config=firing.config,
+            purpose=NO_SESSION,
+            data={"sess": sess},
+            intro=[intro],
+        )
+    )
+
+
+@handles(PAIR_QUIET)
+def fire_pair_quiet(firing: Firing) -> bool:
+    """Four weeks without a session: tell the coordinators."""
+    session, nudge = firing.session, firing.nudge
+    pair = session.get(Pair, nudge.pair_id) if nudge.pair_id else None
+    if pair is None or pair.status != PairStatus.ACTIVE:
+        return False
+    if any_agreed_after(session, pair.id or 0, datetime.fromisoformat(nudge.data["anchor"])):
+        return False
+    a, b = session.get(Participant, pair.a_id), session.get(Participant, pair.b_id)
+    message = Msg(
+        PAIR_QUIET_ALERT.msgid,
+        {
+            "pair": pair.id,
+            "a": f"{first_name(a)} ({a.public_id})" if a else "?",
+            "b": f"{first_name(b)} ({b.public_id})" if b else "?",
+            "days": nudge.data.get("days", RULES.alert_days),
+        },
+    )
+    sent = alert_coordinators(
+        session, Reply(message), now=firing.now, config=firing.config, purpose=PAIR_QUIET
+    )
+    return sent > 0
+
+
+# For operators -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    due_at: datetime
+    purpose: str
+    detail: str
+    public_id: str | None
+    name: str | None
+    timezone: str | None
+    pair_id: int | None
+    meeting_id: int | None
+
+
+def upcoming(session: Session, *, limit: int = 50) -> list[Upcoming]:
+    """The next planned nudges with who they are for (pseudonymous id and first name)."""
+    found = []
+    for nudge in nudge_store.upcoming(session, limit=limit):
+        she = session.get(Participant, nudge.participant_id) if nudge.participant_id else None
+        detail = ""
+        if nudge.purpose == REMINDER:
+            detail = f"{nudge.data.get('lead_hours')} h before"
+        elif "days" in nudge.data:
+            detail = f"day {nudge.data['days']}"
+        found.append(
+            Upcoming(
+                due_at=nudge.due_at,  # type: ignore[arg-type]
+                purpose=nudge.purpose,
+                detail=detail,
+                public_id=she.public_id if she else None,
+                name=first_name(she) if she else None,
+                timezone=she.timezone if she else None,
+                pair_id=nudge.pair_id,
+                meeting_id=nudge.meeting_id,
+            )
+        )
+    return found

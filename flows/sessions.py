@@ -1,0 +1,809 @@
+"""Planning sessions: propose times, answer, reschedule, cancel, and a rhythm for the next ones.
+
+```mermaid
+graph LR
+  menu --> route
+  route -->|nothing planned| start --> mode --> place --> rhythm --> sent
+  route -->|her peer proposed| pick -->|a time| confirmed
+  pick -->|none of these| start
+  route -->|she proposed| waiting -->|other times| start
+  route -->|confirmed| manage -->|move| start
+  manage -->|cancel| confirm_cancel
+```
+
+Either woman proposes 1–3 times, picked from suggested slots (where both declared availability
+overlaps, each block in her own zone) or typed ("jeudi 15h", "mañana 10:00", "Tue 9am"). Her
+peer sees each option in HER local time and language, and picks one or proposes others (a
+counter-proposal: same meeting, new version). Every time is stored in UTC and on the proposer's
+wall clock, so a rhythm keeps the agreed local hour across daylight-saving changes.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Sequence
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from sqlmodel import Session
+
+from flows import choices
+from flows import vocabulary as vocab
+from flows.config import FlowConfig
+from flows.home import MenuItem, add_menu_item, resume
+from flows.messages import Msg, Option, Reply, _, _n, nested, when
+from flows.nudges import (
+    MODES,
+    RHYTHMS,
+    SESSION_AFTER,
+    details,
+    first_name,
+    lines,
+    plan_ladder,
+    plan_meeting,
+    plan_proposal_wait,
+)
+from flows.proactive import ask, notify
+from flows.registry import register
+from flows.steps import Answer, Choose, Context, Outcome, go, stay
+from flows.text import clean_text, normalise
+from flows.timeparse import parse_times, to_wall, wall_to_utc
+from flows.triggers import Firing, handles
+from storage import nudges as nudge_store
+from storage.meetings import Meeting, MeetingStatus, Mode, Rhythm, count_agreed, open_meeting
+from storage.models import Participant, Priority
+from storage.pairs import Pair, PairStatus, pairs_of
+
+PURPOSE = "session"
+MOST_TIMES = 3
+SLOT_DAYS = 14
+SLOT_NOTICE = timedelta(hours=12)  # a suggested slot leaves time to get ready
+LATEST_AHEAD = timedelta(days=180)
+
+PLAN = _("Plan a session")
+NO_PEER = _("You do not have a peer yet. I will write to you as soon as you have one.")
+WHICH_PEER = _("With whom would you like to plan a session?")
+ASK_NEW = _("When would you like to meet {name}?")
+ASK_COUNTER = _("Which times would suit you better?")
+ASK_MOVE = _("When would you like to move your session with {name}?")
+WITH_SLOTS = _(
+    "{question} Choose up to 3 of these times when you are both usually free, or write your own "
+    "(e.g. {example}). Times are in your local time."
+)
+NO_SLOTS = _("{question} Write 1 to 3 times in your local time, e.g. {example}.")
+EXAMPLE = _("Thursday 3pm, tomorrow 10:00 or 15/03 14:30")
+NOT_UNDERSTOOD = _(
+    "Sorry, I did not understand that time. Please write a day and an hour, e.g. {example}."
+)
+TOO_MANY = _("Please propose 3 times at most.")
+PASSED = _("{when} has already passed. Please choose a time in the future.")
+TOO_FAR = _("{when} is too far ahead. Please choose a time in the next six months.")
+ASK_MODE = _("How would you like to meet?")
+ASK_LINK = _("Please send the link of the video call (Zoom, Meet, WhatsApp…), or choose Later.")
+ASK_PLACE = _("Where will you meet? Send the place, or choose Later.")
+LATER = _("Later")
+ASK_RHYTHM = _(
+    "Would you like to meet regularly? After each session I will propose the next one at the "
+    "same time."
+)
+ONCE = _("Just this once")
+SENT = _("Sent! I will let you know as soon as {name} answers.")
+PICK_NEW = _("{name} proposes a session. Which time suits you? (your local time)")
+PICK_MOVE = _(
+    "{name} would like to move your session of {old}. Which new time suits you? (your local time)"
+)
+RHYTHM_LINE = _("Rhythm: {rhythm}")
+OTHER_TIMES = _("None of these: propose other times")
+PROPOSE_OTHER = _("Propose other times")
+CHANGED = _("This proposal has changed meanwhile. Here it is again.")
+CLOSED = _("This proposal is no longer open.")
+CONFIRMED = _("Confirmed! Your session with {name}: {when}.")
+ACCEPTED = _("{name} accepted! Your session: {when}.")
+MANAGE = _("Your next session with {name}: {when}.")
+MOVE = _("Move it to another time")
+CANCEL = _("Cancel it")
+KEEP = _("Keep it as it is")
+ASK_CANCEL = _("Cancel your session of {when} with {name}?")
+YES_CANCEL = _("Yes, cancel it")
+NO_KEEP = _("No, keep it")
+CANCELLED = _("Done, the session is cancelled. I told {name}.")
+PEER_CANCELLED = _("{name} cancelled your session of {when}. You can plan a new one from the menu.")
+WAITING = _("You proposed times to {name}; she has not answered yet.")
+WITHDRAW = _("Withdraw my proposal")
+KEEP_WAITING = _("Keep waiting")
+WITHDRAWN = _("Done, your proposal is withdrawn. I told {name}.")
+PEER_WITHDREW = _("{name} withdrew her proposal for a session.")
+MOVE_WITHDRAWN = _("Done: your session stays on {when}. I told {name}.")
+PEER_MOVE_WITHDRAWN = _("{name} keeps your session as it was: {when}.")
+NEXT_INTRO = _("As agreed ({rhythm}), here is your next session.")
+NEXT_PROPOSED = _("As agreed ({rhythm}), I proposed your next session to {name}: {when}.")
+
+_NUMBERS_ONLY = re.compile(r"[\d ]+|(?:\d+ )*\d+ (?:y|et|and) \d+")
+RHYTHM_OPTIONS = (*(Option(key, label) for key, label in RHYTHMS.items()), Option("once", ONCE))
+
+
+# Reading what the pair has ------------------------------------------------------------------
+
+
+def _state(ctx: Context) -> dict[str, Any]:
+    # A fresh dict each time: the conversation's JSON column only notices a new value, not a
+    # change made inside the dict it loaded.
+    state = dict(ctx.data.get("sess") or {})
+    ctx.data["sess"] = state
+    return state
+
+
+def _pair(ctx: Context) -> Pair | None:
+    pair = ctx.session.get(Pair, _state(ctx).get("pair") or 0)
+    me = ctx.participant.id
+    if pair is None or pair.status != PairStatus.ACTIVE or me not in pair.members():
+        return None
+    return pair
+
+
+def _peer(session: Session, pair: Pair, me: int) -> Participant | None:
+    return session.get(Participant, pair.peer_of(me))
+
+
+def _peer_name(ctx: Context) -> str:
+    pair = _pair(ctx)
+    return first_name(_peer(ctx.session, pair, ctx.participant.id or 0)) if pair else ""
+
+
+def _meeting(ctx: Context) -> Meeting | None:
+    ident = _state(ctx).get("meeting")
+    return ctx.session.get(Meeting, ident) if ident else None
+
+
+def active_pairs(session: Session, participant_id: int) -> list[Pair]:
+    return pairs_of(session, participant_id, (PairStatus.ACTIVE,))
+
+
+# Entry: from the menu, or from a nudge -------------------------------------------------------
+
+
+def open_sessions(ctx: Context) -> Outcome:
+    """ "Plan a session" in the menu: straight to what the pair needs now."""
+    ctx.data.pop("return_to", None)
+    pairs = active_pairs(ctx.session, ctx.participant.id or 0)
+    if not pairs:
+        return resume(ctx, NO_PEER)
+    if len(pairs) > 1:
+        ctx.data["sess"] = {}
+        return go("sessions", "which")
+    return route(ctx, pairs[0].id or 0)
+
+
+def route(ctx: Context, pair_id: int, *say: Reply | Msg) -> Outcome:
+    """The step that fits the pair's situation: answer, wait, manage, or propose."""
+    ctx.data["sess"] = {"pair": pair_id}
+    meeting = open_meeting(ctx.session, pair_id)
+    me = ctx.participant.id
+    if meeting is not None and meeting.status == MeetingStatus.PROPOSED:
+        _state(ctx).update(meeting=meeting.id, version=meeting.version)
+        return go("sessions", "waiting" if meeting.proposer_id == me else "pick", *say)
+    if meeting is not None and meeting.start_at is not None and meeting.start_at > ctx.now:
+        _state(ctx).update(meeting=meeting.id, version=meeting.version)
+        return go("sessions", "manage", *say)
+    _state(ctx)["kind"] = "new"
+    return go("sessions", "start", *say)
+
+
+def _has_pair(ctx: Context) -> bool:
+    return (
+        ctx.participant.onboarded_at is not None
+        and "return_to" not in ctx.data
+        and bool(active_pairs(ctx.session, ctx.participant.id or 0))
+    )
+
+
+add_menu_item(MenuItem("sessions", PLAN, _has_pair, open_sessions), before="profile")
+
+
+def _which_options(ctx: Context) -> Sequence[Option]:
+    me = ctx.participant.id or 0
+    return tuple(
+        Option(f"p{pair.id}", Msg("{name}", {"name": first_name(_peer(ctx.session, pair, me))}))
+        for pair in active_pairs(ctx.session, me)
+    )
+
+
+def _on_which(ctx: Context, key: str) -> Outcome:
+    return route(ctx, int(key[1:]))
+
+
+# Proposing times -----------------------------------------------------------------------------
+
+
+def _fits(participant: Participant, start: datetime, length: timedelta) -> bool:
+    """True when [start, start + length) lies inside one of her availability blocks."""
+    local = to_wall(start, participant.timezone)
+    end = local + length
+    if end.date() != local.date():
+        return False
+    begin_minutes = local.hour * 60 + local.minute
+    end_minutes = end.hour * 60 + end.minute
+    for key in participant.availability or []:
+        block = vocab.AVAILABILITY.get(key)
+        if (
+            block is not None
+            and local.weekday() in block.days
+            and block.start * 60 <= begin_minutes
+            and end_minutes <= block.end * 60
+        ):
+            return True
+    return False
+
+
+def suggested_slots(
+    me: Participant, peer: Participant, now: datetime, *, most: int = MOST_TIMES
+) -> list[datetime]:
+    """Up to `most` one-hour slots in the next two weeks when both are usually free, one a day."""
+    length = timedelta(hours=1)
+    found: list[datetime] = []
+    today = to_wall(now, me.timezone).date()
+    blocks = sorted(
+        (vocab.AVAILABILITY[key] for key in me.availability or [] if key in vocab.AVAILABILITY),
+        key=lambda block: block.start,
+    )
+    for offset in range(1, SLOT_DAYS + 1):
+        day = today + timedelta(days=offset)
+        chosen = None
+        for block in blocks:
+            if day.weekday() not in block.days:
+                continue
+            for hour in range(block.start, block.end):
+                start = wall_to_utc(datetime.combine(day, time(hour)), me.timezone)
+                if (
+                    start >= now + SLOT_NOTICE
+                    and _fits(me, start, length)
+                    and _fits(peer, start, length)
+                ):
+                    chosen = start
+                    break
+            if chosen:
+                break
+        if chosen:
+            found.append(chosen)
+            if len(found) == most:
+                break
+    return found
+
+
+def _example() -> dict[str, Any]:
+    return nested(EXAMPLE)
+
+
+def _slot_options(ctx: Context) -> tuple[Option, ...]:
+    return tuple(
+        Option(f"s{index}", Msg("{when}", {"when": when(datetime.fromisoformat(iso))}))
+        for index, iso in enumerate(_state(ctx).get("slots", []))
+    )
+
+
+class ProposeTimes:
+    """Her times: suggested slots by number, or typed in her own words."""
+
+    def offered(self, ctx: Context) -> Sequence[Option]:
+        return _slot_options(ctx)
+
+    def ask(self, ctx: Context) -> list[Reply]:
+        state = _state(ctx)
+        pair = _pair(ctx)
+        peer = _peer(ctx.session, pair, ctx.participant.id or 0) if pair else None
+        slots = suggested_slots(ctx.participant, peer, ctx.now) if peer else []
+        state["slots"] = [slot.isoformat() for slot in slots]
+        kind = state.get("kind", "new")
+        question = {"new": ASK_NEW, "counter": ASK_COUNTER, "move": ASK_MOVE}[kind]
+        asked = Msg(question.msgid, {"name": first_name(peer)})
+        template = WITH_SLOTS if slots else NO_SLOTS
+        prompt = Msg(template.msgid, {"question": nested(asked), "example": _example()})
+        return [Reply(prompt, _slot_options(ctx), multi=True)]
+
+    def answer(self, ctx: Context, answer: Answer) -> Outcome:
+        if _pair(ctx) is None:
+            return resume(ctx, NO_PEER)
+        options = _slot_options(ctx)
+        slots = _state(ctx).get("slots", [])
+        keys: list[str] | None = None
+        times: list[datetime] | None = None
+        if answer.option_key is not None:
+            keys = [answer.option_key] if answer.option_key in {o.key for o in options} else None
+        elif options and _NUMBERS_ONLY.fullmatch(normalise(answer.text)):
+            keys = choices.choose_many(answer.text, options)  # "1 3": suggested slots
+        else:
+            times = parse_times(answer.text, timezone=ctx.participant.timezone, now=ctx.now)
+            if not times and options:
+                keys = choices.choose_many(answer.text, options)
+        if keys:
+            times = [datetime.fromisoformat(slots[int(key[1:])]) for key in keys]
+        if not times:
+            return stay(Msg(NOT_UNDERSTOOD.msgid, {"example": _example()}))
+        if len(times) > MOST_TIMES:
+            return stay(TOO_MANY)
+        for instant in times:
+            if instant <= ctx.now:
+                return stay(Msg(PASSED.msgid, {"when": when(instant)}))
+            if instant > ctx.now + LATEST_AHEAD:
+                return stay(Msg(TOO_FAR.msgid, {"when": when(instant)}))
+        _state(ctx)["times"] = [instant.isoformat() for instant in sorted(times)]
+        if _state(ctx).get("kind", "new") == "new":
+            return go("sessions", "mode")
+        return send_proposal(ctx)
+
+
+def _on_mode(ctx: Context, key: str) -> Outcome:
+    _state(ctx)["mode"] = key
+    _state(ctx).pop("place", None)
+    if key in (Mode.VIDEO, Mode.IN_PERSON):
+        return go("sessions", "place")
+    return _after_place(ctx)
+
+
+class AskPlace:
+    """A link or a place in her own words, or "Later"."""
+
+    longest = 200
+
+    def offered(self, ctx: Context) -> Sequence[Option]:
+        return (Option("later", LATER),)
+
+    def ask(self, ctx: Context) -> list[Reply]:
+        prompt = ASK_LINK if _state(ctx).get("mode") == Mode.VIDEO else ASK_PLACE
+        return [Reply(prompt, tuple(self.offered(ctx)))]
+
+    def answer(self, ctx: Context, answer: Answer) -> Outcome:
+        options = self.offered(ctx)
+        if answer.option_key == "later" or (
+            answer.option_key is None and choices.choose_one(answer.text, options) == "later"
+        ):
+            return _after_place(ctx)
+        text = clean_text(answer.text)
+        if not text:
+            return stay(ask=True)
+        if len(text) > self.longest:
+            return stay(
+                _n(
+                    "Please keep it shorter: {n} character at most.",
+                    "Please keep it shorter: {n} characters at most.",
+                    self.longest,
+                )
+            )
+        _state(ctx)["place"] = text
+        return _after_place(ctx)
+
+
+def _after_place(ctx: Context) -> Outcome:
+    pair = _pair(ctx)
+    if pair is not None and count_agreed(ctx.session, pair.id or 0) == 0:
+        return go("sessions", "rhythm")
+    return send_proposal(ctx)
+
+
+def _on_rhythm(ctx: Context, key: str) -> Outcome:
+    _state(ctx)["rhythm"] = None if key == "once" else key
+    return send_proposal(ctx)
+
+
+def _local_options(times: list[datetime], timezone: str | None) -> list[str]:
+    return [to_wall(instant, timezone).isoformat(timespec="minutes") for instant in times]
+
+
+def send_proposal(ctx: Context) -> Outcome:
+    """Write the proposal (new, counter or move), then put the question to her peer."""
+    state = _state(ctx)
+    pair = _pair(ctx)
+    if pair is None:
+        return resume(ctx, NO_PEER)
+    me = ctx.participant
+    times = [datetime.fromisoformat(iso) for iso in state.get("times", [])]
+    kind = state.get("kind", "new")
+    meeting = _meeting(ctx) if kind in ("counter", "move") else None
+    if kind in ("counter", "move") and (
+        meeting is None or meeting.status not in (MeetingStatus.PROPOSED, MeetingStatus.CONFIRMED)
+    ):
+        return route(ctx, pair.id or 0, CLOSED)
+    if meeting is None:
+        meeting = Meeting(
+            pair_id=pair.id or 0,
+            proposer_id=me.id or 0,
+            proposer_zone=me.timezone or "UTC",
+            mode=state.get("mode") or Mode.VIDEO,
+            place=state.get("place"),
+            rhythm=state.get("rhythm"),
+            sequence=count_agreed(ctx.session, pair.id or 0) + 1,
+            version=1,
+            proposed_at=ctx.now,
+            created_at=ctx.now,
+            updated_at=ctx.now,
+        )
+    else:
+        meeting.version += 1
+        if meeting.status == MeetingStatus.CONFIRMED:  # a reschedule: the old time is off
+            meeting.previous_start_at = meeting.start_at
+        meeting.start_at = None
+        meeting.local_start = None
+        meeting.status = MeetingStatus.PROPOSED
+        meeting.proposer_id = me.id or 0
+        meeting.proposer_zone = me.timezone or "UTC"
+        meeting.proposed_at = ctx.now
+        meeting.updated_at = ctx.now
+    meeting.options = [instant.isoformat() for instant in times]
+    meeting.local_options = _local_options(times, me.timezone)
+    ctx.session.add(meeting)
+    ctx.session.flush()
+    plan_proposal_wait(ctx.session, meeting, now=ctx.now, config=ctx.config)
+    peer = _peer(ctx.session, pair, me.id or 0)
+    if peer is not None:
+        ask_peer(ctx.session, peer, pair, meeting, now=ctx.now, config=ctx.config)
+    done = Msg(SENT.msgid, {"name": first_name(peer)})
+    ctx.data.pop("sess", None)
+    return resume(ctx, done)
+
+
+def ask_peer(
+    session: Session,
+    peer: Participant,
+    pair: Pair,
+    meeting: Meeting,
+    *,
+    now: datetime,
+    config: FlowConfig,
+    intro: Sequence[Reply | Msg] = (),
+) -> None:
+    """Put the proposal to her peer: each option in the peer's own time and language."""
+    ask(
+        session,
+        peer,
+        "sessions",
+        "pick",
+        now=now,
+        config=config,
+        purpose=PURPOSE,
+        priority=Priority.LIVE,
+        data={"sess": {"pair": pair.id, "meeting": meeting.id, "version": meeting.version}},
+        intro=intro,
+    )
+
+
+# Answering a proposal ------------------------------------------------------------------------
+
+
+class PickTime:
+    """Her peer's options in her own zone, one to tap; or "none of these"."""
+
+    def _options(self, meeting: Meeting | None) -> tuple[Option, ...]:
+        if meeting is None:
+            return ()
+        times = tuple(
+            Option(f"o{index}", Msg("{when}", {"when": when(instant)}))
+            for index, instant in enumerate(meeting.option_instants())
+        )
+        return (*times, Option("other", OTHER_TIMES))
+
+    def offered(self, ctx: Context) -> Sequence[Option]:
+        return self._options(_meeting(ctx))
+
+    def ask(self, ctx: Context) -> list[Reply]:
+        meeting = _meeting(ctx)
+        if meeting is None or meeting.status != MeetingStatus.PROPOSED:
+            return [Reply(CLOSED)]
+        proposer = ctx.session.get(Participant, meeting.proposer_id)
+        name = first_name(proposer)
+        if meeting.previous_start_at is not None:
+            head = Msg(PICK_MOVE.msgid, {"name": name, "old": when(meeting.previous_start_at)})
+        else:
+            head = Msg(PICK_NEW.msgid, {"name": name})
+        parts = [head, *details(meeting)]
+        if meeting.rhythm and meeting.sequence == 1:
+            parts.append(Msg(RHYTHM_LINE.msgid, {"rhythm": nested(RHYTHMS[meeting.rhythm])}))
+        return [Reply(lines(*parts), self._options(meeting))]
+
+    def answer(self, ctx: Context, answer: Answer) -> Outcome:
+        meeting = _meeting(ctx)
+        pair = _pair(ctx)
+        if pair is None:
+            return resume(ctx, NO_PEER)
+        if meeting is None or meeting.status != MeetingStatus.PROPOSED:
+            return route(ctx, pair.id or 0, CLOSED)
+        if meeting.version != _state(ctx).get("version"):
+            return route(ctx, pair.id or 0, CHANGED)
+        if meeting.proposer_id == ctx.participant.id:
+            return route(ctx, pair.id or 0)
+        step = Choose(Msg(""), self._options(meeting), lambda _ctx, key: _chosen(ctx, key))
+        return step.answer(ctx, answer)
+
+
+def _chosen(ctx: Context, key: str) -> Outcome:
+    if key == "other":
+        _state(ctx)["kind"] = "counter"
+        return go("sessions", "start")
+    meeting = _meeting(ctx)
+    pair = _pair(ctx)
+    assert meeting is not None and pair is not None
+    index = int(key[1:])
+    start = meeting.option_instants()[index]
+    if start <= ctx.now:
+        return stay(Msg(PASSED.msgid, {"when": when(start)}), ask=True)
+    confirm(ctx.session, meeting, index, now=ctx.now, config=ctx.config)
+    proposer = ctx.session.get(Participant, meeting.proposer_id)
+    mine = lines(
+        Msg(CONFIRMED.msgid, {"name": first_name(proposer), "when": when(start)}), *details(meeting)
+    )
+    if proposer is not None:
+        theirs = lines(
+            Msg(ACCEPTED.msgid, {"name": first_name(ctx.participant), "when": when(start)}),
+            *details(meeting),
+        )
+        notify(
+            ctx.session,
+            proposer,
+            [theirs],
+            now=ctx.now,
+            config=ctx.config,
+            purpose=PURPOSE,
+            priority=Priority.LIVE,
+        )
+    ctx.data.pop("sess", None)
+    return resume(ctx, mine)
+
+
+def confirm(
+    session: Session, meeting: Meeting, index: int, *, now: datetime, config: FlowConfig
+) -> None:
+    """Agree on option `index`: the meeting is confirmed and its nudges planned."""
+    meeting.status = MeetingStatus.CONFIRMED
+    meeting.start_at = meeting.option_instants()[index]
+    meeting.local_start = meeting.local_options[index]
+    meeting.previous_start_at = None
+    meeting.confirmed_at = now
+    meeting.updated_at = now
+    session.add(meeting)
+    session.flush()
+    plan_meeting(session, meeting, now=now, config=config)
+
+
+# Managing a confirmed session or a pending proposal ------------------------------------------
+
+
+def _manage_prompt(ctx: Context) -> Msg:
+    meeting = _meeting(ctx)
+    start = meeting.start_at if meeting and meeting.start_at else ctx.now
+    head = Msg(MANAGE.msgid, {"name": _peer_name(ctx), "when": when(start)})
+    return lines(head, *details(meeting)) if meeting else head
+
+
+def _on_manage(ctx: Context, key: str) -> Outcome:
+    meeting = _meeting(ctx)
+    pair = _pair(ctx)
+    if pair is None:
+        return resume(ctx, NO_PEER)
+    if meeting is None or meeting.status != MeetingStatus.CONFIRMED:
+        return route(ctx, pair.id or 0, CLOSED)
+    if key == "move":
+        _state(ctx)["kind"] = "move"
+        return go("sessions", "start")
+    if key == "cancel":
+        return go("sessions", "confirm_cancel")
+    ctx.data.pop("sess", None)
+    return resume(ctx)
+
+
+def _cancel_prompt(ctx: Context) -> Msg:
+    meeting = _meeting(ctx)
+    start = meeting.start_at if meeting and meeting.start_at else ctx.now
+    return Msg(ASK_CANCEL.msgid, {"when": when(start), "name": _peer_name(ctx)})
+
+
+def _on_confirm_cancel(ctx: Context, key: str) -> Outcome:
+    meeting = _meeting(ctx)
+    pair = _pair(ctx)
+    if pair is None:
+        return resume(ctx, NO_PEER)
+    if key == "no" or meeting is None or meeting.status != MeetingStatus.CONFIRMED:
+        ctx.data.pop("sess", None)
+        return resume(ctx)
+    start = meeting.start_at or ctx.now
+    cancel_meeting(ctx.session, meeting, by=ctx.participant.id or 0, now=ctx.now, config=ctx.config)
+    peer = _peer(ctx.session, pair, ctx.participant.id or 0)
+    if peer is not None:
+        told = Msg(PEER_CANCELLED.msgid, {"name": first_name(ctx.participant), "when": when(start)})
+        notify(
+            ctx.session,
+            peer,
+            [told],
+            now=ctx.now,
+            config=ctx.config,
+            purpose=PURPOSE,
+            priority=Priority.LIVE,
+        )
+    ctx.data.pop("sess", None)
+    return resume(ctx, Msg(CANCELLED.msgid, {"name": first_name(peer)}))
+
+
+def cancel_meeting(
+    session: Session, meeting: Meeting, *, by: int, now: datetime, config: FlowConfig
+) -> None:
+    """Cancel a meeting: none of its nudges fires, and the pair's no-session clock restarts."""
+    meeting.status = MeetingStatus.CANCELLED
+    meeting.cancelled_at = now
+    meeting.cancelled_by = by
+    meeting.updated_at = now
+    session.add(meeting)
+    nudge_store.cancel(session, meeting_id=meeting.id)
+    pair = session.get(Pair, meeting.pair_id)
+    if pair is not None and pair.status == PairStatus.ACTIVE:
+        plan_ladder(
+            session,
+            pair,
+            anchor=now,
+            now=now,
+            config=config,
+            cause=f"c{meeting.id}v{meeting.version}",
+        )
+
+
+def _waiting_prompt(ctx: Context) -> Msg:
+    return Msg(WAITING.msgid, {"name": _peer_name(ctx)})
+
+
+def _on_waiting(ctx: Context, key: str) -> Outcome:
+    meeting = _meeting(ctx)
+    pair = _pair(ctx)
+    if pair is None:
+        return resume(ctx, NO_PEER)
+    if meeting is None or meeting.status != MeetingStatus.PROPOSED:
+        return route(ctx, pair.id or 0, CLOSED)
+    if key == "other":
+        _state(ctx)["kind"] = "counter"
+        return go("sessions", "start")
+    if key == "keep":
+        ctx.data.pop("sess", None)
+        return resume(ctx)
+    peer = _peer(ctx.session, pair, ctx.participant.id or 0)
+    name = first_name(ctx.participant)
+    if meeting.previous_start_at is not None:  # withdrawing a move: the old time stands again
+        old = meeting.previous_start_at
+        meeting.options = [old.isoformat()]
+        meeting.local_options = _local_options([old], meeting.proposer_zone)
+        meeting.version += 1
+        confirm(ctx.session, meeting, 0, now=ctx.now, config=ctx.config)
+        mine = Msg(MOVE_WITHDRAWN.msgid, {"when": when(old), "name": first_name(peer)})
+        told = Msg(PEER_MOVE_WITHDRAWN.msgid, {"name": name, "when": when(old)})
+    else:
+        cancel_meeting(
+            ctx.session, meeting, by=ctx.participant.id or 0, now=ctx.now, config=ctx.config
+        )
+        mine = Msg(WITHDRAWN.msgid, {"name": first_name(peer)})
+        told = Msg(PEER_WITHDREW.msgid, {"name": name})
+    if peer is not None:
+        notify(
+            ctx.session,
+            peer,
+            [told],
+            now=ctx.now,
+            config=ctx.config,
+            purpose=PURPOSE,
+            priority=Priority.LIVE,
+        )
+    ctx.data.pop("sess", None)
+    return resume(ctx, mine)
+
+
+# After a session: close it, restart the clock, propose the next one of a rhythm ---------------
+
+
+def _add_months(wall: datetime, months: int) -> datetime:
+    month = wall.month - 1 + months
+    year, month = wall.year + month // 12, month % 12 + 1
+    day = min(wall.day, calendar.monthrange(year, month)[1])
+    return wall.replace(year=year, month=month, day=day)
+
+
+def next_in_rhythm(meeting: Meeting, after: datetime) -> datetime | None:
+    """The next start of the rhythm, at the same hour on the proposer's wall clock."""
+    if not meeting.rhythm or not meeting.local_start:
+        return None
+    wall = datetime.fromisoformat(meeting.local_start)
+    for _attempt in range(12):
+        if meeting.rhythm == Rhythm.WEEKLY:
+            wall += timedelta(weeks=1)
+        elif meeting.rhythm == Rhythm.BIWEEKLY:
+            wall += timedelta(weeks=2)
+        else:
+            wall = _add_months(wall, 1)
+        start = wall_to_utc(wall, meeting.proposer_zone)
+        if start > after:
+            return start
+    return None
+
+
+def propose_next(session: Session, meeting: Meeting, *, now: datetime, config: FlowConfig) -> None:
+    """The next session of a rhythm, proposed on the proposer's behalf to her peer."""
+    start = next_in_rhythm(meeting, now + timedelta(hours=24))
+    pair = session.get(Pair, meeting.pair_id)
+    if start is None or pair is None:
+        return
+    proposer = session.get(Participant, meeting.proposer_id)
+    peer = session.get(Participant, pair.peer_of(meeting.proposer_id))
+    following = Meeting(
+        pair_id=meeting.pair_id,
+        proposer_id=meeting.proposer_id,
+        proposer_zone=meeting.proposer_zone,
+        options=[start.isoformat()],
+        local_options=_local_options([start], meeting.proposer_zone),
+        mode=meeting.mode,
+        place=meeting.place,
+        rhythm=meeting.rhythm,
+        sequence=meeting.sequence + 1,
+        proposed_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(following)
+    session.flush()
+    plan_proposal_wait(session, following, now=now, config=config)
+    rhythm = nested(RHYTHMS[meeting.rhythm or Rhythm.WEEKLY])
+    if peer is not None:
+        intro = Msg(NEXT_INTRO.msgid, {"rhythm": rhythm})
+        ask_peer(session, peer, pair, following, now=now, config=config, intro=[intro])
+    if proposer is not None:
+        note = Msg(
+            NEXT_PROPOSED.msgid, {"rhythm": rhythm, "name": first_name(peer), "when": when(start)}
+        )
+        notify(session, proposer, [note], now=now, config=config, purpose=PURPOSE)
+
+
+@handles(SESSION_AFTER)
+def fire_session_after(firing: Firing) -> bool:
+    """The session's time is over: it is held; the ladder restarts; a rhythm proposes the next."""
+    session, nudge = firing.session, firing.nudge
+    meeting = session.get(Meeting, nudge.meeting_id) if nudge.meeting_id else None
+    if (
+        meeting is None
+        or meeting.status != MeetingStatus.CONFIRMED
+        or meeting.version != nudge.data.get("version")
+        or meeting.start_at is None
+    ):
+        return False
+    meeting.status = MeetingStatus.HELD
+    meeting.updated_at = firing.now
+    session.add(meeting)
+    pair = session.get(Pair, meeting.pair_id)
+    if pair is None or pair.status != PairStatus.ACTIVE:
+        return True
+    plan_ladder(session, pair, anchor=meeting.start_at, now=firing.now, config=firing.config)
+    if meeting.rhythm and open_meeting(session, pair.id or 0) is None:
+        propose_next(session, meeting, now=firing.now, config=firing.config)
+    return True
+
+
+register(
+    "sessions",
+    {
+        "which": Choose(WHICH_PEER, _which_options, _on_which),
+        "start": ProposeTimes(),
+        "mode": Choose(ASK_MODE, tuple(Option(k, v) for k, v in MODES.items()), _on_mode),
+        "place": AskPlace(),
+        "rhythm": Choose(ASK_RHYTHM, RHYTHM_OPTIONS, _on_rhythm),
+        "pick": PickTime(),
+        "manage": Choose(
+            _manage_prompt,
+            (Option("move", MOVE), Option("cancel", CANCEL), Option("keep", KEEP)),
+            _on_manage,
+        ),
+        "confirm_cancel": Choose(
+            _cancel_prompt, (Option("yes", YES_CANCEL), Option("no", NO_KEEP)), _on_confirm_cancel
+        ),
+        "waiting": Choose(
+            _waiting_prompt,
+            (
+                Option("other", PROPOSE_OTHER),
+                Option("withdraw", WITHDRAW),
+                Option("keep", KEEP_WAITING),
+            ),
+            _on_waiting,
+        ),
+    },
+)
