@@ -90,6 +90,44 @@ def db_revision(message: str) -> None:
     typer.echo(f"Wrote {path}")
 
 
+@app.command("nudges")
+def nudges_command(
+    limit: Annotated[int, typer.Option(help="How many of the next nudges to list.")] = 50,
+) -> None:
+    """List the upcoming nudges: who, what, when in UTC and in her local time."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from flows.i18n import zone
+    from flows.nudges import upcoming
+    from storage.db import Database
+
+    settings = _settings()
+    db = Database(settings.database_url)
+    try:
+        with db.session() as session:
+            rows = upcoming(session, limit=limit)
+    except Exception as error:  # a readable line, not a traceback
+        _fail(error)
+        return
+    finally:
+        db.dispose()
+    table = Table(title=f"Upcoming nudges ({len(rows)})")
+    for column in ("Due (UTC)", "Her local time", "Who", "What", "Pair", "Session"):
+        table.add_column(column)
+    for row in rows:
+        local = row.due_at.astimezone(zone(row.timezone)) if row.public_id else None
+        table.add_row(
+            f"{row.due_at:%Y-%m-%d %H:%M}",
+            f"{local:%a %d %b %H:%M} {row.timezone}" if local else "—",
+            f"{row.public_id} {row.name}" if row.public_id else "coordinators / system",
+            f"{row.purpose} {row.detail}".strip(),
+            str(row.pair_id or ""),
+            str(row.meeting_id or ""),
+        )
+    Console().print(table)
+
+
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app()

@@ -14,6 +14,7 @@ import uvicorn
 
 from bot.app import App, build
 from bot.channels.base import PlatformChannel
+from bot.scheduler import start_scheduler, stop_scheduler
 from bot.server import create_app
 from bot.settings import Settings
 
@@ -48,11 +49,16 @@ async def run(settings: Settings) -> None:
     server = uvicorn.Server(config)
     stop = asyncio.Event()
     delivery = asyncio.create_task(app.delivery.run_forever(stop))
+    # Nudges: dispatched every minute and at start-up (bot/scheduler.py).
+    scheduler = start_scheduler(
+        app.db, app.clock, settings.flow_config(), wake=app.delivery.wake.set
+    )
     try:
         for channel in channels:
             await channel.start(app)
         await server.serve()  # returns on Ctrl-C / SIGTERM
     finally:
+        stop_scheduler(scheduler)
         for channel in channels:
             await channel.stop()
         stop.set()

@@ -13,6 +13,8 @@ from flows.steps import Step
 MODULES = (
     "flows.home",
     "flows.onboarding",
+    "flows.nudges",
+    "flows.sessions",
     "flows.tips",
     "flows.problems",
     "flows.checkin",
