@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import sys
 from typing import Annotated
 
 import typer
 
+from bot import logs
 from bot import settings as settings_module
 from bot.app import build
 from bot.channels.console import ConsoleChannel, chat
+from bot.cli_matching import register as register_matching
 from bot.settings import Settings, SettingsError
 
 app = typer.Typer(
@@ -65,6 +66,7 @@ def run_command() -> None:
         return
     from bot.runtime import serve
 
+    logs.configure(settings.log_level)
     serve(settings)
 
 
@@ -128,8 +130,12 @@ def nudges_command(
     Console().print(table)
 
 
+# Cohorts, matching and demo data (bot/cli_matching.py).
+register_matching(app, _settings)
+
+
 def main() -> None:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logs.configure("WARNING")
     app()
 
 
