@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from flows import vocabulary as vocab
+from flows.cohort_join import after_onboarding
 from flows.messages import Msg, Option, Reply, _
 from flows.profile import summary
 from flows.registry import register
@@ -192,7 +193,7 @@ def _on_summary(ctx: Context, key: str) -> Outcome:
         ctx.participant.onboarded_at = ctx.now
         ctx.session.add(ctx.participant)
         done = _(DONE.msgid, name=ctx.participant.name or "", menu={"$kw": "menu"})
-        return go("home", "idle", done)
+        return after_onboarding(ctx, done)  # may ask for a cohort code (flows.cohort_join)
     return go("home", "idle", SAVED)
 
 

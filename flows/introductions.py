@@ -1,0 +1,457 @@
+"""Introductions: each woman meets her peer in her own language, and both must say yes.
+
+Each is told who her peer is (first name, country, business), what they can exchange (her own
+"you" reasons from matching) and her peer's local time, then asked to accept or decline with a
+tap or a digit. A decline is silent: the other woman is told only that a new match is coming,
+and both go back to the pool. When both accept, each receives the other's contact, if that
+woman agreed to share it at onboarding (otherwise the coordinators connect them), with an
+icebreaker and the next step. Until both accept, no contact detail is in any message.
+
+The one reminder and the deadline are nudges (`intro_reminder`, `intro_expiry`) planned by
+`flows.pair_lifecycle.publish` and fired by the dispatcher.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from babel.dates import get_timezone_location
+from sqlmodel import Session
+
+from flows import home
+from flows import pair_lifecycle as lifecycle
+from flows import vocabulary as vocab
+from flows.alerts import alert_coordinators
+from flows.config import FlowConfig
+from flows.i18n import regional_locale, zone
+from flows.matching.service import proposals, reasons_for
+from flows.messages import Msg, Option, Reply, _, _n, keyword, nested, when
+from flows.proactive import ask, notify
+from flows.registry import register
+from flows.steps import Choose, Context, Outcome, go
+from flows.triggers import Firing, handles
+from storage import conversations, participants
+from storage.models import Participant, Priority
+from storage.pairs import Cohort, Pair, PairStatus
+
+FLOW = "intro"
+PURPOSE = "introduction"
+
+INTRO = _(
+    "{name}, I have found you a peer! {peer} lives in {country} and runs {business}.\n\n"
+    "{reasons}\n\n"
+    "{peer}'s local time: {zone}, {offset}."
+)
+# One reason per line, with a bullet (the list of reasons is built from these).
+REASON_LINE = _("• {reason}")
+LINES = _("{first}\n{rest}")
+NO_REASON = _("You can learn a lot from each other.")
+SAME_TIME = _("the same time as yours")
+AHEAD = _n("{n} hour ahead of you", "{n} hours ahead of you", 1)
+BEHIND = _n("{n} hour behind you", "{n} hours behind you", 1)
+AHEAD_HM = _("{hours} h {minutes} min ahead of you")
+BEHIND_HM = _("{hours} h {minutes} min behind you")
+ASK_ANSWER = _("Would you like to meet {peer}? Please answer by {deadline}.")
+YES = _("Yes, I'd like to meet her")
+NO = _("No, thank you")
+WAITING = _("Thank you! I will tell you as soon as {peer} has answered too.")
+DECLINED = _(
+    "Understood, thank you for telling me. {peer} will only hear that a new match is coming "
+    "for her. I will write to you when I have a new match for you."
+)
+NEW_MATCH_COMING = _(
+    "The introduction to {peer} will not go ahead this time. Don't worry: I am looking for a "
+    "new match for you and will write to you soon."
+)
+EXPIRED = _(
+    "The time to answer the introduction to {peer} has passed, so it is closed. You stay in "
+    "the programme: I will write to you when I have a new match for you."
+)
+NO_LONGER_OPEN = _(
+    "This introduction is no longer open. I will write to you when I have a new match for you."
+)
+REMINDER = _("A reminder about {peer}, the peer I introduced you to.")
+BOTH_ACCEPTED = _("Wonderful: you and {peer} both said yes! {contact}\n\n{icebreaker}\n\n{next}")
+CONTACT = _("You can reach her here: {contact}")
+VIA_COORDINATORS = _("The programme coordinators will put you in touch with each other very soon.")
+ICEBREAKER = _(
+    "To break the ice, you could each tell the other how your business started and one thing "
+    "you would like to learn from her."
+)
+NEXT_STEP = _(
+    "Next step: agree on a time for your first one-hour call. Write {menu} at any time to see "
+    "what I can do."
+)
+CONNECT_THEM = _(
+    "{a} (id {a_id}) and {b} (id {b_id}) have both accepted their introduction, but one of "
+    "them has no contact she can share: please put them in touch."
+)
+TELEGRAM = _("Telegram {handle}")
+WHATSAPP = _("WhatsApp {number}")
+PHONE = _("phone {number} (SMS)")
+MENU_ANSWER = _("Answer my introduction")
+
+# Canadian provinces whose best-known city is not the one that names their zone.
+ZONE_CITY = {("CA", "QC"): "Montréal"}
+
+
+# --- What each woman reads ---------------------------------------------------------------------
+
+
+def lines(msgs: Sequence[Msg]) -> Msg:
+    """Several messages as one, one per line with a bullet."""
+    bulleted = [_(REASON_LINE.msgid, reason=nested(msg)) for msg in msgs or [NO_REASON]]
+    result = bulleted[-1]
+    for msg in reversed(bulleted[:-1]):
+        result = _(LINES.msgid, first=nested(msg), rest=nested(result))
+    return result
+
+
+def zone_name(peer: Participant, language: str) -> str:
+    """Her peer's time zone as a city she knows ("La Paz", "Dakar", "Montréal")."""
+    special = ZONE_CITY.get((peer.country or "", peer.region or ""))
+    if special:
+        return special
+    locale = regional_locale(language, None)
+    return str(get_timezone_location(zone(peer.timezone), locale=locale, return_city=True))
+
+
+def offset(me: Participant, peer: Participant, at: datetime) -> Msg:
+    """How far her peer's clock is from hers, right now ("1 hour ahead of you")."""
+    mine = at.astimezone(zone(me.timezone)).utcoffset() or timedelta()
+    theirs = at.astimezone(zone(peer.timezone)).utcoffset() or timedelta()
+    minutes = int((theirs - mine).total_seconds() // 60)
+    if minutes == 0:
+        return SAME_TIME
+    hours, rest = divmod(abs(minutes), 60)
+    if rest:
+        return _((AHEAD_HM if minutes > 0 else BEHIND_HM).msgid, hours=hours, minutes=rest)
+    form = AHEAD if minutes > 0 else BEHIND
+    return _n(form.msgid, form.plural or "", hours)
+
+
+def introduction(pair: Pair, me: Participant, peer: Participant, now: datetime) -> Msg:
+    business = peer.business_name or nested(
+        vocab.SECTORS.get(peer.sector or "", vocab.SECTORS["other"])
+    )
+    return _(
+        INTRO.msgid,
+        name=me.name or "",
+        peer=peer.name or "",
+        country=nested(vocab.COUNTRIES.get(peer.country or "", vocab.COUNTRIES["OTHER"])),
+        business=business,
+        reasons=nested(lines(reasons_for(pair, me.id))),
+        zone=zone_name(peer, me.locale),
+        offset=nested(offset(me, peer, now)),
+    )
+
+
+def contact_of(session: Session, participant: Participant) -> Msg | None:
+    """The contact she agreed to share, from the channel she uses most; None if none."""
+    if not participant.share_contact:
+        return None
+    for link in participants.addresses(session, participant.id or 0):
+        if link.channel == "telegram" and link.handle:
+            return _(TELEGRAM.msgid, handle=link.handle)
+        if link.channel == "whatsapp":
+            return _(WHATSAPP.msgid, number=link.address)
+        if link.channel == "sms":
+            return _(PHONE.msgid, number=link.address)
+    return None
+
+
+def _next_step(session: Session, me: Participant) -> Msg:
+    return _(NEXT_STEP.msgid, menu=keyword("menu"))
+
+
+def _sessions_entry() -> tuple[str, str] | None:
+    """The first step of scheduling (flows.sessions, issue 6), once it exists."""
+    if importlib.util.find_spec("flows.sessions") is None:
+        return None
+    module = importlib.import_module("flows.sessions")
+    entry = getattr(module, "ENTRY", None)
+    return tuple(entry) if entry else None  # type: ignore[return-value]
+
+
+# --- Sending ------------------------------------------------------------------------------------
+
+
+def introduce(session: Session, pair: Pair, *, now: datetime, config: FlowConfig) -> None:
+    """Ask both women (each in her language) whether they would like to meet."""
+    for member in pair.members():
+        me = session.get(Participant, member)
+        if me is None:
+            continue
+        ask(
+            session,
+            me,
+            FLOW,
+            "answer",
+            now=now,
+            config=config,
+            purpose=PURPOSE,
+            data={"intro_pair": pair.id},
+            priority=Priority.LIVE,
+        )
+
+
+@dataclass
+class Published:
+    pairs: list[Pair] = field(default_factory=list)
+    skipped: list[tuple[Pair, str]] = field(default_factory=list)
+
+
+def publish_cohort(
+    session: Session,
+    cohort: Cohort,
+    *,
+    now: datetime,
+    actor: str,
+    config: FlowConfig,
+    respond_within: timedelta = lifecycle.RESPOND_WITHIN,
+) -> Published:
+    """Introduce every proposed pair of the cohort; those that cannot go now are listed."""
+    result = Published()
+    for pair in proposals(session, cohort):
+        people = [session.get(Participant, member) for member in pair.members()]
+        if not all(person is not None and _reachable(session, person) for person in people):
+            result.skipped.append((pair, "one of them can no longer be reached"))
+            continue
+        try:
+            lifecycle.publish(session, pair, actor=actor, now=now, respond_within=respond_within)
+        except lifecycle.CapacityError:
+            result.skipped.append((pair, "one of them already has a pair"))
+            continue
+        introduce(session, pair, now=now, config=config)
+        result.pairs.append(pair)
+    return result
+
+
+def _reachable(session: Session, person: Participant) -> bool:
+    from flows.proactive import reachable
+
+    return reachable(person) and participants.preferred_address(session, person.id or 0) is not None
+
+
+def tell(
+    session: Session, person: Participant | None, msg: Msg, *, now: datetime, config: FlowConfig
+) -> None:
+    if person is not None:
+        notify(session, person, [msg], now=now, config=config, purpose=PURPOSE)
+
+
+def release(session: Session, person: Participant, pair_id: int, now: datetime) -> None:
+    """If she is still being asked about this pair, put her back where she was."""
+    state = conversations.load(session, person.id or 0)
+    if state is None or state.flow != FLOW or state.data.get("intro_pair") != pair_id:
+        return
+    data = dict(state.data)
+    data.pop("intro_pair", None)
+    place = data.pop("return_to", None) or (
+        ["home", "idle"] if person.onboarded_at else ["onboarding", "consent"]
+    )
+    conversations.save(
+        session,
+        participant_id=person.id or 0,
+        flow=place[0],
+        step=place[1],
+        data=data,
+        offered=[],
+        now=now,
+    )
+
+
+def _connect(session: Session, pair: Pair, *, now: datetime, config: FlowConfig) -> list[Msg]:
+    """Both said yes: each gets the other's contact (if shared). Returns what the second hears."""
+    a, b = (session.get(Participant, member) for member in pair.members())
+    assert a is not None and b is not None
+    messages: dict[int, Msg] = {}
+    missing = False
+    for me, peer in ((a, b), (b, a)):
+        shared = contact_of(session, peer)
+        missing |= shared is None
+        contact = (
+            _(CONTACT.msgid, contact=nested(shared)) if shared is not None else VIA_COORDINATORS
+        )
+        messages[me.id or 0] = _(
+            BOTH_ACCEPTED.msgid,
+            peer=peer.name or "",
+            contact=nested(contact),
+            icebreaker=nested(ICEBREAKER),
+            next=nested(_next_step(session, me)),
+        )
+    if missing:
+        alert_coordinators(
+            session,
+            _(
+                CONNECT_THEM.msgid,
+                a=a.name or "",
+                a_id=a.public_id,
+                b=b.name or "",
+                b_id=b.public_id,
+            ),
+            now=now,
+            config=config,
+            purpose="pair_connect",
+        )
+    return [messages[a.id or 0], messages[b.id or 0]]
+
+
+# --- Her answer ----------------------------------------------------------------------------------
+
+
+def _pair_in(ctx: Context) -> Pair | None:
+    pair_id = ctx.data.get("intro_pair")
+    return ctx.session.get(Pair, pair_id) if pair_id else None
+
+
+def _peer(ctx: Context, pair: Pair) -> Participant | None:
+    return ctx.session.get(Participant, pair.peer_of(ctx.participant.id or 0))
+
+
+class AnswerStep(Choose):
+    """Who her peer is, then "would you like to meet her?" (each its own message)."""
+
+    def ask(self, ctx: Context) -> list[Reply]:
+        pair = _pair_in(ctx)
+        peer = _peer(ctx, pair) if pair else None
+        if pair is None or peer is None:
+            return [Reply(NO_LONGER_OPEN)]
+        return [Reply(introduction(pair, ctx.participant, peer, ctx.now)), *super().ask(ctx)]
+
+
+def _ask_answer(ctx: Context) -> Msg:
+    pair = _pair_in(ctx)
+    peer = _peer(ctx, pair) if pair else None
+    deadline = when(pair.respond_by) if pair and pair.respond_by else ""
+    return _(ASK_ANSWER.msgid, peer=peer.name if peer else "", deadline=deadline)
+
+
+def _on_answer(ctx: Context, key: str) -> Outcome:
+    pair = _pair_in(ctx)
+    ctx.data.pop("intro_pair", None)
+    if pair is None:
+        return home.resume(ctx, NO_LONGER_OPEN)
+    peer = _peer(ctx, pair)
+    peer_name = peer.name if peer and peer.name else ""
+    me = ctx.participant.id or 0
+    answer = lifecycle.respond(ctx.session, pair, me, accept=key == "yes", now=ctx.now)
+    result = lifecycle.Answered
+    if answer.result is result.CLOSED:
+        return home.resume(ctx, NO_LONGER_OPEN)
+    if answer.result is result.WAITING:
+        return home.resume(ctx, _(WAITING.msgid, peer=peer_name))
+    if answer.result is result.DECLINED:
+        if peer is not None:
+            release(ctx.session, peer, pair.id or 0, ctx.now)
+            tell(
+                ctx.session,
+                peer,
+                _(NEW_MATCH_COMING.msgid, peer=ctx.participant.name or ""),
+                now=ctx.now,
+                config=ctx.config,
+            )
+        return home.resume(ctx, _(DECLINED.msgid, peer=peer_name))
+    # Both accepted: she reads hers now, her peer receives hers as a message.
+    first, second = _connect(ctx.session, pair, now=ctx.now, config=ctx.config)
+    mine, theirs = (first, second) if me == pair.a_id else (second, first)
+    tell(ctx.session, peer, theirs, now=ctx.now, config=ctx.config)
+    return home.resume(ctx, mine)
+
+
+# --- Reminder and deadline (nudges) -----------------------------------------------------------
+
+
+@handles(lifecycle.REMINDER)
+def remind(firing: Firing) -> bool:
+    """The one reminder, to whoever has not answered yet; dropped if the pair is decided."""
+    session, now = firing.session, firing.now
+    pair = session.get(Pair, firing.nudge.pair_id) if firing.nudge.pair_id else None
+    if pair is None or pair.status != PairStatus.INTRODUCED or pair.reminded_at is not None:
+        return False
+    for member in pair.members():
+        person = session.get(Participant, member)
+        peer = session.get(Participant, pair.peer_of(member))
+        if person is None or pair.response_of(member) is not None:
+            continue
+        ask(
+            session,
+            person,
+            FLOW,
+            "answer",
+            now=now,
+            config=firing.config,
+            purpose=lifecycle.REMINDER,
+            data={"intro_pair": pair.id},
+            intro=[_(REMINDER.msgid, peer=peer.name if peer and peer.name else "")],
+        )
+    pair.reminded_at = now
+    session.add(pair)
+    return True
+
+
+@handles(lifecycle.EXPIRY)
+def expire(firing: Firing) -> bool:
+    """The deadline passed: close the introduction; both women go back to the pool.
+
+    One who had accepted hears only that a new match is coming (as after a decline); one who
+    had not answered is told the introduction closed.
+    """
+    session, now = firing.session, firing.now
+    pair = session.get(Pair, firing.nudge.pair_id) if firing.nudge.pair_id else None
+    if pair is None or not lifecycle.expire(session, pair, now=now):
+        return False
+    for member in pair.members():
+        person = session.get(Participant, member)
+        peer = session.get(Participant, pair.peer_of(member))
+        if person is None:
+            continue
+        release(session, person, pair.id or 0, now)
+        text = NEW_MATCH_COMING if pair.response_of(member) else EXPIRED
+        tell(
+            session,
+            person,
+            _(text.msgid, peer=peer.name if peer and peer.name else ""),
+            now=now,
+            config=firing.config,
+        )
+    return True
+
+
+# --- "Answer my introduction" in the menu --------------------------------------------------------
+
+
+def pending_introduction(session: Session, participant_id: int) -> Pair | None:
+    """An introduction still waiting for her answer, if any."""
+    for pair in lifecycle.live_pairs(session, participant_id):
+        if pair.status == PairStatus.INTRODUCED and pair.response_of(participant_id) is None:
+            return pair
+    return None
+
+
+def _can_answer(ctx: Context) -> bool:
+    return (
+        ctx.participant.id is not None
+        and pending_introduction(ctx.session, ctx.participant.id) is not None
+    )
+
+
+def _open_answer(ctx: Context) -> Outcome:
+    pair = pending_introduction(ctx.session, ctx.participant.id or 0)
+    if pair is None:
+        return home.resume(ctx, NO_LONGER_OPEN)
+    ctx.data["intro_pair"] = pair.id
+    return go(FLOW, "answer")
+
+
+home.add_menu_item(
+    home.MenuItem("intro_answer", MENU_ANSWER, _can_answer, _open_answer), before="continue"
+)
+
+register(
+    FLOW,
+    {"answer": AnswerStep(_ask_answer, (Option("yes", YES), Option("no", NO)), _on_answer)},
+)

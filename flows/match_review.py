@@ -1,0 +1,174 @@
+"""The coordinators' short review of a matching run in chat, then publishing it.
+
+From the menu ("Review matching", shown to coordinators only) or with `/match COHORT` (once the
+coordinator commands of `flows.coordinator_chat` are wired into the engine): the cohort is
+matched, the proposals are listed briefly (names and score), and she confirms before the
+introductions go out. The full review with reasons is `entrepairs match COHORT`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlmodel import col, select
+
+from flows import home
+from flows import pair_lifecycle as lifecycle
+from flows.alerts import coordinator_ids
+from flows.introductions import lines, publish_cohort
+from flows.matching import service
+from flows.messages import Msg, Option, Reply, _, _n
+from flows.registry import register
+from flows.steps import Choose, Context, Outcome, go
+from storage.models import Participant
+from storage.pairs import Cohort
+
+FLOW = "review"
+SHOWN = 8
+
+MENU_REVIEW = _("Review matching (coordinators)")
+ASK_COHORT = _("Which group do you want to match?")
+COHORT_LABEL = _("{name} ({members} women)")
+NO_COHORT = _("There is no group yet. Create one with: entrepairs cohort create")
+SUMMARY = _n(
+    "{cohort}: {n} pair proposed, {left} women left out.\n{lines}",
+    "{cohort}: {n} pairs proposed, {left} women left out.\n{lines}",
+    1,
+)
+PAIR_LINE = _("{a} + {b}: {score}/100")
+MORE = _("…and {n} more (see entrepairs match {cohort}).")
+ASK_PUBLISH = _("Send these introductions now?")
+PUBLISH = _("Yes, send them")
+NOT_NOW = _("Not now")
+PUBLISHED = _n("Done: {n} introduction sent.", "Done: {n} introductions sent.", 1)
+NOTHING = _("No pair to introduce in this group right now.")
+NOT_SENT = _("Nothing was sent. The proposals are kept until the next run.")
+
+
+def _is_coordinator(ctx: Context) -> bool:
+    return ctx.participant.id in coordinator_ids(ctx.session, ctx.config)
+
+
+def _cohorts(ctx: Context) -> Sequence[Option]:
+    cohorts = ctx.session.exec(select(Cohort).order_by(col(Cohort.id).desc()).limit(9)).all()
+    return tuple(
+        Option(
+            str(cohort.id),
+            _(
+                COHORT_LABEL.msgid,
+                name=cohort.name,
+                members=len(service.member_ids(ctx.session, cohort)),
+            ),
+        )
+        for cohort in cohorts
+    )
+
+
+def _run(ctx: Context, cohort: Cohort) -> Outcome:
+    if not _is_coordinator(ctx):  # checked again at every step: a role can be removed
+        return home.resume(ctx)
+    service.run(
+        ctx.session,
+        cohort,
+        now=ctx.now,
+        actor=lifecycle.coordinator_actor(ctx.participant.id or 0),
+    )
+    ctx.data["review_cohort"] = cohort.id
+    return go(FLOW, "confirm")
+
+
+def _on_cohort(ctx: Context, key: str) -> Outcome:
+    cohort = ctx.session.get(Cohort, int(key))
+    return _run(ctx, cohort) if cohort else home.resume(ctx)
+
+
+def summary(ctx: Context, cohort: Cohort) -> Msg:
+    pairs = service.proposals(ctx.session, cohort)
+    names = {
+        p.id: p.name or p.public_id
+        for p in ctx.session.exec(
+            select(Participant).where(
+                col(Participant.id).in_([m for pair in pairs for m in pair.members()])
+            )
+        )
+    }
+    shown = [
+        _(
+            PAIR_LINE.msgid,
+            a=names.get(pair.a_id, "?"),
+            b=names.get(pair.b_id, "?"),
+            score=round(pair.score * 100),
+        )
+        for pair in pairs[:SHOWN]
+    ]
+    if len(pairs) > SHOWN:
+        shown.append(_(MORE.msgid, n=len(pairs) - SHOWN, cohort=cohort.name))
+    found = service.pool(ctx.session, cohort)
+    left = len(found.profiles) - 2 * len(pairs) + len(found.skipped)
+    return _n(
+        SUMMARY.msgid,
+        SUMMARY.plural or "",
+        len(pairs),
+        cohort=cohort.name,
+        left=max(0, left),
+        lines={"$msg": lines(shown).to_json()} if shown else "",
+    )
+
+
+class Confirm(Choose):
+    def ask(self, ctx: Context) -> list[Reply]:
+        cohort = ctx.session.get(Cohort, ctx.data.get("review_cohort") or 0)
+        if cohort is None:
+            return []
+        return [Reply(summary(ctx, cohort)), *super().ask(ctx)]
+
+
+def _on_confirm(ctx: Context, key: str) -> Outcome:
+    cohort = ctx.session.get(Cohort, ctx.data.pop("review_cohort", None) or 0)
+    if key != "publish" or cohort is None:
+        return home.resume(ctx, NOT_SENT)
+    if not _is_coordinator(ctx):
+        return home.resume(ctx)
+    result = publish_cohort(
+        ctx.session,
+        cohort,
+        now=ctx.now,
+        actor=lifecycle.coordinator_actor(ctx.participant.id or 0),
+        config=ctx.config,
+    )
+    if not result.pairs:
+        return home.resume(ctx, NOTHING)
+    return home.resume(ctx, _n(PUBLISHED.msgid, PUBLISHED.plural or "", len(result.pairs)))
+
+
+def _open(ctx: Context) -> Outcome:
+    return go(FLOW, "cohort")
+
+
+def match_command(ctx: Context, args: Sequence[str]) -> Outcome:
+    """`/match COHORT` (or `/match` to choose the cohort)."""
+    home.remember_place(ctx)
+    cohort = service.find_cohort(ctx.session, " ".join(args)) if args else None
+    return _run(ctx, cohort) if cohort else go(FLOW, "cohort")
+
+
+home.add_menu_item(home.MenuItem("match_review", MENU_REVIEW, _is_coordinator, _open))
+
+# `/match` joins the coordinator commands when that module is present (issue 8): it checks the
+# role and writes the audit entry before calling the handler.
+try:
+    from flows import coordinator_chat
+except ImportError:  # pragma: no cover - coordinator commands not installed
+    coordinator_chat = None  # type: ignore[assignment]
+if coordinator_chat is not None and isinstance(getattr(coordinator_chat, "HANDLERS", None), dict):
+    coordinator_chat.HANDLERS.setdefault("match", match_command)
+
+register(
+    FLOW,
+    {
+        "cohort": Choose(ASK_COHORT, _cohorts, _on_cohort),
+        "confirm": Confirm(
+            ASK_PUBLISH, (Option("publish", PUBLISH), Option("no", NOT_NOW)), _on_confirm
+        ),
+    },
+)

@@ -1,0 +1,218 @@
+"""What a woman can ask about her pair from the menu: a new match, a pause, a restart.
+
+Asking for a new match ends her current pair (or declines a pending introduction); her reason
+goes to the coordinators only. Her peer is told, kindly and without the reason, that the pair
+has come to an end and a new match is coming.
+"""
+
+from __future__ import annotations
+
+from flows import home
+from flows import pair_lifecycle as lifecycle
+from flows.alerts import alert_coordinators
+from flows.introductions import NEW_MATCH_COMING, release, tell
+from flows.matching.service import cohorts_of
+from flows.messages import Msg, Option, _, keyword, nested
+from flows.registry import register
+from flows.steps import AskText, Choose, Context, Outcome, go
+from storage.models import Participant
+from storage.pairs import Pair, PairStatus
+
+FLOW = "pair"
+
+MENU_NEW_MATCH = _("Ask for a new match")
+MENU_PAUSE = _("Pause my pair")
+MENU_RESUME = _("Resume my pair")
+CONFIRM_NEW_MATCH = _("This will end your pair with {peer}. Would you like a new match?")
+YES_NEW = _("Yes, a new match")
+NO_KEEP = _("No, keep my pair")
+ASK_REASON = _(
+    "In a few words, why would you like a new match? Only the coordinators will read it."
+)
+REQUESTED = _(
+    "Thank you. I have passed your request to the coordinators. I will write to you when I "
+    "have a new match for you."
+)
+KEPT = _("All right, nothing has changed.")
+PEER_ENDED = _(
+    "Your pair with {peer} has come to an end. I am looking for a new match for you and will "
+    "write to you soon."
+)
+ALERT = _("{name} (id {id}, {cohorts}) asks for a new match. Her reason: {reason}")
+CONFIRM_PAUSE = _(
+    "Pause your pair with {peer}? {peer} will be told. You can resume it at any time from the menu."
+)
+YES_PAUSE = _("Yes, pause it")
+PAUSED = _(
+    'Your pair with {peer} is paused. Write {menu} and choose "{resume}" when you are ready.'
+)
+PEER_PAUSED = _("{peer} has paused your pair for now. I will tell you when it starts again.")
+RESUMED = _("Your pair with {peer} is active again.")
+PEER_RESUMED = _("{peer} has restarted your pair. Welcome back!")
+NO_PAIR = _("You have no pair at the moment.")
+
+
+def _me(ctx: Context) -> int:
+    return ctx.participant.id or 0
+
+
+def _pair(ctx: Context, *statuses: str) -> Pair | None:
+    for pair in lifecycle.live_pairs(ctx.session, _me(ctx)):
+        if pair.status in statuses:
+            return pair
+    return None
+
+
+def _peer(ctx: Context, pair: Pair) -> Participant | None:
+    return ctx.session.get(Participant, pair.peer_of(_me(ctx)))
+
+
+def _peer_name(ctx: Context, pair: Pair | None) -> str:
+    peer = _peer(ctx, pair) if pair else None
+    return peer.name or "" if peer else ""
+
+
+def _actor(ctx: Context) -> str:
+    return lifecycle.participant_actor(_me(ctx))
+
+
+# --- A new match ---------------------------------------------------------------------------------
+
+
+def _onboarded(ctx: Context) -> bool:
+    return ctx.participant.onboarded_at is not None
+
+
+def _open_new_match(ctx: Context) -> Outcome:
+    pair = _pair(ctx, *lifecycle.LIVE_STATUSES)
+    if pair is None:
+        return go(FLOW, "reason")
+    ctx.data["pair_id"] = pair.id
+    return go(FLOW, "confirm_new")
+
+
+def _confirm_prompt(ctx: Context) -> Msg:
+    pair = ctx.session.get(Pair, ctx.data.get("pair_id") or 0)
+    return _(CONFIRM_NEW_MATCH.msgid, peer=_peer_name(ctx, pair))
+
+
+def _on_confirm_new(ctx: Context, key: str) -> Outcome:
+    if key == "no":
+        ctx.data.pop("pair_id", None)
+        return home.resume(ctx, KEPT)
+    return go(FLOW, "reason")
+
+
+def _on_reason(ctx: Context, reason: str) -> Outcome:
+    pair = ctx.session.get(Pair, ctx.data.pop("pair_id", None) or 0)
+    me = _me(ctx)
+    if pair is not None and pair.status in lifecycle.LIVE_STATUSES and me in pair.members():
+        peer = _peer(ctx, pair)
+        if pair.status == PairStatus.INTRODUCED and pair.response_of(me) is None:
+            # Not met yet: the same as declining the introduction, silent to her peer.
+            lifecycle.respond(ctx.session, pair, me, accept=False, now=ctx.now)
+            notice = NEW_MATCH_COMING
+        else:
+            lifecycle.end(
+                ctx.session, pair, actor=_actor(ctx), now=ctx.now, reason="new match asked"
+            )
+            notice = PEER_ENDED if pair.active_at else NEW_MATCH_COMING
+        if peer is not None:
+            release(ctx.session, peer, pair.id or 0, ctx.now)
+            tell(
+                ctx.session,
+                peer,
+                _(notice.msgid, peer=ctx.participant.name or ""),
+                now=ctx.now,
+                config=ctx.config,
+            )
+    cohorts = ", ".join(c.name for c in cohorts_of(ctx.session, me)) or "-"
+    alert_coordinators(
+        ctx.session,
+        _(
+            ALERT.msgid,
+            name=ctx.participant.name or "",
+            id=ctx.participant.public_id,
+            cohorts=cohorts,
+            reason=reason,
+        ),
+        now=ctx.now,
+        config=ctx.config,
+        purpose="new_match_request",
+    )
+    return home.resume(ctx, REQUESTED)
+
+
+# --- Pause and restart ----------------------------------------------------------------------------
+
+
+def _has_active(ctx: Context) -> bool:
+    return _pair(ctx, PairStatus.ACTIVE) is not None
+
+
+def _has_paused(ctx: Context) -> bool:
+    return _pair(ctx, PairStatus.PAUSED) is not None
+
+
+def _open_pause(ctx: Context) -> Outcome:
+    pair = _pair(ctx, PairStatus.ACTIVE)
+    if pair is None:
+        return home.resume(ctx, NO_PAIR)
+    ctx.data["pair_id"] = pair.id
+    return go(FLOW, "confirm_pause")
+
+
+def _pause_prompt(ctx: Context) -> Msg:
+    pair = ctx.session.get(Pair, ctx.data.get("pair_id") or 0)
+    return _(CONFIRM_PAUSE.msgid, peer=_peer_name(ctx, pair))
+
+
+def _on_confirm_pause(ctx: Context, key: str) -> Outcome:
+    pair = ctx.session.get(Pair, ctx.data.pop("pair_id", None) or 0)
+    if key == "no" or pair is None or pair.status != PairStatus.ACTIVE:
+        return home.resume(ctx, KEPT)
+    lifecycle.pause(ctx.session, pair, actor=_actor(ctx), now=ctx.now, note="paused by her")
+    name = _peer_name(ctx, pair)
+    tell(
+        ctx.session,
+        _peer(ctx, pair),
+        _(PEER_PAUSED.msgid, peer=ctx.participant.name or ""),
+        now=ctx.now,
+        config=ctx.config,
+    )
+    return home.resume(
+        ctx, _(PAUSED.msgid, peer=name, menu=keyword("menu"), resume=nested(MENU_RESUME))
+    )
+
+
+def _resume_pair(ctx: Context) -> Outcome:
+    pair = _pair(ctx, PairStatus.PAUSED)
+    if pair is None:
+        return home.resume(ctx, NO_PAIR)
+    lifecycle.resume(ctx.session, pair, actor=_actor(ctx), now=ctx.now)
+    tell(
+        ctx.session,
+        _peer(ctx, pair),
+        _(PEER_RESUMED.msgid, peer=ctx.participant.name or ""),
+        now=ctx.now,
+        config=ctx.config,
+    )
+    return home.resume(ctx, _(RESUMED.msgid, peer=_peer_name(ctx, pair)))
+
+
+home.add_menu_item(home.MenuItem("pair_pause", MENU_PAUSE, _has_active, _open_pause))
+home.add_menu_item(home.MenuItem("pair_resume", MENU_RESUME, _has_paused, _resume_pair))
+home.add_menu_item(home.MenuItem("new_match", MENU_NEW_MATCH, _onboarded, _open_new_match))
+
+register(
+    FLOW,
+    {
+        "confirm_new": Choose(
+            _confirm_prompt, (Option("yes", YES_NEW), Option("no", NO_KEEP)), _on_confirm_new
+        ),
+        "reason": AskText(ASK_REASON, _on_reason, longest=300),
+        "confirm_pause": Choose(
+            _pause_prompt, (Option("yes", YES_PAUSE), Option("no", NO_KEEP)), _on_confirm_pause
+        ),
+    },
+)
