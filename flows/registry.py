@@ -15,7 +15,6 @@ MODULES = (
     "flows.onboarding",
     "flows.nudges",
     "flows.sessions",
-    "flows.coordinator_chat",
     "flows.introductions",
     "flows.pair_requests",
     "flows.cohort_join",
