@@ -93,8 +93,8 @@ RHYTHMS: dict[str, Msg] = {
     Rhythm.MONTHLY: _("Every month"),
 }
 
-REMIND_DAY = _("Reminder: your session with {name} is on {when}.")
-REMIND_HOUR = _("Your session with {name} starts soon: {when}.")
+REMIND_DAY = _("Reminder: your session with {name} is on {when} (your time).")
+REMIND_HOUR = _("Your session with {name} starts soon: {when} (your time).")
 HOW_LINE = _("How: {mode}")
 PLACE_LINE = _("Link or place: {place}")
 WAITING_ANSWER = _("{name} is still waiting for your answer to her proposal.")

@@ -98,9 +98,9 @@ OTHER_TIMES = _("None of these: propose other times")
 PROPOSE_OTHER = _("Propose other times")
 CHANGED = _("This proposal has changed meanwhile. Here it is again.")
 CLOSED = _("This proposal is no longer open.")
-CONFIRMED = _("Confirmed! Your session with {name}: {when}.")
-ACCEPTED = _("{name} accepted! Your session: {when}.")
-MANAGE = _("Your next session with {name}: {when}.")
+CONFIRMED = _("Confirmed! Your session with {name}: {when} (your time).")
+ACCEPTED = _("{name} accepted! Your session: {when} (your time).")
+MANAGE = _("Your next session with {name}: {when} (your time).")
 MOVE = _("Move it to another time")
 CANCEL = _("Cancel it")
 KEEP = _("Keep it as it is")
@@ -108,16 +108,16 @@ ASK_CANCEL = _("Cancel your session of {when} with {name}?")
 YES_CANCEL = _("Yes, cancel it")
 NO_KEEP = _("No, keep it")
 CANCELLED = _("Done, the session is cancelled. I told {name}.")
-PEER_CANCELLED = _("{name} cancelled your session of {when}. You can plan a new one from the menu.")
+PEER_CANCELLED = _("{name} cancelled your session ({when}). You can plan a new one from the menu.")
 WAITING = _("You proposed times to {name}; she has not answered yet.")
 WITHDRAW = _("Withdraw my proposal")
 KEEP_WAITING = _("Keep waiting")
 WITHDRAWN = _("Done, your proposal is withdrawn. I told {name}.")
 PEER_WITHDREW = _("{name} withdrew her proposal for a session.")
-MOVE_WITHDRAWN = _("Done: your session stays on {when}. I told {name}.")
-PEER_MOVE_WITHDRAWN = _("{name} keeps your session as it was: {when}.")
+MOVE_WITHDRAWN = _("Done: your session stays as planned ({when}). I told {name}.")
+PEER_MOVE_WITHDRAWN = _("{name} keeps your session as planned ({when}).")
 NEXT_INTRO = _("As agreed ({rhythm}), here is your next session.")
-NEXT_PROPOSED = _("As agreed ({rhythm}), I proposed your next session to {name}: {when}.")
+NEXT_PROPOSED = _("As agreed ({rhythm}), I proposed your next session to {name} ({when}).")
 
 _NUMBERS_ONLY = re.compile(r"[\d ]+|(?:\d+ )*\d+ (?:y|et|and) \d+")
 RHYTHM_OPTIONS = (*(Option(key, label) for key, label in RHYTHMS.items()), Option("once", ONCE))
@@ -126,11 +126,17 @@ RHYTHM_OPTIONS = (*(Option(key, label) for key, label in RHYTHMS.items()), Optio
 # Reading what the pair has ------------------------------------------------------------------
 
 
+class _Copied(dict):
+    """The flow's data, copied once per message (see `_state`)."""
+
+
 def _state(ctx: Context) -> dict[str, Any]:
-    # A fresh dict each time: the conversation's JSON column only notices a new value, not a
+    # Copied once per message: the conversation's JSON column only notices a new value, not a
     # change made inside the dict it loaded.
-    state = dict(ctx.data.get("sess") or {})
-    ctx.data["sess"] = state
+    state = ctx.data.get("sess")
+    if not isinstance(state, _Copied):
+        state = _Copied(state or {})
+        ctx.data["sess"] = state
     return state
 
 
