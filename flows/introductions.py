@@ -85,6 +85,9 @@ NEXT_STEP = _(
     "Next step: agree on a time for your first one-hour call. Write {menu} at any time to see "
     "what I can do."
 )
+NEXT_STEP_PLAN = _(
+    'Next step: agree on a time for your first one-hour call. Write {menu} and choose "{plan}".'
+)
 CONNECT_THEM = _(
     "{a} (id {a_id}) and {b} (id {b_id}) have both accepted their introduction, but one of "
     "them has no contact she can share: please put them in touch."
@@ -163,17 +166,17 @@ def contact_of(session: Session, participant: Participant) -> Msg | None:
     return None
 
 
-def _next_step(session: Session, me: Participant) -> Msg:
-    return _(NEXT_STEP.msgid, menu=keyword("menu"))
-
-
-def _sessions_entry() -> tuple[str, str] | None:
-    """The first step of scheduling (flows.sessions, issue 6), once it exists."""
+def _sessions():  # noqa: ANN202 - the module, when scheduling (issue 6) is installed
     if importlib.util.find_spec("flows.sessions") is None:
         return None
-    module = importlib.import_module("flows.sessions")
-    entry = getattr(module, "ENTRY", None)
-    return tuple(entry) if entry else None  # type: ignore[return-value]
+    return importlib.import_module("flows.sessions")
+
+
+def _next_step(session: Session, me: Participant) -> Msg:
+    sessions = _sessions()
+    if sessions is not None and hasattr(sessions, "PLAN"):
+        return _(NEXT_STEP_PLAN.msgid, menu=keyword("menu"), plan=nested(sessions.PLAN))
+    return _(NEXT_STEP.msgid, menu=keyword("menu"))
 
 
 # --- Sending ------------------------------------------------------------------------------------
@@ -359,6 +362,11 @@ def _on_answer(ctx: Context, key: str) -> Outcome:
     first, second = _connect(ctx.session, pair, now=ctx.now, config=ctx.config)
     mine, theirs = (first, second) if me == pair.a_id else (second, first)
     tell(ctx.session, peer, theirs, now=ctx.now, config=ctx.config)
+    sessions = _sessions()
+    if sessions is not None and hasattr(sessions, "route"):
+        # She is here now: straight on to proposing times for the first session.
+        ctx.data.pop("return_to", None)
+        return sessions.route(ctx, pair.id or 0, mine)
     return home.resume(ctx, mine)
 
 

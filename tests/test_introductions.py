@@ -1,0 +1,258 @@
+"""Introductions as conversations, each woman in her own language.
+
+Carmen (Spanish, La Paz) meets Julie (French, Montréal); Emily (English, Vancouver) meets Awa
+(French, Dakar). They accept or decline with a digit, a word or a tap; contact details pass only
+when both have accepted, and only what each agreed to share.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import select
+
+from flows import pair_lifecycle as lifecycle
+from flows.introductions import publish_cohort
+from flows.matching import service
+from storage.pairs import PairEvent, PairStatus
+from tests.support.dialog import Person
+from tests.support.pairing import (
+    SECRETS,
+    cohort_of_four,
+    drain,
+    fire,
+    inbox,
+    outbox_text,
+    pair_between,
+)
+
+# Monday 17:00 UTC: daytime in La Paz, Montréal, Vancouver and Dakar.
+NOON_EVERYWHERE = datetime(2026, 3, 2, 17, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def programme(app, clock):
+    """The four women matched and introduced; returns (app, women, people in chat)."""
+    clock.set(NOON_EVERYWHERE)
+    with app.db.session() as session:
+        cohort, women = cohort_of_four(session, clock.now())
+        run = service.run(session, cohort, now=clock.now(), actor="coordinator:test")
+        assert {frozenset(p.members()) for p in run.pairs} == {
+            frozenset({women["carmen"].id, women["julie"].id}),
+            frozenset({women["emily"].id, women["awa"].id}),
+        }
+        published = publish_cohort(
+            session, cohort, now=clock.now(), actor="coordinator:test", config=app.engine.config
+        )
+        assert len(published.pairs) == 2
+        ids = {key: woman.id for key, woman in women.items()}
+    drain(app)
+    people = {key: Person(app, key) for key in ids}
+    return app, ids, people
+
+
+def _no_secret_in_outbox(app) -> None:
+    with app.db.session() as session:
+        text = outbox_text(session)
+    for secret in SECRETS:
+        assert secret not in text, secret
+
+
+def test_each_woman_is_introduced_in_her_language(programme, recorder):
+    app, _ids, _people = programme
+    carmen = inbox(app, recorder, "carmen")
+    assert "¡Carmen, le encontré una compañera! Julie vive en Canadá" in carmen
+    assert "Boutique Boréal" in carmen
+    # Her own "you" reasons, skills in small letters mid-sentence.
+    assert "• Usted puede ayudar a Julie con ventas y clientes" in carmen
+    assert "Julie puede ayudarle con marketing digital" in carmen
+    assert "Hora local de Julie: Montréal, 1 hora menos que usted." in carmen
+    assert "¿Le gustaría conocer a Julie?" in carmen and "1. Sí, me gustaría conocerla" in carmen
+
+    julie = inbox(app, recorder, "julie")
+    assert "Julie, je vous ai trouvé une binôme ! Elle s'appelle Carmen (Bolivie)" in julie
+    assert "Tejidos Carmen" in julie
+    assert "Vous pouvez aider Carmen en marketing numérique, export et marchés" in julie
+    assert "Heure locale de Carmen : La Paz, 1 heure de plus que chez vous." in julie
+    assert "1. Oui, je veux la rencontrer" in julie
+
+    emily = inbox(app, recorder, "emily")
+    assert "Emily, I have found you a peer! Awa lives in Senegal and runs Saveurs Teranga." in emily
+    assert "You can help Awa with finance and credit" in emily
+    assert "Awa's local time: Dakar, 8 hours ahead of you." in emily
+    assert "2. No, thank you" in emily
+
+    awa = inbox(app, recorder, "awa")
+    assert "Elle s'appelle Emily (Canada)" in awa and "Maple Harvest" in awa
+    assert "Heure locale d'Emily" in awa or "Heure locale de Emily" in awa
+    assert "Vancouver, 8 heures de moins que chez vous." in awa
+    # The deadline, in her own zone and language.
+    assert "Merci de répondre avant le jeudi 5 mars" in awa
+
+    _no_secret_in_outbox(app)
+
+
+def test_both_accept_and_receive_each_others_shared_contact(programme, recorder):
+    app, ids, people = programme
+    carmen, julie, emily, awa = (people[k] for k in ("carmen", "julie", "emily", "awa"))
+
+    carmen.says("1")
+    carmen.expect("¡Gracias! Le aviso apenas Julie también responda.")
+    _no_secret_in_outbox(app)  # one yes is not enough
+    julie.says("oui")  # the option's words work too
+    julie.expect("Formidable : vous et Carmen avez toutes les deux dit oui !")
+    julie.expect("Vous pouvez la joindre ici : WhatsApp +59171234567")
+    julie.expect("Pour briser la glace")
+    drain(app)
+    carmen_now = recorder.by_address["carmen"][-1]
+    assert "¡Qué alegría: usted y Julie dijeron que sí!" in carmen_now
+    assert "Puede escribirle aquí: Telegram @julie_boreal" in carmen_now
+    assert "Para romper el hielo" in carmen_now
+
+    emily.taps("yes")
+    emily.expect("Thank you! I will tell you as soon as Awa has answered too.")
+    awa.says("1")
+    # Awa keeps her contact private: Emily is told the coordinators will connect them,
+    # while Awa receives Emily's number, which Emily agreed to share.
+    awa.expect("Vous pouvez la joindre ici : téléphone +16045550123 (SMS)")
+    drain(app)
+    emily_now = recorder.by_address["emily"][-1]
+    assert "Wonderful: you and Awa both said yes!" in emily_now
+    assert "coordinators will put you in touch" in emily_now
+    assert "+221771234567" not in emily_now
+
+    with app.db.session() as session:
+        for first, second in (("carmen", "julie"), ("emily", "awa")):
+            pair = pair_between(
+                session, *(session.get(service.Participant, ids[k]) for k in (first, second))
+            )
+            assert pair.status == PairStatus.ACTIVE and pair.active_at is not None
+            assert (pair.a_response, pair.b_response) == ("accepted", "accepted")
+            events = [(e.from_status, e.to_status) for e in lifecycle.history(session, pair.id)]
+            assert events == [
+                (None, "proposed"),
+                ("proposed", "introduced"),
+                ("introduced", "introduced"),  # the first yes
+                ("introduced", "active"),
+            ]
+
+
+def test_a_decline_is_silent_and_both_go_back_to_the_pool(programme, recorder, clock):
+    app, ids, people = programme
+    carmen, julie, emily, awa = (people[k] for k in ("carmen", "julie", "emily", "awa"))
+    seen = {key: len(recorder.by_address[key]) for key in people}
+
+    carmen.says("1")
+    julie.says("2")
+    julie.expect("C'est noté, merci de me l'avoir dit.")
+    drain(app)
+    told = inbox(app, recorder, "carmen", seen["carmen"] + 1)
+    assert "La presentación con Julie no seguirá adelante esta vez" in told
+    assert "nueva compañera" in told
+    assert "rechaz" not in told.lower() and "no quiso" not in told.lower()
+
+    awa.says("1")
+    emily.taps("no")
+    emily.expect("Understood, thank you for telling me. Awa will only hear")
+    drain(app)
+    told = inbox(app, recorder, "awa", seen["awa"] + 1)
+    assert "La mise en relation avec Emily n'ira pas plus loin cette fois" in told
+    assert "refus" not in told.lower()
+    _no_secret_in_outbox(app)
+
+    with app.db.session() as session:
+        cohort = service.find_cohort(session, "Pilote 2026")
+        pool = service.pool(session, cohort)
+        assert {p.id for p in pool.profiles} == set(ids.values())  # everyone is free again
+        again = service.run(session, cohort, now=clock.now(), actor="coordinator:test")
+        # Never the same two women twice: the two former pairs are not proposed again.
+        proposed = {frozenset(p.members()) for p in again.pairs}
+        assert frozenset({ids["carmen"], ids["julie"]}) not in proposed
+        assert frozenset({ids["emily"], ids["awa"]}) not in proposed
+        declined = session.exec(
+            select(PairEvent).where(PairEvent.to_status == PairStatus.DECLINED)
+        ).all()
+        assert {event.actor for event in declined} == {
+            f"participant:{ids['julie']}",
+            f"participant:{ids['emily']}",
+        }
+
+
+def test_deadline_one_reminder_then_expiry(programme, recorder, clock):
+    app, ids, people = programme
+    carmen = people["carmen"]
+    carmen.says("1")  # only Carmen answers; Julie, Emily and Awa stay silent
+    seen = {key: len(recorder.by_address[key]) for key in people}
+
+    with app.db.session() as session:
+        women = {k: session.get(service.Participant, v) for k, v in ids.items()}
+        first = pair_between(session, women["carmen"], women["julie"])
+        second = pair_between(session, women["emily"], women["awa"])
+        assert first.respond_by == NOON_EVERYWHERE + timedelta(days=3)
+
+    clock.set(NOON_EVERYWHERE + timedelta(days=2))
+    with app.db.session() as session:
+        for pair_id in (first.id, second.id):
+            pair = session.get(type(first), pair_id)
+            assert fire(session, pair, lifecycle.REMINDER, clock.now(), app.engine.config)
+    drain(app)
+    assert "Petit rappel au sujet de Carmen" in inbox(app, recorder, "julie", seen["julie"])
+    assert "A reminder about Awa" in inbox(app, recorder, "emily", seen["emily"])
+    assert "Petit rappel au sujet d'Emily" in inbox(app, recorder, "awa", seen["awa"]) or (
+        "Petit rappel au sujet de Emily" in inbox(app, recorder, "awa", seen["awa"])
+    )
+    assert inbox(app, recorder, "carmen", seen["carmen"]) == ""  # she already answered
+
+    clock.set(NOON_EVERYWHERE + timedelta(days=3))
+    seen = {key: len(recorder.by_address[key]) for key in people}
+    with app.db.session() as session:
+        for pair_id in (first.id, second.id):
+            pair = session.get(type(first), pair_id)
+            assert fire(session, pair, lifecycle.EXPIRY, clock.now(), app.engine.config)
+    drain(app)
+    # Carmen had said yes: she hears only that a new match is coming.
+    assert "La presentación con Julie no seguirá adelante" in inbox(
+        app, recorder, "carmen", seen["carmen"]
+    )
+    assert "Le délai pour répondre au sujet de Carmen est passé" in inbox(
+        app, recorder, "julie", seen["julie"]
+    )
+    assert "The time to answer the introduction to Awa has passed" in inbox(
+        app, recorder, "emily", seen["emily"]
+    )
+    assert "Le délai pour répondre au sujet d'Emily" in inbox(
+        app, recorder, "awa", seen["awa"]
+    ) or "Le délai pour répondre au sujet de Emily" in inbox(app, recorder, "awa", seen["awa"])
+
+    with app.db.session() as session:
+        for pair_id in (first.id, second.id):
+            pair = session.get(type(first), pair_id)
+            assert pair.status == PairStatus.EXPIRED and pair.ended_by == "system"
+            # Fired again (a second dispatcher, a restart): nothing more happens.
+            assert not fire(session, pair, lifecycle.EXPIRY, clock.now(), app.engine.config)
+            assert not fire(session, pair, lifecycle.REMINDER, clock.now(), app.engine.config)
+
+    # A late "yes" is answered kindly and changes nothing.
+    people["julie"].says("1")
+    assert "1 hora" not in people["julie"].text
+    _no_secret_in_outbox(app)
+
+
+def test_reminder_is_dropped_once_both_answered(programme, clock):
+    app, ids, people = programme
+    people["carmen"].says("1")
+    people["julie"].says("1")
+    with app.db.session() as session:
+        women = {k: session.get(service.Participant, v) for k, v in ids.items()}
+        pair = pair_between(session, women["carmen"], women["julie"])
+        assert pair.status == PairStatus.ACTIVE
+        # The reminder and expiry were cancelled when the pair was decided.
+        from storage.nudges import Nudge
+
+        statuses = {
+            n.purpose: n.status
+            for n in session.exec(select(Nudge).where(Nudge.pair_id == pair.id))
+            if n.purpose in (lifecycle.REMINDER, lifecycle.EXPIRY)
+        }
+        assert statuses == {lifecycle.REMINDER: "cancelled", lifecycle.EXPIRY: "cancelled"}
