@@ -12,6 +12,7 @@ from bot import logs
 from bot import settings as settings_module
 from bot.app import build
 from bot.channels.console import ConsoleChannel, chat
+from bot.cli_coordination import register as register_coordination
 from bot.cli_matching import register as register_matching
 from bot.settings import Settings, SettingsError
 
@@ -132,6 +133,9 @@ def nudges_command(
 
 # Cohorts, matching and demo data (bot/cli_matching.py).
 register_matching(app, _settings)
+
+# Coordinators, broadcasts, reports and exports (bot/cli_coordination.py).
+register_coordination(app, _settings)
 
 
 def main() -> None:

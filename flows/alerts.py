@@ -1,7 +1,8 @@
 """Telling coordinators that something needs a human: a pair gone quiet, a low pulse, a report.
 
 Coordinators are people who talk to the bot like anyone else; `coordinator_ids` says which
-participants they are. Alerts go to each in her own language, at once (not held for quiet hours).
+participants they are (roles live in `flows.coordination`). Alerts go to each in her own
+language, at once (not held for quiet hours).
 """
 
 from __future__ import annotations
@@ -10,26 +11,18 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from flows import coordination
 from flows.config import FlowConfig
 from flows.messages import Msg, Reply
 from flows.proactive import notify
-from storage import participants
 from storage.models import Participant, Priority
 
 
 def coordinator_ids(session: Session, config: FlowConfig) -> list[int]:
-    """Participants who are coordinators: each configured "channel:address" (or bare phone
-    number, matched on WhatsApp then SMS) that has written to the bot."""
-    found: list[int] = []
-    for entry in sorted(config.coordinators):
-        channel, _, address = entry.partition(":") if ":" in entry else ("", "", entry)
-        channels = [channel] if channel else ["whatsapp", "sms", "telegram"]
-        for kind in channels:
-            link = participants.find_address(session, channel=kind, address=address)
-            if link is not None and link.participant_id not in found:
-                found.append(link.participant_id)
-                break
-    return found
+    """Participants who are coordinators now: settings entries ("channel:address", a bare phone
+    number matched on WhatsApp then SMS) that have written to the bot, and the coordinators added
+    or removed since (see `flows.coordination`)."""
+    return coordination.coordinator_ids(session, config)
 
 
 def alert_coordinators(

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from sqlmodel import Session
 
-from flows import home, registry
+from flows import coordinator_chat, home, registry
 from flows.clock import Clock
 from flows.config import FlowConfig
 from flows.i18n import supported
@@ -111,6 +111,11 @@ class Engine:
             return self._enter(ctx, home.not_text(ctx, inbound.kind))
         if keyword is not None:
             return self._enter(ctx, home.global_word(ctx, keyword))
+        # Coordinator commands ("/stats"): None for anyone who is not a coordinator, whose
+        # message then goes to her step like any unknown word.
+        command = coordinator_chat.command(ctx, inbound.text)
+        if command is not None:
+            return self._enter(ctx, command)
 
         step = registry.step(ctx.flow, ctx.step)
         answer = Answer(inbound.text, inbound.option_key)

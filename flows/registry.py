@@ -15,6 +15,7 @@ MODULES = (
     "flows.onboarding",
     "flows.nudges",
     "flows.sessions",
+    "flows.coordinator_chat",
     "flows.introductions",
     "flows.pair_requests",
     "flows.cohort_join",

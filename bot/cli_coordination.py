@@ -1,0 +1,608 @@
+"""Operator commands for coordination: coordinators, broadcast, report, export.
+
+`register(app)` adds them to the `entrepairs` command. Operators act as "operator:<login>" in the
+audit log. `entrepairs broadcast` is scriptable: filters and texts as flags (or a file), the
+preview printed, `--yes` to send without asking; then a progress bar follows the messages until
+every one due now has been sent (by the running bot, or by this command with `--deliver`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from bot.settings import Settings
+from flows import broadcasts, reports
+from flows import coordination as roles
+from flows.clock import Clock, SystemClock
+from flows.coordination import Actor, NotAllowed
+from flows.messages import Msg
+from flows.render import Reader, render_msg
+from storage.db import Database
+
+coordinators_app = typer.Typer(no_args_is_help=True, help="Who may act as a coordinator.")
+
+TELEGRAM_RATE = 30.0  # messages per second Telegram allows a bot (see bot/channels/telegram.py)
+
+
+def pace(settings: Settings) -> dict[str, float]:
+    """Messages per second per platform, to spread a broadcast's due times."""
+    return {
+        "telegram": TELEGRAM_RATE,
+        "whatsapp": settings.twilio_whatsapp_mps,
+        "sms": settings.twilio_sms_mps,
+    }
+
+
+def _context(load: Callable[[], Settings]) -> tuple[Settings, Database]:
+    from bot.app import open_database
+
+    settings = load()
+    return settings, open_database(settings)
+
+
+def _operator(name: str | None) -> Actor:
+    return Actor.operator(name)
+
+
+def _now() -> datetime:
+    return SystemClock().now()
+
+
+def _exit(message: str, code: int = 2) -> None:
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
+
+
+# Delivery, for `--deliver`, the crash test and the benchmark ----------------------------------
+
+
+def due_left(db: Database, broadcast_id: int, now: datetime) -> tuple[int, int]:
+    """(messages of the broadcast due now and not yet sent, messages done)."""
+    with db.session() as session:
+        broadcast = broadcasts.get(session, broadcast_id)
+        report = broadcasts.delivery_report(session, broadcast, now=now)
+    return report.queued - report.scheduled, report.done - report.skipped - report.unreachable
+
+
+async def deliver_until_done(
+    app: Any,
+    broadcast_id: int,
+    *,
+    on_progress: Callable[[int, int], None] | None = None,
+    poll: float = 0.25,
+) -> None:
+    """Run the delivery worker until every message of the broadcast due now is sent."""
+    stop = asyncio.Event()
+    worker = asyncio.create_task(app.delivery.run_forever(stop, idle=poll))
+    try:
+        while True:
+            left, done = await asyncio.to_thread(due_left, app.db, broadcast_id, app.clock.now())
+            if on_progress:
+                on_progress(left, done)
+            if left == 0:
+                return
+            await asyncio.sleep(poll)
+    finally:
+        stop.set()
+        await worker
+
+
+async def _prepare_channels(app: Any, channels: list[Any]) -> None:
+    """Ready the platform channels for sending only (no webhook, no polling)."""
+    for channel in channels:
+        for method in ("attach", "bind"):
+            if hasattr(channel, method):
+                getattr(channel, method)(app)
+        bot = getattr(channel, "bot", None)
+        if bot is not None:
+            await bot.initialize()
+
+
+# Commands ------------------------------------------------------------------------------------
+
+
+def register(app: typer.Typer, load: Callable[[], Settings]) -> None:
+    """Add the coordination commands to `entrepairs`; `load` reads the settings."""
+    app.add_typer(coordinators_app, name="coordinators")
+
+    def run(action: Callable[[Settings, Database], None]) -> None:
+        settings, db = _context(load)
+        try:
+            action(settings, db)
+        except NotAllowed as error:
+            _exit(f"Not allowed: {error}")
+        except (ValueError, broadcasts.BroadcastError) as error:
+            _exit(f"Error: {error}")
+        finally:
+            db.dispose()
+
+    @coordinators_app.command("add")
+    def coordinators_add(
+        who: Annotated[
+            str,
+            typer.Argument(
+                help="telegram:ID, whatsapp:+PHONE, sms:+PHONE, +PHONE or participant:N"
+            ),
+        ],
+        operator: Annotated[
+            str | None, typer.Option("--as", help="Your name in the audit log.")
+        ] = None,
+    ) -> None:
+        """Make someone a coordinator."""
+
+        def act(settings: Settings, db: Database) -> None:
+            with db.session() as session:
+                roles.add(session, settings.flow_config(), _operator(operator), who, now=_now())
+            typer.echo(f"{who} is a coordinator.")
+
+        run(act)
+
+    @coordinators_app.command("remove")
+    def coordinators_remove(
+        who: str,
+        operator: Annotated[
+            str | None, typer.Option("--as", help="Your name in the audit log.")
+        ] = None,
+    ) -> None:
+        """Take the coordinator role from someone (also one named in COORDINATORS)."""
+
+        def act(settings: Settings, db: Database) -> None:
+            with db.session() as session:
+                removed = roles.remove(
+                    session, settings.flow_config(), _operator(operator), who, now=_now()
+                )
+            typer.echo(f"{who} is no longer a coordinator." if removed else f"{who} was not one.")
+
+        run(act)
+
+    @coordinators_app.command("list")
+    def coordinators_list(
+        operator: Annotated[
+            str | None, typer.Option("--as", help="Your name in the audit log.")
+        ] = None,
+    ) -> None:
+        """List the coordinators (from COORDINATORS and added since)."""
+
+        def act(settings: Settings, db: Database) -> None:
+            with db.session() as session:
+                found = roles.listing(
+                    session, settings.flow_config(), _operator(operator), now=_now()
+                )
+            for item in found:
+                since = item.added_at.strftime("%Y-%m-%d") if item.added_at else ""
+                typer.echo(f"{item.identity}\tadded by {item.added_by}\t{since}")
+
+        run(act)
+
+    @app.command("broadcast")
+    def broadcast_command(
+        text: Annotated[
+            list[str], typer.Option("--text", help='A text per language: es="Hola…" (repeat).')
+        ] = [],  # noqa: B006
+        text_file: Annotated[
+            Path | None,
+            typer.Option("--text-file", help='JSON {"es": "…"} or [es] / [fr] / [en] sections.'),
+        ] = None,
+        cohort: Annotated[
+            list[str], typer.Option("--cohort", help="Cohort name or id (repeat).")
+        ] = [],  # noqa: B006
+        country: Annotated[
+            list[str], typer.Option("--country", help="BO, SN, CA, OTHER (repeat).")
+        ] = [],  # noqa: B006
+        language: Annotated[
+            list[str], typer.Option("--language", help="es, fr, en (repeat).")
+        ] = [],  # noqa: B006
+        channel: Annotated[
+            list[str], typer.Option("--channel", help="telegram, whatsapp, sms (repeat).")
+        ] = [],  # noqa: B006
+        pair_status: Annotated[
+            list[str],
+            typer.Option("--pair-status", help="active, introduced, paused, … or none (repeat)."),
+        ] = [],  # noqa: B006
+        onboarded: Annotated[
+            bool | None,
+            typer.Option(
+                "--onboarded/--not-onboarded",
+                help="Only women who finished (or not) their profile.",
+            ),
+        ] = None,
+        fallback: Annotated[
+            str | None,
+            typer.Option("--fallback", help="Language whose text goes to languages without one."),
+        ] = None,
+        at_local: Annotated[
+            str | None,
+            typer.Option(
+                "--at-local", help="Send at this hour in each woman's own time zone, e.g. 10:00."
+            ),
+        ] = None,
+        yes: Annotated[bool, typer.Option("--yes", help="Send without asking.")] = False,
+        wait: Annotated[
+            bool, typer.Option("--wait/--no-wait", help="Follow the sending with a progress bar.")
+        ] = True,
+        deliver: Annotated[
+            bool,
+            typer.Option("--deliver", help="Send from this command (when the bot is not running)."),
+        ] = False,
+        report_id: Annotated[
+            int | None, typer.Option("--report", help="Show the delivery report of this broadcast.")
+        ] = None,
+        failed: Annotated[
+            bool, typer.Option("--failed", help="With --report: list who it failed for and why.")
+        ] = False,
+        retry_id: Annotated[
+            int | None,
+            typer.Option("--retry", help="Queue again the failed messages of this broadcast."),
+        ] = None,
+        lang: Annotated[str, typer.Option("--lang", help="Language of the preview.")] = "en",
+        operator: Annotated[
+            str | None, typer.Option("--as", help="Your name in the audit log.")
+        ] = None,
+    ) -> None:
+        """Send an announcement (preview, confirm, queue), or show / retry one."""
+
+        def act(settings: Settings, db: Database) -> None:
+            actor, config, now = _operator(operator), settings.flow_config(), _now()
+            if report_id is not None:
+                _show_report(db, config, actor, report_id, failed=failed)
+                return
+            if retry_id is not None:
+                with db.session() as session:
+                    again = broadcasts.retry_failed(
+                        session, config, actor, broadcasts.get(session, retry_id), now=now
+                    )
+                typer.echo(f"{again} failed messages queued again.")
+                if wait and again:
+                    _follow(settings, db, retry_id, deliver=deliver)
+                return
+            texts = _texts(text, text_file)
+            audience = broadcasts.Audience.from_json(
+                {
+                    "cohorts": cohort,
+                    "countries": country,
+                    "languages": language,
+                    "channels": channel,
+                    "pair_statuses": pair_status,
+                    **({"onboarded": onboarded} if onboarded is not None else {}),
+                }
+            )
+            with db.session() as session:
+                draft = broadcasts.draft(
+                    session,
+                    config,
+                    actor,
+                    audience=audience,
+                    texts=texts,
+                    fallback=fallback,
+                    local_time=at_local,
+                    now=now,
+                )
+                preview = broadcasts.check_preview(session, config, actor, draft, now=now)
+                draft_id = draft.id or 0
+            _print_preview(preview, draft_id, lang)
+            if preview.missing:
+                _exit(
+                    "Not sent: no text for "
+                    + ", ".join(preview.missing)
+                    + " (add --text LANG=… or choose --fallback LANG)."
+                )
+            if not preview.total:
+                _exit("Not sent: nobody matches these filters.", 1)
+            if not yes and not typer.confirm(f"Send to {preview.total} women?", default=False):
+                with db.session() as session:
+                    broadcasts.cancel(
+                        session, config, actor, broadcasts.get(session, draft_id), now=_now()
+                    )
+                typer.echo("Cancelled: nothing was sent.")
+                return
+            with db.session() as session:
+                queued = broadcasts.send(
+                    session,
+                    config,
+                    actor,
+                    broadcasts.get(session, draft_id),
+                    now=_now(),
+                    pace=pace(settings),
+                )
+            typer.echo(f"Broadcast {draft_id}: {queued} messages queued.")
+            if wait:
+                _follow(settings, db, draft_id, deliver=deliver)
+
+        run(act)
+
+    @app.command("report")
+    def report_command(
+        cohort: Annotated[
+            str | None, typer.Option("--cohort", help="Only this cohort (name or id).")
+        ] = None,
+        html: Annotated[
+            Path | None, typer.Option("--html", help="Also write a self-contained HTML file.")
+        ] = None,
+        lang: Annotated[
+            str, typer.Option("--lang", help="Language of the report: es, fr, en.")
+        ] = "en",
+        operator: Annotated[
+            str | None, typer.Option("--as", help="Your name in the audit log.")
+        ] = None,
+    ) -> None:
+        """Print the programme report: funnel, sessions, ratings, outcomes, risks, reach."""
+
+        def act(settings: Settings, db: Database) -> None:
+            actor, now = _operator(operator), _now()
+            roles.require(
+                db, settings.flow_config(), actor, "report", now=now, details={"cohort": cohort}
+            )
+            with db.session() as session:
+                report = reports.build(session, now=now, cohort=cohort)
+            typer.echo(report_text(report, lang))
+            if html is not None:
+                from bot.report_html import render_html
+
+                html.parent.mkdir(parents=True, exist_ok=True)
+                html.write_text(render_html(report, lang), encoding="utf-8")
+                typer.echo(f"\nWrote {html}")
+
+        run(act)
+
+    @app.command("export")
+    def export_command(
+        what: Annotated[
+            str, typer.Option("--what", help="participants, pairs, sessions, checkins or outcomes.")
+        ],
+        out: Annotated[Path, typer.Option("--out", help="The CSV file to write.")],
+        with_contacts: Annotated[
+            bool,
+            typer.Option("--with-contacts", help="Add names, contacts and free text (logged)."),
+        ] = False,
+        cohort: Annotated[
+            str | None, typer.Option("--cohort", help="Only this cohort (name or id).")
+        ] = None,
+        operator: Annotated[
+            str | None, typer.Option("--as", help="Your name in the audit log.")
+        ] = None,
+    ) -> None:
+        """Export a table as CSV, pseudonymised unless --with-contacts."""
+        from bot.exports import NoData, export
+
+        def act(settings: Settings, db: Database) -> None:
+            try:
+                rows = export(
+                    db,
+                    settings.flow_config(),
+                    _operator(operator),
+                    what,
+                    out,
+                    now=_now(),
+                    with_contacts=with_contacts,
+                    cohort=cohort,
+                )
+            except NoData:
+                _exit(f"No {what} data yet: this database has no such table.", 1)
+                return
+            note = " (with contacts: logged)" if with_contacts else " (pseudonymised)"
+            typer.echo(f"Wrote {rows} rows to {out}{note}.")
+
+        run(act)
+
+
+# Helpers -------------------------------------------------------------------------------------
+
+
+def _texts(pairs: list[str], path: Path | None) -> dict[str, str]:
+    texts: dict[str, str] = {}
+    if path is not None:
+        raw = path.read_text(encoding="utf-8")
+        try:
+            loaded = json.loads(raw)
+            if not isinstance(loaded, dict):
+                raise ValueError
+            texts.update({str(k): str(v) for k, v in loaded.items()})
+        except ValueError:
+            current = None
+            for line in raw.splitlines():
+                stripped = line.strip()
+                if stripped.startswith("[") and stripped.endswith("]") and len(stripped) <= 6:
+                    current = stripped[1:-1].strip().lower()
+                    texts[current] = ""
+                elif current is not None:
+                    texts[current] += line + "\n"
+    for item in pairs:
+        language, sep, value = item.partition("=")
+        if not sep:
+            raise ValueError(f'--text takes LANG="text", got {item!r}')
+        texts[language.strip().lower()] = value
+    if not texts:
+        raise ValueError("give the text with --text LANG=… or --text-file FILE")
+    return texts
+
+
+def _print_preview(preview: broadcasts.Preview, broadcast_id: int, lang: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=f"Broadcast {broadcast_id}: {preview.total} women")
+    table.add_column("Language")
+    table.add_column("Channel")
+    table.add_column("Women", justify="right")
+    for (language, channel), n in preview.by_language_channel.items():
+        table.add_row(language, channel, str(n))
+    console.print(table)
+    selection = preview.selection
+    console.print(
+        f"Skipped: {selection.opted_out} opted out, {selection.unreachable} unreachable "
+        "(no consent or no address)."
+    )
+    if preview.outside_window:
+        console.print(
+            f"{preview.outside_window} WhatsApp recipients are outside the 24-hour window: they "
+            "get the announcement template first, the text when they reply."
+        )
+    for zone, due in sorted(preview.first_due.items()):
+        console.print(f"First send in {zone}: {due:%Y-%m-%d %H:%M} UTC")
+    for language in preview.languages():
+        shown = preview.shown[language]
+        console.rule(f"{language}")
+        console.print(
+            shown if shown is not None else "[red]no text for this language[/red]",
+            markup=shown is None,
+            highlight=False,
+        )
+
+
+def _show_report(
+    db: Database, config: Any, actor: Actor, broadcast_id: int, *, failed: bool
+) -> None:
+    now = _now()
+    with db.session() as session:
+        broadcast = broadcasts.get(session, broadcast_id)
+        report = broadcasts.report_checked(session, config, actor, broadcast, now=now)
+        failures = broadcasts.failed_list(session, broadcast) if failed else []
+    typer.echo(json.dumps(report.to_json(), indent=2))
+    for failure in failures:
+        typer.echo(f"{failure.public_id}\t{failure.channel}\t{failure.reason}")
+
+
+def _follow(settings: Settings, db: Database, broadcast_id: int, *, deliver: bool) -> None:
+    """A progress bar until every message due now is out; `deliver` sends from here."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("[bold]Broadcast {task.fields[id]}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[note]}"),
+        TimeElapsedColumn(),
+    ) as bar:
+        task = bar.add_task("send", total=None, id=broadcast_id, note="")
+
+        def show(left: int, done: int) -> None:
+            bar.update(task, total=left + done, completed=done, note=f"{left} to go")
+
+        try:
+            if deliver:
+                asyncio.run(_deliver(settings, db, broadcast_id, show))
+            else:
+                note = "(sent by the running bot; Ctrl-C stops watching, not sending)"
+                bar.update(task, note=note)
+                while True:
+                    left, done = due_left(db, broadcast_id, _now())
+                    show(left, done)
+                    if left == 0:
+                        break
+                    time.sleep(0.5)
+        except KeyboardInterrupt:
+            print("Stopped watching; the messages stay queued.", file=sys.stderr)  # noqa: T201
+    with db.session() as session:
+        report = broadcasts.delivery_report(
+            session, broadcasts.get(session, broadcast_id), now=_now()
+        )
+    typer.echo(json.dumps(report.to_json()))
+
+
+async def _deliver(
+    settings: Settings,
+    db: Database,
+    broadcast_id: int,
+    show: Callable[[int, int], None],
+    clock: Clock | None = None,
+) -> None:
+    from bot.app import build
+    from bot.runtime import platform_channels
+
+    channels = list(platform_channels(settings))
+    if not channels:
+        raise ValueError("no platform is configured (TELEGRAM_BOT_TOKEN, TWILIO_ACCOUNT_SID)")
+    app = build(settings, channels=channels, db=db, clock=clock)
+    await _prepare_channels(app, channels)
+    try:
+        await deliver_until_done(app, broadcast_id, on_progress=show)
+    finally:
+        for channel in channels:
+            await channel.stop()
+
+
+def report_text(report: reports.ProgrammeReport, language: str = "en") -> str:
+    """The report as plain text for a terminal."""
+    reader = Reader(language)
+
+    def t(key: str, **params: object) -> str:
+        return render_msg(Msg(reports.TEXT[key].msgid, dict(params)), reader)
+
+    def label(msg: Any) -> str:
+        return render_msg(msg, reader)
+
+    lines = [t("title"), t("cohort", cohort=report.cohort or t("all_cohorts")), ""]
+    lines.append(t("headline"))
+    for key, value in report.headline.items():
+        lines.append(f"  {t(key)}: {'—' if value is None else value}")
+    lines += ["", t("funnel")]
+    for step in reports.FUNNEL:
+        lines.append(f"  {label(reports.FUNNEL_LABELS[step])}: {report.funnel[step]}")
+    for country, counts in report.funnel_by_country.items():
+        shown = " / ".join("<5" if counts[s] is None else str(counts[s]) for s in reports.FUNNEL)
+        lines.append(
+            f"    {label(reports.COUNTRY_LABELS.get(country, reports.COUNTRY_LABELS['?']))}: "
+            + shown
+        )
+    lines += ["", t("weeks")]
+    if not report.sessions_per_week:
+        lines.append(f"  {t('no_data')}")
+    for week, n in report.sessions_per_week:
+        lines.append(f"  {week.isoformat()}  {'#' * min(n, 60)} {n}")
+    lines += ["", t("ratings")]
+    if not sum(report.ratings.values()):
+        lines.append(f"  {t('no_data')}")
+    else:
+        for value in range(1, 6):
+            n = report.ratings.get(value, 0)
+            lines.append(f"  {value}  {'#' * min(n, 60)} {n}")
+    lines += ["", t("outcomes")]
+    if not report.outcomes or not any(s.get("all") for s in report.outcomes.values()):
+        lines.append(f"  {t('no_data')}")
+    for outcome, stats in report.outcomes.items():
+        overall = stats.get("all")
+        if overall is None:
+            continue
+        by_country = ", ".join(
+            f"{where} {'<5' if stat is None else f'{stat.change:+.1f}'}"
+            for where, stat in stats.items()
+            if where != "all"
+        )
+        lines.append(
+            f"  {label(reports.OUTCOME_LABELS[outcome])}: {overall.baseline:.1f} → "
+            f"{overall.latest:.1f} ({overall.change:+.1f}, n={overall.women}) {by_country}"
+        )
+    lines += ["", t("risk")]
+    if not report.at_risk:
+        lines.append(f"  {t('none_at_risk')}")
+    for item in report.at_risk:
+        why = ", ".join(
+            render_msg(Msg(reports.RISK_LABELS[key].msgid, params), reader)
+            for key, params in item.reasons
+        )
+        lines.append(f"  #{item.pair_id} {item.a_public} / {item.b_public}: {why}")
+    lines += ["", t("reach")]
+    if not report.reach:
+        lines.append(f"  {t('no_data')}")
+    for item in report.reach:
+        r = item.report
+        lines.append(
+            f"  #{item.broadcast_id}: {r.total} → {t('reached')} {r.reached}, {t('delivered')} "
+            f"{r.delivered + r.read}, {t('read')} {r.read}, {t('waiting')} {r.waiting}, "
+            f"{t('failed')} {r.failed}, {t('skipped')} {r.skipped + r.unreachable}, "
+            f"{t('queued')} {r.queued}"
+        )
+    lines += ["", t("suppressed")]
+    if report.missing:
+        lines.append("(" + ", ".join(report.missing) + ": " + t("no_data") + ")")
+    return "\n".join(lines)

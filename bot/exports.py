@@ -1,0 +1,264 @@
+"""CSV exports for coordinators and the funder: participants, pairs, sessions, check-ins, outcomes.
+
+Pseudonymised by default: each woman is her stable `public_id`; no name, business name, city,
+contact or free text. `with_contacts=True` adds them; it is a separate permission check and an
+audit entry of its own ("export_contacts"), so the log shows who took personal data and when.
+Cells a spreadsheet would run as a formula (=, +, -, @ at the start of free text) are quoted.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import inspect
+from sqlmodel import Session, col, select
+
+from flows import coordination as roles
+from flows.config import FlowConfig
+from flows.coordination import Actor
+from storage.db import Database
+from storage.models import ChannelAddress, Participant
+from storage.pairs import Cohort, CohortMember, Pair
+
+WHAT = ("participants", "pairs", "sessions", "checkins", "outcomes")
+
+
+class NoData(Exception):
+    """The table behind this export does not exist in this database yet."""
+
+
+Row = dict[str, Any]
+
+
+def _when(value: datetime | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def _safe(value: str | None) -> str:
+    """Free text as a spreadsheet shows it, never as a formula."""
+    text = value or ""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+
+
+def _public_ids(session: Session) -> dict[int, str]:
+    return dict(session.exec(select(Participant.id, Participant.public_id)))  # type: ignore[arg-type]
+
+
+def _cohort_members(session: Session, cohort_id: int | None) -> set[int] | None:
+    if cohort_id is None:
+        return None
+    return set(
+        session.exec(select(CohortMember.participant_id).where(CohortMember.cohort_id == cohort_id))
+    )
+
+
+def _participants(session: Session, cohort_id: int | None, contacts: bool) -> Iterator[Row]:
+    members = _cohort_members(session, cohort_id)
+    cohorts: dict[int, list[str]] = {}
+    for member, name in session.exec(
+        select(CohortMember.participant_id, Cohort.name).join(
+            Cohort, col(Cohort.id) == col(CohortMember.cohort_id)
+        )
+    ):
+        cohorts.setdefault(member, []).append(name)
+    addresses: dict[int, list[str]] = {}
+    if contacts:
+        for link in session.exec(select(ChannelAddress).order_by(col(ChannelAddress.id))):
+            addresses.setdefault(link.participant_id, []).append(f"{link.channel}:{link.address}")
+    for person in session.exec(select(Participant).order_by(col(Participant.id))):
+        if members is not None and person.id not in members:
+            continue
+        row: Row = {
+            "participant": person.public_id,
+            "language": person.locale,
+            "country": person.country or "",
+            "timezone": person.timezone or "",
+            "sector": person.sector or "",
+            "stage": person.stage or "",
+            "size": person.size or "",
+            "skills_offered": " ".join(person.skills_offered),
+            "skills_wanted": " ".join(person.skills_wanted),
+            "languages": " ".join(person.mentor_languages),
+            "diaspora_ties": " ".join(person.diaspora_ties),
+            "cohorts": "; ".join(cohorts.get(person.id or 0, [])),
+            "consent_at": _when(person.consent_at),
+            "onboarded_at": _when(person.onboarded_at),
+            "opted_out": "yes" if person.opted_out_at else "no",
+            "erased": "yes" if person.erased_at else "no",
+            "created_at": _when(person.created_at),
+        }
+        if contacts:
+            row |= {
+                "name": _safe(person.name),
+                "business_name": _safe(person.business_name),
+                "region": _safe(person.region),
+                "contacts": " ".join(addresses.get(person.id or 0, [])),
+            }
+        yield row
+
+
+def _pairs(session: Session, cohort_id: int | None, contacts: bool) -> Iterator[Row]:
+    ids = _public_ids(session)
+    names = dict(session.exec(select(Cohort.id, Cohort.name)))  # type: ignore[arg-type]
+    query = select(Pair).order_by(col(Pair.id))
+    if cohort_id is not None:
+        query = query.where(Pair.cohort_id == cohort_id)
+    for pair in session.exec(query):
+        yield {
+            "pair": pair.id,
+            "cohort": names.get(pair.cohort_id, ""),
+            "a": ids.get(pair.a_id, ""),
+            "b": ids.get(pair.b_id, ""),
+            "status": pair.status,
+            "score": round(pair.score, 3),
+            "proposed_at": _when(pair.proposed_at),
+            "introduced_at": _when(pair.introduced_at),
+            "active_at": _when(pair.active_at),
+            "ended_at": _when(pair.ended_at),
+            "ended_by": (pair.ended_by or "").split(":")[0],
+        }
+
+
+def _has(session: Session, table: str) -> None:
+    if not inspect(session.get_bind()).has_table(table):
+        raise NoData(table)
+
+
+def _pair_filter(session: Session, cohort_id: int | None) -> set[int] | None:
+    if cohort_id is None:
+        return None
+    return set(session.exec(select(Pair.id).where(Pair.cohort_id == cohort_id)))  # type: ignore[arg-type]
+
+
+def _sessions(session: Session, cohort_id: int | None, contacts: bool) -> Iterator[Row]:
+    _has(session, "meeting")
+    from storage.meetings import Meeting
+
+    ids = _public_ids(session)
+    pairs = _pair_filter(session, cohort_id)
+    for meeting in session.exec(select(Meeting).order_by(col(Meeting.id))):
+        if pairs is not None and meeting.pair_id not in pairs:
+            continue
+        row: Row = {
+            "session": meeting.id,
+            "pair": meeting.pair_id,
+            "proposed_by": ids.get(meeting.proposer_id, ""),
+            "status": meeting.status,
+            "start_at": _when(meeting.start_at),
+            "mode": meeting.mode,
+            "number": meeting.sequence,
+            "rhythm": meeting.rhythm or "",
+            "proposed_at": _when(meeting.proposed_at),
+            "confirmed_at": _when(meeting.confirmed_at),
+            "cancelled_at": _when(meeting.cancelled_at),
+        }
+        if contacts:
+            row["place"] = _safe(meeting.place)
+        yield row
+
+
+def _checkins(session: Session, cohort_id: int | None, contacts: bool) -> Iterator[Row]:
+    _has(session, "checkin")
+    from storage.checkins import CheckIn
+
+    ids = _public_ids(session)
+    pairs = _pair_filter(session, cohort_id)
+    for checkin in session.exec(select(CheckIn).order_by(col(CheckIn.id))):
+        if pairs is not None and checkin.pair_id not in pairs:
+            continue
+        row: Row = {
+            "checkin": checkin.id,
+            "participant": ids.get(checkin.participant_id, ""),
+            "pair": checkin.pair_id or "",
+            "session": checkin.meeting_id or "",
+            "asked_at": _when(checkin.asked_at),
+            "happened": checkin.happened or "",
+            "usefulness": checkin.usefulness or "",
+            "why_not": checkin.why_not or "",
+            "completed_at": _when(checkin.completed_at),
+        }
+        if contacts:  # her own words are personal data too
+            row |= {"learned": _safe(checkin.learned), "shared": _safe(checkin.shared)}
+        yield row
+
+
+def _outcomes(session: Session, cohort_id: int | None, contacts: bool) -> Iterator[Row]:
+    _has(session, "outcomeanswer")
+    from storage.checkins import OutcomeAnswer
+
+    people = {person.id: person for person in session.exec(select(Participant))}
+    query = select(OutcomeAnswer).order_by(col(OutcomeAnswer.id))
+    if cohort_id is not None:
+        query = query.where(OutcomeAnswer.cohort_id == cohort_id)
+    for answer in session.exec(query):
+        person = people.get(answer.participant_id)
+        yield {
+            "participant": person.public_id if person else "",
+            "country": (person.country or "") if person else "",
+            "cohort": answer.cohort_id or "",
+            "wave": answer.wave,
+            "outcome": answer.outcome,
+            "value": answer.value,
+            "answered_at": _when(answer.answered_at),
+        }
+
+
+SOURCES: dict[str, Callable[[Session, int | None, bool], Iterator[Row]]] = {
+    "participants": _participants,
+    "pairs": _pairs,
+    "sessions": _sessions,
+    "checkins": _checkins,
+    "outcomes": _outcomes,
+}
+
+
+def export(
+    db: Database,
+    config: FlowConfig,
+    actor: Actor,
+    what: str,
+    out: Path,
+    *,
+    now: datetime,
+    with_contacts: bool = False,
+    cohort: str | None = None,
+) -> int:
+    """Write one CSV file; returns the number of rows. Raises NotAllowed, NoData or ValueError."""
+    if what not in SOURCES:
+        raise ValueError(f"--what must be one of {', '.join(WHAT)}")
+    action = "export_contacts" if with_contacts else "export"
+    roles.require(
+        db,
+        config,
+        actor,
+        action,
+        now=now,
+        details={"what": what, "cohort": cohort, "with_contacts": with_contacts},
+    )
+    with db.session() as session:
+        cohort_id = None
+        if cohort is not None:
+            from flows.reports import cohort_by_name
+
+            cohort_id = cohort_by_name(session, cohort).id
+        rows = list(SOURCES[what](session, cohort_id, with_contacts))
+        roles.log(
+            session,
+            actor,
+            f"{action}_written",
+            now=now,
+            audience=len(rows),
+            details={"what": what, "rows": len(rows)},
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", newline="", encoding="utf-8") as handle:
+        fields = list(rows[0]) if rows else []
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        if fields:
+            writer.writeheader()
+            writer.writerows(rows)
+    return len(rows)

@@ -1,0 +1,564 @@
+"""Coordinator commands in chat: /stats, /atrisk, /broadcast (guided), /progress, /retry, …
+
+The engine asks `command` about every text before the current step sees it. A command is only
+recognised once the sender is known to be a coordinator: for anyone else `command` returns None
+(the attempt is written to the audit log) and her message goes on to her current step exactly as
+an unknown word would, so she gets the very same answer. Every step of the guided broadcast
+checks the role again, so a coordinator removed half-way cannot finish.
+
+Replies are in the coordinator's own language. Lists (pairs at risk, coordinators) are put
+together for her when she asks, in that language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from flows import broadcasts, reports
+from flows import coordination as roles
+from flows import vocabulary as vocab
+from flows.coordination import Actor, NotAllowed
+from flows.home import remember_place, resume
+from flows.i18n import LANGUAGES
+from flows.messages import Msg, Option, Reply, _, nested
+from flows.registry import register
+from flows.render import Reader, render_msg
+from flows.steps import Answer, Choose, Context, Outcome, go, stay
+from storage.coordination import Broadcast
+from storage.pairs import Cohort
+
+FLOW = "broadcast"
+MOST_LINES = 6
+
+COMMANDS_HELP = _(
+    "Coordinator commands:\n"
+    "/stats: the programme in numbers\n"
+    "/atrisk: pairs needing attention\n"
+    "/broadcast: send an announcement\n"
+    "/progress: how the last announcement is going\n"
+    "/retry: send again what failed\n"
+    "/coordinators: who coordinates (add or remove: /coordinators add +221…)"
+)
+STATS = _(
+    "The programme today:\n"
+    "Participants: {participants} ({onboarded} onboarded, {opted_out} stopped messages)\n"
+    "Active pairs: {active_pairs}\n"
+    "Sessions in the last 30 days: {sessions}\n"
+    "Average session rating: {rating}\n"
+    "Pairs at risk: {at_risk} (write /atrisk)\n"
+    "Announcements in the last 30 days: {broadcasts}"
+)
+NO_RATING = _("no ratings yet")
+NOBODY_AT_RISK = _("No pair needs attention right now.")
+AT_RISK = _("Pairs needing attention ({n}):\n{lines}")
+AT_RISK_LINE = _("Pair {pair}: {a} ({a_country}) and {b} ({b_country}): {reasons}")
+AND_MORE = _("…and {n} more (see the full report).")
+PROGRESS = _(
+    "Announcement {id}, {total} women:\n"
+    "waiting to be sent: {queued} (of which later, at their local hour: {scheduled})\n"
+    "sent: {sent}, delivered: {delivered}, read: {read}\n"
+    "template sent, waiting for her reply (WhatsApp): {waiting}\n"
+    "failed: {failed}\n"
+    "skipped (stopped messages): {skipped}, unreachable: {unreachable}"
+)
+NO_BROADCAST = _("No announcement has been sent yet.")
+RETRIED = _("{n} failed messages will be sent again.")
+COORDINATORS = _("Coordinators:\n{lines}")
+COORDINATOR_ADDED = _("Done: {who} is a coordinator.")
+COORDINATOR_REMOVED = _("Done: {who} is no longer a coordinator.")
+COORDINATOR_UNKNOWN = _("{who} is not a coordinator: nothing changed.")
+BAD_IDENTITY = _(
+    "I did not understand who. Write for example /coordinators add +22177000000 "
+    "or /coordinators add telegram:123456789"
+)
+
+ASK_AUDIENCE = _("Who should receive the announcement?")
+AUDIENCE_ALL = _("Everyone")
+AUDIENCE_COUNTRY = _("The women of one country")
+AUDIENCE_COHORT = _("One cohort")
+AUDIENCE_NO_PAIR = _("Women without a pair")
+AUDIENCE_NOT_ONBOARDED = _("Women who have not finished their profile")
+CANCEL = _("Cancel")
+ASK_COUNTRY = _("Which country?")
+ASK_COHORT = _("Which cohort?")
+NO_COHORT = _("There is no cohort yet.")
+NOBODY = _("Nobody can receive it with this choice. Nothing was sent.")
+ASK_TEXT = _(
+    "Write the announcement for the {n} women who read {language} (600 characters at most). "
+    "Send 0 if you have no text in this language."
+)
+TEXT_TOO_LONG = _("It is {n} characters long; please keep it to 600.")
+ASK_FALLBACK = _("No text for the women who read {languages}. Send them the text in:")
+ASK_WHEN = _("When should it arrive?")
+WHEN_NOW = _("Now (after each woman's quiet hours)")
+WHEN_10 = _("At 10:00 in each woman's own time")
+WHEN_18 = _("At 18:00 in each woman's own time")
+PREVIEW = _("{n} women will receive it:\n{lines}")
+PREVIEW_LINE = _("{language} on {channel}: {n}")
+PREVIEW_TEMPLATE = _(
+    "{n} on WhatsApp have not written for 24 hours: they first get the announcement template "
+    "and the text when they reply."
+)
+PREVIEW_SKIPPED = _("Not sent to {opted_out} who stopped messages and {unreachable} unreachable.")
+PREVIEW_TEXT = _("In {language} it will read:\n\n{text}")
+ASK_CONFIRM = _("Send it?")
+SEND = _("Send")
+QUEUED = _("Done: {n} messages are on their way. Write /progress to follow them.")
+CANCELLED = _("Cancelled: nothing was sent.")
+NOT_SENT = _("Not sent: {reason}")
+
+CHANNEL_LABELS: dict[str, Msg] = {
+    "telegram": _("Telegram"),
+    "whatsapp": _("WhatsApp"),
+    "sms": _("SMS"),
+    "console": _("local chat"),
+}
+
+
+# Recognising commands ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    args: tuple[str, ...]
+
+
+def parse(text: str) -> Command | None:
+    """ "/stats", "/progress 12", "/Coordinators add +221…" (Telegram may add "@BotName")."""
+    words = text.strip().split()
+    if not words or not words[0].startswith("/"):
+        return None
+    name = words[0][1:].split("@", 1)[0].lower()
+    if name not in HANDLERS:
+        return None
+    return Command(name, tuple(words[1:]))
+
+
+def command(ctx: Context, text: str) -> Outcome | None:
+    """The coordinator command this text is, for a coordinator; None otherwise (see module doc)."""
+    found = parse(text)
+    if found is None:
+        return None
+    actor = Actor.chat(ctx.participant)
+    if not roles.authorize(ctx.session, ctx.config, actor, f"chat_{found.name}", now=ctx.now):
+        return None
+    try:
+        return HANDLERS[found.name](ctx, found.args)
+    except NotAllowed:
+        return None
+
+
+def _actor(ctx: Context) -> Actor:
+    return Actor.chat(ctx.participant)
+
+
+def _local(ctx: Context, msg: Msg) -> str:
+    """A message put together now, in her language (for lists built from many parts)."""
+    return render_msg(msg, Reader(ctx.participant.locale, ctx.participant.country))
+
+
+def _commands(ctx: Context, args: Sequence[str]) -> Outcome:
+    return stay(COMMANDS_HELP)
+
+
+def _stats(ctx: Context, args: Sequence[str]) -> Outcome:
+    report = reports.build(ctx.session, now=ctx.now)
+    numbers = report.headline
+    rating = numbers["mean_rating"]
+    return stay(
+        _(
+            STATS.msgid,
+            participants=numbers["participants"],
+            onboarded=numbers["onboarded"],
+            opted_out=numbers["opted_out"],
+            active_pairs=numbers["active_pairs"],
+            sessions=numbers["sessions_30d"],
+            rating=f"{rating}/5" if rating is not None else nested(NO_RATING),
+            at_risk=numbers["at_risk"],
+            broadcasts=numbers["broadcasts_30d"],
+        )
+    )
+
+
+def _at_risk(ctx: Context, args: Sequence[str]) -> Outcome:
+    from storage.models import Participant
+
+    found = reports.at_risk(ctx.session, now=ctx.now)
+    if not found:
+        return stay(NOBODY_AT_RISK)
+    lines = []
+    for item in found[:MOST_LINES]:
+        a = ctx.session.get(Participant, item.a_id)
+        b = ctx.session.get(Participant, item.b_id)
+        reasons = ", ".join(
+            _local(ctx, _(reports.RISK_LABELS[key].msgid, **params)) for key, params in item.reasons
+        )
+        lines.append(
+            _local(
+                ctx,
+                _(
+                    AT_RISK_LINE.msgid,
+                    pair=item.pair_id,
+                    a=(a.name if a else None) or item.a_public,
+                    b=(b.name if b else None) or item.b_public,
+                    a_country=nested(
+                        reports.COUNTRY_LABELS.get(item.countries[0], reports.COUNTRY_LABELS["?"])
+                    ),
+                    b_country=nested(
+                        reports.COUNTRY_LABELS.get(item.countries[1], reports.COUNTRY_LABELS["?"])
+                    ),
+                    reasons=reasons,
+                ),
+            )
+        )
+    if len(found) > MOST_LINES:
+        lines.append(_local(ctx, _(AND_MORE.msgid, n=len(found) - MOST_LINES)))
+    return stay(_(AT_RISK.msgid, n=len(found), lines="\n".join(lines)))
+
+
+def _chosen_broadcast(ctx: Context, args: Sequence[str]) -> Broadcast | None:
+    if args and args[0].lstrip("#").isdigit():
+        return ctx.session.get(Broadcast, int(args[0].lstrip("#")))
+    return broadcasts.latest(ctx.session)
+
+
+def _progress(ctx: Context, args: Sequence[str]) -> Outcome:
+    broadcast = _chosen_broadcast(ctx, args)
+    if broadcast is None:
+        return stay(NO_BROADCAST)
+    report = broadcasts.report_checked(ctx.session, ctx.config, _actor(ctx), broadcast, now=ctx.now)
+    return stay(
+        _(
+            PROGRESS.msgid,
+            id=report.broadcast_id,
+            total=report.total,
+            queued=report.queued,
+            scheduled=report.scheduled,
+            sent=report.sent,
+            delivered=report.delivered,
+            read=report.read,
+            waiting=report.waiting,
+            failed=report.failed,
+            skipped=report.skipped,
+            unreachable=report.unreachable,
+        )
+    )
+
+
+def _retry(ctx: Context, args: Sequence[str]) -> Outcome:
+    broadcast = _chosen_broadcast(ctx, args)
+    if broadcast is None:
+        return stay(NO_BROADCAST)
+    again = broadcasts.retry_failed(ctx.session, ctx.config, _actor(ctx), broadcast, now=ctx.now)
+    return stay(_(RETRIED.msgid, n=again))
+
+
+def _coordinators(ctx: Context, args: Sequence[str]) -> Outcome:
+    actor = _actor(ctx)
+    if len(args) >= 2 and args[0].lower() in ("add", "remove"):
+        who = " ".join(args[1:])
+        try:
+            if args[0].lower() == "add":
+                roles.add(ctx.session, ctx.config, actor, who, now=ctx.now)
+                return stay(_(COORDINATOR_ADDED.msgid, who=who))
+            if roles.remove(ctx.session, ctx.config, actor, who, now=ctx.now):
+                return stay(_(COORDINATOR_REMOVED.msgid, who=who))
+            return stay(_(COORDINATOR_UNKNOWN.msgid, who=who))
+        except ValueError:
+            return stay(BAD_IDENTITY)
+    found = roles.listing(ctx.session, ctx.config, actor, now=ctx.now)
+    return stay(_(COORDINATORS.msgid, lines="\n".join(f"- {item.identity}" for item in found)))
+
+
+def _broadcast(ctx: Context, args: Sequence[str]) -> Outcome:
+    remember_place(ctx)
+    ctx.data["bc"] = {}
+    return go(FLOW, "audience")
+
+
+HANDLERS: dict[str, Callable[[Context, Sequence[str]], Outcome]] = {
+    "commands": _commands,
+    "stats": _stats,
+    "atrisk": _at_risk,
+    "broadcast": _broadcast,
+    "progress": _progress,
+    "retry": _retry,
+    "coordinators": _coordinators,
+}
+
+
+# The guided broadcast ------------------------------------------------------------------------
+
+
+def _state(ctx: Context) -> dict:
+    return ctx.data.setdefault("bc", {})
+
+
+def _guarded(handler: Callable[[Context, str], Outcome]) -> Callable[[Context, str], Outcome]:
+    """Every answer in the flow checks the role again; a non-coordinator lands on the menu."""
+
+    def run(ctx: Context, answer: str) -> Outcome:
+        if not roles.is_coordinator(ctx.session, ctx.config, _actor(ctx)):
+            roles.authorize(ctx.session, ctx.config, _actor(ctx), "chat_broadcast", now=ctx.now)
+            ctx.data.pop("bc", None)
+            ctx.data.pop("return_to", None)
+            return go("home", "menu")
+        return handler(ctx, answer)
+
+    return run
+
+
+def _end(ctx: Context, *say: Reply | Msg) -> Outcome:
+    ctx.data.pop("bc", None)
+    return resume(ctx, *say)
+
+
+def _audience(ctx: Context) -> broadcasts.Audience:
+    return broadcasts.Audience.from_json(_state(ctx).get("audience", {}))
+
+
+def _on_audience(ctx: Context, key: str) -> Outcome:
+    if key == "cancel":
+        return _end(ctx, CANCELLED)
+    if key == "country":
+        return go(FLOW, "country")
+    if key == "cohort":
+        if not _cohort_options(ctx):
+            return _end(ctx, NO_COHORT)
+        return go(FLOW, "cohort")
+    audience = {
+        "all": {},
+        "no_pair": {"pair_statuses": [broadcasts.NO_PAIR]},
+        "not_onboarded": {"onboarded": False},
+    }[key]
+    return _chose(ctx, audience)
+
+
+def _chose(ctx: Context, audience: dict) -> Outcome:
+    _state(ctx)["audience"] = audience
+    selection = broadcasts.select_audience(ctx.session, _audience(ctx))
+    counts: dict[str, int] = {}
+    for recipient in selection.recipients:
+        counts[recipient.language] = counts.get(recipient.language, 0) + 1
+    if not counts:
+        return _end(ctx, NOBODY)
+    _state(ctx)["counts"] = counts
+    _state(ctx)["todo"] = [language for language in LANGUAGES if language in counts]
+    _state(ctx)["texts"] = {}
+    return go(FLOW, "text")
+
+
+def _cohort_options(ctx: Context) -> Sequence[Option]:
+    from sqlmodel import col, select
+
+    cohorts = ctx.session.exec(select(Cohort).order_by(col(Cohort.id).desc()).limit(8))
+    return tuple(Option(str(c.id), Msg("{name}", {"name": c.name})) for c in cohorts) + (
+        Option("cancel", CANCEL),
+    )
+
+
+def _on_country(ctx: Context, key: str) -> Outcome:
+    return _end(ctx, CANCELLED) if key == "cancel" else _chose(ctx, {"countries": [key]})
+
+
+def _on_cohort(ctx: Context, key: str) -> Outcome:
+    return _end(ctx, CANCELLED) if key == "cancel" else _chose(ctx, {"cohorts": [key]})
+
+
+class WriteText:
+    """Her announcement in one language, kept as she wrote it (line breaks too)."""
+
+    def offered(self, ctx: Context) -> Sequence[Option]:
+        return ()
+
+    def ask(self, ctx: Context) -> list[Reply]:
+        language = _state(ctx)["todo"][0]
+        n = _state(ctx)["counts"][language]
+        return [Reply(_(ASK_TEXT.msgid, n=n, language=nested(vocab.UI_LANGUAGES[language])))]
+
+    def answer(self, ctx: Context, answer: Answer) -> Outcome:
+        return _guarded(self._on_text)(ctx, answer.text)
+
+    def _on_text(self, ctx: Context, text: str) -> Outcome:
+        text = "\n".join(line.strip() for line in text.strip().splitlines()).strip()
+        if not text:
+            return stay(ask=True)
+        if len(text) > broadcasts.LONGEST:
+            return stay(_(TEXT_TOO_LONG.msgid, n=len(text)))
+        state = _state(ctx)
+        language = state["todo"].pop(0)
+        if text != "0":
+            state["texts"][language] = text
+        if state["todo"]:
+            return go(FLOW, "text")
+        if not state["texts"]:
+            return _end(ctx, CANCELLED)
+        if len(state["texts"]) < len(state["counts"]):
+            return go(FLOW, "fallback")
+        return go(FLOW, "when")
+
+
+def _missing(ctx: Context) -> list[str]:
+    state = _state(ctx)
+    return [
+        language
+        for language in LANGUAGES
+        if language in state["counts"] and language not in state["texts"]
+    ]
+
+
+def _fallback_prompt(ctx: Context) -> Msg:
+    names = ", ".join(_local(ctx, vocab.UI_LANGUAGES[language]) for language in _missing(ctx))
+    return _(ASK_FALLBACK.msgid, languages=names)
+
+
+def _fallback_options(ctx: Context) -> Sequence[Option]:
+    return tuple(
+        Option(language, vocab.UI_LANGUAGES[language])
+        for language in LANGUAGES
+        if language in _state(ctx).get("texts", {})
+    ) + (Option("cancel", CANCEL),)
+
+
+def _on_fallback(ctx: Context, key: str) -> Outcome:
+    if key == "cancel":
+        return _end(ctx, CANCELLED)
+    _state(ctx)["fallback"] = key
+    return go(FLOW, "when")
+
+
+def _transient(ctx: Context) -> Broadcast:
+    state = _state(ctx)
+    return Broadcast(
+        created_by=_actor(ctx).label(),
+        created_at=ctx.now,
+        texts=state["texts"],
+        fallback_language=state.get("fallback"),
+        audience=state["audience"],
+        send_mode="local" if state.get("at") else "now",
+        local_time=state.get("at"),
+    )
+
+
+def _on_when(ctx: Context, key: str) -> Outcome:
+    if key == "cancel":
+        return _end(ctx, CANCELLED)
+    _state(ctx)["at"] = {"now": None, "10": "10:00", "18": "18:00"}[key]
+    return go(FLOW, "confirm")
+
+
+def _confirm_prompt(ctx: Context) -> list[Reply]:
+    preview = broadcasts.check_preview(
+        ctx.session, ctx.config, _actor(ctx), _transient(ctx), now=ctx.now
+    )
+    lines = "\n".join(
+        _local(
+            ctx,
+            _(
+                PREVIEW_LINE.msgid,
+                language=nested(vocab.UI_LANGUAGES[language]),
+                channel=nested(CHANNEL_LABELS.get(channel, CHANNEL_LABELS["console"])),
+                n=n,
+            ),
+        )
+        for (language, channel), n in preview.by_language_channel.items()
+    )
+    replies = [Reply(_(PREVIEW.msgid, n=preview.total, lines=lines))]
+    if preview.outside_window:
+        replies.append(Reply(_(PREVIEW_TEMPLATE.msgid, n=preview.outside_window)))
+    if preview.selection.opted_out or preview.selection.unreachable:
+        replies.append(
+            Reply(
+                _(
+                    PREVIEW_SKIPPED.msgid,
+                    opted_out=preview.selection.opted_out,
+                    unreachable=preview.selection.unreachable,
+                )
+            )
+        )
+    for language in preview.languages():
+        replies.append(
+            Reply(
+                _(
+                    PREVIEW_TEXT.msgid,
+                    language=nested(vocab.UI_LANGUAGES[language]),
+                    text=preview.shown[language] or "",
+                )
+            )
+        )
+    replies.append(Reply(ASK_CONFIRM, (Option("send", SEND), Option("cancel", CANCEL))))
+    return replies
+
+
+def _on_confirm(ctx: Context, key: str) -> Outcome:
+    if key == "cancel":
+        return _end(ctx, CANCELLED)
+    state = _state(ctx)
+    actor = _actor(ctx)
+    try:
+        broadcast = broadcasts.draft(
+            ctx.session,
+            ctx.config,
+            actor,
+            audience=broadcasts.Audience.from_json(state["audience"]),
+            texts=state["texts"],
+            fallback=state.get("fallback"),
+            local_time=state.get("at"),
+            now=ctx.now,
+        )
+        queued = broadcasts.send(ctx.session, ctx.config, actor, broadcast, now=ctx.now)
+    except NotAllowed:
+        ctx.data.pop("bc", None)
+        ctx.data.pop("return_to", None)
+        return go("home", "menu")
+    except broadcasts.BroadcastError as error:
+        return _end(ctx, _(NOT_SENT.msgid, reason=str(error)))
+    return _end(ctx, _(QUEUED.msgid, n=queued))
+
+
+class Confirm(Choose):
+    """The preview, then "Send it?"."""
+
+    def ask(self, ctx: Context) -> list[Reply]:
+        return _confirm_prompt(ctx)
+
+
+def _options(*items: tuple[str, Msg]) -> tuple[Option, ...]:
+    return tuple(Option(key, label) for key, label in items)
+
+
+register(
+    FLOW,
+    {
+        "audience": Choose(
+            ASK_AUDIENCE,
+            _options(
+                ("all", AUDIENCE_ALL),
+                ("country", AUDIENCE_COUNTRY),
+                ("cohort", AUDIENCE_COHORT),
+                ("no_pair", AUDIENCE_NO_PAIR),
+                ("not_onboarded", AUDIENCE_NOT_ONBOARDED),
+                ("cancel", CANCEL),
+            ),
+            _guarded(_on_audience),
+        ),
+        "country": Choose(
+            ASK_COUNTRY,
+            (*vocab.options(vocab.COUNTRIES), Option("cancel", CANCEL)),
+            _guarded(_on_country),
+        ),
+        "cohort": Choose(ASK_COHORT, _cohort_options, _guarded(_on_cohort)),
+        "text": WriteText(),
+        "fallback": Choose(_fallback_prompt, _fallback_options, _guarded(_on_fallback)),
+        "when": Choose(
+            ASK_WHEN,
+            _options(("now", WHEN_NOW), ("10", WHEN_10), ("18", WHEN_18), ("cancel", CANCEL)),
+            _guarded(_on_when),
+        ),
+        "confirm": Confirm(
+            ASK_CONFIRM, _options(("send", SEND), ("cancel", CANCEL)), _guarded(_on_confirm)
+        ),
+    },
+)

@@ -1,0 +1,488 @@
+"""The programme report: what the coordinators watch and what the funder asks for.
+
+Funnel (invited → onboarded → matched → both accepted → first session → 3+ sessions), sessions
+per week, check-in ratings, the change of each of the nine outcomes from baseline to the latest
+survey by country, pairs at risk (no session for 21+ days, a low pulse, an open problem report)
+and the reach of each broadcast. Per-country figures under 5 women are suppressed (`None`), so
+no woman can be singled out; the report holds pseudonymous ids only, never names or contacts.
+
+Every figure is computed from the tables, so it is always current. A source whose table is not
+there yet (an older database) is listed in `missing` and its section says "no data yet".
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from statistics import mean
+
+from sqlalchemy import inspect
+from sqlmodel import Session, col, select
+
+from flows import broadcasts
+from flows.messages import Msg, _
+from storage.coordination import Broadcast, BroadcastStatus
+from storage.models import Participant
+from storage.pairs import Cohort, CohortMember, Pair, PairStatus
+
+SMALL = 5  # per-country counts below this are suppressed
+QUIET_DAYS = 21  # an active pair with no session for this long is at risk
+LOW_PULSE = 2  # a pulse at or under this is at risk
+
+FUNNEL = ("invited", "onboarded", "matched", "accepted", "first_session", "three_sessions")
+FUNNEL_LABELS: dict[str, Msg] = {
+    "invited": _("Invited"),
+    "onboarded": _("Onboarded"),
+    "matched": _("Matched"),
+    "accepted": _("Both accepted"),
+    "first_session": _("First session"),
+    "three_sessions": _("3+ sessions"),
+}
+OUTCOME_LABELS: dict[str, Msg] = {
+    "confidence": _("Self-confidence"),
+    "management": _("Managerial skills"),
+    "strategy": _("Strategic thinking"),
+    "networking": _("Networking"),
+    "international": _("International markets"),
+    "leadership": _("Leadership"),
+    "digital": _("AI and digital tools"),
+    "communication": _("Strategic communication"),
+    "sustainability": _("Sustainable practices"),
+}
+RISK_LABELS: dict[str, Msg] = {
+    "quiet": _("no session for {days} days"),
+    "pulse": _("low pulse ({rating}/5)"),
+    "problem": _("open problem report"),
+}
+COUNTRY_LABELS: dict[str, Msg] = {
+    "BO": _("Bolivia"),
+    "SN": _("Senegal"),
+    "CA": _("Canada"),
+    "OTHER": _("Another country"),
+    "?": _("Not given"),
+}
+
+
+# Words of the printed and HTML report, in the reader's language.
+TEXT: dict[str, Msg] = {
+    "title": _("Entrepairs programme report"),
+    "generated": _("Generated on {date}"),
+    "cohort": _("Cohort: {cohort}"),
+    "all_cohorts": _("All cohorts"),
+    "headline": _("At a glance"),
+    "participants": _("Participants"),
+    "onboarded": _("Onboarded"),
+    "opted_out": _("Stopped messages"),
+    "active_pairs": _("Active pairs"),
+    "sessions_30d": _("Sessions, last 30 days"),
+    "mean_rating": _("Average session rating"),
+    "at_risk": _("Pairs at risk"),
+    "broadcasts_30d": _("Announcements, last 30 days"),
+    "funnel": _("From invitation to regular sessions"),
+    "by_country": _("By country"),
+    "country": _("Country"),
+    "weeks": _("Sessions per week"),
+    "week_of": _("Week of"),
+    "sessions": _("Sessions"),
+    "ratings": _("How useful the sessions were (check-ins, 1 to 5)"),
+    "rating": _("Rating"),
+    "answers": _("Answers"),
+    "outcomes": _("What changed: self-assessment at baseline and at the latest survey (1 to 5)"),
+    "outcome": _("Outcome"),
+    "women": _("Women"),
+    "baseline": _("Baseline"),
+    "latest": _("Latest"),
+    "change": _("Change"),
+    "all_countries": _("All countries"),
+    "risk": _("Pairs needing attention"),
+    "pair": _("Pair"),
+    "members": _("Members"),
+    "reasons": _("Why"),
+    "reach": _("Announcements"),
+    "announcement": _("Announcement"),
+    "date": _("Date"),
+    "reached": _("Reached"),
+    "delivered": _("Delivered"),
+    "read": _("Read"),
+    "waiting": _("Waiting for her reply"),
+    "failed": _("Failed"),
+    "skipped": _("Skipped"),
+    "queued": _("Still queued"),
+    "total": _("Audience"),
+    "no_data": _("No data yet."),
+    "none_at_risk": _("No pair needs attention."),
+    "suppressed": _("Figures under 5 are shown as <5 so that no woman can be singled out."),
+    "pseudonyms": _("Women are shown by their pseudonymous ids only."),
+}
+
+
+@dataclass(frozen=True)
+class OutcomeStat:
+    women: int
+    baseline: float
+    latest: float
+
+    @property
+    def change(self) -> float:
+        return self.latest - self.baseline
+
+
+@dataclass(frozen=True)
+class AtRisk:
+    pair_id: int
+    a_id: int
+    b_id: int
+    a_public: str
+    b_public: str
+    countries: tuple[str, str]
+    # ("quiet", {"days": 25}), ("pulse", {"rating": 2}), ("problem", {})
+    reasons: tuple[tuple[str, dict[str, int]], ...]
+
+
+@dataclass(frozen=True)
+class Reach:
+    broadcast_id: int
+    queued_at: datetime | None
+    report: broadcasts.DeliveryReport
+
+
+@dataclass
+class ProgrammeReport:
+    generated_at: datetime
+    cohort: str | None
+    funnel: dict[str, int]
+    # country → step → count (None when under SMALL)
+    funnel_by_country: dict[str, dict[str, int | None]]
+    sessions_per_week: list[tuple[date, int]]
+    ratings: dict[int, int]
+    # outcome → "all" or a country → stat (None when under SMALL women)
+    outcomes: dict[str, dict[str, OutcomeStat | None]]
+    at_risk: list[AtRisk]
+    reach: list[Reach]
+    headline: dict[str, float | int | None] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def mean_rating(self) -> float | None:
+        total = sum(self.ratings.values())
+        if not total:
+            return None
+        return sum(value * n for value, n in self.ratings.items()) / total
+
+
+def suppress(count: int) -> int | None:
+    """A per-country count as it may be shown: under 5 (but not 0) is hidden."""
+    return None if 0 < count < SMALL else count
+
+
+def _has_table(session: Session, name: str) -> bool:
+    return inspect(session.get_bind()).has_table(name)
+
+
+def cohort_by_name(session: Session, name: str) -> Cohort:
+    cohort = session.get(Cohort, int(name)) if name.isdigit() else None
+    cohort = cohort or session.exec(select(Cohort).where(Cohort.name == name)).first()
+    if cohort is None:
+        raise ValueError(f"no cohort named {name!r}")
+    return cohort
+
+
+# Sources -------------------------------------------------------------------------------------
+
+
+def _people(session: Session, cohort_id: int | None) -> list[Participant]:
+    query = select(Participant)
+    if cohort_id is not None:
+        query = query.where(
+            col(Participant.id).in_(
+                select(CohortMember.participant_id).where(CohortMember.cohort_id == cohort_id)
+            )
+        )
+    return list(session.exec(query.order_by(col(Participant.id))))
+
+
+def _pairs(session: Session, cohort_id: int | None) -> list[Pair]:
+    query = select(Pair)
+    if cohort_id is not None:
+        query = query.where(Pair.cohort_id == cohort_id)
+    return list(session.exec(query.order_by(col(Pair.id))))
+
+
+def held_sessions(
+    session: Session, pair_ids: list[int], *, now: datetime, missing: list[str]
+) -> dict[int, list[datetime]]:
+    """Start times of the sessions each pair held: agreed, started, and not reported as missed."""
+    if not _has_table(session, "meeting"):
+        missing.append("sessions")
+        return {}
+    from storage.meetings import Meeting, MeetingStatus
+
+    rows = list(
+        session.exec(
+            select(Meeting).where(
+                col(Meeting.status).in_((MeetingStatus.CONFIRMED, MeetingStatus.HELD)),
+                col(Meeting.start_at) <= now,
+            )
+        )
+    )
+    wanted = set(pair_ids)
+    missed = _missed_meetings(session)
+    held: dict[int, list[datetime]] = defaultdict(list)
+    for meeting in rows:
+        if meeting.pair_id in wanted and meeting.id not in missed and meeting.start_at:
+            held[meeting.pair_id].append(meeting.start_at)
+    return {pair_id: sorted(starts) for pair_id, starts in held.items()}
+
+
+def _missed_meetings(session: Session) -> set[int]:
+    """Meetings both check-ins say did not happen (one "yes" is enough to count it)."""
+    if not _has_table(session, "checkin"):
+        return set()
+    from storage.checkins import CheckIn, Happened
+
+    said: dict[int, set[str]] = defaultdict(set)
+    for meeting_id, happened in session.exec(
+        select(CheckIn.meeting_id, CheckIn.happened).where(col(CheckIn.meeting_id).is_not(None))
+    ):
+        if happened:
+            said[meeting_id or 0].add(happened)
+    return {
+        meeting_id
+        for meeting_id, answers in said.items()
+        if Happened.YES not in answers and answers & {Happened.NO, Happened.MOVED}
+    }
+
+
+# Sections ------------------------------------------------------------------------------------
+
+
+def _funnel_of(
+    people: list[Participant], pairs: list[Pair], held: dict[int, list[datetime]]
+) -> dict[str, dict[int, bool]]:
+    """For each step, which women reached it."""
+    matched: set[int] = set()
+    accepted: set[int] = set()
+    sessions: Counter[int] = Counter()
+    for pair in pairs:
+        if pair.introduced_at is not None or pair.status not in (
+            PairStatus.PROPOSED,
+            PairStatus.WITHDRAWN,
+        ):
+            matched.update(pair.members())
+        if pair.active_at is not None:
+            accepted.update(pair.members())
+        for member in pair.members():
+            sessions[member] += len(held.get(pair.id or 0, []))
+    steps: dict[str, dict[int, bool]] = {step: {} for step in FUNNEL}
+    for person in people:
+        pid = person.id or 0
+        steps["invited"][pid] = True
+        steps["onboarded"][pid] = person.onboarded_at is not None
+        steps["matched"][pid] = pid in matched
+        steps["accepted"][pid] = pid in accepted
+        steps["first_session"][pid] = sessions[pid] >= 1
+        steps["three_sessions"][pid] = sessions[pid] >= 3
+    return steps
+
+
+def _weeks(held: dict[int, list[datetime]]) -> list[tuple[date, int]]:
+    counts: Counter[date] = Counter()
+    for starts in held.values():
+        for start in starts:
+            day = start.date()
+            counts[day - timedelta(days=day.weekday())] += 1
+    if not counts:
+        return []
+    first, last = min(counts), max(counts)
+    weeks = []
+    week = first
+    while week <= last:
+        weeks.append((week, counts.get(week, 0)))
+        week += timedelta(days=7)
+    return weeks
+
+
+def _ratings(session: Session, pair_ids: set[int] | None, missing: list[str]) -> dict[int, int]:
+    if not _has_table(session, "checkin"):
+        missing.append("checkins")
+        return {}
+    from storage.checkins import CheckIn
+
+    counts = {value: 0 for value in range(1, 6)}
+    for pair_id, value in session.exec(
+        select(CheckIn.pair_id, CheckIn.usefulness).where(col(CheckIn.usefulness).is_not(None))
+    ):
+        if (pair_ids is None or pair_id in pair_ids) and value in counts:
+            counts[value] += 1
+    return counts
+
+
+def _outcomes(
+    session: Session, cohort_id: int | None, missing: list[str]
+) -> dict[str, dict[str, OutcomeStat | None]]:
+    if not _has_table(session, "outcomeanswer"):
+        missing.append("outcomes")
+        return {}
+    from storage.checkins import OUTCOMES, outcome_changes
+
+    grouped: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
+    for row in outcome_changes(session, cohort_id):
+        grouped[(row.outcome, "all")].append((row.baseline, row.latest))
+        grouped[(row.outcome, row.country or "?")].append((row.baseline, row.latest))
+    countries = sorted({country for _outcome, country in grouped if country != "all"})
+    result: dict[str, dict[str, OutcomeStat | None]] = {}
+    for outcome in OUTCOMES:
+        result[outcome] = {}
+        for where in ["all", *countries]:
+            values = grouped.get((outcome, where), [])
+            small = where != "all" and len(values) < SMALL
+            result[outcome][where] = (
+                None
+                if small or not values
+                else OutcomeStat(
+                    len(values), mean(v[0] for v in values), mean(v[1] for v in values)
+                )
+            )
+    return result
+
+
+def at_risk(
+    session: Session,
+    *,
+    now: datetime,
+    cohort_id: int | None = None,
+    missing: list[str] | None = None,
+) -> list[AtRisk]:
+    """Active (or paused) pairs needing a coordinator's attention, the most urgent first."""
+    missing = missing if missing is not None else []
+    pairs = [
+        pair
+        for pair in _pairs(session, cohort_id)
+        if pair.status in (PairStatus.ACTIVE, PairStatus.PAUSED)
+    ]
+    held = held_sessions(session, [pair.id or 0 for pair in pairs], now=now, missing=missing)
+    pulses: dict[int, int] = {}
+    problems: set[int] = set()
+    if _has_table(session, "pulse"):
+        from storage.checkins import Pulse, open_problems
+
+        latest: dict[int, tuple[datetime, int]] = {}
+        for pulse in session.exec(select(Pulse).where(col(Pulse.rating).is_not(None))):
+            when = pulse.answered_at or pulse.asked_at or now
+            if pulse.pair_id not in latest or when >= latest[pulse.pair_id][0]:
+                latest[pulse.pair_id] = (when, pulse.rating or 0)
+        pulses = {pair_id: rating for pair_id, (_when, rating) in latest.items()}
+        members = {member: pair.id or 0 for pair in pairs for member in pair.members()}
+        for problem in open_problems(session):
+            if problem.pair_id is not None:
+                problems.add(problem.pair_id)
+            elif problem.participant_id in members:
+                problems.add(members[problem.participant_id])
+    people = {
+        person.id: person
+        for person in session.exec(
+            select(Participant).where(
+                col(Participant.id).in_([m for pair in pairs for m in pair.members()])
+            )
+        )
+    }
+    found = []
+    for pair in pairs:
+        reasons: list[tuple[str, dict[str, int]]] = []
+        starts = held.get(pair.id or 0, [])
+        since = starts[-1] if starts else (pair.active_at or pair.introduced_at)
+        if pair.status == PairStatus.ACTIVE and since and now - since >= timedelta(QUIET_DAYS):
+            reasons.append(("quiet", {"days": (now - since).days}))
+        rating = pulses.get(pair.id or 0)
+        if rating is not None and rating <= LOW_PULSE:
+            reasons.append(("pulse", {"rating": rating}))
+        if (pair.id or 0) in problems:
+            reasons.append(("problem", {}))
+        if reasons:
+            a, b = people.get(pair.a_id), people.get(pair.b_id)
+            found.append(
+                AtRisk(
+                    pair.id or 0,
+                    pair.a_id,
+                    pair.b_id,
+                    a.public_id if a else "?",
+                    b.public_id if b else "?",
+                    ((a.country if a else None) or "?", (b.country if b else None) or "?"),
+                    tuple(reasons),
+                )
+            )
+    urgency = {"problem": 0, "pulse": 1, "quiet": 2}
+    return sorted(found, key=lambda r: (min(urgency[k] for k, _v in r.reasons), r.pair_id))
+
+
+def reach(session: Session, *, now: datetime, limit: int = 20) -> list[Reach]:
+    rows = session.exec(
+        select(Broadcast)
+        .where(Broadcast.status != BroadcastStatus.DRAFT)
+        .order_by(col(Broadcast.id).desc())
+        .limit(limit)
+    )
+    return [
+        Reach(row.id or 0, row.queued_at, broadcasts.delivery_report(session, row, now=now))
+        for row in rows
+    ]
+
+
+def build(session: Session, *, now: datetime, cohort: str | None = None) -> ProgrammeReport:
+    """The whole report (the caller checks the role: see `flows.coordination.require`)."""
+    cohort_id = cohort_by_name(session, cohort).id if cohort else None
+    missing: list[str] = []
+    people = _people(session, cohort_id)
+    pairs = _pairs(session, cohort_id)
+    held = held_sessions(session, [pair.id or 0 for pair in pairs], now=now, missing=missing)
+    steps = _funnel_of(people, pairs, held)
+    funnel = {step: sum(steps[step].values()) for step in FUNNEL}
+    by_country: dict[str, dict[str, int | None]] = {}
+    countries = sorted({person.country or "?" for person in people})
+    for country in countries:
+        ids = {person.id for person in people if (person.country or "?") == country}
+        by_country[country] = {
+            step: suppress(sum(v for pid, v in steps[step].items() if pid in ids))
+            for step in FUNNEL
+        }
+    pair_ids = {pair.id or 0 for pair in pairs} if cohort_id is not None else None
+    risky = at_risk(session, now=now, cohort_id=cohort_id, missing=[])
+    report = ProgrammeReport(
+        generated_at=now,
+        cohort=cohort,
+        funnel=funnel,
+        funnel_by_country=by_country,
+        sessions_per_week=_weeks(held),
+        ratings=_ratings(session, pair_ids, missing),
+        outcomes=_outcomes(session, cohort_id, missing),
+        at_risk=risky,
+        reach=reach(session, now=now),
+        missing=missing,
+    )
+    report.headline = headline(session, report, now=now, held=held, people=people, pairs=pairs)
+    return report
+
+
+def headline(
+    session: Session,
+    report: ProgrammeReport,
+    *,
+    now: datetime,
+    held: dict[int, list[datetime]],
+    people: list[Participant],
+    pairs: list[Pair],
+) -> dict[str, float | int | None]:
+    month_ago = now - timedelta(days=30)
+    return {
+        "participants": sum(1 for p in people if p.erased_at is None),
+        "onboarded": report.funnel["onboarded"],
+        "opted_out": sum(1 for p in people if p.opted_out_at is not None),
+        "active_pairs": sum(1 for pair in pairs if pair.status == PairStatus.ACTIVE),
+        "sessions_30d": sum(1 for starts in held.values() for s in starts if s >= month_ago),
+        "mean_rating": round(report.mean_rating, 1) if report.mean_rating is not None else None,
+        "at_risk": len(report.at_risk),
+        "broadcasts_30d": sum(
+            1 for r in report.reach if r.queued_at is not None and r.queued_at >= month_ago
+        ),
+    }
