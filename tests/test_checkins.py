@@ -52,14 +52,19 @@ BY_LANGUAGE = {"es": CARMEN, "fr": AMINATA, "en": EMILY}
 PEER_OF = {"es": EMILY, "fr": CARMEN, "en": AMINATA}
 
 
-@pytest.fixture
-def app(tmp_path: Path, db: Database, clock: FakeClock, recorder) -> App:
+def programme_app(tmp_path: Path, db: Database, clock: FakeClock, recorder) -> App:
+    """The app with one coordinator configured (she exists once `add_coordinator` ran)."""
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None,
         database_url=f"sqlite:///{tmp_path / 'unused.db'}",
         coordinators=[f"console:{COORDINATOR}"],
     )
     return build(settings, channels=[recorder], clock=clock, db=db)
+
+
+@pytest.fixture
+def app(tmp_path: Path, db: Database, clock: FakeClock, recorder) -> App:
+    return programme_app(tmp_path, db, clock, recorder)
 
 
 def add_woman(

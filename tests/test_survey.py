@@ -25,8 +25,14 @@ from tests.test_checkins import (
     inbox,
     option_number,
     outbox_for,
+    programme_app,
     setup_pair,
 )
+
+
+@pytest.fixture
+def app(tmp_path, db, clock, recorder):
+    return programme_app(tmp_path, db, clock, recorder)
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,15 @@ from tests.test_checkins import (
     inbox,
     option_number,
     plan_checkins,
+    programme_app,
     setup_pair,
 )
+
+
+@pytest.fixture
+def app(tmp_path, db, clock, recorder):
+    return programme_app(tmp_path, db, clock, recorder)
+
 
 RAW = json.loads(tips.CONTENT.read_text(encoding="utf-8"))["tips"]
 
