@@ -57,9 +57,14 @@ WOMEN: dict[str, dict[str, Any]] = {
 SECRETS = ("+59171234567", "julie_boreal", "5550001", "+16045550123", "+221771234567")
 
 
-def add_woman(session: Session, key: str, now: datetime, **changes: Any) -> Participant:
+def add_woman(
+    session: Session, key: str, now: datetime, *, address: str | None = None, **changes: Any
+) -> Participant:
+    """One of the four women (or, with `address`, another woman modelled on her)."""
     fields = {**WOMEN[key], **changes}
-    channel, address, handle = fields.pop("extra")
+    channel, other, handle = fields.pop("extra")
+    if address is not None:  # a different woman: no second address
+        channel = None
     woman = Participant(**fields, consent_at=now, onboarded_at=now, created_at=now)
     session.add(woman)
     session.flush()
@@ -67,22 +72,22 @@ def add_woman(session: Session, key: str, now: datetime, **changes: Any) -> Part
         ChannelAddress(
             participant_id=woman.id or 0,
             channel="console",
-            address=key,
+            address=address or key,
             last_inbound_at=now,
             created_at=now,
         )
     )
-    # An older address (she used it once, weeks ago): the contact she may share.
-    session.add(
-        ChannelAddress(
-            participant_id=woman.id or 0,
-            channel=channel,
-            address=address,
-            handle=handle,
-            last_inbound_at=now - timedelta(days=30),
-            created_at=now,
+    if channel is not None:  # an older address (used weeks ago): the contact she may share
+        session.add(
+            ChannelAddress(
+                participant_id=woman.id or 0,
+                channel=channel,
+                address=other,
+                handle=handle,
+                last_inbound_at=now - timedelta(days=30),
+                created_at=now,
+            )
         )
-    )
     session.flush()
     return woman
 

@@ -1,0 +1,153 @@
+"""The pair lifecycle: allowed moves, who and when, one live pair per woman, pause and new match."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlmodel import select
+
+from flows import pair_lifecycle as lifecycle
+from flows.introductions import publish_cohort
+from flows.matching import service
+from storage.models import Participant
+from storage.pairs import Pair, PairStatus
+from tests.support.dialog import Person
+from tests.support.pairing import cohort_of_four, drain, pair_between
+
+NOW = datetime(2026, 3, 2, 17, 0, tzinfo=UTC)
+
+
+def _proposed(session, now=NOW):
+    cohort, women = cohort_of_four(session, now)
+    service.run(session, cohort, now=now, actor="coordinator:test")
+    return cohort, women, pair_between(session, women["carmen"], women["julie"])
+
+
+def test_moves_are_checked_stamped_and_recorded(db):
+    with db.session() as session:
+        _cohort, women, pair = _proposed(session)
+        with pytest.raises(lifecycle.TransitionError):
+            lifecycle.move(session, pair, PairStatus.ACTIVE, actor="system", now=NOW)
+        lifecycle.publish(session, pair, actor="coordinator:7", now=NOW)
+        assert pair.status == PairStatus.INTRODUCED and pair.introduced_at == NOW
+        assert pair.respond_by == NOW + lifecycle.RESPOND_WITHIN
+        first = lifecycle.respond(session, pair, pair.a_id, accept=True, now=NOW)
+        assert first.result is lifecycle.Answered.WAITING
+        again = lifecycle.respond(session, pair, pair.a_id, accept=False, now=NOW)
+        assert again.result is lifecycle.Answered.CLOSED  # one answer each, no changing sides
+        second = lifecycle.respond(session, pair, pair.b_id, accept=True, now=NOW)
+        assert second.result is lifecycle.Answered.ACTIVE and pair.active_at == NOW
+        lifecycle.pause(session, pair, actor=f"participant:{pair.a_id}", now=NOW)
+        lifecycle.resume(session, pair, actor=f"participant:{pair.b_id}", now=NOW)
+        lifecycle.end(session, pair, actor="coordinator:7", now=NOW, reason="moved abroad")
+        assert (pair.status, pair.ended_by, pair.end_reason) == (
+            PairStatus.ENDED,
+            "coordinator:7",
+            "moved abroad",
+        )
+        with pytest.raises(lifecycle.TransitionError):
+            lifecycle.resume(session, pair, actor="system", now=NOW)
+        steps = [(e.from_status, e.to_status, e.actor) for e in lifecycle.history(session, pair.id)]
+        assert steps == [
+            (None, "proposed", "coordinator:test"),
+            ("proposed", "introduced", "coordinator:7"),
+            ("introduced", "introduced", f"participant:{pair.a_id}"),
+            ("introduced", "active", f"participant:{pair.b_id}"),
+            ("active", "paused", f"participant:{pair.a_id}"),
+            ("paused", "active", f"participant:{pair.b_id}"),
+            ("active", "ended", "coordinator:7"),
+        ]
+        assert all(e.at == NOW for e in lifecycle.history(session, pair.id))
+
+
+def test_one_live_pair_per_woman_unless_the_cohort_allows_more(db):
+    with db.session() as session:
+        cohort, women, pair = _proposed(session)
+        lifecycle.publish(session, pair, actor="coordinator:7", now=NOW)
+        carmen, emily = women["carmen"], women["emily"]
+        extra = Pair(cohort_id=cohort.id, a_id=min(carmen.id, emily.id),
+                     b_id=max(carmen.id, emily.id), proposed_at=NOW)  # fmt: skip
+        session.add(extra)
+        session.flush()
+        with pytest.raises(lifecycle.CapacityError):
+            lifecycle.publish(session, extra, actor="coordinator:7", now=NOW)
+        # Carmen is left out of the next run: she already has a pair.
+        found = service.pool(session, cohort)
+        assert carmen.id not in {p.id for p in found.profiles}
+        cohort.max_active_pairs = 2
+        lifecycle.publish(session, extra, actor="coordinator:7", now=NOW)
+        assert len(lifecycle.live_pairs(session, carmen.id)) == 2
+
+
+def _active_pair(app, clock):
+    clock.set(NOW)
+    with app.db.session() as session:
+        cohort, women = cohort_of_four(session, NOW)
+        service.run(session, cohort, now=NOW, actor="coordinator:test")
+        publish_cohort(session, cohort, now=NOW, actor="coordinator:test", config=app.engine.config)
+        ids = {key: woman.id for key, woman in women.items()}
+    drain(app)
+    people = {key: Person(app, key) for key in ids}
+    people["carmen"].says("1")
+    people["julie"].says("1")
+    return ids, people
+
+
+def test_pause_and_restart_from_the_menu_tell_the_peer(app, clock, recorder):
+    ids, people = _active_pair(app, clock)
+    carmen, julie = people["carmen"], people["julie"]
+    carmen.says("menú")
+    carmen.expect("Pausar mi pareja", "Pedir una nueva compañera")
+    carmen.says("Pausar mi pareja")
+    carmen.expect("¿Pausar su pareja con Julie?")
+    carmen.says("1")
+    carmen.expect("Su pareja con Julie está en pausa", "«Retomar mi pareja»")
+    drain(app)
+    assert "Carmen a mis votre binôme en pause" in recorder.by_address["julie"][-1]
+    julie.says("menu")
+    julie.expect("Reprendre mon binôme")
+    julie.says("Reprendre mon binôme")
+    julie.expect("Votre binôme avec Carmen est de nouveau actif.")
+    drain(app)
+    assert "Julie retomó su pareja" in recorder.by_address["carmen"][-1]
+    with app.db.session() as session:
+        pair = pair_between(
+            session, *(session.get(Participant, ids[k]) for k in ("carmen", "julie"))
+        )
+        assert pair.status == PairStatus.ACTIVE
+        assert [e.to_status for e in lifecycle.history(session, pair.id)][-2:] == [
+            "paused",
+            "active",
+        ]
+
+
+def test_asking_for_a_new_match_ends_the_pair_and_tells_only_the_coordinators_why(
+    settings, db, clock, recorder
+):
+    from bot.app import build
+
+    coordinated = settings.model_copy(update={"coordinators": ["console:coord"]})
+    app = build(coordinated, channels=[recorder], clock=clock, db=db)
+    coordinator = Person(app, "coord")
+    for text in ("hi", "3", "1", "Ana"):
+        coordinator.says(text)
+    ids, people = _active_pair(app, clock)
+    julie = people["julie"]
+    julie.says("menu")
+    julie.says("Demander une nouvelle binôme")
+    julie.expect("Cela mettra fin à votre binôme avec Carmen.")
+    julie.says("1")
+    julie.expect("Seule la coordination le lira")
+    julie.says("Nos horaires ne collent pas du tout")
+    julie.expect("J'ai transmis votre demande à la coordination.")
+    drain(app)
+    carmen_now = recorder.by_address["carmen"][-1]
+    assert "Su pareja con Julie ha terminado" in carmen_now
+    assert "horaires" not in carmen_now
+    alert = recorder.by_address["coord"][-1]
+    assert "Julie" in alert and "Nos horaires ne collent pas du tout" in alert
+    with app.db.session() as session:
+        pair = session.exec(select(Pair).where(Pair.status == PairStatus.ENDED)).one()
+        assert pair.ended_by == f"participant:{ids['julie']}"
+        assert pair.end_reason == "new match asked"
