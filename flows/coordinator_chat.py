@@ -12,6 +12,7 @@ together for her when she asks, in that language.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -300,6 +301,8 @@ def _guarded(handler: Callable[[Context, str], Outcome]) -> Callable[[Context, s
     """Every answer in the flow checks the role again; a non-coordinator lands on the menu."""
 
     def run(ctx: Context, answer: str) -> Outcome:
+        # A fresh copy: changed in place, the saved conversation would not see the change.
+        ctx.data["bc"] = copy.deepcopy(ctx.data.get("bc", {}))
         if not roles.is_coordinator(ctx.session, ctx.config, _actor(ctx)):
             roles.authorize(ctx.session, ctx.config, _actor(ctx), "chat_broadcast", now=ctx.now)
             ctx.data.pop("bc", None)
