@@ -111,7 +111,6 @@ class TelegramChannel:
         self._offset: int | None = None
         self._stopping = asyncio.Event()
         self._chores: set[asyncio.Task[None]] = set()
-        self._handles: dict[str, str | None] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TelegramChannel:
@@ -276,23 +275,19 @@ class TelegramChannel:
             return key
 
     def _remember_handle(self, address: str, username: str | None) -> None:
-        """Keep her @username on her address (shared with her peer only with her consent)."""
+        """Keep her @username on her address (shared with her peer only with her consent).
+
+        A read on every message, a write only when it changed (she may rename or drop it).
+        """
         assert self.app is not None
         handle = f"@{username}" if username else None
-        if address in self._handles and self._handles[address] == handle:
-            return
         with self.app.db.session() as session:
             link = participants.find_address(
                 session, channel=ChannelKind.TELEGRAM.value, address=address
             )
-            if link is None:
-                return
-            if link.handle != handle:
+            if link is not None and link.handle != handle:
                 link.handle = handle
                 session.add(link)
-        if len(self._handles) > 10_000:
-            self._handles.clear()
-        self._handles[address] = handle
 
     async def _tidy(self, parsed: Parsed, outcome: list[int] | None) -> None:
         """Acknowledge the tap and take the keyboard away (showing the choice when it counted)."""
