@@ -1,0 +1,73 @@
+"""Times typed in Spanish, French and English, read on her own wall clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from flows import i18n
+from flows.sessions import EXAMPLE
+from flows.timeparse import parse_time, parse_times, to_wall
+
+NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # Monday 11:00 in La Paz, 10:00 in Montréal
+
+
+@pytest.mark.parametrize(
+    ("text", "zone", "wall"),
+    [
+        ("jeudi 15h", "America/Toronto", "2026-03-05 15:00"),
+        ("jeudi 12 mars à 15h", "America/Toronto", "2026-03-12 15:00"),
+        ("demain 10h", "America/Toronto", "2026-03-03 10:00"),
+        ("15/03 14h30", "America/Toronto", "2026-03-15 14:30"),
+        ("vendredi 3 de l'après-midi", "America/Toronto", "2026-03-06 15:00"),
+        ("aujourd'hui 18h", "Africa/Dakar", "2026-03-02 18:00"),
+        ("mañana 10:00", "America/La_Paz", "2026-03-03 10:00"),
+        ("jueves a las 3 de la tarde", "America/La_Paz", "2026-03-05 15:00"),
+        ("el viernes 10 de la mañana", "America/La_Paz", "2026-03-06 10:00"),
+        ("15 de marzo 9:00", "America/La_Paz", "2026-03-15 09:00"),
+        ("pasado mañana 16h", "America/La_Paz", "2026-03-04 16:00"),
+        ("sáb 10h", "America/La_Paz", "2026-03-07 10:00"),
+        ("Tue 9am", "Africa/Dakar", "2026-03-03 09:00"),
+        ("tomorrow 3pm", "Africa/Dakar", "2026-03-03 15:00"),
+        ("March 15 2:30pm", "Africa/Dakar", "2026-03-15 14:30"),
+        ("friday at noon", "Africa/Dakar", "2026-03-06 12:00"),
+        ("Wed 8:15 p.m.", "America/Vancouver", "2026-03-04 20:15"),
+        ("lunes 9h", "America/La_Paz", "2026-03-09 09:00"),  # today 09:00 has passed
+    ],
+)
+def test_understood(text, zone, wall):
+    instant = parse_time(text, timezone=zone, now=NOW)
+    assert instant is not None and instant.tzinfo is not None
+    assert f"{to_wall(instant, zone):%Y-%m-%d %H:%M}" == wall
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "blah", "jeudi", "3", "25h", "31/02 10h", "cuando pueda", "12:75", "n'importe quand"],
+)
+def test_not_understood_gives_none(text):
+    assert parse_time(text, timezone="America/La_Paz", now=NOW) is None
+
+
+def test_several_times_in_one_message():
+    found = parse_times("jeudi 15h ou vendredi 10h", timezone="America/Toronto", now=NOW)
+    assert [f"{to_wall(t, 'America/Toronto'):%a %H:%M}" for t in found or []] == [
+        "Thu 15:00",
+        "Fri 10:00",
+    ]
+    assert parse_times("mañana 10h, blah", timezone="America/La_Paz", now=NOW) is None
+
+
+def test_the_offset_of_the_target_day_counts_not_todays():
+    # Typed in winter (UTC−5) for a day after the spring change (UTC−4).
+    instant = parse_time("jeudi 12 mars 15h", timezone="America/Toronto", now=NOW)
+    assert instant == datetime(2026, 3, 12, 19, 0, tzinfo=UTC)
+    instant = parse_time("jeudi 5 mars 15h", timezone="America/Toronto", now=NOW)
+    assert instant == datetime(2026, 3, 5, 20, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("language", i18n.LANGUAGES)
+def test_the_example_shown_to_her_is_understood(language):
+    example = i18n.gettext(language, EXAMPLE.msgid)
+    assert parse_times(example, timezone="America/La_Paz", now=NOW) is not None
