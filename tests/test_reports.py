@@ -1,0 +1,314 @@
+"""The programme report: funnel, sessions, ratings, outcomes by country (small counts hidden),
+pairs at risk, broadcast reach; the text and HTML forms; the HTML in headless Chromium."""
+
+from __future__ import annotations
+
+import shutil
+import struct
+import subprocess
+import zlib
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import select
+from typer.testing import CliRunner
+
+from bot.cli_coordination import report_text
+from bot.report_html import COLOURS, render_html
+from flows import broadcasts, reports
+from flows.broadcasts import Audience
+from flows.coordination import Actor
+from storage.checkins import OUTCOMES, record_problem
+from storage.coordination import AuditEntry
+from storage.pairs import PairStatus
+from tests.support import programme
+
+OPERATOR = Actor.operator("tester")
+
+
+def build_programme(db, now):  # type: ignore[no-untyped-def]
+    """12 women: 6 in Bolivia, 6 in Canada, 2 in Senegal; pairs, sessions, check-ins, surveys."""
+    with db.session() as s:
+        bo = [programme.woman(s, f"b{i}", now=now, country="BO") for i in range(6)]
+        ca = [programme.woman(s, f"c{i}", now=now, country="CA") for i in range(6)]
+        sn = [programme.woman(s, f"s{i}", now=now, country="SN") for i in range(2)]
+        late = programme.woman(s, "late", now=now, country="CA", onboarded=False)
+        group = programme.cohort(s, "Ola 1", [*bo, *ca, *sn, late], now=now)
+        pairs = [programme.pair(s, group, bo[i], ca[i], now=now) for i in range(5)]
+        programme.pair(s, group, bo[5], sn[0], now=now, status=PairStatus.INTRODUCED)
+        # Pair 0: four weekly sessions, the latest a week ago; pair 1: one session 25 days ago.
+        for week in range(4):
+            start = now - timedelta(days=7 * (4 - week))
+            meeting = programme.meeting(s, pairs[0], start)
+            programme.checkin(s, pairs[0], bo[0], meeting.id, 5 if week else 4, at=start)
+            programme.checkin(s, pairs[0], ca[0], meeting.id, 4, at=start)
+        meeting = programme.meeting(s, pairs[1], now - timedelta(days=25))
+        programme.checkin(s, pairs[1], bo[1], meeting.id, 1, at=now - timedelta(days=25))
+        # Not held: its time is still ahead.
+        programme.meeting(s, pairs[2], now + timedelta(days=2), status="confirmed")
+        # Low pulse on pair 3, open problem on pair 4.
+        from storage.checkins import Pulse
+
+        s.add(
+            Pulse(
+                participant_id=bo[3].id,
+                pair_id=pairs[3].id,
+                asked_at=now,
+                rating=2,
+                answered_at=now,
+            )
+        )
+        record_problem(
+            s,
+            participant_id=ca[4].id,
+            source="report",
+            now=now,
+            pair_id=pairs[4].id,
+            text="private words",
+        )
+        # Outcomes: every Bolivian and Canadian woman rose by 1 (confidence) — Senegal has 2.
+        for woman in [*bo, *ca, *sn]:
+            programme.survey(s, woman, "baseline", {o: 2 for o in OUTCOMES}, at=now - timedelta(60))
+            programme.survey(
+                s, woman, "end", {"confidence": 3, "leadership": 4}, at=now - timedelta(1)
+            )
+        return {"bo": bo, "ca": ca, "sn": sn, "pairs": pairs, "late": late}
+
+
+def test_funnel_sessions_ratings_and_small_counts_hidden(db, clock):
+    now = clock.now()
+    build_programme(db, now)
+    with db.session() as s:
+        report = reports.build(s, now=now)
+    assert report.funnel == {
+        "invited": 15,
+        "onboarded": 14,
+        "matched": 12,
+        "accepted": 10,
+        "first_session": 4,
+        "three_sessions": 2,
+    }
+    assert report.funnel_by_country["BO"] == {
+        "invited": 6,
+        "onboarded": 6,
+        "matched": 6,
+        "accepted": 5,
+        "first_session": None,
+        "three_sessions": None,
+    }
+    assert report.funnel_by_country["SN"]["invited"] is None  # 2 women: hidden
+    assert sum(n for _week, n in report.sessions_per_week) == 5
+    assert report.ratings == {1: 1, 2: 0, 3: 0, 4: 5, 5: 3}
+    assert report.headline["sessions_30d"] == 5 and report.headline["active_pairs"] == 5
+    confidence = report.outcomes["confidence"]
+    assert confidence["all"] == reports.OutcomeStat(14, 2, 3)
+    assert confidence["BO"] == reports.OutcomeStat(6, 2, 3)
+    assert confidence["SN"] is None  # under 5 women
+    assert report.outcomes["leadership"]["CA"].change == 2
+    assert report.outcomes["networking"]["all"] is None  # no later answer
+    assert report.missing == []
+
+
+def test_pairs_at_risk(db, clock):
+    now = clock.now()
+    data = build_programme(db, now)
+    with db.session() as s:
+        found = reports.at_risk(s, now=now)
+    by_pair = {item.pair_id: dict(item.reasons) for item in found}
+    pairs = data["pairs"]
+    assert pairs[0].id not in by_pair  # a session a week ago
+    assert by_pair[pairs[1].id] == {"quiet": {"days": 25}}
+    assert "quiet" in by_pair[pairs[2].id]  # active 30 days, no session yet (one is planned)
+    assert by_pair[pairs[3].id]["pulse"] == {"rating": 2}
+    assert "problem" in by_pair[pairs[4].id]
+    assert found[0].pair_id == pairs[4].id  # an open problem comes first
+    assert all(item.a_public and item.b_public for item in found)
+
+
+def test_a_missing_table_says_no_data_yet(db, clock):
+    now = clock.now()
+    build_programme(db, now)
+    with db.session() as s:
+        s.execute(text("DROP TABLE meeting"))
+    with db.session() as s:
+        report = reports.build(s, now=now)
+    assert report.missing == ["sessions"] and report.sessions_per_week == []
+    assert report.funnel["first_session"] == 0
+    assert "No data yet." in render_html(report)
+    assert "(sessions: No data yet.)" in report_text(report)
+
+
+def test_broadcast_reach_in_the_report(db, clock):
+    now = clock.now()
+    build_programme(db, now)
+    config = programme_config()
+    with db.session() as s:
+        draft = broadcasts.draft(
+            s, config, OPERATOR, audience=Audience(countries=("BO",)), texts={"es": "Hola"}, now=now
+        )
+        broadcasts.send(s, config, OPERATOR, draft, now=now)
+    with db.session() as s:
+        report = reports.build(s, now=now)
+    (reach,) = report.reach
+    assert reach.report.total == 6 and reach.report.queued == 6
+    page = render_html(report, "es")
+    assert 'data-chart="reach"' in page and "Anuncios" in page
+
+
+def programme_config():  # type: ignore[no-untyped-def]
+    from flows.config import FlowConfig
+
+    return FlowConfig(quiet_start=0, quiet_end=0)
+
+
+def test_html_is_self_contained_and_translated(db, clock):
+    now = clock.now()
+    build_programme(db, now)
+    with db.session() as s:
+        report = reports.build(s, now=now)
+    for language, title in (
+        ("en", "Entrepairs programme report"),
+        ("es", "Informe del programa Entrepairs"),
+        ("fr", "Rapport du programme Entrepairs"),
+    ):
+        page = render_html(report, language)
+        assert title in page
+        assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+        assert "https://" not in page and "<script" not in page and "<img" not in page
+        for chart in ("funnel", "weeks", "ratings", "outcomes"):
+            assert f'data-chart="{chart}"' in page
+        assert "&lt;5" in page  # Senegal's small counts
+        assert "private words" not in page and "B0" not in page
+    text_form = report_text(report, "fr")
+    assert "Binômes à suivre" in text_form and "Confiance en soi: 2.0 → 3.0" in text_form
+
+
+# Headless Chromium ------------------------------------------------------------------------------
+
+
+def chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.fail(
+        "headless Chromium is needed to check the HTML report: install it with "
+        "`apt-get update && apt-get install -y chromium`"
+    )
+
+
+def read_png(path: Path) -> tuple[int, int, list[bytes]]:
+    """Width, height and rows of RGB(A) pixels of an 8-bit PNG (what Chromium writes)."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, header = 8, b"", None
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind = data[pos + 4 : pos + 8]
+        chunk = data[pos + 8 : pos + 8 + length]
+        if kind == b"IHDR":
+            header = struct.unpack(">IIBBBBB", chunk)
+        elif kind == b"IDAT":
+            idat += chunk
+        pos += 12 + length
+    assert header is not None
+    width, height, depth, colour, _c, _f, interlace = header
+    assert depth == 8 and colour in (2, 6) and interlace == 0
+    step = 3 if colour == 2 else 4
+    raw = zlib.decompress(idat)
+    stride = width * step
+    rows, previous = [], bytearray(stride)
+    for y in range(height):
+        kind = raw[y * (stride + 1)]
+        line = bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)])
+        for x in range(stride):
+            left = line[x - step] if x >= step else 0
+            up = previous[x]
+            corner = previous[x - step] if x >= step else 0
+            if kind == 1:
+                line[x] = (line[x] + left) & 255
+            elif kind == 2:
+                line[x] = (line[x] + up) & 255
+            elif kind == 3:
+                line[x] = (line[x] + (left + up) // 2) & 255
+            elif kind == 4:
+                p = left + up - corner
+                pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
+                best = left if pa <= pb and pa <= pc else up if pb <= pc else corner
+                line[x] = (line[x] + best) & 255
+        rows.append(bytes(line))
+        previous = line
+    return width, height, [bytes(r[i : i + 3]) for r in rows for i in range(0, stride, step)]
+
+
+def colour_counts(pixels: list[bytes]) -> dict[str, int]:
+    wanted = {name: bytes.fromhex(hex_[1:]) for name, hex_ in COLOURS.items()}
+    counts = dict.fromkeys(wanted, 0)
+    for pixel in pixels:
+        for name, rgb in wanted.items():
+            if all(abs(a - b) <= 6 for a, b in zip(pixel, rgb, strict=True)):
+                counts[name] += 1
+    return counts
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("size", "language"), [("1280,3600", "en"), ("390,5200", "fr")])
+def test_html_report_renders_in_headless_chromium_with_its_charts(
+    db, clock, tmp_path, size, language
+):
+    browser = chromium()
+    now = clock.now()
+    build_programme(db, now)
+    with db.session() as s:
+        draft = broadcasts.draft(
+            s,
+            programme_config(),
+            OPERATOR,
+            audience=Audience(),
+            texts={"es": "Hola", "fr": "Salut", "en": "Hi"},
+            now=now,
+        )
+        broadcasts.send(s, programme_config(), OPERATOR, draft, now=now)
+        report = reports.build(s, now=now)
+    page = tmp_path / "report.html"
+    page.write_text(render_html(report, language), encoding="utf-8")
+    shot = tmp_path / "shot.png"
+    subprocess.run(
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            f"--window-size={size}",
+            f"--screenshot={shot}",
+            page.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    width, _height, pixels = read_png(shot)
+    assert width == int(size.split(",")[0])
+    counts = colour_counts(pixels)
+    for chart in ("funnel", "weeks", "ratings", "baseline", "latest", "waiting"):
+        assert counts[chart] > 50, (chart, counts)
+
+
+def test_report_command_prints_writes_html_and_is_logged(db, clock, tmp_path, monkeypatch):
+    from bot.cli import app
+
+    build_programme(db, clock.now())
+    out = tmp_path / "out" / "report.html"
+    monkeypatch.setenv("DATABASE_URL", db.url)
+    result = CliRunner().invoke(app, ["report", "--html", str(out), "--as", "ana"])
+    assert result.exit_code == 0, result.output
+    assert "From invitation to regular sessions" in result.output
+    assert out.read_text().startswith("<!doctype html>")
+    result = CliRunner().invoke(app, ["report", "--cohort", "Ola 1", "--lang", "es"])
+    assert result.exit_code == 0 and "Invitadas: 15" in result.output
+    with db.session() as s:
+        actions = [(e.actor, e.action) for e in s.exec(select(AuditEntry))]
+    assert ("operator:ana", "report") in actions
