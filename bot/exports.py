@@ -45,7 +45,9 @@ def _safe(value: str | None) -> str:
 
 
 def _public_ids(session: Session) -> dict[int, str]:
-    return dict(session.exec(select(Participant.id, Participant.public_id)))  # type: ignore[arg-type]
+    return {
+        pid: public for pid, public in session.exec(select(Participant.id, Participant.public_id))
+    }
 
 
 def _cohort_members(session: Session, cohort_id: int | None) -> set[int] | None:
@@ -103,7 +105,7 @@ def _participants(session: Session, cohort_id: int | None, contacts: bool) -> It
 
 def _pairs(session: Session, cohort_id: int | None, contacts: bool) -> Iterator[Row]:
     ids = _public_ids(session)
-    names = dict(session.exec(select(Cohort.id, Cohort.name)))  # type: ignore[arg-type]
+    names = {cid: name for cid, name in session.exec(select(Cohort.id, Cohort.name))}
     query = select(Pair).order_by(col(Pair.id))
     if cohort_id is not None:
         query = query.where(Pair.cohort_id == cohort_id)

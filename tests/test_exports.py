@@ -1,0 +1,102 @@
+"""CSV exports: pseudonymised by default, contacts only with an explicit, logged flag, and only
+for coordinators."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+from sqlmodel import select
+from typer.testing import CliRunner
+
+from bot.exports import WHAT, export
+from flows.config import FlowConfig
+from flows.coordination import Actor, NotAllowed
+from storage.coordination import AuditEntry
+from tests.test_reports import build_programme
+
+OPERATOR = Actor.operator("ana")
+
+
+def rows(path):  # type: ignore[no-untyped-def]
+    with path.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_every_export_is_pseudonymised_by_default(db, clock, tmp_path):
+    data = build_programme(db, clock.now())
+    cells: set[str] = set()
+    for what in WHAT:
+        out = tmp_path / f"{what}.csv"
+        assert export(db, FlowConfig(), OPERATOR, what, out, now=clock.now()) > 0
+        cells |= {value for row in rows(out) for value in row.values()}
+    people = rows(tmp_path / "participants.csv")
+    assert {row["participant"] for row in people} == {
+        w.public_id for group in ("bo", "ca", "sn") for w in data[group]
+    } | {data["late"].public_id}
+    for secret in ("B0", "C1", "b0", "console:b0", "private words", "pricing"):
+        assert secret not in cells, secret
+    assert not any("console:" in cell for cell in cells)
+    assert "name" not in people[0] and "contacts" not in people[0]
+    pairs = rows(tmp_path / "pairs.csv")
+    assert pairs[0]["a"] in {row["participant"] for row in people}
+    assert "learned" not in rows(tmp_path / "checkins.csv")[0]
+    outcomes = rows(tmp_path / "outcomes.csv")
+    assert {row["wave"] for row in outcomes} == {"baseline", "end"}
+    with db.session() as s:
+        entries = [(e.action, e.audience) for e in s.exec(select(AuditEntry))]
+    assert ("export", None) in entries and ("export_written", len(people)) in entries
+
+
+def test_contacts_only_with_the_flag_and_it_is_logged(db, clock, tmp_path):
+    build_programme(db, clock.now())
+    out = tmp_path / "with.csv"
+    export(db, FlowConfig(), OPERATOR, "participants", out, now=clock.now(), with_contacts=True)
+    people = rows(out)
+    assert {"B0", "C1"} <= {row["name"] for row in people}
+    assert any(row["contacts"] == "console:b0" for row in people)
+    out = tmp_path / "checkins.csv"
+    export(db, FlowConfig(), OPERATOR, "checkins", out, now=clock.now(), with_contacts=True)
+    assert rows(out)[0]["learned"] == "pricing"
+    with db.session() as s:
+        logged = s.exec(select(AuditEntry).where(AuditEntry.action == "export_contacts")).all()
+    assert len(logged) == 2 and all(e.actor == "operator:ana" for e in logged)
+    assert logged[0].details == {"what": "participants", "cohort": None, "with_contacts": True}
+
+
+def test_a_participant_cannot_export(db, clock, tmp_path):
+    data = build_programme(db, clock.now())
+    out = tmp_path / "stolen.csv"
+    for contacts in (False, True):
+        with pytest.raises(NotAllowed):
+            export(
+                db,
+                FlowConfig(),
+                Actor.chat(data["bo"][0]),
+                "participants",
+                out,
+                now=clock.now(),
+                with_contacts=contacts,
+            )
+    assert not out.exists()
+    with db.session() as s:
+        refused = [e.action for e in s.exec(select(AuditEntry).where(~AuditEntry.allowed))]
+    assert refused == ["refused:export", "refused:export_contacts"]
+
+
+def test_export_command(db, clock, tmp_path, monkeypatch):
+    from bot.cli import app
+
+    build_programme(db, clock.now())
+    monkeypatch.setenv("DATABASE_URL", db.url)
+    out = tmp_path / "pairs.csv"
+    result = CliRunner().invoke(app, ["export", "--what", "pairs", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "(pseudonymised)" in result.output and len(rows(out)) == 6
+    result = CliRunner().invoke(app, ["export", "--what", "names", "--out", str(out)])
+    assert result.exit_code == 2 and "--what must be one of" in result.output
+    result = CliRunner().invoke(
+        app,
+        ["export", "--what", "outcomes", "--cohort", "Ola 1", "--out", str(out), "--with-contacts"],
+    )
+    assert result.exit_code == 0 and "(with contacts: logged)" in result.output
