@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -512,3 +512,31 @@ def test_checkin_time_is_stored_for_reports(app):
     row = the_checkin(app, programme.her)
     assert row.asked_at == asked and row.completed_at == asked + timedelta(minutes=3)
     assert row.shared == "Ma méthode de prix"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_question_of_these_flows_fits_a_screen(db, language):
+    """Each question, with its numbered options, a long peer name and every tip, ≤ 700."""
+    from flows import tips
+    from flows.config import FlowConfig
+    from flows.render import Reader, render
+    from flows.steps import Context
+
+    registry.flows()
+    person = Participant(id=1, name="M" * 30, locale=language, created_at=datetime.now(UTC))
+    reader = Reader(language, "SN", "Africa/Dakar")
+    longest = 0
+    with db.session() as session:
+        for flow in ("checkin", "survey", "pulse", "problems", "tips"):
+            for name, step in registry.flows()[flow].items():
+                datas = [{"peer_name": "María Fernanda Quispe Mamani"}]
+                if flow == "tips":
+                    datas = [{"tip_id": tip.id} for tip in tips.library()]
+                for data in datas:
+                    ctx = Context(session, person, None, data, datetime.now(UTC), FlowConfig())
+                    for reply in step.ask(ctx):
+                        text = render(reply, reader).as_numbered_text(language)
+                        longest = max(longest, len(text))
+                        assert len(text) <= 700, (flow, name, text)
+        session.rollback()
+    assert longest > 200  # the check saw real questions
