@@ -25,6 +25,7 @@ from flows import home
 from flows import pair_lifecycle as lifecycle
 from flows import vocabulary as vocab
 from flows.alerts import alert_coordinators
+from flows.checkin import on_pair_activated
 from flows.config import FlowConfig
 from flows.i18n import regional_locale, zone
 from flows.matching.service import proposals, reasons_for
@@ -362,6 +363,7 @@ def _on_answer(ctx: Context, key: str) -> Outcome:
     first, second = _connect(ctx.session, pair, now=ctx.now, config=ctx.config)
     mine, theirs = (first, second) if me == pair.a_id else (second, first)
     tell(ctx.session, peer, theirs, now=ctx.now, config=ctx.config)
+    on_pair_activated(ctx.session, pair, ctx.now, ctx.config)  # baseline survey and pulses
     sessions = _sessions()
     if sessions is not None and hasattr(sessions, "route"):
         # She is here now: straight on to proposing times for the first session.

@@ -359,3 +359,42 @@ def test_an_answer_counts_once_per_round(app, clock):
         rows = session.exec(select(OutcomeAnswer)).all()
         assert [(row.outcome, row.value) for row in rows] == [("confidence", 4)]
         assert session.exec(select(SurveyRound)).one().completed_at is None
+
+
+def test_both_accepting_the_introduction_plans_baseline_and_pulses(app, clock):
+    """Matching's introduction calls `on_pair_activated`: baseline soon after, pulse at 30 days."""
+    programme = setup_pair(app, "en")
+    with app.db.session() as session:
+        pair = session.get(Pair, programme.pair)
+        pair.status = "introduced"
+        pair.active_at = None
+        session.add(pair)
+        for member in (programme.her, programme.peer):
+            conversations.save(
+                session,
+                participant_id=member,
+                flow="intro",
+                step="answer",
+                data={"intro_pair": programme.pair},
+                offered=["yes", "no"],
+                now=clock.now(),
+            )
+    Person(app, BY_LANGUAGE["en"].address).taps("yes")
+    Person(app, PEER_OF["en"].address).taps("yes")
+    with app.db.session() as session:
+        assert session.get(Pair, programme.pair).status == "active"
+        planned = {
+            (n.purpose, n.participant_id, n.data.get("wave"))
+            for n in session.exec(select(Nudge)).all()
+            if n.purpose in ("survey", "pulse")
+        }
+    assert planned == {
+        ("survey", programme.her, "baseline"),
+        ("survey", programme.peer, "baseline"),
+        ("pulse", programme.her, None),
+        ("pulse", programme.peer, None),
+    }
+    clock.advance(minutes=31)
+    fire_due(app)
+    deliver(app)
+    assert SCRIPTS["en"].question.format(n=1) in inbox(Person(app, BY_LANGUAGE["en"].address))[-1]
