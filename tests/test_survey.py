@@ -398,3 +398,51 @@ def test_both_accepting_the_introduction_plans_baseline_and_pulses(app, clock):
     fire_due(app)
     deliver(app)
     assert SCRIPTS["en"].question.format(n=1) in inbox(Person(app, BY_LANGUAGE["en"].address))[-1]
+
+
+def test_outcome_changes_and_tip_uniqueness_on_both_databases(any_db, clock):
+    """The report's query and the "never twice" constraint, on SQLite and PostgreSQL."""
+    from sqlalchemy.exc import IntegrityError
+
+    from storage.models import Participant
+
+    now = clock.now()
+    with any_db.session() as session:
+        women = [
+            Participant(name=name, country=country, created_at=now)
+            for name, country in (("Ana", "BO"), ("Awa", "SN"))
+        ]
+        session.add_all(women)
+        session.flush()
+        cohort = Cohort(name="C", invite_code="PGC", created_at=now)
+        session.add(cohort)
+        session.flush()
+        for index, woman in enumerate(women):
+            for wave, value in ((Wave.BASELINE, 1 + index), (Wave.END, 4)):
+                round_ = checkins.start_round(
+                    session,
+                    participant_id=woman.id or 0,
+                    wave=wave,
+                    cohort_id=cohort.id,
+                    pair_id=None,
+                    now=now,
+                )
+                for outcome in OUTCOMES:
+                    checkins.record_answer(session, round_, outcome, value, now=now)
+        ids = [woman.id for woman in women]
+        cohort_id = cohort.id
+    with any_db.session() as session:
+        rows = outcome_changes(session, cohort_id)
+    assert len(rows) == 18
+    assert {(row.participant_id, row.country, row.change) for row in rows} == {
+        (ids[0], "BO", 3),
+        (ids[1], "SN", 2),
+    }
+    with any_db.session() as session:
+        checkins.record_tip(
+            session, participant_id=ids[0], tip_id="fi-01", skill="finance", now=now
+        )
+    with pytest.raises(IntegrityError), any_db.session() as session:
+        checkins.record_tip(
+            session, participant_id=ids[0], tip_id="fi-01", skill="finance", now=now
+        )
