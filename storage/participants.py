@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from storage import checkins
 from storage.models import ChannelAddress, Conversation, OutboundMessage, Participant
 
 # Profile fields holding personal data; erasure clears every one of them.
@@ -116,3 +117,5 @@ def erase(session: Session, participant: Participant, *, now: datetime) -> None:
     conversation = session.get(Conversation, participant.id)
     if conversation is not None:
         session.delete(conversation)
+    # What she wrote in check-ins and problem reports; ratings stay, anonymous, for the counts.
+    checkins.erase_texts_of(session, participant.id or 0)

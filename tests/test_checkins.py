@@ -540,3 +540,21 @@ def test_every_question_of_these_flows_fits_a_screen(db, language):
                         assert len(text) <= 700, (flow, name, text)
         session.rollback()
     assert longest > 200  # the check saw real questions
+
+
+def test_delete_my_data_erases_what_she_wrote_but_keeps_the_ratings(app):
+    programme, her, _peer = start_checkin(app, "en")
+    for answer in ("1", "4", "How to price for export", "My customer list"):
+        her.says(answer)
+    with app.db.session() as session:
+        from storage.checkins import record_problem
+
+        record_problem(
+            session, participant_id=programme.her, source="report", now=app.clock.now(), text="x"
+        )
+    her.says("delete my data")
+    her.says("1")
+    row = the_checkin(app, programme.her)
+    assert row.learned is None and row.shared is None and row.usefulness == 4
+    with app.db.session() as session:
+        assert session.exec(select(ProblemReport)).one().text is None
