@@ -256,3 +256,27 @@ def test_reminder_is_dropped_once_both_answered(programme, clock):
             if n.purpose in (lifecycle.REMINDER, lifecycle.EXPIRY)
         }
         assert statuses == {lifecycle.REMINDER: "cancelled", lifecycle.EXPIRY: "cancelled"}
+
+
+def test_introduce_accept_and_rerun_on_every_database(any_db, settings, clock, recorder):
+    """The whole path on SQLite and PostgreSQL: match, publish, both accept, match again."""
+    from bot.app import build
+
+    clock.set(NOON_EVERYWHERE)
+    app = build(settings, channels=[recorder], clock=clock, db=any_db)
+    with any_db.session() as session:
+        cohort, women = cohort_of_four(session, clock.now())
+        service.run(session, cohort, now=clock.now(), actor="coordinator:test")
+        publish_cohort(
+            session, cohort, now=clock.now(), actor="coordinator:test", config=app.engine.config
+        )
+    drain(app)
+    Person(app, "carmen").says("1")
+    julie = Person(app, "julie")
+    julie.says("1")
+    julie.expect("WhatsApp +59171234567")
+    with any_db.session() as session:
+        cohort = service.find_cohort(session, "pilote26")  # by code, any case
+        again = service.run(session, cohort, now=clock.now(), actor="coordinator:test")
+        assert again.pairs == []  # Emily and Awa are introduced, Carmen and Julie active
+        assert {s.participant.name for s in again.skipped} == {"Carmen", "Julie", "Emily", "Awa"}
