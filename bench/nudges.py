@@ -175,7 +175,7 @@ def dispatch(db: Database, batch: int = 200) -> dict:
     began = time.perf_counter()
     while True:
         with db.session() as session:
-            result = _fire_batch(session, due_at, NO_QUIET, batch, known)
+            result = _fire_batch(session, due_at, NO_QUIET, batch, known, isolate=False)
         elapsed = time.perf_counter() - began
         lateness.extend([elapsed] * result.claimed)
         fired += result.fired

@@ -389,32 +389,62 @@ def dispatch_due(
     total = Dispatched()
     while True:
         if isinstance(target, Database):
-            with target.session() as session:
-                result = _fire_batch(session, now, config, batch, known)
+            try:
+                with target.session() as session:
+                    result = _fire_batch(session, now, config, batch, known, isolate=False)
+            except _HandlerFailed as failure:  # the batch was rolled back: drop the culprit
+                _drop(target, failure.nudge_id, now)
+                continue
         else:
-            result = _fire_batch(target, now, config, batch, known)
+            result = _fire_batch(target, now, config, batch, known, isolate=True)
         total.add(result)
         if result.claimed < batch:
             return total
 
 
+class _HandlerFailed(Exception):
+    def __init__(self, nudge_id: int | None) -> None:
+        super().__init__(f"nudge {nudge_id} failed")
+        self.nudge_id = nudge_id
+
+
+def _drop(db: Database, nudge_id: int | None, now: datetime) -> None:
+    with db.session() as session:
+        nudge = session.get(Nudge, nudge_id)
+        if nudge is not None and nudge.status == NudgeStatus.PLANNED:
+            nudge.status = NudgeStatus.DROPPED
+            nudge.fired_at = now
+            session.add(nudge)
+
+
 def _fire_batch(
-    session: Session, now: datetime, config: FlowConfig, batch: int, known: list[str]
+    session: Session,
+    now: datetime,
+    config: FlowConfig,
+    batch: int,
+    known: list[str],
+    *,
+    isolate: bool = True,
 ) -> Dispatched:
+    """Fire one batch. A bug in one handler must not stop every other nudge: with `isolate`
+    each nudge runs in a savepoint; without, the failure rolls the batch back (`_HandlerFailed`)
+    and the dispatcher drops that nudge and goes on (savepoints cost half the throughput)."""
     result = Dispatched()
     claimed = claim_due_for(session, now=now, limit=batch, purposes=known)
     held = _preload(session, claimed)  # kept referenced: the identity map holds weak ones
     for nudge in claimed:
         result.claimed += 1
-        handler = handler_for(nudge.purpose)
         fired = False
         try:
-            # A savepoint per nudge: a bug in one handler must not stop every other nudge.
-            with session.begin_nested():
-                fired = bool(handler and handler(Firing(session, nudge, now, config)))
-        except Exception:
+            if isolate:
+                with session.begin_nested():
+                    fired = _fire(session, nudge, now, config)
+            else:
+                fired = _fire(session, nudge, now, config)
+        except Exception as error:
             log.exception("nudge %s (%s) failed; dropped", nudge.id, nudge.purpose)
-            fired = False
+            if not isolate:
+                raise _HandlerFailed(nudge.id) from error
         nudge.status = NudgeStatus.SENT if fired else NudgeStatus.DROPPED
         nudge.fired_at = now
         session.add(nudge)
@@ -425,6 +455,11 @@ def _fire_batch(
     session.flush()
     del held
     return result
+
+
+def _fire(session: Session, nudge: Nudge, now: datetime, config: FlowConfig) -> bool:
+    handler = handler_for(nudge.purpose)
+    return bool(handler and handler(Firing(session, nudge, now, config)))
 
 
 def _preload(session: Session, claimed: Sequence[Nudge]) -> list[object]:

@@ -359,3 +359,35 @@ def test_restart_delivers_meaningful_nudges_once_and_drops_stale_reminders(
         ).all()
     assert len(dropped) == 6  # 24 h for pair "soon" (2), 24 h and 1 h for pair "past" (4)
     second.dispose()
+
+
+@pytest.mark.parametrize("through", ["database", "session"])
+def test_a_failing_handler_drops_its_nudge_and_the_others_still_fire(
+    db, clock, monkeypatch, through
+):
+    registry.flows()
+    fired: list[str] = []
+
+    def flaky(firing: triggers.Firing) -> bool:
+        if firing.nudge.key == "bad":
+            raise RuntimeError("bug")
+        fired.append(firing.nudge.key)
+        return True
+
+    monkeypatch.setitem(triggers._HANDLERS, "test_flaky", flaky)
+    from storage import nudges as nudge_store
+
+    with db.session() as session:
+        for key in ("a", "bad", "b"):
+            nudge_store.plan(
+                session, key=key, purpose="test_flaky", due_at=clock.now(), now=clock.now()
+            )
+    if through == "database":
+        dispatch_due(db, clock.now(), FlowConfig())
+    else:
+        with db.session() as session:
+            dispatch_due(session, clock.now(), FlowConfig())
+    with db.session() as session:
+        status = {n.key: n.status for n in session.exec(select(Nudge))}
+    assert status == {"a": NudgeStatus.SENT, "bad": NudgeStatus.DROPPED, "b": NudgeStatus.SENT}
+    assert sorted(set(fired)) == ["a", "b"]
