@@ -22,7 +22,7 @@ from flows.messages import Reply
 from flows.render import Reader, render
 from storage import outbox
 from storage.db import Database
-from storage.models import ChannelAddress, OutboundMessage, OutboxStatus, Participant
+from storage.models import ChannelAddress, OutboundMessage, OutboxStatus, Participant, Priority
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,8 @@ class Delivery:
             for kind, channel in self.channels.items()
         }
         self.batch = batch
+        # About one second of sending at the channels' combined rate.
+        self.bulk_per_round = max(1, int(sum(channel.rate for channel in channels)))
         self.wake = asyncio.Event()
 
     async def run_once(self) -> Result:
@@ -97,9 +99,30 @@ class Delivery:
                 waiter.cancel()
 
     def _claim(self) -> list[Outgoing]:
+        """Live replies and nudges first; bulk only about one second's worth per round.
+
+        A round ends when its slowest send does, so a round stuffed with broadcast messages
+        would make a reply that arrives meanwhile wait for all of them.
+        """
         now = self.clock.now()
+        channels = list(self.channels)
         with self.db.session() as session:
-            rows = outbox.claim(session, now=now, limit=self.batch, channels=list(self.channels))
+            rows = outbox.claim(
+                session,
+                now=now,
+                limit=self.batch,
+                channels=channels,
+                priorities=(Priority.LIVE, Priority.BULK - 1),
+            )
+            room = min(self.batch - len(rows), self.bulk_per_round)
+            if room > 0:
+                rows += outbox.claim(
+                    session,
+                    now=now,
+                    limit=room,
+                    channels=channels,
+                    priorities=(Priority.BULK, Priority.BULK),
+                )
             return [self._prepare(session, row) for row in rows if self._wanted(session, row)]
 
     @staticmethod

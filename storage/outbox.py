@@ -53,9 +53,18 @@ def enqueue(
 
 
 def claim(
-    session: Session, *, now: datetime, limit: int, channels: Sequence[str] | None = None
+    session: Session,
+    *,
+    now: datetime,
+    limit: int,
+    channels: Sequence[str] | None = None,
+    priorities: tuple[int, int] | None = None,
 ) -> list[OutboundMessage]:
-    """Take up to `limit` due messages for sending, best priority first, in order per address."""
+    """Take up to `limit` due messages for sending, best priority first, in order per address.
+
+    `priorities` (lowest, highest) restricts the claim to a band, so live replies and bulk
+    traffic can be claimed in separate measures.
+    """
     _release_expired(session, now)
     earlier = aliased(OutboundMessage)
     blocked = exists().where(
@@ -81,6 +90,8 @@ def claim(
     )
     if channels is not None:
         query = query.where(col(OutboundMessage.channel).in_(list(channels)))
+    if priorities is not None:
+        query = query.where(col(OutboundMessage.priority).between(*priorities))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=OutboundMessage)  # type: ignore[arg-type]
     rows = list(session.exec(query))

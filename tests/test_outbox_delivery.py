@@ -156,3 +156,16 @@ def test_scheduled_bulk_does_not_hold_back_live_replies(db, clock):
     channel = FlakyChannel()
     asyncio.run(Delivery(db, clock, [channel]).drain())
     assert channel.sent == [("ana", "live reply")]
+
+
+def test_a_round_takes_only_a_second_of_bulk_so_live_replies_never_wait_long(db, clock):
+    channel = FlakyChannel()
+    channel.rate = 5.0
+    for n in range(40):
+        _queue(db, clock, f"member-{n}", "news", Priority.BULK)
+    delivery = Delivery(db, clock, [channel])
+    asyncio.run(delivery.run_once())
+    assert len(channel.sent) == 5  # one second's worth at 5 messages/s
+    _queue(db, clock, "ana", "live reply")
+    asyncio.run(delivery.run_once())
+    assert channel.sent[5] == ("ana", "live reply")
