@@ -2,6 +2,6 @@
 
 from sqlmodel import SQLModel
 
-from storage import checkins, coordination, meetings, models, nudges, pairs  # noqa: F401
+from storage import checkins, coordination, heartbeats, meetings, models, nudges, pairs  # noqa: F401
 
 metadata = SQLModel.metadata
