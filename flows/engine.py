@@ -9,7 +9,6 @@ gets a clean second chance.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 
 from sqlmodel import Session
 
@@ -148,10 +147,3 @@ class Engine:
             )
         return replies
 
-
-def replies_of(session: Session, ids: Sequence[int]) -> list[Reply]:
-    """The replies queued under these outbox ids (for tests and the local chat)."""
-    from storage.models import OutboundMessage
-
-    found = [session.get(OutboundMessage, message_id) for message_id in ids]
-    return [Reply.from_json(message.payload) for message in found if message is not None]

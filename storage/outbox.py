@@ -249,11 +249,3 @@ def backlog(session: Session, *, now: datetime) -> int:
         ).one()
     )
 
-
-def next_due(session: Session) -> datetime | None:
-    """When the earliest pending message falls due, so an idle worker knows how long to sleep."""
-    return session.exec(
-        select(func.min(OutboundMessage.next_attempt_at)).where(
-            col(OutboundMessage.status).in_(IN_FLIGHT)
-        )
-    ).one()
