@@ -472,6 +472,9 @@ def _rows(
                 "broadcast_id": broadcast.id,
             }
         )
+    # The outbox takes due messages in id order: ids must follow the spread due times, so the
+    # platforms are served side by side rather than one after the other.
+    rows.sort(key=lambda row: (row["next_attempt_at"], row["participant_id"]))
     return rows
 
 
