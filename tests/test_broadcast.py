@@ -210,10 +210,16 @@ def test_sent_through_the_outbox_at_bulk_priority_exactly_once(bot, clock):
     with app.db.session() as s, pytest.raises(BroadcastError, match="already"):
         broadcasts.send(s, config, OPERATOR, broadcasts.get(s, broadcast_id), now=now)
     with app.db.session() as s:
-        rows = s.exec(select(OutboundMessage)).all()
+        rows = s.exec(select(OutboundMessage).order_by(OutboundMessage.id)).all()
         assert {(r.priority, r.purpose, r.broadcast_id) for r in rows} == {
             (Priority.BULK, "broadcast", broadcast_id)
         }
+        # Spread at each platform's pace, and in id order of due time, so the outbox (which
+        # takes due messages by id) serves the platforms side by side.
+        dues = [r.next_attempt_at for r in rows]
+        assert dues == sorted(dues)
+        sms = [r.next_attempt_at for r in rows if r.channel == "sms"]
+        assert sms[1] - sms[0] >= timedelta(seconds=1)
     # A live reply queued after the broadcast still goes first.
     app.engine.handle(Inbound(ChannelKind.TELEGRAM, "900", "hola", platform_key="live-1"))
     deliver(app, clock)
