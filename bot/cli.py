@@ -58,9 +58,28 @@ def chat_command(
 
 
 @app.command("run")
-def run_command() -> None:
+def run_command(
+    role: Annotated[
+        str,
+        typer.Option(
+            help="web (webhooks), delivery (outbox), scheduler (nudges) or all; "
+            "split roles need PostgreSQL."
+        ),
+    ] = "all",
+) -> None:
     """Run the bot: the configured channels, or the local chat when no platform is set."""
+    from bot.roles import Role, check
+
     settings = _settings()
+    try:
+        chosen = Role(role)
+        check(chosen, settings)
+    except ValueError:
+        _fail(ValueError(f"--role must be one of {', '.join(r.value for r in Role)}"))
+        return
+    except SettingsError as error:
+        _fail(error)
+        return
     if not settings.telegram_bot_token and not settings.twilio_account_sid:
         typer.echo("No platform token is set: starting the local chat (Ctrl-D to leave).", err=True)
         chat_command(name="me")
@@ -68,7 +87,7 @@ def run_command() -> None:
     from bot.runtime import serve
 
     logs.configure(settings.log_level)
-    serve(settings)
+    serve(settings, chosen)
 
 
 @db_app.command("upgrade")

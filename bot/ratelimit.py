@@ -48,3 +48,50 @@ class Pacer:
 
     def _forget_old(self, now: float) -> None:
         self._next_for = {key: at for key, at in self._next_for.items() if at > now}
+
+
+class SenderLimiter:
+    """A token bucket per sender: a flood from one address is slowed, everyone else is not.
+
+    Each (channel, address) may send `burst` messages at once and `per_minute` a minute after
+    that, generous for a person typing and tapping. `take` answers how many seconds to wait
+    (0 when the message may go in); webhooks answer 429 with that Retry-After, so the platform
+    delivers the message again later and nothing is lost. Buckets are per process: behind a
+    load balancer each worker allows this much, which still stops a flood.
+    """
+
+    def __init__(
+        self,
+        *,
+        burst: float = 10,
+        per_minute: float = 30,
+        monotonic: Callable[[], float] = time.monotonic,
+        max_keys: int = 50_000,
+    ) -> None:
+        self.burst = float(burst)
+        self.rate = per_minute / 60.0
+        self._monotonic = monotonic
+        self.max_keys = max_keys
+        self._buckets: dict[tuple[str, str], tuple[float, float]] = {}  # key → (tokens, at)
+
+    def take(self, channel: str, address: str) -> float:
+        """Spend one token for this sender; 0.0 if allowed, else seconds until one is free."""
+        now = self._monotonic()
+        key = (channel, address)
+        tokens, at = self._buckets.get(key, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - at) * self.rate)
+        if tokens >= 1.0:
+            self._buckets[key] = (tokens - 1.0, now)
+            if len(self._buckets) > self.max_keys:
+                self._forget_full(now)
+            return 0.0
+        self._buckets[key] = (tokens, now)
+        return (1.0 - tokens) / self.rate if self.rate > 0 else 60.0
+
+    def _forget_full(self, now: float) -> None:
+        """Drop the buckets that have refilled: they behave exactly like a new one."""
+        self._buckets = {
+            key: (tokens, at)
+            for key, (tokens, at) in self._buckets.items()
+            if tokens + (now - at) * self.rate < self.burst
+        }

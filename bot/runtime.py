@@ -1,5 +1,8 @@
 """`entrepairs run`: the HTTP server, the delivery worker and every configured channel, together.
 
+`--role` splits them over processes sharing one PostgreSQL database (bot/roles.py): web
+(webhooks), delivery (the outbox), scheduler (nudges); `all`, the default, is everything.
+
 Stops cleanly on Ctrl-C or SIGTERM: the server stops accepting, channels stop, the delivery worker
 finishes the round it is in; whatever is still queued stays in the outbox for the next start.
 """
@@ -12,8 +15,10 @@ import signal
 
 import uvicorn
 
+from bot import roles
 from bot.app import App, build
 from bot.channels.base import PlatformChannel
+from bot.roles import Role
 from bot.scheduler import start_scheduler, stop_scheduler
 from bot.server import create_app
 from bot.settings import Settings
@@ -35,10 +40,14 @@ def platform_channels(settings: Settings) -> list[PlatformChannel]:
     return channels
 
 
-async def run(settings: Settings) -> None:
+async def run(settings: Settings, role: Role = Role.ALL) -> None:
+    roles.check(role, settings)
     channels = platform_channels(settings)
     app = build(settings, channels=list(channels))
+    # Every role serves /healthz and /metrics; only web workers take the platforms' webhooks.
     routes = [route for channel in channels for route in channel.routes(app)]
+    if not role.serves_webhooks:
+        routes = []
     config = uvicorn.Config(
         create_app(app, routes),
         host=settings.host,
@@ -48,31 +57,44 @@ async def run(settings: Settings) -> None:
     )
     server = uvicorn.Server(config)
     stop = asyncio.Event()
-    delivery = asyncio.create_task(app.delivery.run_forever(stop))
-    # Nudges: dispatched every minute and at start-up (bot/scheduler.py).
-    scheduler = start_scheduler(
-        app.db, app.clock, settings.flow_config(), wake=app.delivery.wake.set
-    )
+    delivery = None
+    if role.delivers:
+        idle = 1.0 if role is Role.ALL else roles.DELIVERY_IDLE  # woken in-process only in `all`
+        delivery = asyncio.create_task(app.delivery.run_forever(stop, idle=idle))
+    scheduler = None
+    if role.schedules:
+        # Nudges: dispatched every minute and at start-up (bot/scheduler.py).
+        scheduler = start_scheduler(
+            app.db, app.clock, settings.flow_config(), wake=app.delivery.wake.set
+        )
+        roles.start_heartbeat(scheduler, app.db, app.clock)
+    log.info("running", extra={"role": role.value})
     try:
         for channel in channels:
-            await channel.start(app)
+            if role.serves_webhooks:
+                await channel.start(app)
+            elif role.delivers:
+                await roles.attach_for_sending(channel, app)
         await server.serve()  # returns on Ctrl-C / SIGTERM
     finally:
-        stop_scheduler(scheduler)
+        if scheduler is not None:
+            roles.stop_heartbeat()
+            stop_scheduler(scheduler)
         for channel in channels:
             await channel.stop()
         stop.set()
-        await delivery
+        if delivery is not None:
+            await delivery
         app.db.dispose()
 
 
-def serve(settings: Settings) -> None:
+def serve(settings: Settings, role: Role = Role.ALL) -> None:
     # uvicorn re-raises the signal that stopped it once its own shutdown is done; with the default
     # handlers that kills the process before `run` has stopped the channels and the delivery
     # worker. These handlers receive that re-raise instead, so `run` finishes its `finally`.
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, _stopping)
-    asyncio.run(run(settings))
+    asyncio.run(run(settings, role))
 
 
 def _stopping(sig: int, _frame: object) -> None:

@@ -21,6 +21,7 @@ import json
 import logging
 import warnings
 from datetime import timedelta
+from math import ceil
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import DBAPIError
@@ -42,10 +43,11 @@ from telegram.error import (
 )
 from telegram.request import HTTPXRequest
 
+from bot import metrics
 from bot.channels.base import Outgoing, SendError
 from bot.channels.telegram_layout import keyboard, split_text, utf16_len
 from bot.channels.telegram_updates import Callback, Parsed, parse
-from bot.ratelimit import Pacer
+from bot.ratelimit import Pacer, SenderLimiter
 from flows import i18n
 from flows.messages import ChannelKind, _
 from storage import participants
@@ -111,6 +113,8 @@ class TelegramChannel:
         self._offset: int | None = None
         self._stopping = asyncio.Event()
         self._chores: set[asyncio.Task[None]] = set()
+        # Per-chat flood control on the webhook (see SenderLimiter).
+        self.limiter = SenderLimiter()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TelegramChannel:
@@ -184,6 +188,7 @@ class TelegramChannel:
 
     async def _webhook(self, request: Request) -> Response:
         if not self._secret_matches(request.headers.get(SECRET_HEADER)):
+            metrics.REJECTED.labels("forbidden").inc()
             return Response(status_code=403)
         body = await request.body()
         if len(body) > MAX_BODY:
@@ -192,15 +197,29 @@ class TelegramChannel:
             data = json.loads(body)
             if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
                 raise ValueError("not an Update")
+            if not any(kind in data for kind in ALLOWED_UPDATES):
+                # A kind of update we do not handle (a poll, a member change, one newer than
+                # this library): acknowledged, so Telegram does not keep sending it.
+                return Response(status_code=200)
             update = Update.de_json(data, self.bot)
         except Exception:
+            metrics.REJECTED.labels("malformed").inc()
             return Response("malformed update", status_code=400)
+        chat = update.effective_chat
+        if chat is not None:
+            wait = self.limiter.take(ChannelKind.TELEGRAM.value, str(chat.id))
+            if wait > 0:  # a flood from one chat: Telegram redelivers it later
+                metrics.REJECTED.labels("rate_limited").inc()
+                return Response(status_code=429, headers={"Retry-After": str(ceil(wait))})
         try:
-            await self.process(update)
+            reached = await self.process(update)
         except Exception as error:
             # Storing failed (database down…): a non-2xx makes Telegram deliver it again later.
             log.error("telegram: update not stored (%s)", type(error).__name__)
+            metrics.REJECTED.labels("unavailable").inc()
             return Response(status_code=503)
+        if reached:
+            metrics.MESSAGES_IN.labels(ChannelKind.TELEGRAM.value).inc()
         return Response(status_code=200)
 
     def _secret_matches(self, given: str | None) -> bool:
@@ -430,7 +449,10 @@ class TelegramChannel:
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
                 )
             except TelegramError as error:
-                raise send_error(error) from None
+                failure = send_error(error)
+                metrics.SEND_FAILURES.labels(ChannelKind.TELEGRAM.value, failure.code or "-").inc()
+                raise failure from None
+        metrics.MESSAGES_OUT.labels(ChannelKind.TELEGRAM.value, "sent").inc()
         return str(sent.message_id) if sent is not None else None
 
     async def _pace(self, address: str) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime
+from math import ceil
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, parse_qsl
 
@@ -30,11 +31,12 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
+from bot import metrics
 from bot.channels import twilio_window as window
 from bot.channels.base import Held, Outgoing, SendError
 from bot.channels.twilio_text import SMS_LIMIT, WHATSAPP_LIMIT, split
 from bot.phones import language_hint, parse_address, twilio_address
-from bot.ratelimit import Pacer
+from bot.ratelimit import Pacer, SenderLimiter
 from bot.settings import Settings, SettingsError
 from flows.clock import Clock, SystemClock
 from flows.messages import ChannelKind, Inbound
@@ -159,6 +161,8 @@ class TwilioChannel:
         self.validator = RequestValidator(token)
         self.public = (settings.public_base_url or "").rstrip("/")
         self.app: App | None = None
+        # Per-number flood control on the inbound webhook (see SenderLimiter).
+        self.limiter = SenderLimiter()
 
     # Sending ---------------------------------------------------------------------------------
 
@@ -180,6 +184,16 @@ class TwilioChannel:
         return {"status_callback": url}
 
     async def send(self, message: Outgoing) -> str | Held | None:
+        try:
+            sent = await self._send(message)
+        except SendError as failure:
+            metrics.SEND_FAILURES.labels(self.kind.value, failure.code or "-").inc()
+            raise
+        outcome = "held" if isinstance(sent, Held) else "sent"
+        metrics.MESSAGES_OUT.labels(self.kind.value, outcome).inc()
+        return sent
+
+    async def _send(self, message: Outgoing) -> str | Held | None:
         now = self.clock.now()
         last = message.last_inbound_at if isinstance(message.last_inbound_at, datetime) else None
         if window.needs_template(self.kind, last, now, message.last_error_code):
@@ -298,22 +312,31 @@ class TwilioChannel:
         try:
             form = await self._signed_form(request, INBOUND_PATH)
         except BadRequest:
+            metrics.REJECTED.labels("malformed").inc()
             return Response("bad request", status_code=400)
         except PermissionError:
             log.warning("twilio webhook with a bad or missing signature refused")
+            metrics.REJECTED.labels("forbidden").inc()
             return Response("forbidden", status_code=403)
         sid, sender = form.get("MessageSid", ""), form.get("From", "")
         if not sid or not sender:
+            metrics.REJECTED.labels("malformed").inc()
             return Response("MessageSid and From are required", status_code=400)
         found = parse_address(sender)
         if found is None:
             log.info("twilio message from an unsupported address type ignored")
             return _twiml()
+        wait = self.limiter.take(found[0].value, found[1])
+        if wait > 0:  # a flood from one number: Twilio tries the webhook again later
+            metrics.REJECTED.labels("rate_limited").inc()
+            return Response("slow down", status_code=429, headers={"Retry-After": str(ceil(wait))})
         try:
             await asyncio.to_thread(self._receive, app, found[0], found[1], form)
         except Exception as error:  # the database is down, say: Twilio retries on 5xx
             log.error("twilio inbound not processed: %s", type(error).__name__)
+            metrics.REJECTED.labels("unavailable").inc()
             return Response("try again later", status_code=503)
+        metrics.MESSAGES_IN.labels(found[0].value).inc()
         app.delivery.wake.set()
         return _twiml()
 

@@ -476,6 +476,9 @@ async def harness(
         per_chat_interval=per_chat_interval,
         retry_pause=0.01,
     )
+    # Conversation tests type faster than any person: no per-sender limit here
+    # (tests/test_abuse.py tests it).
+    channel.limiter.burst = float("inf")
     app = build(settings, channels=[channel], clock=clock, db=db)
     web = create_app(app, channel.routes(app))
     await channel.bot.initialize()

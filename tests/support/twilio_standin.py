@@ -294,6 +294,8 @@ class TwilioBot:
         self.standin = standin
         self.settings = settings
         self.channels = twilio_channels(settings)
+        for channel in self.channels:  # tests type faster than any person (see test_abuse.py)
+            channel.limiter.burst = float("inf")
         self.app = build(settings, channels=list(self.channels), clock=clock, db=db)
         routes = [route for channel in self.channels for route in channel.routes(self.app)]
         self.web = create_app(self.app, routes)

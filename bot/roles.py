@@ -1,0 +1,150 @@
+"""Process roles of `entrepairs run --role web|delivery|scheduler|all`; the scheduler heartbeat.
+
+- web: the HTTP server with the platform webhooks (and /healthz, /metrics); any number of them
+  behind a load balancer. Inbound messages are recorded once by (channel, platform key), so a
+  webhook retried on another worker is still handled once.
+- delivery: the outbox worker; any number (rows are claimed with FOR UPDATE SKIP LOCKED and a
+  lease). It serves /healthz and /metrics only.
+- scheduler: APScheduler waking the nudge dispatcher; any number may run, the advisory lock of
+  bot/scheduler.py lets one do each round. It records a heartbeat that /healthz reports.
+- all (the default): everything in one process. On SQLite this is the only choice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlmodel import col, select
+
+from bot import metrics
+from bot.settings import Settings, SettingsError
+from flows.clock import Clock
+from storage import heartbeats
+from storage.db import Database
+from storage.nudges import Nudge, NudgeStatus
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_EVERY = timedelta(seconds=30)
+# The dispatcher runs every minute: three missed minutes means the scheduler is not running.
+STALE_AFTER = timedelta(minutes=3)
+# A split-off delivery worker is not woken by the web process: it looks for work this often.
+DELIVERY_IDLE = 0.25
+
+
+class Role(StrEnum):
+    WEB = "web"
+    DELIVERY = "delivery"
+    SCHEDULER = "scheduler"
+    ALL = "all"
+
+    @property
+    def serves_webhooks(self) -> bool:
+        return self in (Role.WEB, Role.ALL)
+
+    @property
+    def delivers(self) -> bool:
+        return self in (Role.DELIVERY, Role.ALL)
+
+    @property
+    def schedules(self) -> bool:
+        return self in (Role.SCHEDULER, Role.ALL)
+
+
+def check(role: Role, settings: Settings) -> None:
+    """Split roles need PostgreSQL: SQLite is one process doing everything."""
+    if role is not Role.ALL and settings.database_url.startswith("sqlite"):
+        raise SettingsError(
+            f"--role {role.value}: separate processes need PostgreSQL (DATABASE_URL); "
+            "with SQLite run one process with --role all"
+        )
+
+
+def holder() -> str:
+    """Who this process is, for the heartbeat row (no personal data)."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}"
+
+
+# Heartbeat -------------------------------------------------------------------------------------
+
+
+def heartbeat_round(db: Database, clock: Clock, *, who: str | None = None) -> datetime | None:
+    """Record that the scheduler is alive; observe how late the nudges fired since the last beat.
+
+    Returns the previous beat's time.
+    """
+    now = clock.now()
+    with db.session() as session:
+        previous = heartbeats.beat(session, heartbeats.SCHEDULER, holder=who or holder(), now=now)
+        since = previous or now - HEARTBEAT_EVERY
+        fired = session.exec(
+            select(Nudge.due_at, Nudge.fired_at).where(
+                Nudge.status == NudgeStatus.SENT,
+                col(Nudge.fired_at) > since,
+                col(Nudge.fired_at) <= now,
+            )
+        ).all()
+    for due_at, fired_at in fired:
+        if due_at is not None and fired_at is not None:
+            metrics.NUDGE_LATENESS.observe(max(0.0, (fired_at - due_at).total_seconds()))
+    return previous
+
+
+def scheduler_health(db: Database, now: datetime) -> dict[str, Any]:
+    """{"status": "ok" | "late" | "never", "age_s": seconds since the last beat}."""
+    with db.session() as session:
+        row = heartbeats.last(session, heartbeats.SCHEDULER)
+    if row is None or row.beat_at is None:
+        return {"status": "never", "age_s": None}
+    age = (now - row.beat_at).total_seconds()
+    return {"status": "ok" if age <= STALE_AFTER.total_seconds() else "late", "age_s": round(age)}
+
+
+_BEATING: tuple[Database, Clock] | None = None
+
+
+async def heartbeat_job() -> None:
+    """Scheduled every HEARTBEAT_EVERY (referenced as bot.roles:heartbeat_job)."""
+    if _BEATING is None:
+        return
+    db, clock = _BEATING
+    try:
+        await asyncio.to_thread(heartbeat_round, db, clock)
+    except Exception:  # the database is away: the next beat will tell
+        log.warning("scheduler heartbeat not recorded")
+
+
+def start_heartbeat(scheduler: Any, db: Database, clock: Clock) -> None:
+    """Beat now and every HEARTBEAT_EVERY on the running APScheduler (a beat proves it runs)."""
+    global _BEATING
+    _BEATING = (db, clock)
+    scheduler.add_job(
+        "bot.roles:heartbeat_job",
+        "interval",
+        seconds=HEARTBEAT_EVERY.total_seconds(),
+        id="scheduler-heartbeat",
+        replace_existing=True,
+        next_run_time=datetime.now(UTC),
+    )
+
+
+def stop_heartbeat() -> None:
+    global _BEATING
+    _BEATING = None
+
+
+# Channels in a process that does not serve webhooks --------------------------------------------
+
+
+async def attach_for_sending(channel: Any, app: Any) -> None:
+    """Ready a channel to send without taking its webhooks or polling (delivery-only process)."""
+    channel.routes(app)  # binds the channel to the app (its routes are not served)
+    bot = getattr(channel, "bot", None)
+    if bot is not None:  # python-telegram-bot wants initialize() before the first call
+        await bot.initialize()
