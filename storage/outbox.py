@@ -17,7 +17,7 @@ from sqlalchemy import and_, exists, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
-from storage.models import OutboundMessage, OutboxStatus, Priority
+from storage.models import OutboundMessage, OutboxStatus, Participant, Priority
 
 LEASE = timedelta(minutes=2)
 IN_FLIGHT = (OutboxStatus.PENDING, OutboxStatus.SENDING)
@@ -121,11 +121,25 @@ def mark_sent(session: Session, message_id: int, *, platform_id: str | None, now
     message = session.get(OutboundMessage, message_id)
     if message is None:  # erased meanwhile
         return
+    if _forgotten(session, message):
+        return
     message.status = OutboxStatus.SENT
     message.platform_id = platform_id
     message.sent_at = now
     message.error = None
     session.add(message)
+
+
+def _forgotten(session: Session, message: OutboundMessage) -> bool:
+    """The last word to someone who erased her data ("your data is erased"): once it is out,
+    the row goes too, so her address stays nowhere."""
+    if message.participant_id is None:
+        return False
+    person = session.get(Participant, message.participant_id)
+    if person is None or person.erased_at is None:
+        return False
+    session.delete(message)
+    return True
 
 
 def mark_retry(
@@ -150,7 +164,7 @@ def mark_failed(
     status: str = OutboxStatus.FAILED,
 ) -> None:
     message = session.get(OutboundMessage, message_id)
-    if message is None:
+    if message is None or _forgotten(session, message):
         return
     message.status = status
     message.error = error[:200]
@@ -248,4 +262,3 @@ def backlog(session: Session, *, now: datetime) -> int:
             )
         ).one()
     )
-

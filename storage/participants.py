@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import String, cast, or_, update
 from sqlmodel import Session, col, select
 
 from storage import checkins
-from storage.models import ChannelAddress, Conversation, OutboundMessage, Participant
+from storage.models import (
+    ChannelAddress,
+    Conversation,
+    OutboundMessage,
+    OutboxStatus,
+    Participant,
+)
 
 # Profile fields holding personal data; erasure clears every one of them.
 PERSONAL_FIELDS = (
@@ -100,6 +109,9 @@ def erase(session: Session, participant: Participant, *, now: datetime) -> None:
 
     The row itself stays (anonymous, with its pseudonymous id) so programme counts stay true.
     """
+    # What others were told about her (her name in an introduction, her contact once both
+    # accepted, a coordinator's alert) goes too: gathered before her fields are cleared.
+    known = _identifiers(session, participant)
     for name in PERSONAL_FIELDS:
         setattr(participant, name, None)
     for name in PERSONAL_LIST_FIELDS:
@@ -119,3 +131,72 @@ def erase(session: Session, participant: Participant, *, now: datetime) -> None:
         session.delete(conversation)
     # What she wrote in check-ins and problem reports; ratings stay, anonymous, for the counts.
     checkins.erase_texts_of(session, participant.id or 0)
+    _scrub_messages_about(session, participant.id or 0, known)
+    _clear_meeting_places(session, participant.id or 0)
+
+
+# Stands in for a message to someone else that named her; never rendered (see below).
+ERASED_PAYLOAD: dict[str, Any] = {
+    "msg": {"id": "[erased]", "params": {}},
+    "options": [],
+    "multi": False,
+}
+
+
+def _identifiers(session: Session, participant: Participant) -> list[str]:
+    """Her name, business name, addresses and handles: what may appear in others' messages."""
+    found = [participant.name, participant.business_name]
+    for link in addresses(session, participant.id or 0):
+        found += [link.address, link.handle, link.address.removeprefix("+")]
+    return sorted({value for value in found if value and len(value) >= 3})
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in _strings(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(item)]
+    return []
+
+
+def _scrub_messages_about(session: Session, participant_id: int, known: list[str]) -> None:
+    """Other people's outbox rows whose parameters name her: payload replaced, never sent.
+
+    The database narrows the search (the JSON text contains one of her identifiers, written
+    plainly or \\u-escaped as SQLite stores it); Python then checks the parameters themselves,
+    so a short name inside an English message id does not count.
+    """
+    if not known:
+        return
+    text = cast(OutboundMessage.payload, String)  # type: ignore[arg-type]
+    forms = {form for value in known for form in (value, json.dumps(value)[1:-1])}
+    candidates = session.exec(
+        select(OutboundMessage).where(
+            col(OutboundMessage.participant_id).is_distinct_from(participant_id),
+            or_(*(text.contains(form, autoescape=True) for form in forms)),
+        )
+    ).all()
+    for message in candidates:
+        payload = dict(message.payload)
+        payload.pop("options", None)  # option labels are ours, never her words
+        if not any(value in piece for piece in _strings(payload) for value in known):
+            continue
+        message.payload = dict(ERASED_PAYLOAD)
+        if message.status in (OutboxStatus.PENDING, OutboxStatus.HELD):
+            message.status = OutboxStatus.SKIPPED  # not sent: it would say nothing now
+        session.add(message)
+
+
+def _clear_meeting_places(session: Session, participant_id: int) -> None:
+    """A meeting's place may be her shop or her home: cleared on the meetings of her pairs."""
+    from storage.meetings import Meeting
+    from storage.pairs import Pair
+
+    pairs = select(Pair.id).where(or_(Pair.a_id == participant_id, Pair.b_id == participant_id))
+    session.execute(
+        update(Meeting)
+        .where(col(Meeting.pair_id).in_(pairs), col(Meeting.place).is_not(None))
+        .values(place=None)
+    )
