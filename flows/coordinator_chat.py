@@ -377,8 +377,10 @@ class WriteText:
         return ()
 
     def ask(self, ctx: Context) -> list[Reply]:
-        language = _state(ctx)["todo"][0]
-        n = _state(ctx)["counts"][language]
+        state = ctx.data.get("bc") or {}
+        language = (state.get("todo") or [ctx.participant.locale])[0]
+        language = language if language in vocab.UI_LANGUAGES else "en"
+        n = state.get("counts", {}).get(language, 0)
         return [Reply(_(ASK_TEXT.msgid, n=n, language=nested(vocab.UI_LANGUAGES[language])))]
 
     def answer(self, ctx: Context, answer: Answer) -> Outcome:
@@ -391,6 +393,8 @@ class WriteText:
         if len(text) > broadcasts.LONGEST:
             return stay(_(TEXT_TOO_LONG.msgid, n=len(text)))
         state = _state(ctx)
+        if not _complete(state, "todo", "counts", "texts") or not state["todo"]:
+            return _end(ctx, CANCELLED)  # the draft was lost (or never started): start again
         language = state["todo"].pop(0)
         if text != "0":
             state["texts"][language] = text
@@ -403,12 +407,16 @@ class WriteText:
         return go(FLOW, "when")
 
 
+def _complete(state: dict, *keys: str) -> bool:
+    return all(key in state for key in keys)
+
+
 def _missing(ctx: Context) -> list[str]:
-    state = _state(ctx)
+    state = ctx.data.get("bc") or {}
     return [
         language
         for language in LANGUAGES
-        if language in state["counts"] and language not in state["texts"]
+        if language in state.get("counts", {}) and language not in state.get("texts", {})
     ]
 
 
@@ -426,36 +434,36 @@ def _fallback_options(ctx: Context) -> Sequence[Option]:
 
 
 def _on_fallback(ctx: Context, key: str) -> Outcome:
-    if key == "cancel":
+    if key == "cancel" or not _complete(_state(ctx), "texts", "audience", "counts"):
         return _end(ctx, CANCELLED)
     _state(ctx)["fallback"] = key
     return go(FLOW, "when")
 
 
 def _transient(ctx: Context) -> Broadcast:
-    state = _state(ctx)
+    state = ctx.data.get("bc") or {}
     return Broadcast(
         created_by=_actor(ctx).label(),
         created_at=ctx.now,
-        texts=state["texts"],
+        texts=state.get("texts", {}),
         fallback_language=state.get("fallback"),
-        audience=state["audience"],
+        audience=state.get("audience", {}),
         send_mode="local" if state.get("at") else "now",
         local_time=state.get("at"),
     )
 
 
 def _on_when(ctx: Context, key: str) -> Outcome:
-    if key == "cancel":
+    if key == "cancel" or not _complete(_state(ctx), "texts", "audience", "counts"):
         return _end(ctx, CANCELLED)
     _state(ctx)["at"] = {"now": None, "10": "10:00", "18": "18:00"}[key]
+    # The preview is a coordinator action of its own: checked and logged here, then shown.
+    broadcasts.check_preview(ctx.session, ctx.config, _actor(ctx), _transient(ctx), now=ctx.now)
     return go(FLOW, "confirm")
 
 
 def _confirm_prompt(ctx: Context) -> list[Reply]:
-    preview = broadcasts.check_preview(
-        ctx.session, ctx.config, _actor(ctx), _transient(ctx), now=ctx.now
-    )
+    preview = broadcasts.preview(ctx.session, _transient(ctx), now=ctx.now, config=ctx.config)
     lines = "\n".join(
         _local(
             ctx,
@@ -496,9 +504,9 @@ def _confirm_prompt(ctx: Context) -> list[Reply]:
 
 
 def _on_confirm(ctx: Context, key: str) -> Outcome:
-    if key == "cancel":
-        return _end(ctx, CANCELLED)
     state = _state(ctx)
+    if key == "cancel" or not _complete(state, "texts", "audience"):
+        return _end(ctx, CANCELLED)
     actor = _actor(ctx)
     try:
         broadcast = broadcasts.draft(
