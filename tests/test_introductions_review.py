@@ -58,3 +58,28 @@ def test_the_review_is_not_offered_to_participants(app, clock):
     carmen.says("menú")
     carmen.expect("Pedir una nueva compañera", "Unirme a un grupo con un código")
     assert "coordinación" not in carmen.text
+
+
+def test_match_command_in_chat(settings, db, clock, recorder):
+    clock.set(NOW)
+    app = build(
+        settings.model_copy(update={"coordinators": ["console:ana"]}),
+        channels=[recorder],
+        clock=clock,
+        db=db,
+    )
+    ana = Person(app, "ana")
+    for text in ("hola", "1", "1", "Ana"):
+        ana.says(text)
+    with db.session() as session:
+        cohort_of_four(session, NOW)
+    ana.says("/match Pilote 2026")
+    ana.expect("Pilote 2026: 2 parejas propuestas", "¿Enviar estas presentaciones ahora?")
+    ana.says("2")
+    ana.expect("No se envió nada.")
+    # Anyone else typing it gets the answer any unknown word gets.
+    carmen = Person(app, "carmen")
+    carmen.says("hola")
+    carmen.says("1")
+    carmen.says("/match Pilote 2026")
+    assert "parejas propuestas" not in carmen.text
