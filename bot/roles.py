@@ -16,10 +16,13 @@ import asyncio
 import logging
 import os
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import text
 from sqlmodel import col, select
 
 from bot import metrics
@@ -64,6 +67,27 @@ def check(role: Role, settings: Settings) -> None:
             f"--role {role.value}: separate processes need PostgreSQL (DATABASE_URL); "
             "with SQLite run one process with --role all"
         )
+
+
+# Advisory lock key held while a scheduler starts ("entq"), beside bot/scheduler's own.
+START_LOCK_KEY = 0x656E7471
+
+
+@contextmanager
+def one_at_a_time(db: Database) -> Iterator[None]:
+    """Start-up steps that must not run in two processes at once (APScheduler creates its job
+    table on start, and two processes creating it together fail): a PostgreSQL advisory lock."""
+    if db.dialect != "postgresql":
+        yield
+        return
+    with db.engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": START_LOCK_KEY})
+        connection.commit()
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": START_LOCK_KEY})
+            connection.commit()
 
 
 def holder() -> str:

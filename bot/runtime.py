@@ -64,9 +64,10 @@ async def run(settings: Settings, role: Role = Role.ALL) -> None:
     scheduler = None
     if role.schedules:
         # Nudges: dispatched every minute and at start-up (bot/scheduler.py).
-        scheduler = start_scheduler(
-            app.db, app.clock, settings.flow_config(), wake=app.delivery.wake.set
-        )
+        with roles.one_at_a_time(app.db):
+            scheduler = start_scheduler(
+                app.db, app.clock, settings.flow_config(), wake=app.delivery.wake.set
+            )
         roles.start_heartbeat(scheduler, app.db, app.clock)
     log.info("running", extra={"role": role.value})
     try:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -79,6 +79,8 @@ class Guard:
 
         try:
             await self.app(scope, limited_receive, tagged_send)
+        except ClientDisconnect:  # the caller hung up mid-request: it will try again
+            log.info("client disconnected", extra={"route": route})
         except _TooLarge:
             metrics.REJECTED.labels("too_large").inc()
             if not started_response:

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr | None = None
     telegram_webhook_secret: SecretStr | None = None
     telegram_api_base_url: str = "https://api.telegram.org"
+    # Messages per second this process sends to Telegram (its limit is about 30 per bot; with
+    # several delivery processes give each a share, e.g. 15 with two).
+    telegram_mps: float = Field(default=30.0, gt=0)
 
     twilio_account_sid: str | None = None
     twilio_auth_token: SecretStr | None = None

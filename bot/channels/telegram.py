@@ -125,6 +125,7 @@ class TelegramChannel:
             api_base_url=settings.telegram_api_base_url,
             webhook_secret=secret.get_secret_value() if secret else None,
             public_base_url=settings.public_base_url,
+            rate=settings.telegram_mps,
         )
 
     @property
