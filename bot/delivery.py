@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import select
 
+from bot import metrics
 from bot.channels.base import Channel, Held, Outgoing, SendError
 from bot.ratelimit import Pacer
 from flows.clock import Clock
@@ -83,38 +84,59 @@ class Delivery:
         return total
 
     async def run_forever(self, stop: asyncio.Event, *, idle: float = 1.0) -> None:
-        """Keep sending until `stop` is set; wakes early when `wake` is set."""
+        """Keep sending until `stop` is set, claiming more while earlier sends are in flight.
+
+        Claiming does not wait for a whole round to finish (a round would end with its slowest
+        send and leave the platform's allowance unused). Bulk messages in flight are capped at
+        half a second of sending, so a live reply that arrives meanwhile is paced right after
+        them. Wakes early when `wake` is set (a webhook queued a reply).
+        """
+        in_flight: dict[asyncio.Task[str], bool] = {}  # task → is bulk
+        bulk_cap = max(1, self.bulk_per_round // 2)
         while not stop.is_set():
+            room = self.batch - len(in_flight)
+            bulk_room = bulk_cap - sum(in_flight.values())
             try:
-                result = await self.run_once()
+                claimed = await asyncio.to_thread(self._claim, room, bulk_room) if room > 0 else []
             except Exception:  # a database hiccup must not kill the worker
-                log.exception("delivery round failed")
-                result = Result()
-            if result.sent or result.retried or result.failed:
-                continue
+                log.exception("delivery claim failed")
+                claimed = []
+            for message in claimed:
+                task = asyncio.create_task(self._send(message))
+                in_flight[task] = message.bulk
+                task.add_done_callback(in_flight.pop)
             self.wake.clear()
-            waiters = [asyncio.ensure_future(self.wake.wait()), asyncio.ensure_future(stop.wait())]
-            await asyncio.wait(waiters, timeout=idle, return_when=asyncio.FIRST_COMPLETED)
+            waiters = {asyncio.ensure_future(self.wake.wait()), asyncio.ensure_future(stop.wait())}
+            await asyncio.wait(
+                set(in_flight) | waiters,
+                timeout=0.25 if in_flight else idle,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
             for waiter in waiters:
                 waiter.cancel()
+        if in_flight:
+            await asyncio.gather(*in_flight, return_exceptions=True)
 
-    def _claim(self) -> list[Outgoing]:
-        """Live replies and nudges first; bulk only about one second's worth per round.
+    def _claim(self, limit: int | None = None, bulk_limit: int | None = None) -> list[Outgoing]:
+        """Live replies and nudges first; then at most `bulk_limit` bulk messages.
 
-        A round ends when its slowest send does, so a round stuffed with broadcast messages
-        would make a reply that arrives meanwhile wait for all of them.
+        By default a round takes one second's worth of bulk: a round ends when its slowest send
+        does, so a round stuffed with broadcast messages would make a reply that arrives
+        meanwhile wait for all of them.
         """
         now = self.clock.now()
         channels = list(self.channels)
+        limit = self.batch if limit is None else limit
+        bulk_limit = self.bulk_per_round if bulk_limit is None else bulk_limit
         with self.db.session() as session:
             rows = outbox.claim(
                 session,
                 now=now,
-                limit=self.batch,
+                limit=limit,
                 channels=channels,
                 priorities=(Priority.LIVE, Priority.BULK - 1),
             )
-            room = min(self.batch - len(rows), self.bulk_per_round)
+            room = min(limit - len(rows), bulk_limit)
             if room > 0:
                 rows += outbox.claim(
                     session,
@@ -158,6 +180,7 @@ class Delivery:
             attempt=row.attempts,
             last_error_code=row.error_code,
             first_name=(participant.name or "") if participant else "",
+            bulk=row.priority >= Priority.BULK,
         )
 
     async def _send(self, message: Outgoing) -> str:
@@ -166,13 +189,18 @@ class Delivery:
         try:
             platform_id = await channel.send(message)
         except SendError as error:
-            return await asyncio.to_thread(self._record_failure, message, error)
+            failure = error
         except Exception as error:  # network errors and the like: try again later
             log.warning("send raised %s on %s", type(error).__name__, message.channel)
             failure = SendError(type(error).__name__, retry_after=0)
-            return await asyncio.to_thread(self._record_failure, message, failure)
-        await asyncio.to_thread(self._record_sent, message.outbox_id, platform_id)
-        return "sent"
+        else:
+            await asyncio.to_thread(self._record_sent, message.outbox_id, platform_id)
+            metrics.MESSAGES_OUT.labels(message.channel, "sent").inc()
+            return "sent"
+        metrics.SEND_FAILURES.labels(message.channel, failure.code or str(failure)[:40]).inc()
+        outcome = await asyncio.to_thread(self._record_failure, message, failure)
+        metrics.MESSAGES_OUT.labels(message.channel, outcome).inc()
+        return outcome
 
     def _record_sent(self, outbox_id: int, platform_id: str | Held | None) -> None:
         with self.db.session() as session:

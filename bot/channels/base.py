@@ -31,6 +31,8 @@ class Outgoing:
     last_error_code: str | None = None
     # Her first name, for platform templates that greet her ("" when unknown).
     first_name: str = ""
+    # Bulk traffic (broadcasts), paced behind live replies.
+    bulk: bool = False
 
 
 @dataclass(frozen=True)
