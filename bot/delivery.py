@@ -88,14 +88,13 @@ class Delivery:
 
         Claiming does not wait for a whole round to finish (a round would end with its slowest
         send and leave the platform's allowance unused). Bulk messages in flight are capped at
-        half a second of sending, so a live reply that arrives meanwhile is paced right after
+        about one second of sending, so a live reply that arrives meanwhile is paced right after
         them. Wakes early when `wake` is set (a webhook queued a reply).
         """
         in_flight: dict[asyncio.Task[str], bool] = {}  # task → is bulk
-        bulk_cap = max(1, self.bulk_per_round // 2)
         while not stop.is_set():
             room = self.batch - len(in_flight)
-            bulk_room = bulk_cap - sum(in_flight.values())
+            bulk_room = self.bulk_per_round - sum(in_flight.values())
             try:
                 claimed = await asyncio.to_thread(self._claim, room, bulk_room) if room > 0 else []
             except Exception:  # a database hiccup must not kill the worker

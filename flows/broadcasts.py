@@ -5,8 +5,9 @@ preview (how many women per language and channel, each text as it will appear), 
 Confirming writes every message to the outbox in one transaction, at bulk priority, so either the
 whole audience is queued or nobody is; the delivery worker then sends them, live conversations
 first. Each message is due at the chosen moment in the recipient's own time zone, moved out of
-her quiet hours, and spread over time at each platform's pace so a broadcast never fills the
-delivery worker's hands while a woman is waiting for an answer.
+her quiet hours, and interleaved across platforms at their relative rates; the delivery worker
+paces the sends and keeps only half a second of bulk in flight, so a woman waiting for an
+answer is never stuck behind an announcement.
 
 Opted-out women are never in the audience (they are counted as skipped); so are women who have
 not given consent or have no address (counted as unreachable). A language present in the
@@ -39,10 +40,9 @@ PURPOSE = "broadcast"
 LONGEST = 600  # characters of her own text; with the header the message stays under 700
 NO_PAIR = "none"  # pair-status filter: no introduced, active or paused pair
 WHATSAPP_WINDOW = timedelta(hours=24)
-# Messages per second each platform takes, used to spread a broadcast's due times (the delivery
+# Messages per second each platform takes, used to interleave a broadcast's rows (the delivery
 # worker paces the actual sends; `entrepairs broadcast` passes the configured rates).
 DEFAULT_PACE = {"telegram": 30.0, "whatsapp": 25.0, "sms": 1.0, "console": 100.0}
-PACE_SHARE = 0.95  # a broadcast takes at most this share of a platform's rate
 
 ANNOUNCEMENT = _("Message from the Entrepairs team:\n\n{text}")
 
@@ -451,31 +451,31 @@ def _rows(
         key=lambda item: (item[0], item[1].participant_id),
     )
     cursor: dict[str, datetime] = {}
-    rows = []
+    ordered: list[tuple[datetime, int, dict[str, Any]]] = []
     for due, r in planned:
-        rate = rates.get(r.channel, 10.0) * PACE_SHARE
-        due = max(due, cursor.get(r.channel, due))
-        cursor[r.channel] = due + timedelta(seconds=1.0 / rate)
+        # When the platform would get to her at its rate: used only to order the rows, so the
+        # worker serves the platforms side by side. The worker does the pacing itself.
+        turn = max(due, cursor.get(r.channel, due))
+        cursor[r.channel] = turn + timedelta(seconds=1.0 / rates.get(r.channel, 10.0))
         text = text_for(broadcast, r.language) or ""
-        rows.append(
-            {
-                "participant_id": r.participant_id,
-                "channel": r.channel,
-                "address": r.address,
-                "payload": announcement(text).to_json(),
-                "purpose": PURPOSE,
-                "priority": Priority.BULK,
-                "status": OutboxStatus.PENDING,
-                "attempts": 0,
-                "next_attempt_at": due,
-                "created_at": now,
-                "broadcast_id": broadcast.id,
-            }
-        )
-    # The outbox takes due messages in id order: ids must follow the spread due times, so the
+        row = {
+            "participant_id": r.participant_id,
+            "channel": r.channel,
+            "address": r.address,
+            "payload": announcement(text).to_json(),
+            "purpose": PURPOSE,
+            "priority": Priority.BULK,
+            "status": OutboxStatus.PENDING,
+            "attempts": 0,
+            "next_attempt_at": due,
+            "created_at": now,
+            "broadcast_id": broadcast.id,
+        }
+        ordered.append((turn, r.participant_id, row))
+    # The outbox takes due messages in id order: ids follow each platform's turn, so the
     # platforms are served side by side rather than one after the other.
-    rows.sort(key=lambda row: (row["next_attempt_at"], row["participant_id"]))
-    return rows
+    ordered.sort(key=lambda item: item[:2])
+    return [row for _turn, _pid, row in ordered]
 
 
 def cancel(
