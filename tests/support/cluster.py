@@ -500,5 +500,41 @@ def sending_ids(db: Any) -> set[int]:
         }
 
 
+@contextlib.contextmanager
+def resilient_postgres() -> Any:
+    """Like tests/support/databases.postgres_database, with an admin connection that survives
+    the server restarting under it (pre-ping), for the tests that restart it."""
+    import uuid
+
+    import pytest
+    from sqlalchemy import create_engine
+
+    from storage.db import Database
+    from tests.support.databases import POSTGRES_URL, _driver
+
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL tests need TEST_DATABASE_URL")
+    base = _driver(POSTGRES_URL)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in base else "?"
+    db = Database(f"{base}{separator}options=-csearch_path%3D{schema}")
+    db.upgrade()
+    try:
+        yield db
+    finally:
+        db.dispose()
+        for _attempt in range(30):  # the server may still be coming back
+            try:
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+                break
+            except Exception:
+                time.sleep(1)
+        admin.dispose()
+
+
 def own_peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
