@@ -26,17 +26,17 @@ _SPLITS = (
 
 def _labels(option: Option) -> frozenset[str]:
     if option.label.params:
-        return _words(option.key, option.label.msgid, tuple(sorted(option.label.params.items())))
-    return _cached_words(option.key, option.label.msgid)
+        return _words(option.key, option.label)
+    return _cached_words(option.key, option.label.msgid, option.label.context)
 
 
 @cache
-def _cached_words(key: str, msgid: str) -> frozenset[str]:
-    return _words(key, msgid, ())
+def _cached_words(key: str, msgid: str, context: str | None) -> frozenset[str]:
+    return _words(key, Msg(msgid, context=context))
 
 
-def _words(key: str, msgid: str, params: tuple[tuple[str, object], ...]) -> frozenset[str]:
-    label = Msg(msgid, dict(params))
+def _words(key: str, label: Msg) -> frozenset[str]:
+    """The option's key and its label in every language, as people would type them."""
     words = {normalise(key)}
     words.update(normalise(render_msg(label, Reader(language))) for language in i18n.LANGUAGES)
     words.discard("")

@@ -58,6 +58,10 @@ def gettext(language: str, msgid: str) -> str:
     return translations(supported(language)).gettext(msgid)
 
 
+def pgettext(language: str, context: str, msgid: str) -> str:
+    return translations(supported(language)).pgettext(context, msgid)
+
+
 def ngettext(language: str, singular: str, plural: str, n: int) -> str:
     return translations(supported(language)).ngettext(singular, plural, n)
 

@@ -35,22 +35,37 @@ class Msg:
     params: dict[str, Any] = field(default_factory=dict)
     plural: str | None = None
     n: int | None = None
+    # gettext's message context, for a word that translates differently in different places.
+    context: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.msgid, "params": self.params}
         if self.plural is not None:
             data["plural"] = self.plural
             data["n"] = self.n
+        if self.context is not None:
+            data["ctx"] = self.context
         return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Msg:
-        return cls(data["id"], dict(data.get("params", {})), data.get("plural"), data.get("n"))
+        return cls(
+            data["id"],
+            dict(data.get("params", {})),
+            data.get("plural"),
+            data.get("n"),
+            data.get("ctx"),
+        )
 
 
 def _(msgid: str, /, **params: Any) -> Msg:
     """Mark a message for translation; it is translated when it is sent, not here."""
     return Msg(msgid, params)
+
+
+def _p(context: str, msgid: str, /, **params: Any) -> Msg:
+    """Mark a message whose translation depends on a context ("spoken language": "English")."""
+    return Msg(msgid, params, context=context)
 
 
 def _n(singular: str, plural: str, n: int, /, **params: Any) -> Msg:

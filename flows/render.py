@@ -68,6 +68,8 @@ def render_msg(msg: Msg, reader: Reader) -> str:
     language = i18n.supported(reader.language)
     if msg.plural is not None:
         template = i18n.ngettext(language, msg.msgid, msg.plural, msg.n or 0)
+    elif msg.context is not None:
+        template = i18n.pgettext(language, msg.context, msg.msgid)
     else:
         template = i18n.gettext(language, msg.msgid)
     values = {name: _value(value, reader) for name, value in msg.params.items()}

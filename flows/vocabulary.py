@@ -8,20 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flows.messages import Msg, Option, _
+from flows.messages import Msg, Option, _, _p
 
-# Languages the bot speaks. The first three are also interface locales.
+# Languages the bot speaks, each named in itself ("Español" for every reader).
 UI_LANGUAGES: dict[str, Msg] = {
-    "es": _("Español"),
-    "fr": _("Français"),
-    "en": _("English"),
+    "es": _p("language name in itself", "Español"),
+    "fr": _p("language name in itself", "Français"),
+    "en": _p("language name in itself", "English"),
 }
 
-# Languages a woman can hold a mentoring conversation in.
+# Languages a woman can hold a mentoring conversation in, named in the reader's language.
 SPOKEN_LANGUAGES: dict[str, Msg] = {
     "es": _("Spanish"),
     "fr": _("French"),
-    "en": _("English"),
+    "en": _p("spoken language", "English"),
     "wo": _("Wolof"),
     "qu": _("Quechua"),
     "ay": _("Aymara"),

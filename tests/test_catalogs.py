@@ -55,7 +55,7 @@ def test_template_is_up_to_date_with_the_code(tmp_path: Path) -> None:
 
 
 def _marked_in_source() -> set[str]:
-    """Every literal passed to _() or _n() in the code, found by walking the syntax tree.
+    """Every literal passed to _(), _n() or _p() in the code, found by walking the syntax tree.
 
     This does not rely on pybabel, whose extractor silently skips a _() nested inside the
     arguments of another _() call.
@@ -63,15 +63,14 @@ def _marked_in_source() -> set[str]:
     found: set[str] = set()
     for path in [*ROOT.glob("flows/**/*.py"), *ROOT.glob("bot/**/*.py")]:
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Name)
-                and node.func.id in {"_", "_n"}
-                and node.args
-                and isinstance(node.args[0], ast.Constant)
-                and isinstance(node.args[0].value, str)
-            ):
-                found.add(node.args[0].value)
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+                continue
+            position = {"_": 0, "_n": 0, "_p": 1}.get(node.func.id)
+            if position is None or len(node.args) <= position:
+                continue
+            argument = node.args[position]
+            if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+                found.add(argument.value)
     return found
 
 
@@ -88,7 +87,7 @@ def test_every_message_is_translated(language: str) -> None:
     for entry in template:
         if not entry.id:
             continue
-        found = catalog.get(entry.id)
+        found = catalog.get(entry.id, context=entry.context)
         if found is None:
             problems.append(f"missing: {entry.id!r}")
             continue
