@@ -3,6 +3,7 @@ pairs at risk, broadcast reach; the text and HTML forms; the HTML in headless Ch
 
 from __future__ import annotations
 
+import os
 import shutil
 import struct
 import subprocess
@@ -189,14 +190,19 @@ def test_html_is_self_contained_and_translated(db, clock):
 
 
 def chromium() -> str:
+    """The browser; CI (REQUIRE_CHROMIUM=1, set by .ci/run, which installs it) fails without it,
+    a developer's machine skips with the command that installs it."""
     for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
         found = shutil.which(name)
         if found:
             return found
-    pytest.fail(
+    reason = (
         "headless Chromium is needed to check the HTML report: install it with "
         "`apt-get update && apt-get install -y chromium`"
     )
+    if os.environ.get("REQUIRE_CHROMIUM") == "1":
+        pytest.fail(reason)
+    pytest.skip(reason)
 
 
 def read_png(path: Path) -> tuple[int, int, list[bytes]]:
