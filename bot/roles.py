@@ -126,7 +126,7 @@ def scheduler_health(db: Database, now: datetime) -> dict[str, Any]:
         row = heartbeats.last(session, heartbeats.SCHEDULER)
     if row is None or row.beat_at is None:
         return {"status": "never", "age_s": None}
-    age = (now - row.beat_at).total_seconds()
+    age = max(0.0, (now - row.beat_at).total_seconds())  # a clock stepped back: not negative
     return {"status": "ok" if age <= STALE_AFTER.total_seconds() else "late", "age_s": round(age)}
 
 
