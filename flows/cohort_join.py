@@ -43,7 +43,12 @@ def code_in(text: str) -> str:
 
 
 def after_onboarding(ctx: Context, done: Msg) -> Outcome:
-    """After her profile is ready: ask for a code when there is a cohort she could join."""
+    """After her profile is ready: join the group her invitation link named, or ask for a code
+    when there is a cohort she could join."""
+    linked = ctx.data.pop("invite_code", None)
+    cohort = join_by_code(ctx.session, ctx.participant, linked, now=ctx.now) if linked else None
+    if cohort is not None:
+        return go("home", "idle", done, _(JOINED.msgid, cohort=cohort.name))
     any_cohort = ctx.session.exec(select(Cohort.id)).first() is not None
     if any_cohort and not cohorts_of(ctx.session, ctx.participant.id or 0):
         return go(FLOW, "code_after", done)

@@ -97,7 +97,10 @@ class Engine:
             step=state.step if state else "",
         )
         if state is None or not registry.exists(state.flow, state.step):
-            return self._enter(ctx, home.first_contact(ctx, inbound.locale_hint))
+            outcome = home.first_contact(ctx, inbound.locale_hint)
+            self._keep_invite_code(ctx, inbound)
+            return self._enter(ctx, outcome)
+        self._keep_invite_code(ctx, inbound)
 
         keyword = recognise(inbound.text) if inbound.kind == "text" else None
         if participant.opted_out_at is not None:
@@ -127,6 +130,12 @@ class Engine:
             outcome = home.welcome_back(ctx)
         return self._enter(ctx, outcome)
 
+    @staticmethod
+    def _keep_invite_code(ctx: Context, inbound: Inbound) -> None:
+        """Remember the group code a link carried; it is used once her profile is ready."""
+        if inbound.invite_code:
+            ctx.data["invite_code"] = inbound.invite_code[:64]
+
     def _enter(self, ctx: Context, outcome: Outcome) -> list[Reply]:
         """Apply a step's outcome: say its words, move, ask the next question, save the state."""
         replies = list(outcome.say)
@@ -146,4 +155,3 @@ class Engine:
                 now=ctx.now,
             )
         return replies
-

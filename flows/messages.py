@@ -152,3 +152,6 @@ class Inbound:
     kind: str = "text"  # "text" | "media" | "edited" | "location" | "sticker"
     locale_hint: str | None = None
     profile_name: str | None = None
+    # A code that came with the message itself (a Telegram deep link t.me/bot?start=CODE): the
+    # group she was invited to, joined once her profile is ready.
+    invite_code: str | None = None

@@ -31,13 +31,16 @@ _HINTS = ("es", "fr", "en")
 
 @dataclass(frozen=True)
 class TelegramInbound(Inbound):
-    """An `Inbound` that also carries the deep-link parameter of `/start <parameter>`.
+    """An `Inbound` from Telegram.
 
-    The text stays "/start" so the START word works at every step; the parameter (campaign or
-    cohort code from a link like t.me/EntrepairsBot?start=cohort_bo_2026) is kept here.
+    For `/start <parameter>` the text stays "/start", so the START word works at every step; the
+    parameter (a cohort code from a link like t.me/EntrepairsBot?start=PILOTE26) travels as
+    `invite_code`, and `start_parameter` names it the way Telegram does.
     """
 
-    start_parameter: str | None = None
+    @property
+    def start_parameter(self) -> str | None:
+        return self.invite_code
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,7 @@ def parse(update: Update) -> Parsed | None:
         platform_key=str(update.update_id),
         kind=kind,
         locale_hint=language_hint(user.language_code),
-        start_parameter=start,
+        invite_code=start,
     )
     return Parsed(inbound, user.username)
 
