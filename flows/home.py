@@ -29,6 +29,7 @@ HELP = _(
     "each of you shares what she knows and learns from the other.\n\n"
     "You can write at any time:\n"
     "{menu}: see what I can do\n"
+    "{report}: tell the team about a problem, in confidence\n"
     "{language}: change language\n"
     "{my_data}: see what I keep about you\n"
     "{delete}: erase your data\n"
@@ -64,6 +65,7 @@ def help_text() -> Msg:
             "my_data": keyword(Keyword.MY_DATA),
             "delete": keyword(Keyword.DELETE),
             "stop": keyword(Keyword.STOP),
+            "report": keyword(Keyword.REPORT),
         },
     )
 
