@@ -52,6 +52,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def free_ports(count: int) -> list[int]:
+    """`count` different free ports (sockets held open together, so none is handed out twice)."""
+    with contextlib.ExitStack() as stack:
+        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
+
+
 def worker_env(
     database_url: str,
     telegram: tg.StandIn,
@@ -158,8 +167,7 @@ class Cluster:
         **extra_env: str,
     ) -> None:
         self.workers = []
-        for n, role in enumerate(roles):
-            port = free_port()
+        for n, (role, port) in enumerate(zip(roles, free_ports(len(roles)), strict=True)):
             worker = Worker(
                 role, port, worker_env(database_url, telegram, twilio, port, **extra_env)
             )
