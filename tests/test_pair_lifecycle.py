@@ -135,7 +135,7 @@ def test_asking_for_a_new_match_ends_the_pair_and_tells_only_the_coordinators_wh
     ids, people = _active_pair(app, clock)
     julie = people["julie"]
     julie.says("menu")
-    julie.says("Demander une nouvelle binôme")
+    julie.says("Demander une nouvelle partenaire")
     julie.expect("Cela mettra fin à votre binôme avec Carmen.")
     julie.says("1")
     julie.expect("Seule la coordination le lira")
