@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 
 from sqlmodel import select
 
-from bot import metrics
 from bot.channels.base import Channel, Held, Outgoing, SendError
 from bot.ratelimit import Pacer
 from flows.clock import Clock
@@ -194,12 +193,9 @@ class Delivery:
             failure = SendError(type(error).__name__, retry_after=0)
         else:
             await asyncio.to_thread(self._record_sent, message.outbox_id, platform_id)
-            metrics.MESSAGES_OUT.labels(message.channel, "sent").inc()
             return "sent"
-        metrics.SEND_FAILURES.labels(message.channel, failure.code or str(failure)[:40]).inc()
-        outcome = await asyncio.to_thread(self._record_failure, message, failure)
-        metrics.MESSAGES_OUT.labels(message.channel, outcome).inc()
-        return outcome
+        # Channels count their own sends and failures for /metrics (they know the platform codes).
+        return await asyncio.to_thread(self._record_failure, message, failure)
 
     def _record_sent(self, outbox_id: int, platform_id: str | Held | None) -> None:
         with self.db.session() as session:
