@@ -108,10 +108,17 @@ def _lower_first(text: str) -> str:
 
 
 def format_instant(instant: datetime, reader: Reader, format: str = "full") -> str:
-    """A moment as the reader says it: her zone, her language ("jeudi 5 mars, 15:00")."""
+    """A moment as the reader says it: her zone, her language ("jueves 5 de marzo, 15:00")."""
     locale = i18n.regional_locale(reader.language, reader.country)
     tz = i18n.zone(reader.timezone)
-    pattern = "EEEE d MMMM, HH:mm" if format == "full" else "d MMM, HH:mm"
-    if locale.language == "en":
-        pattern = "EEEE, MMMM d, h:mm a" if format == "full" else "MMM d, h:mm a"
+    pattern = _PATTERNS[locale.language][0 if format == "full" else 1]
     return format_datetime(instant, pattern, tzinfo=tz, locale=locale)
+
+
+# (full, short) patterns by language: "jueves 5 de marzo, 15:00", "jeudi 5 mars, 15:00",
+# "Thursday, March 5, 3:00 p.m." — a 24-hour clock where people write one.
+_PATTERNS = {
+    "es": ("EEEE d 'de' MMMM, HH:mm", "d 'de' MMM, HH:mm"),
+    "fr": ("EEEE d MMMM, HH:mm", "d MMM, HH:mm"),
+    "en": ("EEEE, MMMM d, h:mm a", "MMM d, h:mm a"),
+}

@@ -201,9 +201,9 @@ def test_session_across_the_spring_change_keeps_montreal_time():
     julie = Reader("fr", "CA", "America/Toronto")
     carmen = Reader("es", "BO", "America/La_Paz")
     assert format_instant(start, julie) == "jeudi 12 mars, 15:00"
-    assert format_instant(start, carmen) == "jueves 12 marzo, 15:00"  # was 16:00 the week before
+    assert format_instant(start, carmen) == "jueves 12 de marzo, 15:00"  # was 16:00 the week before
     before = wall_to_utc(datetime(2026, 3, 5, 15, 0), "America/Toronto")
-    assert format_instant(before, carmen) == "jueves 5 marzo, 16:00"
+    assert format_instant(before, carmen) == "jueves 5 de marzo, 16:00"
 
 
 def test_weekly_rhythm_keeps_the_proposers_local_hour_across_dst(db, clock):
@@ -227,7 +227,7 @@ def test_weekly_rhythm_keeps_the_proposers_local_hour_across_dst(db, clock):
         "jeudi 5 novembre, 15:00"
     )
     assert format_instant(following, Reader("es", "BO", "America/La_Paz")) == (
-        "jueves 5 noviembre, 16:00"
+        "jueves 5 de noviembre, 16:00"
     )
 
 
@@ -258,7 +258,7 @@ def test_rhythm_proposes_the_next_session_after_the_first(db, clock, checkins):
     texts = [render(Reply.from_json(m.payload), _reader(carmen)).text for m in asked]
     assert any("Como acordaron (Cada semana)" in t for t in texts)
     assert any(
-        "jueves 12 marzo, 15:00"
+        "jueves 12 de marzo, 15:00"
         in " ".join(
             label for _key, label in render(Reply.from_json(m.payload), _reader(carmen)).options
         )

@@ -112,7 +112,7 @@ def test_carmen_proposes_in_spanish_julie_accepts_in_french(app, clock, checkins
     julie.says("1")
     julie.expect("C'est confirmé ! Votre séance avec Carmen : jeudi 5 mars, 14:00 (votre heure).")
     told = carmen.inbox()
-    assert "¡Julie aceptó! Su sesión: jueves 5 marzo, 15:00 (su hora)." in told
+    assert "¡Julie aceptó! Su sesión: jueves 5 de marzo, 15:00 (su hora)." in told
     assert "Enlace o lugar: https://meet.example/carmen-julie" in told
     agreed = meeting(app)
     assert agreed.status == MeetingStatus.CONFIRMED
@@ -122,14 +122,14 @@ def test_carmen_proposes_in_spanish_julie_accepts_in_french(app, clock, checkins
     # Reminders, each in her language and zone, 24 h and 1 h before; then the check-in for both.
     run_until(app, clock, datetime(2026, 3, 4, 19, 0, tzinfo=UTC))
     assert (
-        "Recordatorio: su sesión con Julie es el jueves 5 marzo, 15:00 (su hora)." in carmen.inbox()
+        "Recordatorio: su sesión con Julie es el jueves 5 de marzo, 15:00 (su hora)." in carmen.inbox()
     )
     assert (
         "Rappel : votre séance avec Carmen est le jeudi 5 mars, 14:00 (votre heure)."
         in julie.inbox()
     )
     run_until(app, clock, datetime(2026, 3, 5, 18, 0, tzinfo=UTC))
-    assert "Su sesión con Julie empieza pronto: jueves 5 marzo, 15:00 (su hora)." in carmen.inbox()
+    assert "Su sesión con Julie empieza pronto: jueves 5 de marzo, 15:00 (su hora)." in carmen.inbox()
     assert (
         "Votre séance avec Carmen commence bientôt : jeudi 5 mars, 14:00 (votre heure)."
         in julie.inbox()
@@ -193,10 +193,10 @@ def test_reschedule_old_reminders_never_fire_new_ones_do(app, clock, checkins):
     awa.expect("À quand voulez-vous déplacer votre séance avec Carmen ?")
     awa.says("vendredi 15h")
     asked = carmen.inbox()
-    assert "Awa quiere mover su sesión del miércoles 4 marzo, 10:00." in asked
-    assert "1. viernes 6 marzo, 11:00" in asked
+    assert "Awa quiere mover su sesión del miércoles 4 de marzo, 10:00." in asked
+    assert "1. viernes 6 de marzo, 11:00" in asked
     carmen.says("1")
-    carmen.expect("¡Confirmado! Su sesión con Awa: viernes 6 marzo, 11:00 (su hora).")
+    carmen.expect("¡Confirmado! Su sesión con Awa: viernes 6 de marzo, 11:00 (su hora).")
     assert "Carmen a accepté ! Votre séance : vendredi 6 mars, 15:00 (votre heure)." in awa.inbox()
 
     with app.db.session() as session:
@@ -207,14 +207,14 @@ def test_reschedule_old_reminders_never_fire_new_ones_do(app, clock, checkins):
     run_until(app, clock, datetime(2026, 3, 7, 0, 0, tzinfo=UTC))
     reminders_c = [m.payload for m in outbox_for(app.db, first.proposer_id, "reminder")]
     text = str(reminders_c)
-    assert "miércoles 4 marzo" not in text and "mercredi 4 mars" not in text
+    assert "miércoles 4 de marzo" not in text and "mercredi 4 mars" not in text
     awa_text = awa.inbox()
     carmen_text = carmen.inbox()
     assert (
         "Rappel : votre séance avec Carmen est le vendredi 6 mars, 15:00 (votre heure)." in awa_text
     )
-    assert "Recordatorio: su sesión con Awa es el viernes 6 marzo, 11:00 (su hora)." in carmen_text
-    assert "mercredi 4 mars" not in awa_text and "miércoles 4 marzo" not in carmen_text
+    assert "Recordatorio: su sesión con Awa es el viernes 6 de marzo, 11:00 (su hora)." in carmen_text
+    assert "mercredi 4 mars" not in awa_text and "miércoles 4 de marzo" not in carmen_text
     assert awa_text.count("Rappel") == 1 and awa_text.count("commence bientôt") == 1
     assert carmen_text.count("Recordatorio") == 1 and carmen_text.count("empieza pronto") == 1
 
@@ -271,7 +271,7 @@ def test_suggested_slots_where_both_are_free_each_in_her_own_time(app, clock):
     carmen.taps("sessions")
     # Carmen's mornings 8–12 (UTC−4) meet Julie's 8–12 (UTC−5) from 09:00 La Paz time.
     carmen.expect(
-        "1. martes 3 marzo, 09:00", "2. miércoles 4 marzo, 09:00", "3. jueves 5 marzo, 09:00"
+        "1. martes 3 de marzo, 09:00", "2. miércoles 4 de marzo, 09:00", "3. jueves 5 de marzo, 09:00"
     )
     carmen.says("1 3")
     carmen.taps("chat")
