@@ -304,3 +304,43 @@ def test_correcting_the_country_walks_through_what_depends_on_it(app, db):
         nadia = session.exec(select(Participant).where(Participant.name == "Nadia")).one()
         assert (nadia.country, nadia.region, nadia.timezone) == ("CA", "QC", "America/Toronto")
         assert nadia.diaspora_ties == ["SN"]
+
+
+def test_she_edits_her_profile_later_from_the_menu(app, db):
+    her = Person(app, "emily")
+    for text in [
+        "hi",
+        "3",
+        "1",
+        "Emily",
+        "canada",
+        "british columbia",
+        "Emily's Bakery",
+        "1",
+        "3",
+        "2",
+        "2",
+        "1",
+        "3",
+        "3",
+        "none",
+        "1",
+        "1",
+    ]:
+        her.says(text)
+    her.expect("Thank you, Emily! Your profile is ready")
+    her.says("menu")
+    her.expect("See or edit my profile")
+    her.says("see or edit my profile")
+    her.expect("Your profile:", "Business: Emily's Bakery", "Is everything right?")
+    her.says("2")  # correct something
+    her.says("business name")
+    her.expect("What is the name of your business or project?")
+    her.says("Emily's Bakery & Café")
+    her.expect("Your profile:", "Business: Emily's Bakery & Café")
+    her.says("1")
+    her.expect("Saved.")
+    with db.session() as session:
+        emily = session.exec(select(Participant).where(Participant.name == "Emily")).one()
+        assert emily.business_name == "Emily's Bakery & Café"
+        assert emily.timezone == "America/Vancouver"
