@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Callable
 
@@ -95,3 +96,25 @@ class SenderLimiter:
             for key, (tokens, at) in self._buckets.items()
             if tokens + (now - at) * self.rate < self.burst
         }
+
+
+class Spacer:
+    """At least `1/rate` seconds between the moments calls really start, across threads.
+
+    A `Pacer` books a slot when a send is scheduled; a synchronous client then waits for a worker
+    thread, so one call can start late and the next on time, closer than the platform allows.
+    The spacer is checked in the worker thread, right before the request goes out.
+    """
+
+    def __init__(self, rate: float, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self._monotonic = monotonic
+        self._lock = threading.Lock()
+        self._last = float("-inf")
+
+    def wait(self) -> None:
+        with self._lock:
+            delay = self._last + self.interval - self._monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            self._last = self._monotonic()

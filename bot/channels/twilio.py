@@ -36,7 +36,7 @@ from bot.channels import twilio_window as window
 from bot.channels.base import Held, Outgoing, SendError
 from bot.channels.twilio_text import SMS_LIMIT, WHATSAPP_LIMIT, split
 from bot.phones import language_hint, parse_address, twilio_address
-from bot.ratelimit import Pacer, SenderLimiter
+from bot.ratelimit import Pacer, SenderLimiter, Spacer
 from bot.settings import Settings, SettingsError
 from flows.clock import Clock, SystemClock
 from flows.messages import ChannelKind, Inbound
@@ -156,6 +156,8 @@ class TwilioChannel:
         self.limit = WHATSAPP_LIMIT if whatsapp else SMS_LIMIT
         # Paces every API call (a split message is several), under the delivery's own pacing.
         self.calls = Pacer(self.rate * PACE_MARGIN)
+        # ...and spaces the requests themselves, which start in worker threads.
+        self.spacer = Spacer(self.rate * PACE_MARGIN)
         self.templates = window.Templates(settings.twilio_templates)
         token = settings.twilio_auth_token.get_secret_value() if settings.twilio_auth_token else ""
         self.validator = RequestValidator(token)
@@ -260,6 +262,7 @@ class TwilioChannel:
         raise AssertionError("unreachable")
 
     def _create(self, message: Outgoing, **fields: str) -> str:
+        self.spacer.wait()
         created = self.client.messages.create(
             to=twilio_address(self.kind, message.address),
             **self._sender(),
