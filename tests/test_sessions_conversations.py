@@ -122,14 +122,16 @@ def test_carmen_proposes_in_spanish_julie_accepts_in_french(app, clock, checkins
     # Reminders, each in her language and zone, 24 h and 1 h before; then the check-in for both.
     run_until(app, clock, datetime(2026, 3, 4, 19, 0, tzinfo=UTC))
     assert (
-        "Recordatorio: su sesión con Julie es el jueves 5 de marzo, 15:00 (su hora)." in carmen.inbox()
+        "Recordatorio: su sesión con Julie es el jueves 5 de marzo, 15:00 (su hora)."
+        in carmen.inbox()
     )
     assert (
         "Rappel : votre séance avec Carmen est le jeudi 5 mars, 14:00 (votre heure)."
         in julie.inbox()
     )
     run_until(app, clock, datetime(2026, 3, 5, 18, 0, tzinfo=UTC))
-    assert "Su sesión con Julie empieza pronto: jueves 5 de marzo, 15:00 (su hora)." in carmen.inbox()
+    soon = "Su sesión con Julie empieza pronto: jueves 5 de marzo, 15:00 (su hora)."
+    assert soon in carmen.inbox()
     assert (
         "Votre séance avec Carmen commence bientôt : jeudi 5 mars, 14:00 (votre heure)."
         in julie.inbox()
@@ -213,7 +215,8 @@ def test_reschedule_old_reminders_never_fire_new_ones_do(app, clock, checkins):
     assert (
         "Rappel : votre séance avec Carmen est le vendredi 6 mars, 15:00 (votre heure)." in awa_text
     )
-    assert "Recordatorio: su sesión con Awa es el viernes 6 de marzo, 11:00 (su hora)." in carmen_text
+    reminder = "Recordatorio: su sesión con Awa es el viernes 6 de marzo, 11:00 (su hora)."
+    assert reminder in carmen_text
     assert "mercredi 4 mars" not in awa_text and "miércoles 4 de marzo" not in carmen_text
     assert awa_text.count("Rappel") == 1 and awa_text.count("commence bientôt") == 1
     assert carmen_text.count("Recordatorio") == 1 and carmen_text.count("empieza pronto") == 1
@@ -271,7 +274,9 @@ def test_suggested_slots_where_both_are_free_each_in_her_own_time(app, clock):
     carmen.taps("sessions")
     # Carmen's mornings 8–12 (UTC−4) meet Julie's 8–12 (UTC−5) from 09:00 La Paz time.
     carmen.expect(
-        "1. martes 3 de marzo, 09:00", "2. miércoles 4 de marzo, 09:00", "3. jueves 5 de marzo, 09:00"
+        "1. martes 3 de marzo, 09:00",
+        "2. miércoles 4 de marzo, 09:00",
+        "3. jueves 5 de marzo, 09:00",
     )
     carmen.says("1 3")
     carmen.taps("chat")
