@@ -10,6 +10,7 @@ from sqlalchemy import String, cast, or_, update
 from sqlmodel import Session, col, select
 
 from storage import checkins
+from storage.coordination import Coordinator
 from storage.models import (
     ChannelAddress,
     Conversation,
@@ -120,7 +121,9 @@ def erase(session: Session, participant: Participant, *, now: datetime) -> None:
     participant.erased_at = now
     participant.opted_out_at = participant.opted_out_at or now
     session.add(participant)
-    for link in addresses(session, participant.id or 0):
+    links = addresses(session, participant.id or 0)
+    _retire_coordinator(session, participant.id or 0, links, now)
+    for link in links:
         session.delete(link)
     for message in session.exec(
         select(OutboundMessage).where(OutboundMessage.participant_id == participant.id)
@@ -133,6 +136,20 @@ def erase(session: Session, participant: Participant, *, now: datetime) -> None:
     checkins.erase_texts_of(session, participant.id or 0)
     _scrub_messages_about(session, participant.id or 0, known)
     _clear_meeting_places(session, participant.id or 0)
+
+
+def _retire_coordinator(
+    session: Session, participant_id: int, links: list[ChannelAddress], now: datetime
+) -> None:
+    """A coordinator who erases her data stops being one, and her address leaves that table too."""
+    # A bare phone number names her on any phone channel, so the address alone decides.
+    known = [link.address for link in links]
+    mine = or_(Coordinator.participant_id == participant_id, col(Coordinator.address).in_(known))
+    for row in session.exec(select(Coordinator).where(mine)):
+        row.address = None
+        row.removed_at = row.removed_at or now
+        row.removed_by = row.removed_by or "erased"
+        session.add(row)
 
 
 # Stands in for a message to someone else that named her; never rendered (see below).

@@ -314,3 +314,43 @@ def test_health_and_metrics_never_show_settings(app):
 
     text = asyncio.run(go())
     assert "SECRET" not in text and "987654" not in text
+
+
+def test_a_coordinator_who_erases_her_data_leaves_the_coordinator_table_too(app, db, clock):
+    from flows import coordination
+    from flows.config import FlowConfig
+    from storage.coordination import Coordinator
+    from tests.support.dialog import Person
+
+    nadia = Person(app, "+221770000001")
+    for text in ("bonjour", "2", "1", "Nadia"):
+        nadia.says(text)
+    with db.session() as session:
+        coordination.add(
+            session,
+            FlowConfig(),
+            coordination.Actor.operator("test"),
+            "+221770000001",
+            now=clock.now(),
+        )
+    assert coordination_count_for(db, "+221770000001") == 1
+    nadia.says("effacer mes données")
+    nadia.says("1")
+    nadia.expect("Vos données ont été effacées")
+    assert coordination_count_for(db, "+221770000001") == 0
+    with db.session() as session:
+        rows = session.exec(select(Coordinator)).all()
+        assert rows and all(r.removed_at is not None and r.address is None for r in rows)
+
+
+def coordination_count_for(db, address: str) -> int:
+    from storage.coordination import Coordinator
+
+    with db.session() as session:
+        return len(
+            session.exec(
+                select(Coordinator).where(
+                    Coordinator.address == address, Coordinator.removed_at.is_(None)
+                )
+            ).all()
+        )
