@@ -28,7 +28,8 @@ class Msg:
 
     Parameter values are JSON-safe. Three shapes are rendered specially (see `flows.render`):
     `{"$msg": {...}}` a nested Msg, `{"$dt": iso}` a UTC instant shown in the reader's zone,
-    `{"$list": [...]}` a list of values joined the reader's way ("a, b and c").
+    `{"$list": [...]}` a list of values joined the reader's way ("a, b and c"),
+    `{"$text": {"es": …, "fr": …}}` content in several languages, `{"$kw": word}` a global word.
     """
 
     msgid: str
@@ -95,6 +96,12 @@ def listing(items: list[Any], *, style: str = "standard", lower: bool = False) -
     if lower:
         value["lower"] = True
     return value
+
+
+def in_languages(texts: dict[str, str]) -> dict[str, dict[str, str]]:
+    """A parameter value that is content written in several languages (a tip, an announcement):
+    the reader gets hers when the message is sent (English when hers is missing)."""
+    return {"$text": dict(texts)}
 
 
 def keyword(word: str) -> dict[str, str]:

@@ -84,6 +84,9 @@ def _value(value: Any, reader: Reader) -> Any:
             return render_msg(Msg.from_json(value["$msg"]), reader)
         if "$dt" in value:
             return format_instant(datetime.fromisoformat(value["$dt"]), reader)
+        if "$text" in value:
+            texts = value["$text"]
+            return texts.get(i18n.supported(reader.language)) or texts.get("en", "")
         if "$kw" in value:
             return keywords.shown(keywords.Keyword(value["$kw"]), reader.language)
         if "$list" in value:

@@ -17,8 +17,7 @@ from pathlib import Path
 from flows import choices
 from flows import vocabulary as vocab
 from flows.home import MenuItem, add_menu_item, resume
-from flows.i18n import supported
-from flows.messages import Msg, Option, Reply, _, nested
+from flows.messages import Msg, Option, Reply, _, in_languages, nested
 from flows.registry import register
 from flows.steps import Answer, Context, Outcome, go
 from storage import checkins
@@ -43,9 +42,6 @@ class Tip:
     id: str
     skill: str
     text: dict[str, str]  # language → text
-
-    def in_language(self, language: str) -> str:
-        return self.text.get(supported(language)) or self.text["en"]
 
 
 @cache
@@ -106,9 +102,9 @@ def after_checkin(ctx: Context, checkin_id: int | None, *say: Msg) -> Outcome:
     return resume(ctx, *say)
 
 
-def tip_message(tip: Tip, language: str) -> Msg:
-    """The tip in her language (chosen when queued: tips are content, not catalog entries)."""
-    return _(TIP.msgid, skill=nested(vocab.SKILLS[tip.skill]), tip=tip.in_language(language))
+def tip_message(tip: Tip) -> Msg:
+    """The tip, in her language when it is sent (tips are content, not catalog entries)."""
+    return _(TIP.msgid, skill=nested(vocab.SKILLS[tip.skill]), tip=in_languages(tip.text))
 
 
 class Shown:
@@ -127,7 +123,7 @@ class Shown:
 
     def ask(self, ctx: Context) -> list[Reply]:
         tip = by_id(ctx.data.get("tip_id")) or library()[0]
-        return [Reply(tip_message(tip, ctx.language), tuple(self.offered(ctx)))]
+        return [Reply(tip_message(tip), tuple(self.offered(ctx)))]
 
     def answer(self, ctx: Context, answer: Answer) -> Outcome:
         options = self.offered(ctx)

@@ -72,10 +72,10 @@ def test_tip_message_renders_in_her_language():
 
     tip = tips.by_id("fi-01")
     assert tip is not None
-    assert render_msg(tips.tip_message(tip, "es"), Reader("es")).startswith(
+    assert render_msg(tips.tip_message(tip), Reader("es")).startswith(
         "💡 Consejo · Finanzas y crédito\nSepare el dinero"
     )
-    assert render_msg(tips.tip_message(tip, "fr"), Reader("fr")).startswith("💡 Conseil · ")
+    assert render_msg(tips.tip_message(tip), Reader("fr")).startswith("💡 Conseil · ")
 
 
 def test_the_choice_follows_her_wants_and_never_repeats(db, clock):
