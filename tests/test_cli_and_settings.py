@@ -92,3 +92,11 @@ def test_local_chat_is_scriptable_from_standard_input(tmp_path):
     # A second run as the same person resumes at the same question.
     again = run_cli("chat", "--as", "carmen", stdin="", env={"PYTHONPATH": str(ROOT)}, cwd=tmp_path)
     assert "¿Cómo se llama su negocio o proyecto?" in again.stdout
+
+
+def test_env_example_documents_every_setting():
+    documented = (ROOT / ".env.example").read_text()
+    missing = [
+        name.upper() for name in Settings.model_fields if f"{name.upper()}=" not in documented
+    ]
+    assert not missing, f".env.example lacks {missing}"
