@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import select
 
 from bot.channels.base import Channel, Held, Outgoing, SendError
@@ -27,6 +30,9 @@ from storage.models import ChannelAddress, OutboundMessage, OutboxStatus, Partic
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+# Tries to record a send's outcome through a database outage (about a minute in all).
+RECORD_RETRIES = 14
+T = TypeVar("T")
 BACKOFF_BASE = 2.0
 BACKOFF_CAP = timedelta(minutes=30)
 
@@ -192,10 +198,26 @@ class Delivery:
             log.warning("send raised %s on %s", type(error).__name__, message.channel)
             failure = SendError(type(error).__name__, retry_after=0)
         else:
-            await asyncio.to_thread(self._record_sent, message.outbox_id, platform_id)
+            await self._recorded(self._record_sent, message.outbox_id, platform_id)
             return "sent"
         # Channels count their own sends and failures for /metrics (they know the platform codes).
-        return await asyncio.to_thread(self._record_failure, message, failure)
+        return await self._recorded(self._record_failure, message, failure)
+
+    async def _recorded(self, record: Callable[..., T], *args: Any) -> T:
+        """Write a send's outcome, retrying through a short database outage.
+
+        The message has already reached the platform (or failed there): losing that fact would
+        leave the row leased until its lease ran out, and then send it a second time.
+        """
+        for attempt in range(RECORD_RETRIES):
+            try:
+                return await asyncio.to_thread(record, *args)
+            except DBAPIError:
+                if attempt == RECORD_RETRIES - 1:
+                    raise
+                log.warning("could not record a send outcome; retrying")
+                await asyncio.sleep(min(0.5 * 2**attempt, 5.0))
+        raise AssertionError("unreachable")
 
     def _record_sent(self, outbox_id: int, platform_id: str | Held | None) -> None:
         with self.db.session() as session:
