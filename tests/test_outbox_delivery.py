@@ -169,3 +169,31 @@ def test_a_round_takes_only_a_second_of_bulk_so_live_replies_never_wait_long(db,
     _queue(db, clock, "ana", "live reply")
     asyncio.run(delivery.run_once())
     assert channel.sent[5] == ("ana", "live reply")
+
+
+def test_an_outcome_is_recorded_even_through_a_short_database_outage(db, clock, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from bot import delivery as delivery_module
+
+    monkeypatch.setattr(delivery_module.asyncio, "sleep", _no_sleep)
+    message_id = _queue(db, clock, "ana", "hello")
+    channel = FlakyChannel()
+    delivery = Delivery(db, clock, [channel])
+    real_record = delivery._record_sent
+    outages = [OperationalError("UPDATE", {}, Exception("server closed the connection"))] * 2
+
+    def flaky_record(*args):
+        if outages:
+            raise outages.pop()
+        return real_record(*args)
+
+    delivery._record_sent = flaky_record
+    asyncio.run(delivery.run_once())
+    assert channel.sent == [("ana", "hello")]
+    with db.session() as session:
+        assert session.get(OutboundMessage, message_id).status == OutboxStatus.SENT
+
+
+async def _no_sleep(_seconds: float) -> None:
+    return None
