@@ -77,6 +77,11 @@ NOT_UNDERSTOOD = _(
     "Sorry, I did not understand that time. Please write a day and an hour, e.g. {example}."
 )
 TOO_MANY = _("Please propose 3 times at most.")
+READ_BACK = _("I understood: {when}\nIs that right?")
+READ_BACK_MANY = _("I understood:\n{times}\nIs that right?")
+READ_BACK_YES = _("Yes, that's right")
+READ_BACK_NO = _("No, I will write it again")
+WRITE_AGAIN = _("No problem, let's try again.")
 PASSED = _("{when} has already passed. Please choose a time in the future.")
 TOO_FAR = _("{when} is too far ahead. Please choose a time in the next six months.")
 ASK_MODE = _("How would you like to meet?")
@@ -334,9 +339,33 @@ class ProposeTimes:
             if instant > ctx.now + LATEST_AHEAD:
                 return stay(Msg(TOO_FAR.msgid, {"when": when(instant)}))
         _state(ctx)["times"] = [instant.isoformat() for instant in sorted(times)]
-        if _state(ctx).get("kind", "new") == "new":
-            return go("sessions", "mode")
-        return send_proposal(ctx)
+        if not keys:  # typed in her words: read them back before going on
+            return go("sessions", "read_back")
+        return _after_times(ctx)
+
+
+def _after_times(ctx: Context) -> Outcome:
+    if _state(ctx).get("kind", "new") == "new":
+        return go("sessions", "mode")
+    return send_proposal(ctx)
+
+
+def _read_back_prompt(ctx: Context) -> Msg:
+    """ "I understood: jueves 3 de diciembre, 10:00. Is that right?" in her language and zone."""
+    times = [datetime.fromisoformat(iso) for iso in _state(ctx).get("times", [])]
+    if len(times) == 1:
+        return Msg(READ_BACK.msgid, {"when": when(times[0])})
+    shown = lines(*(Msg("• {when}", {"when": when(instant)}) for instant in times))
+    return Msg(READ_BACK_MANY.msgid, {"times": nested(shown)})
+
+
+def _on_read_back(ctx: Context, key: str) -> Outcome:
+    if _pair(ctx) is None:
+        return resume(ctx, NO_PEER)
+    if key == "yes":
+        return _after_times(ctx)
+    _state(ctx).pop("times", None)
+    return go("sessions", "start", WRITE_AGAIN)
 
 
 def _on_mode(ctx: Context, key: str) -> Outcome:
@@ -790,6 +819,11 @@ register(
     {
         "which": Choose(WHICH_PEER, _which_options, _on_which),
         "start": ProposeTimes(),
+        "read_back": Choose(
+            _read_back_prompt,
+            (Option("yes", READ_BACK_YES), Option("no", READ_BACK_NO)),
+            _on_read_back,
+        ),
         "mode": Choose(ASK_MODE, tuple(Option(k, v) for k, v in MODES.items()), _on_mode),
         "place": AskPlace(),
         "rhythm": Choose(ASK_RHYTHM, RHYTHM_OPTIONS, _on_rhythm),

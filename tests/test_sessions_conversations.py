@@ -77,6 +77,7 @@ def propose(
     member.says("menu")
     member.taps("sessions")
     member.says(text)
+    member.taps("yes")  # the time read back to her is right
     if mode:
         member.taps(mode)
     if place == "later":
@@ -94,6 +95,8 @@ def test_carmen_proposes_in_spanish_julie_accepts_in_french(app, clock, checkins
     carmen.taps("sessions")
     carmen.expect("¿Cuándo le gustaría reunirse con Julie?", "p. ej. jueves 15h, mañana 10:00")
     carmen.says("jueves 15h")
+    carmen.expect("Entendí: jueves 5 de marzo, 15:00\n¿Es correcto?", "1. Sí, es correcto")
+    carmen.says("1")
     carmen.expect("¿Cómo le gustaría reunirse?", "1. Videollamada")
     carmen.taps("video")
     carmen.says("https://meet.example/carmen-julie")
@@ -163,6 +166,8 @@ def test_awa_in_english_counter_proposal_from_julie(app, clock, checkins):
     julie.taps("other")
     julie.expect("Quels moments vous conviendraient mieux ?")
     julie.says("jeudi 10h ou vendredi 11h30")
+    julie.expect("J'ai compris :\n• jeudi 5 mars, 10:00\n• vendredi 6 mars, 11:30\nC'est bien ça ?")
+    julie.says("oui")
     julie.expect("C'est envoyé ! Je vous préviens dès que Awa répond.")
     asked = awa.inbox()
     assert "Julie proposes a session. Which time suits you? (your local time)" in asked
@@ -194,6 +199,8 @@ def test_reschedule_old_reminders_never_fire_new_ones_do(app, clock, checkins):
     awa.taps("move")
     awa.expect("À quand voulez-vous déplacer votre séance avec Carmen ?")
     awa.says("vendredi 15h")
+    awa.expect("J'ai compris : vendredi 6 mars, 15:00\nC'est bien ça ?")
+    awa.taps("yes")
     asked = carmen.inbox()
     assert "Awa quiere mover su sesión del miércoles 4 de marzo, 10:00." in asked
     assert "1. viernes 6 de marzo, 11:00" in asked
@@ -329,3 +336,59 @@ def test_no_session_ladder_for_both_then_the_coordinators(app, clock, settings):
     run(28)
     assert "has had no session for 28 days" in coord.inbox()
     assert awa.inbox() == "" and carmen.inbox() == ""
+
+
+@pytest.mark.parametrize(
+    ("profile", "wrong_day", "not_understood", "typed", "read_back", "again", "mode"),
+    [
+        (
+            CARMEN,
+            "jueves 13 a las 17h",  # the 13th is a Friday: asked again, never guessed
+            "Disculpe, no entendí ese horario.",
+            "jueves 12 a las 17h",
+            "Entendí: jueves 12 de marzo, 17:00\n¿Es correcto?",
+            "No hay problema, intentemos de nuevo.",
+            "¿Cómo le gustaría reunirse?",
+        ),
+        (
+            JULIE,
+            "jeudi 13 à 15h",
+            "Désolée, je n'ai pas compris ce moment.",
+            "jeudi 12 à 15h",
+            "J'ai compris : jeudi 12 mars, 15:00\nC'est bien ça ?",
+            "Pas de souci, on recommence.",
+            "Comment voulez-vous vous rencontrer ?",
+        ),
+        (
+            AWA,
+            "Thursday 13th at 5pm",
+            "Sorry, I did not understand that time.",
+            "Thursday 12th at 5pm",
+            "I understood: Thursday, March 12, 5:00 p.m.\nIs that right?",
+            "No problem, let's try again.",
+            "How would you like to meet?",
+        ),
+    ],
+)
+def test_a_typed_time_is_read_back_with_the_day_she_typed(
+    app, clock, profile, wrong_day, not_understood, typed, read_back, again, mode
+):
+    she, _peer = pair_of(app, clock, ("she", profile), ("peer", {**AWA_FR, "name": "Fatou"}))
+    she.says("menu")
+    she.taps("sessions")
+    she.says(wrong_day)
+    she.expect(not_understood)
+    she.says(typed)
+    she.expect(read_back, "1. ", "2. ")
+    she.says("2")  # no: she writes it again
+    she.expect(again, "Fatou")
+    she.says(typed)
+    she.expect(read_back)
+    she.says("1")
+    she.expect(mode)
+    she.taps("video")
+    she.taps("later")
+    she.taps("once")
+    assert meeting(app).local_options == [
+        "2026-03-12T17:00" if profile is not JULIE else "2026-03-12T15:00"
+    ]
