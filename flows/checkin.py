@@ -166,7 +166,31 @@ def _on_learned(ctx: Context, text: str) -> Outcome:
 
 def _on_shared(ctx: Context, text: str) -> Outcome:
     checkin = _save(ctx, shared=None if is_skip(text) else text, completed_at=ctx.now)
+    following = _continue_rhythm(ctx, checkin)
+    if following is not None:
+        return following
     return tips.after_checkin(ctx, checkin.id if checkin else None, THANKS)
+
+
+def _continue_rhythm(ctx: Context, checkin: CheckIn | None) -> Outcome | None:
+    """Both said the session took place: a rhythm's next session is proposed now. When she is
+    the one it is proposed to, she sees it here, right after the thanks."""
+    if checkin is None or checkin.meeting_id is None:
+        return None
+    if importlib.util.find_spec("flows.sessions") is None:
+        return None
+    sessions = importlib.import_module("flows.sessions")
+    ctx.session.flush()
+    following = sessions.continue_rhythm(
+        ctx.session,
+        checkin.meeting_id,
+        now=ctx.now,
+        config=ctx.config,
+        answering=ctx.participant.id,
+    )
+    if following is None or following.proposer_id == ctx.participant.id:
+        return None
+    return sessions.offer_here(ctx, following, THANKS)
 
 
 def _on_why_not(ctx: Context, key: str) -> Outcome:

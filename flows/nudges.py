@@ -5,7 +5,8 @@ Planning rules (all due times in UTC, each moved out of the recipient's quiet ho
   moved to the next allowed time, or to the evening before when that would be too late), the
   post-session check-in (purpose "checkin", fired by the check-in feature) and one system nudge
   when the session is over ("session_after": it closes the session, restarts the no-session
-  ladder and proposes the next session of a rhythm);
+  ladder and, for a rhythm, plans "rhythm_next" a day after the start: the next session waits
+  for both check-ins, see `flows.sessions.continue_rhythm`);
 - a proposal: "proposal_waiting" 48 h later, to both (the one who must answer, and the one who
   waits);
 - a pair with nothing scheduled: the ladder 7, 14, 21 days after the introduction or the last

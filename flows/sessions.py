@@ -3,7 +3,9 @@
 ```mermaid
 graph LR
   menu --> route
-  route -->|nothing planned| start --> mode --> place --> rhythm --> sent
+  route -->|nothing planned| start -->|typed| read_back --> mode --> place --> rhythm --> sent
+  start -->|suggested slot| mode
+  read_back -->|no| start
   route -->|her peer proposed| pick -->|a time| confirmed
   pick -->|none of these| start
   route -->|she proposed| waiting -->|other times| start
@@ -15,7 +17,10 @@ Either woman proposes 1–3 times, picked from suggested slots (where both decla
 overlaps, each block in her own zone) or typed ("jeudi 15h", "mañana 10:00", "Tue 9am"). Her
 peer sees each option in HER local time and language, and picks one or proposes others (a
 counter-proposal: same meeting, new version). Every time is stored in UTC and on the proposer's
-wall clock, so a rhythm keeps the agreed local hour across daylight-saving changes.
+wall clock, so a rhythm keeps the agreed local hour across daylight-saving changes. A typed
+time is read back to her in her words and zone and confirmed before going on. The next session
+of a rhythm is proposed only after both check-ins say the last one took place
+(`continue_rhythm`), or a day later when nobody answered.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from flows import choices
 from flows import vocabulary as vocab
@@ -51,11 +56,14 @@ from flows.text import clean_text, normalise
 from flows.timeparse import parse_times, to_wall, wall_to_utc
 from flows.triggers import Firing, handles
 from storage import nudges as nudge_store
+from storage.checkins import CheckIn, Happened
 from storage.meetings import Meeting, MeetingStatus, Mode, Rhythm, count_agreed, open_meeting
 from storage.models import Participant, Priority
 from storage.pairs import Pair, PairStatus, pairs_of
 
 PURPOSE = "session"
+RHYTHM_NEXT = "rhythm_next"
+RHYTHM_WAIT = timedelta(hours=24)  # from a session's start, when nobody answered the check-in
 MOST_TIMES = 3
 SLOT_DAYS = 14
 SLOT_NOTICE = timedelta(hours=12)  # a suggested slot leaves time to get ready
@@ -754,12 +762,23 @@ def next_in_rhythm(meeting: Meeting, after: datetime) -> datetime | None:
     return None
 
 
-def propose_next(session: Session, meeting: Meeting, *, now: datetime, config: FlowConfig) -> None:
-    """The next session of a rhythm, proposed on the proposer's behalf to her peer."""
+def propose_next(
+    session: Session,
+    meeting: Meeting,
+    *,
+    now: datetime,
+    config: FlowConfig,
+    peer_here: bool = False,
+) -> Meeting | None:
+    """The next session of a rhythm, proposed on the proposer's behalf to her peer.
+
+    With `peer_here` the peer is the one talking to the bot right now: her conversation shows
+    the proposal itself (`offer_here`), so she is not asked from outside as well.
+    """
     start = next_in_rhythm(meeting, now + timedelta(hours=24))
     pair = session.get(Pair, meeting.pair_id)
     if start is None or pair is None:
-        return
+        return None
     proposer = session.get(Participant, meeting.proposer_id)
     peer = session.get(Participant, pair.peer_of(meeting.proposer_id))
     following = Meeting(
@@ -780,7 +799,7 @@ def propose_next(session: Session, meeting: Meeting, *, now: datetime, config: F
     session.flush()
     plan_proposal_wait(session, following, now=now, config=config)
     rhythm = nested(RHYTHMS[meeting.rhythm or Rhythm.WEEKLY])
-    if peer is not None:
+    if peer is not None and not peer_here:
         intro = Msg(NEXT_INTRO.msgid, {"rhythm": rhythm})
         ask_peer(session, peer, pair, following, now=now, config=config, intro=[intro])
     if proposer is not None:
@@ -788,11 +807,67 @@ def propose_next(session: Session, meeting: Meeting, *, now: datetime, config: F
             NEXT_PROPOSED.msgid, {"rhythm": rhythm, "name": first_name(peer), "when": when(start)}
         )
         notify(session, proposer, [note], now=now, config=config, purpose=PURPOSE)
+    return following
+
+
+def offer_here(ctx: Context, following: Meeting, *say: Reply | Msg) -> Outcome:
+    """The next session of a rhythm put to her in the conversation she is having now."""
+    ctx.data["sess"] = {
+        "pair": following.pair_id,
+        "meeting": following.id,
+        "version": following.version,
+    }
+    rhythm = nested(RHYTHMS[following.rhythm or Rhythm.WEEKLY])
+    return go("sessions", "pick", *say, Msg(NEXT_INTRO.msgid, {"rhythm": rhythm}))
+
+
+def continue_rhythm(
+    session: Session,
+    meeting_id: int,
+    *,
+    now: datetime,
+    config: FlowConfig,
+    answering: int | None = None,
+    waited: bool = False,
+) -> Meeting | None:
+    """Propose the next session of a rhythm once both women said this one took place.
+
+    Never before: "did it take place?" comes first. When either said it did not (or was moved)
+    the rhythm waits for them (the check-in offers to propose a new time). After a day without
+    answers (`waited`), the rhythm goes on. `answering` is the woman completing her check-in.
+    """
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None or meeting.status != MeetingStatus.HELD or not meeting.rhythm:
+        return None
+    pair = session.get(Pair, meeting.pair_id)
+    if pair is None or pair.status != PairStatus.ACTIVE or _newer_meeting(session, meeting):
+        return None
+    answers = session.exec(select(CheckIn).where(CheckIn.meeting_id == meeting.id)).all()
+    if any(row.happened in (Happened.NO, Happened.MOVED) for row in answers):
+        return None
+    done = {
+        row.participant_id
+        for row in answers
+        if row.happened == Happened.YES and row.completed_at is not None
+    }
+    if not waited and not set(pair.members()) <= done:
+        return None
+    peer_here = answering is not None and answering != meeting.proposer_id
+    return propose_next(session, meeting, now=now, config=config, peer_here=peer_here)
+
+
+def _newer_meeting(session: Session, meeting: Meeting) -> bool:
+    """True when the pair planned anything after this meeting (proposed, moved or withdrawn)."""
+    newer = session.exec(
+        select(Meeting.id).where(Meeting.pair_id == meeting.pair_id, Meeting.id > meeting.id)
+    ).first()
+    return newer is not None
 
 
 @handles(SESSION_AFTER)
 def fire_session_after(firing: Firing) -> bool:
-    """The session's time is over: it is held; the ladder restarts; a rhythm proposes the next."""
+    """The session's time is over: it is held and the ladder restarts. A rhythm's next session
+    waits for the check-ins ("did it take place?"), or a day without answers."""
     session, nudge = firing.session, firing.nudge
     meeting = session.get(Meeting, nudge.meeting_id) if nudge.meeting_id else None
     if (
@@ -809,9 +884,30 @@ def fire_session_after(firing: Firing) -> bool:
     if pair is None or pair.status != PairStatus.ACTIVE:
         return True
     plan_ladder(session, pair, anchor=meeting.start_at, now=firing.now, config=firing.config)
-    if meeting.rhythm and open_meeting(session, pair.id or 0) is None:
-        propose_next(session, meeting, now=firing.now, config=firing.config)
+    if meeting.rhythm:
+        nudge_store.plan(
+            session,
+            key=f"next:{meeting.id}:{meeting.version}",
+            purpose=RHYTHM_NEXT,
+            due_at=meeting.start_at + RHYTHM_WAIT,
+            now=firing.now,
+            pair_id=pair.id,
+            meeting_id=meeting.id,
+            data={"version": meeting.version},
+        )
     return True
+
+
+@handles(RHYTHM_NEXT)
+def fire_rhythm_next(firing: Firing) -> bool:
+    """A day after a session of a rhythm: the next one, unless either said it did not happen."""
+    meeting_id = firing.nudge.meeting_id
+    if meeting_id is None:
+        return False
+    following = continue_rhythm(
+        firing.session, meeting_id, now=firing.now, config=firing.config, waited=True
+    )
+    return following is not None
 
 
 register(

@@ -244,7 +244,12 @@ def test_rhythm_proposes_the_next_session_after_the_first(db, clock, checkins):
         assert meeting is not None
         meeting.rhythm = "weekly"
         confirm(session, meeting, 0, now=clock.now(), config=config)
+    # Nobody answers the check-in (a stand-in here): the rhythm waits a day from the start.
     run_through(db, clock, config, datetime(2026, 3, 6, 12, 0, tzinfo=UTC))
+    with db.session() as session:
+        waiting = session.exec(select(Meeting)).all()
+    assert [m.status for m in waiting] == [MeetingStatus.HELD]
+    run_through(db, clock, config, datetime(2026, 3, 6, 21, 0, tzinfo=UTC))
     with db.session() as session:
         meetings = session.exec(select(Meeting).order_by(Meeting.id)).all()  # type: ignore[arg-type]
         carmen = session.get(Participant, b)
