@@ -220,26 +220,44 @@ def parse_times(text: str, *, timezone: str | None, now: datetime) -> list[datet
 
 
 def _split_times(
-    pieces: list[str], separators: list[str], *, timezone: str | None, now: datetime
+    pieces: list[str],
+    separators: list[str],
+    *,
+    timezone: str | None,
+    now: datetime,
+    day: date | None = None,
 ) -> list[datetime] | None:
-    """The first reading that uses every piece, longest first time first."""
+    """The first reading that uses every piece, longest first time first.
+
+    A piece with an hour only takes the day of the time before it: "jeudi 15h ou 16h".
+    """
     if not pieces:
         return []
     if not pieces[0].strip():
-        return _split_times(pieces[1:], separators[1:], timezone=timezone, now=now)
+        return _split_times(pieces[1:], separators[1:], timezone=timezone, now=now, day=day)
     for end in range(len(pieces), 0, -1):
         joined = pieces[0] + "".join(s + p for s, p in zip(separators, pieces[1:end], strict=False))
-        instant = parse_time(joined, timezone=timezone, now=now)
-        if instant is None:
+        wall = _parse_wall(joined, timezone=timezone, now=now, day=day)
+        if wall is None:
             continue
-        rest = _split_times(pieces[end:], separators[end:], timezone=timezone, now=now)
+        rest = _split_times(
+            pieces[end:], separators[end:], timezone=timezone, now=now, day=wall.date()
+        )
         if rest is not None:
-            return [instant, *rest]
+            return [_to_utc(wall, timezone), *rest]
     return None
 
 
 def parse_time(text: str, *, timezone: str | None, now: datetime) -> datetime | None:
     """One day and hour, read on her wall clock; the UTC instant, or None."""
+    wall = _parse_wall(text, timezone=timezone, now=now)
+    return None if wall is None else _to_utc(wall, timezone)
+
+
+def _parse_wall(
+    text: str, *, timezone: str | None, now: datetime, day: date | None = None
+) -> datetime | None:
+    """Her wall-clock time; `day` is the day of an hour given alone (from the time before)."""
     if len(text) > 200:
         return None
     items = _lex(text)
@@ -248,9 +266,10 @@ def parse_time(text: str, *, timezone: str | None, now: datetime) -> datetime | 
     reading = _read(items)
     if reading is None:
         return None
+    if day is not None and not _DAY_PARTS & reading.parts.keys():
+        reading.parts["same_day"] = day
     local_now = now.astimezone(zone(timezone)).replace(tzinfo=None)
-    wall = _resolve(reading, local_now)
-    return None if wall is None else _to_utc(wall, timezone)
+    return _resolve(reading, local_now)
 
 
 def to_wall(instant: datetime, timezone: str | None) -> datetime:
@@ -604,8 +623,13 @@ def _resolve(reading: _Reading, local_now: datetime) -> datetime | None:
     return None if day is None else datetime.combine(day, clock)
 
 
+_DAY_PARTS = frozenset({"rel", "day", "wd", "wd_number", "month", "year", "nextweek"})
+
+
 def _day(parts: dict[str, Any], local_now: datetime, clock: time) -> date | None:
     today = local_now.date()
+    if "same_day" in parts:
+        return parts["same_day"]
     if parts.get("nextweek"):
         if "wd" not in parts or {"rel", "day", "month"} & parts.keys():
             return None

@@ -71,3 +71,28 @@ def test_the_offset_of_the_target_day_counts_not_todays():
 def test_the_example_shown_to_her_is_understood(language):
     example = i18n.gettext(language, EXAMPLE.msgid)
     assert parse_times(example, timezone="America/La_Paz", now=NOW) is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "zone", "walls"),
+    [
+        ("jeudi 15h ou 16h", "America/Toronto", ["Thu 05 15:00", "Thu 05 16:00"]),
+        (
+            "mañana a las 10 o a las 4 de la tarde",
+            "America/La_Paz",
+            ["Tue 03 10:00", "Tue 03 16:00"],
+        ),  # noqa: E501
+        ("Friday, March 6 at 3pm or 5pm", "Africa/Dakar", ["Fri 06 15:00", "Fri 06 17:00"]),
+        ("jueves 10h y viernes 11h", "America/La_Paz", ["Thu 05 10:00", "Fri 06 11:00"]),
+    ],
+)
+def test_an_hour_alone_takes_the_day_of_the_time_before_it(text, zone, walls):
+    found = parse_times(text, timezone=zone, now=NOW)
+    assert [f"{to_wall(t, zone):%a %d %H:%M}" for t in found or []] == walls
+
+
+@pytest.mark.parametrize(
+    "text", ["jueves o viernes a las 15h", "lundi 10/03 à 10h", "tomorrow at 2:30", "le 16 mars"]
+)
+def test_what_cannot_be_read_for_sure_is_refused(text):
+    assert parse_times(text, timezone="America/La_Paz", now=NOW) is None
