@@ -367,6 +367,28 @@ def _read_back_prompt(ctx: Context) -> Msg:
     return Msg(READ_BACK_MANY.msgid, {"times": nested(shown)})
 
 
+class ReadBack:
+    """ "I understood: jueves 12 de marzo, 17:00 — is that right?" Yes, no, or a corrected time."""
+
+    options = (Option("yes", READ_BACK_YES), Option("no", READ_BACK_NO))
+
+    def _choose(self) -> Choose:
+        return Choose(_read_back_prompt, self.options, _on_read_back)
+
+    def offered(self, ctx: Context) -> Sequence[Option]:
+        return self.options
+
+    def ask(self, ctx: Context) -> list[Reply]:
+        return self._choose().ask(ctx)
+
+    def answer(self, ctx: Context, answer: Answer) -> Outcome:
+        if answer.option_key is None and choices.choose_one(answer.text, self.options) is None:
+            typed = parse_times(answer.text, timezone=ctx.participant.timezone, now=ctx.now)
+            if typed:  # she wrote the time again instead of answering: read that one
+                return ProposeTimes().answer(ctx, answer)
+        return self._choose().answer(ctx, answer)
+
+
 def _on_read_back(ctx: Context, key: str) -> Outcome:
     if _pair(ctx) is None:
         return resume(ctx, NO_PEER)
@@ -915,11 +937,7 @@ register(
     {
         "which": Choose(WHICH_PEER, _which_options, _on_which),
         "start": ProposeTimes(),
-        "read_back": Choose(
-            _read_back_prompt,
-            (Option("yes", READ_BACK_YES), Option("no", READ_BACK_NO)),
-            _on_read_back,
-        ),
+        "read_back": ReadBack(),
         "mode": Choose(ASK_MODE, tuple(Option(k, v) for k, v in MODES.items()), _on_mode),
         "place": AskPlace(),
         "rhythm": Choose(ASK_RHYTHM, RHYTHM_OPTIONS, _on_rhythm),

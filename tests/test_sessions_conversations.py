@@ -382,7 +382,9 @@ def test_a_typed_time_is_read_back_with_the_day_she_typed(
     she.expect(read_back, "1. ", "2. ")
     she.says("2")  # no: she writes it again
     she.expect(again, "Fatou")
-    she.says(typed)
+    she.says(wrong_day.replace("13", "19"))  # the 19th: a Thursday too
+    she.expect(read_back.replace("12", "19"))
+    she.says(typed)  # instead of yes or no, she writes the time again: read back anew
     she.expect(read_back)
     she.says("1")
     she.expect(mode)
