@@ -119,7 +119,7 @@ for _text, _pod in (
     ("tonight", "evening"),
 ):
     _phrase(_text, ("rel", 0), ("pod", _pod))
-for _text in ("mediodia", "medio dia", "midi", "noon", "midday", "del mediodia", "12 noon"):
+for _text in ("mediodia", "medio dia", "midi", "noon", "midday", "del mediodia"):
     _phrase(_text, ("noon", 12))
 for _text, _minutes in (
     ("y media", 30),
@@ -163,13 +163,13 @@ for _text in (
     "next week",
 ):
     _phrase(_text, ("nextweek", True))
-for _text in ("le", "el", "the"):
+for _text in ("le", "el", "the", "el dia", "le jour"):
     _phrase(_text, ("daymark", None))
 for _text in ("a", "al", "las", "la", "at", "vers", "hacia", "sobre", "around", "about", "tipo"):
     _phrase(_text, ("cue", _text))
 _FILLERS = (
     "de del du des of on this ce cet cette este esta por for dia qui vient que viene les l "
-    "por favor svp s il vous plait please merci gracias thanks ok vale"
+    "por favor svp s il vous plait please merci gracias thanks ok vale hola bonjour hello hi"
 )
 for _text in _FILLERS.split():
     _PHRASES.setdefault((_text,), (("fill", None),))
@@ -531,6 +531,8 @@ def _p_time(items: list[tuple[str, Any]], i: int, r: _Reading) -> int:
         if number is None:
             return 0
         hour, minute, half, j = number, 0, None, j + 1
+        if number == 12 and _kind(items, j) == "noon":  # "12 noon", "12 del mediodía"
+            return _noon_clock(r, j + 1 - i)
         if kind != "num" and not (cue or premod or _kind(items, j) in ("hw", "pod", "minmod")):
             return 0  # a number in words is an hour only where an hour is expected
         if _kind(items, j) == "hw":
@@ -560,6 +562,13 @@ def _p_time(items: list[tuple[str, Any]], i: int, r: _Reading) -> int:
         r.ok = False  # two hours in one time: which one?
     r.set("clock", (hour, minute, half, explicit))
     return j - i
+
+
+def _noon_clock(r: _Reading, used: int) -> int:
+    if "clock" in r.parts:
+        r.ok = False
+    r.set("clock", (12, 0, "noon", True))
+    return used
 
 
 def _p_single(items: list[tuple[str, Any]], i: int, r: _Reading) -> int:

@@ -34,6 +34,9 @@ NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # Monday 11:00 in La Paz, 10:00 i
         ("friday at noon", "Africa/Dakar", "2026-03-06 12:00"),
         ("Wed 8:15 p.m.", "America/Vancouver", "2026-03-04 20:15"),
         ("lunes 9h", "America/La_Paz", "2026-03-09 09:00"),  # today 09:00 has passed
+        ("Hola, el día 12 a las 9", "America/La_Paz", "2026-03-12 09:00"),
+        ("Friday at 12 noon", "Africa/Dakar", "2026-03-06 12:00"),
+        ("viernes a las 12 del mediodía", "America/La_Paz", "2026-03-06 12:00"),
     ],
 )
 def test_understood(text, zone, wall):
