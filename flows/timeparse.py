@@ -97,11 +97,11 @@ for _text, _days in (
     _phrase(_text, ("rel", _days))
 _POD = {
     "morning": "de la manana|por la manana|en la manana|la manana|du matin|le matin|matin|"
-    "matinee|in the morning|morning|de la madrugada",
-    "afternoon": "de la tarde|por la tarde|en la tarde|a la tarde|tarde|de l apres midi|"
-    "l apres midi|apres midi|in the afternoon|afternoon",
-    "evening": "de la noche|por la noche|en la noche|noche|du soir|le soir|soir|soiree|"
-    "in the evening|evening|at night",
+    "matinee|dans la matinee|in the morning|morning|de la madrugada|temprano",
+    "afternoon": "de la tarde|por la tarde|en la tarde|a la tarde|tarde|la tardecita|tardecita|"
+    "de l apres midi|l apres midi|apres midi|dans l apres midi|in the afternoon|afternoon",
+    "evening": "de la noche|por la noche|en la noche|noche|la nochecita|nochecita|du soir|"
+    "le soir|soir|soiree|dans la soiree|in the evening|evening|at night",
 }
 for _pod, _texts in _POD.items():
     for _text in _texts.split("|"):
@@ -173,7 +173,8 @@ _FILLERS = (
 )
 for _text in _FILLERS.split():
     _PHRASES.setdefault((_text,), (("fill", None),))
-_phrase("a eso de", ("cue", "a eso de"))
+for _text in ("a eso de", "a horas", "a hrs", "a hs", "a hr"):  # Bolivia: "a horas 15:00"
+    _phrase(_text, ("cue", _text))
 for _text in ("por favor", "s il vous plait", "s il te plait", "qui vient", "que viene"):
     _phrase(_text, ("fill", None))
 for _text in ("am", "pm"):

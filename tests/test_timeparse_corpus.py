@@ -1,4 +1,4 @@
-"""The session-time parser on 250+ realistic expressions in Spanish, French and English.
+"""The session-time parser on 300+ realistic expressions in Spanish, French and English.
 
 The corpus (tests/data/session_times.json) gives each expression the local time it must be read
 as, or null when it must be refused (ambiguous, incomplete, impossible). A wrong reading is
