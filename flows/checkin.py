@@ -3,6 +3,8 @@
 Planned by scheduling as a "checkin" nudge after each session, for both women; each answers her
 own. Under a minute: every question takes a digit except the two free texts, which one word or
 a 0 skips. "It did not happen" asks why (short choices) and offers to propose a new time at once.
+For a session of a rhythm, the next one is proposed only when both women completed a check-in
+saying it took place (`flows.sessions.continue_rhythm`): never before "did it take place?".
 A rating of 1 alerts the coordinators. After a check-in she may get one learning tip.
 
 `on_pair_activated` is the entry point matching calls when a pair becomes active: it plans the

@@ -211,7 +211,7 @@ def parse_times(text: str, *, timezone: str | None, now: datetime) -> list[datet
     ("Friday, December 4 at 3pm"); every piece must belong to some time.
     """
     pieces = _SEPARATORS.split(text)
-    if len(pieces) > 12 or not any(piece.strip() for piece in pieces):
+    if len(pieces) > 8 or len(text) > 600 or not any(piece.strip() for piece in pieces):
         return None
     separators = [match.group(0) for match in _SEPARATORS.finditer(text)]
     found = _split_times(pieces, separators, timezone=timezone, now=now)
