@@ -9,7 +9,7 @@ made of numbers she did not type.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -56,6 +56,9 @@ _VOCABULARY = (
 )
 _WORDS = _VOCABULARY.split()
 _HALF = {"media", "demie", "quart", "half", "cuarto"}
+_DAY_WORDS = {"jueves", "lunes", "mañana", "demain", "tomorrow", "tonight", "hoy", "today"}
+_DAY_WORDS |= {"aujourd'hui", "soir", "noche", "tarde", "dans", "dentro", "in"}
+_TODAY_OR_NEXT = {to_wall(NOW, ZONE).date(), to_wall(NOW, ZONE).date() + timedelta(days=1)}
 
 
 def _typed_numbers(text: str) -> set[int]:
@@ -84,6 +87,8 @@ def test_random_words_never_crash_nor_invent_an_hour(words):
     for instant in found or []:
         wall = to_wall(instant, ZONE)
         assert {wall.hour, wall.hour - 12} & typed or (noon and wall.hour == 12), text
+        if not _DAY_WORDS & set(text.split()):  # no weekday, no "tomorrow": a day she typed
+            assert wall.day in typed or wall.date() in _TODAY_OR_NEXT, text
         if wall.minute:
             assert (
                 wall.minute in typed or (60 - wall.minute) in typed or _HALF & set(text.split())
