@@ -201,7 +201,6 @@ _SEPARATORS = re.compile(
     r"\s*(?:[,;\n]|\s(?:or|ou|o|and)\s|\s(?:y|et)\s(?!(?:media|cuarto|demie?|quart)\b))\s*",
     re.IGNORECASE,
 )
-LATEST_YEAR_AHEAD = 1
 
 
 def parse_times(text: str, *, timezone: str | None, now: datetime) -> list[datetime] | None:
