@@ -84,15 +84,22 @@ NOTED = _("All right. Thank you for telling me.")
 SKIP_WORDS = _("skip, pass, no, nothing, none, next")
 
 
-def _plan_again(ctx: Context, pair_id: int) -> Outcome | None:
-    """Session planning (flows/sessions.py, issue 6) for this pair, at the step that fits."""
+def _plan_again(ctx: Context, pair_id: int, meeting_id: int | None = None) -> Outcome | None:
+    """Session planning (flows/sessions.py, issue 6) for this pair, at the step that fits.
+
+    A new time for a session of a rhythm keeps the rhythm: the sessions after it follow it.
+    """
     if importlib.util.find_spec("flows.sessions") is None:
         return None
     route = getattr(importlib.import_module("flows.sessions"), "route", None)
     if route is None:
         return None
     ctx.data.pop("return_to", None)
-    return route(ctx, pair_id)
+    outcome = route(ctx, pair_id)
+    meeting = ctx.session.get(Meeting, meeting_id) if meeting_id else None
+    if outcome.goto == ("sessions", "start") and meeting is not None and meeting.rhythm:
+        ctx.data["sess"]["rhythm"] = meeting.rhythm
+    return outcome
 
 
 @cache
@@ -206,7 +213,11 @@ def _on_reschedule(ctx: Context, key: str) -> Outcome:
     if not wants:
         return resume(ctx, NOTED)
     checkin = _checkin(ctx)
-    planned = _plan_again(ctx, checkin.pair_id) if checkin and checkin.pair_id else None
+    planned = (
+        _plan_again(ctx, checkin.pair_id, checkin.meeting_id)
+        if checkin and checkin.pair_id
+        else None
+    )
     if planned is not None:
         return planned
     return resume(ctx, _(HOW_TO_RESCHEDULE.msgid, menu=keyword(Keyword.MENU)))

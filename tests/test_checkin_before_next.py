@@ -104,9 +104,17 @@ def test_did_not_happen_then_propose_now_asks_when(app, clock, language):
     she.says("1")  # yes, now
     she.expect(words["when"])
     assert words["waiting"] not in she.text
-    # Nothing was proposed on her behalf meanwhile, not even a day later.
+    # The new time she proposes keeps their weekly rhythm.
+    she.says({"es": "lunes 15h", "fr": "lundi 15h", "en": "Monday 3pm"}[language])
+    she.taps("yes")
+    she.taps("chat")
+    assert [(m.status, m.rhythm) for m in _meetings(app)] == [
+        (MeetingStatus.HELD, "weekly"),
+        (MeetingStatus.PROPOSED, "weekly"),
+    ]
+    # Nothing else is proposed on her behalf, not even a day later.
     run_until(app, clock, start + timedelta(days=2))
-    assert [m.status for m in _meetings(app)] == [MeetingStatus.HELD]
+    assert len(_meetings(app)) == 2
 
 
 def test_the_next_session_is_proposed_once_both_said_it_happened(app, clock):
