@@ -101,8 +101,8 @@ def global_word(ctx: Context, word: Keyword) -> Outcome:
     """What each global word does, wherever she is."""
     if word is Keyword.HELP:
         return stay(help_text(), ask=True)
-    if word is Keyword.START:
-        return stay(ask=True)
+    if word is Keyword.START:  # she is already here: the pending question, or the menu
+        return go("home", "menu") if (ctx.flow, ctx.step) == ("home", "idle") else stay(ask=True)
     if word is Keyword.MY_DATA:
         return stay(*data_held(ctx.participant), ask=True)
     if word is Keyword.STOP:
