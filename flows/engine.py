@@ -12,7 +12,7 @@ import logging
 
 from sqlmodel import Session
 
-from flows import coordinator_chat, home, registry
+from flows import cohort_join, coordinator_chat, home, registry
 from flows.clock import Clock
 from flows.config import FlowConfig
 from flows.i18n import supported
@@ -100,6 +100,8 @@ class Engine:
         if state is None or not registry.exists(state.flow, state.step):
             outcome = home.first_contact(ctx, inbound.locale_hint)
             self._keep_invite_code(ctx, inbound)
+            if inbound.kind == "text" and not inbound.invite_code:
+                cohort_join.code_typed(ctx, inbound.text)  # "PILOTE26" from a flyer: kept
             return self._enter(ctx, outcome)
         self._keep_invite_code(ctx, inbound)
 
