@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -66,6 +66,8 @@ class Delivery:
         # About one second of sending at the channels' combined rate.
         self.bulk_per_round = max(1, int(sum(channel.rate for channel in channels)))
         self.wake = asyncio.Event()
+        # Run before each `drain` round: the inbox worker's own drain (bot/app.py sets it).
+        self.before_round: Callable[[], Awaitable[Any]] | None = None
 
     async def run_once(self) -> Result:
         """Claim what is due now and send it; returns what happened."""
@@ -80,6 +82,8 @@ class Delivery:
         """Send until nothing is due (messages planned for later stay queued)."""
         total = Result()
         for _ in range(rounds):
+            if self.before_round is not None:
+                await self.before_round()
             result = await self.run_once()
             total.sent += result.sent
             total.retried += result.retried

@@ -61,6 +61,10 @@ async def run(settings: Settings, role: Role = Role.ALL) -> None:
     if role.delivers:
         idle = 1.0 if role is Role.ALL else roles.DELIVERY_IDLE  # woken in-process only in `all`
         delivery = asyncio.create_task(app.delivery.run_forever(stop, idle=idle))
+    intake = None
+    if role.serves_webhooks:  # what the webhooks stored is processed by the same process
+        assert app.intake is not None
+        intake = asyncio.create_task(app.intake.run_forever(stop))
     scheduler = None
     if role.schedules:
         # Nudges: dispatched every minute and at start-up (bot/scheduler.py).
@@ -84,6 +88,8 @@ async def run(settings: Settings, role: Role = Role.ALL) -> None:
         for channel in channels:
             await channel.stop()
         stop.set()
+        if intake is not None:
+            await intake
         if delivery is not None:
             await delivery
         app.db.dispose()
