@@ -94,8 +94,10 @@ def store(
             attempts=0,
         )
         .on_conflict_do_nothing(index_elements=["channel", "platform_key"])
+        .returning(_inbox.c.id)
     )
-    return bool(connection.execute(statement).rowcount)
+    # rowcount is not reliable here on every driver: a returned id means it was new.
+    return connection.execute(statement).first() is not None
 
 
 def claim(session: Session, *, limit: int, channels: Sequence[str]) -> list[Row[Any]]:
