@@ -47,7 +47,7 @@ from telegram.request import HTTPXRequest
 from bot import metrics
 from bot.channels.base import Outgoing, SendError
 from bot.channels.telegram_layout import keyboard, split_text, utf16_len
-from bot.channels.telegram_updates import Callback, Parsed, parse, sender
+from bot.channels.telegram_updates import Callback, Parsed, UpdatesRequest, parse, sender
 from bot.intake import Processed, store
 from bot.ratelimit import Pacer, SenderLimiter
 from flows import i18n
@@ -99,7 +99,7 @@ class TelegramChannel:
             base_url=f"{root}/bot",
             base_file_url=f"{root}/file/bot",
             request=HTTPXRequest(connection_pool_size=64, read_timeout=10.0),
-            get_updates_request=HTTPXRequest(
+            get_updates_request=UpdatesRequest(
                 connection_pool_size=2, read_timeout=poll_timeout + 10.0
             ),
         )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
+from telegram.request import HTTPXRequest
 
 from bot.channels.telegram_layout import Tap, parse_callback
 from flows.messages import ChannelKind, Inbound
@@ -61,6 +62,36 @@ class Parsed:
     # Her public @username, the contact she may later agree to share with her peer.
     username: str | None
     callback: Callback | None = None
+
+
+def readable(data: dict[str, Any]) -> dict[str, Any]:
+    """The update as given when it can be read, else without its empty objects."""
+    try:
+        Update.de_json(data, None)
+    except (TypeError, ValueError, KeyError):
+        return _without_empty_objects(data)
+    return data
+
+
+def _without_empty_objects(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_empty_objects(v) for k, v in value.items() if v != {}}
+    if isinstance(value, list):
+        return [_without_empty_objects(item) for item in value if item != {}]
+    return value
+
+
+class UpdatesRequest(HTTPXRequest):
+    """The getUpdates connection: each polled update made `readable` before the library parses
+    the batch, so one odd update cannot stop polling for everyone."""
+
+    def parse_json_payload(self, payload: bytes) -> dict[str, Any]:
+        data = super().parse_json_payload(payload)
+        if isinstance(data.get("result"), list):
+            data["result"] = [
+                readable(item) if isinstance(item, dict) else item for item in data["result"]
+            ]
+        return data
 
 
 def language_hint(code: str | None) -> str | None:
@@ -179,9 +210,9 @@ def _callback(data: dict[str, Any]) -> Parsed | None:
     # In a private chat the chat id equals her user id, even when the message is too old to see.
     address = str(chat.get("id", user["id"]))
     # An inaccessible message (too old) comes with date 0 and nothing else to read.
-    readable = message if message and message.get("date", 0) != 0 else None
+    shown = message if message and message.get("date", 0) != 0 else None
     label = None
-    markup = _dict(readable.get("reply_markup")) if readable else {}
+    markup = _dict(shown.get("reply_markup")) if shown else {}
     for row in markup.get("inline_keyboard") or []:
         for button in row if isinstance(row, list) else []:
             if isinstance(button, dict) and raw is not None and button.get("callback_data") == raw:
@@ -197,7 +228,7 @@ def _callback(data: dict[str, Any]) -> Parsed | None:
         query_id=str(query.get("id", "")),
         tap=tap,
         message_id=message.get("message_id") if message else None,
-        message_text=readable.get("text") if readable else None,
+        message_text=shown.get("text") if shown else None,
         label=label,
     )
     return Parsed(inbound, user.get("username"), callback)
