@@ -1,8 +1,9 @@
 """The Telegram channel on python-telegram-bot 22: webhook or long polling in, outbox out.
 
-Inbound, every update goes through `process`: parsed into an `Inbound` (telegram_updates), handed
-to the engine in a worker thread (the engine records the update_id before the flow runs, so a
-redelivered update is ignored), then the delivery worker is woken. A tap is acknowledged
+Inbound, acknowledge first: the webhook (or the poller) stores the raw update under its update_id
+(a redelivered update is acknowledged and ignored) and answers at once; the inbox worker
+(bot/intake.py) later reads its JSON into an `Inbound` (telegram_updates) and runs the engine in
+`process_stored`, inside its batch's transaction. A tap is acknowledged
 (`answerCallbackQuery`) and the tapped keyboard replaced by the chosen option, so an old button
 cannot be pressed twice; a tap on a keyboard that is no longer the current question is only
 acknowledged. Outbound, `send` turns one rendered outbox message into `sendMessage` calls and

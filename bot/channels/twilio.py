@@ -2,11 +2,13 @@
 
 `POST /webhooks/twilio` receives her messages. Every request must carry a valid
 `X-Twilio-Signature` for the public URL Twilio was given (`PUBLIC_BASE_URL` + path + query, so it
-is right behind a reverse proxy); otherwise 403 and nothing is stored. The engine runs in a
-thread; the answer is an empty `<Response/>`: replies go out through the REST API from the
-outbox, paced and retried by the delivery worker. `POST /webhooks/twilio/status` receives each
-message's status (queued … delivered, read, failed) and its error code; 21610 (she replied STOP
-to the carrier) opts her out, 63016 (WhatsApp window closed) re-sends the message as a template.
+is right behind a reverse proxy); otherwise 403 and nothing is stored. The signed form is stored
+under its MessageSid and answered at once with an empty `<Response/>`; the inbox worker
+(bot/intake.py) runs the engine on it later (`process_stored`). Replies go out through the REST
+API from the outbox, paced and retried by the delivery worker. `POST /webhooks/twilio/status`
+receives each message's status (queued … delivered, read, failed) and its error code; 21610 (she
+replied STOP to the carrier) opts her out, 63016 (WhatsApp window closed) re-sends the message as
+a template.
 
 WhatsApp and SMS are two `TwilioChannel`s sharing one client, each paced at its own rate
 (`TWILIO_WHATSAPP_MPS`, `TWILIO_SMS_MPS`); the first also serves the webhooks.
