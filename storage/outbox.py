@@ -91,8 +91,8 @@ def _claim_query(
     """The claim's SELECT, with `now` and `limit` as parameters.
 
     An earlier message to the same address blocks a later one while it is being sent, is due, or
-    is being retried (attempted before); one merely scheduled for later (held for her quiet
-    hours, a broadcast at 10:00 her time) blocks nothing.
+    is being retried at the same or a more urgent priority; one merely scheduled for later (held
+    for her quiet hours, a broadcast at 10:00 her time) blocks nothing.
     """
     now = bindparam("now", type_=OutboundMessage.__table__.c.next_attempt_at.type)  # type: ignore[attr-defined]
     earlier = aliased(OutboundMessage)
