@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from bot.channels.base import Channel
 from bot.delivery import Delivery
+from bot.intake import Intake
 from bot.settings import Settings, SettingsError
 from flows.clock import Clock, SystemClock
 from flows.engine import Engine
@@ -20,6 +21,15 @@ class App:
     engine: Engine
     delivery: Delivery
     channels: list[Channel] = field(default_factory=list)
+    # Processes what the webhooks stored (bot/intake.py); channels register their handlers.
+    intake: Intake | None = None
+
+    def __post_init__(self) -> None:
+        if self.intake is None:
+            self.intake = Intake(self.db, self.clock)
+        self.intake.on_replies = self.delivery.wake.set
+        # `drain` (tests, one-shot commands) processes stored messages before each round.
+        self.delivery.before_round = self.intake.drain
 
 
 def open_database(settings: Settings) -> Database:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -66,6 +66,11 @@ class Delivery:
         # About one second of sending at the channels' combined rate.
         self.bulk_per_round = max(1, int(sum(channel.rate for channel in channels)))
         self.wake = asyncio.Event()
+        # Sends that finished and wait to be recorded together (see `_sent_together`).
+        self._sent: list[tuple[int, str | Held | None, asyncio.Future[None]]] = []
+        self._recording = False
+        # Run before each `drain` round: the inbox worker's own drain (bot/app.py sets it).
+        self.before_round: Callable[[], Awaitable[Any]] | None = None
 
     async def run_once(self) -> Result:
         """Claim what is due now and send it; returns what happened."""
@@ -80,6 +85,8 @@ class Delivery:
         """Send until nothing is due (messages planned for later stay queued)."""
         total = Result()
         for _ in range(rounds):
+            if self.before_round is not None:
+                await self.before_round()
             result = await self.run_once()
             total.sent += result.sent
             total.retried += result.retried
@@ -198,7 +205,7 @@ class Delivery:
             log.warning("send raised %s on %s", type(error).__name__, message.channel)
             failure = SendError(type(error).__name__, retry_after=0)
         else:
-            await self._recorded(self._record_sent, message.outbox_id, platform_id)
+            await self._sent_together(message.outbox_id, platform_id)
             return "sent"
         # Channels count their own sends and failures for /metrics (they know the platform codes).
         return await self._recorded(self._record_failure, message, failure)
@@ -219,19 +226,45 @@ class Delivery:
                 await asyncio.sleep(min(0.5 * 2**attempt, 5.0))
         raise AssertionError("unreachable")
 
-    def _record_sent(self, outbox_id: int, platform_id: str | Held | None) -> None:
+    async def _sent_together(self, outbox_id: int, platform_id: str | Held | None) -> None:
+        """Record a send with the others that finish meanwhile: one transaction for them all."""
+        done = asyncio.get_running_loop().create_future()
+        self._sent.append((outbox_id, platform_id, done))
+        if not self._recording:
+            self._recording = True
+            asyncio.ensure_future(self._record_sends())
+        await done
+
+    async def _record_sends(self) -> None:
+        try:
+            while self._sent:
+                batch, self._sent = self._sent, []
+                try:
+                    await self._recorded(self._record_sent, [(i, p) for i, p, _ in batch])
+                except Exception as error:
+                    for *_, done in batch:
+                        done.set_exception(error)
+                else:
+                    for *_, done in batch:
+                        done.set_result(None)
+        finally:
+            self._recording = False
+
+    def _record_sent(self, sent: list[tuple[int, str | Held | None]]) -> None:
+        now = self.clock.now()
+        plain = [(i, p) for i, p in sent if not isinstance(p, Held)]
         with self.db.session() as session:
-            if isinstance(platform_id, Held):  # waits for her reply (WhatsApp's window)
-                outbox.mark_held(
-                    session,
-                    outbox_id,
-                    platform_id=platform_id.platform_id,
-                    template_sid=platform_id.template_sid,
-                    error_code=platform_id.code,
-                    now=self.clock.now(),
-                )
-                return
-            outbox.mark_sent(session, outbox_id, platform_id=platform_id, now=self.clock.now())
+            outbox.mark_sent_many(session, plain, now=now)
+            for outbox_id, held in sent:
+                if isinstance(held, Held):  # waits for her reply (WhatsApp's window)
+                    outbox.mark_held(
+                        session,
+                        outbox_id,
+                        platform_id=held.platform_id,
+                        template_sid=held.template_sid,
+                        error_code=held.code,
+                        now=now,
+                    )
 
     def _record_failure(self, message: Outgoing, error: SendError) -> str:
         now = self.clock.now()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Callable
 
 import uvicorn
 
@@ -54,6 +55,7 @@ async def run(settings: Settings, role: Role = Role.ALL) -> None:
         port=settings.port,
         log_config=None,
         access_log=False,
+        http="auto",  # httptools when installed: its C parser costs less per request
     )
     server = uvicorn.Server(config)
     stop = asyncio.Event()
@@ -61,6 +63,10 @@ async def run(settings: Settings, role: Role = Role.ALL) -> None:
     if role.delivers:
         idle = 1.0 if role is Role.ALL else roles.DELIVERY_IDLE  # woken in-process only in `all`
         delivery = asyncio.create_task(app.delivery.run_forever(stop, idle=idle))
+    intake = None
+    if role.serves_webhooks:  # what the webhooks stored is processed by the same process
+        assert app.intake is not None
+        intake = asyncio.create_task(app.intake.run_forever(stop))
     scheduler = None
     if role.schedules:
         # Nudges: dispatched every minute and at start-up (bot/scheduler.py).
@@ -84,6 +90,8 @@ async def run(settings: Settings, role: Role = Role.ALL) -> None:
         for channel in channels:
             await channel.stop()
         stop.set()
+        if intake is not None:
+            await intake
         if delivery is not None:
             await delivery
         app.db.dispose()
@@ -95,7 +103,17 @@ def serve(settings: Settings, role: Role = Role.ALL) -> None:
     # worker. These handlers receive that re-raise instead, so `run` finishes its `finally`.
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, _stopping)
-    asyncio.run(run(settings, role))
+    with asyncio.Runner(loop_factory=loop_factory()) as runner:
+        runner.run(run(settings, role))
+
+
+def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop when installed (a faster event loop for the webhooks); asyncio's own otherwise."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
 
 
 def _stopping(sig: int, _frame: object) -> None:

@@ -9,6 +9,7 @@ gets a clean second chance.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from sqlmodel import Session
 
@@ -27,6 +28,15 @@ from storage.models import ChannelAddress, Participant, Priority
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class Handled:
+    """What one inbound message did: whose it was and the replies it queued."""
+
+    participant_id: int | None
+    queued: list[int]
+    address: ChannelAddress | None = None  # her address row, loaded in the caller's session
+
+
 class Engine:
     """Moves conversations forward; knows no transport."""
 
@@ -37,46 +47,55 @@ class Engine:
 
     def handle(self, inbound: Inbound) -> list[int]:
         """Handle one inbound message; returns the ids of the replies it queued."""
-        now = inbound.received_at or self.clock.now()
         with self.db.session() as session:
-            record = None
-            if inbound.platform_key:
-                record = inbox.record_once(
-                    session,
-                    channel=inbound.channel,
-                    platform_key=inbound.platform_key,
-                    kind=inbound.kind,
-                    now=now,
-                )
-                if record is None:
-                    log.info("duplicate inbound ignored", extra={"channel": inbound.channel})
-                    return []
-            participant, address, _created = participants.get_or_create(
+            return self.handle_in(session, inbound).queued
+
+    def handle_in(self, session: Session, inbound: Inbound, *, recorded: bool = False) -> Handled:
+        """`handle` inside the caller's transaction (the inbox worker's batch).
+
+        `recorded`: the message is already in the inbox (stored by its webhook), so it is not
+        recorded again here; the caller marks it processed.
+        """
+        now = inbound.received_at or self.clock.now()
+        record = None
+        if inbound.platform_key and not recorded:
+            record = inbox.record_once(
                 session,
                 channel=inbound.channel,
-                address=inbound.address,
-                locale=supported(inbound.locale_hint or self.config.default_language),
+                platform_key=inbound.platform_key,
+                kind=inbound.kind,
                 now=now,
             )
-            address.last_inbound_at = now
-            session.add(address)
-            if record is not None:
-                record.participant_id = participant.id
-            replies = self._converse(session, participant, address, inbound)
-            queued = [
-                outbox.enqueue(
-                    session,
-                    participant_id=participant.id,
-                    channel=inbound.channel,
-                    address=inbound.address,
-                    payload=reply.to_json(),
-                    now=now,
-                    priority=Priority.LIVE,
-                )
-                for reply in replies
-            ]
-            session.flush()
-            return [message.id for message in queued if message.id is not None]
+            if record is None:
+                log.info("duplicate inbound ignored", extra={"channel": inbound.channel})
+                return Handled(None, [])
+        participant, address, _created = participants.get_or_create(
+            session,
+            channel=inbound.channel,
+            address=inbound.address,
+            locale=supported(inbound.locale_hint or self.config.default_language),
+            now=now,
+        )
+        address.last_inbound_at = now
+        session.add(address)
+        if record is not None:
+            record.participant_id = participant.id
+        replies = self._converse(session, participant, address, inbound)
+        queued = [
+            outbox.enqueue(
+                session,
+                participant_id=participant.id,
+                channel=inbound.channel,
+                address=inbound.address,
+                payload=reply.to_json(),
+                now=now,
+                priority=Priority.LIVE,
+            )
+            for reply in replies
+        ]
+        session.flush()
+        ids = [message.id for message in queued if message.id is not None]
+        return Handled(participant.id, ids, address)
 
     def _converse(
         self,

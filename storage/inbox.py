@@ -1,24 +1,65 @@
-"""The inbound log: each platform message is recorded once, before any flow runs."""
+"""The inbound log: each platform message is recorded once, before any flow runs.
+
+Webhooks store the raw request under the platform's unique key and answer at once (`store`, one
+`INSERT … ON CONFLICT DO NOTHING`); the inbox worker then takes the waiting messages in batches
+(`claim`), each sender's messages one at a time and in order, and marks them processed (`done`),
+dropping the raw payload. On PostgreSQL the claim uses `FOR UPDATE SKIP LOCKED`, so several
+workers share the inbox without taking the same message or one woman's messages out of order.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import Connection, Row, exists, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from storage.models import InboundMessage
 
+# Processing failures (not the database) after which a message is set aside.
+MAX_ATTEMPTS = 3
+
+_inbox = InboundMessage.__table__  # type: ignore[attr-defined]
+_earlier = _inbox.alias("earlier")
+# Only each sender's oldest waiting message: the next one waits until it is processed.
+_HEADS = (
+    select(
+        _inbox.c.id,
+        _inbox.c.channel,
+        _inbox.c.address,
+        _inbox.c.payload,
+        _inbox.c.kind,
+        _inbox.c.received_at,
+        _inbox.c.attempts,
+    )
+    .where(
+        _inbox.c.processed_at.is_(None),
+        ~exists().where(
+            _earlier.c.channel == _inbox.c.channel,
+            _earlier.c.address == _inbox.c.address,
+            _earlier.c.id < _inbox.c.id,
+            _earlier.c.processed_at.is_(None),
+        ),
+    )
+    .order_by(_inbox.c.id)
+)
+
 
 def record_once(
     session: Session, *, channel: str, platform_key: str, kind: str, now: datetime
 ) -> InboundMessage | None:
-    """Record a platform message; None when it was recorded before (a redelivery).
+    """Record and process-in-place a platform message; None when it was recorded before.
 
     The unique key (channel, platform_key) decides, so two workers racing on the same webhook
     cannot both win: the loser's savepoint fails and it learns it is a duplicate.
     """
-    row = InboundMessage(channel=channel, platform_key=platform_key, kind=kind, received_at=now)
+    row = InboundMessage(
+        channel=channel, platform_key=platform_key, kind=kind, received_at=now, processed_at=now
+    )
     try:
         with session.begin_nested():
             session.add(row)
@@ -26,3 +67,75 @@ def record_once(
     except IntegrityError:
         return None
     return row
+
+
+def store(
+    connection: Connection | Session,
+    *,
+    channel: str,
+    platform_key: str,
+    address: str | None,
+    payload: str,
+    now: datetime,
+    kind: str = "text",
+) -> bool:
+    """Keep a raw platform message for the inbox worker; False when it was stored before."""
+    bind = connection.get_bind() if isinstance(connection, Session) else connection
+    insert = postgresql.insert if bind.dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(_inbox)
+        .values(
+            channel=channel,
+            platform_key=platform_key[:64],
+            address=address,
+            payload=payload,
+            kind=kind,
+            received_at=now,
+            attempts=0,
+        )
+        .on_conflict_do_nothing(index_elements=["channel", "platform_key"])
+        .returning(_inbox.c.id)
+    )
+    # rowcount is not reliable here on every driver: a returned id means it was new.
+    return connection.execute(statement).first() is not None
+
+
+def claim(session: Session, *, limit: int, channels: Sequence[str]) -> list[Row[Any]]:
+    """Up to `limit` waiting messages, oldest first, at most one per sender (her oldest)."""
+    query = _HEADS.where(_inbox.c.channel.in_(list(channels))).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=_inbox)
+    return list(session.execute(query))
+
+
+def done(
+    session: Session,
+    inbox_id: int,
+    *,
+    participant_id: int | None,
+    now: datetime,
+    kind: str | None = None,
+) -> None:
+    """Processed: whose it was and what kind of message are kept, the raw payload dropped."""
+    values: dict[str, Any] = {"processed_at": now, "participant_id": participant_id}
+    if kind is not None:
+        values["kind"] = kind[:16]
+    session.execute(
+        update(_inbox).where(_inbox.c.id == inbox_id).values(payload=None, error=None, **values)
+    )
+
+
+def failed(session: Session, inbox_id: int, *, attempts: int, error: str, now: datetime) -> bool:
+    """Processing raised: try again later, or set it aside after MAX_ATTEMPTS (returns True)."""
+    give_up = attempts + 1 >= MAX_ATTEMPTS
+    values: dict[str, Any] = {"attempts": attempts + 1, "error": error[:200]}
+    if give_up:
+        values.update(processed_at=now, payload=None)
+    session.execute(update(_inbox).where(_inbox.c.id == inbox_id).values(**values))
+    return give_up
+
+
+def waiting(session: Session) -> int:
+    """How many stored messages are not processed yet."""
+    query = select(func.count()).select_from(_inbox).where(_inbox.c.processed_at.is_(None))
+    return int(session.execute(query).scalar_one())

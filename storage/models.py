@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column, Index, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import JSONType, UTCDateTime
@@ -90,10 +90,15 @@ class Conversation(SQLModel, table=True):
 class InboundMessage(SQLModel, table=True):
     """One message received, keyed by the platform's own id so a redelivery is recognised.
 
-    The text itself is not kept here: what matters of it lands in the profile or answers.
+    A webhook stores the raw request (`payload`) and answers at once; the inbox worker processes
+    it later (`processed_at`) and then drops the payload: what matters of it lands in the profile
+    or answers, the text itself is not kept.
     """
 
-    __table_args__ = (UniqueConstraint("channel", "platform_key"),)
+    __table_args__ = (
+        UniqueConstraint("channel", "platform_key"),
+        Index("ix_inboundmessage_sender", "channel", "address", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=16)
@@ -101,6 +106,13 @@ class InboundMessage(SQLModel, table=True):
     participant_id: int | None = Field(default=None, foreign_key="participant.id", index=True)
     kind: str = Field(default="text", max_length=16)
     received_at: datetime | None = utc_field(nullable=False)
+    # Who sent it (chat id, phone number): processing keeps each sender's messages in order.
+    address: str | None = Field(default=None, max_length=64)
+    # The raw update (Telegram JSON, Twilio form) until it is processed.
+    payload: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    processed_at: datetime | None = utc_field(index=True)
+    attempts: int = Field(default=0)
+    error: str | None = Field(default=None, max_length=200)
 
 
 class OutboxStatus(StrEnum):

@@ -51,10 +51,13 @@ def get_or_create(
     session: Session, *, channel: str, address: str, locale: str, now: datetime
 ) -> tuple[Participant, ChannelAddress, bool]:
     """The participant behind an address, created (with that address) on first contact."""
-    link = find_address(session, channel=channel, address=address)
-    if link is not None:
-        participant = session.get(Participant, link.participant_id)
-        assert participant is not None  # foreign key
+    found = session.exec(
+        select(ChannelAddress, Participant)
+        .join(Participant, col(Participant.id) == ChannelAddress.participant_id)
+        .where(ChannelAddress.channel == channel, ChannelAddress.address == address)
+    ).first()  # her address and herself in one statement
+    if found is not None:
+        link, participant = found
         return participant, link, False
     participant = Participant(locale=locale, created_at=now)
     session.add(participant)

@@ -18,6 +18,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
 from bot.app import build
+from bot.channels import telegram as telegram_module
 from bot.channels.telegram import ALLOWED_UPDATES, TelegramChannel
 from bot.runtime import platform_channels
 from bot.settings import Settings
@@ -104,6 +105,7 @@ def test_long_polling_answers_taps_and_text_and_ignores_repeats(settings, db, cl
     async def main() -> None:
         stop = asyncio.Event()
         worker = asyncio.create_task(app.delivery.run_forever(stop, idle=0.05))
+        intake = asyncio.create_task(app.intake.run_forever(stop, idle=0.05))
         await channel.start(app)
         start = ana.start()
         standin.queue_update(start)
@@ -117,6 +119,7 @@ def test_long_polling_answers_taps_and_text_and_ignores_repeats(settings, db, cl
         await channel.stop()
         stop.set()
         await worker
+        await intake
 
     asyncio.run(main())
     assert standin.calls_to("deleteWebhook")  # getUpdates is refused while a webhook is set
@@ -135,6 +138,7 @@ def test_polling_reads_an_update_with_an_empty_thumbnail_and_goes_on(settings, d
     async def main() -> None:
         stop = asyncio.Event()
         worker = asyncio.create_task(app.delivery.run_forever(stop, idle=0.05))
+        intake = asyncio.create_task(app.intake.run_forever(stop, idle=0.05))
         await channel.start(app)
         standin.queue_update(ana.kind("document_empty_thumbnail"))
         standin.queue_update(ana.text("hola"))
@@ -143,6 +147,7 @@ def test_polling_reads_an_update_with_an_empty_thumbnail_and_goes_on(settings, d
         await channel.stop()
         stop.set()
         await worker
+        await intake
 
     asyncio.run(main())
     with db.session() as session:
@@ -179,16 +184,16 @@ def test_polling_waits_out_a_database_outage_without_losing_the_update(
     ana = Person(5917000202, language_code="es")
     channel = polling_channel(standin)
     app = build(settings, channels=[channel], clock=clock, db=db)
-    real = app.engine.handle
+    real = telegram_module.store
     outage = {"left": 8}
 
-    def flaky(inbound):  # type: ignore[no-untyped-def]
+    def flaky(*args, **kwargs):  # type: ignore[no-untyped-def]
         if outage["left"]:
             outage["left"] -= 1
             raise OperationalError("INSERT", {}, Exception("server closed the connection"))
-        return real(inbound)
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(app.engine, "handle", flaky)
+    monkeypatch.setattr(telegram_module, "store", flaky)
 
     async def main() -> None:
         await channel.start(app)

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 from sqlmodel import func, select
 
+from bot.channels import telegram as telegram_module
 from flows.clock import FakeClock
 from storage.db import Database
 from storage.models import (
@@ -251,17 +252,17 @@ def test_database_down_answers_5xx_so_telegram_delivers_again(
     ana = Person(5917000005)
 
     async def scenario(h: Harness) -> None:
-        real = h.app.engine.handle
+        real = telegram_module.store
 
-        def down(inbound):  # type: ignore[no-untyped-def]
-            raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+        def down(*args, **kwargs):  # type: ignore[no-untyped-def]
+            raise OperationalError("INSERT", {}, Exception("connection refused"))
 
-        monkeypatch.setattr(h.app.engine, "handle", down)
+        monkeypatch.setattr(telegram_module, "store", down)
         update = ana.start()
         assert (await h.post(update)).status_code == 503
         await h.deliver()
         assert standin.sent_to(ana.chat_id) == []
-        monkeypatch.setattr(h.app.engine, "handle", real)
+        monkeypatch.setattr(telegram_module, "store", real)
         assert (await h.post(update)).status_code == 200  # Telegram's redelivery
         await h.deliver()
         assert len(standin.sent_to(ana.chat_id)) == 1
@@ -514,12 +515,15 @@ def test_group_chats_and_bots_are_acknowledged_and_ignored(settings, db, clock, 
     assert standin.calls_to("sendMessage") == []
 
 
-def test_the_webhook_wakes_the_delivery_worker(settings, db, clock, standin):
+def test_the_webhook_wakes_the_inbox_worker_which_wakes_delivery(settings, db, clock, standin):
     ana = Person(5917000016)
 
     async def scenario(h: Harness) -> None:
+        h.app.intake.wake.clear()
         h.app.delivery.wake.clear()
         await h.post(ana.start())
+        assert h.app.intake.wake.is_set() and not h.app.delivery.wake.is_set()
+        await h.app.intake.drain()  # her reply is queued: the delivery worker is woken
         assert h.app.delivery.wake.is_set()
 
     play(settings, db, clock, standin, scenario)

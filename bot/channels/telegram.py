@@ -1,8 +1,9 @@
 """The Telegram channel on python-telegram-bot 22: webhook or long polling in, outbox out.
 
-Inbound, every update goes through `process`: parsed into an `Inbound` (telegram_updates), handed
-to the engine in a worker thread (the engine records the update_id before the flow runs, so a
-redelivered update is ignored), then the delivery worker is woken. A tap is acknowledged
+Inbound, acknowledge first: the webhook (or the poller) stores the raw update under its update_id
+(a redelivered update is acknowledged and ignored) and answers at once; the inbox worker
+(bot/intake.py) later reads its JSON into an `Inbound` (telegram_updates) and runs the engine in
+`process_stored`, inside its batch's transaction. A tap is acknowledged
 (`answerCallbackQuery`) and the tapped keyboard replaced by the chosen option, so an old button
 cannot be pressed twice; a tap on a keyboard that is no longer the current question is only
 acknowledged. Outbound, `send` turns one rendered outbox message into `sendMessage` calls and
@@ -24,8 +25,9 @@ from datetime import timedelta
 from math import ceil
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import Row
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -46,12 +48,13 @@ from telegram.request import HTTPXRequest
 from bot import metrics
 from bot.channels.base import Outgoing, SendError
 from bot.channels.telegram_layout import keyboard, split_text, utf16_len
-from bot.channels.telegram_updates import Callback, Parsed, UpdatesRequest, decode, parse
+from bot.channels.telegram_updates import Callback, Parsed, UpdatesRequest, parse, sender
+from bot.intake import Processed, store
 from bot.ratelimit import Pacer, SenderLimiter
 from flows import i18n
 from flows.messages import ChannelKind, _
 from storage import participants
-from storage.models import Conversation, OutboundMessage, OutboxStatus
+from storage.models import ChannelAddress, Conversation, OutboundMessage, OutboxStatus
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -142,6 +145,8 @@ class TelegramChannel:
     def attach(self, app: App) -> None:
         """Know the engine, the database and the delivery worker's pacer for this channel."""
         self.app = app
+        assert app.intake is not None
+        app.intake.register(ChannelKind.TELEGRAM.value, self)
         self._pacer = app.delivery.pacers.get(ChannelKind.TELEGRAM.value)
 
     def routes(self, app: App) -> list[BaseRoute]:
@@ -188,6 +193,7 @@ class TelegramChannel:
     # Inbound -----------------------------------------------------------------------------------
 
     async def _webhook(self, request: Request) -> Response:
+        """Verify, store the raw update under its update_id, answer 200; processed later."""
         if not self._secret_matches(request.headers.get(SECRET_HEADER)):
             metrics.REJECTED.labels("forbidden").inc()
             return Response(status_code=403)
@@ -198,29 +204,28 @@ class TelegramChannel:
             data = json.loads(body)
             if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
                 raise ValueError("not an Update")
-            if not any(kind in data for kind in ALLOWED_UPDATES):
-                # A kind of update we do not handle (a poll, a member change, one newer than
-                # this library): acknowledged, so Telegram does not keep sending it.
-                return Response(status_code=200)
-            update = decode(data, self.bot)
-        except Exception:
+        except ValueError:
             metrics.REJECTED.labels("malformed").inc()
             return Response("malformed update", status_code=400)
-        chat = update.effective_chat
+        if not any(kind in data for kind in ALLOWED_UPDATES):
+            # A kind of update we do not handle (a poll, a member change, one newer than
+            # this library): acknowledged, so Telegram does not keep sending it.
+            return Response(status_code=200)
+        if parse(data) is None:  # a group, another bot, a service message: not for us
+            return Response(status_code=200)
+        chat = sender(data)
         if chat is not None:
-            wait = self.limiter.take(ChannelKind.TELEGRAM.value, str(chat.id))
+            wait = self.limiter.take(ChannelKind.TELEGRAM.value, chat)
             if wait > 0:  # a flood from one chat: Telegram redelivers it later
                 metrics.REJECTED.labels("rate_limited").inc()
                 return Response(status_code=429, headers={"Retry-After": str(ceil(wait))})
         try:
-            reached = await self.process(update)
+            await self.accept(data, body.decode("utf-8"), chat)
         except Exception as error:
             # Storing failed (database down…): a non-2xx makes Telegram deliver it again later.
             log.error("telegram: update not stored (%s)", type(error).__name__)
             metrics.REJECTED.labels("unavailable").inc()
             return Response(status_code=503)
-        if reached:
-            metrics.MESSAGES_IN.labels(ChannelKind.TELEGRAM.value).inc()
         return Response(status_code=200)
 
     def _secret_matches(self, given: str | None) -> bool:
@@ -229,85 +234,103 @@ class TelegramChannel:
         return hmac.compare_digest(given.encode(), self.webhook_secret.encode())
 
     async def process(self, update: Update) -> bool:
-        """Handle one update; True when it reached the engine. Raises when storing failed."""
+        """Store one polled update for the inbox worker; True when it was new."""
+        data = update.to_dict()
+        return await self.accept(data, json.dumps(data), sender(data))
+
+    async def accept(self, data: dict[str, Any], raw: str, chat: str | None) -> bool:
+        """Store the raw update once (by update_id) and wake the inbox worker; True when new.
+
+        Raises when storing failed: the caller answers so that Telegram sends it again."""
         if self.app is None:
             raise RuntimeError("TelegramChannel.attach(app) was not called")
-        parsed = parse(update)
-        if parsed is None:
+        app = self.app
+        kind = next((kind for kind in ALLOWED_UPDATES if kind in data), "message")
+        new = await asyncio.to_thread(
+            store,
+            app.db,
+            channel=ChannelKind.TELEGRAM.value,
+            platform_key=str(data["update_id"]),
+            address=chat,
+            payload=raw,
+            kind=kind[:16],
+            now=app.clock.now(),
+        )
+        if not new:
+            log.info("duplicate inbound ignored", extra={"channel": ChannelKind.TELEGRAM.value})
             return False
-        outcome = await asyncio.to_thread(self._handle, parsed)
-        if parsed.callback is not None:
-            self._chore(self._tidy(parsed, outcome))
-        if outcome is not None:
-            self.app.delivery.wake.set()
-        return outcome is not None
+        metrics.MESSAGES_IN.labels(ChannelKind.TELEGRAM.value).inc()
+        assert app.intake is not None
+        app.intake.wake.set()
+        return True
 
-    def _handle(self, parsed: Parsed) -> list[int] | None:
-        """Engine work, in a worker thread; None when a tap was on an old keyboard."""
+    # The inbox worker's side (bot/intake.py) ------------------------------------------------------
+
+    def process_stored(self, session: Session, row: Row[Any]) -> Processed:
+        """One stored update through the engine, inside the inbox worker's transaction."""
         assert self.app is not None
+        parsed = parse(json.loads(row.payload or "{}"))
+        if parsed is None:
+            return Processed()
         inbound = parsed.inbound
         if parsed.callback is not None:
-            key = self._current_option(inbound.address, parsed.callback)
-            if key is None:
-                return None
+            key = self._current_option(session, inbound.address, parsed.callback)
+            if key is None:  # a tap on an old keyboard: only acknowledged
+                return Processed(after=(parsed, None))
             if key != inbound.option_key:  # the button carried its position, not its key
                 inbound = _with_option(inbound, key)
-        queued = self.app.engine.handle(inbound)
-        self._remember_handle(inbound.address, parsed.username)
-        return queued
+        handled = self.app.engine.handle_in(session, inbound, recorded=True)
+        self._remember_handle(handled.address, parsed.username)
+        after = (parsed, handled.queued) if parsed.callback is not None else None
+        return Processed(handled.participant_id, len(handled.queued), after, inbound.kind)
 
-    def _current_option(self, address: str, callback: Callback) -> str | None:
+    async def after(self, outcome: tuple[Parsed, list[int] | None]) -> None:
+        """Acknowledge a tap once its answer is committed (in the background)."""
+        parsed, queued = outcome
+        self._chore(self._tidy(parsed, queued))
+
+    def _current_option(self, session: Session, address: str, callback: Callback) -> str | None:
         """The option a tap chooses, or None when that keyboard is no longer the question."""
-        assert self.app is not None
         tap = callback.tap
         if tap is None:
             return None
-        with self.app.db.session() as session:
-            shown = session.get(OutboundMessage, tap.outbox_id)
-            if (
-                shown is None
-                or shown.channel != ChannelKind.TELEGRAM.value
-                or shown.address != address
-            ):
-                return None
-            keys = [option["key"] for option in shown.payload.get("options", [])]
-            key = tap.key
-            if tap.index is not None:
-                key = keys[tap.index] if tap.index < len(keys) else None
-            if key not in keys:
-                return None
-            later = session.exec(
-                select(OutboundMessage.payload)
-                .where(
-                    OutboundMessage.channel == ChannelKind.TELEGRAM.value,
-                    OutboundMessage.address == address,
-                    col(OutboundMessage.id) > tap.outbox_id,
-                    col(OutboundMessage.status).not_in([OutboxStatus.FAILED, OutboxStatus.SKIPPED]),
-                )
-                .limit(50)
-            ).all()
-            if any(payload.get("options") for payload in later):
-                return None  # a newer question was asked since
-            if shown.participant_id is not None:
-                state = session.get(Conversation, shown.participant_id)
-                if state is not None and key not in state.offered:
-                    return None  # already answered: the conversation moved on
-            return key
+        shown = session.get(OutboundMessage, tap.outbox_id)
+        if shown is None or shown.channel != ChannelKind.TELEGRAM.value or shown.address != address:
+            return None
+        keys = [option["key"] for option in shown.payload.get("options", [])]
+        key = tap.key
+        if tap.index is not None:
+            key = keys[tap.index] if tap.index < len(keys) else None
+        if key not in keys:
+            return None
+        later = session.exec(
+            select(OutboundMessage.payload)
+            .where(
+                OutboundMessage.channel == ChannelKind.TELEGRAM.value,
+                OutboundMessage.address == address,
+                col(OutboundMessage.id) > tap.outbox_id,
+                col(OutboundMessage.status).not_in([OutboxStatus.FAILED, OutboxStatus.SKIPPED]),
+            )
+            .limit(50)
+        ).all()
+        if any(payload.get("options") for payload in later):
+            return None  # a newer question was asked since
+        if shown.participant_id is not None:
+            state = session.get(Conversation, shown.participant_id)
+            if state is not None and key not in state.offered:
+                return None  # already answered: the conversation moved on
+        return key
 
-    def _remember_handle(self, address: str, username: str | None) -> None:
+    @staticmethod
+    def _remember_handle(link: ChannelAddress | None, username: str | None) -> None:
         """Keep her @username on her address (shared with her peer only with her consent).
 
-        A read on every message, a write only when it changed (she may rename or drop it).
+        Her address row is the one the engine loaded, in the same transaction: written only when
+        it changed (she may rename or drop it).
         """
-        assert self.app is not None
         handle = f"@{username}" if username else None
-        with self.app.db.session() as session:
-            link = participants.find_address(
-                session, channel=ChannelKind.TELEGRAM.value, address=address
-            )
-            if link is not None and link.handle != handle:
-                link.handle = handle
-                session.add(link)
+        if link is not None and link.handle != handle:
+            link.handle = handle
 
     async def _tidy(self, parsed: Parsed, outcome: list[int] | None) -> None:
         """Acknowledge the tap and take the keyboard away (showing the choice when it counted)."""

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import Bot, Message, Update
+from telegram import Update
 from telegram.request import HTTPXRequest
 
 from bot.channels.telegram_layout import Tap, parse_callback
@@ -64,19 +64,6 @@ class Parsed:
     callback: Callback | None = None
 
 
-def decode(data: dict[str, Any], bot: Bot | None) -> Update:
-    """An `Update` from its JSON, forgiving the empty objects some clients send.
-
-    A real client's document came with `"thumbnail": {}`: python-telegram-bot refuses the whole
-    update for it, and her message would be lost. An empty object carries nothing, so it is
-    dropped and the rest read as usual.
-    """
-    try:
-        return Update.de_json(data, bot)
-    except (TypeError, ValueError, KeyError):
-        return Update.de_json(_without_empty_objects(data), bot)
-
-
 def readable(data: dict[str, Any]) -> dict[str, Any]:
     """The update as given when it can be read, else without its empty objects."""
     try:
@@ -113,43 +100,86 @@ def language_hint(code: str | None) -> str | None:
     return prefix if prefix in _HINTS else None
 
 
-def parse(update: Update) -> Parsed | None:
-    """What she sent, or None for updates the bot does not answer."""
-    if update.callback_query is not None:
-        return _callback(update)
-    message = update.message or update.edited_message
-    if message is None or message.chat.type != "private":
+def parse(update: Update | dict[str, Any]) -> Parsed | None:
+    """What she sent, or None for updates the bot does not answer.
+
+    Reads the update's JSON as it came (PTB's `Update.de_json` is not needed to route it, costs
+    more than the rest, and refuses shapes it does not know, such as `"thumbnail": {}`).
+    """
+    data = update.to_dict() if isinstance(update, Update) else update
+    if isinstance(data.get("callback_query"), dict):
+        return _callback(data)
+    message = _dict(data.get("message")) or _dict(data.get("edited_message"))
+    chat = _dict(message.get("chat"))
+    if not message or chat.get("type") != "private" or "id" not in chat:
         return None
-    user = message.from_user
-    if user is None or user.is_bot:
+    user = _dict(message.get("from"))
+    if not user or user.get("is_bot"):
         return None
     kind, text, start = _content(message)
-    if update.edited_message is not None:
+    if not _dict(data.get("message")):
         kind = "edited"
     if kind is None:
         return None
     inbound = TelegramInbound(
         channel=ChannelKind.TELEGRAM,
-        address=str(message.chat.id),
+        address=str(chat["id"]),
         text=text,
-        platform_key=str(update.update_id),
+        platform_key=str(data["update_id"]),
         kind=kind,
-        locale_hint=language_hint(user.language_code),
+        locale_hint=language_hint(user.get("language_code")),
         invite_code=start,
     )
-    return Parsed(inbound, user.username)
+    return Parsed(inbound, user.get("username"))
 
 
-def _content(message: Message) -> tuple[str | None, str, str | None]:
+def sender(data: dict[str, Any]) -> str | None:
+    """The chat an update comes from (its messages are processed in order), without parsing it."""
+    query = _dict(data.get("callback_query"))
+    if query:
+        chat = _dict(_dict(query.get("message")).get("chat"))
+        found = chat.get("id", _dict(query.get("from")).get("id"))
+    else:
+        message = _dict(data.get("message")) or _dict(data.get("edited_message"))
+        found = _dict(message.get("chat")).get("id")
+    return str(found) if isinstance(found, int) else None
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+# Message fields that make PTB's `effective_attachment`: something other than text was sent.
+_ATTACHMENTS = (
+    "animation",
+    "audio",
+    "contact",
+    "dice",
+    "document",
+    "game",
+    "invoice",
+    "paid_media",
+    "passport_data",
+    "photo",
+    "poll",
+    "story",
+    "successful_payment",
+    "video",
+    "video_note",
+    "voice",
+)
+
+
+def _content(message: dict[str, Any]) -> tuple[str | None, str, str | None]:
     """(kind, text, deep-link parameter) of a message; kind None for service messages."""
-    if message.text is not None:
-        text, start = _command(message.text)
+    if isinstance(message.get("text"), str):
+        text, start = _command(message["text"])
         return "text", text, start
-    if message.sticker is not None:
+    if "sticker" in message:
         return "sticker", "", None
-    if message.location is not None or message.venue is not None:
+    if "location" in message or "venue" in message:
         return "location", "", None
-    if message.effective_attachment is not None:
+    if any(name in message for name in _ATTACHMENTS):
         return "media", "", None
     return None, "", None
 
@@ -166,37 +196,39 @@ def _command(text: str) -> tuple[str, str | None]:
     return COMMANDS[name], start
 
 
-def _callback(update: Update) -> Parsed | None:
-    query = update.callback_query
-    assert query is not None
-    message = query.message
-    chat = message.chat if message is not None else None
-    if chat is not None and chat.type != "private":
+def _callback(data: dict[str, Any]) -> Parsed | None:
+    query = data["callback_query"]
+    user = _dict(query.get("from"))
+    message = _dict(query.get("message"))
+    chat = _dict(message.get("chat"))
+    if chat and chat.get("type") != "private":
         return None
-    if query.from_user.is_bot:
+    if user.get("is_bot") or "id" not in user:
         return None
-    tap = parse_callback(query.data)
+    raw = query.get("data") if isinstance(query.get("data"), str) else None
+    tap = parse_callback(raw)
     # In a private chat the chat id equals her user id, even when the message is too old to see.
-    address = str(chat.id if chat is not None else query.from_user.id)
-    readable = message if isinstance(message, Message) else None
+    address = str(chat.get("id", user["id"]))
+    # An inaccessible message (too old) comes with date 0 and nothing else to read.
+    shown = message if message and message.get("date", 0) != 0 else None
     label = None
-    if readable is not None and readable.reply_markup is not None:
-        for row in readable.reply_markup.inline_keyboard:
-            for button in row:
-                if button.callback_data == query.data:
-                    label = button.text
+    markup = _dict(shown.get("reply_markup")) if shown else {}
+    for row in markup.get("inline_keyboard") or []:
+        for button in row if isinstance(row, list) else []:
+            if isinstance(button, dict) and raw is not None and button.get("callback_data") == raw:
+                label = button.get("text")
     inbound = TelegramInbound(
         channel=ChannelKind.TELEGRAM,
         address=address,
         option_key=tap.key if tap else None,
-        platform_key=str(update.update_id),
-        locale_hint=language_hint(query.from_user.language_code),
+        platform_key=str(data["update_id"]),
+        locale_hint=language_hint(user.get("language_code")),
     )
     callback = Callback(
-        query_id=query.id,
+        query_id=str(query.get("id", "")),
         tap=tap,
-        message_id=message.message_id if message is not None else None,
-        message_text=readable.text if readable is not None else None,
+        message_id=message.get("message_id") if message else None,
+        message_text=shown.get("text") if shown else None,
         label=label,
     )
-    return Parsed(inbound, query.from_user.username, callback)
+    return Parsed(inbound, user.get("username"), callback)

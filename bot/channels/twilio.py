@@ -2,11 +2,13 @@
 
 `POST /webhooks/twilio` receives her messages. Every request must carry a valid
 `X-Twilio-Signature` for the public URL Twilio was given (`PUBLIC_BASE_URL` + path + query, so it
-is right behind a reverse proxy); otherwise 403 and nothing is stored. The engine runs in a
-thread; the answer is an empty `<Response/>`: replies go out through the REST API from the
-outbox, paced and retried by the delivery worker. `POST /webhooks/twilio/status` receives each
-message's status (queued … delivered, read, failed) and its error code; 21610 (she replied STOP
-to the carrier) opts her out, 63016 (WhatsApp window closed) re-sends the message as a template.
+is right behind a reverse proxy); otherwise 403 and nothing is stored. The signed form is stored
+under its MessageSid and answered at once with an empty `<Response/>`; the inbox worker
+(bot/intake.py) runs the engine on it later (`process_stored`). Replies go out through the REST
+API from the outbox, paced and retried by the delivery worker. `POST /webhooks/twilio/status`
+receives each message's status (queued … delivered, read, failed) and its error code; 21610 (she
+replied STOP to the carrier) opts her out, 63016 (WhatsApp window closed) re-sends the message as
+a template.
 
 WhatsApp and SMS are two `TwilioChannel`s sharing one client, each paced at its own rate
 (`TWILIO_WHATSAPP_MPS`, `TWILIO_SMS_MPS`); the first also serves the webhooks.
@@ -18,9 +20,10 @@ import asyncio
 import logging
 from datetime import datetime
 from math import ceil
-from typing import TYPE_CHECKING
-from urllib.parse import parse_qs, parse_qsl
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, parse_qsl, urlencode
 
+from sqlalchemy import Row
 from sqlmodel import Session
 from starlette.datastructures import ImmutableMultiDict
 from starlette.requests import Request
@@ -35,6 +38,7 @@ from bot import metrics
 from bot.channels import twilio_window as window
 from bot.channels.base import Held, Outgoing, SendError
 from bot.channels.twilio_text import SMS_LIMIT, WHATSAPP_LIMIT, split
+from bot.intake import Processed, store
 from bot.phones import language_hint, parse_address, twilio_address
 from bot.ratelimit import Pacer, SenderLimiter, Spacer
 from bot.settings import Settings, SettingsError
@@ -276,6 +280,9 @@ class TwilioChannel:
     def bind(self, app: App) -> None:
         self.app = app
         self.clock = app.clock
+        if self.webhooks and app.intake is not None:  # this one takes both kinds' messages
+            for kind in (ChannelKind.WHATSAPP, ChannelKind.SMS):
+                app.intake.register(kind.value, self)
 
     def routes(self, app: App) -> list[BaseRoute]:
         self.bind(app)
@@ -334,26 +341,53 @@ class TwilioChannel:
             metrics.REJECTED.labels("rate_limited").inc()
             return Response("slow down", status_code=429, headers={"Retry-After": str(ceil(wait))})
         try:
-            await asyncio.to_thread(self._receive, app, found[0], found[1], form)
+            new = await asyncio.to_thread(
+                store,
+                app.db,
+                channel=found[0].value,
+                platform_key=sid,
+                address=found[1],
+                payload=urlencode(list(form.multi_items())),
+                now=app.clock.now(),
+            )
         except Exception as error:  # the database is down, say: Twilio retries on 5xx
-            log.error("twilio inbound not processed: %s", type(error).__name__)
+            log.error("twilio inbound not stored: %s", type(error).__name__)
             metrics.REJECTED.labels("unavailable").inc()
             return Response("try again later", status_code=503)
+        if not new:
+            log.info("duplicate inbound ignored", extra={"channel": found[0].value})
+            return _twiml()
         metrics.MESSAGES_IN.labels(found[0].value).inc()
-        app.delivery.wake.set()
+        assert app.intake is not None
+        app.intake.wake.set()
         return _twiml()
 
-    def _receive(
-        self, app: App, kind: ChannelKind, number: str, form: ImmutableMultiDict[str, str]
-    ) -> None:
-        """Run the engine on her message, then let what waited for her reply go out."""
-        inbound = self._inbound_of(app, kind, number, form)
-        app.engine.handle(inbound)
-        with app.db.session() as session:
-            outbox.release_held(session, channel=kind.value, address=number, now=app.clock.now())
+    # The inbox worker's side (bot/intake.py) ------------------------------------------------------
+
+    def process_stored(self, session: Session, row: Row[Any]) -> Processed:
+        """One stored message through the engine, inside the inbox worker's transaction; then
+        what waited for her reply (WhatsApp's window) is due."""
+        app = self.app
+        assert app is not None
+        form = ImmutableMultiDict(parse_qsl(row.payload or "", keep_blank_values=True))
+        kind = ChannelKind(row.channel)
+        inbound = self._inbound_of(session, app, kind, row.address, form)
+        handled = app.engine.handle_in(session, inbound, recorded=True)
+        released = outbox.release_held(
+            session, channel=kind.value, address=row.address, now=app.clock.now()
+        )
+        return Processed(handled.participant_id, len(handled.queued) + released, kind=inbound.kind)
+
+    async def after(self, outcome: Any) -> None:
+        return None
 
     def _inbound_of(
-        self, app: App, kind: ChannelKind, number: str, form: ImmutableMultiDict[str, str]
+        self,
+        session: Session,
+        app: App,
+        kind: ChannelKind,
+        number: str,
+        form: ImmutableMultiDict[str, str],
     ) -> Inbound:
         body = form.get("Body", "")
         payload = form.get("ButtonPayload", "").strip()
@@ -371,7 +405,7 @@ class TwilioChannel:
         elif media > 0 and not text.strip():
             kind_of = "media"
         if kind == ChannelKind.SMS and kind_of == "text":
-            text = self._carrier_word(app, number, text)
+            text = self._carrier_word(session, number, text)
         return Inbound(
             channel=kind,
             address=number,
@@ -385,17 +419,16 @@ class TwilioChannel:
         )
 
     @staticmethod
-    def _carrier_word(app: App, number: str, text: str) -> str:
+    def _carrier_word(session: Session, number: str, text: str) -> str:
         """Twilio's SMS opt-out / opt-in words as the engine's STOP / START (see SMS_*_WORDS)."""
         word = normalise(text)
         if word in SMS_STOP_WORDS:
             return "stop"
         if word in SMS_START_WORDS:
-            with app.db.session() as session:
-                link = participants.find_address(session, channel=ChannelKind.SMS, address=number)
-                person = session.get(Participant, link.participant_id) if link else None
-                if person is not None and person.opted_out_at is not None:
-                    return "start"
+            link = participants.find_address(session, channel=ChannelKind.SMS, address=number)
+            person = session.get(Participant, link.participant_id) if link else None
+            if person is not None and person.opted_out_at is not None:
+                return "start"
         return text
 
     async def _status(self, request: Request) -> Response:

@@ -420,7 +420,8 @@ class Harness:
         return await self.client.post("/webhooks/telegram", json=update, headers=headers)
 
     async def deliver(self) -> None:
-        """Let the tap acknowledgements finish and send everything due."""
+        """Process what the webhook stored, let the tap acknowledgements finish, send it all."""
+        await self.app.intake.drain()
         await self.channel.settle()
         await self.app.delivery.drain()
 

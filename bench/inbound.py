@@ -1,0 +1,223 @@
+"""Inbound at platform speed: the webhook against a null route, one run; prints ONE JSON object.
+
+Three processes besides this one: a null server (a Starlette app answering 200 on the same
+uvicorn stack: uvloop + httptools), one `entrepairs run` (role all, SQLite by default, or
+PostgreSQL with --postgres), and the load client (bench/loadclient.py, raw sockets, its own
+process and core, so client and server do not share an event loop). Telegram replies go to the
+stand-in in this process. Measured:
+
+- null / webhook_closed: acknowledgements per second with `--connections` in flight, ack p50/p99,
+  and server CPU per request (utime + stime of the server process over the run / requests);
+- webhook_open: ack p50/p99 with `--rate` messages/s offered (open loop);
+- processing: inbox messages processed per second (from the first request until the inbox is
+  empty), server CPU per message including processing and sending the replies;
+- rss_mb: the server's resident memory idle (after start) and peak (VmHWM);
+- audit: lost (acknowledged, never processed), doubled (sent more than queued), order (a
+  woman's messages processed out of arrival order).
+
+python bench/inbound.py [--requests 2000] [--rate 500] [--women 500] [--postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import text  # noqa: E402
+
+from storage.db import Database  # noqa: E402
+from tests.support.cluster import Cluster, free_port  # noqa: E402
+from tests.support.telegram_standin import WEBHOOK_SECRET, standin_server  # noqa: E402
+from tests.support.twilio_standin import running_standin  # noqa: E402
+
+NULL_APP = """
+import uvicorn
+from starlette.applications import Starlette
+from starlette.responses import Response
+from starlette.routing import Route
+
+async def null(request):
+    await request.body()
+    return Response(status_code=200)
+
+app = Starlette(routes=[Route("/null", null, methods=["POST"])])
+uvicorn.run(app, host="127.0.0.1", port={port}, log_level="warning", access_log=False,
+            loop="uvloop", http="httptools")
+"""
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def rss_mb(pid: int, key: str = "VmRSS") -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{key}:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def load(url: str, requests: int, *, rate: float = 0.0, **options: Any) -> dict[str, Any]:
+    command = [sys.executable, str(ROOT / "bench" / "loadclient.py"), "--url", url]
+    command += ["--requests", str(requests), "--rate", str(rate), "--secret", WEBHOOK_SECRET]
+    for name, value in options.items():
+        command += [f"--{name.replace('_', '-')}", str(value)]
+    out = subprocess.run(command, capture_output=True, text=True, check=True, timeout=300)
+    return json.loads(out.stdout)
+
+
+def measured(pid: int, url: str, requests: int, **options: Any) -> dict[str, Any]:
+    before = cpu_seconds(pid)
+    result = load(url, requests, **options)
+    result["server_cpu_ms_per_request"] = round((cpu_seconds(pid) - before) * 1000 / requests, 3)
+    return result
+
+
+def wait_until(condition: Any, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def scalar(db: Database, sql: str) -> int:
+    with db.engine.connect() as connection:
+        return int(connection.execute(text(sql)).scalar() or 0)
+
+
+def null_route(requests: int, connections: int) -> dict[str, Any]:
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-c", NULL_APP.replace("{port}", str(port))])
+    try:
+        url = f"http://127.0.0.1:{port}/null"
+        time.sleep(1.5)
+        load(url, 200, connections=connections)  # warm up
+        return measured(server.pid, url, requests, connections=connections)
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def audit(db: Database, telegram: Any, acknowledged: int) -> dict[str, Any]:
+    processed = scalar(db, "SELECT count(*) FROM inboundmessage WHERE processed_at IS NOT NULL")
+    rows = scalar(db, "SELECT count(*) FROM outboundmessage WHERE status = 'sent'")
+    sends = Counter(str(call.params["chat_id"]) for call in telegram.calls_to("sendMessage"))
+    with db.engine.connect() as connection:
+        order = connection.execute(
+            text("SELECT address, id, processed_at FROM inboundmessage ORDER BY address, id")
+        ).all()
+    out_of_order = sum(
+        1
+        for a, b in zip(order, order[1:], strict=False)
+        if a[0] == b[0] and b[2] is not None and a[2] is not None and b[2] < a[2]
+    )
+    return {
+        "acknowledged": acknowledged,
+        "processed": processed,
+        "lost": acknowledged - processed,
+        "doubled": max(0, sum(sends.values()) - rows),
+        "out_of_order": out_of_order,
+    }
+
+
+def webhook(args: argparse.Namespace, url: str) -> dict[str, Any]:
+    with standin_server() as telegram, running_standin() as twilio:
+        db = Database(url)
+        cluster = Cluster(db.url, telegram, twilio, ["all"], LOG_LEVEL="ERROR")
+        with cluster:
+            worker = cluster.workers[0]
+            pid = worker.process.pid  # type: ignore[union-attr]
+            idle = rss_mb(pid)
+            endpoint = f"{worker.url}/webhooks/telegram"
+            started = time.monotonic()
+            cpu0 = cpu_seconds(pid)
+            closed = measured(
+                pid, endpoint, args.requests, connections=args.connections, women=args.women
+            )
+            waiting = "SELECT count(*) FROM inboundmessage WHERE processed_at IS NULL"
+            wait_until(lambda: scalar(db, waiting) == 0, args.timeout)
+            processed_in = time.monotonic() - started
+            unsent = "SELECT count(*) FROM outboundmessage WHERE status IN ('pending','sending')"
+            wait_until(lambda: scalar(db, unsent) == 0, args.timeout)
+            total_cpu = cpu_seconds(pid) - cpu0
+            processed = scalar(db, "SELECT count(*) FROM inboundmessage")
+            open_loop = measured(
+                pid,
+                endpoint,
+                int(args.rate * args.open_seconds),
+                rate=args.rate,
+                connections=64,
+                women=args.women,
+                first_id=10_000_000,
+            )
+            wait_until(lambda: scalar(db, waiting) == 0, args.timeout)
+            wait_until(lambda: scalar(db, unsent) == 0, args.timeout)
+            peak = rss_mb(pid, "VmHWM")
+            acknowledged = closed["statuses"].get("200", 0) + open_loop["statuses"].get("200", 0)
+            result = {
+                "webhook_closed": closed,
+                "webhook_open": open_loop,
+                "processing": {
+                    "messages": processed,
+                    "per_s": round(processed / processed_in, 1),
+                    "server_cpu_ms_per_message": round(total_cpu * 1000 / processed, 3),
+                },
+                "rss_mb": {"idle": idle, "peak": peak},
+                "audit": audit(db, telegram, acknowledged),
+            }
+        db.dispose()
+        return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--rate", type=float, default=500.0)
+    parser.add_argument("--open-seconds", type=float, default=4.0)
+    parser.add_argument("--women", type=int, default=500)
+    parser.add_argument("--timeout", type=float, default=90.0)
+    parser.add_argument("--postgres", action="store_true")
+    args = parser.parse_args()
+    null = null_route(args.requests * 5, args.connections)
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/bench.db"
+        if args.postgres:
+            url = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1/test")
+        result = webhook(args, url)
+    closed = result["webhook_closed"]
+    print(
+        json.dumps(
+            {
+                "database": "postgresql" if args.postgres else "sqlite",
+                "null": null,
+                **result,
+                "ack_rate_vs_null": round(closed["per_s"] / null["per_s"], 3),
+                "cpu_ratio_null_to_webhook": round(
+                    null["server_cpu_ms_per_request"]
+                    / max(closed["server_cpu_ms_per_request"], 1e-9),
+                    3,
+                ),
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,155 @@
+"""The inbox worker: processes what the webhooks stored, in batches, after they answered.
+
+A webhook only checks the request, stores the raw message under its platform key and answers
+200 (`storage.inbox.store`). This worker takes the waiting messages in batches, one transaction
+per batch and a savepoint per message, each sender's messages in the order they arrived, and
+hands each to the channel that stored it (`InboxHandler.process_stored`, in a worker thread).
+Once the batch is committed, each handler's `after` runs on the event loop (Telegram
+acknowledges taps there) and the delivery worker is woken.
+
+A crash between the answer and the processing loses nothing (the message is stored) and answers
+nothing twice (the platform key is unique; a processed message is marked in the same transaction
+as its replies).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import Row
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlmodel import Session
+
+from flows.clock import Clock
+from storage import inbox
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+BATCH = 200
+
+
+@dataclass(frozen=True)
+class Processed:
+    """What a handler made of one stored message."""
+
+    participant_id: int | None = None
+    queued: int = 0  # replies written to the outbox
+    after: Any = None  # handed to `InboxHandler.after` once the batch is committed
+    kind: str | None = None  # what it turned out to be (text, sticker, media…)
+
+
+class InboxHandler(Protocol):
+    def process_stored(self, session: Session, row: Row[Any]) -> Processed:
+        """Run the engine on one stored message, inside the batch's transaction."""
+        ...
+
+    async def after(self, outcome: Any) -> None:
+        """Follow-up on the event loop once the batch is committed (never raises)."""
+        ...
+
+
+def store(db: Database, **fields: Any) -> bool:
+    """A webhook's one write: the raw message, once per platform key (see `inbox.store`)."""
+    with db.engine.begin() as connection:
+        return inbox.store(connection, **fields)
+
+
+class Intake:
+    """Drains the inbox through the handlers registered per channel kind."""
+
+    def __init__(self, db: Database, clock: Clock, *, batch: int = BATCH) -> None:
+        self.db = db
+        self.clock = clock
+        self.batch = batch
+        self.handlers: dict[str, InboxHandler] = {}
+        self.wake = asyncio.Event()
+        self.on_replies: Callable[[], None] | None = None  # wakes the delivery worker
+
+    def register(self, kind: str, handler: InboxHandler) -> None:
+        self.handlers[kind] = handler
+
+    async def run_once(self) -> int:
+        """Process one batch; returns how many messages it took."""
+        taken, follow_ups, replies = await asyncio.to_thread(self._batch)
+        if replies and self.on_replies is not None:
+            self.on_replies()
+        for handler, outcome in follow_ups:
+            try:
+                await handler.after(outcome)
+            except Exception:
+                log.exception("inbox follow-up failed")
+        return taken
+
+    async def drain(self, *, rounds: int = 1000) -> int:
+        """Process until nothing waits; returns how many messages were taken."""
+        total = 0
+        for _ in range(rounds):
+            taken = await self.run_once()
+            total += taken
+            if not taken:
+                break
+        return total
+
+    async def run_forever(self, stop: asyncio.Event, *, idle: float = 1.0) -> None:
+        """Keep draining until `stop` is set; woken early by `wake` (a webhook stored one)."""
+        while not stop.is_set():
+            self.wake.clear()
+            try:
+                taken = await self.run_once()
+            except Exception:  # the database is away: try again shortly
+                log.exception("inbox round failed")
+                taken = 0
+            if taken:
+                await asyncio.sleep(0)  # let the server answer the webhooks that wait
+                continue
+            waiters = {asyncio.ensure_future(self.wake.wait()), asyncio.ensure_future(stop.wait())}
+            await asyncio.wait(waiters, timeout=idle, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
+
+    def _batch(self) -> tuple[int, list[tuple[InboxHandler, Any]], int]:
+        """One transaction: claim, process each message in a savepoint, mark it done."""
+        follow_ups: list[tuple[InboxHandler, Any]] = []
+        replies = 0
+        if not self.handlers:
+            return 0, follow_ups, replies
+        with self.db.session() as session:
+            rows = inbox.claim(session, limit=self.batch, channels=list(self.handlers))
+            for row in rows:
+                handler = self.handlers[row.channel]
+                outcome = self._one(session, handler, row)
+                if outcome is None:
+                    continue
+                replies += outcome.queued
+                if outcome.after is not None:
+                    follow_ups.append((handler, outcome.after))
+        return len(rows), follow_ups, replies
+
+    def _one(self, session: Session, handler: InboxHandler, row: Row[Any]) -> Processed | None:
+        now = self.clock.now()
+        try:
+            with session.begin_nested():
+                outcome = handler.process_stored(session, row)
+                inbox.done(
+                    session,
+                    row.id,
+                    participant_id=outcome.participant_id,
+                    kind=outcome.kind,
+                    now=now,
+                )
+                return outcome
+        except (OperationalError, InterfaceError):
+            raise  # the database itself: the whole batch is tried again
+        except Exception as error:
+            log.exception("inbound message not processed", extra={"channel": row.channel})
+            dropped = inbox.failed(
+                session, row.id, attempts=row.attempts, error=type(error).__name__, now=now
+            )
+            if dropped:
+                log.error("inbound message set aside after %d tries", inbox.MAX_ATTEMPTS)
+            return None

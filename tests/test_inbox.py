@@ -1,0 +1,100 @@
+"""The inbox: stored once by platform key, processed per sender in arrival order, a message that
+keeps failing set aside without blocking her next one, updates PTB cannot read still answered."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Row
+from sqlmodel import Session, select
+
+from bot.intake import Intake, Processed, store
+from flows.clock import FakeClock
+from storage import inbox
+from storage.db import Database
+from storage.models import InboundMessage
+from tests.support.telegram_standin import Harness, Person, harness, standin_server, texts
+
+NOW = datetime(2026, 3, 9, 15, 0, tzinfo=UTC)
+
+
+def _store(db: Database, key: str, address: str, payload: str = "{}") -> bool:
+    return store(db, channel="test", platform_key=key, address=address, payload=payload, now=NOW)
+
+
+def test_a_platform_key_is_stored_once(any_db):
+    assert _store(any_db, "1", "ana")
+    assert not _store(any_db, "1", "ana")  # the platform's redelivery
+    with any_db.session() as session:
+        assert inbox.waiting(session) == 1
+
+
+def test_each_sender_is_processed_in_order_one_message_at_a_time(any_db):
+    for key, address in [("1", "ana"), ("2", "bea"), ("3", "ana"), ("4", "ana"), ("5", "bea")]:
+        _store(any_db, key, address, payload=key)
+    order: list[str] = []
+    while True:
+        with any_db.session() as session:
+            heads = inbox.claim(session, limit=10, channels=["test"])
+            if not heads:
+                break
+            assert len({row.address for row in heads}) == len(heads), "one per sender"
+            for row in heads:
+                order.append(f"{row.address}:{row.payload}")
+                inbox.done(session, row.id, participant_id=None, now=NOW)
+    assert [o for o in order if o.startswith("ana")] == ["ana:1", "ana:3", "ana:4"]
+    assert [o for o in order if o.startswith("bea")] == ["bea:2", "bea:5"]
+    with any_db.session() as session:
+        rows = session.exec(select(InboundMessage)).all()
+    assert all(row.processed_at and row.payload is None for row in rows)
+
+
+class Flaky:
+    """A handler that fails on the message "bad" and records the others."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def process_stored(self, session: Session, row: Row[Any]) -> Processed:
+        if row.payload == "bad":
+            raise ValueError("cannot read it")
+        self.seen.append(row.payload)
+        return Processed()
+
+    async def after(self, outcome: Any) -> None:
+        return None
+
+
+def test_a_message_that_keeps_failing_is_set_aside_and_her_next_one_goes_through(db):
+    intake = Intake(db, FakeClock(NOW))
+    handler = Flaky()
+    intake.register("test", handler)
+    _store(db, "1", "ana", payload="bad")
+    _store(db, "2", "ana", payload="hello")
+    asyncio.run(intake.drain())
+    assert handler.seen == ["hello"]
+    with db.session() as session:
+        bad = session.exec(select(InboundMessage).where(InboundMessage.platform_key == "1")).one()
+    assert bad.attempts == inbox.MAX_ATTEMPTS and bad.error == "ValueError"
+    assert bad.processed_at is not None and bad.payload is None
+
+
+def test_an_update_with_an_empty_thumbnail_is_answered(settings, db, clock):
+    """`"thumbnail": {}` makes PTB's Update.de_json fail; the inbox reads the JSON itself."""
+    ana = Person(5917000099, language_code="es")
+
+    async def scenario(h: Harness) -> None:
+        await h.exchange(ana, ana.start())
+        update = ana.kind("photo")
+        update["message"]["document"] = {"file_id": "x", "file_unique_id": "y", "thumbnail": {}}
+        got = await h.exchange(ana, update)
+        assert "texto" in texts(got).lower(), texts(got)
+
+    async def main() -> None:
+        with standin_server() as standin:
+            async with harness(settings, db, clock, standin) as h:
+                await scenario(h)
+
+    asyncio.run(main())

@@ -1,0 +1,113 @@
+"""SQL statements per inbound message on the hot path, counted: a step over its budget fails.
+
+The budgets are today's counts. Acknowledging is one INSERT; processing a batch is one claim, and
+per message a savepoint, her address and herself (one joined SELECT), her conversation (load,
+save), one INSERT per reply and the inbox row marked done. What the flow itself reads (her pairs,
+her surveys) is budgeted as a whole.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from sqlalchemy import event
+
+from bot.app import build
+from bot.channels.telegram import TelegramChannel
+from bot.intake import store
+from storage.db import Database
+from tests.support import programme
+
+NOW = datetime(2026, 3, 9, 15, 0, tzinfo=UTC)
+WOMEN = 20
+
+# Hot-path statements per message (the claim is shared by the batch).
+BUDGET = {
+    "savepoint": 2,  # SAVEPOINT + RELEASE
+    "her address and herself": 1,
+    "her address touched": 1,  # last_inbound_at
+    "conversation load": 1,
+    "conversation save": 1,
+    "inbox done": 1,
+}
+FLOW_BUDGET = 2  # everything else the flow reads or writes for "aide" (help) at rest
+
+
+def _kind(statement: str) -> str:
+    head = " ".join(statement.split()).upper()
+    if head.startswith(("SAVEPOINT", "RELEASE")):
+        return "savepoint"
+    if head.startswith("SELECT CHANNELADDRESS") and "JOIN PARTICIPANT" in head:
+        return "her address and herself"
+    if head.startswith("UPDATE CHANNELADDRESS"):
+        return "her address touched"
+    if head.startswith("SELECT CONVERSATION"):
+        return "conversation load"
+    if head.startswith("UPDATE CONVERSATION") or head.startswith("INSERT INTO CONVERSATION"):
+        return "conversation save"
+    if head.startswith("UPDATE INBOUNDMESSAGE"):
+        return "inbox done"
+    if head.startswith("SELECT INBOUNDMESSAGE"):
+        return "inbox claim"
+    if head.startswith("INSERT INTO INBOUNDMESSAGE"):
+        return "inbox store"
+    if head.startswith("INSERT INTO OUTBOUNDMESSAGE"):
+        return "reply"
+    return "flow"
+
+
+@contextmanager
+def counted(db: Database) -> Iterator[Counter[str]]:
+    seen: Counter[str] = Counter()
+
+    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        seen[_kind(statement)] += 1
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def _update(n: int, chat: int, text: str) -> str:
+    person = {"id": chat, "is_bot": False, "first_name": "W", "language_code": "fr"}
+    message = {"message_id": n, "from": person, "chat": {"id": chat, "type": "private"}}
+    message.update(date=1741533000, text=text)
+    return json.dumps({"update_id": n, "message": message})
+
+
+def test_statements_per_message_stay_within_budget(settings, db, clock):
+    channel = TelegramChannel("1:x", webhook_secret="s", public_base_url="https://bot.example.org")
+    app = build(settings, channels=[channel], clock=clock, db=db)
+    channel.attach(app)
+    chats = [77_000_000 + n for n in range(WOMEN)]
+    with db.session() as session:
+        for chat in chats:
+            programme.woman(session, str(chat), now=NOW, channel="telegram", country="SN")
+
+    with counted(db) as acks:
+        for n, chat in enumerate(chats, start=1):
+            store(
+                db,
+                channel="telegram",
+                platform_key=str(n),
+                address=str(chat),
+                payload=_update(n, chat, "aide"),
+                now=NOW,
+            )
+    assert acks == Counter({"inbox store": WOMEN}), acks  # one INSERT per acknowledgement
+
+    with counted(db) as seen:
+        assert asyncio.run(app.intake.run_once()) == WOMEN  # one batch
+    assert seen["inbox claim"] == 1, seen
+    assert seen["reply"] >= WOMEN, seen  # every woman was answered
+    for kind, budget in BUDGET.items():
+        assert seen[kind] <= budget * WOMEN, (kind, seen[kind] / WOMEN, budget)
+    assert seen["her address and herself"] == WOMEN, seen  # merged: no separate lookups
+    assert seen["flow"] <= FLOW_BUDGET * WOMEN, (seen["flow"] / WOMEN, FLOW_BUDGET)
