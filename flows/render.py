@@ -38,13 +38,15 @@ class Rendered:
     options: tuple[tuple[str, str], ...] = ()
     multi: bool = False
 
-    def as_numbered_text(self, language: str) -> str:
+    def as_numbered_text(self, language: str, *, hint: bool = True) -> str:
         """Text with the options as a numbered list, for channels without buttons."""
         if not self.options:
             return self.text
         lines = [f"{number}. {label}" for number, (_key, label) in enumerate(self.options, 1)]
-        hint = i18n.gettext(language, HINT_MANY.msgid if self.multi else HINT_ONE.msgid)
-        return f"{self.text}\n\n" + "\n".join(lines) + f"\n\n{hint}"
+        text = f"{self.text}\n\n" + "\n".join(lines)
+        if not hint:
+            return text
+        return text + "\n\n" + i18n.gettext(language, (HINT_MANY if self.multi else HINT_ONE).msgid)
 
 
 HINT_ONE = _("Reply with a number.")
