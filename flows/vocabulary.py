@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flows.messages import Msg, Option, _, _p
+from flows.text import normalise
 
 # Languages the bot speaks, each named in itself ("Español" for every reader).
 UI_LANGUAGES: dict[str, Msg] = {
@@ -154,3 +155,65 @@ def region_labels() -> dict[str, Msg]:
 
 def block_labels() -> dict[str, Msg]:
     return {key: block.label for key, block in AVAILABILITY.items()}
+
+
+# Numbers as people write them in words, up to the longest list the bot offers.
+NUMBER_WORDS: dict[str, str] = {
+    word: str(number)
+    for number, words in enumerate(
+        [
+            ("cero", "zero", "zéro"),
+            ("uno", "una", "un", "une", "one"),
+            ("dos", "deux", "two"),
+            ("tres", "trois", "three"),
+            ("cuatro", "quatre", "four"),
+            ("cinco", "cinq", "five"),
+            ("seis", "six"),
+            ("siete", "sept", "seven"),
+            ("ocho", "huit", "eight"),
+            ("nueve", "neuf", "nine"),
+            ("diez", "dix", "ten"),
+        ]
+    )
+    for word in (normalise(w) for w in words)
+}
+
+# Everyday words for an option, as women describe their business or their place (normalised).
+ANSWER_WORDS: dict[str, str] = {
+    "agro": "agrifood",
+    "agricultura": "agrifood",
+    "agriculture": "agrifood",
+    "alimentos": "agrifood",
+    "comida": "agrifood",
+    "food": "agrifood",
+    "textiles": "crafts",
+    "textil": "crafts",
+    "tejidos": "crafts",
+    "artesania": "crafts",
+    "artisanat": "crafts",
+    "couture": "crafts",
+    "moda": "crafts",
+    "mode": "crafts",
+    "fashion": "crafts",
+    "comercio": "retail",
+    "commerce": "retail",
+    "tienda": "retail",
+    "boutique": "retail",
+    "shop": "retail",
+    "belleza": "beauty",
+    "beaute": "beauty",
+    "coiffure": "beauty",
+    "peluqueria": "beauty",
+    "tecnologia": "tech",
+    "numerique": "tech",
+    "educacion": "education",
+    "formation": "education",
+    "turismo": "tourism",
+    "tourisme": "tourism",
+    "restaurante": "tourism",
+    "restaurant": "tourism",
+    "hotel": "tourism",
+    "servicios": "services",
+    "produccion": "manufacturing",
+    "fabrication": "manufacturing",
+}
