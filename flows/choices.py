@@ -120,9 +120,10 @@ def choice_and_text(
 ) -> tuple[str | None, str]:
     """One option and her own words in one answer: "1 El Alto", "El Alto, Bolivia", "Tejidos 2".
 
-    A number is looked for at either end, then an option's words at the end (and at the start
-    when `named_first`). Returns (None, text) when no option is named, (key, "") when nothing
-    else was written.
+    A number is looked for at either end, then an option's words at the end or the start. With
+    `named_first=False` (her words are a name, like "Awa Couture") option words only count after
+    a comma: "Awa Couture, textiles". Returns (None, text) when no option is named, (key, "") when
+    nothing else was written.
     """
     whole = choose_one(text, options)
     if whole is not None:
@@ -131,11 +132,12 @@ def choice_and_text(
     for named, rest in ((words[:1], words[1:]), (words[-1:], words[:-1])):
         if rest and _is_number(named[0]) and (key := choose_one(named[0], options)):
             return key, _joined(rest)
+    if not named_first:
+        head, comma, tail = text.rpartition(",")
+        key = choose_one(tail, options) if comma else None
+        return (key, _joined(head.split())) if key else (None, text.strip())
     for size in range(len(words) - 1, 0, -1):
-        cuts = [(words[-size:], words[:-size])]
-        if named_first:
-            cuts.append((words[:size], words[size:]))
-        for named, rest in cuts:
+        for named, rest in ((words[-size:], words[:-size]), (words[:size], words[size:])):
             key = choose_one(" ".join(named), options)
             if key is not None:
                 return key, _joined(rest)
