@@ -42,6 +42,12 @@ DIASPORA_COUNTRIES: dict[str, Msg] = {
     "SN": _("Senegal"),
 }
 
+# Where her family lives, as a sentence ends: "Vous avez de la famille au Sénégal".
+FAMILY_IN: dict[str, Msg] = {
+    "BO": _p("she has family", "in Bolivia"),
+    "SN": _p("she has family", "in Senegal"),
+}
+
 SOUTH = frozenset({"BO", "SN"})
 NORTH = frozenset({"CA"})
 
@@ -121,6 +127,21 @@ SKILLS: dict[str, Msg] = {
     "communication": _("Communication and public speaking"),
     "digital_tools": _("AI and digital tools"),
     "sustainability": _("Sustainable practices"),
+}
+
+# The same skills inside a sentence, with the article French needs ("aider Awa pour le
+# marketing numérique"); same keys as SKILLS.
+SKILLS_IN_SENTENCE: dict[str, Msg] = {
+    "digital_marketing": _p("skill in a sentence", "digital marketing"),
+    "sales": _p("skill in a sentence", "sales and customers"),
+    "finance": _p("skill in a sentence", "finance and credit"),
+    "export": _p("skill in a sentence", "export and new markets"),
+    "leadership": _p("skill in a sentence", "leadership and teams"),
+    "strategy": _p("skill in a sentence", "strategy and planning"),
+    "networking": _p("skill in a sentence", "networking and partners"),
+    "communication": _p("skill in a sentence", "public speaking"),
+    "digital_tools": _p("skill in a sentence", "AI and digital tools"),
+    "sustainability": _p("skill in a sentence", "sustainable practices"),
 }
 
 

@@ -35,7 +35,7 @@ def test_proposals_store_reasons_for_coordinators_and_for_each_woman(db):
         emily = [render_msg(m, Reader("en")) for m in service.reasons_for(pair, women["emily"].id)]
         awa = [render_msg(m, Reader("fr")) for m in service.reasons_for(pair, women["awa"].id)]
         assert emily[0].startswith("You can help Awa with finance and credit")
-        assert awa[0].startswith("Vous pouvez aider Emily en leadership et équipes")
+        assert awa[0].startswith("Vous pouvez aider Emily pour le leadership et les équipes")
         assert run.paired_share == 1.0 and run.unpaired == [] and run.skipped == []
 
 

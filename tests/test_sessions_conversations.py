@@ -322,7 +322,7 @@ def test_no_session_ladder_for_both_then_the_coordinators(app, clock, settings):
 
     run(7)
     assert "It has been 7 days since you and Carmen were introduced" in awa.inbox()
-    assert "Ya pasaron 7 días desde que usted y Awa se conocieron" in carmen.inbox()
+    assert "Ya pasaron 7 días desde que le presenté a Awa" in carmen.inbox()
     run(21)
     assert "21 days" in awa.inbox() and "21 días" in carmen.inbox()
     assert coord.inbox() == ""
