@@ -123,9 +123,9 @@ def format_instant(instant: datetime, reader: Reader, format: str = "full") -> s
 
 
 # (full, short) patterns by language: "jueves 5 de marzo, 15:00", "jeudi 5 mars, 15:00",
-# "Thursday, March 5, 3:00 p.m." — a 24-hour clock where people write one.
+# "Thursday, March 5, 3:00 p.m." — a 24-hour clock where people write one ("15 h 00" in French).
 _PATTERNS = {
     "es": ("EEEE d 'de' MMMM, HH:mm", "d 'de' MMM, HH:mm"),
-    "fr": ("EEEE d MMMM, HH:mm", "d MMM, HH:mm"),
+    "fr": ("EEEE d MMMM, H 'h' mm", "d MMM, H 'h' mm"),
     "en": ("EEEE, MMMM d, h:mm a", "MMM d, h:mm a"),
 }

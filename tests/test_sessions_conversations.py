@@ -106,11 +106,11 @@ def test_carmen_proposes_in_spanish_julie_accepts_in_french(app, clock, checkins
     assert "Carmen propose une séance. Quel moment vous convient ? (votre heure locale)" in asked
     assert "Comment : Appel vidéo" in asked
     assert "Lien ou lieu : https://meet.example/carmen-julie" in asked
-    assert "1. jeudi 5 mars, 14:00" in asked
+    assert "1. jeudi 5 mars, 14 h 00" in asked
     assert "2. Aucun : proposer d'autres moments" in asked
 
     julie.says("1")
-    julie.expect("C'est confirmé ! Votre séance avec Carmen : jeudi 5 mars, 14:00 (votre heure).")
+    julie.expect("C'est confirmé ! Votre séance avec Carmen : jeudi 5 mars, 14 h 00 (votre heure).")
     told = carmen.inbox()
     assert "¡Julie aceptó! Su sesión: jueves 5 de marzo, 15:00 (su hora)." in told
     assert "Enlace o lugar: https://meet.example/carmen-julie" in told
@@ -126,14 +126,14 @@ def test_carmen_proposes_in_spanish_julie_accepts_in_french(app, clock, checkins
         in carmen.inbox()
     )
     assert (
-        "Rappel : votre séance avec Carmen est le jeudi 5 mars, 14:00 (votre heure)."
+        "Rappel : votre séance avec Carmen est le jeudi 5 mars, 14 h 00 (votre heure)."
         in julie.inbox()
     )
     run_until(app, clock, datetime(2026, 3, 5, 18, 0, tzinfo=UTC))
     soon = "Su sesión con Julie empieza pronto: jueves 5 de marzo, 15:00 (su hora)."
     assert soon in carmen.inbox()
     assert (
-        "Votre séance avec Carmen commence bientôt : jeudi 5 mars, 14:00 (votre heure)."
+        "Votre séance avec Carmen commence bientôt : jeudi 5 mars, 14 h 00 (votre heure)."
         in julie.inbox()
     )
     run_until(app, clock, datetime(2026, 3, 5, 21, 0, tzinfo=UTC))
@@ -158,7 +158,7 @@ def test_awa_in_english_counter_proposal_from_julie(app, clock, checkins):
     awa.expect("Sent! I will let you know as soon as Julie answers.")
     asked = julie.inbox()
     assert "Comment : Appel téléphonique" in asked
-    assert "1. mardi 3 mars, 04:00" in asked  # 09:00 in Dakar is 04:00 in Montréal
+    assert "1. mardi 3 mars, 4 h 00" in asked  # 09:00 in Dakar is 04:00 in Montréal
 
     julie.taps("other")
     julie.expect("Quels moments vous conviendraient mieux ?")
@@ -171,7 +171,7 @@ def test_awa_in_english_counter_proposal_from_julie(app, clock, checkins):
 
     awa.says("2")
     awa.expect("Confirmed! Your session with Julie: Friday, March 6, 4:30 p.m. (your time).")
-    assert "Awa a accepté ! Votre séance : vendredi 6 mars, 11:30 (votre heure)." in julie.inbox()
+    assert "Awa a accepté ! Votre séance : vendredi 6 mars, 11 h 30 (votre heure)." in julie.inbox()
     agreed = meeting(app)
     assert agreed.version == 2 and agreed.local_start == "2026-03-06T11:30"
 
@@ -181,7 +181,7 @@ def test_reschedule_old_reminders_never_fire_new_ones_do(app, clock, checkins):
     propose(carmen, "miércoles 10:00")
     awa.inbox()
     awa.says("1")
-    awa.expect("C'est confirmé ! Votre séance avec Carmen : mercredi 4 mars, 14:00 (votre heure).")
+    awa.expect("C'est confirmé ! Votre séance avec Carmen : mercredi 4 mars, 14 h 00 (votre heure).")
     carmen.inbox()
     first = meeting(app)
 
@@ -190,7 +190,7 @@ def test_reschedule_old_reminders_never_fire_new_ones_do(app, clock, checkins):
     carmen.inbox()
     awa.says("menu")
     awa.taps("sessions")
-    awa.expect("Votre prochaine séance avec Carmen : mercredi 4 mars, 14:00 (votre heure).")
+    awa.expect("Votre prochaine séance avec Carmen : mercredi 4 mars, 14 h 00 (votre heure).")
     awa.taps("move")
     awa.expect("À quand voulez-vous déplacer votre séance avec Carmen ?")
     awa.says("vendredi 15h")
@@ -199,7 +199,7 @@ def test_reschedule_old_reminders_never_fire_new_ones_do(app, clock, checkins):
     assert "1. viernes 6 de marzo, 11:00" in asked
     carmen.says("1")
     carmen.expect("¡Confirmado! Su sesión con Awa: viernes 6 de marzo, 11:00 (su hora).")
-    assert "Carmen a accepté ! Votre séance : vendredi 6 mars, 15:00 (votre heure)." in awa.inbox()
+    assert "Carmen a accepté ! Votre séance : vendredi 6 mars, 15 h 00 (votre heure)." in awa.inbox()
 
     with app.db.session() as session:
         rows = session.exec(select(Nudge).where(Nudge.meeting_id == first.id)).all()
@@ -213,7 +213,7 @@ def test_reschedule_old_reminders_never_fire_new_ones_do(app, clock, checkins):
     awa_text = awa.inbox()
     carmen_text = carmen.inbox()
     assert (
-        "Rappel : votre séance avec Carmen est le vendredi 6 mars, 15:00 (votre heure)." in awa_text
+        "Rappel : votre séance avec Carmen est le vendredi 6 mars, 15 h 00 (votre heure)." in awa_text
     )
     reminder = "Recordatorio: su sesión con Awa es el viernes 6 de marzo, 11:00 (su hora)."
     assert reminder in carmen_text
@@ -233,7 +233,7 @@ def test_cancel_tells_the_other_and_no_reminder_fires(app, clock, checkins):
     julie.says("menu")
     julie.taps("sessions")
     julie.taps("cancel")
-    julie.expect("Annuler votre séance du mardi 3 mars, 10:00 avec Awa ?")
+    julie.expect("Annuler votre séance du mardi 3 mars, 10 h 00 avec Awa ?")
     julie.taps("yes")
     julie.expect("C'est fait, la séance est annulée. J'ai prévenu Awa.")
     assert (
@@ -282,7 +282,7 @@ def test_suggested_slots_where_both_are_free_each_in_her_own_time(app, clock):
     carmen.taps("chat")
     carmen.taps("once")
     asked = julie.inbox()
-    assert "1. mardi 3 mars, 08:00" in asked and "2. jeudi 5 mars, 08:00" in asked
+    assert "1. mardi 3 mars, 8 h 00" in asked and "2. jeudi 5 mars, 8 h 00" in asked
 
 
 def test_unanswered_proposal_nudges_both_after_48_hours(app, clock):
@@ -294,7 +294,7 @@ def test_unanswered_proposal_nudges_both_after_48_hours(app, clock):
     run_until(app, clock, clock.now() + timedelta(hours=2))
     asked = julie.inbox()
     assert "Carmen attend toujours votre réponse à sa proposition." in asked
-    assert "1. vendredi 6 mars, 14:00" in asked
+    assert "1. vendredi 6 mars, 14 h 00" in asked
     assert "Julie todavía no respondió a su propuesta." in carmen.inbox()
     julie.says("1")
     julie.expect("C'est confirmé !")
