@@ -62,7 +62,7 @@ def test_french_onboarding_over_whatsapp(bot: TwilioBot, standin: TwilioStandIn,
     _said(first, "Bienvenue sur Entrepairs", "1. Français", "2. English", "3. Español")
     assert "Welcome" not in first[0] and not first[0].endswith("English")
     _said(bot.says(AWA, "1" if digits else "Français"), "Avant de commencer", "1. Oui")
-    _said(bot.says(AWA, "1" if digits else "oui, j'accepte"), "Quel est votre prénom ?")
+    _said(bot.says(AWA, "1" if digits else "oui"), "Quel est votre prénom ?")
     _said(bot.says(AWA, "Awa"), "Enchantée, Awa !", "2. Sénégal")
     if digits:  # country and city in one answer, business and sector in one answer
         _said(bot.says(AWA, "2 Thiès"), "Comment s'appelle votre entreprise")
