@@ -79,8 +79,8 @@ def test_french_onboarding_over_whatsapp(bot: TwilioBot, standin: TwilioStandIn,
     else:
         _said(bot.says(AWA, "marketing numérique et ventes"), "Qu'aimeriez")
         _said(bot.says(AWA, "finances, export"), "À part le français", "4. Wolof")
-    _said(bot.says(AWA, "4" if digits else "wolof"), "Quand êtes-vous")
-    _said(bot.says(AWA, "1 4" if digits else "samedi"), "Merci, Awa ! Votre profil est prêt")
+    _said(bot.says(AWA, "4" if digits else "wolof"), "Quand pouvez-vous")
+    _said(bot.says(AWA, "1 4" if digits else "samedi"), "Merci, Awa ! Votre profil est complet")
 
     awa = _participant(bot, ChannelKind.WHATSAPP, "+221771234567")
     assert (awa.name, awa.locale, awa.country, awa.region) == ("Awa", "fr", "SN", "Thiès")
