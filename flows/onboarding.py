@@ -76,7 +76,7 @@ CONSENT_PRIVATE = _("Yes, without sharing my contact")
 CONSENT_NO = _("No")
 DECLINED = _("No problem, nothing has been kept. If you change your mind, just write to me again.")
 ASK_NAME = _("What is your first name?")
-ASK_COUNTRY = _("Nice to meet you, {name}! Which country do you live in?")
+ASK_COUNTRY = _("Which country and city do you live in? E.g. 1 El Alto")
 ASK_COUNTRY_CITY = _(
     "Nice to meet you, {name}! Which country and city do you live in? E.g. 1 El Alto"
 )
@@ -128,10 +128,6 @@ def _in_canada(p: Participant) -> bool:
 
 def _elsewhere(p: Participant) -> bool:
     return p.country == "OTHER"
-
-
-def _not_canada(p: Participant) -> bool:
-    return p.country != "CA"
 
 
 def _always(p: Participant) -> bool:
@@ -306,7 +302,10 @@ def _saver(step: str, field: str) -> Callable[[Context, object], Outcome]:
 
 
 def _ask_country(ctx: Context) -> Msg:
-    return _(ASK_COUNTRY_CITY.msgid, name=ctx.participant.name or "")
+    """ "Nice to meet you" the first time; the bare question when she corrects it."""
+    if ctx.data.get("editing") or not ctx.participant.name:
+        return ASK_COUNTRY
+    return _(ASK_COUNTRY_CITY.msgid, name=ctx.participant.name)
 
 
 def _ask_summary(ctx: Context) -> Msg:

@@ -284,6 +284,8 @@ def test_correcting_the_country_walks_through_what_depends_on_it(app, db):
     her.expect("Your profile:", "Thiès, Senegal")
     her.says("2")  # correct something
     her.says("2")  # country and city
+    her.expect("Which country and city do you live in?")
+    assert "Nice to meet you" not in her.text
     her.says("canada")
     her.expect("Which province or territory?")
     her.says("quebec")
