@@ -168,3 +168,12 @@ def test_an_english_onboarding_is_gsm7_after_the_welcome(app):
         her.says("3" if text is None else text)
     assert len(her.received) == 11
     assert [segments(text)[0] for text in her.received[1:]] == ["GSM-7"] * 10
+
+
+@pytest.mark.parametrize(("digit", "yes"), [("1", "sí"), ("2", "oui"), ("3", "ok")])
+def test_a_short_yes_agrees_and_shares_her_contact(app, db, digit, yes):
+    her = Person(app, f"nadia-{digit}")
+    for text in ("hi", digit, yes, "Nadia"):
+        her.says(text)
+    nadia = _woman(db, "Nadia")
+    assert nadia.consent_at is not None and nadia.share_contact is True
