@@ -1,9 +1,9 @@
 """The outbox: messages are written with the state change that caused them, then claimed and sent.
 
 Claiming keeps two promises. Order: a message to an address waits while an earlier one to the
-same address is in flight, due, or being retried. A message merely scheduled for later (held for
-her quiet hours, a broadcast at 10:00 her time) holds nothing back: a live answer never waits
-behind it. Sharing: on PostgreSQL rows are claimed with
+same address is in flight, due, or being retried at the same or a more urgent priority. A message
+merely scheduled for later (held for her quiet hours, a broadcast at 10:00 her time) or a nudge
+waiting to be retried holds no live answer back. Sharing: on PostgreSQL rows are claimed with
 `FOR UPDATE SKIP LOCKED`, so several delivery workers never take the same message. A claim is a
 lease: a worker that dies mid-send leaves the row in `sending` until the lease runs out, then it is
 offered again (the one message in flight is the only one that can go twice).
@@ -77,7 +77,7 @@ def claim(
         or_(
             earlier.status == OutboxStatus.SENDING,
             earlier.next_attempt_at <= now,
-            earlier.attempts > 0,
+            and_(earlier.attempts > 0, earlier.priority <= OutboundMessage.priority),
         ),
     )
     query = (
