@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     # Messages per second Twilio accepts from our senders (WhatsApp text; SMS per number).
     twilio_whatsapp_mps: float = Field(default=25.0, gt=0)
     twilio_sms_mps: float = Field(default=1.0, gt=0)
+    # SMS only: write "información" as "informacion" so a message stays GSM-7 (160 a segment
+    # instead of 70). Typography (dashes, curly quotes) is always made GSM-7.
+    sms_transliterate: bool = False
     # Approved WhatsApp Content templates, by purpose then language, as JSON:
     # {"default": {"es": "HX…", "fr": "HX…", "en": "HX…"}, "reminder": {"fr": "HX…"}}.
     # A proactive message outside the 24-hour window goes out as templates[purpose][language],

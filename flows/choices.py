@@ -2,19 +2,23 @@
 
 An answer is matched against the options by number, by key, or by the option's words in any of
 the bot's languages, ignoring case, accents, punctuation and emoji, so "Espanol", "ESPAÑOL!" and
-"2️⃣" all work on a basic phone keyboard.
+"2️⃣" all work on a basic phone keyboard. Digits written as words ("dos", "trois"), a few
+everyday words for an option ("textiles", "agro": `vocabulary.ANSWER_WORDS`) and small typos
+("Bolibia", "comerce") are understood too.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from difflib import get_close_matches
 from functools import cache
 
 from flows import i18n
 from flows.messages import Msg, Option
 from flows.render import Reader, render_msg
 from flows.text import normalise
+from flows.vocabulary import ANSWER_WORDS, NUMBER_WORDS
 
 # From strongest to weakest: "a, b" then "a y b" then "1 3".
 _SPLITS = (
@@ -67,6 +71,7 @@ def _words(key: str, label: Msg) -> frozenset[str]:
 def choose_one(text: str, options: Sequence[Option]) -> str | None:
     """The key of the option the answer names, or None when it names none (or several)."""
     wanted = normalise(text)
+    wanted = NUMBER_WORDS.get(wanted, wanted)
     if not wanted:
         return None
     if wanted.isdigit():
@@ -86,7 +91,24 @@ def choose_one(text: str, options: Sequence[Option]) -> str | None:
         ]
         if len(prefixed) == 1:
             return prefixed[0]
-    return None
+    return _everyday_word(wanted, options) or _close_match(wanted, options)
+
+
+def _everyday_word(wanted: str, options: Sequence[Option]) -> str | None:
+    """ "textiles" → crafts, when that option is offered."""
+    key = ANSWER_WORDS.get(wanted)
+    return key if key in {option.key for option in options} else None
+
+
+def _close_match(wanted: str, options: Sequence[Option]) -> str | None:
+    """The one option a small typo points to ("Bolibia", "comerce"), if only one is that close."""
+    if len(wanted) < 4 or " " in wanted:
+        return None
+    by_label = {label: option.key for option in options for label in _labels(option)}
+    by_label.update({word: key for word, key in ANSWER_WORDS.items() if key in by_label.values()})
+    close = get_close_matches(wanted, list(by_label), n=3, cutoff=0.8)
+    keys = {by_label[label] for label in close}
+    return keys.pop() if len(keys) == 1 else None
 
 
 def choose_many(text: str, options: Sequence[Option]) -> list[str] | None:
@@ -115,3 +137,41 @@ def _split_choices(text: str, options: Sequence[Option], level: int) -> list[str
             return None
         keys.extend(found)
     return keys or None
+
+
+def choice_and_text(
+    text: str, options: Sequence[Option], *, named_first: bool = True
+) -> tuple[str | None, str]:
+    """One option and her own words in one answer: "1 El Alto", "El Alto, Bolivia", "Tejidos 2".
+
+    A number is looked for at either end, then an option's words at the end or the start. With
+    `named_first=False` (her words are a name, like "Awa Couture") option words only count after
+    a comma: "Awa Couture, textiles". Returns (None, text) when no option is named, (key, "") when
+    nothing else was written.
+    """
+    whole = choose_one(text, options)
+    if whole is not None:
+        return whole, ""
+    words = text.split()
+    for named, rest in ((words[:1], words[1:]), (words[-1:], words[:-1])):
+        if rest and _is_number(named[0]) and (key := choose_one(named[0], options)):
+            return key, _joined(rest)
+    if not named_first:
+        head, comma, tail = text.rpartition(",")
+        key = choose_one(tail, options) if comma else None
+        return (key, _joined(head.split())) if key else (None, text.strip())
+    for size in range(len(words) - 1, 0, -1):
+        for named, rest in ((words[-size:], words[:-size]), (words[:size], words[size:])):
+            key = choose_one(" ".join(named), options)
+            if key is not None:
+                return key, _joined(rest)
+    return None, text.strip()
+
+
+def _is_number(word: str) -> bool:
+    wanted = normalise(word)
+    return NUMBER_WORDS.get(wanted, wanted).isdigit()
+
+
+def _joined(words: list[str]) -> str:
+    return " ".join(words).strip(" ,;:-.")

@@ -24,6 +24,9 @@ WELCOME = _(
     "Welcome to Entrepairs, where women entrepreneurs learn from each other. "
     "Which language do you prefer?"
 )
+# The same welcome when it is shown in all three languages at once (kept short: on SMS, one
+# letter outside GSM-7 makes the whole message cost a segment per 67 characters).
+WELCOME_SHORT = _("Welcome to Entrepairs! Which language do you prefer?")
 HELP = _(
     "I am the Entrepairs assistant. I help you meet another woman entrepreneur: "
     "each of you shares what she knows and learns from the other.\n\n"
@@ -145,13 +148,20 @@ def resume(ctx: Context, *say: Reply | Msg) -> Outcome:
 
 
 def _language_order(ctx: Context) -> list[str]:
-    """Always the same order (es, fr, en), except that a likely language goes first."""
+    """Always the same order (es, fr, en); a likely language goes first and English second, so
+    that a woman writing from Dakar or La Paz never reads a last line in English."""
     first = ctx.data.get("hint")
-    return [first, *[code for code in LANGUAGES if code != first]] if first else list(LANGUAGES)
+    if not first:
+        return list(LANGUAGES)
+    return list(dict.fromkeys([first, "en", *LANGUAGES]))
 
 
 def _language_prompt(ctx: Context) -> Msg:
-    return Msg(MULTILINGUAL, {"msg": WELCOME.to_json(), "languages": _language_order(ctx)})
+    """The welcome in her likely language alone, or in all three when nothing hints at one."""
+    hint = ctx.data.get("hint")
+    if hint:
+        return Msg(MULTILINGUAL, {"msg": WELCOME.to_json(), "languages": [hint]})
+    return Msg(MULTILINGUAL, {"msg": WELCOME_SHORT.to_json(), "languages": list(LANGUAGES)})
 
 
 def _language_options(ctx: Context) -> Sequence[Option]:
@@ -278,7 +288,8 @@ class Idle:
 register(
     "home",
     {
-        "language": Choose(_language_prompt, _language_options, _on_language),
+        # The numbered languages speak for themselves: no hint in a language she may not read.
+        "language": Choose(_language_prompt, _language_options, _on_language, hint=False),
         "menu": Choose(MENU, _menu_options, _on_menu),
         "confirm_delete": Choose(
             CONFIRM_DELETE, (Option("yes", YES), Option("no", NO)), _on_confirm_delete

@@ -84,17 +84,20 @@ def when(instant: datetime) -> dict[str, str]:
     return {"$dt": instant.isoformat()}
 
 
-def listing(items: list[Any], *, style: str = "standard", lower: bool = False) -> dict[str, Any]:
+def listing(
+    items: list[Any], *, style: str = "standard", lower: bool | str = False
+) -> dict[str, Any]:
     """A parameter value that is a list, joined the reader's way.
 
     "standard" joins with "and" ("a, b and c"); "unit" only with commas, for lists whose items
     already contain "and" ("Sales and customers, Finance and credit"). `lower` starts each item
     with a small letter, for lists inside a sentence ("help with sales and customers"), leaving
-    acronyms ("IA", "AI") as they are.
+    acronyms ("IA", "AI") as they are. `lower="names"` does so except in English, for the names
+    of languages ("hablan español", "speak Spanish").
     """
     value: dict[str, Any] = {"$list": items, "style": style}
     if lower:
-        value["lower"] = True
+        value["lower"] = lower
     return value
 
 
@@ -125,20 +128,27 @@ class Reply:
     options: tuple[Option, ...] = ()
     # True when several options may be chosen at once ("1 3").
     multi: bool = False
+    # False once she knows how to answer: no "reply with a number" under the numbered list.
+    hint: bool = True
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "msg": self.msg.to_json(),
             "options": [{"key": o.key, "label": o.label.to_json()} for o in self.options],
             "multi": self.multi,
         }
+        if not self.hint:
+            data["hint"] = False
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Reply:
         options = tuple(
             Option(o["key"], Msg.from_json(o["label"])) for o in data.get("options", [])
         )
-        return cls(Msg.from_json(data["msg"]), options, bool(data.get("multi")))
+        return cls(
+            Msg.from_json(data["msg"]), options, bool(data.get("multi")), data.get("hint", True)
+        )
 
 
 @dataclass(frozen=True)

@@ -1,62 +1,99 @@
-"""Onboarding: consent, then the profile one short question at a time, then a summary to confirm.
+"""Onboarding: consent (with sharing her contact), then the profile in few short questions, then
+her thanks. Eleven messages from the bot on a phone, every question answerable with digits; her
+profile's summary (to see or correct it) is one menu choice away.
 
 ```mermaid
 graph LR
   language --> consent --> name --> country
   country -->|Canada| province --> business
   country -->|other| zone --> city
-  country -->|Bolivia, Senegal| city --> business
-  business --> sector --> stage --> size --> offers --> wants --> languages --> availability
-  availability -->|Canada| diaspora --> contact
-  availability --> contact --> summary
-  summary -->|correct| fix --> field --> summary
+  country -->|"Bolivia, Senegal (no city given)"| city --> business
+  country -->|"1 El Alto"| business
+  business -->|"name only"| sector --> stage
+  business -->|"sector only"| business_name --> stage
+  business -->|"Tejidos Carmen 2"| stage
+  stage --> size --> skills
+  skills -->|"2 7 / 4 1"| languages
+  skills -->|"2 7"| wants --> languages --> availability
+  availability -->|Canada| diaspora --> done
+  availability --> done
+  menu --> summary -->|correct| fix --> field --> summary
 ```
 
-Every answer is written to her profile as soon as she gives it, so a restart (or a week's silence)
-loses nothing. Every multiple choice takes a digit. The same steps serve profile editing: with
+Some questions take two answers at once ("1 El Alto", "Tejidos Carmen 2", "2 7 / 4 1"); when
+she gives only one, the other is asked on its own. Her languages start with the one she chose
+for the bot; she is only asked which others she speaks. "Atrás", "retour" or "back" goes to the
+previous question. Every answer is written to her profile as soon as she gives it, so a restart
+(or a week's silence) loses nothing. The same steps serve profile editing: with
 `data["editing"]` set, a step returns to the summary instead of going on (country also walks
 through the questions that depend on it).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
+from flows import choices
 from flows import vocabulary as vocab
 from flows.cohort_join import after_onboarding
-from flows.messages import Msg, Option, Reply, _
+from flows.messages import Msg, Option, Reply, _, nested
 from flows.profile import summary
 from flows.registry import register
-from flows.steps import AskText, Choose, ChooseMany, Context, Outcome, Step, go, stay
+from flows.steps import (
+    INVALID_MANY,
+    INVALID_ONE,
+    Answer,
+    AskText,
+    Choose,
+    ChooseMany,
+    Context,
+    Outcome,
+    Step,
+    go,
+    stay,
+)
+from flows.text import clean_text, normalise
 from storage import participants
 from storage.models import Participant
 
 MOST_SKILLS = 3
+CITY_LONGEST = 30
+BUSINESS_LONGEST = 50
+SKILL_OPTIONS = vocab.options(vocab.SKILLS)
+SKILL_KEYS = frozenset(vocab.SKILLS)
+# "2 7 / 4 1", or the two on separate lines.
+GROUPS = re.compile(r"\s*(?:/|\n|\|)\s*")
 
 CONSENT = _(
-    "Before we start: to find you a good peer, Entrepairs keeps your first name, where you "
-    "live, your business, what you can share and want to learn, your languages and free "
-    "hours, and the date you agreed.\n\n"
-    "Only the programme team sees it. Your peer sees your first name, country and business; "
-    "your contact only if you both agree. You can see or erase your data at any time.\n\n"
-    "Do you agree?"
+    "Before we start: Entrepairs keeps your answers and today's date to find you a peer. Only "
+    "the programme team sees them. Your peer will see your first name, country and business, "
+    "and your contact if you both accept. You can erase it all at any time. Do you agree?"
 )
 CONSENT_YES = _("Yes, I agree")
+CONSENT_PRIVATE = _("Yes, without sharing my contact")
 CONSENT_NO = _("No")
 DECLINED = _("No problem, nothing has been kept. If you change your mind, just write to me again.")
 ASK_NAME = _("What is your first name?")
-ASK_COUNTRY = _("Nice to meet you, {name}! Which country do you live in?")
+ASK_COUNTRY = _("Which country and city do you live in? E.g. 1 El Alto")
+ASK_COUNTRY_CITY = _(
+    "Nice to meet you, {name}! Which country and city do you live in? E.g. 1 El Alto"
+)
 ASK_PROVINCE = _("Which province or territory?")
 ASK_ZONE = _("Which region of the world?")
 ASK_CITY = _("Which city or town do you live in?")
 ASK_BUSINESS = _("What is the name of your business or project?")
+ASK_BUSINESS_SECTOR = _("What is your business called, and what is its sector? E.g. Maple Bakery 1")
 ASK_SECTOR = _("What is its sector?")
 ASK_STAGE = _("How far along is your business?")
 ASK_SIZE = _("How many people work in it, counting you?")
 ASK_OFFERS = _("What could you teach another entrepreneur? Choose up to 3.")
 ASK_WANTS = _("What would you like to learn? Choose up to 3.")
+ASK_SKILLS = _("What can you teach, and what do you want to learn? Up to 3 each, e.g. 2 7 / 4 1")
 TOO_MANY_SKILLS = _("Please choose 3 at most, e.g. 1 4 7.")
-ASK_LANGUAGES = _("In which languages can you hold a conversation?")
+ASK_LANGUAGES = _("Besides English, which languages can you hold a conversation in?")
+NO_OTHER_LANGUAGE = _("None")
 ASK_AVAILABILITY = _("When are you usually free for a one-hour call? (your local time)")
 ASK_DIASPORA = _("Do you have family ties with Bolivia or Senegal?")
 ASK_CONTACT = _(
@@ -64,18 +101,19 @@ ASK_CONTACT = _(
 )
 CONTACT_YES = _("Yes, share my contact")
 CONTACT_NO = _("No, keep it private")
-IS_IT_RIGHT = _("Is everything right?")
+IS_IT_RIGHT = _("{profile}\n\nIs everything right?")
 CONFIRM = _("Yes, it's right")
 CORRECT = _("Correct something")
 ASK_FIX = _("What would you like to correct?")
 DONE = _(
     "Thank you, {name}! Your profile is ready. I will write to you as soon as we have found "
-    "your peer. Write {menu} at any time to see what I can do."
+    "your peer. To see or correct your profile, write {menu}."
 )
 SAVED = _("Saved.")
 
 BOTH = "both"
 NONE = "none"
+BACK_WORDS = frozenset({"atras", "volver", "retour", "precedent", "back", "previous"})
 DIASPORA_OPTIONS = (
     Option("BO", vocab.DIASPORA_COUNTRIES["BO"]),
     Option("SN", vocab.DIASPORA_COUNTRIES["SN"]),
@@ -92,12 +130,24 @@ def _elsewhere(p: Participant) -> bool:
     return p.country == "OTHER"
 
 
-def _not_canada(p: Participant) -> bool:
-    return p.country != "CA"
-
-
 def _always(p: Participant) -> bool:
     return True
+
+
+def _city_missing(p: Participant) -> bool:
+    return p.country != "CA" and not p.region
+
+
+def _name_missing(p: Participant) -> bool:
+    return not p.business_name
+
+
+def _sector_missing(p: Participant) -> bool:
+    return not p.sector
+
+
+def _wants_missing(p: Participant) -> bool:
+    return not p.skills_wanted
 
 
 # The questions in order, each with the condition under which it is asked.
@@ -106,34 +156,85 @@ ORDER: list[tuple[str, Callable[[Participant], bool]]] = [
     ("country", _always),
     ("province", _in_canada),
     ("zone", _elsewhere),
-    ("city", _not_canada),
+    ("city", _city_missing),
     ("business", _always),
-    ("sector", _always),
+    ("business_name", _name_missing),
+    ("sector", _sector_missing),
     ("stage", _always),
     ("size", _always),
-    ("offers", _always),
-    ("wants", _always),
+    ("skills", _always),
+    ("wants", _wants_missing),
     ("languages", _always),
     ("availability", _always),
     ("diaspora", _in_canada),
-    ("contact", _always),
     ("summary", _always),
 ]
+# Questions that only ask what she left out of a two-answer question ("back" skips them).
+FILL_INS = frozenset({"city", "business_name", "sector", "wants"})
 # When one of these is corrected, the questions that depend on it are asked again too.
-DEPENDENTS = {"country": {"province", "zone", "city", "diaspora"}, "zone": {"city"}}
+DEPENDENTS = {
+    "country": {"province", "zone", "city", "diaspora"},
+    "zone": {"city"},
+    "business": {"business_name", "sector"},
+    "skills": {"wants"},
+}
 
 
 def next_step(ctx: Context, current: str) -> Outcome:
     """The next question that applies to her, or back to the summary when she is correcting."""
     names = [name for name, _cond in ORDER]
     editing = ctx.data.get("editing")
-    for name, applies in ORDER[names.index(current) + 1 :]:
+    later = ORDER[names.index(current) + 1 :] if current in names else []
+    for name, applies in later:
         if name == "summary":
             break
         if applies(ctx.participant) and (not editing or name in DEPENDENTS.get(editing, set())):
             return go("onboarding", name)
     ctx.data.pop("editing", None)
+    if ctx.participant.onboarded_at is None:
+        return finish(ctx)
     return go("onboarding", "summary")
+
+
+def finish(ctx: Context) -> Outcome:
+    """Her profile is complete: thank her (the summary waits in the menu, to save a message)."""
+    ctx.participant.onboarded_at = ctx.now
+    ctx.session.add(ctx.participant)
+    done = _(DONE.msgid, name=ctx.participant.name or "", menu={"$kw": "menu"})
+    return after_onboarding(ctx, done)  # may ask for a cohort code (flows.cohort_join)
+
+
+def previous_step(ctx: Context, current: str) -> Outcome:
+    """ "Atrás": the question before this one (the summary while she is correcting)."""
+    names = [name for name, _cond in ORDER]
+    if ctx.data.get("editing") or current not in names:
+        ctx.data.pop("editing", None)
+        return go("onboarding", "summary")
+    for name, applies in reversed(ORDER[: names.index(current)]):
+        if name not in FILL_INS and applies(ctx.participant):
+            return go("onboarding", name)
+    return go("onboarding", current)
+
+
+@dataclass
+class WithBack:
+    """A question that also understands "atrás" / "retour" / "back"."""
+
+    name: str
+    step: Step
+
+    def offered(self, ctx: Context) -> Sequence[Option]:
+        return self.step.offered(ctx)
+
+    def ask(self, ctx: Context) -> list[Reply]:
+        """Its question, without "reply with a number": the numbered list says it (a wrong
+        answer brings the hint back)."""
+        return [replace(reply, hint=False) for reply in self.step.ask(ctx)]
+
+    def answer(self, ctx: Context, answer: Answer) -> Outcome:
+        if answer.option_key is None and normalise(answer.text) in BACK_WORDS:
+            return previous_step(ctx, self.name)
+        return self.step.answer(ctx, answer)
 
 
 def _save(ctx: Context, step: str, **fields: object) -> Outcome:
@@ -148,16 +249,42 @@ def _on_consent(ctx: Context, key: str) -> Outcome:
         participants.erase(ctx.session, ctx.participant, now=ctx.now)
         return stay(DECLINED)
     ctx.participant.consent_at = ctx.now
+    ctx.participant.share_contact = key == "yes"
     ctx.session.add(ctx.participant)
     return go("onboarding", "name")
 
 
-def _on_country(ctx: Context, key: str) -> Outcome:
+def _on_country(ctx: Context, key: str, city: str = "") -> Outcome:
+    """Her country, and her city when she wrote it too ("1 El Alto")."""
     zone = vocab.COUNTRY_ZONES.get(key)
-    region = ctx.participant.region if key == ctx.participant.country else None
     if key != "CA":
         ctx.participant.diaspora_ties = []
+    region = city if key != "CA" and 0 < len(city) <= CITY_LONGEST else None
     return _save(ctx, "country", country=key, timezone=zone, region=region)
+
+
+def _on_business(ctx: Context, sector: str | None, name: str) -> Outcome:
+    """Her business's name and sector from one answer; what she left out is asked next."""
+    if name:
+        ctx.participant.business_name = name[:BUSINESS_LONGEST]
+    return _save(ctx, "business", sector=sector or ctx.participant.sector)
+
+
+def _on_skills(ctx: Context, offers: list[str], wants: list[str] | None) -> Outcome:
+    if wants is not None:
+        ctx.participant.skills_wanted = wants
+    return _save(ctx, "skills", skills_offered=offers)
+
+
+def _other_languages(ctx: Context) -> Sequence[Option]:
+    others = vocab.options(vocab.SPOKEN_LANGUAGES)
+    mine = ctx.participant.locale
+    return (Option(NONE, NO_OTHER_LANGUAGE), *(o for o in others if o.key != mine))
+
+
+def _on_languages(ctx: Context, keys: list[str]) -> Outcome:
+    spoken = [ctx.participant.locale, *(key for key in keys if key != NONE)]
+    return _save(ctx, "languages", mentor_languages=list(dict.fromkeys(spoken)))
 
 
 def _on_province(ctx: Context, key: str) -> Outcome:
@@ -175,25 +302,78 @@ def _saver(step: str, field: str) -> Callable[[Context, object], Outcome]:
 
 
 def _ask_country(ctx: Context) -> Msg:
-    return _(ASK_COUNTRY.msgid, name=ctx.participant.name or "")
+    """ "Nice to meet you" the first time; the bare question when she corrects it."""
+    if ctx.data.get("editing") or not ctx.participant.name:
+        return ASK_COUNTRY
+    return _(ASK_COUNTRY_CITY.msgid, name=ctx.participant.name)
+
+
+def _ask_summary(ctx: Context) -> Msg:
+    return _(IS_IT_RIGHT.msgid, profile=nested(summary(ctx.participant)))
+
+
+@dataclass
+class ChooseWithText:
+    """A choice and her own words in one answer ("1 El Alto"); either part may be missing."""
+
+    prompt: Callable[[Context], Msg] | Msg
+    options: Sequence[Option]
+    on_answer: Callable[[Context, str | None, str], Outcome]
+    named_first: bool = True
+    need_choice: bool = True
+
+    def offered(self, ctx: Context) -> Sequence[Option]:
+        return self.options
+
+    def ask(self, ctx: Context) -> list[Reply]:
+        prompt = self.prompt(ctx) if callable(self.prompt) else self.prompt
+        return [Reply(prompt, tuple(self.options))]
+
+    def answer(self, ctx: Context, answer: Answer) -> Outcome:
+        if answer.option_key in {option.key for option in self.options}:
+            return self.on_answer(ctx, answer.option_key, "")
+        text = clean_text(answer.text)
+        key, words = choices.choice_and_text(text, self.options, named_first=self.named_first)
+        if key is None and (self.need_choice or not words):
+            return stay(Reply(INVALID_ONE, tuple(self.options)))
+        return self.on_answer(ctx, key, words)
+
+
+@dataclass
+class TeachAndLearn:
+    """What she can teach and what she wants to learn from one list: "2 7 / 4 1"."""
+
+    def offered(self, ctx: Context) -> Sequence[Option]:
+        return SKILL_OPTIONS
+
+    def ask(self, ctx: Context) -> list[Reply]:
+        return [Reply(ASK_SKILLS, SKILL_OPTIONS, multi=True)]
+
+    def answer(self, ctx: Context, answer: Answer) -> Outcome:
+        if answer.option_key is not None:
+            chosen = [answer.option_key] if answer.option_key in SKILL_KEYS else None
+            return _on_skills(ctx, chosen, None) if chosen else self._invalid(INVALID_MANY)
+        groups = [g for g in GROUPS.split(answer.text) if normalise(g)][:2]
+        picked = [choices.choose_many(group, SKILL_OPTIONS) for group in groups]
+        if not picked or not all(picked):
+            return self._invalid(INVALID_MANY)
+        if any(len(keys or []) > MOST_SKILLS for keys in picked):
+            return self._invalid(TOO_MANY_SKILLS)
+        return _on_skills(ctx, picked[0] or [], picked[1] if len(picked) > 1 else None)
+
+    def _invalid(self, msg: Msg) -> Outcome:
+        return stay(Reply(msg, SKILL_OPTIONS, multi=True))
 
 
 class Summary(Choose):
-    """Her profile in one message, then the question in a second one (each fits a screen)."""
-
-    def ask(self, ctx: Context) -> list[Reply]:
-        return [Reply(summary(ctx.participant)), *super().ask(ctx)]
+    """Her profile and the question in one message."""
 
 
 def _on_summary(ctx: Context, key: str) -> Outcome:
     if key == "fix":
         return go("onboarding", "fix")
-    first_time = ctx.participant.onboarded_at is None
-    if first_time:
-        ctx.participant.onboarded_at = ctx.now
-        ctx.session.add(ctx.participant)
-        done = _(DONE.msgid, name=ctx.participant.name or "", menu={"$kw": "menu"})
-        return after_onboarding(ctx, done)  # may ask for a cohort code (flows.cohort_join)
+    if ctx.participant.onboarded_at is None:  # a profile from before the summary was dropped
+        return finish(ctx)
     return go("home", "idle", SAVED)
 
 
@@ -201,13 +381,13 @@ def _on_summary(ctx: Context, key: str) -> Outcome:
 FIXABLE: dict[str, Msg] = {
     "name": _("First name"),
     "country": _("Country and city"),
-    "business": _("Business name"),
+    "business_name": _("Business name"),
     "sector": _("Sector"),
     "stage": _("Stage of the business"),
     "size": _("Size of the business"),
     "offers": _("What I can share"),
     "wants": _("What I want to learn"),
-    "languages": _("Languages"),
+    "languages": _("Other languages"),
     "availability": _("Free time"),
     "diaspora": _("Family ties"),
     "contact": _("Sharing my contact"),
@@ -228,35 +408,47 @@ def _on_fix(ctx: Context, key: str) -> Outcome:
 
 
 STEPS: dict[str, Step] = {
-    "consent": Choose(CONSENT, (Option("yes", CONSENT_YES), Option("no", CONSENT_NO)), _on_consent),
+    "consent": Choose(
+        CONSENT,
+        (Option("yes", CONSENT_YES), Option("private", CONSENT_PRIVATE), Option("no", CONSENT_NO)),
+        _on_consent,
+    ),
     "name": AskText(ASK_NAME, _saver("name", "name"), longest=30),
-    "country": Choose(_ask_country, vocab.options(vocab.COUNTRIES), _on_country),
+    "country": ChooseWithText(
+        _ask_country, vocab.options(vocab.COUNTRIES), lambda c, k, w: _on_country(c, k or "", w)
+    ),
     "province": Choose(ASK_PROVINCE, vocab.options(vocab.region_labels()), _on_province),
     "zone": Choose(ASK_ZONE, vocab.options(vocab.OTHER_ZONES), _saver("zone", "timezone")),
-    "city": AskText(ASK_CITY, _saver("city", "region"), longest=30),
-    "business": AskText(ASK_BUSINESS, _saver("business", "business_name"), longest=50),
+    "city": AskText(ASK_CITY, _saver("city", "region"), longest=CITY_LONGEST),
+    "business": ChooseWithText(
+        ASK_BUSINESS_SECTOR,
+        vocab.options(vocab.SECTORS),
+        _on_business,
+        named_first=False,
+        need_choice=False,
+    ),
+    "business_name": AskText(
+        ASK_BUSINESS, _saver("business_name", "business_name"), longest=BUSINESS_LONGEST
+    ),
     "sector": Choose(ASK_SECTOR, vocab.options(vocab.SECTORS), _saver("sector", "sector")),
     "stage": Choose(ASK_STAGE, vocab.options(vocab.STAGES), _saver("stage", "stage")),
     "size": Choose(ASK_SIZE, vocab.options(vocab.SIZES), _saver("size", "size")),
+    "skills": TeachAndLearn(),
     "offers": ChooseMany(
         ASK_OFFERS,
-        vocab.options(vocab.SKILLS),
+        SKILL_OPTIONS,
         _saver("offers", "skills_offered"),
         most=MOST_SKILLS,
         too_many=TOO_MANY_SKILLS,
     ),
     "wants": ChooseMany(
         ASK_WANTS,
-        vocab.options(vocab.SKILLS),
+        SKILL_OPTIONS,
         _saver("wants", "skills_wanted"),
         most=MOST_SKILLS,
         too_many=TOO_MANY_SKILLS,
     ),
-    "languages": ChooseMany(
-        ASK_LANGUAGES,
-        vocab.options(vocab.SPOKEN_LANGUAGES),
-        _saver("languages", "mentor_languages"),
-    ),
+    "languages": ChooseMany(ASK_LANGUAGES, _other_languages, _on_languages),
     "availability": ChooseMany(
         ASK_AVAILABILITY,
         vocab.options(vocab.block_labels()),
@@ -268,8 +460,8 @@ STEPS: dict[str, Step] = {
         (Option("yes", CONTACT_YES), Option("no", CONTACT_NO)),
         lambda ctx, key: _save(ctx, "contact", share_contact=key == "yes"),
     ),
-    "summary": Summary(IS_IT_RIGHT, (Option("ok", CONFIRM), Option("fix", CORRECT)), _on_summary),
+    "summary": Summary(_ask_summary, (Option("ok", CONFIRM), Option("fix", CORRECT)), _on_summary),
     "fix": Choose(ASK_FIX, _fix_options, _on_fix),
 }
 
-register("onboarding", STEPS)
+register("onboarding", {name: WithBack(name, step) for name, step in STEPS.items()})

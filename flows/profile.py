@@ -37,37 +37,71 @@ def place(participant: Participant) -> dict[str, object]:
     return country
 
 
+def _lower(table: dict[str, Msg], key: str | None) -> dict[str, object]:
+    """One label inside a sentence, with a small letter ("crafts, textiles and fashion")."""
+    return listing([_label(table, key)], style="unit", lower=True)
+
+
 def summary(participant: Participant) -> Msg:
-    """Her whole profile in one short message."""
-    ties = (
+    """Her whole profile in one short message; family ties only for women in Canada."""
+    values: dict[str, object] = {
+        "name": participant.name or "—",
+        "place": place(participant),
+        "business": participant.business_name or "—",
+        "sector": _lower(vocab.SECTORS, participant.sector),
+        "stage": _lower(vocab.STAGES, participant.stage),
+        "size": _lower(vocab.SIZES, participant.size),
+        "offers": listing(
+            _items(vocab.SKILLS, participant.skills_offered), style="unit", lower=True
+        ),
+        "wants": listing(_items(vocab.SKILLS, participant.skills_wanted), style="unit", lower=True),
+        "languages": listing(
+            _items(vocab.SPOKEN_LANGUAGES, participant.mentor_languages), lower="names"
+        ),
+        "availability": listing(
+            _items(vocab.block_labels(), participant.availability), style="unit", lower="names"
+        ),
+        "contact": nested(YES if participant.share_contact else NO),
+    }
+    if participant.country != "CA":
+        return Msg(SUMMARY.msgid, values)
+    values["ties"] = (
         _labels(vocab.DIASPORA_COUNTRIES, participant.diaspora_ties)
         if participant.diaspora_ties
         else nested(NONE)
     )
-    return _(
-        "Your profile:\n"
-        "Name: {name}\n"
-        "Lives in: {place}\n"
-        "Business: {business} ({sector}, {stage}, {size})\n"
-        "Can share: {offers}\n"
-        "Wants to learn: {wants}\n"
-        "Languages: {languages}\n"
-        "Free time: {availability}\n"
-        "Family ties: {ties}\n"
-        "Contact shared: {contact}",
-        name=participant.name or "—",
-        place=place(participant),
-        business=participant.business_name or "—",
-        sector=_label(vocab.SECTORS, participant.sector),
-        stage=_label(vocab.STAGES, participant.stage),
-        size=_label(vocab.SIZES, participant.size),
-        offers=_labels(vocab.SKILLS, participant.skills_offered),
-        wants=_labels(vocab.SKILLS, participant.skills_wanted),
-        languages=_labels(vocab.SPOKEN_LANGUAGES, participant.mentor_languages),
-        availability=_labels(vocab.block_labels(), participant.availability),
-        ties=ties,
-        contact=nested(YES if participant.share_contact else NO),
-    )
+    return Msg(SUMMARY_CANADA.msgid, values)
+
+
+def _skills(keys: list[str]) -> dict[str, object]:
+    return listing(_items(vocab.SKILLS, keys), style="unit", lower=True)
+
+
+def _items(table: dict[str, Msg], keys: list[str]) -> list[object]:
+    return [nested(table[key]) for key in keys if key in table]
+
+
+SUMMARY = _(
+    "Your profile:\n"
+    "{name}, {place}\n"
+    "Business: {business} ({sector}, {stage}, {size})\n"
+    "Can teach: {offers}\n"
+    "Wants to learn: {wants}\n"
+    "Languages: {languages}\n"
+    "Free time: {availability}\n"
+    "Contact shared: {contact}"
+)
+SUMMARY_CANADA = _(
+    "Your profile:\n"
+    "{name}, {place}\n"
+    "Business: {business} ({sector}, {stage}, {size})\n"
+    "Can teach: {offers}\n"
+    "Wants to learn: {wants}\n"
+    "Languages: {languages}\n"
+    "Free time: {availability}\n"
+    "Family ties: {ties}\n"
+    "Contact shared: {contact}"
+)
 
 
 def data_held(participant: Participant) -> list[Msg]:

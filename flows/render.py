@@ -37,14 +37,17 @@ class Rendered:
     text: str
     options: tuple[tuple[str, str], ...] = ()
     multi: bool = False
+    hint: bool = True
 
-    def as_numbered_text(self, language: str) -> str:
+    def as_numbered_text(self, language: str, *, hint: bool | None = None) -> str:
         """Text with the options as a numbered list, for channels without buttons."""
         if not self.options:
             return self.text
         lines = [f"{number}. {label}" for number, (_key, label) in enumerate(self.options, 1)]
-        hint = i18n.gettext(language, HINT_MANY.msgid if self.multi else HINT_ONE.msgid)
-        return f"{self.text}\n\n" + "\n".join(lines) + f"\n\n{hint}"
+        text = f"{self.text}\n\n" + "\n".join(lines)
+        if not (self.hint if hint is None else hint):
+            return text
+        return text + "\n\n" + i18n.gettext(language, (HINT_MANY if self.multi else HINT_ONE).msgid)
 
 
 HINT_ONE = _("Reply with a number.")
@@ -54,7 +57,7 @@ HINT_MANY = _("Reply with one or more numbers, e.g. 1 3.")
 def render(reply: Reply, reader: Reader) -> Rendered:
     text = render_msg(reply.msg, reader)
     options = tuple((option.key, render_msg(option.label, reader)) for option in reply.options)
-    return Rendered(text, options, reply.multi)
+    return Rendered(text, options, reply.multi, reply.hint)
 
 
 def render_msg(msg: Msg, reader: Reader) -> str:
@@ -91,7 +94,8 @@ def _value(value: Any, reader: Reader) -> Any:
             return keywords.shown(keywords.Keyword(value["$kw"]), reader.language)
         if "$list" in value:
             items = [str(_value(item, reader)) for item in value["$list"]]
-            if value.get("lower"):
+            lower = value.get("lower")
+            if lower is True or (lower == "names" and i18n.supported(reader.language) != "en"):
                 items = [_lower_first(item) for item in items]
             locale = i18n.regional_locale(reader.language, reader.country)
             if not items:
@@ -119,9 +123,9 @@ def format_instant(instant: datetime, reader: Reader, format: str = "full") -> s
 
 
 # (full, short) patterns by language: "jueves 5 de marzo, 15:00", "jeudi 5 mars, 15:00",
-# "Thursday, March 5, 3:00 p.m." — a 24-hour clock where people write one.
+# "Thursday, March 5, 3:00 p.m." — a 24-hour clock where people write one ("15 h 00" in French).
 _PATTERNS = {
     "es": ("EEEE d 'de' MMMM, HH:mm", "d 'de' MMM, HH:mm"),
-    "fr": ("EEEE d MMMM, HH:mm", "d MMM, HH:mm"),
+    "fr": ("EEEE d MMMM, H 'h' mm", "d MMM, H 'h' mm"),
     "en": ("EEEE, MMMM d, h:mm a", "MMM d, h:mm a"),
 }

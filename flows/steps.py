@@ -120,13 +120,14 @@ class Choose:
     prompt: Msg | MsgFactory
     options: Sequence[Option] | OptionsFactory
     on_answer: Callable[[Context, str], Outcome]
+    hint: bool = True  # "reply with a number" under the options, on text channels
 
     def offered(self, ctx: Context) -> Sequence[Option]:
         return self.options(ctx) if callable(self.options) else self.options
 
     def ask(self, ctx: Context) -> list[Reply]:
         prompt = self.prompt(ctx) if callable(self.prompt) else self.prompt
-        return [Reply(prompt, tuple(self.offered(ctx)))]
+        return [Reply(prompt, tuple(self.offered(ctx)), hint=self.hint)]
 
     def answer(self, ctx: Context, answer: Answer) -> Outcome:
         options = self.offered(ctx)

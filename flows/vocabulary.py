@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flows.messages import Msg, Option, _, _p
+from flows.text import normalise
 
 # Languages the bot speaks, each named in itself ("Español" for every reader).
 UI_LANGUAGES: dict[str, Msg] = {
@@ -39,6 +40,12 @@ COUNTRIES: dict[str, Msg] = {
 DIASPORA_COUNTRIES: dict[str, Msg] = {
     "BO": _("Bolivia"),
     "SN": _("Senegal"),
+}
+
+# Where her family lives, as a sentence ends: "Vous avez de la famille au Sénégal".
+FAMILY_IN: dict[str, Msg] = {
+    "BO": _p("she has family", "in Bolivia"),
+    "SN": _p("she has family", "in Senegal"),
 }
 
 SOUTH = frozenset({"BO", "SN"})
@@ -122,6 +129,21 @@ SKILLS: dict[str, Msg] = {
     "sustainability": _("Sustainable practices"),
 }
 
+# The same skills inside a sentence, with the article French needs ("aider Awa pour le
+# marketing numérique"); same keys as SKILLS.
+SKILLS_IN_SENTENCE: dict[str, Msg] = {
+    "digital_marketing": _p("skill in a sentence", "digital marketing"),
+    "sales": _p("skill in a sentence", "sales and customers"),
+    "finance": _p("skill in a sentence", "finance and credit"),
+    "export": _p("skill in a sentence", "export and new markets"),
+    "leadership": _p("skill in a sentence", "leadership and teams"),
+    "strategy": _p("skill in a sentence", "strategy and planning"),
+    "networking": _p("skill in a sentence", "networking and partners"),
+    "communication": _p("skill in a sentence", "public speaking"),
+    "digital_tools": _p("skill in a sentence", "AI and digital tools"),
+    "sustainability": _p("skill in a sentence", "sustainable practices"),
+}
+
 
 @dataclass(frozen=True)
 class Block:
@@ -154,3 +176,65 @@ def region_labels() -> dict[str, Msg]:
 
 def block_labels() -> dict[str, Msg]:
     return {key: block.label for key, block in AVAILABILITY.items()}
+
+
+# Numbers as people write them in words, up to the longest list the bot offers.
+NUMBER_WORDS: dict[str, str] = {
+    word: str(number)
+    for number, words in enumerate(
+        [
+            ("cero", "zero", "zéro"),
+            ("uno", "una", "un", "une", "one"),
+            ("dos", "deux", "two"),
+            ("tres", "trois", "three"),
+            ("cuatro", "quatre", "four"),
+            ("cinco", "cinq", "five"),
+            ("seis", "six"),
+            ("siete", "sept", "seven"),
+            ("ocho", "huit", "eight"),
+            ("nueve", "neuf", "nine"),
+            ("diez", "dix", "ten"),
+        ]
+    )
+    for word in (normalise(w) for w in words)
+}
+
+# Everyday words for an option, as women describe their business or their place (normalised).
+ANSWER_WORDS: dict[str, str] = {
+    "agro": "agrifood",
+    "agricultura": "agrifood",
+    "agriculture": "agrifood",
+    "alimentos": "agrifood",
+    "comida": "agrifood",
+    "food": "agrifood",
+    "textiles": "crafts",
+    "textil": "crafts",
+    "tejidos": "crafts",
+    "artesania": "crafts",
+    "artisanat": "crafts",
+    "couture": "crafts",
+    "moda": "crafts",
+    "mode": "crafts",
+    "fashion": "crafts",
+    "comercio": "retail",
+    "commerce": "retail",
+    "tienda": "retail",
+    "boutique": "retail",
+    "shop": "retail",
+    "belleza": "beauty",
+    "beaute": "beauty",
+    "coiffure": "beauty",
+    "peluqueria": "beauty",
+    "tecnologia": "tech",
+    "numerique": "tech",
+    "educacion": "education",
+    "formation": "education",
+    "turismo": "tourism",
+    "tourisme": "tourism",
+    "restaurante": "tourism",
+    "restaurant": "tourism",
+    "hotel": "tourism",
+    "servicios": "services",
+    "produccion": "manufacturing",
+    "fabrication": "manufacturing",
+}

@@ -85,13 +85,13 @@ def test_local_chat_is_scriptable_from_standard_input(tmp_path):
         "chat", "--as", "carmen", stdin=script, env={"PYTHONPATH": str(ROOT)}, cwd=tmp_path
     )
     assert result.returncode == 0, result.stderr
-    assert "¿En qué idioma prefiere hablar?" in result.stdout
+    assert "¿Qué idioma prefiere?" in result.stdout
     assert "¡Mucho gusto, Carmen!" in result.stdout
-    assert "¿Cómo se llama su negocio o proyecto?" in result.stdout
+    assert "¿Cómo se llama su negocio y cuál es su rubro?" in result.stdout
     assert (tmp_path / "entrepairs.db").exists()
     # A second run as the same person resumes at the same question.
     again = run_cli("chat", "--as", "carmen", stdin="", env={"PYTHONPATH": str(ROOT)}, cwd=tmp_path)
-    assert "¿Cómo se llama su negocio o proyecto?" in again.stdout
+    assert "¿Cómo se llama su negocio y cuál es su rubro?" in again.stdout
 
 
 def test_env_example_documents_every_setting():

@@ -17,8 +17,8 @@ INSTANT = datetime(2026, 3, 5, 19, 0, tzinfo=UTC)
     ("reader", "locale", "expected"),
     [
         (Reader("es", "BO", "America/La_Paz"), "es_BO", "jueves 5 de marzo, 15:00"),
-        (Reader("fr", "SN", "Africa/Dakar"), "fr_SN", "jeudi 5 mars, 19:00"),
-        (Reader("fr", "CA", "America/Toronto"), "fr_CA", "jeudi 5 mars, 14:00"),
+        (Reader("fr", "SN", "Africa/Dakar"), "fr_SN", "jeudi 5 mars, 19 h 00"),
+        (Reader("fr", "CA", "America/Toronto"), "fr_CA", "jeudi 5 mars, 14 h 00"),
         (Reader("en", "CA", "America/Vancouver"), "en_CA", "Thursday, March 5, 11:00 a.m."),
     ],
 )
@@ -31,7 +31,7 @@ def test_daylight_saving_moves_the_local_hour_not_the_instant():
     toronto = Reader("fr", "CA", "America/Toronto")
     before = format_instant(datetime(2026, 3, 5, 19, 0, tzinfo=UTC), toronto)
     after = format_instant(datetime(2026, 3, 12, 19, 0, tzinfo=UTC), toronto)
-    assert before.endswith("14:00") and after.endswith("15:00")
+    assert before.endswith("14 h 00") and after.endswith("15 h 00")  # "16 h 05" in French
 
 
 @pytest.mark.parametrize(
@@ -55,5 +55,5 @@ def test_a_when_parameter_is_rendered_at_send_time_for_each_reader():
     )
     assert (
         render_msg(msg, Reader("fr", "SN", "Africa/Dakar"))
-        == "Vous avez donné votre accord le jeudi 5 mars, 19:00."
+        == "Vous avez donné votre accord le jeudi 5 mars, 19 h 00."
     )

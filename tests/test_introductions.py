@@ -73,7 +73,10 @@ def test_each_woman_is_introduced_in_her_language(programme, recorder):
     julie = inbox(app, recorder, "julie")
     assert "Julie, je vous ai trouvé une partenaire ! Elle s'appelle Carmen (Bolivie)" in julie
     assert "Tejidos Carmen" in julie
-    assert "Vous pouvez aider Carmen en marketing numérique, export et marchés" in julie
+    assert (
+        "Vous pouvez aider Carmen pour le marketing numérique, l'export et les nouveaux marchés"
+        in julie
+    )
     assert "Heure locale chez Carmen : La Paz, 1 heure de plus que chez vous." in julie
     assert "1. Oui, je veux la rencontrer" in julie
 

@@ -74,7 +74,7 @@ def test_match_command_in_chat(settings, db, clock, recorder):
     with db.session() as session:
         cohort_of_four(session, NOW)
     ana.says("/match Pilote 2026")
-    ana.expect("Pilote 2026: 2 parejas propuestas", "¿Enviar estas presentaciones ahora?")
+    ana.expect("Pilote 2026: 2 intercambios propuestos", "¿Enviar estas presentaciones ahora?")
     ana.says("2")
     ana.expect("No se envió nada.")
     # Anyone else typing it gets the answer any unknown word gets.
@@ -82,4 +82,4 @@ def test_match_command_in_chat(settings, db, clock, recorder):
     carmen.says("hola")
     carmen.says("1")
     carmen.says("/match Pilote 2026")
-    assert "parejas propuestas" not in carmen.text
+    assert "intercambios propuestos" not in carmen.text

@@ -11,23 +11,7 @@ from flows.messages import ChannelKind, Inbound
 from storage.participants import find_address
 from tests.support.dialog import Person
 
-ANSWERS = [
-    "1",
-    "1",
-    "Carmen",
-    "1",
-    "Sucre",
-    "Dulces Carmen",
-    "1",
-    "2",
-    "1",
-    "2",
-    "4",
-    "1",
-    "1",
-    "1",
-    "1",
-]
+ANSWERS = ["1", "1", "Carmen", "1 Sucre", "Dulces Carmen 1", "2", "1", "2 / 4", "1", "1"]
 
 
 def test_a_deep_link_code_joins_her_group_after_onboarding(app, db, clock):

@@ -29,8 +29,8 @@ from flows.matching import (
     score_pair,
     utc_week_hours,
 )
-from flows.messages import Msg
-from flows.vocabulary import SKILLS
+from flows.messages import Msg, nested
+from flows.vocabulary import SKILLS_IN_SENTENCE
 
 WINTER = datetime(2025, 1, 15, 12, tzinfo=UTC)
 SUMMER = datetime(2025, 7, 16, 12, tzinfo=UTC)
@@ -281,17 +281,16 @@ def test_reasons_name_both_directions_of_help() -> None:
     first = coordinator[0]
     assert first.msgid == "{a} can help {b} with {skills}; {b} can help {a} with {skills_back}."
     assert first.params["a"] == "Awa" and first.params["b"] == "Carmen"
-    assert first.params["skills"]["$list"] == [
-        {"$msg": {"id": SKILLS["export"].msgid, "params": {}}}
-    ]
-    assert first.params["skills_back"]["$list"] == [
-        {"$msg": {"id": SKILLS["digital_marketing"].msgid, "params": {}}}
-    ]
+    assert first.params["skills"]["$list"] == [nested(SKILLS_IN_SENTENCE["export"])]
+    assert first.params["skills_back"]["$list"] == [nested(SKILLS_IN_SENTENCE["digital_marketing"])]
     # Carmen reads it from her side.
     mine = pair.reasons(for_reader=2)[0]
     assert mine.msgid.startswith("You can help {other}")
     assert mine.params["other"] == "Awa"
-    assert mine.params["skills"]["$list"][0]["$msg"]["id"] == SKILLS["digital_marketing"].msgid
+    assert (
+        mine.params["skills"]["$list"][0]["$msg"]["id"]
+        == SKILLS_IN_SENTENCE["digital_marketing"].msgid
+    )
     with pytest.raises(ValueError):
         pair.reasons(for_reader=3)
 
@@ -318,16 +317,16 @@ def test_reasons_cover_one_way_help_path_diaspora_and_language() -> None:
     pair = scored(canadian, rosa)
     ids = [m.msgid for m in pair.reasons(limit=10)]
     assert "{a} can help {b} with {skills}." in ids
-    assert "{name} has family ties with {country}." in ids
+    assert "{name} has family {where}." in ids
     assert "{a} and {b} both want to learn about {skills}." in ids
     assert "{a} and {b} both work in the same sector: {sector}." in ids
     assert "{a} and {b} can both speak {languages}." in ids
     as_julie = [m.msgid for m in pair.reasons(for_reader=1, limit=10)]
     assert "You can help {other} with {skills}." in as_julie
-    assert "You have family ties with {country}." in as_julie
+    assert "You have family {where}." in as_julie
     as_rosa = [m.msgid for m in pair.reasons(for_reader=2, limit=10)]
     assert "{other} can help you with {skills}." in as_rosa
-    assert "{name} has family ties with {country}." in as_rosa
+    assert "{name} has family {where}." in as_rosa
     # The strongest reason comes first and at most three are given by default.
     assert pair.reasons()[0].msgid == "{a} can help {b} with {skills}."
     assert len(pair.reasons()) == 3

@@ -187,7 +187,8 @@ def test_every_nudge_outside_quiet_hours_once_for_both(
             text = render(Reply.from_json(message.payload), _reader(reader)).text
             assert format_instant(meeting.start_at, _reader(reader)) in text  # type: ignore[arg-type]
             local = to_wall(meeting.start_at, reader.timezone)  # type: ignore[arg-type]
-            assert f"{local:%H:%M}" in text
+            clock = f"{local.hour} h {local:%M}" if reader.locale == "fr" else f"{local:%H:%M}"
+            assert clock in text  # "16 h 05" in French
 
 
 def _reader(participant: Participant) -> Reader:
@@ -200,7 +201,7 @@ def test_session_across_the_spring_change_keeps_montreal_time():
     assert start == datetime(2026, 3, 12, 19, 0, tzinfo=UTC)  # EDT, UTC−4
     julie = Reader("fr", "CA", "America/Toronto")
     carmen = Reader("es", "BO", "America/La_Paz")
-    assert format_instant(start, julie) == "jeudi 12 mars, 15:00"
+    assert format_instant(start, julie) == "jeudi 12 mars, 15 h 00"
     assert format_instant(start, carmen) == "jueves 12 de marzo, 15:00"  # was 16:00 the week before
     before = wall_to_utc(datetime(2026, 3, 5, 15, 0), "America/Toronto")
     assert format_instant(before, carmen) == "jueves 5 de marzo, 16:00"
@@ -224,7 +225,7 @@ def test_weekly_rhythm_keeps_the_proposers_local_hour_across_dst(db, clock):
     following = next_in_rhythm(meeting, meeting.start_at)  # type: ignore[arg-type]
     assert following == datetime(2026, 11, 5, 20, 0, tzinfo=UTC)  # 15:00 EST, UTC−5
     assert format_instant(following, Reader("fr", "CA", "America/Toronto")) == (
-        "jeudi 5 novembre, 15:00"
+        "jeudi 5 novembre, 15 h 00"
     )
     assert format_instant(following, Reader("es", "BO", "America/La_Paz")) == (
         "jueves 5 de noviembre, 16:00"

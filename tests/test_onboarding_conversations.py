@@ -29,7 +29,8 @@ class Script:
     ask_sector: str
     ask_offers: str
     too_many: str
-    summary: str
+    ask_wants: str
+    ask_languages: str
     done: str
     stop_word: str
     stopped: str
@@ -46,14 +47,15 @@ SPANISH = Script(
     language_digit="1",
     consent="Antes de empezar",
     ask_name="¿Cuál es su nombre?",
-    ask_country="¡Mucho gusto, Carmen! ¿En qué país vive?",
+    ask_country="¡Mucho gusto, Carmen! ¿En qué país y ciudad vive?",
     invalid="Disculpe, no entendí",
     ask_city="¿En qué ciudad o pueblo vive?",
     ask_business="¿Cómo se llama su negocio",
     ask_sector="¿En qué rubro trabaja?",
-    ask_offers="¿Qué podría enseñar",
+    ask_offers="¿Qué puede enseñar y qué quiere aprender?",
     too_many="elija 3 como máximo",
-    summary="Su perfil:",
+    ask_wants="¿Qué le gustaría aprender?",
+    ask_languages="Además del español",
     done="¡Gracias, Carmen! Su perfil está listo",
     stop_word="ALTO",
     stopped="ya no recibirá mensajes",
@@ -69,15 +71,16 @@ FRENCH = Script(
     language_digit="2",
     consent="Avant de commencer",
     ask_name="Quel est votre prénom ?",
-    ask_country="Enchantée, Carmen ! Dans quel pays vivez-vous ?",
+    ask_country="Enchantée, Carmen ! Dans quel pays et quelle ville vivez-vous ?",
     invalid="Désolée, je n'ai pas compris",
     ask_city="Dans quelle ville",
     ask_business="Comment s'appelle votre entreprise",
     ask_sector="Dans quel secteur ?",
-    ask_offers="Que pourriez-vous apprendre",
+    ask_offers="Que pouvez-vous transmettre",
     too_many="en choisir 3 au plus",
-    summary="Votre profil :",
-    done="Merci, Carmen ! Votre profil est prêt",
+    ask_wants="Qu'aimeriez-vous apprendre",
+    ask_languages="À part le français",
+    done="Merci, Carmen ! Votre profil est complet",
     stop_word="arrêt",
     stopped="vous ne recevrez plus de messages",
     start_word="REPRENDRE",
@@ -92,14 +95,15 @@ ENGLISH = Script(
     language_digit="3",
     consent="Before we start",
     ask_name="What is your first name?",
-    ask_country="Nice to meet you, Carmen! Which country do you live in?",
+    ask_country="Nice to meet you, Carmen! Which country and city do you live in?",
     invalid="Sorry, I did not understand",
     ask_city="Which city or town",
-    ask_business="What is the name of your business",
+    ask_business="What is your business called",
     ask_sector="What is its sector?",
-    ask_offers="What could you teach",
+    ask_offers="What can you teach, and what do you want to learn?",
     too_many="Please choose 3 at most",
-    summary="Your profile:",
+    ask_wants="What would you like to learn?",
+    ask_languages="Besides English",
     done="Thank you, Carmen! Your profile is ready",
     stop_word="STOP",
     stopped="you will receive no more messages",
@@ -162,10 +166,11 @@ def test_whole_onboarding(any_db, settings, clock, recorder, language, script):
     her.expect(script.ask_offers)
     her.says("1 2 3 4")  # too many
     her.expect(script.too_many)
-    her.says("2, 7")
+    her.says("2, 7")  # only what she can teach: what she wants to learn is asked next
+    her.expect(script.ask_wants)
     her.says("4 1")
-    her.says("1 5")  # Spanish, Quechua
-    her.says("1 2")  # weekday mornings and afternoons
+    her.expect(script.ask_languages, "5. Quechua")
+    her.says("5")  # Quechua, besides the language she chose
 
     # STOP silences everything until START, then the same question comes back.
     her.says(script.stop_word)
@@ -174,9 +179,7 @@ def test_whole_onboarding(any_db, settings, clock, recorder, language, script):
     her.expect_nothing()
     her.says(script.start_word)
     her.expect(script.back)
-    her.says("1")  # share contact: yes
-    her.expect(script.summary, "Carmen", "El Alto", "Tejidos Carmen")
-    her.says("1")
+    her.says("1 2")  # weekday mornings and afternoons: her profile is complete
     her.expect(script.done)
 
     with any_db.session() as session:
@@ -189,7 +192,7 @@ def test_whole_onboarding(any_db, settings, clock, recorder, language, script):
         assert (woman.sector, woman.stage, woman.size) == ("crafts", "growing", "small")
         assert woman.skills_offered == ["sales", "networking"]
         assert woman.skills_wanted == ["export", "digital_marketing"]
-        assert woman.mentor_languages == ["es", "qu"]
+        assert woman.mentor_languages == [language, "qu"]
         assert woman.availability == ["wd_morning", "wd_afternoon"]
         assert woman.share_contact is True
         assert woman.consent_at is not None and woman.onboarded_at is not None
@@ -231,7 +234,7 @@ def test_idle_for_days_resumes_gracefully(app, clock):
         her.says(text)
     clock.advance(days=6)
     her.says("bonjour")
-    her.expect("Bon retour, Awa !", "Dans quel pays vivez-vous ?")
+    her.expect("Bon retour, Awa !", "Dans quel pays et quelle ville vivez-vous ?")
     her.says("2")
     her.expect("Dans quelle ville")
 
@@ -240,7 +243,7 @@ def test_declining_consent_keeps_nothing(app, db):
     her = Person(app, "refuses")
     her.says("hi")
     her.says("3")
-    her.says("2")
+    her.says("3")  # no (2 is "yes, without sharing my contact")
     her.expect("nothing has been kept")
     with db.session() as session:
         assert session.exec(select(ChannelAddress)).all() == []
@@ -257,7 +260,7 @@ def test_help_and_my_data_keep_her_place(app):
     her.says("aide")
     her.expect("MENU", "LANGUE", "Dans quelle province")
     her.says("mes données")
-    her.expect("Prénom : Julie", "Dans quelle province")
+    her.expect("Votre profil :", "Julie, Canada", "Dans quelle province")
     her.says("québec")
     her.expect("Comment s'appelle votre entreprise")
 
@@ -272,28 +275,17 @@ def test_media_gets_a_kind_reask(app):
 
 def test_correcting_the_country_walks_through_what_depends_on_it(app, db):
     her = Person(app, "nadia")
-    answers = [
-        "hi",
-        "3",
-        "1",
-        "Nadia",
-        "2",
-        "Thiès",
-        "Couture Nadia",
-        "2",
-        "3",
-        "1",
-        "2",
-        "1",
-        "2 3",
-        "1",
-        "2",
-    ]
+    answers = ["hi", "3", "1", "Nadia", "2 Thiès", "Couture Nadia 2", "3", "1", "2 / 3", "1", "2 3"]
     for text in answers:
         her.says(text)
+    her.expect("Thank you, Nadia! Your profile is ready")
+    her.says("menu")
+    her.says("see or edit my profile")
     her.expect("Your profile:", "Thiès, Senegal")
     her.says("2")  # correct something
     her.says("2")  # country and city
+    her.expect("Which country and city do you live in?")
+    assert "Nice to meet you" not in her.text
     her.says("canada")
     her.expect("Which province or territory?")
     her.says("quebec")
@@ -315,17 +307,13 @@ def test_she_edits_her_profile_later_from_the_menu(app, db):
         "Emily",
         "canada",
         "british columbia",
-        "Emily's Bakery",
-        "1",
+        "Emily's Bakery 1",
         "3",
         "2",
-        "2",
+        "2 / 1",
         "1",
-        "3",
         "3",
         "none",
-        "1",
-        "1",
     ]:
         her.says(text)
     her.expect("Thank you, Emily! Your profile is ready")

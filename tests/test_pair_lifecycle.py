@@ -98,11 +98,11 @@ def test_pause_and_restart_from_the_menu_tell_the_peer(app, clock, recorder):
     ids, people = _active_pair(app, clock)
     carmen, julie = people["carmen"], people["julie"]
     carmen.says("menú")
-    carmen.expect("Pausar mi pareja", "Pedir una nueva compañera")
-    carmen.says("Pausar mi pareja")
-    carmen.expect("¿Pausar su pareja con Julie?")
+    carmen.expect("Pausar mi intercambio", "Pedir una nueva compañera")
+    carmen.says("Pausar mi intercambio")
+    carmen.expect("¿Pausar su intercambio con Julie?")
     carmen.says("1")
-    carmen.expect("Su pareja con Julie está en pausa", "«Retomar mi pareja»")
+    carmen.expect("Su intercambio con Julie está en pausa", "«Retomar mi intercambio»")
     drain(app)
     assert "Carmen a mis votre binôme en pause" in recorder.by_address["julie"][-1]
     julie.says("menu")
@@ -110,7 +110,7 @@ def test_pause_and_restart_from_the_menu_tell_the_peer(app, clock, recorder):
     julie.says("Reprendre mon binôme")
     julie.expect("Votre binôme avec Carmen est de nouveau actif.")
     drain(app)
-    assert "Julie retomó su pareja" in recorder.by_address["carmen"][-1]
+    assert "Julie retomó su intercambio" in recorder.by_address["carmen"][-1]
     with app.db.session() as session:
         pair = pair_between(
             session, *(session.get(Participant, ids[k]) for k in ("carmen", "julie"))
@@ -143,7 +143,7 @@ def test_asking_for_a_new_match_ends_the_pair_and_tells_only_the_coordinators_wh
     julie.expect("J'ai transmis votre demande à la coordination.")
     drain(app)
     carmen_now = recorder.by_address["carmen"][-1]
-    assert "Su pareja con Julie ha terminado" in carmen_now
+    assert "Su intercambio con Julie ha terminado" in carmen_now
     assert "horaires" not in carmen_now
     alert = recorder.by_address["coord"][-1]
     assert "Julie" in alert and "Nos horaires ne collent pas du tout" in alert

@@ -26,8 +26,7 @@ from tests.support import twilio_standin as tw
 
 # Her answers to onboarding (bench/onboarding.py's script); None is the language digit.
 SCRIPT = [
-    "hola", None, "1", "{name}", "1", "{region}", "{business}",
-    "2", "3", "2", "2 7", "4 1", "1 5", "1 2", "1", "1",
+    "hola", None, "1", "{name}", "1 {region}", "{business} 2", "3", "2", "2 7 / 4 1", "5", "1 2",
 ]  # fmt: skip
 LANGUAGE_DIGIT = {"es": "1", "fr": "2", "en": "3"}
 

@@ -109,11 +109,11 @@ def test_carmen_proposes_in_spanish_julie_accepts_in_french(app, clock, checkins
     assert "Carmen propose une séance. Quel moment vous convient ? (votre heure locale)" in asked
     assert "Comment : Appel vidéo" in asked
     assert "Lien ou lieu : https://meet.example/carmen-julie" in asked
-    assert "1. jeudi 5 mars, 14:00" in asked
+    assert "1. jeudi 5 mars, 14 h 00" in asked
     assert "2. Aucun : proposer d'autres moments" in asked
 
     julie.says("1")
-    julie.expect("C'est confirmé ! Votre séance avec Carmen : jeudi 5 mars, 14:00 (votre heure).")
+    julie.expect("C'est confirmé ! Votre séance avec Carmen : jeudi 5 mars, 14 h 00 (votre heure).")
     told = carmen.inbox()
     assert "¡Julie aceptó! Su sesión: jueves 5 de marzo, 15:00 (su hora)." in told
     assert "Enlace o lugar: https://meet.example/carmen-julie" in told
@@ -129,14 +129,14 @@ def test_carmen_proposes_in_spanish_julie_accepts_in_french(app, clock, checkins
         in carmen.inbox()
     )
     assert (
-        "Rappel : votre séance avec Carmen est le jeudi 5 mars, 14:00 (votre heure)."
+        "Rappel : votre séance avec Carmen est le jeudi 5 mars, 14 h 00 (votre heure)."
         in julie.inbox()
     )
     run_until(app, clock, datetime(2026, 3, 5, 18, 0, tzinfo=UTC))
     soon = "Su sesión con Julie empieza pronto: jueves 5 de marzo, 15:00 (su hora)."
     assert soon in carmen.inbox()
     assert (
-        "Votre séance avec Carmen commence bientôt : jeudi 5 mars, 14:00 (votre heure)."
+        "Votre séance avec Carmen commence bientôt : jeudi 5 mars, 14 h 00 (votre heure)."
         in julie.inbox()
     )
     run_until(app, clock, datetime(2026, 3, 5, 21, 0, tzinfo=UTC))
@@ -161,12 +161,12 @@ def test_awa_in_english_counter_proposal_from_julie(app, clock, checkins):
     awa.expect("Sent! I will let you know as soon as Julie answers.")
     asked = julie.inbox()
     assert "Comment : Appel téléphonique" in asked
-    assert "1. mardi 3 mars, 04:00" in asked  # 09:00 in Dakar is 04:00 in Montréal
+    assert "1. mardi 3 mars, 4 h 00" in asked  # 09:00 in Dakar is 04:00 in Montréal
 
     julie.taps("other")
     julie.expect("Quels moments vous conviendraient mieux ?")
     julie.says("jeudi 10h ou vendredi 11h30")
-    julie.expect("J'ai compris :\n• jeudi 5 mars, 10:00\n• vendredi 6 mars, 11:30\nC'est bien ça ?")
+    julie.expect("J'ai compris :\n• jeudi 5 mars, 10 h 00\n• vendredi 6 mars, 11 h 30\nC'est bien ça ?")
     julie.says("oui")
     julie.expect("C'est envoyé ! Je vous préviens dès que Awa répond.")
     asked = awa.inbox()
@@ -176,7 +176,7 @@ def test_awa_in_english_counter_proposal_from_julie(app, clock, checkins):
 
     awa.says("2")
     awa.expect("Confirmed! Your session with Julie: Friday, March 6, 4:30 p.m. (your time).")
-    assert "Awa a accepté ! Votre séance : vendredi 6 mars, 11:30 (votre heure)." in julie.inbox()
+    assert "Awa a accepté ! Votre séance : vendredi 6 mars, 11 h 30 (votre heure)." in julie.inbox()
     agreed = meeting(app)
     assert agreed.version == 2 and agreed.local_start == "2026-03-06T11:30"
 
@@ -186,7 +186,7 @@ def test_reschedule_old_reminders_never_fire_new_ones_do(app, clock, checkins):
     propose(carmen, "miércoles 10:00")
     awa.inbox()
     awa.says("1")
-    awa.expect("C'est confirmé ! Votre séance avec Carmen : mercredi 4 mars, 14:00 (votre heure).")
+    awa.expect("C'est confirmé ! Votre séance avec Carmen : mercredi 4 mars, 14 h 00 (votre heure")
     carmen.inbox()
     first = meeting(app)
 
@@ -195,18 +195,18 @@ def test_reschedule_old_reminders_never_fire_new_ones_do(app, clock, checkins):
     carmen.inbox()
     awa.says("menu")
     awa.taps("sessions")
-    awa.expect("Votre prochaine séance avec Carmen : mercredi 4 mars, 14:00 (votre heure).")
+    awa.expect("Votre prochaine séance avec Carmen : mercredi 4 mars, 14 h 00 (votre heure).")
     awa.taps("move")
     awa.expect("À quand voulez-vous déplacer votre séance avec Carmen ?")
     awa.says("vendredi 15h")
-    awa.expect("J'ai compris : vendredi 6 mars, 15:00\nC'est bien ça ?")
+    awa.expect("J'ai compris : vendredi 6 mars, 15 h 00\nC'est bien ça ?")
     awa.taps("yes")
     asked = carmen.inbox()
     assert "Awa quiere mover su sesión del miércoles 4 de marzo, 10:00." in asked
     assert "1. viernes 6 de marzo, 11:00" in asked
     carmen.says("1")
     carmen.expect("¡Confirmado! Su sesión con Awa: viernes 6 de marzo, 11:00 (su hora).")
-    assert "Carmen a accepté ! Votre séance : vendredi 6 mars, 15:00 (votre heure)." in awa.inbox()
+    assert "Carmen a accepté ! Votre séance : vendredi 6 mars, 15 h 00 (votre heure" in awa.inbox()
 
     with app.db.session() as session:
         rows = session.exec(select(Nudge).where(Nudge.meeting_id == first.id)).all()
@@ -220,7 +220,7 @@ def test_reschedule_old_reminders_never_fire_new_ones_do(app, clock, checkins):
     awa_text = awa.inbox()
     carmen_text = carmen.inbox()
     assert (
-        "Rappel : votre séance avec Carmen est le vendredi 6 mars, 15:00 (votre heure)." in awa_text
+        "Rappel : votre séance avec Carmen est le vendredi 6 mars, 15 h 00 (votre heure" in awa_text
     )
     reminder = "Recordatorio: su sesión con Awa es el viernes 6 de marzo, 11:00 (su hora)."
     assert reminder in carmen_text
@@ -240,7 +240,7 @@ def test_cancel_tells_the_other_and_no_reminder_fires(app, clock, checkins):
     julie.says("menu")
     julie.taps("sessions")
     julie.taps("cancel")
-    julie.expect("Annuler votre séance du mardi 3 mars, 10:00 avec Awa ?")
+    julie.expect("Annuler votre séance du mardi 3 mars, 10 h 00 avec Awa ?")
     julie.taps("yes")
     julie.expect("C'est fait, la séance est annulée. J'ai prévenu Awa.")
     assert (
@@ -289,7 +289,7 @@ def test_suggested_slots_where_both_are_free_each_in_her_own_time(app, clock):
     carmen.taps("chat")
     carmen.taps("once")
     asked = julie.inbox()
-    assert "1. mardi 3 mars, 08:00" in asked and "2. jeudi 5 mars, 08:00" in asked
+    assert "1. mardi 3 mars, 8 h 00" in asked and "2. jeudi 5 mars, 8 h 00" in asked
 
 
 def test_unanswered_proposal_nudges_both_after_48_hours(app, clock):
@@ -301,7 +301,7 @@ def test_unanswered_proposal_nudges_both_after_48_hours(app, clock):
     run_until(app, clock, clock.now() + timedelta(hours=2))
     asked = julie.inbox()
     assert "Carmen attend toujours votre réponse à sa proposition." in asked
-    assert "1. vendredi 6 mars, 14:00" in asked
+    assert "1. vendredi 6 mars, 14 h 00" in asked
     assert "Julie todavía no respondió a su propuesta." in carmen.inbox()
     julie.says("1")
     julie.expect("C'est confirmé !")
@@ -329,7 +329,7 @@ def test_no_session_ladder_for_both_then_the_coordinators(app, clock, settings):
 
     run(7)
     assert "It has been 7 days since you and Carmen were introduced" in awa.inbox()
-    assert "Ya pasaron 7 días desde que usted y Awa se conocieron" in carmen.inbox()
+    assert "Ya pasaron 7 días desde que le presenté a Awa" in carmen.inbox()
     run(21)
     assert "21 days" in awa.inbox() and "21 días" in carmen.inbox()
     assert coord.inbox() == ""
@@ -355,7 +355,7 @@ def test_no_session_ladder_for_both_then_the_coordinators(app, clock, settings):
             "jeudi 13 à 15h",
             "Désolée, je n'ai pas compris ce moment.",
             "jeudi 12 à 15h",
-            "J'ai compris : jeudi 12 mars, 15:00\nC'est bien ça ?",
+            "J'ai compris : jeudi 12 mars, 15 h 00\nC'est bien ça ?",
             "Pas de souci, on recommence.",
             "Comment voulez-vous vous rencontrer ?",
         ),

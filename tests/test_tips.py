@@ -130,7 +130,7 @@ def test_after_a_checkin_one_matching_tip_then_stop_tips(app, clock, language):
     her = Person(app, BY_LANGUAGE[language].address)
     stop, stopped = {
         "es": ("No más consejos", "ya no recibirá consejos"),
-        "fr": ("Plus de conseils", "plus de conseils après vos séances"),
+        "fr": ("Ne plus recevoir de conseils", "plus de conseils après vos séances"),
         "en": ("No more tips", "no more tips after your sessions"),
     }[language]
     plan_checkins(app, programme, meeting_id=1)

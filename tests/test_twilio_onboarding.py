@@ -58,26 +58,29 @@ def _said(answer: list[str], *fragments: str) -> None:
 def test_french_onboarding_over_whatsapp(bot: TwilioBot, standin: TwilioStandIn, style: str):
     digits = style == "digits"
     first = bot.says(AWA, "Bonjour")
-    # +221 pre-selects French: offered first, but she still chooses.
-    _said(first, "Bienvenue sur Entrepairs", "1. Français", "2. Español", "3. English")
-    assert first[0].index("Bienvenue") < first[0].index("Bienvenida")
+    # +221: the welcome in French alone, French offered first, and no last line in English.
+    _said(first, "Bienvenue sur Entrepairs", "1. Français", "2. English", "3. Español")
+    assert "Welcome" not in first[0] and not first[0].endswith("English")
     _said(bot.says(AWA, "1" if digits else "Français"), "Avant de commencer", "1. Oui")
     _said(bot.says(AWA, "1" if digits else "oui"), "Quel est votre prénom ?")
     _said(bot.says(AWA, "Awa"), "Enchantée, Awa !", "2. Sénégal")
-    _said(bot.says(AWA, "2" if digits else "senegal"), "Dans quelle ville")
-    _said(bot.says(AWA, "Thiès"), "Comment s'appelle votre entreprise")
-    _said(bot.says(AWA, "Awa Couture"), "Dans quel secteur ?", "2. Artisanat")
-    _said(bot.says(AWA, "2" if digits else "Artisanat, textile et mode"), "Où en est")
+    if digits:  # country and city in one answer, business and sector in one answer
+        _said(bot.says(AWA, "2 Thiès"), "Comment s'appelle votre entreprise")
+        _said(bot.says(AWA, "Awa Couture 2"), "Où en est")
+    else:  # one thing at a time: what she leaves out is asked next
+        _said(bot.says(AWA, "senegal"), "Dans quelle ville")
+        _said(bot.says(AWA, "Thiès"), "Comment s'appelle votre entreprise")
+        _said(bot.says(AWA, "Awa Couture"), "Dans quel secteur ?", "2. Artisanat")
+        _said(bot.says(AWA, "couture"), "Où en est")
     _said(bot.says(AWA, "3" if digits else "En croissance"), "Combien de personnes")
-    _said(bot.says(AWA, "2" if digits else "De 2 à 5 personnes"), "Que pourriez-vous")
-    _said(bot.says(AWA, "1 2" if digits else "marketing numérique et ventes"), "Qu'aimeriez")
-    _said(bot.says(AWA, "3 4" if digits else "finances, export"), "Dans quelles langues")
-    _said(bot.says(AWA, "2 4" if digits else "français et wolof"), "Quand êtes-vous")
-    _said(bot.says(AWA, "1 4" if digits else "samedi"), "puis-je lui donner votre contact")
-    _said(bot.says(AWA, "1" if digits else "oui, partager mon contact"), "Votre profil", "Thiès")
-    _said(
-        bot.says(AWA, "1" if digits else "oui, c'est correct"), "Merci, Awa ! Votre profil est prêt"
-    )
+    _said(bot.says(AWA, "2" if digits else "deux"), "Que pouvez-vous transmettre")
+    if digits:
+        _said(bot.says(AWA, "1 2 / 3 4"), "À part le français", "4. Wolof")
+    else:
+        _said(bot.says(AWA, "marketing numérique et ventes"), "Qu'aimeriez")
+        _said(bot.says(AWA, "finances, export"), "À part le français", "4. Wolof")
+    _said(bot.says(AWA, "4" if digits else "wolof"), "Quand pouvez-vous")
+    _said(bot.says(AWA, "1 4" if digits else "samedi"), "Merci, Awa ! Votre profil est complet")
 
     awa = _participant(bot, ChannelKind.WHATSAPP, "+221771234567")
     assert (awa.name, awa.locale, awa.country, awa.region) == ("Awa", "fr", "SN", "Thiès")
@@ -100,21 +103,27 @@ def test_spanish_onboarding_over_sms(bot: TwilioBot, standin: TwilioStandIn, sty
     digits = style == "digits"
     first = bot.says(CARMEN, "Hola")
     _said(first, "Bienvenida a Entrepairs", "1. Español")  # +591: Spanish offered first
+    assert "Welcome" not in first[0] and not first[0].endswith("English")
     _said(bot.says(CARMEN, "1" if digits else "español"), "Antes de empezar")
-    _said(bot.says(CARMEN, "1" if digits else "sí, estoy de acuerdo"), "¿Cuál es su nombre?")
+    _said(bot.says(CARMEN, "2" if digits else "sí, sin dar mi contacto"), "¿Cuál es su nombre?")
     _said(bot.says(CARMEN, "Carmen"), "¡Mucho gusto, Carmen!")
-    _said(bot.says(CARMEN, "1" if digits else "Bolivia"), "¿En qué ciudad")
-    _said(bot.says(CARMEN, "El Alto"), "¿Cómo se llama su negocio")
-    _said(bot.says(CARMEN, "Tejidos Illimani"), "rubro")
-    _said(bot.says(CARMEN, "2" if digits else "artesanía"), "negocio")
+    if digits:
+        _said(bot.says(CARMEN, "1 El Alto"), "¿Cómo se llama su negocio")
+        _said(bot.says(CARMEN, "Tejidos Illimani 2"), "negocio")
+    else:
+        _said(bot.says(CARMEN, "Bolivia"), "¿En qué ciudad")
+        _said(bot.says(CARMEN, "El Alto"), "¿Cómo se llama su negocio")
+        _said(bot.says(CARMEN, "Tejidos Illimani"), "rubro")
+        _said(bot.says(CARMEN, "textiles"), "negocio")
     _said(bot.says(CARMEN, "1" if digits else "idea"), "personas")
-    _said(bot.says(CARMEN, "1" if digits else "solo yo"), "¿Qué podría enseñar")
-    _said(bot.says(CARMEN, "2" if digits else "ventas"), "aprender")
-    _said(bot.says(CARMEN, "1 3" if digits else "marketing digital y finanzas"), "idiomas")
-    _said(bot.says(CARMEN, "1 5" if digits else "español, quechua"), "libre")
-    _said(bot.says(CARMEN, "3" if digits else "sábado"), "contacto")
-    _said(bot.says(CARMEN, "2" if digits else "no, mantenerlo privado"), "Su perfil")
-    _said(bot.says(CARMEN, "1" if digits else "sí, está bien"), "¡Gracias, Carmen!")
+    _said(bot.says(CARMEN, "1" if digits else "solo yo"), "¿Qué puede enseñar")
+    if digits:
+        _said(bot.says(CARMEN, "2 / 1 3"), "Además del español")
+    else:
+        _said(bot.says(CARMEN, "ventas"), "aprender")
+        _said(bot.says(CARMEN, "marketing digital y finanzas"), "Además del español")
+    _said(bot.says(CARMEN, "5" if digits else "quechua"), "libre")
+    _said(bot.says(CARMEN, "3" if digits else "sábado"), "¡Gracias, Carmen!")
 
     carmen = _participant(bot, ChannelKind.SMS, CARMEN)
     assert (carmen.name, carmen.locale, carmen.country) == ("Carmen", "es", "BO")

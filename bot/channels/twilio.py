@@ -37,7 +37,7 @@ from twilio.rest import Client
 from bot import metrics
 from bot.channels import twilio_window as window
 from bot.channels.base import Held, Outgoing, SendError
-from bot.channels.twilio_text import SMS_LIMIT, WHATSAPP_LIMIT, split
+from bot.channels.twilio_text import SMS_LIMIT, WHATSAPP_LIMIT, sms_body, split
 from bot.intake import Processed, store
 from bot.phones import language_hint, parse_address, twilio_address
 from bot.ratelimit import Pacer, SenderLimiter, Spacer
@@ -204,7 +204,7 @@ class TwilioChannel:
         last = message.last_inbound_at if isinstance(message.last_inbound_at, datetime) else None
         if window.needs_template(self.kind, last, now, message.last_error_code):
             return await self._invite(message)
-        text = message.rendered.as_numbered_text(message.language)
+        text = self._text(message)
         platform_id: str | None = None
         for index, part in enumerate(split(text, self.limit)):
             try:
@@ -214,6 +214,13 @@ class TwilioChannel:
                     return await self._invite(message)  # WhatsApp says the window is closed
                 raise send_error(error) from None
         return platform_id
+
+    def _text(self, message: Outgoing) -> str:
+        """The body as this channel carries it: SMS in GSM-7 wherever the words allow."""
+        if self.kind == ChannelKind.SMS:
+            transliterated = self.settings.sms_transliterate
+            return sms_body(message.rendered, message.language, transliterated=transliterated)
+        return message.rendered.as_numbered_text(message.language)
 
     async def _invite(self, message: Outgoing) -> Held:
         """Send the invitation template for this purpose and language; hold the message."""

@@ -5,11 +5,20 @@ own advice for reliable delivery) and split on paragraph, line, then sentence bo
 part reads on its own on a basic phone. Segment counting (GSM-7: 160 / 153 per part, UCS-2: 70 /
 67; one character outside GSM-7 switches the whole message to UCS-2) is what the carrier bills;
 `segments` lets tests and the benchmark measure it rather than forcing text into ASCII.
+
+`sms_body` makes a message cheap on SMS without changing what it says: typography outside GSM-7
+(en dash, curly quotes, ellipsis, narrow spaces) always becomes its plain GSM-7 twin; accented
+letters outside GSM-7 ("á", "ç", "ê") become plain letters only where the deployment asks for it
+(`SMS_TRANSLITERATE`); and the "reply with a number" hint is left out when it alone would make
+the message cross a segment boundary.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+
+from flows.render import Rendered
 
 WHATSAPP_LIMIT = 1600
 SMS_LIMIT = 320
@@ -22,6 +31,28 @@ GSM7_BASIC = frozenset(
 GSM7_EXTENDED = frozenset("^{}\\[~]|€\f")
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+
+# Typography with a plain GSM-7 twin: replaced on every SMS, whatever the deployment says.
+TYPOGRAPHY = str.maketrans(
+    {
+        "\u2013": "-",  # en dash
+        "\u2014": "-",  # em dash
+        "\u2011": "-",  # non-breaking hyphen
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u00ab": '"',  # « »
+        "\u00bb": '"',
+        "\u2026": "...",
+        "\u00a0": " ",  # no-break spaces (French puts one before ? ! : ;)
+        "\u202f": " ",
+        "\u2009": " ",
+        "\u2022": "-",
+    }
+)
+# Letters outside GSM-7 whose plain form is not simply the letter without its accent.
+_SPECIAL_LETTERS = {"ç": "c", "œ": "oe", "Œ": "OE", "ª": "a", "º": "o"}
 
 
 def units(text: str) -> int:
@@ -105,3 +136,35 @@ def _cut(text: str, limit: int) -> list[str]:
             current = ""
         current += char
     return [*parts, current] if current else parts
+
+
+def gsm_typography(text: str) -> str:
+    """Curly quotes, dashes, ellipsis and narrow spaces as their GSM-7 twins."""
+    return text.translate(TYPOGRAPHY)
+
+
+def transliterate(text: str) -> str:
+    """Every character outside GSM-7 as its nearest GSM-7 form ("información" → "informacion")."""
+    return "".join(_gsm_letter(char) for char in gsm_typography(text))
+
+
+def _gsm_letter(char: str) -> str:
+    if char in GSM7_BASIC or char in GSM7_EXTENDED:
+        return char
+    if char in _SPECIAL_LETTERS:
+        return _SPECIAL_LETTERS[char]
+    bare = "".join(c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c))
+    return bare if bare and all(c in GSM7_BASIC for c in bare) else char
+
+
+def sms_body(rendered: Rendered, language: str, *, transliterated: bool = False) -> str:
+    """The text an SMS carries: GSM-7 wherever possible, without a hint that costs a segment."""
+    clean = transliterate if transliterated else gsm_typography
+    full = clean(rendered.as_numbered_text(language))
+    short = clean(rendered.as_numbered_text(language, hint=False))
+    return short if sms_cost(short) < sms_cost(full) else full
+
+
+def sms_cost(text: str, limit: int = SMS_LIMIT) -> int:
+    """Segments billed for a text sent as SMS parts of at most `limit` units."""
+    return sum(segments(part)[1] for part in split(text, limit))

@@ -25,10 +25,11 @@ from flows.matching.profile import (
 from flows.messages import Msg, _, _n, listing, nested
 from flows.vocabulary import (
     COUNTRIES,
+    FAMILY_IN,
     NORTH,
     SECTORS,
     SIZES,
-    SKILLS,
+    SKILLS_IN_SENTENCE,
     SOUTH,
     SPOKEN_LANGUAGES,
     STAGES,
@@ -281,15 +282,20 @@ def weighted_total(
     )
 
 
+def _small(label: Msg) -> dict[str, Any]:
+    """A label inside a sentence, with a small letter ("the same stage: growing")."""
+    return listing([nested(label)], style="unit", lower=True)
+
+
 def _skills(keys: Iterable[str]) -> dict[str, Any]:
     """At most two skills as a translated list, so a reason stays short enough for SMS.
 
-    "unit" style because the labels already contain "and"; each starts with a small letter
-    since it sits mid-sentence ("help Khady with leadership and teams").
+    "unit" style because the labels already contain "and"; the sentence forms are in small
+    letters, with an article where the language wants one ("aider Khady pour le leadership").
     """
     wanted = set(keys)
-    labels = [nested(label) for key, label in SKILLS.items() if key in wanted]
-    return listing(labels[:REASON_SKILLS], style="unit", lower=True)
+    labels = [nested(label) for key, label in SKILLS_IN_SENTENCE.items() if key in wanted]
+    return listing(labels[:REASON_SKILLS], style="unit")
 
 
 @dataclass(frozen=True)
@@ -361,7 +367,7 @@ class PairScore:
             )
             ranked.append((w.shared_goals * self.shared_goals, msg))
         if me.sector == other.sector:
-            sector = nested(SECTORS[me.sector])
+            sector = _small(SECTORS[me.sector])
             msg = (
                 _("You both work in the same sector: {sector}.", sector=sector)
                 if you
@@ -375,23 +381,19 @@ class PairScore:
             ranked.append((w.path * SECTOR_SHARE, msg))
         if me.stage == other.stage:
             msg = _(
-                "Both businesses are at the same stage: {stage}.", stage=nested(STAGES[me.stage])
+                "Both businesses are at the same stage: {stage}.", stage=_small(STAGES[me.stage])
             )
             ranked.append((w.path * STAGE_SHARE, msg))
         if me.size == other.size:
-            msg = _("Both businesses are the same size: {size}.", size=nested(SIZES[me.size]))
+            msg = _("Both businesses are the same size: {size}.", size=_small(SIZES[me.size]))
             ranked.append((w.path * SIZE_SHARE, msg))
         for canadian, southern in ((me, other), (other, me)):
             if _tie(canadian, southern):
-                country = nested(COUNTRIES[southern.country])
+                where = nested(FAMILY_IN[southern.country])
                 msg = (
-                    _("You have family ties with {country}.", country=country)
+                    _("You have family {where}.", where=where)
                     if you and canadian is me
-                    else _(
-                        "{name} has family ties with {country}.",
-                        name=canadian.first_name,
-                        country=country,
-                    )
+                    else _("{name} has family {where}.", name=canadian.first_name, where=where)
                 )
                 ranked.append((w.diaspora, msg))
         # Stable sort: on equal strength the order above (help first) wins.
@@ -400,7 +402,8 @@ class PairScore:
         common = me.languages & other.languages
         if len(reasons) < limit and common:
             languages = listing(
-                [nested(label) for key, label in SPOKEN_LANGUAGES.items() if key in common]
+                [nested(label) for key, label in SPOKEN_LANGUAGES.items() if key in common],
+                lower="names",
             )
             reasons.append(
                 _("You can both speak {languages}.", languages=languages)

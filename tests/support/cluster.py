@@ -38,8 +38,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # Her onboarding, as in bench/onboarding.py; None is the language digit. Free-text answers
 # (name, town, business) get her number so no two women are alike.
 ONBOARDING = [
-    "hola", None, "1", "Ana {n}", "1", "Town {n}", "Shop {n}",
-    "2", "3", "2", "2 7", "4 1", "1 5", "1 2", "1", "1",
+    "hola", None, "1", "Ana {n}", "1 Town {n}", "Shop {n} 2", "3", "2", "2 7 / 4 1", "5", "1 2",
 ]  # fmt: skip
 LANGUAGE_DIGIT = {"es": "1", "fr": "2", "en": "3"}
 GREETING = {"es": "hola", "fr": "bonjour", "en": "hello"}

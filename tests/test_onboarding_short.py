@@ -1,0 +1,179 @@
+"""The short onboarding: its cost per language and channel, answers in words, "back", the
+questions a woman in Bolivia or Senegal is never asked, and the benchmark's report."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from bot.channels.twilio_text import segments
+from storage.models import Participant
+from tests.support.dialog import Person
+
+ROOT = Path(__file__).resolve().parents[1]
+LANGUAGE_DIGIT = {"es": "1", "fr": "2", "en": "3"}
+# The shortest way through: two answers at once where a question takes two.
+SHORTEST = ["hola", None, "1", "Carmen", "1 El Alto", "Tejidos Carmen 2", "3", "2", "2 7 / 4 1",
+            "5", "1 2"]  # fmt: skip
+
+
+def _bench():
+    spec = importlib.util.spec_from_file_location("bench_onboarding", ROOT / "bench/onboarding.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _woman(db, name: str) -> Participant:
+    with db.session() as session:
+        return session.exec(select(Participant).where(Participant.name == name)).one()
+
+
+@pytest.mark.parametrize("language", ["es", "fr", "en"])
+def test_onboarding_costs_at_most_12_messages_and_2000_characters(app, db, language):
+    her = Person(app, f"carmen-{language}")
+    for text in SHORTEST:
+        her.says(LANGUAGE_DIGIT[language] if text is None else text)
+    assert len(her.received) <= 12
+    assert sum(len(text) for text in her.received) <= 2000
+    assert max(len(text) for text in her.received) <= 320
+    carmen = _woman(db, "Carmen")
+    assert carmen.onboarded_at is not None and carmen.share_contact is True
+    assert (carmen.country, carmen.region, carmen.timezone) == ("BO", "El Alto", "America/La_Paz")
+    assert (carmen.business_name, carmen.sector) == ("Tejidos Carmen", "crafts")
+    assert (carmen.skills_offered, carmen.skills_wanted) == (
+        ["sales", "networking"],
+        ["export", "digital_marketing"],
+    )
+    assert carmen.mentor_languages == [language, "qu"]
+
+
+def test_digits_and_sectors_in_words_and_small_typos(app, db):
+    her = Person(app, "rosa")
+    for text in ("hola", "1", "uno", "Rosa"):  # "uno": the first option
+        her.says(text)
+    her.says("Bolibia")  # a typo still names Bolivia
+    her.expect("¿En qué ciudad o pueblo vive?")
+    her.says("Sucre")
+    her.says("Api Rosa, agro")  # an everyday word for the sector, after a comma
+    her.expect("¿En qué etapa está su negocio?")
+    her.says("dos")
+    her.says("tres")
+    her.says("cinco / seis")
+    her.says("ninguno")
+    her.says("sábado")
+    her.expect("¡Gracias, Rosa!")
+    rosa = _woman(db, "Rosa")
+    assert (rosa.country, rosa.region, rosa.business_name) == ("BO", "Sucre", "Api Rosa")
+    assert (rosa.sector, rosa.stage, rosa.size) == ("agrifood", "early", "medium")
+    assert (rosa.skills_offered, rosa.skills_wanted) == (["leadership"], ["strategy"])
+    assert rosa.mentor_languages == ["es"] and rosa.availability == ["sat"]
+
+
+@pytest.mark.parametrize(
+    ("digit", "back", "business", "stage"),
+    [
+        ("1", "atrás", "¿Cómo se llama su negocio", "¿En qué etapa"),
+        ("2", "retour", "Comment s'appelle votre entreprise", "Où en est"),
+        ("3", "back", "What is your business called", "How far along"),
+    ],
+)
+def test_back_goes_to_the_previous_question(app, digit, back, business, stage):
+    her = Person(app, f"awa-{digit}")
+    for text in ("hi", digit, "1", "Awa", "2 Thiès", "Couture Awa 2"):
+        her.says(text)
+    her.expect(stage)
+    her.says(back)
+    her.expect(business)
+    her.says("Couture Awa 3")
+    her.expect(stage)
+
+
+def test_consent_can_keep_her_contact_private(app, db):
+    her = Person(app, "ximena")
+    for text in ("hola", "1", "2", "Ximena"):
+        her.says(text)
+    assert _woman(db, "Ximena").share_contact is False
+    assert _woman(db, "Ximena").consent_at is not None
+
+
+def test_no_canadian_ties_asked_or_shown_south(app):
+    her = Person(app, "khady")
+    for text in ("bonjour", "2", "1", "Khady", "2 Dakar", "Saveurs Khady 1", "3", "2", "3 / 4",
+                 "4", "2"):  # fmt: skip
+        her.says(text)
+    her.expect("Merci, Khady !")
+    assert not any("famil" in text.lower() for text in her.received)
+    her.says("mes données")
+    her.expect("Khady, Dakar, Sénégal", "Langues : français et wolof")
+    assert "famil" not in her.text.lower()
+
+
+def test_a_canadian_is_asked_about_family_ties(app):
+    her = Person(app, "julie")
+    for text in ("hi", "3", "1", "Julie", "canada", "quebec", "Boreal 3", "3", "2", "1 / 4",
+                 "1", "2"):  # fmt: skip
+        her.says(text)
+    her.expect("Do you have family ties with Bolivia or Senegal?")
+    her.says("2")
+    her.expect("Thank you, Julie!")
+    her.says("my data")
+    her.expect("Family ties: Senegal", "Languages: English")
+
+
+def test_the_bench_reports_each_language_and_channel(tmp_path):
+    bench = _bench()
+    report = bench.one_onboarding(tmp_path, "es")
+    channels = report["channels"]
+    assert set(channels) == {"telegram", "whatsapp", "sms", "sms_transliterated"}
+    for cost in channels.values():
+        assert cost["messages_from_bot"] <= 12
+        assert {"characters_from_bot", "longest_message", "within_goals"} <= set(cost)
+    # Accents make Spanish UCS-2 unless the deployment transliterates it for SMS.
+    assert (
+        channels["sms"]["ucs2_messages"] > 0
+        and channels["sms_transliterated"]["ucs2_messages"] == 0
+    )
+    assert channels["sms_transliterated"]["sms_segments"] < channels["sms"]["sms_segments"]
+    assert channels["sms_transliterated"]["sms_segments"] <= 25
+    assert report["messages_from_her"] == len(bench.ANSWERS)
+
+
+def test_the_bench_prints_json(monkeypatch, capsys):
+    bench = _bench()
+    monkeypatch.setattr(sys, "argv", ["onboarding.py", "--women", "1"])
+    bench.main()
+    report = json.loads(capsys.readouterr().out)
+    assert set(report["per_language"]) == {"es", "fr", "en"}
+    assert report["goals"] == {
+        "messages": 12,
+        "characters": 2000,
+        "sms_segments": 25,
+        "longest_message": 320,
+    }
+    english_sms = report["per_language"]["en"]["channels"]["sms"]
+    assert english_sms["sms_segments"] <= 25 and english_sms["within_goals"] is True
+
+
+def test_an_english_onboarding_is_gsm7_after_the_welcome(app):
+    """No en dash, curly quote or ellipsis: every English question costs GSM-7 segments."""
+    her = Person(app, "emily")
+    for text in SHORTEST:
+        her.says("3" if text is None else text)
+    assert len(her.received) == 11
+    assert [segments(text)[0] for text in her.received[1:]] == ["GSM-7"] * 10
+
+
+@pytest.mark.parametrize(("digit", "yes"), [("1", "sí"), ("2", "oui"), ("3", "ok")])
+def test_a_short_yes_agrees_and_shares_her_contact(app, db, digit, yes):
+    her = Person(app, f"nadia-{digit}")
+    for text in ("hi", digit, yes, "Nadia"):
+        her.says(text)
+    nadia = _woman(db, "Nadia")
+    assert nadia.consent_at is not None and nadia.share_contact is True
