@@ -19,6 +19,7 @@ SAMPLE = {
     "pair_id": "1",
     "broadcast_id": "1",
     "report_id": "1",
+    "kind": "csv",
     "what": "participants",
 }
 

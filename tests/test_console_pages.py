@@ -4,8 +4,11 @@ announcement retry, and every page's weight (under 100 KB for slow connections).
 from __future__ import annotations
 
 import asyncio
+import io
 import re
+import zipfile
 from datetime import timedelta
+from xml.etree import ElementTree
 
 import pytest
 from sqlmodel import select
@@ -116,17 +119,24 @@ def test_contacts_only_when_asked_and_audited(signed_in):  # type: ignore[no-unt
     assert "console_contacts" in _audit(app)
 
 
-def test_exports_are_csv_and_logged(signed_in):  # type: ignore[no-untyped-def]
+def test_exports_are_csv_or_xlsx_and_logged(signed_in):  # type: ignore[no-untyped-def]
     app, server, token, csrf, _cohort_id, public = signed_in
 
     async def flow():  # type: ignore[no-untyped-def]
         async with _client(server, token) as c:
-            return await c.post("/console/exports/participants.csv", data={"csrf": csrf})
+            table = await c.post("/console/exports/participants.csv", data={"csrf": csrf})
+            sheet = await c.post("/console/exports/participants.xlsx", data={"csrf": csrf})
+            return table, sheet
 
-    answer = run(flow())
+    answer, sheet = run(flow())
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
     assert public["carmen"] in answer.text and "Carmen" not in answer.text
     assert "export" in _audit(app)
+    with zipfile.ZipFile(io.BytesIO(sheet.content)) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml").decode()
+        ElementTree.fromstring(xml)  # well-formed
+        assert "[Content_Types].xml" in archive.namelist()
+    assert public["carmen"] in xml and "Carmen" not in xml
 
 
 def test_the_language_switch_and_a_failed_announcement_retried(signed_in):  # type: ignore[no-untyped-def]

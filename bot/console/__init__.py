@@ -32,7 +32,7 @@ PAGES = [
     ("/safeguarding/{report_id:int}", safety.report, ["GET", "POST"], "viewer"),
     ("/report/", records.programme_report, ["GET"], "viewer"),
     ("/exports/", records.exports, ["GET"], "viewer"),
-    ("/exports/{what}.csv", records.export_csv, ["POST"], "coordinator"),
+    ("/exports/{what}.{kind}", records.export_file, ["POST"], "coordinator"),
     ("/audit/", records.audit, ["GET"], "admin"),
     ("/signout", auth.sign_out, ["POST"], "self"),
     ("/language", auth.language, ["POST"], "self"),

@@ -3,6 +3,8 @@ CSV exports and the audit log."""
 
 from __future__ import annotations
 
+import csv
+import io
 import tempfile
 from pathlib import Path
 
@@ -11,11 +13,14 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from bot import exports as exporting
 from bot.console.web import ROOT, SECURITY_HEADERS, Ctx, refused
 from bot.report_html import render_html
+from bot.xlsx import workbook
 from flows import console_views as views
 from flows import reports
 from flows.coordination import NotAllowed
 from storage import coordination as store
 from storage.pairs import PairStatus
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def pairs(ctx: Ctx) -> Response:
@@ -57,9 +62,10 @@ def exports(ctx: Ctx) -> Response:
     return ctx.page("exports.html", kinds=exporting.WHAT)
 
 
-def export_csv(ctx: Ctx) -> Response:
-    what = ctx.request.path_params["what"]
-    if what not in exporting.WHAT:
+def export_file(ctx: Ctx) -> Response:
+    """The export as CSV, or as an XLSX sheet (the same rows)."""
+    what, kind = ctx.request.path_params["what"], ctx.request.path_params["kind"]
+    if what not in exporting.WHAT or kind not in ("csv", "xlsx"):
         return refused(404)
     contacts = ctx.field("contacts") == "1" and ctx.grant.can("admin")
     with tempfile.TemporaryDirectory() as folder:
@@ -77,12 +83,16 @@ def export_csv(ctx: Ctx) -> Response:
         except (exporting.NoData, NotAllowed, ValueError):
             return refused(404)
         body = out.read_bytes()
+    media = "text/csv; charset=utf-8"
+    if kind == "xlsx":
+        body = workbook(csv.reader(io.StringIO(body.decode("utf-8"))), sheet=what)
+        media = XLSX
     return Response(
         body,
-        media_type="text/csv; charset=utf-8",
+        media_type=media,
         headers={
             **SECURITY_HEADERS,
-            "Content-Disposition": f'attachment; filename="entrepairs-{what}.csv"',
+            "Content-Disposition": f'attachment; filename="entrepairs-{what}.{kind}"',
         },
     )
 
