@@ -195,7 +195,13 @@ def close(session: Session, row: ConsoleSession, grant: Grant, *, now: datetime)
 
 
 def set_role(
-    session: Session, coordinator_id: int, role: str, countries: list[str]
+    session: Session,
+    actor: coordination.Actor,
+    coordinator_id: int,
+    role: str,
+    countries: list[str],
+    *,
+    now: datetime,
 ) -> store.Coordinator:
     """Give a coordinator row a console role and country scope (operators, from the CLI)."""
     if role not in ROLES:
@@ -206,4 +212,11 @@ def set_role(
     row.role = role
     row.countries = sorted({c.strip().upper() for c in countries if c.strip()})
     session.add(row)
+    coordination.log(
+        session,
+        actor,
+        "coordinator_role",
+        now=now,
+        details={"coordinator": row.id, "role": role, "countries": row.countries},
+    )
     return row

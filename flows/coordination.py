@@ -278,6 +278,7 @@ class Listed:
     identity: str
     added_by: str
     added_at: datetime | None
+    role: str = "admin"  # console role; settings entries are admins
 
 
 def add(
@@ -343,6 +344,7 @@ def listing(session: Session, config: FlowConfig, actor: Actor, *, now: datetime
             identity.describe(),
             row.added_by if row else "settings",
             row.added_at if row else None,
+            row.role if row else "admin",
         )
         for identity, row in effective(session, config)
     ]

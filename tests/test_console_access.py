@@ -267,3 +267,32 @@ def test_every_page_answers_a_signed_in_admin(setup):  # type: ignore[no-untyped
     # Pages about things that do not exist here answer 404; none fails.
     assert all(code in (200, 404) for code in codes.values()), codes
     assert codes["/console/"] == 200 and codes["/console/audit/"] == 200
+
+
+def test_operators_set_roles_and_country_scopes_from_the_cli(setup, monkeypatch):  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from bot.cli import app as cli
+    from flows import console_auth
+
+    app, _server, ids = setup
+    monkeypatch.setenv("DATABASE_URL", app.db.url)
+    monkeypatch.setenv("COORDINATORS", "console:amina")
+    nora = "console:nora"
+    result = CliRunner().invoke(
+        cli, ["coordinators", "add", nora, "--role", "viewer", "--country", "bo", "--as", "t"]
+    )
+    assert result.exit_code == 0, result.output
+    with app.db.session() as s:
+        found = console_auth.find_by_address(s, "nora")
+        grant = console_auth.grant_of(s, app.settings.flow_config(), found.id)
+    assert (grant.role, grant.countries) == ("viewer", ("BO",))
+    assert not grant.sees("SN") and grant.sees("BO")
+    result = CliRunner().invoke(cli, ["coordinators", "role", nora, "admin", "--as", "t"])
+    assert result.exit_code == 0, result.output
+    listing = CliRunner().invoke(cli, ["coordinators", "list"]).output
+    assert "console:nora\tadmin" in listing and "console:amina\tadmin" in listing
+    with app.db.session() as s:
+        actions = [e.action for e in s.exec(select(AuditEntry))]
+    assert actions.count("coordinator_role") == 2
+    assert ids  # Vera's viewer row stays as it was
