@@ -220,7 +220,7 @@ def test_announcement_and_safeguarding(driver, live):  # type: ignore[no-untyped
     find(chrome, "#note").send_keys("Appelée, elle va bien.")
     from selenium.webdriver.support.ui import Select
 
-    Select(find(chrome, "#triage")).select_by_visible_text("urgent")
+    Select(find(chrome, "#triage")).select_by_value("urgent")
     shot(chrome, "safeguarding")
     click_text(chrome, "Enregistrer et marquer comme résolu")
     assert "Résolus" in body(chrome) and "Appelée, elle va bien." in body(chrome)

@@ -98,7 +98,9 @@ def test_pairs_can_be_paused_resumed_and_ended(signed_in, clock):  # type: ignor
             return await c.get(url)
 
     page = run(flow())
-    assert "ended" in page.text
+    assert "arrêté" in page.text  # her language: Amina reads French
+    with app.db.session() as s:
+        assert s.get(Pair, pair_id).status == PairStatus.ENDED
     assert {"pair_pause", "pair_resume", "pair_end"} <= set(_audit(app))
 
 

@@ -15,7 +15,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.app import App
+from bot.console.words import word
 from flows import console_auth
 from flows.console_auth import Grant
 from flows.i18n import LANGUAGES, supported, translations
@@ -54,10 +55,11 @@ def environment(language: str) -> Environment:
 
 
 def render(language: str, name: str, status: int = 200, **values: Any) -> HTMLResponse:
+    lang = supported(language)
     html = (
-        environment(supported(language))
+        environment(lang)
         .get_template(name)
-        .render(lang=supported(language), languages=LANGUAGES, root=ROOT, **values)
+        .render(lang=lang, languages=LANGUAGES, root=ROOT, word=partial(word, lang), **values)
     )
     return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
 
