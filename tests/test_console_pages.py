@@ -217,3 +217,50 @@ def test_every_page_weighs_under_100_kb(signed_in, clock):  # type: ignore[no-un
     clock.advance(timedelta(seconds=1))
     run(flow())
     assert max(sizes.values()) < LIMIT, sizes
+
+
+def test_a_coordinator_scoped_to_a_country_sees_and_reaches_only_it(signed_in):  # type: ignore[no-untyped-def]
+    app, server, _token, _csrf, _cohort_id, public = signed_in
+    from storage.coordination import Coordinator
+
+    with app.db.session() as s:
+        from flows import console_auth
+
+        nora = console_auth.find_by_address(s, "nora")
+        s.add(
+            Coordinator(
+                participant_id=nora.id,
+                added_by="operator:t",
+                added_at=app.clock.now(),
+                role="coordinator",
+                countries=["BO"],
+            )
+        )
+        nora_id = nora.id
+    token, csrf = support.session_cookie(app, nora_id)
+
+    async def flow():  # type: ignore[no-untyped-def]
+        async with _client(server, token) as c:
+            women = await c.get("/console/women/")
+            julie = await c.get(f"/console/women/{public['julie']}")  # in Canada
+            carmen = await c.get(f"/console/women/{public['carmen']}")  # in Bolivia
+            made = await c.post(
+                "/console/broadcasts/new",
+                data={
+                    "csrf": csrf,
+                    "action": "save",
+                    "countries": ["BO", "CA"],
+                    "text_es": "Hola",
+                    "text_fr": "Bonjour",
+                    "text_en": "Hello",
+                },
+            )
+            export = await c.post("/console/exports/participants.csv", data={"csrf": csrf})
+            return women, julie, carmen, made, export
+
+    women, julie, carmen, made, export = run(flow())
+    assert public["carmen"] in women.text and public["julie"] not in women.text
+    assert (julie.status_code, carmen.status_code) == (404, 200)
+    assert made.status_code == 303 and export.status_code == 403
+    with app.db.session() as s:
+        assert s.exec(select(Broadcast)).one().audience["countries"] == ["BO"]

@@ -26,9 +26,11 @@ def listing(ctx: Ctx) -> Response:
 
 def _audience(ctx: Ctx) -> Audience:
     onboarded = ctx.field("onboarded")
+    allowed = ctx.grant.countries or COUNTRIES
     return Audience(
         cohorts=tuple(ctx.fields("cohorts")),
-        countries=tuple(c for c in ctx.fields("countries") if c in COUNTRIES)
+        # A coordinator scoped to some countries writes to those only.
+        countries=tuple(c for c in ctx.fields("countries") if c in allowed)
         or tuple(ctx.grant.countries),
         languages=tuple(x for x in ctx.fields("languages") if x in LANGUAGES),
         channels=tuple(x for x in ctx.fields("channels") if x in CHANNELS),
@@ -48,7 +50,7 @@ def compose(ctx: Ctx) -> Response:
     cohorts = list(ctx.session.exec(select(Cohort).order_by(col(Cohort.id).desc())))
     values = {
         "cohorts": cohorts,
-        "countries": COUNTRIES,
+        "countries": ctx.grant.countries or COUNTRIES,
         "channels": CHANNELS,
         "val": ctx.field,
         "chosen": ctx.fields,

@@ -52,8 +52,9 @@ def dashboard(ctx: Ctx) -> Response:
                 for key, params in risk.reasons
             ),
         )
-        for risk in report.at_risk[:20]
-    ]
+        for risk in report.at_risk
+        if any(ctx.grant.sees(country) for country in risk.countries)
+    ][:20]
     return ctx.page(
         "dashboard.html",
         cards=cards,

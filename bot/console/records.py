@@ -67,6 +67,8 @@ def export_file(ctx: Ctx) -> Response:
     what, kind = ctx.request.path_params["what"], ctx.request.path_params["kind"]
     if what not in exporting.WHAT or kind not in ("csv", "xlsx"):
         return refused(404)
+    if ctx.grant.countries:  # exports cover every country: not for a coordinator scoped to some
+        return refused()
     contacts = ctx.field("contacts") == "1" and ctx.grant.can("admin")
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / f"{what}.csv"
