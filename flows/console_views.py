@@ -17,6 +17,7 @@ from flows import pair_lifecycle as lifecycle
 from flows.console_auth import Grant
 from storage import participants
 from storage.checkins import CheckIn, ProblemReport
+from storage.meetings import Meeting
 from storage.models import ChannelAddress, Participant
 from storage.pairs import LIVE_STATUSES, Cohort, CohortMember, Pair, PairEvent, PairStatus
 
@@ -121,6 +122,7 @@ class PairView:
     b: Participant
     events: list[PairEvent]
     checkins: list[CheckIn]
+    meetings: list[Meeting]
 
 
 def pair_view(session: Session, grant: Grant, pair_id: int) -> PairView | None:
@@ -135,7 +137,12 @@ def pair_view(session: Session, grant: Grant, pair_id: int) -> PairView | None:
             select(CheckIn).where(CheckIn.pair_id == pair_id).order_by(col(CheckIn.id).desc())
         )
     )
-    return PairView(pair, a, b, lifecycle.history(session, pair_id), checks)
+    meetings = list(
+        session.exec(
+            select(Meeting).where(Meeting.pair_id == pair_id).order_by(col(Meeting.id).desc())
+        )
+    )
+    return PairView(pair, a, b, lifecycle.history(session, pair_id), checks, meetings)
 
 
 def change_pair(

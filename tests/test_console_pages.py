@@ -87,6 +87,7 @@ def test_pairs_can_be_paused_resumed_and_ended(signed_in, clock):  # type: ignor
         cohort = s.get(Cohort, cohort_id)
         women = {k: service.participant_by_public_id(s, v) for k, v in public.items()}
         pair = programme.pair(s, cohort, women["carmen"], women["julie"], now=clock.now())
+        programme.meeting(s, pair, clock.now() - timedelta(days=3))
         pair_id = pair.id
 
     async def flow():  # type: ignore[no-untyped-def]
@@ -99,6 +100,7 @@ def test_pairs_can_be_paused_resumed_and_ended(signed_in, clock):  # type: ignor
 
     page = run(flow())
     assert "arrêté" in page.text  # her language: Amina reads French
+    assert "a eu lieu" in page.text  # the session held three days ago
     with app.db.session() as s:
         assert s.get(Pair, pair_id).status == PairStatus.ENDED
     assert {"pair_pause", "pair_resume", "pair_end"} <= set(_audit(app))

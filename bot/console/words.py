@@ -28,6 +28,9 @@ WORDS: dict[str, Msg] = {
     "checkin": _p("console status", "session rated 1"),
     "pulse": _p("console status", "low pulse"),
     "contact": _p("console status", "asks to be contacted"),
+    # Sessions
+    "confirmed": _p("console status", "confirmed"),
+    "held": _p("console status", "held"),
     # Check-ins
     "yes": _p("console status", "yes"),
     "no": _p("console status", "no"),
