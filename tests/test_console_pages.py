@@ -28,7 +28,8 @@ def run(coro):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def signed_in(tmp_path, db, clock, recorder):  # type: ignore[no-untyped-def]
+def signed_in(tmp_path, any_db, clock, recorder):  # type: ignore[no-untyped-def]
+    db = any_db
     app, server, ids = support.make_app(tmp_path, db, clock, recorder)
     now = clock.now()
     with db.session() as s:
@@ -266,3 +267,33 @@ def test_a_coordinator_scoped_to_a_country_sees_and_reaches_only_it(signed_in): 
     assert made.status_code == 303 and export.status_code == 403
     with app.db.session() as s:
         assert s.exec(select(Broadcast)).one().audience["countries"] == ["BO"]
+
+
+def test_a_report_is_triaged_noted_and_resolved(signed_in):  # type: ignore[no-untyped-def]
+    app, server, token, csrf, _cohort_id, public = signed_in
+    from storage.checkins import ProblemReport, record_problem
+
+    with app.db.session() as s:
+        carmen = service.participant_by_public_id(s, public["carmen"])
+        report_id = record_problem(
+            s, participant_id=carmen.id, source="report", now=app.clock.now(), text="No vino."
+        ).id
+
+    async def flow():  # type: ignore[no-untyped-def]
+        async with _client(server, token) as c:
+            url = f"/console/safeguarding/{report_id}"
+            inbox = await c.get("/console/safeguarding/")
+            await c.post(url, data={"csrf": csrf, "triage": "in_progress", "note": "Llamada."})
+            await c.post(url, data={"csrf": csrf, "triage": "urgent", "note": "Otra vez."})
+            bad = await c.post(url, data={"csrf": csrf, "triage": "whatever"})
+            await c.post(url, data={"csrf": csrf, "action": "resolve", "note": "Resuelto."})
+            return inbox, bad, await c.get("/console/safeguarding/?resolved=1")
+
+    inbox, bad, resolved = run(flow())
+    assert f"#{report_id}" in inbox.text and bad.status_code == 400
+    assert f"#{report_id}" in resolved.text
+    with app.db.session() as s:
+        report = s.get(ProblemReport, report_id)
+        assert [n["text"] for n in report.notes] == ["Llamada.", "Otra vez.", "Resuelto."]
+        assert report.triage == "urgent" and report.handled_at is not None
+    assert _audit(app).count("problem_triage") == 2 and "problem_resolve" in _audit(app)
