@@ -154,6 +154,25 @@ def register(app: typer.Typer, load: Callable[[], Settings]) -> None:
 
         run(act)
 
+    @coordinators_app.command("password")
+    def coordinators_password(
+        who: str,
+        operator: Annotated[
+            str | None, typer.Option("--as", help="Your name in the audit log.")
+        ] = None,
+    ) -> None:
+        """Set a coordinator's console password (asked twice, kept as an Argon2 hash)."""
+        secret = typer.prompt("Console password", hide_input=True, confirmation_prompt=True)
+
+        def act(settings: Settings, db: Database) -> None:
+            with db.session() as session:
+                actor = _operator(operator)
+                row = roles.add(session, settings.flow_config(), actor, who, now=_now())
+                console_auth.set_password(session, actor, row.id or 0, secret, now=_now())
+            typer.echo(f"{who} can sign in to the console with this password.")
+
+        run(act)
+
     @coordinators_app.command("role")
     def coordinators_role(
         who: str,

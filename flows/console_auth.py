@@ -15,6 +15,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from sqlmodel import Session, col, func, or_, select
 
@@ -220,3 +221,74 @@ def set_role(
         details={"coordinator": row.id, "role": role, "countries": row.countries},
     )
     return row
+
+
+# Passwords (an alternative to codes, set by an operator) ---------------------------------------
+
+PASSWORD_MIN = 10
+
+
+@cache
+def _decoy() -> str:
+    from argon2 import PasswordHasher
+
+    return PasswordHasher().hash(secrets.token_urlsafe(32))
+
+
+def set_password(
+    session: Session,
+    actor: coordination.Actor,
+    coordinator_id: int,
+    password: str,
+    *,
+    now: datetime,
+) -> None:
+    """Keep an Argon2 hash of her console password (never the password)."""
+    from argon2 import PasswordHasher
+
+    if len(password) < PASSWORD_MIN:
+        raise ValueError(f"a console password has at least {PASSWORD_MIN} characters")
+    row = session.get(store.Coordinator, coordinator_id)
+    if row is None or row.removed_at is not None:
+        raise ValueError(f"no active coordinator {coordinator_id}")
+    row.password_hash = PasswordHasher().hash(password)
+    session.add(row)
+    coordination.log(
+        session, actor, "coordinator_password", now=now, details={"coordinator": row.id}
+    )
+
+
+def check_password(
+    session: Session, config: FlowConfig, address: str, password: str, *, now: datetime
+) -> int | None:
+    """Her participant id when `password` is right for the coordinator at `address`; logged."""
+    from argon2 import PasswordHasher
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    person = find_by_address(session, address)
+    grant = grant_of(session, config, person.id or 0) if person is not None else None
+    hashes = []
+    if person is not None and grant is not None:
+        links = list(
+            session.exec(select(ChannelAddress).where(ChannelAddress.participant_id == person.id))
+        )
+        hashes = [
+            row.password_hash
+            for identity, row in coordination.effective(session, config)
+            if row is not None
+            and row.password_hash
+            and coordination._names(identity, person.id or 0, links)
+        ]
+    hasher = PasswordHasher()
+    # The same work for a stranger as for a coordinator: the time tells nothing.
+    for hashed in hashes or [_decoy()]:
+        try:
+            hasher.verify(hashed, password)
+        except (VerificationError, InvalidHashError):
+            continue
+        if person is not None and hashes:
+            return person.id
+    store.record(
+        session, actor="console:unknown", action="refused:console_password", now=now, allowed=False
+    )
+    return None

@@ -302,6 +302,8 @@ def add(
         address=identity.address,
         added_by=actor.label(),
         added_at=now,
+        # One named in the settings keeps her console role (admin) once she has a row.
+        role="admin" if identity in _settings_identities(config) else "coordinator",
     )
     session.add(row)
     session.flush()

@@ -296,3 +296,52 @@ def test_operators_set_roles_and_country_scopes_from_the_cli(setup, monkeypatch)
         actions = [e.action for e in s.exec(select(AuditEntry))]
     assert actions.count("coordinator_role") == 2
     assert ids  # Vera's viewer row stays as it was
+
+
+def test_a_password_set_from_the_cli_signs_her_in(setup, monkeypatch):  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from bot.cli import app as cli
+    from storage.coordination import Coordinator
+
+    app, server, _ids = setup
+    monkeypatch.setenv("DATABASE_URL", app.db.url)
+    monkeypatch.setenv("COORDINATORS", "console:amina")
+    secret = "jolof-rice-2026"
+    result = CliRunner().invoke(
+        cli,
+        ["coordinators", "password", "console:amina", "--as", "t"],
+        input=f"{secret}\n{secret}\n",
+    )
+    assert result.exit_code == 0, result.output
+    with app.db.session() as s:
+        row = s.exec(select(Coordinator).where(Coordinator.address == "amina")).one()
+        assert row.password_hash.startswith("$argon2") and secret not in row.password_hash
+        assert row.role == "admin"  # named in the settings: still an admin
+
+    async def flow():  # type: ignore[no-untyped-def]
+        async with support.client(server) as c:
+            await c.get("/console/signin")
+            csrf = c.cookies.get("console_csrf")
+            wrong = await c.post(
+                "/console/signin/password",
+                data={"csrf": csrf, "address": "amina", "password": "not-the-one"},
+            )
+            stranger = await c.post(
+                "/console/signin/password",
+                data={"csrf": csrf, "address": "nora", "password": secret},
+            )
+            right = await c.post(
+                "/console/signin/password",
+                data={"csrf": csrf, "address": "amina", "password": secret},
+            )
+            home = await c.get("/console/")
+            return wrong, stranger, right, home
+
+    wrong, stranger, right, home = run(flow())
+    assert (wrong.status_code, stranger.status_code, right.status_code) == (400, 400, 303)
+    assert home.status_code == 200
+    with app.db.session() as s:
+        actions = [e.action for e in s.exec(select(AuditEntry))]
+    assert actions.count("refused:console_password") == 2
+    assert "coordinator_password" in actions and "console_sign_in" in actions

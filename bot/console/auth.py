@@ -86,10 +86,42 @@ def routes(app: App) -> list[tuple[str, object, list[str]]]:
         response.delete_cookie(PENDING, path=ROOT)
         return response
 
+    async def password(request: Request) -> Response:
+        form = await request.form()
+        if not _form_ok(request, form):
+            return web.refused()
+        if not tries.allow(_client(request), app.clock.now()):
+            return _signin_page(app, request, "address", 429, error="slow_down")
+        opened = await asyncio.to_thread(
+            _with_password,
+            app,
+            str(form.get("address", ""))[:64],
+            str(form.get("password", ""))[:200],
+        )
+        if opened is None:
+            return _signin_page(app, request, "address", 400, error="wrong_password")
+        response = RedirectResponse(f"{ROOT}/", status_code=303)
+        web.set_cookie(
+            response, app, web.COOKIE, opened, int(console_auth.SESSION_LIFE.total_seconds())
+        )
+        return response
+
     return [
         ("/signin", signin, ["GET", "POST"]),
         ("/signin/code", code, ["POST"]),
+        ("/signin/password", password, ["POST"]),
     ]
+
+
+def _with_password(app: App, address: str, password: str) -> str | None:
+    now = app.clock.now()
+    config = app.settings.flow_config()
+    with app.db.session() as session:
+        who = console_auth.check_password(session, config, address, password, now=now)
+        if who is None:
+            return None
+        opened = console_auth.open_session(session, config, who, now=now)
+        return opened[0] if opened else None
 
 
 def _ask(app: App, address: str, nonce: str) -> None:

@@ -68,6 +68,9 @@ def upgrade() -> None:
             )
         )
         batch.add_column(sa.Column("countries", JSON, nullable=False, server_default="[]"))
+        batch.add_column(
+            sa.Column("password_hash", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True)
+        )
     with op.batch_alter_table("problemreport") as batch:
         batch.add_column(
             sa.Column(
@@ -85,6 +88,7 @@ def downgrade() -> None:
         batch.drop_column("notes")
         batch.drop_column("triage")
     with op.batch_alter_table("coordinator") as batch:
+        batch.drop_column("password_hash")
         batch.drop_column("countries")
         batch.drop_column("role")
     op.drop_index(op.f("ix_consolesession_participant_id"), table_name="consolesession")
