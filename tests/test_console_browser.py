@@ -1,6 +1,6 @@
 """The coordinator console in a real browser (headless Chromium through Selenium): sign in with a
 code from the chat, create a cohort, review and publish matches, compose and send an
-announcement, resolve a safeguarding report. Screenshots go to docs/console-*.png.
+announcement, resolve a safeguarding report. `CONSOLE_SCREENSHOTS=1` saves docs/console-*.png.
 
 Without Chromium and chromedriver the tests skip on a developer's machine and fail in CI
 (REQUIRE_CHROMIUM=1, set by .ci/run, which installs both).
@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -27,7 +28,13 @@ from storage.models import OutboundMessage, Participant
 from tests.support import console as support
 from tests.support import pairing
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+# Screenshots refresh docs/console-*.png with CONSOLE_SCREENSHOTS=1; otherwise a scratch folder
+# (random pseudonyms change every run, and a test run should not touch the repository).
+DOCS = (
+    Path(__file__).resolve().parent.parent / "docs"
+    if os.environ.get("CONSOLE_SCREENSHOTS") == "1"
+    else Path(tempfile.gettempdir()) / "entrepairs-console-screenshots"
+)
 PHONE = (412, 1100)  # a phone browser's width: the pages must work there
 
 
