@@ -297,3 +297,15 @@ def test_a_report_is_triaged_noted_and_resolved(signed_in):  # type: ignore[no-u
         assert [n["text"] for n in report.notes] == ["Llamada.", "Otra vez.", "Resuelto."]
         assert report.triage == "urgent" and report.handled_at is not None
     assert _audit(app).count("problem_triage") == 2 and "problem_resolve" in _audit(app)
+
+
+def test_the_cohort_page_gives_a_whatsapp_link_when_a_number_is_set(signed_in):  # type: ignore[no-untyped-def]
+    app, server, token, _csrf, cohort_id, _public = signed_in
+    app.settings = app.settings.model_copy(update={"twilio_whatsapp_from": "whatsapp:+14155238886"})
+
+    async def flow():  # type: ignore[no-untyped-def]
+        async with _client(server, token) as c:
+            return await c.get(f"/console/cohorts/{cohort_id}")
+
+    page = run(flow())
+    assert "https://wa.me/14155238886?text=PILOTE26" in page.text

@@ -162,6 +162,8 @@ def cohort(ctx: Ctx) -> Response:
     members = views.women(ctx.session, ctx.grant, cohort_id=found.id)
     counts = lifecycle.count_by_status(ctx.session, found.id or 0)
     published = ctx.request.query_params.get("published", "")
+    number = re.sub(r"\D", "", ctx.app.settings.twilio_whatsapp_from or "")
+    whatsapp = f"https://wa.me/{number}?text={found.invite_code}" if number else None
     return ctx.page(
         "cohort.html",
         cohort=found,
@@ -169,4 +171,5 @@ def cohort(ctx: Ctx) -> Response:
         counts=counts,
         added=added,
         published=int(published) if published.isdigit() else None,
+        whatsapp=whatsapp,
     )
