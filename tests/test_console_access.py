@@ -345,3 +345,20 @@ def test_a_password_set_from_the_cli_signs_her_in(setup, monkeypatch):  # type: 
         actions = [e.action for e in s.exec(select(AuditEntry))]
     assert actions.count("refused:console_password") == 2
     assert "coordinator_password" in actions and "console_sign_in" in actions
+
+
+def test_signing_out_ends_the_session(setup):  # type: ignore[no-untyped-def]
+    app, server, ids = setup
+    token, csrf = support.session_cookie(app, ids["vera"])
+
+    async def flow():  # type: ignore[no-untyped-def]
+        async with support.client(server) as c:
+            c.cookies.set("console", token, path="/console")
+            home = await c.get("/console/")
+            out = await c.post("/console/signout", data={"csrf": csrf})
+            c.cookies.set("console", token, path="/console")  # the old cookie, replayed
+            return home, out, await c.get("/console/")
+
+    home, out, after = run(flow())
+    assert home.status_code == 200 and "/console/audit/" not in home.text  # not for a viewer
+    assert out.status_code == 303 and after.status_code == 303
