@@ -24,7 +24,14 @@ from flows.config import FlowConfig
 from flows.messages import Msg, Reply, _
 from flows.proactive import notify
 from storage import coordination as store
-from storage.console import ConsoleCode, ConsoleSession, code_for, digest, session_for
+from storage.console import (
+    ConsoleCode,
+    ConsoleSession,
+    code_for,
+    digest,
+    forget_old,
+    session_for,
+)
 from storage.models import ChannelAddress, Participant, Priority
 
 ROLES = ("viewer", "coordinator", "admin")
@@ -113,6 +120,7 @@ def request_code(
             session, actor="console:unknown", action="refused:console_code", now=now, allowed=False
         )
         return False
+    forget_old(session, now)
     code = f"{secrets.randbelow(10**6):06d}"
     session.add(
         ConsoleCode(

@@ -8,8 +8,9 @@ cookie; only its hash is kept here, with the CSRF token her forms must carry.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from sqlalchemy import delete
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from storage.models import utc_field
@@ -55,3 +56,9 @@ def session_for(session: Session, token: str, now: datetime) -> ConsoleSession |
             col(ConsoleSession.expires_at) > now,
         )
     ).first()
+
+
+def forget_old(session: Session, now: datetime, keep: timedelta = timedelta(days=1)) -> None:
+    """Drop codes and sessions that expired over `keep` ago (the audit log keeps the sign-ins)."""
+    session.execute(delete(ConsoleCode).where(col(ConsoleCode.expires_at) < now - keep))
+    session.execute(delete(ConsoleSession).where(col(ConsoleSession.expires_at) < now - keep))

@@ -190,6 +190,12 @@ def test_a_code_dies_after_five_wrong_tries_and_ten_minutes(setup, clock):  # ty
 
     assert run(flow(5, 0)) == 400
     assert run(flow(0, 11)) == 400
+    support.later(clock, 60 * 25)
+    run(flow(0, 0))  # a day later: the old codes are gone, only the new one is kept
+    from storage.console import ConsoleCode
+
+    with app.db.session() as s:
+        assert len(s.exec(select(ConsoleCode)).all()) == 1
 
 
 def test_sign_in_is_rate_limited(setup, clock):  # type: ignore[no-untyped-def]
