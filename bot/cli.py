@@ -45,7 +45,7 @@ def chat_command(
     """Chat with the bot in this terminal (reads lines from standard input when piped)."""
     settings = _settings()
     try:
-        bot = build(settings, channels=[ConsoleChannel()])
+        bot = build(settings, channels=[ConsoleChannel(name)])
     except SettingsError as error:
         _fail(error)
         return
@@ -120,12 +120,16 @@ def nudges_command(
     from rich.console import Console
     from rich.table import Table
 
+    from bot.app import open_database
     from flows.i18n import zone
     from flows.nudges import upcoming
-    from storage.db import Database
 
     settings = _settings()
-    db = Database(settings.database_url)
+    try:
+        db = open_database(settings)  # a fresh SQLite file is created and migrated
+    except SettingsError as error:
+        _fail(error)
+        return
     try:
         with db.session() as session:
             rows = upcoming(session, limit=limit)
@@ -134,6 +138,9 @@ def nudges_command(
         return
     finally:
         db.dispose()
+    if not rows:
+        typer.echo("No nudges planned.")
+        return
     table = Table(title=f"Upcoming nudges ({len(rows)})")
     for column in ("Due (UTC)", "Her local time", "Who", "What", "Pair", "Session"):
         table.add_column(column)

@@ -24,6 +24,27 @@ _SPLITS = (
 )
 
 
+# Short answers that mean yes or no in any of the bot's languages, as typed on a phone: they pick
+# the option keyed "yes" or "no" wherever a question offers one ("sí", "si", "ok", "non").
+_YES_NO = {
+    "yes": frozenset(
+        {"si", "yes", "y", "yep", "yeah", "yup", "ok", "okay", "oki", "oui", "ouais", "ouai"}
+        | {"d accord", "daccord", "dac", "claro", "vale", "dale", "bueno", "sure", "of course"}
+        | {"si claro", "oui oui", "claro que si", "bien sur", "por supuesto"}
+    ),
+    "no": frozenset({"no", "non", "n", "nope", "nah", "nop", "no gracias", "non merci"}),
+}
+
+
+def _yes_or_no(wanted: str, options: Sequence[Option]) -> str | None:
+    """The "yes" or "no" option that a short yes/no word names, if the question has one."""
+    keys = {option.key for option in options}
+    for key, words in _YES_NO.items():
+        if wanted in words and key in keys:
+            return key
+    return None
+
+
 def _labels(option: Option) -> frozenset[str]:
     if option.label.params:
         return _words(option.key, option.label)
@@ -54,6 +75,9 @@ def choose_one(text: str, options: Sequence[Option]) -> str | None:
     exact = [option.key for option in options if wanted in _labels(option)]
     if len(exact) == 1:
         return exact[0]
+    yes_or_no = _yes_or_no(wanted, options)
+    if yes_or_no is not None:
+        return yes_or_no
     if len(wanted) >= 3:
         prefixed = [
             option.key

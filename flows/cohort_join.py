@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from flows import home
-from flows.matching.service import cohorts_of, join_by_code
+from flows.matching.service import cohorts_of, find_cohort, join_by_code
 from flows.messages import Msg, _
 from flows.registry import register
 from flows.steps import AskText, Context, Outcome, go, stay
@@ -33,13 +33,40 @@ SKIP = {"0", "no", "non", "none", "skip", "aucun", "ninguno"}
 
 
 def code_in(text: str) -> str:
-    """The code in what she wrote: the last word after an optional prefix."""
+    """The code in what she wrote, without an optional prefix ("code: Pilote 26")."""
     words = text.strip().split()
     while words and words[0].lower().rstrip(":") in {
         p for prefix in PREFIXES for p in prefix.split()
     }:
         words = words[1:]
-    return words[-1].strip(".,;:!?\"'«»") if words else ""
+    return " ".join(word.strip(".,;:!?\"'«»") for word in words).strip()
+
+
+def _cohort_named_by(ctx: Context, text: str) -> Cohort | None:
+    """The cohort whose code she typed: all of it ("Pilote 26") or its last word."""
+    code = code_in(text)
+    candidates = dict.fromkeys([code, code.split()[-1] if code else ""])
+    for candidate in filter(None, candidates):
+        cohort = join_by_code(ctx.session, ctx.participant, candidate, now=ctx.now)
+        if cohort is not None:
+            return cohort
+    return None
+
+
+def code_typed(ctx: Context, text: str) -> Outcome | None:
+    """At rest, a message that is just a group code joins her to that group (None otherwise).
+
+    Before her profile is ready the code is kept and used when it is (as a link's code is).
+    """
+    if not 3 <= len(text.strip()) <= 32 or len(text.split()) > 3:
+        return None
+    code = code_in(text)
+    if not code or ctx.participant.onboarded_at is None:
+        if code and find_cohort(ctx.session, code) is not None:
+            ctx.data["invite_code"] = code
+        return None
+    cohort = _cohort_named_by(ctx, code)
+    return None if cohort is None else stay(_(JOINED.msgid, cohort=cohort.name))
 
 
 def after_onboarding(ctx: Context, done: Msg) -> Outcome:
@@ -61,10 +88,9 @@ def _on_code(ctx: Context, text: str) -> Outcome:
         return home.resume(
             ctx, _(NO_CODE.msgid, menu=menu_word, join={"$msg": MENU_JOIN.to_json()})
         )
-    code = code_in(text)
-    cohort = join_by_code(ctx.session, ctx.participant, code, now=ctx.now) if code else None
+    cohort = _cohort_named_by(ctx, text)
     if cohort is None:
-        return stay(_(UNKNOWN.msgid, code=code[:32]))
+        return stay(_(UNKNOWN.msgid, code=code_in(text)[:32]))
     return home.resume(ctx, _(JOINED.msgid, cohort=cohort.name))
 
 
@@ -72,6 +98,7 @@ def _onboarded(ctx: Context) -> bool:
     return ctx.participant.onboarded_at is not None
 
 
+home.add_idle_reader(code_typed)
 home.add_menu_item(
     home.MenuItem("cohort_join", MENU_JOIN, _onboarded, lambda ctx: go(FLOW, "code"))
 )

@@ -12,12 +12,13 @@ import logging
 
 from sqlmodel import Session
 
-from flows import coordinator_chat, home, registry
+from flows import cohort_join, coordinator_chat, home, registry
 from flows.clock import Clock
 from flows.config import FlowConfig
 from flows.i18n import supported
 from flows.keywords import Keyword, recognise
 from flows.messages import Inbound, Reply
+from flows.proactive import HELD_QUESTION
 from flows.steps import Answer, Context, Outcome, stay
 from storage import conversations, inbox, outbox, participants
 from storage.db import Database
@@ -99,6 +100,8 @@ class Engine:
         if state is None or not registry.exists(state.flow, state.step):
             outcome = home.first_contact(ctx, inbound.locale_hint)
             self._keep_invite_code(ctx, inbound)
+            if inbound.kind == "text" and not inbound.invite_code:
+                cohort_join.code_typed(ctx, inbound.text)  # "PILOTE26" from a flyer: kept
             return self._enter(ctx, outcome)
         self._keep_invite_code(ctx, inbound)
 
@@ -107,6 +110,10 @@ class Engine:
             if keyword is not Keyword.START:
                 return []  # she asked for silence: keep it until she comes back
             return self._enter(ctx, home.come_back(ctx))
+        if self._question_was_waiting(ctx) and keyword is None:
+            # A question held for her quiet hours was not out yet: she sees it now, once,
+            # rather than her message answering a question she has not read.
+            return self._enter(ctx, stay(ask=True))
         if inbound.kind == "open":  # she opened the chat: repeat the pending question
             return self._enter(ctx, stay(ask=True))
         if inbound.kind != "text":
@@ -129,6 +136,12 @@ class Engine:
         ):
             outcome = home.welcome_back(ctx)
         return self._enter(ctx, outcome)
+
+    @staticmethod
+    def _question_was_waiting(ctx: Context) -> bool:
+        """True when she writes before a question queued for later went out (it is dropped)."""
+        held = ctx.data.pop(HELD_QUESTION, None)
+        return bool(held) and outbox.supersede(ctx.session, held) > 0
 
     @staticmethod
     def _keep_invite_code(ctx: Context, inbound: Inbound) -> None:

@@ -101,8 +101,8 @@ def global_word(ctx: Context, word: Keyword) -> Outcome:
     """What each global word does, wherever she is."""
     if word is Keyword.HELP:
         return stay(help_text(), ask=True)
-    if word is Keyword.START:
-        return stay(ask=True)
+    if word is Keyword.START:  # she is already here: the pending question, or the menu
+        return go("home", "menu") if (ctx.flow, ctx.step) == ("home", "idle") else stay(ask=True)
     if word is Keyword.MY_DATA:
         return stay(*data_held(ctx.participant), ask=True)
     if word is Keyword.STOP:
@@ -248,8 +248,18 @@ def _on_confirm_delete(ctx: Context, key: str) -> Outcome:
     return stay(DELETED)
 
 
+# Features that understand a message written when nothing is asked (a group code, say): each
+# returns an outcome, or None to let the next one (and in the end the menu) have it.
+IdleReader = Callable[[Context, str], "Outcome | None"]
+IDLE_READERS: list[IdleReader] = []
+
+
+def add_idle_reader(reader: IdleReader) -> None:
+    IDLE_READERS.append(reader)
+
+
 class Idle:
-    """Nothing is being asked: whatever she writes brings up the menu."""
+    """Nothing is being asked: whatever she writes brings up the menu, unless a feature knows it."""
 
     def ask(self, ctx: Context) -> list[Reply]:
         return []
@@ -258,6 +268,10 @@ class Idle:
         return ()
 
     def answer(self, ctx: Context, answer: Answer) -> Outcome:
+        for reader in IDLE_READERS:
+            outcome = reader(ctx, answer.text)
+            if outcome is not None:
+                return outcome
         return go("home", "menu")
 
 

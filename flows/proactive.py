@@ -21,6 +21,9 @@ from flows.steps import Context
 from storage import conversations, outbox, participants
 from storage.models import OutboundMessage, Participant, Priority
 
+# Conversation data key: the outbox rows of a question queued for later (see `ask`).
+HELD_QUESTION = "held_question"
+
 
 def reachable(participant: Participant | None) -> bool:
     return (
@@ -107,16 +110,7 @@ def ask(
     )
     target = registry.step(flow, step)
     replies = [*intro, *target.ask(ctx)]
-    conversations.save(
-        session,
-        participant_id=participant.id or 0,
-        flow=flow,
-        step=step,
-        data=ctx.data,
-        offered=[option.key for option in target.offered(ctx)],
-        now=now,
-    )
-    return notify(
+    queued = notify(
         session,
         participant,
         replies,
@@ -126,3 +120,19 @@ def ask(
         priority=priority,
         at=at,
     )
+    held = [message for message in queued if message.next_attempt_at > now]
+    if held:
+        # Held for later (her quiet hours): if she writes first, the live conversation asks this
+        # question instead, and these rows are dropped (`outbox.supersede`), so it comes once.
+        session.flush()
+        ctx.data[HELD_QUESTION] = [message.id for message in held]
+    conversations.save(
+        session,
+        participant_id=participant.id or 0,
+        flow=flow,
+        step=step,
+        data=ctx.data,
+        offered=[option.key for option in target.offered(ctx)],
+        now=now,
+    )
+    return queued

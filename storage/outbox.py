@@ -1,7 +1,9 @@
 """The outbox: messages are written with the state change that caused them, then claimed and sent.
 
 Claiming keeps two promises. Order: a message to an address waits while an earlier one to the
-same address is still in flight or due. Sharing: on PostgreSQL rows are claimed with
+same address is in flight, due, or being retried at the same or a more urgent priority. A message
+merely scheduled for later (held for her quiet hours, a broadcast at 10:00 her time) or a nudge
+waiting to be retried holds no live answer back. Sharing: on PostgreSQL rows are claimed with
 `FOR UPDATE SKIP LOCKED`, so several delivery workers never take the same message. A claim is a
 lease: a worker that dies mid-send leaves the row in `sending` until the lease runs out, then it is
 offered again (the one message in flight is the only one that can go twice).
@@ -75,7 +77,7 @@ def claim(
         or_(
             earlier.status == OutboxStatus.SENDING,
             earlier.next_attempt_at <= now,
-            earlier.priority == OutboundMessage.priority,
+            and_(earlier.attempts > 0, earlier.priority <= OutboundMessage.priority),
         ),
     )
     query = (
@@ -170,6 +172,24 @@ def mark_failed(
     message.error = error[:200]
     message.error_code = code
     session.add(message)
+
+
+def supersede(session: Session, message_ids: Sequence[int]) -> int:
+    """Drop queued messages not yet tried (a live answer says the same now); returns how many."""
+    if not message_ids:
+        return 0
+    result = session.execute(
+        update(OutboundMessage)
+        .where(
+            and_(
+                col(OutboundMessage.id).in_(list(message_ids)),
+                col(OutboundMessage.status) == OutboxStatus.PENDING,
+                col(OutboundMessage.attempts) == 0,
+            )
+        )
+        .values(status=OutboxStatus.SKIPPED, error_code="superseded")
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def skip_pending_for(session: Session, participant_id: int) -> int:

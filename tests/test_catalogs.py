@@ -104,3 +104,24 @@ def test_every_message_is_translated(language: str) -> None:
             if not got <= wanted:
                 problems.append(f"placeholders {sorted(got - wanted)} unknown in {entry.id!r}")
     assert not problems, "\n".join(problems[:20])
+
+
+@pytest.mark.parametrize("language", ["en", "es", "fr"])
+def test_every_message_survives_compilation(language: str) -> None:
+    """What the bot really loads (the compiled catalog) has every entry, with its context:
+    a language named in itself ("Français") as much as any sentence."""
+    from flows.i18n import translations
+
+    compiled = translations(language)._catalog  # the msgid → msgstr table gettext reads
+    template = _catalog(LOCALES_DIR / "messages.pot")
+    lost = []
+    for entry in template:
+        if not entry.id:
+            continue
+        singular = entry.id[0] if isinstance(entry.id, tuple) else entry.id
+        key = f"{entry.context}\x04{singular}" if entry.context else singular
+        if isinstance(entry.id, tuple):
+            key = (key, 0)  # type: ignore[assignment]
+        if not compiled.get(key):
+            lost.append(singular)
+    assert not lost, f"{len(lost)} entries missing or empty once compiled: {lost[:9]}"

@@ -2,9 +2,11 @@
 
 import pytest
 
+from flows import registry
 from flows import vocabulary as vocab
 from flows.choices import choose_many, choose_one
 from flows.keywords import Keyword, recognise
+from flows.messages import Option
 
 LANGS = vocab.options(vocab.UI_LANGUAGES)
 SKILLS = vocab.options(vocab.SKILLS)
@@ -88,3 +90,43 @@ def test_global_words_in_every_language(text, word):
 @pytest.mark.parametrize("text", ["help me with sales", "1", "Carmen", "stop it please"])
 def test_sentences_are_not_global_words(text):
     assert recognise(text) is None
+
+
+def _yes_no_questions() -> list[tuple[str, tuple[Option, ...]]]:
+    """Every question of every flow that offers a "yes" and a "no" option."""
+    found = []
+    for flow, steps in registry.flows().items():
+        for name, step in steps.items():
+            options = getattr(step, "options", None)
+            if isinstance(options, tuple) and {"yes", "no"} <= {o.key for o in options}:
+                found.append((f"{flow}.{name}", options))
+    return found
+
+
+YES_NO_QUESTIONS = _yes_no_questions()
+
+
+def test_the_yes_no_questions_are_found():
+    assert len(YES_NO_QUESTIONS) >= 8
+
+
+@pytest.mark.parametrize(
+    "typed", ["sí", "Si", "SÍ!", "si", "oui", "Oui.", "yes", "ok", "OK 👍", "y"]
+)
+@pytest.mark.parametrize(
+    ("where", "options"), YES_NO_QUESTIONS, ids=[q[0] for q in YES_NO_QUESTIONS]
+)
+def test_a_short_yes_is_understood_at_every_yes_no_question(where, options, typed):
+    assert choose_one(typed, options) == "yes", where
+
+
+@pytest.mark.parametrize("typed", ["no", "No.", "NO", "non", "Non!", "nope", "n"])
+@pytest.mark.parametrize(
+    ("where", "options"), YES_NO_QUESTIONS, ids=[q[0] for q in YES_NO_QUESTIONS]
+)
+def test_a_short_no_is_understood_at_every_yes_no_question(where, options, typed):
+    assert choose_one(typed, options) == "no", where
+
+
+def test_yes_words_do_not_pick_an_option_where_there_is_no_yes():
+    assert choose_one("sí", COUNTRIES) is None

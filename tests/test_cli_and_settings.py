@@ -100,3 +100,10 @@ def test_env_example_documents_every_setting():
         name.upper() for name in Settings.model_fields if f"{name.upper()}=" not in documented
     ]
     assert not missing, f".env.example lacks {missing}"
+
+
+def test_nudges_on_a_fresh_database_says_there_are_none(tmp_path):
+    result = run_cli("nudges", env={"PYTHONPATH": str(ROOT)}, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "No nudges planned." in result.stdout
+    assert (tmp_path / "entrepairs.db").exists()

@@ -280,3 +280,14 @@ def test_introduce_accept_and_rerun_on_every_database(any_db, settings, clock, r
         again = service.run(session, cohort, now=clock.now(), actor="coordinator:test")
         assert again.pairs == []  # Emily and Awa are introduced, Carmen and Julie active
         assert {s.participant.name for s in again.skipped} == {"Carmen", "Julie", "Emily", "Awa"}
+
+
+def test_start_after_answering_brings_the_menu_not_silence(programme):
+    _app, _ids, people = programme
+    carmen, julie = people["carmen"], people["julie"]
+    carmen.says("1")  # accepts; nothing is asked of her now
+    carmen.says("inicio")
+    carmen.expect("¿Qué desea hacer?")
+    julie.says("2")  # declines
+    julie.says("reprendre")
+    julie.expect("Que souhaitez-vous faire ?")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from flows.matching.service import cohorts_of, create_cohort
 from flows.messages import ChannelKind, Inbound
 from storage.participants import find_address
@@ -58,3 +60,57 @@ def test_an_unknown_link_code_falls_back_to_asking(app, db, clock):
     for answer in ANSWERS:
         awa.says(answer)
     awa.expect("¿El programa le dio un código de grupo?")
+
+
+def _pilot(db, clock) -> None:
+    with db.session() as session:
+        create_cohort(
+            session, "Pilote 2026", modes=["north_south"], code="PILOTE26", now=clock.now()
+        )
+
+
+def _groups(db, address: str) -> list[str]:
+    with db.session() as session:
+        link = find_address(session, channel="console", address=address)
+        return [c.name for c in cohorts_of(session, link.participant_id)]
+
+
+def test_a_code_typed_as_her_first_message_joins_her_group_after_onboarding(app, db, clock):
+    _pilot(db, clock)
+    carmen = Person(app, "carmen")
+    carmen.says("Pilote 26")  # from a flyer, before anything else
+    carmen.expect("1. Español")
+    for answer in ANSWERS:
+        carmen.says(answer)
+    carmen.expect("¡Gracias, Carmen!", "Pilote 2026")
+    assert _groups(db, "carmen") == ["Pilote 2026"]
+
+
+def test_a_code_typed_at_the_after_onboarding_question_with_a_space(app, db, clock):
+    _pilot(db, clock)
+    awa = Person(app, "awa")
+    for answer in ["hola", *ANSWERS]:
+        awa.says(answer)
+    awa.expect("¿El programa le dio un código de grupo?")
+    awa.says("pilote 26")
+    awa.expect("Pilote 2026")
+    assert _groups(db, "awa") == ["Pilote 2026"]
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "joined"),
+    [
+        ("1", "PILOTE26", "¡Bienvenida al grupo Pilote 2026!"),
+        ("2", "Pilote 26", "Bienvenue dans le groupe Pilote 2026"),
+        ("3", "code: pilote-26", "Welcome to the group Pilote 2026!"),
+    ],
+)
+def test_a_code_typed_any_time_later_joins_her_group(app, db, clock, language, typed, joined):
+    answers = ["hi", language, *ANSWERS[1:]]  # no group exists yet: no code asked
+    emily = Person(app, f"emily-{language}")
+    for answer in answers:
+        emily.says(answer)
+    _pilot(db, clock)
+    emily.says(typed)
+    emily.expect(joined)
+    assert _groups(db, f"emily-{language}") == ["Pilote 2026"]

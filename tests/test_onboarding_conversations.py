@@ -344,3 +344,26 @@ def test_she_edits_her_profile_later_from_the_menu(app, db):
         emily = session.exec(select(Participant).where(Participant.name == "Emily")).one()
         assert emily.business_name == "Emily's Bakery & Café"
         assert emily.timezone == "America/Vancouver"
+
+
+@pytest.mark.parametrize(
+    ("language", "script", "yes", "no"),
+    [("es", SPANISH, "sí", "no"), ("es", SPANISH, "si", "NO"), ("fr", FRENCH, "oui", "non")]
+    + [("en", ENGLISH, "ok", "no"), ("en", ENGLISH, "y", "n")],
+)
+def test_two_letter_yes_and_no(any_db, settings, clock, recorder, language, script, yes, no):
+    """ "sí", "si", "ok", "no" answer a yes/no question as well as "1" or "2" do."""
+    app = build(settings, channels=[recorder], clock=clock, db=any_db)
+    her = Person(app, f"short-{language}-{yes}")
+    her.says("hola")
+    her.says(script.language_digit)
+    her.expect(script.consent)
+    her.says(yes)
+    her.expect(script.ask_name)
+    her.says(script.delete_word)
+    her.expect(script.confirm_delete)
+    her.says(no)
+    her.expect(script.ask_name)  # not erased: back to the question she left
+    her.says(script.delete_word)
+    her.says(yes)
+    her.expect(script.deleted)

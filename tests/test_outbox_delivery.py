@@ -158,6 +158,37 @@ def test_scheduled_bulk_does_not_hold_back_live_replies(db, clock):
     assert channel.sent == [("ana", "live reply")]
 
 
+def test_a_live_question_held_for_quiet_hours_does_not_hold_back_a_later_live_reply(db, clock):
+    _queue(db, clock, "ana", "introduction", not_before=clock.now() + timedelta(hours=10))
+    _queue(db, clock, "ana", "answer to her help")
+    channel = FlakyChannel()
+    asyncio.run(Delivery(db, clock, [channel]).drain())
+    assert channel.sent == [("ana", "answer to her help")]
+
+
+def test_a_nudge_waiting_to_be_retried_does_not_hold_back_a_live_reply(db, clock):
+    _queue(db, clock, "ana", "reminder", Priority.NUDGE)
+    channel = FlakyChannel([SendError("500", retry_after=0)])
+    delivery = Delivery(db, clock, [channel])
+    asyncio.run(delivery.run_once())  # the reminder fails: retried after a backoff
+    _queue(db, clock, "ana", "live reply")
+    asyncio.run(delivery.drain())
+    assert channel.sent == [("ana", "live reply")]
+
+
+def test_a_live_reply_waiting_to_be_retried_keeps_the_next_one_behind_it(db, clock):
+    _queue(db, clock, "ana", "first")
+    channel = FlakyChannel([SendError("500", retry_after=0)])
+    delivery = Delivery(db, clock, [channel])
+    asyncio.run(delivery.run_once())
+    _queue(db, clock, "ana", "second")
+    asyncio.run(delivery.drain())
+    assert channel.sent == []  # order first: "second" waits for "first"
+    clock.advance(minutes=1)
+    asyncio.run(delivery.drain())
+    assert channel.sent == [("ana", "first"), ("ana", "second")]
+
+
 def test_a_round_takes_only_a_second_of_bulk_so_live_replies_never_wait_long(db, clock):
     channel = FlakyChannel()
     channel.rate = 5.0

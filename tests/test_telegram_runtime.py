@@ -126,6 +126,29 @@ def test_long_polling_answers_taps_and_text_and_ignores_repeats(settings, db, cl
         assert session.exec(select(Conversation)).one().step == "name"
 
 
+def test_polling_reads_an_update_with_an_empty_thumbnail_and_goes_on(settings, db, clock, standin):
+    """One odd update in a getUpdates batch must not stop polling, nor be lost."""
+    ana = Person(5917000201, language_code="es")
+    channel = polling_channel(standin)
+    app = build(settings, channels=[channel], clock=clock, db=db)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        worker = asyncio.create_task(app.delivery.run_forever(stop, idle=0.05))
+        await channel.start(app)
+        standin.queue_update(ana.kind("document_empty_thumbnail"))
+        standin.queue_update(ana.text("hola"))
+        await until(lambda: len(standin.sent_to(ana.chat_id)) >= 2, "answers to both updates")
+        await until(lambda: standin.pending_updates() == 0, "confirmed updates")
+        await channel.stop()
+        stop.set()
+        await worker
+
+    asyncio.run(main())
+    with db.session() as session:
+        assert [kind for kind in session.exec(select(InboundMessage.kind))] == ["media", "text"]
+
+
 def test_a_restart_before_confirmation_does_not_answer_twice(settings, db, clock, standin):
     ana = Person(5917000201, language_code="es")
     update = ana.start()

@@ -291,6 +291,22 @@ def test_non_text_gets_please_reply_in_text_in_her_language(settings, db, clock,
     assert kinds[-1] == {"sticker": "sticker", "location": "location"}.get(kind, "media")
 
 
+def test_a_document_with_an_empty_thumbnail_is_answered_not_refused(settings, db, clock, standin):
+    """A real client sent `"thumbnail": {}`: the library alone refuses the update (400, lost)."""
+    ana = Person(5917000016, language_code="es")
+
+    async def scenario(h: Harness) -> None:
+        await h.exchange(ana, ana.start())
+        await h.taps(ana, "es")
+        got = await h.exchange(ana, ana.kind("document_empty_thumbnail"))
+        assert "Solo puedo leer texto" in texts(got), texts(got)
+        assert "¿Está de acuerdo?" in got[-1].params["text"]
+
+    play(settings, db, clock, standin, scenario)
+    with db.session() as session:
+        assert session.exec(select(InboundMessage.kind)).all()[-1] == "media"
+
+
 def test_non_text_in_french(settings, db, clock, standin):
     awa = Person(221770000002, language_code="fr")
 

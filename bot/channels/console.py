@@ -1,7 +1,9 @@
 """The local chat channel: the real engine, database and outbox, talking through a terminal.
 
 Options are shown as a numbered list, as on WhatsApp and SMS. Each `--as NAME` is one person, so a
-coordinator can play two women in two terminals. When standard input is not a terminal, lines are
+coordinator can play two women in two terminals: a terminal shows only its own person's messages;
+one for somebody else (her introduction, a coordinator alert) waits, held, until that person opens
+her own chat. When standard input is not a terminal, lines are
 read from it one by one, so a whole conversation can be scripted.
 """
 
@@ -12,10 +14,11 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
-from bot.channels.base import Outgoing
+from bot.channels.base import Held, Outgoing
 from bot.delivery import Delivery
 from flows.engine import Engine
 from flows.messages import ChannelKind, Inbound
+from storage import outbox
 
 
 class ConsoleChannel:
@@ -25,12 +28,13 @@ class ConsoleChannel:
     rate = 1000.0
     per_address_rate = 0.0
 
-    def __init__(self, write: Callable[[str], None] | None = None) -> None:
+    def __init__(self, me: str, write: Callable[[str], None] | None = None) -> None:
+        self.me = me
         self._write = write or _print
-        self._count = 0
 
-    async def send(self, message: Outgoing) -> str | None:
-        self._count += 1
+    async def send(self, message: Outgoing) -> str | Held | None:
+        if message.address != self.me:
+            return Held()  # not hers: it waits for its reader's own terminal
         self._write(message.rendered.as_numbered_text(message.language))
         return f"console-{message.outbox_id}"
 
@@ -65,5 +69,15 @@ async def _turn(
     engine: Engine, delivery: Delivery, name: str, text: str, kind: str = "text"
 ) -> None:
     inbound = Inbound(channel=ChannelKind.CONSOLE, address=name, text=text, kind=kind)
-    await asyncio.to_thread(engine.handle, inbound)
+    waiting = await asyncio.to_thread(_release_held_for, engine, name)
+    if not (waiting and kind == "open"):  # what waited for her says more than a repeat
+        await asyncio.to_thread(engine.handle, inbound)
     await delivery.drain()
+
+
+def _release_held_for(engine: Engine, name: str) -> int:
+    """What came for her while another terminal was open is due now that she is here."""
+    with engine.db.session() as session:
+        return outbox.release_held(
+            session, channel=ChannelKind.CONSOLE.value, address=name, now=engine.clock.now()
+        )

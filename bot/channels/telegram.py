@@ -46,7 +46,7 @@ from telegram.request import HTTPXRequest
 from bot import metrics
 from bot.channels.base import Outgoing, SendError
 from bot.channels.telegram_layout import keyboard, split_text, utf16_len
-from bot.channels.telegram_updates import Callback, Parsed, parse
+from bot.channels.telegram_updates import Callback, Parsed, UpdatesRequest, decode, parse
 from bot.ratelimit import Pacer, SenderLimiter
 from flows import i18n
 from flows.messages import ChannelKind, _
@@ -97,7 +97,7 @@ class TelegramChannel:
             base_url=f"{root}/bot",
             base_file_url=f"{root}/file/bot",
             request=HTTPXRequest(connection_pool_size=64, read_timeout=10.0),
-            get_updates_request=HTTPXRequest(
+            get_updates_request=UpdatesRequest(
                 connection_pool_size=2, read_timeout=poll_timeout + 10.0
             ),
         )
@@ -202,7 +202,7 @@ class TelegramChannel:
                 # A kind of update we do not handle (a poll, a member change, one newer than
                 # this library): acknowledged, so Telegram does not keep sending it.
                 return Response(status_code=200)
-            update = Update.de_json(data, self.bot)
+            update = decode(data, self.bot)
         except Exception:
             metrics.REJECTED.labels("malformed").inc()
             return Response("malformed update", status_code=400)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
-from telegram import Message, Update
+from telegram import Bot, Message, Update
+from telegram.request import HTTPXRequest
 
 from bot.channels.telegram_layout import Tap, parse_callback
 from flows.messages import ChannelKind, Inbound
@@ -60,6 +62,49 @@ class Parsed:
     # Her public @username, the contact she may later agree to share with her peer.
     username: str | None
     callback: Callback | None = None
+
+
+def decode(data: dict[str, Any], bot: Bot | None) -> Update:
+    """An `Update` from its JSON, forgiving the empty objects some clients send.
+
+    A real client's document came with `"thumbnail": {}`: python-telegram-bot refuses the whole
+    update for it, and her message would be lost. An empty object carries nothing, so it is
+    dropped and the rest read as usual.
+    """
+    try:
+        return Update.de_json(data, bot)
+    except (TypeError, ValueError, KeyError):
+        return Update.de_json(_without_empty_objects(data), bot)
+
+
+def readable(data: dict[str, Any]) -> dict[str, Any]:
+    """The update as given when it can be read, else without its empty objects."""
+    try:
+        Update.de_json(data, None)
+    except (TypeError, ValueError, KeyError):
+        return _without_empty_objects(data)
+    return data
+
+
+def _without_empty_objects(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_empty_objects(v) for k, v in value.items() if v != {}}
+    if isinstance(value, list):
+        return [_without_empty_objects(item) for item in value if item != {}]
+    return value
+
+
+class UpdatesRequest(HTTPXRequest):
+    """The getUpdates connection: each polled update made `readable` before the library parses
+    the batch, so one odd update cannot stop polling for everyone."""
+
+    def parse_json_payload(self, payload: bytes) -> dict[str, Any]:
+        data = super().parse_json_payload(payload)
+        if isinstance(data.get("result"), list):
+            data["result"] = [
+                readable(item) if isinstance(item, dict) else item for item in data["result"]
+            ]
+        return data
 
 
 def language_hint(code: str | None) -> str | None:

@@ -92,7 +92,12 @@ def create_cohort(
 
 
 def _by_code(session: Session, code: str) -> Cohort | None:
-    return session.exec(select(Cohort).where(Cohort.invite_code == normalise_code(code))).first()
+    """The cohort whose code this is, however she typed it ("pilote-26", "Pilote 26")."""
+    compact = "".join(char for char in normalise_code(code) if char.isalnum())
+    if not compact:
+        return None
+    stored = func.replace(func.replace(col(Cohort.invite_code), "-", ""), "_", "")
+    return session.exec(select(Cohort).where(stored == compact)).first()
 
 
 def find_cohort(session: Session, name_or_code: str) -> Cohort | None:

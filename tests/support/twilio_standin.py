@@ -154,7 +154,11 @@ class TwilioStandIn:
 
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length).decode("utf-8")
+                raw = self.rfile.read(length)
+                if len(raw) < length:  # the sender died mid-request (kill -9): nothing arrived
+                    self.close_connection = True
+                    return
+                body = raw.decode("utf-8")
                 auth = self.headers.get("Authorization")
                 status, payload = standin._handle(self.path, auth, body)
                 data = json.dumps(payload).encode()
@@ -182,6 +186,8 @@ class TwilioStandIn:
         if auth != _basic(self.account_sid, self.auth_token):
             return 401, _error(401, 20003, "Authenticate")
         fields = dict(parse_qsl(body, keep_blank_values=True))
+        if not fields.get("To"):  # as Twilio answers a create without a recipient
+            return 400, _error(400, 21604, "A 'To' phone number is required.")
         with self._lock:
             call = Call(fields, time.monotonic(), 0)
             self.calls.append(call)
