@@ -20,7 +20,7 @@ from typing import Annotated, Any
 import typer
 
 from bot.settings import Settings
-from flows import broadcasts, reports
+from flows import broadcasts, console_auth, reports
 from flows import coordination as roles
 from flows.clock import Clock, SystemClock
 from flows.coordination import Actor, NotAllowed
@@ -136,13 +136,63 @@ def register(app: typer.Typer, load: Callable[[], Settings]) -> None:
         operator: Annotated[
             str | None, typer.Option("--as", help="Your name in the audit log.")
         ] = None,
+        role: Annotated[
+            str, typer.Option(help="Console role: admin, coordinator or viewer.")
+        ] = "coordinator",
+        country: Annotated[
+            list[str], typer.Option(help="Countries she sees in the console (repeat); all if none.")
+        ] = [],  # noqa: B006
     ) -> None:
-        """Make someone a coordinator."""
+        """Make someone a coordinator (with a console role, optionally for some countries)."""
 
         def act(settings: Settings, db: Database) -> None:
             with db.session() as session:
-                roles.add(session, settings.flow_config(), _operator(operator), who, now=_now())
-            typer.echo(f"{who} is a coordinator.")
+                actor = _operator(operator)
+                row = roles.add(session, settings.flow_config(), actor, who, now=_now())
+                console_auth.set_role(session, actor, row.id or 0, role, country, now=_now())
+            typer.echo(f"{who} is a coordinator ({role}).")
+
+        run(act)
+
+    @coordinators_app.command("password")
+    def coordinators_password(
+        who: str,
+        operator: Annotated[
+            str | None, typer.Option("--as", help="Your name in the audit log.")
+        ] = None,
+    ) -> None:
+        """Set a coordinator's console password (asked twice, kept as an Argon2 hash)."""
+        secret = typer.prompt("Console password", hide_input=True, confirmation_prompt=True)
+
+        def act(settings: Settings, db: Database) -> None:
+            with db.session() as session:
+                actor = _operator(operator)
+                row = roles.add(session, settings.flow_config(), actor, who, now=_now())
+                console_auth.set_password(session, actor, row.id or 0, secret, now=_now())
+            typer.echo(f"{who} can sign in to the console with this password.")
+
+        run(act)
+
+    @coordinators_app.command("role")
+    def coordinators_role(
+        who: str,
+        role: Annotated[str, typer.Argument(help="admin, coordinator or viewer")],
+        country: Annotated[
+            list[str], typer.Option(help="Countries she sees in the console (repeat); all if none.")
+        ] = [],  # noqa: B006
+        operator: Annotated[
+            str | None, typer.Option("--as", help="Your name in the audit log.")
+        ] = None,
+    ) -> None:
+        """Set a coordinator's console role and the countries she sees."""
+
+        def act(settings: Settings, db: Database) -> None:
+            with db.session() as session:
+                actor = _operator(operator)
+                row = roles.add(session, settings.flow_config(), actor, who, now=_now())
+                console_auth.set_role(session, actor, row.id or 0, role, country, now=_now())
+            scope = ", ".join(country) if country else "all countries"
+            typer.echo(f"{who}: {role}, {scope}.")
 
         run(act)
 
@@ -179,7 +229,7 @@ def register(app: typer.Typer, load: Callable[[], Settings]) -> None:
                 )
             for item in found:
                 since = item.added_at.strftime("%Y-%m-%d") if item.added_at else ""
-                typer.echo(f"{item.identity}\tadded by {item.added_by}\t{since}")
+                typer.echo(f"{item.identity}\t{item.role}\tadded by {item.added_by}\t{since}")
 
         run(act)
 

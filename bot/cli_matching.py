@@ -25,6 +25,7 @@ from sqlmodel import Session
 from bot.settings import Settings
 from flows import pair_lifecycle as lifecycle
 from flows.clock import SystemClock
+from flows.i18n import supported
 from flows.introductions import publish_cohort
 from flows.matching import PROGRAMME_MODES, generate_people, service
 from flows.messages import Msg
@@ -72,8 +73,13 @@ def _session() -> Iterator[tuple[Session, Settings]]:
         db.dispose()
 
 
+# The language of the reasons and explanations `match` prints (--lang; English by default).
+_reader: list[Reader] = [ENGLISH]
+
+
 def _en(msg: Msg) -> str:
-    return render_msg(msg, ENGLISH)
+    """A message as the coordinator reads it: in the --lang language."""
+    return render_msg(msg, _reader[0])
 
 
 # --- cohort -----------------------------------------------------------------------------------
@@ -177,9 +183,13 @@ def match_command(
     respond_days: Annotated[
         int, typer.Option(help="Days both women have to answer an introduction.")
     ] = 3,
+    lang: Annotated[
+        str, typer.Option("--lang", help="Language of the reasons shown: en, es or fr.")
+    ] = "en",
 ) -> None:
     """Match a cohort (a dry run unless --publish) and review the proposed pairs."""
     console = Console(width=160)
+    _reader[0] = Reader(supported(lang))
     with _session() as (session, settings):
         found = service.cohort_or_fail(session, cohort)
         now = SystemClock().now()

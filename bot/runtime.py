@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import uvicorn
 
-from bot import roles
+from bot import console, roles
 from bot.app import App, build
 from bot.channels.base import PlatformChannel
 from bot.roles import Role
@@ -49,6 +49,8 @@ async def run(settings: Settings, role: Role = Role.ALL) -> None:
     routes = [route for channel in channels for route in channel.routes(app)]
     if not role.serves_webhooks:
         routes = []
+    else:
+        routes += console.routes(app)
     config = uvicorn.Config(
         create_app(app, routes),
         host=settings.host,

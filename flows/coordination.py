@@ -278,6 +278,7 @@ class Listed:
     identity: str
     added_by: str
     added_at: datetime | None
+    role: str = "admin"  # console role; settings entries are admins
 
 
 def add(
@@ -301,6 +302,8 @@ def add(
         address=identity.address,
         added_by=actor.label(),
         added_at=now,
+        # One named in the settings keeps her console role (admin) once she has a row.
+        role="admin" if identity in _settings_identities(config) else "coordinator",
     )
     session.add(row)
     session.flush()
@@ -343,6 +346,7 @@ def listing(session: Session, config: FlowConfig, actor: Actor, *, now: datetime
             identity.describe(),
             row.added_by if row else "settings",
             row.added_at if row else None,
+            row.role if row else "admin",
         )
         for identity, row in effective(session, config)
     ]

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import Index, UniqueConstraint, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from storage.models import Participant, utc_field
+from storage.models import Participant, json_field, utc_field
 
 # The nine outcomes the programme reports on (think-piece), in the order they are asked.
 OUTCOMES = (
@@ -123,6 +123,9 @@ class ProblemReport(SQLModel, table=True):
     created_at: datetime | None = utc_field(nullable=False)
     coordinators_alerted: int = Field(default=0)
     handled_at: datetime | None = utc_field()
+    # Console triage: "new", "in_progress", "urgent"; notes: [{"at", "by", "text"}].
+    triage: str = Field(default="new", max_length=16)
+    notes: list[dict[str, Any]] = json_field(list)
 
 
 class TipSent(SQLModel, table=True):
@@ -426,5 +429,7 @@ def erase_texts_of(session: Session, participant_ids: Sequence[int] | int) -> No
         .values(learned=None, shared=None)
     )
     session.execute(
-        update(ProblemReport).where(col(ProblemReport.participant_id).in_(ids)).values(text=None)
+        update(ProblemReport)
+        .where(col(ProblemReport.participant_id).in_(ids))
+        .values(text=None, notes=[])
     )

@@ -33,6 +33,12 @@ class Coordinator(SQLModel, table=True):
     added_at: datetime | None = utc_field(nullable=False)
     removed_by: str | None = Field(default=None, max_length=48)
     removed_at: datetime | None = utc_field()
+    # Console role: "admin", "coordinator" or "viewer" (settings entries are admins).
+    role: str = Field(default="coordinator", max_length=16)
+    # Countries she may see in the console (ISO codes); empty: every country.
+    countries: list[str] = json_field(list)
+    # Argon2 hash of a console password set by an operator (`coordinators password`), if any.
+    password_hash: str | None = Field(default=None, max_length=200)
 
 
 class AuditEntry(SQLModel, table=True):

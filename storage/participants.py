@@ -150,6 +150,7 @@ def _retire_coordinator(
     mine = or_(Coordinator.participant_id == participant_id, col(Coordinator.address).in_(known))
     for row in session.exec(select(Coordinator).where(mine)):
         row.address = None
+        row.password_hash = None
         row.removed_at = row.removed_at or now
         row.removed_by = row.removed_by or "erased"
         session.add(row)

@@ -2,6 +2,15 @@
 
 from sqlmodel import SQLModel
 
-from storage import checkins, coordination, heartbeats, meetings, models, nudges, pairs  # noqa: F401
+from storage import (  # noqa: F401
+    checkins,
+    console,
+    coordination,
+    heartbeats,
+    meetings,
+    models,
+    nudges,
+    pairs,
+)
 
 metadata = SQLModel.metadata

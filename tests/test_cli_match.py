@@ -96,3 +96,15 @@ def test_match_dry_run_then_lock_forbid_and_publish(database):
 def test_unknown_cohort_is_a_readable_error(database):
     result = runner.invoke(cli, ["match", "Nowhere"])
     assert result.exit_code == 2 and "no cohort named 'Nowhere'" in result.output
+
+
+def test_match_reasons_follow_lang(database):
+    run("cohort", "create", "Pilot", "--modes", "north_south", "--code", "pilot-26")
+    run("seed-demo", "--participants", "12")
+    with database.session() as session:
+        ids = [p.public_id for p in session.exec(select(Participant).order_by(Participant.id))]
+    run("cohort", "add", "PILOT-26", *ids)
+    out = run("match", "Pilot", "--lang", "fr")
+    assert "peut aider" in out and "can help" not in out
+    out = run("match", "Pilot", "--lang", "es")
+    assert "puede ayudar" in out

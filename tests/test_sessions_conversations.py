@@ -166,7 +166,9 @@ def test_awa_in_english_counter_proposal_from_julie(app, clock, checkins):
     julie.taps("other")
     julie.expect("Quels moments vous conviendraient mieux ?")
     julie.says("jeudi 10h ou vendredi 11h30")
-    julie.expect("J'ai compris :\n• jeudi 5 mars, 10 h 00\n• vendredi 6 mars, 11 h 30\nC'est bien ça ?")
+    julie.expect(
+        "J'ai compris :\n• jeudi 5 mars, 10 h 00\n• vendredi 6 mars, 11 h 30\nC'est bien ça ?"
+    )
     julie.says("oui")
     julie.expect("C'est envoyé ! Je vous préviens dès que Awa répond.")
     asked = awa.inbox()

@@ -1,7 +1,7 @@
 """inbox: raw payload stored at the webhook, processed later by the inbox worker
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-03 08:40:00
 """
 
@@ -15,7 +15,7 @@ import storage.types
 
 
 revision: str = "0010"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,119 @@
+"""Console pages: review a cohort's proposed pairs with their reasons, lock / forbid / swap,
+then publish after a confirmation that says how many messages go out."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+from starlette.responses import RedirectResponse, Response
+
+from bot.console.web import ROOT, Ctx, refused
+from flows import pair_lifecycle as lifecycle
+from flows.coordination import log
+from flows.introductions import publish_cohort
+from flows.matching import service
+from flows.render import Reader, render_msg
+from storage.models import Participant
+from storage.pairs import Cohort, Pair
+
+# Messages one introduction sends: one to each woman.
+PER_PAIR = 2
+
+
+def _cohort(ctx: Ctx) -> Cohort | None:
+    return ctx.session.get(Cohort, int(ctx.request.path_params["cohort_id"]))
+
+
+def review(ctx: Ctx) -> Response:
+    cohort = _cohort(ctx)
+    if cohort is None:
+        return refused(404)
+    actor = lifecycle.coordinator_actor(ctx.grant.participant_id)
+    left: list[tuple[str, str]] = []
+    reader = Reader(ctx.lang)
+    if ctx.request.method == "POST":
+        action = ctx.field("action")
+        try:
+            _apply(ctx, cohort, action, actor)
+        except (service.MatchingError, ValueError):
+            return refused(400)
+        result = service.run(ctx.session, cohort, now=ctx.now, actor=actor)
+        log(
+            ctx.session,
+            ctx.grant.actor(),
+            f"match_{action}"[:32],
+            now=ctx.now,
+            audience=len(result.pairs),
+            details={"cohort": cohort.id},
+        )
+        left = [(u.profile.name, render_msg(u.message, reader)) for u in result.unpaired]
+        left += [(s.participant.public_id, render_msg(s.message, reader)) for s in result.skipped]
+    proposals = service.proposals(ctx.session, cohort)
+    ids = [m for pair in proposals for m in pair.members()]
+    people = {
+        p.id: p
+        for p in ctx.session.exec(select(Participant).where(Participant.id.in_(ids)))  # type: ignore[union-attr]
+    }
+    rows = [
+        (
+            pair,
+            people.get(pair.a_id),
+            people.get(pair.b_id),
+            [render_msg(msg, reader) for msg in service.reasons_for(pair)],
+        )
+        for pair in proposals
+    ]
+    return ctx.page("match.html", cohort=cohort, rows=rows, left=left, ran=ctx.form is not None)
+
+
+def _apply(ctx: Ctx, cohort: Cohort, action: str, actor: str) -> None:
+    if action == "run":
+        return
+    if action in (service.LOCK, service.FORBID):
+        pair = _pair(ctx, cohort, "pair")
+        service.set_rule(ctx.session, cohort, pair.a_id, pair.b_id, action, by=actor, now=ctx.now)
+        return
+    if action == "swap":  # a with the other pair's b, and the other pair's a with b
+        first, second = _pair(ctx, cohort, "pair"), _pair(ctx, cohort, "other")
+        if first.id == second.id:
+            raise ValueError("swap needs two pairs")
+        for x, y in ((first.a_id, second.b_id), (second.a_id, first.b_id)):
+            service.set_rule(ctx.session, cohort, x, y, service.LOCK, by=actor, now=ctx.now)
+        return
+    raise ValueError(action)
+
+
+def _pair(ctx: Ctx, cohort: Cohort, name: str) -> Pair:
+    value = ctx.field(name)
+    pair = ctx.session.get(Pair, int(value)) if value.isdigit() else None
+    if pair is None or pair.cohort_id != cohort.id:
+        raise ValueError(name)
+    return pair
+
+
+def publish(ctx: Ctx) -> Response:
+    cohort = _cohort(ctx)
+    if cohort is None:
+        return refused(404)
+    proposals = service.proposals(ctx.session, cohort)
+    if ctx.request.method == "GET":
+        return ctx.page(
+            "publish.html", cohort=cohort, pairs=len(proposals), messages=PER_PAIR * len(proposals)
+        )
+    result = publish_cohort(
+        ctx.session,
+        cohort,
+        now=ctx.now,
+        actor=lifecycle.coordinator_actor(ctx.grant.participant_id),
+        config=ctx.config,
+    )
+    log(
+        ctx.session,
+        ctx.grant.actor(),
+        "match_publish",
+        now=ctx.now,
+        audience=PER_PAIR * len(result.pairs),
+        details={"cohort": cohort.id, "pairs": len(result.pairs), "skipped": len(result.skipped)},
+    )
+    return RedirectResponse(
+        f"{ROOT}/cohorts/{cohort.id}?published={len(result.pairs)}", status_code=303
+    )

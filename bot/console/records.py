@@ -1,0 +1,103 @@
+"""Console pages: pairs (status, history, check-ins, pause / resume / end), the programme report,
+CSV exports and the audit log."""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from pathlib import Path
+
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from bot import exports as exporting
+from bot.console.web import ROOT, SECURITY_HEADERS, Ctx, refused
+from bot.report_html import render_html
+from bot.xlsx import workbook
+from flows import console_views as views
+from flows import reports
+from flows.coordination import NotAllowed
+from storage import coordination as store
+from storage.pairs import PairStatus
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def pairs(ctx: Ctx) -> Response:
+    status = ctx.field("status")
+    status = status if status in {s.value for s in PairStatus} else ""
+    found = views.pairs(ctx.session, ctx.grant, status)
+    return ctx.page(
+        "pairs.html", pairs=found, chosen_status=status, statuses=[s.value for s in PairStatus]
+    )
+
+
+def pair(ctx: Ctx) -> Response:
+    view = views.pair_view(ctx.session, ctx.grant, int(ctx.request.path_params["pair_id"]))
+    if view is None:
+        return refused(404)
+    if ctx.request.method == "POST":
+        try:
+            views.change_pair(
+                ctx.session,
+                ctx.grant,
+                view.pair,
+                ctx.field("action"),
+                now=ctx.now,
+                reason=ctx.field("reason"),
+            )
+        except ValueError:
+            return refused(400)
+        return RedirectResponse(f"{ROOT}/pairs/{view.pair.id}", status_code=303)
+    return ctx.page("pair.html", view=view)
+
+
+def programme_report(ctx: Ctx) -> Response:
+    report = reports.build(ctx.session, now=ctx.now, cohort=ctx.field("cohort") or None)
+    store.record(ctx.session, actor=ctx.grant.actor().label(), action="console_report", now=ctx.now)
+    return HTMLResponse(render_html(report, ctx.lang), headers=SECURITY_HEADERS)
+
+
+def exports(ctx: Ctx) -> Response:
+    return ctx.page("exports.html", kinds=exporting.WHAT)
+
+
+def export_file(ctx: Ctx) -> Response:
+    """The export as CSV, or as an XLSX sheet (the same rows)."""
+    what, kind = ctx.request.path_params["what"], ctx.request.path_params["kind"]
+    if what not in exporting.WHAT or kind not in ("csv", "xlsx"):
+        return refused(404)
+    if ctx.grant.countries:  # exports cover every country: not for a coordinator scoped to some
+        return refused()
+    contacts = ctx.field("contacts") == "1" and ctx.grant.can("admin")
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / f"{what}.csv"
+        try:
+            exporting.export(
+                ctx.app.db,
+                ctx.config,
+                ctx.grant.actor(),
+                what,
+                out,
+                now=ctx.now,
+                with_contacts=contacts,
+            )
+        except (exporting.NoData, NotAllowed, ValueError):
+            return refused(404)
+        body = out.read_bytes()
+    media = "text/csv; charset=utf-8"
+    if kind == "xlsx":
+        body = workbook(csv.reader(io.StringIO(body.decode("utf-8"))), sheet=what)
+        media = XLSX
+    return Response(
+        body,
+        media_type=media,
+        headers={
+            **SECURITY_HEADERS,
+            "Content-Disposition": f'attachment; filename="entrepairs-{what}.{kind}"',
+        },
+    )
+
+
+def audit(ctx: Ctx) -> Response:
+    return ctx.page("audit.html", entries=store.audit_log(ctx.session, limit=200))

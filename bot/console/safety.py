@@ -1,0 +1,38 @@
+"""Console pages: the safeguarding inbox (reports and low-rating alerts), triage, notes, resolve."""
+
+from __future__ import annotations
+
+from starlette.responses import RedirectResponse, Response
+
+from bot.console.web import ROOT, Ctx, refused
+from flows import console_views as views
+from storage.models import Participant
+
+
+def inbox(ctx: Ctx) -> Response:
+    resolved = ctx.field("resolved") == "1"
+    reports = views.problems(ctx.session, ctx.grant, resolved=resolved)
+    people = {r.participant_id: ctx.session.get(Participant, r.participant_id) for r in reports}
+    return ctx.page("safeguarding.html", reports=reports, people=people, resolved=resolved)
+
+
+def report(ctx: Ctx) -> Response:
+    found = views.problem(ctx.session, ctx.grant, int(ctx.request.path_params["report_id"]))
+    if found is None:
+        return refused(404)
+    if ctx.request.method == "POST":
+        try:
+            views.triage(
+                ctx.session,
+                ctx.grant,
+                found,
+                now=ctx.now,
+                level=ctx.field("triage"),
+                note=ctx.field("note"),
+                resolve=ctx.field("action") == "resolve",
+            )
+        except ValueError:
+            return refused(400)
+        return RedirectResponse(f"{ROOT}/safeguarding/{found.id}", status_code=303)
+    person = ctx.session.get(Participant, found.participant_id)
+    return ctx.page("problem.html", report=found, person=person, levels=views.TRIAGE)

@@ -1,0 +1,219 @@
+"""The console's plumbing: templates in her language, cookies, CSRF, access checks, rate limits.
+
+Every page handler is a plain function run in a worker thread inside one database transaction
+(`page`): it gets a `Ctx` only when the cookie names a live session of a coordinator whose role
+allows the page; a signed-out visitor is sent to the sign-in page (GET) or refused (POST), and a
+POST without the session's CSRF token is refused, before the handler runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import secrets
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import cache, partial
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlmodel import Session
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from bot.app import App
+from bot.console.words import word
+from flows import console_auth
+from flows.console_auth import Grant
+from flows.i18n import LANGUAGES, supported, translations
+from storage.console import ConsoleSession
+from storage.models import Participant
+
+TEMPLATES = Path(__file__).parent / "templates"
+COOKIE = "console"
+PENDING = "console_pending"  # the nonce of a sign-in code asked for in this browser
+PRE_CSRF = "console_csrf"  # double-submit token for the signed-out forms
+ROOT = "/console"
+
+
+@cache
+def environment(language: str) -> Environment:
+    """One Jinja2 environment per language, its gettext installed from the project's catalogs."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(translations(language), newstyle=False)  # type: ignore[attr-defined]
+    return env
+
+
+def render(language: str, name: str, status: int = 200, **values: Any) -> HTMLResponse:
+    lang = supported(language)
+    html = (
+        environment(lang)
+        .get_template(name)
+        .render(lang=lang, languages=LANGUAGES, root=ROOT, word=partial(word, lang), **values)
+    )
+    return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
+
+
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
+}
+
+
+def secure_cookies(app: App) -> bool:
+    return (app.settings.public_base_url or "").startswith("https://")
+
+
+def set_cookie(response: Response, app: App, name: str, value: str, max_age: int) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path=ROOT,
+        httponly=True,
+        samesite="lax",
+        secure=secure_cookies(app),
+    )
+
+
+def browser_language(request: Request) -> str:
+    header = request.headers.get("accept-language", "")
+    for part in header.split(","):
+        code = part.split(";")[0].strip()[:2].lower()
+        if code in LANGUAGES:
+            return code
+    return "en"
+
+
+# Rate limit ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Limiter:
+    """At most `limit` attempts per key within `window`, on the app's clock (in memory)."""
+
+    limit: int
+    window: timedelta
+    seen: dict[str, deque[datetime]] = field(default_factory=lambda: defaultdict(deque))
+
+    def allow(self, key: str, now: datetime) -> bool:
+        times = self.seen[key]
+        while times and now - times[0] >= self.window:
+            times.popleft()
+        if len(times) >= self.limit:
+            return False
+        times.append(now)
+        if len(self.seen) > 10_000:  # forget idle keys rather than grow without end
+            for stale in [k for k, v in self.seen.items() if not v][:5_000]:
+                del self.seen[stale]
+        return True
+
+
+# Pages ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Ctx:
+    """What a page handler works with."""
+
+    app: App
+    request: Request
+    form: FormData | None
+    session: Session
+    console: ConsoleSession
+    grant: Grant
+    me: Participant
+    now: datetime
+
+    @property
+    def lang(self) -> str:
+        return supported(self.console.language or self.me.locale)
+
+    @property
+    def config(self) -> Any:
+        return self.app.settings.flow_config()
+
+    def field(self, name: str, default: str = "") -> str:
+        value = (
+            self.form.get(name) if self.form is not None else self.request.query_params.get(name)
+        )
+        return str(value).strip() if value is not None else default
+
+    def fields(self, name: str) -> list[str]:
+        source = self.form if self.form is not None else self.request.query_params
+        return [str(v).strip() for v in source.getlist(name) if str(v).strip()]
+
+    def page(self, name: str, status: int = 200, **values: Any) -> HTMLResponse:
+        return render(
+            self.lang,
+            name,
+            status,
+            csrf=self.console.csrf,
+            grant=self.grant,
+            me=self.me,
+            path=self.request.url.path,
+            **values,
+        )
+
+
+Handler = Callable[[Ctx], Response]
+
+
+def refused(status: int = 403) -> Response:
+    """Nothing leaks: the same bare answer for every refusal."""
+    return Response(
+        "forbidden" if status == 403 else "", status_code=status, headers=SECURITY_HEADERS
+    )
+
+
+def page(app: App, handler: Handler, role: str = "viewer") -> Callable[[Request], Any]:
+    """An endpoint running `handler` for a signed-in coordinator of at least `role`."""
+
+    async def endpoint(request: Request) -> Response:
+        form = await request.form() if request.method == "POST" else None
+        return await asyncio.to_thread(_serve, app, request, form, handler, role)
+
+    return endpoint
+
+
+def _serve(
+    app: App, request: Request, form: FormData | None, handler: Handler, role: str
+) -> Response:
+    now = app.clock.now()
+    config = app.settings.flow_config()
+    with app.db.session() as session:
+        found = console_auth.current(session, config, request.cookies.get(COOKIE), now=now)
+        if found is None:
+            if request.method == "GET":
+                return RedirectResponse(f"{ROOT}/signin", status_code=303)
+            return refused()
+        console, grant = found
+        # A viewer reads; any change needs a coordinator ("self": her own sign-out, language).
+        needed = "coordinator" if request.method == "POST" and role == "viewer" else role
+        needed = "viewer" if needed == "self" else needed
+        if not grant.can(needed):
+            return refused()
+        if form is not None and not hmac.compare_digest(str(form.get("csrf", "")), console.csrf):
+            return refused()
+        me = session.get(Participant, grant.participant_id)
+        if me is None:
+            return refused()
+        return handler(Ctx(app, request, form, session, console, grant, me, now))
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)

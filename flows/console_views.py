@@ -1,0 +1,218 @@
+"""What the coordinator console shows and changes, beyond what other flows already offer.
+
+Lists are pseudonymous (public ids) and follow her country scope; a woman's name and contacts
+are shown only when she asks, and that is written to the audit log. Safeguarding reports are
+triaged, annotated and resolved here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, func, or_, select
+
+from flows import coordination
+from flows import pair_lifecycle as lifecycle
+from flows.console_auth import Grant
+from storage import participants
+from storage.checkins import CheckIn, ProblemReport
+from storage.meetings import Meeting
+from storage.models import ChannelAddress, Participant
+from storage.pairs import LIVE_STATUSES, Cohort, CohortMember, Pair, PairEvent, PairStatus
+
+PAGE = 100
+TRIAGE = ("new", "in_progress", "urgent")
+
+
+@dataclass(frozen=True)
+class WomanRow:
+    person: Participant
+    cohorts: list[str]
+    pair_status: str | None
+
+
+def women(
+    session: Session,
+    grant: Grant,
+    *,
+    search: str = "",
+    country: str = "",
+    cohort_id: int | None = None,
+    onboarded: str = "",
+) -> list[WomanRow]:
+    """Women matching the filters (search by public id, or by business sector), newest first."""
+    query = select(Participant).where(col(Participant.erased_at).is_(None))
+    if grant.countries:
+        query = query.where(col(Participant.country).in_(grant.countries))
+    if country:
+        query = query.where(Participant.country == country.upper())
+    if search:
+        like = f"%{search.strip().lower()}%"
+        query = query.where(
+            or_(
+                func.lower(Participant.public_id).like(like),
+                func.lower(Participant.sector).like(like),
+            )
+        )
+    if onboarded == "yes":
+        query = query.where(col(Participant.onboarded_at).is_not(None))
+    elif onboarded == "no":
+        query = query.where(col(Participant.onboarded_at).is_(None))
+    if cohort_id:
+        members = select(CohortMember.participant_id).where(CohortMember.cohort_id == cohort_id)
+        query = query.where(col(Participant.id).in_(members))
+    people = list(session.exec(query.order_by(col(Participant.id).desc()).limit(PAGE)))
+    ids = [p.id for p in people]
+    names = {c.id: c.name for c in session.exec(select(Cohort))}
+    cohorts: dict[int, list[str]] = {}
+    for member in session.exec(
+        select(CohortMember).where(col(CohortMember.participant_id).in_(ids))
+    ):
+        cohorts.setdefault(member.participant_id, []).append(names.get(member.cohort_id, "?"))
+    status: dict[int, str] = {}
+    for pair in session.exec(
+        select(Pair)
+        .where(or_(col(Pair.a_id).in_(ids), col(Pair.b_id).in_(ids)))
+        .order_by(col(Pair.id))
+    ):
+        for member in pair.members():
+            status[member] = pair.status
+    return [WomanRow(p, cohorts.get(p.id or 0, []), status.get(p.id or 0)) for p in people]
+
+
+def woman(session: Session, grant: Grant, public_id: str) -> Participant | None:
+    found = session.exec(select(Participant).where(Participant.public_id == public_id)).first()
+    if found is None or found.erased_at is not None or not grant.sees(found.country):
+        return None
+    return found
+
+
+def contacts(
+    session: Session, grant: Grant, person: Participant, *, now: datetime
+) -> list[ChannelAddress]:
+    """Her name is on the row; her addresses are returned here, and the look is audited."""
+    coordination.log(
+        session, grant.actor(), "console_contacts", now=now, details={"participant": person.id}
+    )
+    return participants.addresses(session, person.id or 0)
+
+
+def pairs(session: Session, grant: Grant, status: str = "") -> list[Pair]:
+    query = select(Pair)
+    if status:
+        query = query.where(Pair.status == status)
+    else:
+        query = query.where(col(Pair.status).in_(LIVE_STATUSES))
+    found = list(session.exec(query.order_by(col(Pair.id).desc()).limit(PAGE)))
+    return [pair for pair in found if _visible(session, grant, pair)]
+
+
+def _visible(session: Session, grant: Grant, pair: Pair) -> bool:
+    if not grant.countries:
+        return True
+    people = [session.get(Participant, member) for member in pair.members()]
+    return any(p is not None and grant.sees(p.country) for p in people)
+
+
+@dataclass
+class PairView:
+    pair: Pair
+    a: Participant
+    b: Participant
+    events: list[PairEvent]
+    checkins: list[CheckIn]
+    meetings: list[Meeting]
+
+
+def pair_view(session: Session, grant: Grant, pair_id: int) -> PairView | None:
+    pair = session.get(Pair, pair_id)
+    if pair is None or not _visible(session, grant, pair):
+        return None
+    a, b = (session.get(Participant, member) for member in pair.members())
+    if a is None or b is None:
+        return None
+    checks = list(
+        session.exec(
+            select(CheckIn).where(CheckIn.pair_id == pair_id).order_by(col(CheckIn.id).desc())
+        )
+    )
+    meetings = list(
+        session.exec(
+            select(Meeting).where(Meeting.pair_id == pair_id).order_by(col(Meeting.id).desc())
+        )
+    )
+    return PairView(pair, a, b, lifecycle.history(session, pair_id), checks, meetings)
+
+
+def change_pair(
+    session: Session, grant: Grant, pair: Pair, action: str, *, now: datetime, reason: str = ""
+) -> None:
+    """Pause, resume or end a pair from the console (the lifecycle checks the transition)."""
+    actor = lifecycle.coordinator_actor(grant.participant_id)
+    if action == "pause" and pair.status == PairStatus.ACTIVE:
+        lifecycle.pause(session, pair, actor=actor, now=now)
+    elif action == "resume" and pair.status == PairStatus.PAUSED:
+        lifecycle.resume(session, pair, actor=actor, now=now)
+    elif action == "end" and pair.status in LIVE_STATUSES:
+        lifecycle.end(session, pair, actor=actor, now=now, reason=(reason or "coordinator")[:200])
+    else:
+        raise ValueError(action)
+    coordination.log(session, grant.actor(), f"pair_{action}", now=now, details={"pair": pair.id})
+
+
+# Safeguarding --------------------------------------------------------------------------------
+
+
+def problems(session: Session, grant: Grant, *, resolved: bool = False) -> list[ProblemReport]:
+    query = select(ProblemReport).where(
+        col(ProblemReport.handled_at).is_not(None)
+        if resolved
+        else col(ProblemReport.handled_at).is_(None)
+    )
+    found = list(session.exec(query.order_by(col(ProblemReport.id).desc()).limit(PAGE)))
+    return [r for r in found if grant.sees(_country(session, r.participant_id))]
+
+
+def _country(session: Session, participant_id: int) -> str | None:
+    person = session.get(Participant, participant_id)
+    return person.country if person else None
+
+
+def problem(session: Session, grant: Grant, report_id: int) -> ProblemReport | None:
+    report = session.get(ProblemReport, report_id)
+    if report is None or not grant.sees(_country(session, report.participant_id)):
+        return None
+    return report
+
+
+def triage(
+    session: Session,
+    grant: Grant,
+    report: ProblemReport,
+    *,
+    now: datetime,
+    level: str = "",
+    note: str = "",
+    resolve: bool = False,
+) -> None:
+    """Set its triage level, add a note (the coordinator's words, kept with the report), resolve."""
+    if level:
+        if level not in TRIAGE:
+            raise ValueError(level)
+        report.triage = level
+    if note.strip():
+        report.notes = [
+            *report.notes,
+            {"at": now.isoformat(), "by": grant.participant_id, "text": note.strip()[:1000]},
+        ]
+    if resolve:
+        report.handled_at = now
+    session.add(report)
+    coordination.log(
+        session,
+        grant.actor(),
+        "problem_resolve" if resolve else "problem_triage",
+        now=now,
+        details={"report": report.id, "triage": report.triage},
+    )

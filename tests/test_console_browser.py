@@ -1,0 +1,237 @@
+"""The coordinator console in a real browser (headless Chromium through Selenium): sign in with a
+code from the chat, create a cohort, review and publish matches, compose and send an
+announcement, resolve a safeguarding report. `CONSOLE_SCREENSHOTS=1` saves docs/console-*.png.
+
+Without Chromium and chromedriver the tests skip on a developer's machine and fail in CI
+(REQUIRE_CHROMIUM=1, set by .ci/run, which installs both).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from sqlmodel import select
+
+from bot import console
+from bot.server import create_app
+from storage.checkins import ProblemReport, record_problem
+from storage.models import OutboundMessage, Participant
+from tests.support import console as support
+from tests.support import pairing
+
+# Screenshots refresh docs/console-*.png with CONSOLE_SCREENSHOTS=1; otherwise a scratch folder
+# (random pseudonyms change every run, and a test run should not touch the repository).
+DOCS = (
+    Path(__file__).resolve().parent.parent / "docs"
+    if os.environ.get("CONSOLE_SCREENSHOTS") == "1"
+    else Path(tempfile.gettempdir()) / "entrepairs-console-screenshots"
+)
+PHONE = (412, 1100)  # a phone browser's width: the pages must work there
+
+
+def _tools() -> tuple[str, str]:
+    browser = next(
+        (
+            shutil.which(n)
+            for n in ("chromium", "chromium-browser", "google-chrome")
+            if shutil.which(n)
+        ),
+        None,
+    )
+    driver = shutil.which("chromedriver")
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        driver = None
+    if browser and driver:
+        return browser, driver
+    reason = (
+        "headless Chromium, chromedriver and selenium are needed: "
+        "`apt-get install -y chromium chromium-driver` and `pip install -e '.[test]'`"
+    )
+    if os.environ.get("REQUIRE_CHROMIUM") == "1":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def driver() -> Iterator[object]:
+    browser, chromedriver = _tools()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = browser
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        f"--window-size={PHONE[0]},{PHONE[1]}",
+        "--lang=fr",
+    ):
+        options.add_argument(argument)
+    chrome = webdriver.Chrome(service=Service(chromedriver), options=options)
+    chrome.set_page_load_timeout(30)
+    try:
+        yield chrome
+    finally:
+        chrome.quit()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def live(tmp_path, db, clock, recorder):  # type: ignore[no-untyped-def]
+    """The console served by uvicorn on 127.0.0.1, with four women ready to be matched."""
+    app, _server, ids = support.make_app(tmp_path, db, clock, recorder)
+    now = clock.now()
+    with db.session() as s:
+        women = {key: pairing.add_woman(s, key, now) for key in pairing.WOMEN}
+        record_problem(
+            s, participant_id=women["carmen"].id, source="report", now=now, text="Ella no vino."
+        )
+        public = [w.public_id for w in women.values()]
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(app, console.routes(app)),
+            host="127.0.0.1",
+            port=port,
+            log_config=None,
+            access_log=False,
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        time.sleep(0.05)
+    yield {"app": app, "url": f"http://127.0.0.1:{port}/console", "public": public, "ids": ids}
+    server.should_exit = True
+    thread.join(10)
+
+
+def shot(chrome, name: str) -> None:  # type: ignore[no-untyped-def]
+    DOCS.mkdir(exist_ok=True)
+    height = chrome.execute_script("return document.documentElement.scrollHeight")
+    chrome.set_window_size(PHONE[0], max(PHONE[1], min(int(height) + 40, 3000)))
+    chrome.save_screenshot(str(DOCS / f"console-{name}.png"))
+    chrome.set_window_size(*PHONE)
+
+
+def find(chrome, css: str):  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+
+    return chrome.find_element(By.CSS_SELECTOR, css)
+
+
+def click_text(chrome, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Click a button or link by its words and wait for the next page to load."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    page = chrome.find_element(By.TAG_NAME, "html")
+    target = f"//*[self::button or self::a][normalize-space()={text!r}]"
+    chrome.find_element(By.XPATH, target).click()
+    WebDriverWait(chrome, 20).until(expected_conditions.staleness_of(page))
+
+
+def body(chrome) -> str:  # type: ignore[no-untyped-def]
+    return find(chrome, "body").text
+
+
+def sign_in(chrome, live) -> None:  # type: ignore[no-untyped-def]
+    chrome.get(live["url"] + "/signin?lang=fr")
+    find(chrome, "#address").send_keys("amina")
+    shot(chrome, "signin")
+    click_text(chrome, "M'envoyer un code")
+    assert "nous venons de lui envoyer un code" in body(chrome)
+    find(chrome, "#code").send_keys(support.last_code(live["app"]))
+    click_text(chrome, "Se connecter")
+    assert "Tableau de bord" in body(chrome)
+
+
+def test_sign_in_cohort_matching_and_publishing(driver, live):  # type: ignore[no-untyped-def]
+    chrome = driver
+    sign_in(chrome, live)
+    chrome.get(live["url"] + "/cohorts/")
+    find(chrome, "#name").send_keys("Pilote 2026")
+    find(chrome, "#code").send_keys("PILOTE26")
+    click_text(chrome, "Créer")
+    assert find(chrome, "#invite-code").text == "PILOTE26"
+    find(chrome, "#members").send_keys(" ".join(live["public"]))
+    click_text(chrome, "Ajouter")
+    assert "Femmes ajoutées : 4" in body(chrome)
+    shot(chrome, "cohort")
+
+    click_text(chrome, "Revoir les binômes proposés")
+    click_text(chrome, "Relancer l'appariement")
+    text = body(chrome)
+    assert "Binômes proposés (2)" in text
+    assert "Carmen" in text  # the reasons, in French, name the two women
+    shot(chrome, "match")
+    click_text(chrome, "Publier…")
+    assert "2 binômes vont être présentés : 4 messages" in find(chrome, "#publish-count").text
+    click_text(chrome, "Oui, envoyer les présentations")
+    assert "Présentations envoyées : 2 binômes." in body(chrome)
+    app = live["app"]
+    with app.db.session() as s:
+        intros = s.exec(
+            select(OutboundMessage).where(OutboundMessage.purpose == "introduction")
+        ).all()
+    assert len(intros) >= 4
+
+    chrome.get(live["url"] + "/")
+    shot(chrome, "dashboard")
+
+
+def test_announcement_and_safeguarding(driver, live):  # type: ignore[no-untyped-def]
+    chrome = driver
+    sign_in(chrome, live)
+    chrome.get(live["url"] + "/broadcasts/new")
+    find(chrome, "#text_fr").send_keys("La foire a lieu samedi à 10 h.")
+    find(chrome, "#text_es").send_keys("La feria es el sábado a las 10.")
+    find(chrome, "#text_en").send_keys("The fair is on Saturday at 10.")
+    click_text(chrome, "Compter et prévisualiser")
+    # Amina, Vera, Nora and the four women: all reachable.
+    assert "7 femmes le recevront." in find(chrome, "#audience-count").text
+    assert "segments SMS" in body(chrome)
+    click_text(chrome, "Enregistrer et relire avant l'envoi")
+    assert "Aperçu" in body(chrome)
+    click_text(chrome, "Envoyer à 7 femmes")
+    assert "7 messages sont en file d'envoi." in body(chrome)
+    assert find(chrome, "meta[http-equiv=refresh]")  # the report updates itself
+    shot(chrome, "broadcast")
+
+    chrome.get(live["url"] + "/safeguarding/")
+    from selenium.webdriver.common.by import By
+
+    chrome.get(chrome.find_element(By.PARTIAL_LINK_TEXT, "#").get_attribute("href"))
+    assert "Ella no vino." in find(chrome, "#report-text").text
+    find(chrome, "#note").send_keys("Appelée, elle va bien.")
+    from selenium.webdriver.support.ui import Select
+
+    Select(find(chrome, "#triage")).select_by_value("urgent")
+    shot(chrome, "safeguarding")
+    click_text(chrome, "Enregistrer et marquer comme résolu")
+    assert "Résolus" in body(chrome) and "Appelée, elle va bien." in body(chrome)
+    with live["app"].db.session() as s:
+        report = s.exec(select(ProblemReport)).one()
+        assert report.handled_at is not None and report.triage == "urgent"
+        assert s.get(Participant, report.participant_id) is not None
