@@ -14,6 +14,7 @@ from flows.matching.service import cohorts_of, find_cohort, join_by_code
 from flows.messages import Msg, _
 from flows.registry import register
 from flows.steps import AskText, Context, Outcome, go, stay
+from flows.text import clean_text
 from storage.pairs import Cohort
 
 FLOW = "cohort"
@@ -34,7 +35,7 @@ SKIP = {"0", "no", "non", "none", "skip", "aucun", "ninguno"}
 
 def code_in(text: str) -> str:
     """The code in what she wrote, without an optional prefix ("code: Pilote 26")."""
-    words = text.strip().split()
+    words = clean_text(text).split()  # no control characters reach a query
     while words and words[0].lower().rstrip(":") in {
         p for prefix in PREFIXES for p in prefix.split()
     }:
