@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import text
@@ -128,7 +129,12 @@ def start_scheduler(
     global _RUNNER
     _RUNNER = Runner(db, clock, config, wake)
     scheduler = AsyncIOScheduler(
-        jobstores={"default": SQLAlchemyJobStore(engine=db.engine, tablename=JOB_TABLE)},
+        jobstores={
+            "default": SQLAlchemyJobStore(engine=db.engine, tablename=JOB_TABLE),
+            # This process's own one-off runs: in the shared store, a job another process had
+            # just run and removed made `replace_existing` fail at start (JobLookupError).
+            "local": MemoryJobStore(),
+        },
         timezone=UTC,
         # Missed runs collapse into one; a run up to 5 minutes late still happens.
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
@@ -153,14 +159,14 @@ def start_scheduler(
         "date",
         run_date=datetime.now(UTC),
         id="startup-scan",
-        replace_existing=True,
+        jobstore="local",
     )
     scheduler.add_job(
         "bot.scheduler:dispatch_job",
         "date",
         run_date=datetime.now(UTC),
         id="startup-dispatch",
-        replace_existing=True,
+        jobstore="local",
     )
     scheduler.start()
     return scheduler
