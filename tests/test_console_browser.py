@@ -143,13 +143,19 @@ def find(chrome, css: str):  # type: ignore[no-untyped-def]
 def click_text(chrome, text: str) -> None:  # type: ignore[no-untyped-def]
     """Click a button or link by its words and wait for the next page to load."""
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
-    page = chrome.find_element(By.TAG_NAME, "html")
+    # A mark on the old page's window: it is gone once the next page has replaced it. (Waiting for
+    # the old <html> element to go stale raced with Chromium 156, which sometimes answers "node does
+    # not belong to the document" instead of "stale element".)
+    chrome.execute_script("window.__beforeClick = true")
     target = f"//*[self::button or self::a][normalize-space()={text!r}]"
     chrome.find_element(By.XPATH, target).click()
-    WebDriverWait(chrome, 20).until(expected_conditions.staleness_of(page))
+    WebDriverWait(chrome, 20).until(
+        lambda c: c.execute_script(
+            "return !window.__beforeClick && document.readyState === 'complete'"
+        )
+    )
 
 
 def body(chrome) -> str:  # type: ignore[no-untyped-def]
