@@ -3,8 +3,9 @@
 For each language and each channel: how many messages she sends and receives, how many characters
 the bot sends and its longest message, to complete onboarding, and on SMS the segments the carrier
 bills (GSM-7 or UCS-2, per `bot.channels.twilio_text`). Telegram shows options as buttons (their
-labels count as characters); WhatsApp and SMS show them as a numbered list; "sms" is sent as is
-(typography made GSM-7), "sms_transliterated" with `SMS_TRANSLITERATE=true`. `goals` checks the
+labels count as characters); WhatsApp and SMS show them as a numbered list; "sms" is sent as the
+default deployment sends it (`SMS_TRANSLITERATE=auto`: accents dropped only where that saves a
+segment), "sms_accents_kept" with `SMS_TRANSLITERATE=never`. `goals` checks the
 targets: at most 12 messages, 2,000 characters, 25 SMS segments, 320 characters a message.
 Then the engine's speed on SQLite: inbound messages handled per second (each one a full
 transaction: dedupe, state, outbox), with the delivery worker rendering and "sending" everything
@@ -83,8 +84,8 @@ def _bodies(sent: list[tuple[Rendered, str]], channel: str) -> list[str]:
     if channel == "whatsapp":
         texts = [r.as_numbered_text(lang) for r, lang in sent]
         return [part for text in texts for part in split(text, WHATSAPP_LIMIT)]
-    transliterated = channel == "sms_transliterated"
-    texts = [sms_body(r, lang, transliterated=transliterated) for r, lang in sent]
+    transliteration = "never" if channel == "sms_accents_kept" else "auto"
+    texts = [sms_body(r, lang, transliteration) for r, lang in sent]
     return [part for text in texts for part in split(text, SMS_LIMIT)]
 
 
@@ -115,7 +116,7 @@ def script(language: str) -> list[str]:
     return [LANGUAGE_DIGIT[language] if answer is None else answer for answer in ANSWERS]
 
 
-CHANNELS = ("telegram", "whatsapp", "sms", "sms_transliterated")
+CHANNELS = ("telegram", "whatsapp", "sms", "sms_accents_kept")
 
 
 def one_onboarding(folder: Path, language: str) -> dict[str, object]:

@@ -12,6 +12,7 @@ from typing import Annotated
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.channels.twilio_text import Transliteration
 from flows.config import FlowConfig
 from flows.i18n import LANGUAGES
 
@@ -56,8 +57,9 @@ class Settings(BaseSettings):
     twilio_whatsapp_mps: float = Field(default=25.0, gt=0)
     twilio_sms_mps: float = Field(default=1.0, gt=0)
     # SMS only: write "información" as "informacion" so a message stays GSM-7 (160 a segment
-    # instead of 70). Typography (dashes, curly quotes) is always made GSM-7.
-    sms_transliterate: bool = False
+    # instead of 70): "auto" where that costs fewer segments, "always", or "never" (true/false
+    # are read as always/never). Typography (dashes, curly quotes) is always made GSM-7.
+    sms_transliterate: Transliteration = "auto"
     # Approved WhatsApp Content templates, by purpose then language, as JSON:
     # {"default": {"es": "HX…", "fr": "HX…", "en": "HX…"}, "reminder": {"fr": "HX…"}}.
     # A proactive message outside the 24-hour window goes out as templates[purpose][language],
@@ -68,6 +70,19 @@ class Settings(BaseSettings):
     @classmethod
     def _coordinators(cls, value: object) -> object:
         return _split(value)
+
+    @field_validator("sms_transliterate", mode="before")
+    @classmethod
+    def _transliterate(cls, value: object) -> object:
+        """The old yes/no form still works: true is "always", false "never"."""
+        if isinstance(value, bool):
+            return "always" if value else "never"
+        if isinstance(value, str):
+            word = value.strip().lower()
+            yes_no = {"true": "always", "1": "always", "yes": "always"}
+            yes_no |= {"false": "never", "0": "never", "no": "never"}
+            return yes_no.get(word, word)
+        return value
 
     @field_validator("twilio_templates")
     @classmethod

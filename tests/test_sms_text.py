@@ -82,14 +82,26 @@ def test_sms_body_drops_the_hint_only_when_it_costs_a_segment():
     assert sms_body(short, "en").endswith("Reply with a number.")
 
 
-def test_sms_body_transliterates_only_when_the_deployment_asks():
-    rendered = Rendered("¿En qué ciudad vive? Información útil.")
-    assert segments(sms_body(rendered, "es"))[0] == "UCS-2"
-    assert sms_body(rendered, "es", transliterated=True) == "¿En qué ciudad vive? Informacion util."
-    assert segments(sms_body(rendered, "es", transliterated=True))[0] == "GSM-7"
+def test_sms_body_drops_accents_only_where_that_saves_a_segment():
+    long = Rendered("¿En qué ciudad vive? Información útil para su negocio y para su compañera.")
+    assert segments(long.text) == ("UCS-2", 2)
+    cheap = sms_body(long, "es")  # é and ñ are GSM-7: they stay
+    assert cheap == "¿En qué ciudad vive? Informacion util para su negocio y para su compañera."
+    assert segments(cheap) == ("GSM-7", 1)
+    short = Rendered("¿Sí?")  # one UCS-2 segment either way: the accent is free
+    assert sms_body(short, "es") == "¿Sí?"
+
+
+def test_the_deployment_can_always_or_never_drop_accents():
+    short = Rendered("¿Sí?")
+    assert sms_body(short, "es", "always") == "¿Si?"
+    long = Rendered("¿En qué ciudad vive? Información útil para su negocio y para su compañera.")
+    assert sms_body(long, "es", "never") == long.text
+    assert segments(sms_body(long, "es", "never"))[0] == "UCS-2"
 
 
 def test_transliteration_is_a_setting(monkeypatch):
-    assert Settings(_env_file=None).sms_transliterate is False
-    monkeypatch.setenv("SMS_TRANSLITERATE", "true")
-    assert Settings(_env_file=None).sms_transliterate is True
+    assert Settings(_env_file=None).sms_transliterate == "auto"
+    for written, read in (("true", "always"), ("false", "never"), ("Never", "never")):
+        monkeypatch.setenv("SMS_TRANSLITERATE", written)
+        assert Settings(_env_file=None).sms_transliterate == read

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from bot.channels.twilio_text import transliterate
 from flows import home
 from flows.keywords import Keyword, recognise
 from flows.messages import ChannelKind, Msg, Reply, _
@@ -304,7 +305,8 @@ def test_long_sms_goes_in_short_parts_in_order(bot, standin, clock):
     bot.deliver()
     parts = [call["Body"] for call in standin.sent_to(CARMEN)[before:]]
     assert len(parts) >= 2 and all(len(part) <= 320 for part in parts)
-    assert "\n\n".join(parts).replace("\n\n", " ").split() == _text("es", long).split()
+    sent = "\n\n".join(parts).replace("\n\n", " ").split()
+    assert sent == transliterate(_text("es", long)).split()  # the accents cost segments on SMS
 
 
 def test_proactive_message_after_30h_without_template_configured_is_held(

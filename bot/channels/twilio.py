@@ -218,8 +218,7 @@ class TwilioChannel:
     def _text(self, message: Outgoing) -> str:
         """The body as this channel carries it: SMS in GSM-7 wherever the words allow."""
         if self.kind == ChannelKind.SMS:
-            transliterated = self.settings.sms_transliterate
-            return sms_body(message.rendered, message.language, transliterated=transliterated)
+            return sms_body(message.rendered, message.language, self.settings.sms_transliterate)
         return message.rendered.as_numbered_text(message.language)
 
     async def _invite(self, message: Outgoing) -> Held:
