@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.channels.twilio_text import transliterate
+from bot.channels.twilio_text import segments, transliterate
 from flows import home, i18n
 from flows.messages import ChannelKind
 from storage import participants
@@ -196,6 +196,8 @@ def test_country_code_suggests_the_language_offered_first(bot, standin):
     for text in (fatou, rosa, jane):  # always asked, never decided; SMS may drop the accents
         names = ("Español", "Français", "English")
         assert all(f". {transliterate(name)}" in transliterate(text) for name in names)
+    # No country hint: the welcome speaks three languages, and on SMS it is still GSM-7.
+    assert segments(jane) == ("GSM-7", 2)  # with "Français" it was UCS-2, 3 segments
     with bot.app.db.session() as session:
         kinds = {(a.channel, a.address) for a in session.exec(select(ChannelAddress))}
     assert kinds == {
