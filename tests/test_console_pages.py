@@ -21,6 +21,14 @@ from tests.support import console as support
 from tests.support import pairing, programme
 
 LIMIT = 100 * 1024
+# An announcement to Bolivia, saved as a draft (the compose form's fields).
+TO_BOLIVIA = {
+    "action": "save",
+    "countries": "BO",
+    "text_es": "Hola",
+    "text_fr": "Bonjour",
+    "text_en": "Hello",
+}
 
 
 def run(coro):  # type: ignore[no-untyped-def]
@@ -155,15 +163,7 @@ def test_the_language_switch_and_a_failed_announcement_retried(signed_in):  # ty
             home = await c.get("/console/")
             made = await c.post(
                 "/console/broadcasts/new",
-                data={
-                    "csrf": csrf,
-                    "action": "save",
-                    "countries": "BO",
-                    "text_es": "Hola",
-                    "text_fr": "Bonjour",
-                    "text_en": "Hello",
-                    "when": "now",
-                },
+                data={"csrf": csrf, **TO_BOLIVIA, "when": "now"},
             )
             url = made.headers["location"]
             sent = await c.post(url, data={"csrf": csrf, "action": "send"})
@@ -385,14 +385,7 @@ def _sent_broadcast(app, server, token, csrf) -> str:  # type: ignore[no-untyped
         async with _client(server, token) as c:
             made = await c.post(
                 "/console/broadcasts/new",
-                data={
-                    "csrf": csrf,
-                    "action": "save",
-                    "countries": "BO",
-                    "text_es": "Hola",
-                    "text_fr": "Salut",
-                    "text_en": "Hi",
-                },
+                data={"csrf": csrf, **TO_BOLIVIA},
             )
             url = made.headers["location"]
             await c.post(url, data={"csrf": csrf, "action": "send"})
@@ -492,3 +485,28 @@ def test_a_scoped_coordinator_pages_through_her_own_countries_only(signed_in):  
     assert 200 < bolivian < 300
     assert [len(p) for p in pages] == [100, 100, bolivian - 200]  # full pages, none lost
     assert countries == {"BO"}
+
+
+def test_the_audit_log_and_announcements_come_in_pages_too(signed_in):  # type: ignore[no-untyped-def]
+    app, server, token, _csrf, _cohort_id, _public = signed_in
+    from storage import coordination as store
+
+    with app.db.session() as s:
+        for i in range(130):
+            store.record(s, actor="operator:t", action=f"paging_{i}", now=app.clock.now())
+            s.add(Broadcast(created_by="t", created_at=app.clock.now(), texts={"en": "Hi"}))
+
+    async def flow():  # type: ignore[no-untyped-def]
+        async with _client(server, token) as c:
+            return [
+                await c.get(f"{path}?page={n}")
+                for path in ("/console/audit/", "/console/broadcasts/")
+                for n in (1, 2)
+            ]
+
+    audit_1, audit_2, news_1, news_2 = run(flow())
+    assert "paging_129" in audit_1.text and "paging_29" not in audit_1.text
+    assert "paging_29" in audit_2.text and "paging_129" not in audit_2.text
+    assert 'rel="next"' in audit_1.text and 'rel="prev"' in audit_2.text
+    assert len(re.findall(r'href="/console/broadcasts/\d+"', news_1.text)) == 100
+    assert 'href="/console/broadcasts/1"' in news_2.text and 'rel="prev"' in news_2.text

@@ -8,6 +8,8 @@ pages include, so the pages work the same without JavaScript (a button, a meta r
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import col, select
 from starlette.responses import RedirectResponse, Response
 
@@ -157,22 +159,19 @@ def detail(ctx: Ctx) -> Response:
             segments=_segments(preview),
             error_text=error,
         )
-    report = broadcasts.delivery_report(ctx.session, broadcast, now=ctx.now)
     params = ctx.request.query_params
     if params.get("queued"):
         flash = "queued"
     elif params.get("retried"):
         flash = "retried"
+    values = _report(ctx, broadcast)
     return ctx.page(
         "broadcast.html",
-        broadcast=broadcast,
-        report=report,
-        failures=broadcasts.failed_list(ctx.session, broadcast)[:50],
-        refresh=REFRESH if _moving(report) else None,
-        poll=POLL if _moving(report) else None,
+        refresh=REFRESH if values["poll"] else None,
         flash_kind=flash,
         flash_n=params.get("queued") or params.get("retried") or "",
         error_text=error,
+        **values,
     )
 
 
@@ -182,14 +181,18 @@ def report(ctx: Ctx) -> Response:
         broadcast = broadcasts.get(ctx.session, int(ctx.request.path_params["broadcast_id"]))
     except BroadcastError:
         return refused(404)
+    return ctx.page("_report.html", **_report(ctx, broadcast))
+
+
+def _report(ctx: Ctx, broadcast: Broadcast) -> dict[str, Any]:
+    """What _report.html shows: the counts, who failed, and whether to poll again."""
     found = broadcasts.delivery_report(ctx.session, broadcast, now=ctx.now)
-    return ctx.page(
-        "_report.html",
-        broadcast=broadcast,
-        report=found,
-        failures=broadcasts.failed_list(ctx.session, broadcast)[:50],
-        poll=POLL if _moving(found) else None,
-    )
+    return {
+        "broadcast": broadcast,
+        "report": found,
+        "failures": broadcasts.failed_list(ctx.session, broadcast)[:50],
+        "poll": POLL if _moving(found) else None,
+    }
 
 
 def _moving(report: broadcasts.DeliveryReport) -> bool:
