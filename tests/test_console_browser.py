@@ -132,6 +132,7 @@ def shot(chrome, name: str) -> None:  # type: ignore[no-untyped-def]
     DOCS.mkdir(exist_ok=True)
     height = chrome.execute_script("return document.documentElement.scrollHeight")
     chrome.set_window_size(PHONE[0], max(PHONE[1], min(int(height) + 40, 3000)))
+    chrome.execute_script("window.scrollTo(0, 0)")  # the whole page, even after a click below
     chrome.save_screenshot(str(DOCS / f"console-{name}.png"))
     chrome.set_window_size(*PHONE)
 
