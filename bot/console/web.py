@@ -31,6 +31,7 @@ from bot.app import App
 from bot.console.words import word
 from flows import console_auth
 from flows.console_auth import Grant
+from flows.console_views import PAGE
 from flows.i18n import LANGUAGES, supported, translations
 from storage.console import ConsoleSession
 from storage.models import Participant
@@ -42,7 +43,6 @@ COOKIE = "console"
 PENDING = "console_pending"  # the nonce of a sign-in code asked for in this browser
 PRE_CSRF = "console_csrf"  # double-submit token for the signed-out forms
 ROOT = "/console"
-PAGE = 100  # rows of a list on one page
 T = TypeVar("T")
 
 
