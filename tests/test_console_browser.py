@@ -234,10 +234,10 @@ def test_announcement_and_safeguarding(driver, live, monkeypatch):  # type: igno
     # No button pressed: the count and the French text's SMS cost follow her typing.
     # Amina, Vera, Nora and the four women: all reachable.
     wait_text(chrome, "#audience-count", "7 femmes le recevront.")
-    wait_text(chrome, "#segments-fr", "1 segments SMS (GSM-7)")
+    wait_text(chrome, "#segments-fr", "1 segment SMS (GSM-7)")
     find(chrome, "#text_es").send_keys("La feria es el sábado a las 10.")
     find(chrome, "#text_en").send_keys("The fair is on Saturday at 10.")
-    wait_text(chrome, "#segments-en", "1 segments SMS (GSM-7)")
+    wait_text(chrome, "#segments-en", "1 segment SMS (GSM-7)")
     find(chrome, "input[name=countries][value=BO]").click()  # Nora and Carmen live in Bolivia
     wait_text(chrome, "#audience-count", "2 femmes le recevront.")
     find(chrome, "input[name=countries][value=BO]").click()
@@ -246,7 +246,7 @@ def test_announcement_and_safeguarding(driver, live, monkeypatch):  # type: igno
     shot(chrome, "compose")
     click_text(chrome, "Compter et prévisualiser")  # the button still counts, as without JS
     assert "7 femmes le recevront." in find(chrome, "#audience-count").text
-    assert "segments SMS" in body(chrome)
+    assert "1 segment SMS" in body(chrome)
     click_text(chrome, "Enregistrer et relire avant l'envoi")
     assert "Aperçu" in body(chrome)
     click_text(chrome, "Envoyer à 7 femmes")

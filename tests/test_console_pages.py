@@ -340,10 +340,10 @@ def test_the_live_count_follows_the_form_and_matches_the_button(signed_in):  # t
     assert _count(live_all.text) > _count(live_bo.text)  # unticking a country widens it
     # The Spanish text's SMS cost replaces the line under its box; the empty ones are cleared.
     assert re.search(
-        r'id="segments-es"[^>]*hx-swap-oob="true">1 segments SMS \(UCS-2\)', live_bo.text
+        r'id="segments-es"[^>]*hx-swap-oob="true">1 segment SMS \(UCS-2\)', live_bo.text
     )
     assert re.search(r'id="segments-fr"[^>]*hx-swap-oob="true"></p>', live_bo.text)
-    assert "mujeres lo recibirán" in spanish.text and "segmentos SMS" in spanish.text
+    assert "mujeres lo recibirán" in spanish.text and "segmento SMS" in spanish.text
     with app.db.session() as s:
         assert s.exec(select(Broadcast)).all() == []  # counting saves nothing
 
