@@ -510,3 +510,35 @@ def test_the_audit_log_and_announcements_come_in_pages_too(signed_in):  # type: 
     assert 'rel="next"' in audit_1.text and 'rel="prev"' in audit_2.text
     assert len(re.findall(r'href="/console/broadcasts/\d+"', news_1.text)) == 100
     assert 'href="/console/broadcasts/1"' in news_2.text and 'rel="prev"' in news_2.text
+
+
+def test_the_live_count_of_a_scoped_coordinator_stays_in_her_countries(signed_in):  # type: ignore[no-untyped-def]
+    app, server, token, csrf, _cohort_id, _public = signed_in
+    from flows import console_auth
+    from storage.coordination import Coordinator
+
+    with app.db.session() as s:
+        nora = console_auth.find_by_address(s, "nora")
+        s.add(
+            Coordinator(
+                participant_id=nora.id,
+                added_by="operator:t",
+                added_at=app.clock.now(),
+                role="coordinator",
+                countries=["BO"],
+            )
+        )
+        nora_id = nora.id
+    nora_token, nora_csrf = support.session_cookie(app, nora_id)
+    url = "/console/broadcasts/new/count"
+
+    async def flow():  # type: ignore[no-untyped-def]
+        async with _client(server, token) as c:
+            bolivia = await c.post(url, data={"csrf": csrf, "countries": "BO"})
+        async with _client(server, nora_token) as c:
+            everyone = await c.post(url, data={"csrf": nora_csrf})
+            canada = await c.post(url, data={"csrf": nora_csrf, "countries": "CA"})
+        return bolivia, everyone, canada
+
+    bolivia, everyone, canada = run(flow())
+    assert _count(everyone.text) == _count(canada.text) == _count(bolivia.text) > 0
