@@ -7,10 +7,14 @@ triaged, annotated and resolved here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
+from typing import TypeVar
 
 from sqlmodel import Session, col, func, or_, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from flows import coordination
 from flows import pair_lifecycle as lifecycle
@@ -22,6 +26,7 @@ from storage.models import ChannelAddress, Participant
 from storage.pairs import LIVE_STATUSES, Cohort, CohortMember, Pair, PairEvent, PairStatus
 
 PAGE = 100
+T = TypeVar("T")
 TRIAGE = ("new", "in_progress", "urgent")
 
 
@@ -40,6 +45,8 @@ def women(
     country: str = "",
     cohort_id: int | None = None,
     onboarded: str = "",
+    offset: int = 0,
+    limit: int = PAGE,
 ) -> list[WomanRow]:
     """Women matching the filters (search by public id, or by business sector), newest first."""
     query = select(Participant).where(col(Participant.erased_at).is_(None))
@@ -62,7 +69,9 @@ def women(
     if cohort_id:
         members = select(CohortMember.participant_id).where(CohortMember.cohort_id == cohort_id)
         query = query.where(col(Participant.id).in_(members))
-    people = list(session.exec(query.order_by(col(Participant.id).desc()).limit(PAGE)))
+    people = list(
+        session.exec(query.order_by(col(Participant.id).desc()).offset(offset).limit(limit))
+    )
     ids = [p.id for p in people]
     names = {c.id: c.name for c in session.exec(select(Cohort))}
     cohorts: dict[int, list[str]] = {}
@@ -98,14 +107,35 @@ def contacts(
     return participants.addresses(session, person.id or 0)
 
 
-def pairs(session: Session, grant: Grant, status: str = "") -> list[Pair]:
+def pairs(
+    session: Session, grant: Grant, status: str = "", *, offset: int = 0, limit: int = PAGE
+) -> list[Pair]:
     query = select(Pair)
     if status:
         query = query.where(Pair.status == status)
     else:
         query = query.where(col(Pair.status).in_(LIVE_STATUSES))
-    found = list(session.exec(query.order_by(col(Pair.id).desc()).limit(PAGE)))
-    return [pair for pair in found if _visible(session, grant, pair)]
+    query = query.order_by(col(Pair.id).desc())
+    return _window(session, grant, query, lambda p: _visible(session, grant, p), offset, limit)
+
+
+def _window(
+    session: Session,
+    grant: Grant,
+    query: SelectOfScalar[T],
+    visible: Callable[[T], bool],
+    offset: int,
+    limit: int,
+) -> list[T]:
+    """Rows `offset` to `offset + limit` of those she may see; counted in SQL when she sees all.
+
+    A coordinator scoped to some countries is filtered here, row by row, so her pages are counted
+    after the filter (a page of SQL rows would come back short, and the next page be lost).
+    """
+    if not grant.countries:
+        return list(session.exec(query.offset(offset).limit(limit)))
+    seen = (row for row in session.exec(query) if visible(row))
+    return list(islice(seen, offset, offset + limit))
 
 
 def _visible(session: Session, grant: Grant, pair: Pair) -> bool:
@@ -164,14 +194,28 @@ def change_pair(
 # Safeguarding --------------------------------------------------------------------------------
 
 
-def problems(session: Session, grant: Grant, *, resolved: bool = False) -> list[ProblemReport]:
+def problems(
+    session: Session,
+    grant: Grant,
+    *,
+    resolved: bool = False,
+    offset: int = 0,
+    limit: int = PAGE,
+) -> list[ProblemReport]:
     query = select(ProblemReport).where(
         col(ProblemReport.handled_at).is_not(None)
         if resolved
         else col(ProblemReport.handled_at).is_(None)
     )
-    found = list(session.exec(query.order_by(col(ProblemReport.id).desc()).limit(PAGE)))
-    return [r for r in found if grant.sees(_country(session, r.participant_id))]
+    query = query.order_by(col(ProblemReport.id).desc())
+    return _window(
+        session,
+        grant,
+        query,
+        lambda r: grant.sees(_country(session, r.participant_id)),
+        offset,
+        limit,
+    )
 
 
 def _country(session: Session, participant_id: int) -> str | None:

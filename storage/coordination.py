@@ -101,8 +101,10 @@ def record(
     return entry
 
 
-def audit_log(session: Session, *, limit: int = 200) -> list[AuditEntry]:
-    return list(session.exec(select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(limit)))
+def audit_log(session: Session, *, limit: int = 200, offset: int = 0) -> list[AuditEntry]:
+    """The newest entries first, `limit` of them after the first `offset`."""
+    query = select(AuditEntry).order_by(col(AuditEntry.id).desc())
+    return list(session.exec(query.offset(offset).limit(limit)))
 
 
 def coordinators(session: Session, *, active_only: bool = True) -> list[Coordinator]:

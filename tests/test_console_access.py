@@ -368,3 +368,70 @@ def test_signing_out_ends_the_session(setup):  # type: ignore[no-untyped-def]
     home, out, after = run(flow())
     assert home.status_code == 200 and "/console/audit/" not in home.text  # not for a viewer
     assert out.status_code == 303 and after.status_code == 303
+
+
+def test_the_live_fragments_are_listed_route_by_route() -> None:
+    """The htmx fragments pass the same checks as pages: they are among the routes tested above."""
+    found = paths()
+    assert ("POST", "/console/broadcasts/new/count") in found
+    assert ("GET", "/console/broadcasts/1/report") in found
+
+
+def test_a_signed_out_htmx_request_is_sent_to_sign_in_not_pasted_in(setup):  # type: ignore[no-untyped-def]
+    _app, server, _ids = setup
+
+    async def go():  # type: ignore[no-untyped-def]
+        async with support.client(server) as c:
+            poll = await c.get("/console/broadcasts/1/report", headers={"HX-Request": "true"})
+            count = await c.post(
+                "/console/broadcasts/new/count", data={"csrf": "x"}, headers={"HX-Request": "true"}
+            )
+            return poll, count
+
+    for answer in run(go()):
+        assert answer.status_code == 403 and len(answer.content) < 20
+        assert answer.headers["hx-redirect"] == "/console/signin"
+
+
+def test_the_live_count_needs_a_coordinator_and_her_csrf_token(setup):  # type: ignore[no-untyped-def]
+    app, server, ids = setup
+    viewer, viewer_csrf = support.session_cookie(app, ids["vera"])
+    admin, csrf = support.session_cookie(app, ids["amina"])
+    url = "/console/broadcasts/new/count"
+
+    async def go():  # type: ignore[no-untyped-def]
+        async with support.client(server) as c:
+            c.cookies.set("console", viewer, path="/console")
+            by_viewer = await c.post(url, data={"csrf": viewer_csrf, "text_en": "Hi"})
+            c.cookies.set("console", admin, path="/console")
+            forged = await c.post(url, data={"csrf": "nope", "text_en": "Hi"})
+            good = await c.post(url, data={"csrf": csrf, "text_en": "Hi"})
+            return by_viewer, forged, good
+
+    by_viewer, forged, good = run(go())
+    assert (by_viewer.status_code, forged.status_code, good.status_code) == (403, 403, 200)
+    assert 'id="audience-count"' in good.text
+
+
+def test_the_static_route_serves_the_vendored_scripts_and_nothing_else(setup):  # type: ignore[no-untyped-def]
+    from bot.console.web import HTMX, STATIC
+
+    _app, server, _ids = setup
+
+    async def go():  # type: ignore[no-untyped-def]
+        async with support.client(server) as c:
+            plain = await c.get(f"/console/static/{HTMX}", headers={"Accept-Encoding": "identity"})
+            packed = await c.get(f"/console/static/{HTMX}", headers={"Accept-Encoding": "gzip"})
+            others = [
+                (await c.get(f"/console/static/{name}")).status_code
+                for name in ("README.md", "..%2Fweb.py", "%2E%2E%2F__init__.py", "nothing.js")
+            ]
+            return plain, packed, others
+
+    plain, packed, others = run(go())
+    assert plain.content == (STATIC / HTMX).read_bytes()
+    assert plain.headers["content-type"].startswith("text/javascript")
+    assert plain.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert packed.headers["content-encoding"] == "gzip" and packed.content == plain.content
+    assert int(packed.headers["content-length"]) < len(plain.content) / 2  # for a slow phone
+    assert set(others) == {404}

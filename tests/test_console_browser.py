@@ -1,6 +1,7 @@
 """The coordinator console in a real browser (headless Chromium through Selenium): sign in with a
-code from the chat, create a cohort, review and publish matches, compose and send an
-announcement, resolve a safeguarding report. `CONSOLE_SCREENSHOTS=1` saves docs/console-*.png.
+code from the chat, create a cohort, review and publish matches, compose an announcement (its
+count and SMS cost follow her typing, htmx), send it and watch its report update itself, resolve a
+safeguarding report. `CONSOLE_SCREENSHOTS=1` saves docs/console-*.png.
 
 Without Chromium and chromedriver the tests skip on a developer's machine and fail in CI
 (REQUIRE_CHROMIUM=1, set by .ci/run, which installs both).
@@ -22,9 +23,10 @@ import uvicorn
 from sqlmodel import select
 
 from bot import console
+from bot.console import announcements
 from bot.server import create_app
 from storage.checkins import ProblemReport, record_problem
-from storage.models import OutboundMessage, Participant
+from storage.models import OutboundMessage, OutboxStatus, Participant
 from tests.support import console as support
 from tests.support import pairing
 
@@ -130,6 +132,7 @@ def shot(chrome, name: str) -> None:  # type: ignore[no-untyped-def]
     DOCS.mkdir(exist_ok=True)
     height = chrome.execute_script("return document.documentElement.scrollHeight")
     chrome.set_window_size(PHONE[0], max(PHONE[1], min(int(height) + 40, 3000)))
+    chrome.execute_script("window.scrollTo(0, 0)")  # the whole page, even after a click below
     chrome.save_screenshot(str(DOCS / f"console-{name}.png"))
     chrome.set_window_size(*PHONE)
 
@@ -207,28 +210,60 @@ def test_sign_in_cohort_matching_and_publishing(driver, live):  # type: ignore[n
     shot(chrome, "dashboard")
 
 
-def test_announcement_and_safeguarding(driver, live):  # type: ignore[no-untyped-def]
+def wait_text(chrome, css: str, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the element shows `text` (it changes without a page load: htmx)."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def shows(c) -> bool:  # type: ignore[no-untyped-def]
+        try:
+            return text in find(c, css).text
+        except (NoSuchElementException, StaleElementReferenceException):
+            return False
+
+    WebDriverWait(chrome, 20, ignored_exceptions=()).until(shows)
+
+
+def test_announcement_and_safeguarding(driver, live, monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(announcements, "POLL", 1)  # the report polls each second here, not 5
     chrome = driver
     sign_in(chrome, live)
     chrome.get(live["url"] + "/broadcasts/new")
+    chrome.execute_script("window.__samePage = true")
     find(chrome, "#text_fr").send_keys("La foire a lieu samedi à 10 h.")
+    # No button pressed: the count and the French text's SMS cost follow her typing.
+    # Amina, Vera, Nora and the four women: all reachable.
+    wait_text(chrome, "#audience-count", "7 femmes le recevront.")
+    wait_text(chrome, "#segments-fr", "1 segment SMS (GSM-7)")
     find(chrome, "#text_es").send_keys("La feria es el sábado a las 10.")
     find(chrome, "#text_en").send_keys("The fair is on Saturday at 10.")
-    click_text(chrome, "Compter et prévisualiser")
-    # Amina, Vera, Nora and the four women: all reachable.
+    wait_text(chrome, "#segments-en", "1 segment SMS (GSM-7)")
+    find(chrome, "input[name=countries][value=BO]").click()  # Nora and Carmen live in Bolivia
+    wait_text(chrome, "#audience-count", "2 femmes le recevront.")
+    find(chrome, "input[name=countries][value=BO]").click()
+    wait_text(chrome, "#audience-count", "7 femmes le recevront.")
+    assert chrome.execute_script("return window.__samePage === true")  # no page load so far
+    shot(chrome, "compose")
+    click_text(chrome, "Compter et prévisualiser")  # the button still counts, as without JS
     assert "7 femmes le recevront." in find(chrome, "#audience-count").text
-    assert "segments SMS" in body(chrome)
+    assert "1 segment SMS" in body(chrome)
     click_text(chrome, "Enregistrer et relire avant l'envoi")
     assert "Aperçu" in body(chrome)
     click_text(chrome, "Envoyer à 7 femmes")
     assert "7 messages sont en file d'envoi." in body(chrome)
-    assert find(chrome, "meta[http-equiv=refresh]")  # the report updates itself
+    assert find(chrome, "#report[hx-get]")  # the report polls while messages wait to go
+    chrome.execute_script("window.__samePage = true")
+    with live["app"].db.session() as s:  # the platform confirms every message
+        for row in s.exec(select(OutboundMessage).where(OutboundMessage.purpose == "broadcast")):
+            row.status = OutboxStatus.DELIVERED
+            s.add(row)
+    wait_text(chrome, "[data-count=delivered] b", "7")
+    assert not chrome.find_elements("css selector", "#report[hx-get]")  # nothing left to poll
+    assert chrome.execute_script("return window.__samePage === true")
     shot(chrome, "broadcast")
 
     chrome.get(live["url"] + "/safeguarding/")
-    from selenium.webdriver.common.by import By
-
-    chrome.get(chrome.find_element(By.PARTIAL_LINK_TEXT, "#").get_attribute("href"))
+    chrome.get(chrome.find_element("partial link text", "#").get_attribute("href"))
     assert "Ella no vino." in find(chrome, "#report-text").text
     find(chrome, "#note").send_keys("Appelée, elle va bien.")
     from selenium.webdriver.support.ui import Select

@@ -21,6 +21,14 @@ from tests.support import console as support
 from tests.support import pairing, programme
 
 LIMIT = 100 * 1024
+# An announcement to Bolivia, saved as a draft (the compose form's fields).
+TO_BOLIVIA = {
+    "action": "save",
+    "countries": "BO",
+    "text_es": "Hola",
+    "text_fr": "Bonjour",
+    "text_en": "Hello",
+}
 
 
 def run(coro):  # type: ignore[no-untyped-def]
@@ -155,15 +163,7 @@ def test_the_language_switch_and_a_failed_announcement_retried(signed_in):  # ty
             home = await c.get("/console/")
             made = await c.post(
                 "/console/broadcasts/new",
-                data={
-                    "csrf": csrf,
-                    "action": "save",
-                    "countries": "BO",
-                    "text_es": "Hola",
-                    "text_fr": "Bonjour",
-                    "text_en": "Hello",
-                    "when": "now",
-                },
+                data={"csrf": csrf, **TO_BOLIVIA, "when": "now"},
             )
             url = made.headers["location"]
             sent = await c.post(url, data={"csrf": csrf, "action": "send"})
@@ -309,3 +309,236 @@ def test_the_cohort_page_gives_a_whatsapp_link_when_a_number_is_set(signed_in): 
 
     page = run(flow())
     assert "https://wa.me/14155238886?text=PILOTE26" in page.text
+
+
+# Live fragments (htmx) and paging ------------------------------------------------------------
+
+
+def _count(text: str) -> int:
+    """The number in "N women will receive it." (any language: the first number of the block)."""
+    block = text[text.index('id="audience-count"') :]
+    return int(re.search(r"<strong>(\d+)", block).group(1))
+
+
+def test_the_live_count_follows_the_form_and_matches_the_button(signed_in):  # type: ignore[no-untyped-def]
+    app, server, token, csrf, _cohort_id, _public = signed_in
+    form = {"csrf": csrf, "countries": "BO", "text_es": "Hola, la feria es el sábado."}
+
+    async def flow():  # type: ignore[no-untyped-def]
+        async with _client(server, token) as c:
+            live_bo = await c.post("/console/broadcasts/new/count", data=form)
+            live_all = await c.post("/console/broadcasts/new/count", data={"csrf": csrf})
+            button = await c.post("/console/broadcasts/new", data={**form, "action": "preview"})
+            await c.post("/console/language", data={"csrf": csrf, "lang": "es", "back": "/"})
+            spanish = await c.post("/console/broadcasts/new/count", data=form)
+            return live_bo, live_all, button, spanish
+
+    live_bo, live_all, button, spanish = run(flow())
+    assert live_bo.status_code == 200 and "<html" not in live_bo.text  # a fragment, not a page
+    assert "femmes le recevront" in live_bo.text  # Amina reads French
+    assert _count(live_bo.text) == _count(button.text) > 0  # the live count is the button's
+    assert _count(live_all.text) > _count(live_bo.text)  # unticking a country widens it
+    # The Spanish text's SMS cost replaces the line under its box; the empty ones are cleared.
+    assert re.search(
+        r'id="segments-es"[^>]*hx-swap-oob="true">1 segment SMS \(UCS-2\)', live_bo.text
+    )
+    assert re.search(r'id="segments-fr"[^>]*hx-swap-oob="true"></p>', live_bo.text)
+    assert "mujeres lo recibirán" in spanish.text and "segmento SMS" in spanish.text
+    with app.db.session() as s:
+        assert s.exec(select(Broadcast)).all() == []  # counting saves nothing
+
+
+def test_the_live_count_shows_a_wrong_hour_where_the_count_stands(signed_in):  # type: ignore[no-untyped-def]
+    _app, server, token, csrf, _cohort_id, _public = signed_in
+
+    async def flow():  # type: ignore[no-untyped-def]
+        async with _client(server, token) as c:
+            data = {"csrf": csrf, "when": "local", "local_time": "25:99", "text_fr": "Salut"}
+            return await c.post("/console/broadcasts/new/count", data=data)
+
+    answer = run(flow())
+    assert answer.status_code == 200  # htmx swaps only a 2xx answer
+    assert 'role="alert"' in answer.text and "25:99" in answer.text
+    assert 'id="audience-count"' not in answer.text
+
+
+def test_the_compose_page_loads_htmx_and_keeps_its_button(signed_in):  # type: ignore[no-untyped-def]
+    _app, server, token, _csrf, _cohort_id, _public = signed_in
+
+    async def flow():  # type: ignore[no-untyped-def]
+        async with _client(server, token) as c:
+            page = await c.get("/console/broadcasts/new")
+            script = await c.get(re.search(r'<script src="([^"]+)"', page.text).group(1))
+            return page, script
+
+    page, script = run(flow())
+    assert 'hx-post="/console/broadcasts/new/count"' in page.text
+    assert 'value="preview"' in page.text  # the no-JavaScript way to count
+    assert script.status_code == 200 and b"htmx" in script.content
+    assert "immutable" in script.headers["cache-control"]
+
+
+def _sent_broadcast(app, server, token, csrf) -> str:  # type: ignore[no-untyped-def]
+    """An announcement to Bolivia, sent: its page's address."""
+
+    async def flow():  # type: ignore[no-untyped-def]
+        async with _client(server, token) as c:
+            made = await c.post(
+                "/console/broadcasts/new",
+                data={"csrf": csrf, **TO_BOLIVIA},
+            )
+            url = made.headers["location"]
+            await c.post(url, data={"csrf": csrf, "action": "send"})
+            return url
+
+    return run(flow())
+
+
+def _mark(app, status: str, channel: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    with app.db.session() as s:
+        for row in s.exec(select(OutboundMessage).where(OutboundMessage.broadcast_id.is_not(None))):
+            row.status = status
+            row.channel = channel or row.channel
+            s.add(row)
+
+
+def test_the_delivery_report_polls_while_messages_are_on_their_way(signed_in):  # type: ignore[no-untyped-def]
+    app, server, token, csrf, _cohort_id, _public = signed_in
+    url = _sent_broadcast(app, server, token, csrf)
+
+    async def fragment():  # type: ignore[no-untyped-def]
+        async with _client(server, token) as c:
+            return await c.get(url + "/report")
+
+    queued = run(fragment())
+    _mark(app, OutboxStatus.SENT, "sms")  # an SMS receipt is still to come
+    on_sms = run(fragment())
+    _mark(app, OutboxStatus.SENT, "telegram")  # Telegram sends no receipt: nothing to wait for
+    on_telegram = run(fragment())
+    _mark(app, OutboxStatus.DELIVERED)
+    done = run(fragment())
+    assert "<html" not in queued.text and 'id="report"' in queued.text
+    assert 'hx-trigger="every 5s"' in queued.text and f'hx-get="{url}/report"' in queued.text
+    assert "hx-trigger" in on_sms.text
+    assert "hx-trigger" not in on_telegram.text and "hx-trigger" not in done.text  # no more polls
+    delivered = re.search(r'data-count="delivered"><b>(\d+)', done.text).group(1)
+    assert int(delivered) > 0 and re.search(r'data-count="queued"><b>0<', done.text)
+
+
+def test_the_report_page_polls_with_htmx_and_refreshes_without_it(signed_in):  # type: ignore[no-untyped-def]
+    app, server, token, csrf, _cohort_id, _public = signed_in
+    url = _sent_broadcast(app, server, token, csrf)
+
+    async def page():  # type: ignore[no-untyped-def]
+        async with _client(server, token) as c:
+            return await c.get(url)
+
+    moving = run(page())
+    _mark(app, OutboxStatus.DELIVERED)
+    settled = run(page())
+    assert '<noscript><meta http-equiv="refresh"' in moving.text and "<script src=" in moving.text
+    assert 'hx-trigger="every 5s"' in moving.text
+    assert "refresh" not in settled.text and "<script" not in settled.text
+
+
+def test_lists_come_in_pages_of_a_hundred(signed_in):  # type: ignore[no-untyped-def]
+    _app, server, token, _csrf, _cohort_id, _public = signed_in
+
+    async def flow():  # type: ignore[no-untyped-def]
+        async with _client(server, token) as c:
+            return [await c.get(f"/console/women/?onboarded=yes&page={n}") for n in (1, 2, 3)]
+
+    first, second, third = run(flow())
+    ids = [re.findall(r'<a href="/console/women/([^"]+)">', page.text) for page in (first, second)]
+    assert len(ids[0]) == 100 and 50 < len(ids[1]) < 100  # 150 women and the seven of the setup
+    assert not set(ids[0]) & set(ids[1])
+    assert (
+        'href="?onboarded=yes&amp;page=2" rel="next"' in first.text
+        and 'rel="prev"' not in first.text
+    )
+    assert (
+        'href="?onboarded=yes&amp;page=1" rel="prev"' in second.text
+        and 'rel="next"' not in second.text
+    )
+    assert "Page 2" in second.text
+    assert third.status_code == 200 and not re.findall(
+        r'<a href="/console/women/[^"]+">', third.text
+    )
+
+
+def test_a_scoped_coordinator_pages_through_her_own_countries_only(signed_in):  # type: ignore[no-untyped-def]
+    app, _server, _token, _csrf, _cohort_id, _public = signed_in
+    from flows import console_views as views
+    from flows.console_auth import Grant
+    from storage.checkins import record_problem
+    from storage.models import Participant
+
+    with app.db.session() as s:
+        people = s.exec(select(Participant).where(Participant.country.in_(["BO", "SN"]))).all()
+        for _ in range(5):  # more reports than two pages, the two countries interleaved
+            for person in people:
+                record_problem(s, participant_id=person.id, source="report", now=app.clock.now())
+        bolivian = 5 * sum(1 for p in people if p.country == "BO")
+        grant = Grant(participant_id=people[0].id, role="coordinator", countries=("BO",))
+        pages = [views.problems(s, grant, offset=n * 100, limit=100) for n in range(3)]
+        countries = {s.get(Participant, r.participant_id).country for p in pages for r in p}
+    assert 200 < bolivian < 300
+    assert [len(p) for p in pages] == [100, 100, bolivian - 200]  # full pages, none lost
+    assert countries == {"BO"}
+
+
+def test_the_audit_log_and_announcements_come_in_pages_too(signed_in):  # type: ignore[no-untyped-def]
+    app, server, token, _csrf, _cohort_id, _public = signed_in
+    from storage import coordination as store
+
+    with app.db.session() as s:
+        for i in range(130):
+            store.record(s, actor="operator:t", action=f"paging_{i}", now=app.clock.now())
+            s.add(Broadcast(created_by="t", created_at=app.clock.now(), texts={"en": "Hi"}))
+
+    async def flow():  # type: ignore[no-untyped-def]
+        async with _client(server, token) as c:
+            return [
+                await c.get(f"{path}?page={n}")
+                for path in ("/console/audit/", "/console/broadcasts/")
+                for n in (1, 2)
+            ]
+
+    audit_1, audit_2, news_1, news_2 = run(flow())
+    assert "paging_129" in audit_1.text and "paging_29" not in audit_1.text
+    assert "paging_29" in audit_2.text and "paging_129" not in audit_2.text
+    assert 'rel="next"' in audit_1.text and 'rel="prev"' in audit_2.text
+    assert len(re.findall(r'href="/console/broadcasts/\d+"', news_1.text)) == 100
+    assert 'href="/console/broadcasts/1"' in news_2.text and 'rel="prev"' in news_2.text
+
+
+def test_the_live_count_of_a_scoped_coordinator_stays_in_her_countries(signed_in):  # type: ignore[no-untyped-def]
+    app, server, token, csrf, _cohort_id, _public = signed_in
+    from flows import console_auth
+    from storage.coordination import Coordinator
+
+    with app.db.session() as s:
+        nora = console_auth.find_by_address(s, "nora")
+        s.add(
+            Coordinator(
+                participant_id=nora.id,
+                added_by="operator:t",
+                added_at=app.clock.now(),
+                role="coordinator",
+                countries=["BO"],
+            )
+        )
+        nora_id = nora.id
+    nora_token, nora_csrf = support.session_cookie(app, nora_id)
+    url = "/console/broadcasts/new/count"
+
+    async def flow():  # type: ignore[no-untyped-def]
+        async with _client(server, token) as c:
+            bolivia = await c.post(url, data={"csrf": csrf, "countries": "BO"})
+        async with _client(server, nora_token) as c:
+            everyone = await c.post(url, data={"csrf": nora_csrf})
+            canada = await c.post(url, data={"csrf": nora_csrf, "countries": "CA"})
+        return bolivia, everyone, canada
+
+    bolivia, everyone, canada = run(flow())
+    assert _count(everyone.text) == _count(canada.text) == _count(bolivia.text) > 0

@@ -1,4 +1,7 @@
-"""The coordinator console: a small server-rendered web app under /console (no JavaScript).
+"""The coordinator console: a small server-rendered web app under /console.
+
+Every page works without JavaScript; where one updates live (the announcement's count and its
+delivery report), a vendored htmx (`static/`) fetches a fragment from a route listed below.
 
 `routes(app)` gives the Starlette routes; `bot.runtime` mounts them beside the webhooks. Pages
 live in `people`, `matching`, `announcements`, `safety` and `records`; sign-in in `auth`; the
@@ -12,7 +15,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.app import App
 from bot.console import announcements, auth, matching, people, records, safety
-from bot.console.web import ROOT, page
+from bot.console.web import ROOT, page, static
 
 # (path, handler, methods, the least role; a viewer never POSTs except "self" actions)
 PAGES = [
@@ -27,7 +30,9 @@ PAGES = [
     ("/pairs/{pair_id:int}", records.pair, ["GET", "POST"], "viewer"),
     ("/broadcasts/", announcements.listing, ["GET"], "viewer"),
     ("/broadcasts/new", announcements.compose, ["GET", "POST"], "coordinator"),
+    ("/broadcasts/new/count", announcements.count, ["POST"], "coordinator"),
     ("/broadcasts/{broadcast_id:int}", announcements.detail, ["GET", "POST"], "viewer"),
+    ("/broadcasts/{broadcast_id:int}/report", announcements.report, ["GET"], "viewer"),
     ("/safeguarding/", safety.inbox, ["GET"], "viewer"),
     ("/safeguarding/{report_id:int}", safety.report, ["GET", "POST"], "viewer"),
     ("/report/", records.programme_report, ["GET"], "viewer"),
@@ -44,6 +49,8 @@ def routes(app: App) -> list[BaseRoute]:
         return RedirectResponse(f"{ROOT}/", status_code=307)
 
     found: list[BaseRoute] = [Route(ROOT, bare, methods=["GET"])]
+    # The one route open to anyone: vendored scripts, public code with nothing of hers in it.
+    found.append(Route(ROOT + "/static/{name}", static, methods=["GET"]))
     for path, endpoint, methods in auth.routes(app):
         found.append(Route(ROOT + path, endpoint, methods=methods))  # type: ignore[arg-type]
     for path, handler, methods, role in PAGES:

@@ -1,13 +1,20 @@
 """Console pages: announcements (audience with a live count, a text per language with its SMS
-segments, now or at a local hour, preview, send, a delivery report that refreshes, retry)."""
+segments, now or at a local hour, preview, send, a delivery report that updates itself, retry).
+
+"Live" is htmx (vendored, see static/README.md): the compose form posts itself to `count` as she
+types, and the report polls `report`; both fragments are the same partial templates the full
+pages include, so the pages work the same without JavaScript (a button, a meta refresh).
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlmodel import col, select
 from starlette.responses import RedirectResponse, Response
 
 from bot.channels.twilio_text import segments
-from bot.console.web import ROOT, Ctx, refused
+from bot.console.web import PAGE, ROOT, Ctx, refused
 from flows import broadcasts
 from flows.broadcasts import Audience, Broadcast, BroadcastError
 from flows.i18n import LANGUAGES
@@ -16,12 +23,16 @@ from storage.pairs import Cohort
 
 COUNTRIES = ("BO", "SN", "CA")
 CHANNELS = ("telegram", "whatsapp", "sms")
-REFRESH = 10  # seconds between delivery report refreshes while messages are on their way
+REFRESH = 10  # seconds between whole-page refreshes of the report, without JavaScript
+POLL = 5  # seconds between live updates of the report (htmx)
+# Channels that report delivery after "sent": the report keeps updating until their news comes.
+RECEIPTS = ("whatsapp", "sms")
 
 
 def listing(ctx: Ctx) -> Response:
-    found = list(ctx.session.exec(select(Broadcast).order_by(col(Broadcast.id).desc()).limit(50)))
-    return ctx.page("broadcasts.html", broadcasts=found)
+    query = select(Broadcast).order_by(col(Broadcast.id).desc())
+    found, pager = ctx.paged(list(ctx.session.exec(query.offset(ctx.offset).limit(PAGE + 1))))
+    return ctx.page("broadcasts.html", broadcasts=found, pager=pager)
 
 
 def _audience(ctx: Ctx) -> Audience:
@@ -46,6 +57,26 @@ def _segments(preview: broadcasts.Preview) -> dict[str, tuple[str, int]]:
     return {lang: segments(text) for lang, text in preview.shown.items() if text is not None}
 
 
+def _local(ctx: Ctx) -> str:
+    """The local hour she chose, or "" for now."""
+    return ctx.field("local_time") if ctx.field("when") == "local" else ""
+
+
+def _preview(ctx: Ctx) -> broadcasts.Preview:
+    """Who the form's audience reaches and what each language reads, nothing saved."""
+    local = _local(ctx)
+    trial = Broadcast(
+        created_by="console",
+        created_at=ctx.now,
+        texts=broadcasts.clean_texts(_texts(ctx)),
+        fallback_language=ctx.field("fallback") or None,
+        audience=_audience(ctx).to_json(),
+        send_mode="local" if local else "now",
+        local_time=broadcasts.parse_local_time(local) if local else None,
+    )
+    return broadcasts.preview(ctx.session, trial, now=ctx.now, config=ctx.config)
+
+
 def compose(ctx: Ctx) -> Response:
     cohorts = list(ctx.session.exec(select(Cohort).order_by(col(Cohort.id).desc())))
     values = {
@@ -57,8 +88,6 @@ def compose(ctx: Ctx) -> Response:
     }
     if ctx.form is None:
         return ctx.page("compose.html", **values)
-    local = ctx.field("local_time") if ctx.field("when") == "local" else ""
-    fallback = ctx.field("fallback") or None
     try:
         if ctx.field("action") == "save":
             draft = broadcasts.draft(
@@ -68,23 +97,24 @@ def compose(ctx: Ctx) -> Response:
                 audience=_audience(ctx),
                 texts=_texts(ctx),
                 now=ctx.now,
-                fallback=fallback,
-                local_time=local or None,
+                fallback=ctx.field("fallback") or None,
+                local_time=_local(ctx) or None,
             )
             return RedirectResponse(f"{ROOT}/broadcasts/{draft.id}", status_code=303)
-        trial = Broadcast(
-            created_by="console",
-            created_at=ctx.now,
-            texts=broadcasts.clean_texts(_texts(ctx)),
-            fallback_language=fallback,
-            audience=_audience(ctx).to_json(),
-            send_mode="local" if local else "now",
-            local_time=broadcasts.parse_local_time(local) if local else None,
-        )
-        preview = broadcasts.preview(ctx.session, trial, now=ctx.now, config=ctx.config)
+        preview = _preview(ctx)
     except BroadcastError as error:
         return ctx.page("compose.html", 400, error_text=str(error), **values)
     return ctx.page("compose.html", preview=preview, segments=_segments(preview), **values)
+
+
+def count(ctx: Ctx) -> Response:
+    """The live count and SMS segments of the compose form, as she changes it (a fragment)."""
+    try:
+        preview = _preview(ctx)
+    except BroadcastError as error:
+        # 200, so htmx shows the problem where the count stands (it leaves a 400 unswapped).
+        return ctx.page("_count.html", error_text=str(error))
+    return ctx.page("_count.html", preview=preview, segments=_segments(preview))
 
 
 def detail(ctx: Ctx) -> Response:
@@ -129,20 +159,43 @@ def detail(ctx: Ctx) -> Response:
             segments=_segments(preview),
             error_text=error,
         )
-    report = broadcasts.delivery_report(ctx.session, broadcast, now=ctx.now)
-    moving = report.queued - report.scheduled > 0 or report.sent > 0
     params = ctx.request.query_params
     if params.get("queued"):
         flash = "queued"
     elif params.get("retried"):
         flash = "retried"
+    values = _report(ctx, broadcast)
     return ctx.page(
         "broadcast.html",
-        broadcast=broadcast,
-        report=report,
-        failures=broadcasts.failed_list(ctx.session, broadcast)[:50],
-        refresh=REFRESH if moving else None,
+        refresh=REFRESH if values["poll"] else None,
         flash_kind=flash,
         flash_n=params.get("queued") or params.get("retried") or "",
         error_text=error,
+        **values,
     )
+
+
+def report(ctx: Ctx) -> Response:
+    """The delivery report alone, for the page to poll while messages are on their way."""
+    try:
+        broadcast = broadcasts.get(ctx.session, int(ctx.request.path_params["broadcast_id"]))
+    except BroadcastError:
+        return refused(404)
+    return ctx.page("_report.html", **_report(ctx, broadcast))
+
+
+def _report(ctx: Ctx, broadcast: Broadcast) -> dict[str, Any]:
+    """What _report.html shows: the counts, who failed, and whether to poll again."""
+    found = broadcasts.delivery_report(ctx.session, broadcast, now=ctx.now)
+    return {
+        "broadcast": broadcast,
+        "report": found,
+        "failures": broadcasts.failed_list(ctx.session, broadcast)[:50],
+        "poll": POLL if _moving(found) else None,
+    }
+
+
+def _moving(report: broadcasts.DeliveryReport) -> bool:
+    """Messages due now still waiting to go, or sent where a delivery receipt is still to come."""
+    awaiting = sum(report.by_channel.get(channel, {}).get("sent", 0) for channel in RECEIPTS)
+    return report.queued - report.scheduled > 0 or awaiting > 0

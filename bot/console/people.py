@@ -8,7 +8,7 @@ from markupsafe import Markup
 from sqlmodel import col, select
 from starlette.responses import RedirectResponse, Response
 
-from bot.console.web import ROOT, Ctx, refused
+from bot.console.web import PAGE, ROOT, Ctx, refused
 from bot.report_html import COLOURS, HEADLINE, _hbars, _vbars
 from flows import console_views as views
 from flows import pair_lifecycle as lifecycle
@@ -79,9 +79,14 @@ def women(ctx: Ctx) -> Response:
         country=ctx.field("country"),
         cohort_id=int(cohort) if cohort.isdigit() else None,
         onboarded=ctx.field("onboarded"),
+        offset=ctx.offset,
+        limit=PAGE + 1,
     )
+    rows, pager = ctx.paged(rows)
     cohorts = list(ctx.session.exec(select(Cohort).order_by(col(Cohort.id).desc())))
-    return ctx.page("women.html", rows=rows, cohorts=cohorts, query=ctx.request.query_params)
+    return ctx.page(
+        "women.html", rows=rows, pager=pager, cohorts=cohorts, query=ctx.request.query_params
+    )
 
 
 def woman(ctx: Ctx) -> Response:
@@ -159,7 +164,9 @@ def cohort(ctx: Ctx) -> Response:
             audience=added,
             details={"cohort": found.id},
         )
-    members = views.women(ctx.session, ctx.grant, cohort_id=found.id)
+    members, pager = ctx.paged(
+        views.women(ctx.session, ctx.grant, cohort_id=found.id, offset=ctx.offset, limit=PAGE + 1)
+    )
     counts = lifecycle.count_by_status(ctx.session, found.id or 0)
     published = ctx.request.query_params.get("published", "")
     number = re.sub(r"\D", "", ctx.app.settings.twilio_whatsapp_from or "")
@@ -168,6 +175,8 @@ def cohort(ctx: Ctx) -> Response:
         "cohort.html",
         cohort=found,
         members=members,
+        pager=pager,
+        size=len(service.member_ids(ctx.session, found)),
         counts=counts,
         added=added,
         published=int(published) if published.isdigit() else None,

@@ -11,7 +11,7 @@ from pathlib import Path
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from bot import exports as exporting
-from bot.console.web import ROOT, SECURITY_HEADERS, Ctx, refused
+from bot.console.web import PAGE, ROOT, SECURITY_HEADERS, Ctx, refused
 from bot.report_html import render_html
 from bot.xlsx import workbook
 from flows import console_views as views
@@ -26,9 +26,15 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def pairs(ctx: Ctx) -> Response:
     status = ctx.field("status")
     status = status if status in {s.value for s in PairStatus} else ""
-    found = views.pairs(ctx.session, ctx.grant, status)
+    found, pager = ctx.paged(
+        views.pairs(ctx.session, ctx.grant, status, offset=ctx.offset, limit=PAGE + 1)
+    )
     return ctx.page(
-        "pairs.html", pairs=found, chosen_status=status, statuses=[s.value for s in PairStatus]
+        "pairs.html",
+        pairs=found,
+        pager=pager,
+        chosen_status=status,
+        statuses=[s.value for s in PairStatus],
     )
 
 
@@ -100,4 +106,5 @@ def export_file(ctx: Ctx) -> Response:
 
 
 def audit(ctx: Ctx) -> Response:
-    return ctx.page("audit.html", entries=store.audit_log(ctx.session, limit=200))
+    entries, pager = ctx.paged(store.audit_log(ctx.session, offset=ctx.offset, limit=PAGE + 1))
+    return ctx.page("audit.html", entries=entries, pager=pager)

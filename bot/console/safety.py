@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from starlette.responses import RedirectResponse, Response
 
-from bot.console.web import ROOT, Ctx, refused
+from bot.console.web import PAGE, ROOT, Ctx, refused
 from flows import console_views as views
 from storage.models import Participant
 
 
 def inbox(ctx: Ctx) -> Response:
     resolved = ctx.field("resolved") == "1"
-    reports = views.problems(ctx.session, ctx.grant, resolved=resolved)
+    reports, pager = ctx.paged(
+        views.problems(ctx.session, ctx.grant, resolved=resolved, offset=ctx.offset, limit=PAGE + 1)
+    )
     people = {r.participant_id: ctx.session.get(Participant, r.participant_id) for r in reports}
-    return ctx.page("safeguarding.html", reports=reports, people=people, resolved=resolved)
+    return ctx.page(
+        "safeguarding.html", reports=reports, pager=pager, people=people, resolved=resolved
+    )
 
 
 def report(ctx: Ctx) -> Response:

@@ -9,6 +9,7 @@ POST without the session's CSRF token is refused, before the handler runs.
 from __future__ import annotations
 
 import asyncio
+import gzip
 import hmac
 import secrets
 from collections import defaultdict, deque
@@ -17,7 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache, partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlmodel import Session
@@ -29,15 +31,19 @@ from bot.app import App
 from bot.console.words import word
 from flows import console_auth
 from flows.console_auth import Grant
+from flows.console_views import PAGE
 from flows.i18n import LANGUAGES, supported, translations
 from storage.console import ConsoleSession
 from storage.models import Participant
 
 TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent / "static"
+HTMX = "htmx-2.0.11.min.js"  # vendored, see static/README.md; the version in the name busts caches
 COOKIE = "console"
 PENDING = "console_pending"  # the nonce of a sign-in code asked for in this browser
 PRE_CSRF = "console_csrf"  # double-submit token for the signed-out forms
 ROOT = "/console"
+T = TypeVar("T")
 
 
 @cache
@@ -59,7 +65,14 @@ def render(language: str, name: str, status: int = 200, **values: Any) -> HTMLRe
     html = (
         environment(lang)
         .get_template(name)
-        .render(lang=lang, languages=LANGUAGES, root=ROOT, word=partial(word, lang), **values)
+        .render(
+            lang=lang,
+            languages=LANGUAGES,
+            root=ROOT,
+            htmx=f"{ROOT}/static/{HTMX}",
+            word=partial(word, lang),
+            **values,
+        )
     )
     return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
 
@@ -72,6 +85,33 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
 }
+
+
+@cache
+def _asset(name: str) -> tuple[bytes, bytes] | None:
+    """A static file's bytes, plain and gzipped (read once): only scripts in the static folder."""
+    path = STATIC / name
+    if not name.endswith(".js") or name.startswith(".") or not path.is_file():
+        return None
+    body = path.read_bytes()
+    return body, gzip.compress(body, mtime=0)
+
+
+async def static(request: Request) -> Response:
+    """A vendored script, public (nothing in it is private) and cached for a year."""
+    found = _asset(request.path_params["name"])
+    if found is None:
+        return refused(404)
+    plain, packed = found
+    headers = {
+        "Cache-Control": "public, max-age=31536000, immutable",
+        "X-Content-Type-Options": "nosniff",
+        "Vary": "Accept-Encoding",
+    }
+    body = plain
+    if "gzip" in request.headers.get("accept-encoding", ""):  # a slow phone gets a third of it
+        body, headers["Content-Encoding"] = packed, "gzip"
+    return Response(body, media_type="text/javascript; charset=utf-8", headers=headers)
 
 
 def secure_cookies(app: App) -> bool:
@@ -126,6 +166,22 @@ class Limiter:
 # Pages ---------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Pager:
+    """Where a list page stands: its number, whether more follow, links keeping her filters."""
+
+    number: int
+    more: bool
+    params: tuple[tuple[str, str], ...]  # the other query parameters (her filters)
+
+    def link(self, number: int) -> str:
+        return "?" + urlencode([*self.params, ("page", str(number))])
+
+    @property
+    def shown(self) -> bool:
+        return self.more or self.number > 1
+
+
 @dataclass
 class Ctx:
     """What a page handler works with."""
@@ -156,6 +212,24 @@ class Ctx:
     def fields(self, name: str) -> list[str]:
         source = self.form if self.form is not None else self.request.query_params
         return [str(v).strip() for v in source.getlist(name) if str(v).strip()]
+
+    @property
+    def page_number(self) -> int:
+        """The list page she asked for (`?page=N`, from 1)."""
+        asked = self.request.query_params.get("page", "")
+        return max(1, min(int(asked), 100_000)) if asked.isdigit() else 1
+
+    @property
+    def offset(self) -> int:
+        """How many rows the pages before this one hold."""
+        return (self.page_number - 1) * PAGE
+
+    def paged(self, rows: list[T]) -> tuple[list[T], Pager]:
+        """This page's rows, from rows fetched as PAGE + 1 (the extra one says more follow)."""
+        params = tuple(
+            (key, value) for key, value in self.request.query_params.multi_items() if key != "page"
+        )
+        return rows[:PAGE], Pager(self.page_number, len(rows) > PAGE, params)
 
     def page(self, name: str, status: int = 200, **values: Any) -> HTMLResponse:
         return render(
@@ -198,6 +272,11 @@ def _serve(
     with app.db.session() as session:
         found = console_auth.current(session, config, request.cookies.get(COOKIE), now=now)
         if found is None:
+            if request.headers.get("hx-request"):
+                # htmx would follow a redirect and paste the sign-in page inside this one.
+                response = refused()
+                response.headers["HX-Redirect"] = f"{ROOT}/signin"
+                return response
             if request.method == "GET":
                 return RedirectResponse(f"{ROOT}/signin", status_code=303)
             return refused()
