@@ -31,7 +31,8 @@ from flows.coordination import Actor, NotAllowed, authorize, log
 from flows.i18n import LANGUAGES, zone
 from flows.messages import Msg, Reply, _
 from flows.quiet import next_allowed
-from flows.render import Reader, render
+from flows.render import Reader, render, render_msg
+from flows.vocabulary import SPOKEN_LANGUAGES
 from storage.coordination import Broadcast, BroadcastStatus
 from storage.models import ChannelAddress, OutboundMessage, OutboxStatus, Participant, Priority
 from storage.pairs import LIVE_STATUSES, Cohort, CohortMember, Pair
@@ -48,7 +49,28 @@ ANNOUNCEMENT = _("Message from the Entrepairs team:\n\n{text}")
 
 
 class BroadcastError(ValueError):
-    """The broadcast cannot be sent as it is (the message says why, for the coordinator)."""
+    """The broadcast cannot be sent as it is: `msg` says why, in the coordinator's language."""
+
+    def __init__(self, msg: Msg) -> None:
+        self.msg = msg
+        super().__init__(render_msg(msg, Reader("en")))  # for logs and tracebacks
+
+
+# Why a broadcast is refused, as the coordinator reads it (console, CLI, chat).
+NO_COHORT = _("There is no cohort named “{name}”.")
+UNKNOWN_LANGUAGE = _("“{language}” is not a language of the bot: write es, fr or en.")
+TOO_LONG = _("The text in {language} has {length} characters: {longest} at most.")
+BAD_TIME = _("Write the local hour like 10:00 (not “{text}”).")
+UNKNOWN_FALLBACK = _("“{language}” cannot be the fallback language: choose es, fr or en.")
+EMPTY_FALLBACK = _("The fallback language, {language}, has no text.")
+MISSING_TEXT = _("The text in {languages} is missing: add it, or choose a fallback language.")
+ALREADY_SENT = _("This announcement was already sent or cancelled.")
+NOT_FOUND = _("There is no announcement number {number}.")
+
+
+def _languages(*codes: str) -> dict[str, Any]:
+    """Languages named mid-sentence in the reader's words: "Spanish", "espagnol", "español"."""
+    return {"$list": [{"$msg": SPOKEN_LANGUAGES[c].to_json()} for c in codes], "lower": "names"}
 
 
 # Audience ------------------------------------------------------------------------------------
@@ -120,7 +142,7 @@ def _cohort_ids(session: Session, names: tuple[str, ...]) -> list[int]:
         if cohort is None:
             cohort = session.exec(select(Cohort).where(Cohort.name == name)).first()
         if cohort is None:
-            raise BroadcastError(f"no cohort named {name!r}")
+            raise BroadcastError(_(NO_COHORT.msgid, name=name))
         found.append(cohort.id or 0)
     return found
 
@@ -209,12 +231,14 @@ def clean_texts(texts: Mapping[str, str]) -> dict[str, str]:
     for language, text in texts.items():
         language = language.strip().lower()
         if language not in LANGUAGES:
-            raise BroadcastError(f"unknown language {language!r} (use {', '.join(LANGUAGES)})")
+            raise BroadcastError(_(UNKNOWN_LANGUAGE.msgid, language=language))
         text = re.sub(r"[ \t]+\n", "\n", text.replace("\r\n", "\n")).strip()
         if not text:
             continue
         if len(text) > LONGEST:
-            raise BroadcastError(f"the {language} text is {len(text)} characters; {LONGEST} max")
+            raise BroadcastError(
+                _(TOO_LONG.msgid, language=_languages(language), length=len(text), longest=LONGEST)
+            )
         result[language] = text
     return result
 
@@ -286,7 +310,7 @@ def preview(
 def parse_local_time(text: str) -> str:
     match = re.fullmatch(r"\s*(\d{1,2})(?::|h)?(\d{2})?\s*", text)
     if not match or int(match.group(1)) > 23 or int(match.group(2) or 0) > 59:
-        raise BroadcastError(f"expected a local time like 10:00, got {text!r}")
+        raise BroadcastError(_(BAD_TIME.msgid, text=text))
     return f"{int(match.group(1)):02d}:{int(match.group(2) or 0):02d}"
 
 
@@ -336,7 +360,7 @@ def draft(
     if not authorize(session, config, actor, "broadcast_draft", now=now):
         raise NotAllowed("broadcast_draft")
     if fallback is not None and fallback not in LANGUAGES:
-        raise BroadcastError(f"unknown fallback language {fallback!r}")
+        raise BroadcastError(_(UNKNOWN_FALLBACK.msgid, language=fallback))
     broadcast = Broadcast(
         created_by=actor.label(),
         created_at=now,
@@ -347,7 +371,7 @@ def draft(
         local_time=parse_local_time(local_time) if local_time else None,
     )
     if fallback is not None and fallback not in broadcast.texts:
-        raise BroadcastError(f"the fallback language {fallback!r} has no text")
+        raise BroadcastError(_(EMPTY_FALLBACK.msgid, language=_languages(fallback)))
     session.add(broadcast)
     session.flush()
     return broadcast
@@ -408,9 +432,7 @@ def send(
     ):
         raise NotAllowed("broadcast_send")
     if result.missing:
-        raise BroadcastError(
-            "no text for " + ", ".join(result.missing) + ": add it, or choose a fallback language"
-        )
+        raise BroadcastError(_(MISSING_TEXT.msgid, languages=_languages(*result.missing)))
     # Claim the draft: a second confirmation (or a second process) finds it no longer a draft.
     claimed = session.execute(
         update(Broadcast)
@@ -418,7 +440,7 @@ def send(
         .values(status=BroadcastStatus.QUEUED, queued_at=now)
     )
     if not claimed.rowcount:  # type: ignore[attr-defined]
-        raise BroadcastError(f"broadcast {broadcast.id} was already {broadcast.status}")
+        raise BroadcastError(ALREADY_SENT)
     rows = _rows(broadcast, result.selection.recipients, now=now, config=config, pace=pace)
     for start in range(0, len(rows), 1000):
         session.execute(insert(OutboundMessage), rows[start : start + 1000])
@@ -673,7 +695,7 @@ def retry_failed(
 def get(session: Session, broadcast_id: int) -> Broadcast:
     broadcast = session.get(Broadcast, broadcast_id)
     if broadcast is None:
-        raise BroadcastError(f"no broadcast {broadcast_id}")
+        raise BroadcastError(_(NOT_FOUND.msgid, number=broadcast_id))
     return broadcast
 
 

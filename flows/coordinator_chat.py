@@ -525,7 +525,7 @@ def _on_confirm(ctx: Context, key: str) -> Outcome:
         ctx.data.pop("return_to", None)
         return go("home", "menu")
     except broadcasts.BroadcastError as error:
-        return _end(ctx, _(NOT_SENT.msgid, reason=str(error)))
+        return _end(ctx, _(NOT_SENT.msgid, reason={"$msg": error.msg.to_json()}))
     return _end(ctx, _(QUEUED.msgid, n=queued))
 
 

@@ -18,6 +18,7 @@ from flows.broadcasts import Audience, BroadcastError
 from flows.coordination import Actor
 from flows.i18n import zone
 from flows.messages import ChannelKind, Inbound
+from flows.render import Reader, render_msg
 from storage.coordination import AuditEntry
 from storage.db import Database
 from storage.models import OutboundMessage, OutboxStatus, Participant, Priority
@@ -141,8 +142,12 @@ def test_a_missing_language_blocks_unless_a_fallback_is_chosen(bot, clock):
         )
         preview = broadcasts.preview(s, draft, now=now, config=config)
         assert preview.missing == ["fr"]
-        with pytest.raises(BroadcastError, match="fr"):
+        with pytest.raises(BroadcastError) as refused:
             broadcasts.send(s, config, OPERATOR, draft, now=now)
+        why = refused.value.msg  # said in the coordinator's language, naming the language
+        assert render_msg(why, Reader("en")).startswith("The text in French is missing")
+        assert render_msg(why, Reader("fr")).startswith("Il manque le texte en français :")
+        assert render_msg(why, Reader("es")).startswith("Falta el texto en francés:")
         with pytest.raises(BroadcastError):  # a fallback must have a text
             broadcasts.draft(
                 s,
