@@ -23,6 +23,7 @@ from flows import coordination
 from flows.config import FlowConfig
 from flows.messages import Msg, Reply, _
 from flows.proactive import notify
+from flows.scope import Scope, scope_of
 from storage import coordination as store
 from storage.console import (
     ConsoleCode,
@@ -61,6 +62,10 @@ class Grant:
 
     def actor(self) -> coordination.Actor:
         return coordination.Actor("chat", participant_id=self.participant_id)
+
+    def scope(self, session: Session) -> Scope:
+        """What she may see now: every console page and export reads through this."""
+        return scope_of(session, self.countries)
 
 
 def grant_of(session: Session, config: FlowConfig, participant_id: int) -> Grant | None:

@@ -1,20 +1,25 @@
 """What the coordinator console shows and changes, beyond what other flows already offer.
 
-Lists are pseudonymous (public ids) and follow her country scope; a woman's name and contacts
-are shown only when she asks, and that is written to the audit log. Safeguarding reports are
-triaged, annotated and resolved here.
+Lists are pseudonymous (public ids) and read through her scope (`flows.scope`); a woman's name
+and contacts are shown only when she asks, and that is written to the audit log. Safeguarding
+reports are triaged, annotated and resolved here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, col, func, or_, select
 
 from flows import coordination
 from flows import pair_lifecycle as lifecycle
 from flows.console_auth import Grant
+from flows.matching.service import matching_name, member_ids
+from flows.messages import Msg
+from flows.scope import Scope
 from storage import participants
 from storage.checkins import CheckIn, ProblemReport
 from storage.meetings import Meeting
@@ -34,7 +39,7 @@ class WomanRow:
 
 def women(
     session: Session,
-    grant: Grant,
+    scope: Scope,
     *,
     search: str = "",
     country: str = "",
@@ -43,8 +48,8 @@ def women(
 ) -> list[WomanRow]:
     """Women matching the filters (search by public id, or by business sector), newest first."""
     query = select(Participant).where(col(Participant.erased_at).is_(None))
-    if grant.countries:
-        query = query.where(col(Participant.country).in_(grant.countries))
+    if scope.women is not None:
+        query = query.where(col(Participant.id).in_(scope.women))
     if country:
         query = query.where(Participant.country == country.upper())
     if search:
@@ -81,11 +86,82 @@ def women(
     return [WomanRow(p, cohorts.get(p.id or 0, []), status.get(p.id or 0)) for p in people]
 
 
-def woman(session: Session, grant: Grant, public_id: str) -> Participant | None:
+def woman(session: Session, scope: Scope, public_id: str) -> Participant | None:
     found = session.exec(select(Participant).where(Participant.public_id == public_id)).first()
-    if found is None or found.erased_at is not None or not grant.sees(found.country):
+    if found is None or found.erased_at is not None or not scope.sees(found.id):
         return None
     return found
+
+
+def cohorts(session: Session, scope: Scope) -> list[Cohort]:
+    """Cohorts she may open: those with one of her women, and empty ones (to fill them)."""
+    found = list(session.exec(select(Cohort).order_by(col(Cohort.id).desc())))
+    if scope.whole:
+        return found
+    members: dict[int, list[int]] = {}
+    for member in session.exec(select(CohortMember)):
+        members.setdefault(member.cohort_id, []).append(member.participant_id)
+    return [c for c in found if _cohort_visible(scope, members.get(c.id or 0, []))]
+
+
+def _cohort_visible(scope: Scope, members: list[int]) -> bool:
+    return not members or any(scope.sees(member) for member in members)
+
+
+def cohort(session: Session, scope: Scope, cohort_id: int) -> Cohort | None:
+    found = session.get(Cohort, cohort_id)
+    if found is None or not _cohort_visible(scope, member_ids(session, found)):
+        return None
+    return found
+
+
+def pairs_of_cohort(session: Session, scope: Scope, cohort: Cohort) -> list[Pair]:
+    """The cohort's pairs (any status) that are hers, best proposal first."""
+    found = session.exec(
+        select(Pair)
+        .where(Pair.cohort_id == cohort.id)
+        .order_by(col(Pair.locked).desc(), col(Pair.score).desc(), col(Pair.id))
+    )
+    return [pair for pair in found if scope.sees_pair(pair)]
+
+
+def whole_cohort(session: Session, scope: Scope, cohort: Cohort) -> bool:
+    """Whether every woman of the cohort is hers, as matching again or publishing needs."""
+    return scope.sees_all(member_ids(session, cohort))
+
+
+def pseudonyms(people: Iterable[Participant]) -> dict[str, str]:
+    """Each woman's names (full and as matching words it) → her public id.
+
+    Two women with the same name both stand behind it, so it becomes both their ids.
+    """
+    found: dict[str, set[str]] = {}
+    for person in people:
+        for name in {person.name or "", matching_name(person)} - {"", "?"}:
+            found.setdefault(name, set()).add(person.public_id)
+    return {name: "/".join(sorted(ids)) for name, ids in found.items()}
+
+
+def pseudonymous(msg: Msg, names: dict[str, str]) -> Msg:
+    """The message with every name in its parameters (nested ones too) replaced by a public id."""
+    return Msg(msg.msgid, _renamed(msg.params, names), msg.plural, msg.n, msg.context)
+
+
+def _renamed(value: Any, names: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        return names.get(value, value)
+    if isinstance(value, dict):
+        return {key: _renamed(item, names) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_renamed(item, names) for item in value]
+    return value
+
+
+def show_names(session: Session, grant: Grant, cohort: Cohort, *, now: datetime) -> None:
+    """She asked to see the names in a match review: that look is audited, like contacts."""
+    coordination.log(
+        session, grant.actor(), "console_names", now=now, details={"cohort": cohort.id}
+    )
 
 
 def contacts(
@@ -98,21 +174,14 @@ def contacts(
     return participants.addresses(session, person.id or 0)
 
 
-def pairs(session: Session, grant: Grant, status: str = "") -> list[Pair]:
+def pairs(session: Session, scope: Scope, status: str = "") -> list[Pair]:
     query = select(Pair)
     if status:
         query = query.where(Pair.status == status)
     else:
         query = query.where(col(Pair.status).in_(LIVE_STATUSES))
     found = list(session.exec(query.order_by(col(Pair.id).desc()).limit(PAGE)))
-    return [pair for pair in found if _visible(session, grant, pair)]
-
-
-def _visible(session: Session, grant: Grant, pair: Pair) -> bool:
-    if not grant.countries:
-        return True
-    people = [session.get(Participant, member) for member in pair.members()]
-    return any(p is not None and grant.sees(p.country) for p in people)
+    return [pair for pair in found if scope.sees_pair(pair)]
 
 
 @dataclass
@@ -125,9 +194,9 @@ class PairView:
     meetings: list[Meeting]
 
 
-def pair_view(session: Session, grant: Grant, pair_id: int) -> PairView | None:
+def pair_view(session: Session, scope: Scope, pair_id: int) -> PairView | None:
     pair = session.get(Pair, pair_id)
-    if pair is None or not _visible(session, grant, pair):
+    if pair is None or not scope.sees_pair(pair):
         return None
     a, b = (session.get(Participant, member) for member in pair.members())
     if a is None or b is None:
@@ -164,24 +233,19 @@ def change_pair(
 # Safeguarding --------------------------------------------------------------------------------
 
 
-def problems(session: Session, grant: Grant, *, resolved: bool = False) -> list[ProblemReport]:
+def problems(session: Session, scope: Scope, *, resolved: bool = False) -> list[ProblemReport]:
     query = select(ProblemReport).where(
         col(ProblemReport.handled_at).is_not(None)
         if resolved
         else col(ProblemReport.handled_at).is_(None)
     )
     found = list(session.exec(query.order_by(col(ProblemReport.id).desc()).limit(PAGE)))
-    return [r for r in found if grant.sees(_country(session, r.participant_id))]
+    return [r for r in found if scope.sees(r.participant_id)]
 
 
-def _country(session: Session, participant_id: int) -> str | None:
-    person = session.get(Participant, participant_id)
-    return person.country if person else None
-
-
-def problem(session: Session, grant: Grant, report_id: int) -> ProblemReport | None:
+def problem(session: Session, scope: Scope, report_id: int) -> ProblemReport | None:
     report = session.get(ProblemReport, report_id)
-    if report is None or not grant.sees(_country(session, report.participant_id)):
+    if report is None or not scope.sees(report.participant_id):
         return None
     return report
 

@@ -9,10 +9,10 @@ from starlette.responses import RedirectResponse, Response
 from bot.channels.twilio_text import segments
 from bot.console.web import ROOT, Ctx, refused
 from flows import broadcasts
+from flows import console_views as views
 from flows.broadcasts import Audience, Broadcast, BroadcastError
 from flows.i18n import LANGUAGES
 from storage.coordination import BroadcastStatus
-from storage.pairs import Cohort
 
 COUNTRIES = ("BO", "SN", "CA")
 CHANNELS = ("telegram", "whatsapp", "sms")
@@ -21,6 +21,7 @@ REFRESH = 10  # seconds between delivery report refreshes while messages are on 
 
 def listing(ctx: Ctx) -> Response:
     found = list(ctx.session.exec(select(Broadcast).order_by(col(Broadcast.id).desc()).limit(50)))
+    found = [b for b in found if ctx.scope.sees_broadcast(b)]
     return ctx.page("broadcasts.html", broadcasts=found)
 
 
@@ -47,7 +48,7 @@ def _segments(preview: broadcasts.Preview) -> dict[str, tuple[str, int]]:
 
 
 def compose(ctx: Ctx) -> Response:
-    cohorts = list(ctx.session.exec(select(Cohort).order_by(col(Cohort.id).desc())))
+    cohorts = views.cohorts(ctx.session, ctx.scope)
     values = {
         "cohorts": cohorts,
         "countries": ctx.grant.countries or COUNTRIES,
@@ -91,6 +92,8 @@ def detail(ctx: Ctx) -> Response:
     try:
         broadcast = broadcasts.get(ctx.session, int(ctx.request.path_params["broadcast_id"]))
     except BroadcastError:
+        return refused(404)
+    if not ctx.scope.sees_broadcast(broadcast):
         return refused(404)
     flash, error = "", ""
     if ctx.request.method == "POST":

@@ -11,13 +11,13 @@ from storage.models import Participant
 
 def inbox(ctx: Ctx) -> Response:
     resolved = ctx.field("resolved") == "1"
-    reports = views.problems(ctx.session, ctx.grant, resolved=resolved)
+    reports = views.problems(ctx.session, ctx.scope, resolved=resolved)
     people = {r.participant_id: ctx.session.get(Participant, r.participant_id) for r in reports}
     return ctx.page("safeguarding.html", reports=reports, people=people, resolved=resolved)
 
 
 def report(ctx: Ctx) -> Response:
-    found = views.problem(ctx.session, ctx.grant, int(ctx.request.path_params["report_id"]))
+    found = views.problem(ctx.session, ctx.scope, int(ctx.request.path_params["report_id"]))
     if found is None:
         return refused(404)
     if ctx.request.method == "POST":

@@ -15,7 +15,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import cache, partial
+from functools import cache, cached_property, partial
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from bot.console.words import word
 from flows import console_auth
 from flows.console_auth import Grant
 from flows.i18n import LANGUAGES, supported, translations
+from flows.scope import Scope
 from storage.console import ConsoleSession
 from storage.models import Participant
 
@@ -142,6 +143,11 @@ class Ctx:
     @property
     def lang(self) -> str:
         return supported(self.console.language or self.me.locale)
+
+    @cached_property
+    def scope(self) -> Scope:
+        """Her scope, computed once per request."""
+        return self.grant.scope(self.session)
 
     @property
     def config(self) -> Any:
