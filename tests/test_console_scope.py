@@ -64,7 +64,8 @@ def _side(s, config, country: str, names: list[str], now, week_ago: int) -> dict
 
 
 @pytest.fixture
-def world(tmp_path, db, clock, recorder):  # type: ignore[no-untyped-def]
+def world(tmp_path, any_db, clock, recorder):  # type: ignore[no-untyped-def]
+    db = any_db
     app, server, ids = support.make_app(tmp_path, db, clock, recorder)
     now = clock.now()
     with db.session() as s:
