@@ -213,7 +213,7 @@ def register(app: typer.Typer, load: Callable[[], Settings]) -> None:
         lang: Lang = None,
     ) -> None:
         """Set a coordinator's console password (asked twice, kept as an Argon2 hash)."""
-        choose(lang, None)  # asked before the settings are read: --lang or English
+        choose(lang, load().default_locale)  # the prompt comes before `run` reads them again
         secret = typer.prompt(say(PASSWORD), hide_input=True, confirmation_prompt=True)
 
         def act(settings: Settings, db: Database) -> None:

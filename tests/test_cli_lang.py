@@ -90,3 +90,13 @@ def test_without_lang_the_deployment_default_is_used(database, monkeypatch):  # 
     assert "No hay recordatorios previstos." in run("nudges")
     assert "Informe del programa Entrepairs" in run("report")
     assert "No nudges planned." in run("nudges", "--lang", "en")
+
+
+def test_the_password_prompt_follows_the_default_language(database, monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("DEFAULT_LOCALE", "fr")
+    result = runner.invoke(
+        cli, ["coordinators", "password", "+221770000002"], input="long-secret-1\n" * 2
+    )
+    assert result.exit_code == 0, result.output
+    assert "Mot de passe de la console" in result.output
+    assert "peut se connecter à la console avec ce mot de passe" in result.output
