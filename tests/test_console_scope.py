@@ -269,3 +269,19 @@ def test_each_export_holds_her_rows_only(world, what):  # type: ignore[no-untype
         text = " ".join(book.read(name).decode() for name in book.namelist())
     assert any(pid in text for pid in sn["women"]) or what in ("sessions", "checkins")
     _only_senegal(text, bo)
+
+
+def test_her_announcements_are_listed_behind_fifty_newer_ones_of_others(world):  # type: ignore[no-untyped-def]
+    app, server, token, _csrf, _bo, sn, _mixed = world
+    with app.db.session() as s:
+        for _n in range(50):
+            broadcasts.draft(
+                s,
+                app.settings.flow_config(),
+                Actor.operator("t"),
+                audience=broadcasts.Audience(countries=("BO",)),
+                texts={"es": "Hola"},
+                now=app.clock.now(),
+            )
+    listing = _get(server, token, "/console/broadcasts/")
+    assert f"/broadcasts/{sn['broadcast']}" in listing.text

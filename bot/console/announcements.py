@@ -20,8 +20,10 @@ REFRESH = 10  # seconds between delivery report refreshes while messages are on 
 
 
 def listing(ctx: Ctx) -> Response:
-    found = list(ctx.session.exec(select(Broadcast).order_by(col(Broadcast.id).desc()).limit(50)))
-    found = [b for b in found if ctx.scope.sees_broadcast(b)]
+    query = select(Broadcast).order_by(col(Broadcast.id).desc())
+    # Her announcements are picked in Python (the audience is JSON), before the 50 are counted.
+    found = list(ctx.session.exec(query.limit(50 if ctx.scope.whole else None)))
+    found = [b for b in found if ctx.scope.sees_broadcast(b)][:50]
     return ctx.page("broadcasts.html", broadcasts=found)
 
 
