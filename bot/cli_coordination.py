@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from sqlmodel import Session
 
 from bot.cli_words import Lang, choose, echo, say
 from bot.cli_words import language as chosen_language
@@ -191,15 +192,21 @@ def register(app: typer.Typer, load: Callable[[], Settings]) -> None:
         country: Annotated[
             list[str], typer.Option(help="Countries she sees in the console (repeat); all if none.")
         ] = [],  # noqa: B006
+        cohort: Annotated[
+            list[str],
+            typer.Option(
+                help="Cohorts (name or id) she sees in the console (repeat); all if none."
+            ),
+        ] = [],  # noqa: B006
         lang: Lang = None,
     ) -> None:
-        """Make someone a coordinator (with a console role, optionally for some countries)."""
+        """Make someone a coordinator (a console role, optionally for some countries or cohorts)."""
 
         def act(settings: Settings, db: Database) -> None:
             with db.session() as session:
                 actor = _operator(operator)
                 row = roles.add(session, settings.flow_config(), actor, who, now=_now())
-                console_auth.set_role(session, actor, row.id or 0, role, country, now=_now())
+                _set_role(session, actor, row.id or 0, role, country, cohort)
             echo(IS_COORDINATOR, who=who, role=role)
 
         run(act, lang)
@@ -232,19 +239,25 @@ def register(app: typer.Typer, load: Callable[[], Settings]) -> None:
         country: Annotated[
             list[str], typer.Option(help="Countries she sees in the console (repeat); all if none.")
         ] = [],  # noqa: B006
+        cohort: Annotated[
+            list[str],
+            typer.Option(
+                help="Cohorts (name or id) she sees in the console (repeat); all if none."
+            ),
+        ] = [],  # noqa: B006
         operator: Annotated[
             str | None, typer.Option("--as", help="Your name in the audit log.")
         ] = None,
         lang: Lang = None,
     ) -> None:
-        """Set a coordinator's console role and the countries she sees."""
+        """Set a coordinator's console role and the countries and cohorts she sees."""
 
         def act(settings: Settings, db: Database) -> None:
             with db.session() as session:
                 actor = _operator(operator)
                 row = roles.add(session, settings.flow_config(), actor, who, now=_now())
-                console_auth.set_role(session, actor, row.id or 0, role, country, now=_now())
-            scope = ", ".join(country) if country else say(ALL_COUNTRIES)
+                _set_role(session, actor, row.id or 0, role, country, cohort)
+            scope = ", ".join([*country, *cohort]) or say(ALL_COUNTRIES)
             echo(ROLE_SET, who=who, role=role, scope=scope)
 
         run(act, lang)
@@ -495,6 +508,19 @@ def register(app: typer.Typer, load: Callable[[], Settings]) -> None:
 
 
 # Helpers -------------------------------------------------------------------------------------
+
+
+def _set_role(
+    session: Session,
+    actor: Actor,
+    coordinator_id: int,
+    role: str,
+    countries: list[str],
+    cohorts: list[str],
+) -> None:
+    """Her console role and scope; cohorts are named or numbered (ValueError when unknown)."""
+    ids = [reports.cohort_by_name(session, name).id or 0 for name in cohorts]
+    console_auth.set_role(session, actor, coordinator_id, role, countries, now=_now(), cohorts=ids)
 
 
 def _texts(pairs: list[str], path: Path | None) -> dict[str, str]:

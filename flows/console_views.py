@@ -94,23 +94,19 @@ def woman(session: Session, scope: Scope, public_id: str) -> Participant | None:
 
 
 def cohorts(session: Session, scope: Scope) -> list[Cohort]:
-    """Cohorts she may open: those with one of her women, and empty ones (to fill them)."""
+    """Cohorts she may open (see `Scope.sees_cohort`), newest first."""
     found = list(session.exec(select(Cohort).order_by(col(Cohort.id).desc())))
     if scope.whole:
         return found
     members: dict[int, list[int]] = {}
     for member in session.exec(select(CohortMember)):
         members.setdefault(member.cohort_id, []).append(member.participant_id)
-    return [c for c in found if _cohort_visible(scope, members.get(c.id or 0, []))]
-
-
-def _cohort_visible(scope: Scope, members: list[int]) -> bool:
-    return not members or any(scope.sees(member) for member in members)
+    return [c for c in found if scope.sees_cohort(c.id, members.get(c.id or 0, []))]
 
 
 def cohort(session: Session, scope: Scope, cohort_id: int) -> Cohort | None:
     found = session.get(Cohort, cohort_id)
-    if found is None or not _cohort_visible(scope, member_ids(session, found)):
+    if found is None or not scope.sees_cohort(found.id, member_ids(session, found)):
         return None
     return found
 

@@ -100,3 +100,19 @@ def test_the_password_prompt_follows_the_default_language(database, monkeypatch)
     assert result.exit_code == 0, result.output
     assert "Mot de passe de la console" in result.output
     assert "peut se connecter à la console avec ce mot de passe" in result.output
+
+
+def test_a_coordinator_can_be_scoped_to_cohorts(database):  # type: ignore[no-untyped-def]
+    from storage.coordination import Coordinator
+    from storage.pairs import Cohort
+
+    run("cohort", "create", "Pilote", "--code", "PIL")
+    out = run(
+        "coordinators", "role", "+221770000003", "viewer", "--cohort", "Pilote", "--lang", "fr"
+    )
+    assert "+221770000003 : viewer, Pilote." in out
+    with database.session() as session:
+        pilot = session.exec(select(Cohort)).one()
+        assert session.exec(select(Coordinator)).one().cohorts == [pilot.id]
+    wrong = runner.invoke(cli, ["coordinators", "role", "+221770000003", "viewer", "--cohort", "X"])
+    assert wrong.exit_code == 2 and "no cohort named 'X'" in wrong.output

@@ -11,6 +11,7 @@ import zipfile
 from datetime import timedelta
 
 import pytest
+from sqlmodel import col, select
 
 from flows import broadcasts, reports
 from flows.coordination import Actor
@@ -285,3 +286,51 @@ def test_her_announcements_are_listed_behind_fifty_newer_ones_of_others(world): 
             )
     listing = _get(server, token, "/console/broadcasts/")
     assert f"/broadcasts/{sn['broadcast']}" in listing.text
+
+
+def test_a_coordinator_scoped_to_a_cohort_sees_and_reaches_only_it(world):  # type: ignore[no-untyped-def]
+    app, server, _token, _csrf, bo, sn, mixed = world
+    with app.db.session() as s:
+        lena = programme.woman(s, "lena", now=app.clock.now(), country="CA", locale="en")
+        s.add(
+            Coordinator(
+                participant_id=lena.id,
+                added_by="operator:t",
+                added_at=app.clock.now(),
+                role="coordinator",
+                cohorts=[mixed],
+            )
+        )
+        lena_id = lena.id
+    token, csrf = support.session_cookie(app, lena_id)
+    inside = [*bo["women"][2:], *sn["women"][2:]]  # the mixed cohort's women
+    outside = [*bo["women"][:2], *sn["women"][:2]]
+    women = _get(server, token, "/console/women/")
+    assert all(p in women.text for p in inside) and not any(p in women.text for p in outside)
+    cohorts = _get(server, token, "/console/cohorts/")
+    assert "Mixed" in cohorts.text and "Cohort SN" not in cohorts.text
+    assert (
+        _post(server, token, "/console/cohorts/", {"csrf": csrf, "name": "New"}).status_code == 403
+    )
+    run_all = _post(
+        server, token, f"/console/cohorts/{mixed}/match", {"csrf": csrf, "action": "run"}
+    )
+    assert run_all.status_code == 200  # every woman of the cohort is hers
+    assert f"/broadcasts/{sn['broadcast']}" not in _get(server, token, "/console/broadcasts/").text
+    made = _post(
+        server,
+        token,
+        "/console/broadcasts/new",
+        {"csrf": csrf, "action": "save", "cohorts": [str(bo["cohort"])], "text_en": "Hi"},
+    )
+    assert made.status_code == 303
+    listing = _get(server, token, "/console/broadcasts/")
+    assert made.headers["location"].rsplit("/", 1)[1] in listing.text
+    export = _post(server, token, "/console/exports/participants.csv", {"csrf": csrf})
+    rows = list(csv.DictReader(io.StringIO(export.text)))
+    assert sorted(row["participant"] for row in rows) == sorted(inside)
+    from storage.coordination import Broadcast
+
+    with app.db.session() as s:
+        newest = s.exec(select(Broadcast).order_by(col(Broadcast.id).desc())).first()
+        assert newest.audience["cohorts"] == [str(mixed)]

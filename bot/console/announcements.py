@@ -30,8 +30,11 @@ def listing(ctx: Ctx) -> Response:
 def _audience(ctx: Ctx) -> Audience:
     onboarded = ctx.field("onboarded")
     allowed = ctx.grant.countries or COUNTRIES
+    mine = ctx.scope.cohort_keys
     return Audience(
-        cohorts=tuple(ctx.fields("cohorts")),
+        # A coordinator scoped to some cohorts writes to those only.
+        cohorts=tuple(c for c in ctx.fields("cohorts") if not mine or c in mine)
+        or tuple(str(c) for c in ctx.scope.cohorts),
         # A coordinator scoped to some countries writes to those only.
         countries=tuple(c for c in ctx.fields("countries") if c in allowed)
         or tuple(ctx.grant.countries),

@@ -100,6 +100,8 @@ def woman(ctx: Ctx) -> Response:
 
 def cohorts(ctx: Ctx) -> Response:
     error = ""
+    if ctx.request.method == "POST" and ctx.scope.cohorts:  # her cohorts are given to her
+        return refused()
     if ctx.request.method == "POST":
         name = ctx.field("name")
         code = ctx.field("code") or re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-").upper()[:24]
