@@ -17,7 +17,6 @@ from flows import broadcasts, reports
 from flows.coordination import Actor
 from flows.scope import scope_of
 from storage.checkins import record_problem
-from storage.coordination import Coordinator
 from storage.pairs import PairStatus
 from tests.support import console as support
 from tests.support import programme
@@ -81,18 +80,9 @@ def world(tmp_path, any_db, clock, recorder):  # type: ignore[no-untyped-def]
         for side in (bo, sn):
             proposal = programme.pair(s, mixed, *side["people"], now=now, status="proposed")
             side["proposal"] = proposal.id
-        sadio = programme.woman(s, "sadio", now=now, country="SN", locale="en")
-        s.add(
-            Coordinator(
-                participant_id=sadio.id,
-                added_by="operator:t",
-                added_at=now,
-                role="coordinator",
-                countries=["SN"],
-            )
-        )
         mixed_id = mixed.id
-    token, csrf = support.session_cookie(app, sadio.id)
+    sadio = support.scoped_coordinator(app, "sadio", country="SN", countries=["SN"])
+    token, csrf = support.session_cookie(app, sadio)
     return app, server, token, csrf, bo, sn, mixed_id
 
 
@@ -290,18 +280,7 @@ def test_her_announcements_are_listed_behind_fifty_newer_ones_of_others(world): 
 
 def test_a_coordinator_scoped_to_a_cohort_sees_and_reaches_only_it(world):  # type: ignore[no-untyped-def]
     app, server, _token, _csrf, bo, sn, mixed = world
-    with app.db.session() as s:
-        lena = programme.woman(s, "lena", now=app.clock.now(), country="CA", locale="en")
-        s.add(
-            Coordinator(
-                participant_id=lena.id,
-                added_by="operator:t",
-                added_at=app.clock.now(),
-                role="coordinator",
-                cohorts=[mixed],
-            )
-        )
-        lena_id = lena.id
+    lena_id = support.scoped_coordinator(app, "lena", country="CA", cohorts=[mixed])
     token, csrf = support.session_cookie(app, lena_id)
     inside = [*bo["women"][2:], *sn["women"][2:]]  # the mixed cohort's women
     outside = [*bo["women"][:2], *sn["women"][:2]]
