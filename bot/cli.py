@@ -14,7 +14,20 @@ from bot.app import build
 from bot.channels.console import ConsoleChannel, chat
 from bot.cli_coordination import register as register_coordination
 from bot.cli_matching import register as register_matching
+from bot.cli_words import Lang, choose, echo, say
 from bot.settings import Settings, SettingsError
+from flows.messages import _
+
+# What `nudges` prints, in the --lang language (see bot/cli_words.py).
+NO_NUDGES = _("No nudges planned.")
+UPCOMING = _("Upcoming nudges ({n})")
+DUE_UTC = _("Due (UTC)")
+HER_TIME = _("Her local time")
+WHO = _("Who")
+WHAT = _("What")
+PAIR = _("Pair")
+SESSION = _("Session")
+SYSTEM = _("coordinators / system")
 
 app = typer.Typer(
     no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, help=__doc__
@@ -115,16 +128,18 @@ def db_revision(message: str) -> None:
 @app.command("nudges")
 def nudges_command(
     limit: Annotated[int, typer.Option(help="How many of the next nudges to list.")] = 50,
+    lang: Lang = None,
 ) -> None:
     """List the upcoming nudges: who, what, when in UTC and in her local time."""
     from rich.console import Console
     from rich.table import Table
 
     from bot.app import open_database
-    from flows.i18n import zone
     from flows.nudges import upcoming
+    from flows.render import Reader, format_instant
 
     settings = _settings()
+    chosen = choose(lang, settings.default_locale)
     try:
         db = open_database(settings)  # a fresh SQLite file is created and migrated
     except SettingsError as error:
@@ -139,17 +154,18 @@ def nudges_command(
     finally:
         db.dispose()
     if not rows:
-        typer.echo("No nudges planned.")
+        echo(NO_NUDGES)
         return
-    table = Table(title=f"Upcoming nudges ({len(rows)})")
-    for column in ("Due (UTC)", "Her local time", "Who", "What", "Pair", "Session"):
-        table.add_column(column)
+    table = Table(title=say(UPCOMING, n=len(rows)))
+    for column in (DUE_UTC, HER_TIME, WHO, WHAT, PAIR, SESSION):
+        table.add_column(say(column))
     for row in rows:
-        local = row.due_at.astimezone(zone(row.timezone)) if row.public_id else None
+        # Her time, said the coordinator's way (weekday and month in the coordinator's language).
+        local = format_instant(row.due_at, Reader(chosen, timezone=row.timezone), "short")
         table.add_row(
             f"{row.due_at:%Y-%m-%d %H:%M}",
-            f"{local:%a %d %b %H:%M} {row.timezone}" if local else "—",
-            f"{row.public_id} {row.name}" if row.public_id else "coordinators / system",
+            f"{local} {row.timezone}" if row.public_id else "—",
+            f"{row.public_id} {row.name}" if row.public_id else say(SYSTEM),
             f"{row.purpose} {row.detail}".strip(),
             str(row.pair_id or ""),
             str(row.meeting_id or ""),

@@ -18,19 +18,68 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from sqlmodel import Session
 
+from bot.cli_words import Lang, choose, echo, say
+from bot.cli_words import language as chosen_language
 from bot.settings import Settings
 from flows import broadcasts, console_auth, reports
 from flows import coordination as roles
 from flows.clock import Clock, SystemClock
 from flows.coordination import Actor, NotAllowed
-from flows.messages import Msg
+from flows.messages import Msg, _, _n
 from flows.render import Reader, render_msg
 from storage.db import Database
 
 coordinators_app = typer.Typer(no_args_is_help=True, help="Who may act as a coordinator.")
 
 TELEGRAM_RATE = 30.0  # messages per second Telegram allows a bot (see bot/channels/telegram.py)
+
+# What the commands print, in the --lang language (see bot/cli_words.py).
+NOT_ALLOWED = _("Not allowed: {error}")
+ERROR = _("Error: {error}")
+IS_COORDINATOR = _("{who} is a coordinator ({role}).")
+PASSWORD = _("Console password")
+PASSWORD_SET = _("{who} can sign in to the console with this password.")
+ROLE_SET = _("{who}: {role}, {scope}.")
+ALL_COUNTRIES = _("All countries")
+REMOVED = _("{who} is no longer a coordinator.")
+NOT_ONE = _("{who} was not a coordinator.")
+ADDED_BY = _("added by {who}")
+QUEUED_AGAIN = _n("{n} failed message queued again.", "{n} failed messages queued again.", 1)
+NO_TEXT = _("Not sent: no text for {languages} (add --text LANG=… or choose --fallback LANG).")
+NOBODY = _("Not sent: nobody matches these filters.")
+CONFIRM = _n("Send to {n} woman?", "Send to {n} women?", 1)
+CANCELLED = _("Cancelled: nothing was sent.")
+QUEUED = _n("Broadcast {id}: {n} message queued.", "Broadcast {id}: {n} messages queued.", 1)
+PREVIEW_TITLE = _n("Broadcast {id}: {n} woman", "Broadcast {id}: {n} women", 1)
+LANGUAGE = _("Language")
+CHANNEL = _("Channel")
+WOMEN = _("Women")
+SKIPPED = _("Skipped: {opted_out} opted out, {unreachable} unreachable (no consent or no address).")
+OUTSIDE_WINDOW = _n(
+    "{n} WhatsApp recipient is outside the 24-hour window: she gets the announcement "
+    "template first, the text when she replies.",
+    "{n} WhatsApp recipients are outside the 24-hour window: they get the announcement "
+    "template first, the text when they reply.",
+    1,
+)
+FIRST_SEND = _("First send in {zone}: {due} UTC")
+NO_TEXT_HERE = _("no text for this language")
+BAR = _("Broadcast {id}")
+TO_GO = _("{n} to go")
+WATCHING = _("(sent by the running bot; Ctrl-C stops watching, not sending)")
+STOPPED = _("Stopped watching; the messages stay queued.")
+WROTE = _("Wrote {path}")
+NO_DATA = _("No {what} data yet: this database has no such table.")
+EXPORTED = _n(
+    "Wrote {n} row to {path} (pseudonymised).", "Wrote {n} rows to {path} (pseudonymised).", 1
+)
+EXPORTED_CONTACTS = _n(
+    "Wrote {n} row to {path} (with contacts: logged).",
+    "Wrote {n} rows to {path} (with contacts: logged).",
+    1,
+)
 
 
 def pace(settings: Settings) -> dict[str, float]:
@@ -57,8 +106,8 @@ def _now() -> datetime:
     return SystemClock().now()
 
 
-def _exit(message: str, code: int = 2) -> None:
-    typer.echo(message, err=True)
+def _exit(message: Msg, code: int = 2, **params: Any) -> None:
+    echo(message, err=True, **params)
     raise typer.Exit(code)
 
 
@@ -114,14 +163,17 @@ def register(app: typer.Typer, load: Callable[[], Settings]) -> None:
     """Add the coordination commands to `entrepairs`; `load` reads the settings."""
     app.add_typer(coordinators_app, name="coordinators")
 
-    def run(action: Callable[[Settings, Database], None]) -> None:
+    def run(action: Callable[[Settings, Database], None], lang: str | None) -> None:
         settings, db = _context(load)
+        choose(lang, settings.default_locale)
         try:
             action(settings, db)
         except NotAllowed as error:
-            _exit(f"Not allowed: {error}")
-        except (ValueError, broadcasts.BroadcastError) as error:
-            _exit(f"Error: {error}")
+            _exit(NOT_ALLOWED, error=error)
+        except broadcasts.BroadcastError as error:  # says why in her language
+            _exit(ERROR, error={"$msg": error.msg.to_json()})
+        except ValueError as error:
+            _exit(ERROR, error=error)
         finally:
             db.dispose()
 
@@ -142,17 +194,24 @@ def register(app: typer.Typer, load: Callable[[], Settings]) -> None:
         country: Annotated[
             list[str], typer.Option(help="Countries she sees in the console (repeat); all if none.")
         ] = [],  # noqa: B006
+        cohort: Annotated[
+            list[str],
+            typer.Option(
+                help="Cohorts (name or id) she sees in the console (repeat); all if none."
+            ),
+        ] = [],  # noqa: B006
+        lang: Lang = None,
     ) -> None:
-        """Make someone a coordinator (with a console role, optionally for some countries)."""
+        """Make someone a coordinator (a console role, optionally for some countries or cohorts)."""
 
         def act(settings: Settings, db: Database) -> None:
             with db.session() as session:
                 actor = _operator(operator)
                 row = roles.add(session, settings.flow_config(), actor, who, now=_now())
-                console_auth.set_role(session, actor, row.id or 0, role, country, now=_now())
-            typer.echo(f"{who} is a coordinator ({role}).")
+                _set_role(session, actor, row.id or 0, role, country, cohort)
+            echo(IS_COORDINATOR, who=who, role=role)
 
-        run(act)
+        run(act, lang)
 
     @coordinators_app.command("password")
     def coordinators_password(
@@ -160,18 +219,20 @@ def register(app: typer.Typer, load: Callable[[], Settings]) -> None:
         operator: Annotated[
             str | None, typer.Option("--as", help="Your name in the audit log.")
         ] = None,
+        lang: Lang = None,
     ) -> None:
         """Set a coordinator's console password (asked twice, kept as an Argon2 hash)."""
-        secret = typer.prompt("Console password", hide_input=True, confirmation_prompt=True)
+        choose(lang, load().default_locale)  # the prompt comes before `run` reads them again
+        secret = typer.prompt(say(PASSWORD), hide_input=True, confirmation_prompt=True)
 
         def act(settings: Settings, db: Database) -> None:
             with db.session() as session:
                 actor = _operator(operator)
                 row = roles.add(session, settings.flow_config(), actor, who, now=_now())
                 console_auth.set_password(session, actor, row.id or 0, secret, now=_now())
-            typer.echo(f"{who} can sign in to the console with this password.")
+            echo(PASSWORD_SET, who=who)
 
-        run(act)
+        run(act, lang)
 
     @coordinators_app.command("role")
     def coordinators_role(
@@ -180,21 +241,28 @@ def register(app: typer.Typer, load: Callable[[], Settings]) -> None:
         country: Annotated[
             list[str], typer.Option(help="Countries she sees in the console (repeat); all if none.")
         ] = [],  # noqa: B006
+        cohort: Annotated[
+            list[str],
+            typer.Option(
+                help="Cohorts (name or id) she sees in the console (repeat); all if none."
+            ),
+        ] = [],  # noqa: B006
         operator: Annotated[
             str | None, typer.Option("--as", help="Your name in the audit log.")
         ] = None,
+        lang: Lang = None,
     ) -> None:
-        """Set a coordinator's console role and the countries she sees."""
+        """Set a coordinator's console role and the countries and cohorts she sees."""
 
         def act(settings: Settings, db: Database) -> None:
             with db.session() as session:
                 actor = _operator(operator)
                 row = roles.add(session, settings.flow_config(), actor, who, now=_now())
-                console_auth.set_role(session, actor, row.id or 0, role, country, now=_now())
-            scope = ", ".join(country) if country else "all countries"
-            typer.echo(f"{who}: {role}, {scope}.")
+                _set_role(session, actor, row.id or 0, role, country, cohort)
+            scope = ", ".join([*country, *cohort]) or say(ALL_COUNTRIES)
+            echo(ROLE_SET, who=who, role=role, scope=scope)
 
-        run(act)
+        run(act, lang)
 
     @coordinators_app.command("remove")
     def coordinators_remove(
@@ -202,6 +270,7 @@ def register(app: typer.Typer, load: Callable[[], Settings]) -> None:
         operator: Annotated[
             str | None, typer.Option("--as", help="Your name in the audit log.")
         ] = None,
+        lang: Lang = None,
     ) -> None:
         """Take the coordinator role from someone (also one named in COORDINATORS)."""
 
@@ -210,15 +279,16 @@ def register(app: typer.Typer, load: Callable[[], Settings]) -> None:
                 removed = roles.remove(
                     session, settings.flow_config(), _operator(operator), who, now=_now()
                 )
-            typer.echo(f"{who} is no longer a coordinator." if removed else f"{who} was not one.")
+            echo(REMOVED if removed else NOT_ONE, who=who)
 
-        run(act)
+        run(act, lang)
 
     @coordinators_app.command("list")
     def coordinators_list(
         operator: Annotated[
             str | None, typer.Option("--as", help="Your name in the audit log.")
         ] = None,
+        lang: Lang = None,
     ) -> None:
         """List the coordinators (from COORDINATORS and added since)."""
 
@@ -229,9 +299,10 @@ def register(app: typer.Typer, load: Callable[[], Settings]) -> None:
                 )
             for item in found:
                 since = item.added_at.strftime("%Y-%m-%d") if item.added_at else ""
-                typer.echo(f"{item.identity}\t{item.role}\tadded by {item.added_by}\t{since}")
+                added = say(ADDED_BY, who=item.added_by)
+                typer.echo(f"{item.identity}\t{item.role}\t{added}\t{since}")
 
-        run(act)
+        run(act, lang)
 
     @app.command("broadcast")
     def broadcast_command(
@@ -293,7 +364,7 @@ def register(app: typer.Typer, load: Callable[[], Settings]) -> None:
             int | None,
             typer.Option("--retry", help="Queue again the failed messages of this broadcast."),
         ] = None,
-        lang: Annotated[str, typer.Option("--lang", help="Language of the preview.")] = "en",
+        lang: Lang = None,
         operator: Annotated[
             str | None, typer.Option("--as", help="Your name in the audit log.")
         ] = None,
@@ -310,7 +381,7 @@ def register(app: typer.Typer, load: Callable[[], Settings]) -> None:
                     again = broadcasts.retry_failed(
                         session, config, actor, broadcasts.get(session, retry_id), now=now
                     )
-                typer.echo(f"{again} failed messages queued again.")
+                echo(QUEUED_AGAIN, n=again)
                 if wait and again:
                     _follow(settings, db, retry_id, deliver=deliver)
                 return
@@ -338,21 +409,17 @@ def register(app: typer.Typer, load: Callable[[], Settings]) -> None:
                 )
                 preview = broadcasts.check_preview(session, config, actor, draft, now=now)
                 draft_id = draft.id or 0
-            _print_preview(preview, draft_id, lang)
+            _print_preview(preview, draft_id)
             if preview.missing:
-                _exit(
-                    "Not sent: no text for "
-                    + ", ".join(preview.missing)
-                    + " (add --text LANG=… or choose --fallback LANG)."
-                )
+                _exit(NO_TEXT, languages=", ".join(preview.missing))
             if not preview.total:
-                _exit("Not sent: nobody matches these filters.", 1)
-            if not yes and not typer.confirm(f"Send to {preview.total} women?", default=False):
+                _exit(NOBODY, 1)
+            if not yes and not typer.confirm(say(CONFIRM, n=preview.total), default=False):
                 with db.session() as session:
                     broadcasts.cancel(
                         session, config, actor, broadcasts.get(session, draft_id), now=_now()
                     )
-                typer.echo("Cancelled: nothing was sent.")
+                echo(CANCELLED)
                 return
             with db.session() as session:
                 queued = broadcasts.send(
@@ -363,11 +430,11 @@ def register(app: typer.Typer, load: Callable[[], Settings]) -> None:
                     now=_now(),
                     pace=pace(settings),
                 )
-            typer.echo(f"Broadcast {draft_id}: {queued} messages queued.")
+            echo(QUEUED, id=draft_id, n=queued)
             if wait:
                 _follow(settings, db, draft_id, deliver=deliver)
 
-        run(act)
+        run(act, lang)
 
     @app.command("report")
     def report_command(
@@ -377,9 +444,7 @@ def register(app: typer.Typer, load: Callable[[], Settings]) -> None:
         html: Annotated[
             Path | None, typer.Option("--html", help="Also write a self-contained HTML file.")
         ] = None,
-        lang: Annotated[
-            str, typer.Option("--lang", help="Language of the report: es, fr, en.")
-        ] = "en",
+        lang: Lang = None,
         operator: Annotated[
             str | None, typer.Option("--as", help="Your name in the audit log.")
         ] = None,
@@ -393,15 +458,15 @@ def register(app: typer.Typer, load: Callable[[], Settings]) -> None:
             )
             with db.session() as session:
                 report = reports.build(session, now=now, cohort=cohort)
-            typer.echo(report_text(report, lang))
+            typer.echo(report_text(report, chosen_language()))
             if html is not None:
                 from bot.report_html import render_html
 
                 html.parent.mkdir(parents=True, exist_ok=True)
-                html.write_text(render_html(report, lang), encoding="utf-8")
-                typer.echo(f"\nWrote {html}")
+                html.write_text(render_html(report, chosen_language()), encoding="utf-8")
+                typer.echo("\n" + say(WROTE, path=html))
 
-        run(act)
+        run(act, lang)
 
     @app.command("export")
     def export_command(
@@ -419,6 +484,7 @@ def register(app: typer.Typer, load: Callable[[], Settings]) -> None:
         operator: Annotated[
             str | None, typer.Option("--as", help="Your name in the audit log.")
         ] = None,
+        lang: Lang = None,
     ) -> None:
         """Export a table as CSV, pseudonymised unless --with-contacts."""
         from bot.exports import NoData, export
@@ -436,15 +502,27 @@ def register(app: typer.Typer, load: Callable[[], Settings]) -> None:
                     cohort=cohort,
                 )
             except NoData:
-                _exit(f"No {what} data yet: this database has no such table.", 1)
+                _exit(NO_DATA, 1, what=what)
                 return
-            note = " (with contacts: logged)" if with_contacts else " (pseudonymised)"
-            typer.echo(f"Wrote {rows} rows to {out}{note}.")
+            echo(EXPORTED_CONTACTS if with_contacts else EXPORTED, n=rows, path=out)
 
-        run(act)
+        run(act, lang)
 
 
 # Helpers -------------------------------------------------------------------------------------
+
+
+def _set_role(
+    session: Session,
+    actor: Actor,
+    coordinator_id: int,
+    role: str,
+    countries: list[str],
+    cohorts: list[str],
+) -> None:
+    """Her console role and scope; cohorts are named or numbered (ValueError when unknown)."""
+    ids = [reports.cohort_by_name(session, name).id or 0 for name in cohorts]
+    console_auth.set_role(session, actor, coordinator_id, role, countries, now=_now(), cohorts=ids)
 
 
 def _texts(pairs: list[str], path: Path | None) -> dict[str, str]:
@@ -475,35 +553,29 @@ def _texts(pairs: list[str], path: Path | None) -> dict[str, str]:
     return texts
 
 
-def _print_preview(preview: broadcasts.Preview, broadcast_id: int, lang: str) -> None:
+def _print_preview(preview: broadcasts.Preview, broadcast_id: int) -> None:
     from rich.console import Console
     from rich.table import Table
 
     console = Console()
-    table = Table(title=f"Broadcast {broadcast_id}: {preview.total} women")
-    table.add_column("Language")
-    table.add_column("Channel")
-    table.add_column("Women", justify="right")
+    table = Table(title=say(PREVIEW_TITLE, id=broadcast_id, n=preview.total))
+    table.add_column(say(LANGUAGE))
+    table.add_column(say(CHANNEL))
+    table.add_column(say(WOMEN), justify="right")
     for (language, channel), n in preview.by_language_channel.items():
         table.add_row(language, channel, str(n))
     console.print(table)
     selection = preview.selection
-    console.print(
-        f"Skipped: {selection.opted_out} opted out, {selection.unreachable} unreachable "
-        "(no consent or no address)."
-    )
+    console.print(say(SKIPPED, opted_out=selection.opted_out, unreachable=selection.unreachable))
     if preview.outside_window:
-        console.print(
-            f"{preview.outside_window} WhatsApp recipients are outside the 24-hour window: they "
-            "get the announcement template first, the text when they reply."
-        )
+        console.print(say(OUTSIDE_WINDOW, n=preview.outside_window))
     for zone, due in sorted(preview.first_due.items()):
-        console.print(f"First send in {zone}: {due:%Y-%m-%d %H:%M} UTC")
+        console.print(say(FIRST_SEND, zone=zone, due=f"{due:%Y-%m-%d %H:%M}"))
     for language in preview.languages():
         shown = preview.shown[language]
         console.rule(f"{language}")
         console.print(
-            shown if shown is not None else "[red]no text for this language[/red]",
+            shown if shown is not None else f"[red]{say(NO_TEXT_HERE)}[/red]",
             markup=shown is None,
             highlight=False,
         )
@@ -527,7 +599,7 @@ def _follow(settings: Settings, db: Database, broadcast_id: int, *, deliver: boo
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(
-        TextColumn("[bold]Broadcast {task.fields[id]}"),
+        TextColumn("[bold]" + say(BAR, id="{task.fields[id]}")),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("{task.fields[note]}"),
@@ -536,14 +608,13 @@ def _follow(settings: Settings, db: Database, broadcast_id: int, *, deliver: boo
         task = bar.add_task("send", total=None, id=broadcast_id, note="")
 
         def show(left: int, done: int) -> None:
-            bar.update(task, total=left + done, completed=done, note=f"{left} to go")
+            bar.update(task, total=left + done, completed=done, note=say(TO_GO, n=left))
 
         try:
             if deliver:
                 asyncio.run(_deliver(settings, db, broadcast_id, show))
             else:
-                note = "(sent by the running bot; Ctrl-C stops watching, not sending)"
-                bar.update(task, note=note)
+                bar.update(task, note=say(WATCHING))
                 while True:
                     left, done = due_left(db, broadcast_id, _now())
                     show(left, done)
@@ -551,7 +622,7 @@ def _follow(settings: Settings, db: Database, broadcast_id: int, *, deliver: boo
                         break
                     time.sleep(0.5)
         except KeyboardInterrupt:
-            print("Stopped watching; the messages stay queued.", file=sys.stderr)  # noqa: T201
+            print(say(STOPPED), file=sys.stderr)  # noqa: T201
     with db.session() as session:
         report = broadcasts.delivery_report(
             session, broadcasts.get(session, broadcast_id), now=_now()

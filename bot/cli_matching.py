@@ -22,20 +22,52 @@ from rich.console import Console
 from rich.table import Table
 from sqlmodel import Session
 
+from bot.cli_words import Lang, choose, say
 from bot.settings import Settings
 from flows import pair_lifecycle as lifecycle
 from flows.clock import SystemClock
-from flows.i18n import supported
 from flows.introductions import publish_cohort
 from flows.matching import PROGRAMME_MODES, generate_people, service
-from flows.messages import Msg
-from flows.render import Reader, render_msg
+from flows.messages import _, _n
 from storage.db import Database
 from storage.models import ChannelAddress, Participant
 
 cohort_app = typer.Typer(no_args_is_help=True, help="Cohorts: create them and add women.")
 OPERATOR = lifecycle.coordinator_actor("cli")
-ENGLISH = Reader("en")
+
+# What `cohort` and `match` print (in the --lang language; see bot/cli_words.py).
+ERROR = _("Error: {error}")
+COHORT_CREATED = _("Cohort “{name}” created: pairing modes {modes}, invitation code {code}.")
+COHORT_ADDED = _n(
+    "Added {n} woman to {cohort} ({already} already in it).",
+    "Added {n} women to {cohort} ({already} already in it).",
+    1,
+)
+COHORT = _("Cohort")
+CODE = _("Code")
+MODES = _("Pairing modes")
+MEMBERS = _("Members")
+PAIRS = _("Pairs")
+PROPOSED_PAIRS = _("Proposed pairs: {cohort}")
+WOMAN = _("Woman")
+SCORE = _("Score")
+WHY = _("Why")
+LOCKED = _("locked")
+OVERRIDES = _("locked; overrides {rules}")
+RUN_SUMMARY = _n(
+    "{n} pair, total score {total}, {share} of the women taking part paired.",
+    "{n} pairs, total score {total}, {share} of the women taking part paired.",
+    1,
+)
+NOT_PAIRED = _("Not paired this round:")
+CSV_WRITTEN = _("CSV written to {path}")
+DRY_RUN = _("Dry run: nothing was sent. Add --publish to send the introductions.")
+PUBLISHED = _n(
+    "Published: {n} introduction queued (both women have {days} days to answer).",
+    "Published: {n} introductions queued (both women have {days} days to answer).",
+    1,
+)
+NOT_PUBLISHED = _("  not published: pair {pair}: {why}")
 
 
 _loader: list[Callable[[], Settings]] = []
@@ -67,19 +99,10 @@ def _session() -> Iterator[tuple[Session, Settings]]:
         with db.session() as session:
             yield session, settings
     except service.MatchingError as error:
-        typer.echo(f"Error: {error}", err=True)
+        typer.echo(say(ERROR, error=error), err=True)
         raise typer.Exit(2) from None
     finally:
         db.dispose()
-
-
-# The language of the reasons and explanations `match` prints (--lang; English by default).
-_reader: list[Reader] = [ENGLISH]
-
-
-def _en(msg: Msg) -> str:
-    """A message as the coordinator reads it: in the --lang language."""
-    return render_msg(msg, _reader[0])
 
 
 # --- cohort -----------------------------------------------------------------------------------
@@ -98,9 +121,11 @@ def cohort_create(
     code: Annotated[str, typer.Option(help="Invitation code women type to join.")] = "",
     max_pairs: Annotated[int, typer.Option(help="Live pairs allowed per woman.")] = 1,
     min_overlap: Annotated[int, typer.Option(help="Shared free hours a week, at least.")] = 1,
+    lang: Lang = None,
 ) -> None:
     """Create a cohort with its pairing modes and invitation code."""
-    with _session() as (session, _settings):
+    with _session() as (session, settings):
+        choose(lang, settings.default_locale)
         cohort = service.create_cohort(
             session,
             name,
@@ -111,8 +136,12 @@ def cohort_create(
             min_overlap_hours=min_overlap,
         )
         typer.echo(
-            f"Cohort {cohort.name!r} created: modes {', '.join(cohort.modes)}, "
-            f"invitation code {cohort.invite_code}"
+            say(
+                COHORT_CREATED,
+                name=cohort.name,
+                modes=", ".join(cohort.modes),
+                code=cohort.invite_code,
+            )
         )
 
 
@@ -124,9 +153,11 @@ def _code_from(name: str) -> str:
 def cohort_add(
     cohort: str,
     participants: Annotated[list[str], typer.Argument(help="Participants' public ids.")],
+    lang: Lang = None,
 ) -> None:
     """Add participants (by public id) to a cohort."""
-    with _session() as (session, _settings):
+    with _session() as (session, settings):
+        choose(lang, settings.default_locale)
         found = service.cohort_or_fail(session, cohort)
         now = SystemClock().now()
         added = sum(
@@ -135,18 +166,20 @@ def cohort_add(
             )
             for pid in participants
         )
-        typer.echo(f"Added {added} to {found.name} ({len(participants) - added} already in it).")
+        typer.echo(say(COHORT_ADDED, n=added, cohort=found.name, already=len(participants) - added))
 
 
 @cohort_app.command("list")
-def cohort_list() -> None:
+def cohort_list(lang: Lang = None) -> None:
     """List cohorts with their modes, code, members and pairs by status."""
     from sqlmodel import select
 
+    from bot.console.words import word
     from storage.pairs import Cohort
 
-    with _session() as (session, _settings):
-        table = Table("Cohort", "Code", "Modes", "Members", "Pairs")
+    with _session() as (session, settings):
+        chosen = choose(lang, settings.default_locale)
+        table = Table(*(say(m) for m in (COHORT, CODE, MODES, MEMBERS, PAIRS)))
         for cohort in session.exec(select(Cohort).order_by(Cohort.id)):
             counts = lifecycle.count_by_status(session, cohort.id or 0)
             table.add_row(
@@ -154,7 +187,8 @@ def cohort_list() -> None:
                 cohort.invite_code,
                 ", ".join(cohort.modes),
                 str(len(service.member_ids(session, cohort))),
-                ", ".join(f"{status} {n}" for status, n in sorted(counts.items())) or "-",
+                ", ".join(f"{word(chosen, status)} {n}" for status, n in sorted(counts.items()))
+                or "-",
             )
         Console().print(table)
 
@@ -183,14 +217,12 @@ def match_command(
     respond_days: Annotated[
         int, typer.Option(help="Days both women have to answer an introduction.")
     ] = 3,
-    lang: Annotated[
-        str, typer.Option("--lang", help="Language of the reasons shown: en, es or fr.")
-    ] = "en",
+    lang: Lang = None,
 ) -> None:
     """Match a cohort (a dry run unless --publish) and review the proposed pairs."""
     console = Console(width=160)
-    _reader[0] = Reader(supported(lang))
     with _session() as (session, settings):
+        choose(lang, settings.default_locale)
         found = service.cohort_or_fail(session, cohort)
         now = SystemClock().now()
         for pair, kind in ((lock, service.LOCK), (forbid, service.FORBID)):
@@ -203,9 +235,9 @@ def match_command(
         _print_run(console, result)
         path = csv_path or Path(f"match-{_code_from(found.name).lower()}.csv")
         _write_csv(path, result)
-        console.print(f"CSV written to {path}")
+        console.print(say(CSV_WRITTEN, path=path), highlight=False)
         if not publish:
-            console.print("Dry run: nothing was sent. Add --publish to send the introductions.")
+            console.print(say(DRY_RUN))
             return
         published = publish_cohort(
             session,
@@ -215,12 +247,9 @@ def match_command(
             config=settings.flow_config(),
             respond_within=timedelta(days=respond_days),
         )
-        console.print(
-            f"Published: {len(published.pairs)} introductions queued "
-            f"(both women have {respond_days} days to answer)."
-        )
+        console.print(say(PUBLISHED, n=len(published.pairs), days=respond_days))
         for pair, why in published.skipped:
-            console.print(f"  not published: pair {pair.id}: {why}")
+            console.print(say(NOT_PUBLISHED, pair=pair.id, why=why))
 
 
 def _name(result: service.MatchRun, participant_id: int) -> str:
@@ -231,18 +260,18 @@ def _name(result: service.MatchRun, participant_id: int) -> str:
 
 
 def _print_run(console: Console, result: service.MatchRun) -> None:
-    table = Table(title=f"Proposed pairs: {result.cohort.name}", show_lines=True)
+    table = Table(title=say(PROPOSED_PAIRS, cohort=result.cohort.name), show_lines=True)
     table.add_column("#", justify="right")
-    table.add_column("Woman")
-    table.add_column("Woman")
-    table.add_column("Score", justify="right")
-    table.add_column("Why", ratio=1)
+    table.add_column(say(WOMAN))
+    table.add_column(say(WOMAN))
+    table.add_column(say(SCORE), justify="right")
+    table.add_column(say(WHY), ratio=1)
     for number, pair in enumerate(result.pairs, 1):
-        reasons = "\n".join(_en(msg) for msg in service.reasons_for(pair))
+        reasons = "\n".join(say(msg) for msg in service.reasons_for(pair))
         if pair.locked:
             overridden = service.overridden(pair)
-            reasons = "[locked" + (f"; overrides {', '.join(overridden)}" if overridden else "")
-            reasons += "]\n" + "\n".join(_en(msg) for msg in service.reasons_for(pair))
+            mark = say(OVERRIDES, rules=", ".join(overridden)) if overridden else say(LOCKED)
+            reasons = f"[{mark}]\n{reasons}"
         table.add_row(
             str(number),
             _name(result, pair.a_id),
@@ -253,18 +282,22 @@ def _print_run(console: Console, result: service.MatchRun) -> None:
     console.print(table)
     total = sum(pair.score for pair in result.pairs)
     console.print(
-        f"{len(result.pairs)} pairs, total score {total * 100:.0f}, "
-        f"{result.paired_share:.0%} of the women taking part paired."
+        say(
+            RUN_SUMMARY,
+            n=len(result.pairs),
+            total=f"{total * 100:.0f}",
+            share=f"{result.paired_share:.0%}",
+        )
     )
     if result.unpaired or result.skipped:
-        console.print("Not paired this round:")
+        console.print(say(NOT_PAIRED))
         for left in result.unpaired:
             console.print(
                 f"  {left.profile.first_name} ({_public(result, left.profile.id)}): "
-                f"{_en(left.message)}"
+                f"{say(left.message)}"
             )
         for skipped in result.skipped:
-            console.print(f"  {skipped.participant.public_id}: {_en(skipped.message)}")
+            console.print(f"  {skipped.participant.public_id}: {say(skipped.message)}")
 
 
 def _public(result: service.MatchRun, participant_id: int) -> str:
@@ -292,19 +325,19 @@ def _write_csv(path: Path, result: service.MatchRun) -> None:
                     b.country if b else "",
                     f"{pair.score:.4f}",
                     "yes" if pair.locked else "",
-                    " | ".join(_en(msg) for msg in service.reasons_for(pair)),
+                    " | ".join(say(msg) for msg in service.reasons_for(pair)),
                 ]
             )
         for left in result.unpaired:
             writer.writerow(
                 ["", _public(result, left.profile.id), left.profile.first_name,
-                 left.profile.country, "", "", "", "", "", _en(left.message)]
+                 left.profile.country, "", "", "", "", "", say(left.message)]
             )  # fmt: skip
         for skipped in result.skipped:
             person = skipped.participant
             writer.writerow(
                 ["", person.public_id, person.name or "", person.country or "", "", "", "",
-                 "", "", _en(skipped.message)]
+                 "", "", say(skipped.message)]
             )  # fmt: skip
 
 

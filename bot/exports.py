@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from flows import coordination as roles
 from flows.config import FlowConfig
 from flows.coordination import Actor
+from flows.scope import EVERYONE, Scope
 from storage.db import Database
 from storage.models import ChannelAddress, Participant
 from storage.pairs import Cohort, CohortMember, Pair
@@ -50,16 +51,20 @@ def _public_ids(session: Session) -> dict[int, str]:
     }
 
 
-def _cohort_members(session: Session, cohort_id: int | None) -> set[int] | None:
+def _members(session: Session, cohort_id: int | None, scope: Scope) -> set[int] | None:
+    """The women an export covers: the cohort's, within her scope (None: everyone)."""
     if cohort_id is None:
-        return None
-    return set(
-        session.exec(select(CohortMember.participant_id).where(CohortMember.cohort_id == cohort_id))
+        return None if scope.women is None else set(scope.women)
+    found = session.exec(
+        select(CohortMember.participant_id).where(CohortMember.cohort_id == cohort_id)
     )
+    return {member for member in found if scope.sees(member)}
 
 
-def _participants(session: Session, cohort_id: int | None, contacts: bool) -> Iterator[Row]:
-    members = _cohort_members(session, cohort_id)
+def _participants(
+    session: Session, cohort_id: int | None, contacts: bool, scope: Scope
+) -> Iterator[Row]:
+    members = _members(session, cohort_id, scope)
     cohorts: dict[int, list[str]] = {}
     for member, name in session.exec(
         select(CohortMember.participant_id, Cohort.name).join(
@@ -103,13 +108,15 @@ def _participants(session: Session, cohort_id: int | None, contacts: bool) -> It
         yield row
 
 
-def _pairs(session: Session, cohort_id: int | None, contacts: bool) -> Iterator[Row]:
+def _pairs(session: Session, cohort_id: int | None, contacts: bool, scope: Scope) -> Iterator[Row]:
     ids = _public_ids(session)
     names = {cid: name for cid, name in session.exec(select(Cohort.id, Cohort.name))}
     query = select(Pair).order_by(col(Pair.id))
     if cohort_id is not None:
         query = query.where(Pair.cohort_id == cohort_id)
     for pair in session.exec(query):
+        if not scope.sees_pair(pair):
+            continue
         yield {
             "pair": pair.id,
             "cohort": names.get(pair.cohort_id, ""),
@@ -130,18 +137,24 @@ def _has(session: Session, table: str) -> None:
         raise NoData(table)
 
 
-def _pair_filter(session: Session, cohort_id: int | None) -> set[int] | None:
-    if cohort_id is None:
+def _pair_filter(session: Session, cohort_id: int | None, scope: Scope) -> set[int] | None:
+    """The pairs an export covers: the cohort's, within her scope (None: every pair)."""
+    if cohort_id is None and scope.whole:
         return None
-    return set(session.exec(select(Pair.id).where(Pair.cohort_id == cohort_id)))  # type: ignore[arg-type]
+    query = select(Pair)
+    if cohort_id is not None:
+        query = query.where(Pair.cohort_id == cohort_id)
+    return {pair.id or 0 for pair in session.exec(query) if scope.sees_pair(pair)}
 
 
-def _sessions(session: Session, cohort_id: int | None, contacts: bool) -> Iterator[Row]:
+def _sessions(
+    session: Session, cohort_id: int | None, contacts: bool, scope: Scope
+) -> Iterator[Row]:
     _has(session, "meeting")
     from storage.meetings import Meeting
 
     ids = _public_ids(session)
-    pairs = _pair_filter(session, cohort_id)
+    pairs = _pair_filter(session, cohort_id, scope)
     for meeting in session.exec(select(Meeting).order_by(col(Meeting.id))):
         if pairs is not None and meeting.pair_id not in pairs:
             continue
@@ -163,12 +176,14 @@ def _sessions(session: Session, cohort_id: int | None, contacts: bool) -> Iterat
         yield row
 
 
-def _checkins(session: Session, cohort_id: int | None, contacts: bool) -> Iterator[Row]:
+def _checkins(
+    session: Session, cohort_id: int | None, contacts: bool, scope: Scope
+) -> Iterator[Row]:
     _has(session, "checkin")
     from storage.checkins import CheckIn
 
     ids = _public_ids(session)
-    pairs = _pair_filter(session, cohort_id)
+    pairs = _pair_filter(session, cohort_id, scope)
     for checkin in session.exec(select(CheckIn).order_by(col(CheckIn.id))):
         if pairs is not None and checkin.pair_id not in pairs:
             continue
@@ -188,7 +203,9 @@ def _checkins(session: Session, cohort_id: int | None, contacts: bool) -> Iterat
         yield row
 
 
-def _outcomes(session: Session, cohort_id: int | None, contacts: bool) -> Iterator[Row]:
+def _outcomes(
+    session: Session, cohort_id: int | None, contacts: bool, scope: Scope
+) -> Iterator[Row]:
     _has(session, "outcomeanswer")
     from storage.checkins import OutcomeAnswer
 
@@ -197,6 +214,8 @@ def _outcomes(session: Session, cohort_id: int | None, contacts: bool) -> Iterat
     if cohort_id is not None:
         query = query.where(OutcomeAnswer.cohort_id == cohort_id)
     for answer in session.exec(query):
+        if not scope.sees(answer.participant_id):
+            continue
         person = people.get(answer.participant_id)
         yield {
             "participant": person.public_id if person else "",
@@ -209,7 +228,7 @@ def _outcomes(session: Session, cohort_id: int | None, contacts: bool) -> Iterat
         }
 
 
-SOURCES: dict[str, Callable[[Session, int | None, bool], Iterator[Row]]] = {
+SOURCES: dict[str, Callable[[Session, int | None, bool, Scope], Iterator[Row]]] = {
     "participants": _participants,
     "pairs": _pairs,
     "sessions": _sessions,
@@ -228,8 +247,12 @@ def export(
     now: datetime,
     with_contacts: bool = False,
     cohort: str | None = None,
+    scope: Scope = EVERYONE,
 ) -> int:
-    """Write one CSV file; returns the number of rows. Raises NotAllowed, NoData or ValueError."""
+    """Write one CSV file (the rows within `scope`); returns the number of rows.
+
+    Raises NotAllowed, NoData or ValueError.
+    """
     if what not in SOURCES:
         raise ValueError(f"--what must be one of {', '.join(WHAT)}")
     action = "export_contacts" if with_contacts else "export"
@@ -239,7 +262,12 @@ def export(
         actor,
         action,
         now=now,
-        details={"what": what, "cohort": cohort, "with_contacts": with_contacts},
+        details={
+            "what": what,
+            "cohort": cohort,
+            "with_contacts": with_contacts,
+            **({"countries": list(scope.countries)} if scope.countries else {}),
+        },
     )
     with db.session() as session:
         cohort_id = None
@@ -247,7 +275,7 @@ def export(
             from flows.reports import cohort_by_name
 
             cohort_id = cohort_by_name(session, cohort).id
-        rows = list(SOURCES[what](session, cohort_id, with_contacts))
+        rows = list(SOURCES[what](session, cohort_id, with_contacts, scope))
         roles.log(
             session,
             actor,

@@ -5,7 +5,8 @@ id); when it belongs to a coordinator, a six-digit code goes to her over that ch
 through the outbox. The answer on the page is the same either way, so the page tells a stranger
 nothing. The code only works in the browser that asked for it (a nonce kept in a cookie), for ten
 minutes and five tries. Roles: settings entries are admins; rows carry their own role and may be
-scoped to countries. Every sign-in, refused or not, is in the audit log.
+scoped to countries and/or cohorts (see `flows.scope`). Every sign-in, refused or not, is in the
+audit log.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from flows import coordination
 from flows.config import FlowConfig
 from flows.messages import Msg, Reply, _
 from flows.proactive import notify
+from flows.scope import Scope, scope_of
 from storage import coordination as store
 from storage.console import (
     ConsoleCode,
@@ -47,11 +49,13 @@ SIGN_IN_CODE = _(
 
 @dataclass(frozen=True)
 class Grant:
-    """What a signed-in coordinator may do: her role, and the countries she sees (empty: all)."""
+    """What a signed-in coordinator may do: her role, and the countries and cohorts she sees
+    (empty: all)."""
 
     participant_id: int
     role: str
     countries: tuple[str, ...] = ()
+    cohorts: tuple[int, ...] = ()
 
     def can(self, role: str) -> bool:
         return ROLES.index(self.role) >= ROLES.index(role)
@@ -61,6 +65,10 @@ class Grant:
 
     def actor(self) -> coordination.Actor:
         return coordination.Actor("chat", participant_id=self.participant_id)
+
+    def scope(self, session: Session) -> Scope:
+        """What she may see now: every console page and export reads through this."""
+        return scope_of(session, self.countries, self.cohorts)
 
 
 def grant_of(session: Session, config: FlowConfig, participant_id: int) -> Grant | None:
@@ -77,7 +85,8 @@ def grant_of(session: Session, config: FlowConfig, participant_id: int) -> Grant
             continue
         role = row.role if row is not None and row.role in ROLES else "admin"
         countries = tuple(row.countries) if row is not None else ()
-        found = Grant(participant_id, role, countries)
+        cohorts = tuple(row.cohorts) if row is not None else ()
+        found = Grant(participant_id, role, countries, cohorts)
         if best is None or ROLES.index(role) > ROLES.index(best.role):
             best = found
     return best
@@ -211,8 +220,9 @@ def set_role(
     countries: list[str],
     *,
     now: datetime,
+    cohorts: list[int] | None = None,
 ) -> store.Coordinator:
-    """Give a coordinator row a console role and country scope (operators, from the CLI)."""
+    """Give a coordinator row a console role and scope: countries, cohorts (operators, CLI)."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     row = session.get(store.Coordinator, coordinator_id)
@@ -220,13 +230,19 @@ def set_role(
         raise ValueError(f"no active coordinator {coordinator_id}")
     row.role = role
     row.countries = sorted({c.strip().upper() for c in countries if c.strip()})
+    row.cohorts = sorted(set(cohorts or []))
     session.add(row)
     coordination.log(
         session,
         actor,
         "coordinator_role",
         now=now,
-        details={"coordinator": row.id, "role": role, "countries": row.countries},
+        details={
+            "coordinator": row.id,
+            "role": role,
+            "countries": row.countries,
+            "cohorts": row.cohorts,
+        },
     )
     return row
 

@@ -1,17 +1,17 @@
 """What the coordinator console shows and changes, beyond what other flows already offer.
 
-Lists are pseudonymous (public ids) and follow her country scope; a woman's name and contacts
-are shown only when she asks, and that is written to the audit log. Safeguarding reports are
-triaged, annotated and resolved here.
+Lists are pseudonymous (public ids) and read through her scope (`flows.scope`); a woman's name
+and contacts are shown only when she asks, and that is written to the audit log. Safeguarding
+reports are triaged, annotated and resolved here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlmodel import Session, col, func, or_, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -19,6 +19,9 @@ from sqlmodel.sql.expression import SelectOfScalar
 from flows import coordination
 from flows import pair_lifecycle as lifecycle
 from flows.console_auth import Grant
+from flows.matching.service import matching_name, member_ids
+from flows.messages import Msg
+from flows.scope import Scope
 from storage import participants
 from storage.checkins import CheckIn, ProblemReport
 from storage.meetings import Meeting
@@ -39,7 +42,7 @@ class WomanRow:
 
 def women(
     session: Session,
-    grant: Grant,
+    scope: Scope,
     *,
     search: str = "",
     country: str = "",
@@ -50,8 +53,8 @@ def women(
 ) -> list[WomanRow]:
     """Women matching the filters (search by public id, or by business sector), newest first."""
     query = select(Participant).where(col(Participant.erased_at).is_(None))
-    if grant.countries:
-        query = query.where(col(Participant.country).in_(grant.countries))
+    if scope.women is not None:
+        query = query.where(col(Participant.id).in_(scope.women))
     if country:
         query = query.where(Participant.country == country.upper())
     if search:
@@ -90,11 +93,78 @@ def women(
     return [WomanRow(p, cohorts.get(p.id or 0, []), status.get(p.id or 0)) for p in people]
 
 
-def woman(session: Session, grant: Grant, public_id: str) -> Participant | None:
+def woman(session: Session, scope: Scope, public_id: str) -> Participant | None:
     found = session.exec(select(Participant).where(Participant.public_id == public_id)).first()
-    if found is None or found.erased_at is not None or not grant.sees(found.country):
+    if found is None or found.erased_at is not None or not scope.sees(found.id):
         return None
     return found
+
+
+def cohorts(session: Session, scope: Scope) -> list[Cohort]:
+    """Cohorts she may open (see `Scope.sees_cohort`), newest first."""
+    found = list(session.exec(select(Cohort).order_by(col(Cohort.id).desc())))
+    if scope.whole:
+        return found
+    members: dict[int, list[int]] = {}
+    for member in session.exec(select(CohortMember)):
+        members.setdefault(member.cohort_id, []).append(member.participant_id)
+    return [c for c in found if scope.sees_cohort(c.id, members.get(c.id or 0, []))]
+
+
+def cohort(session: Session, scope: Scope, cohort_id: int) -> Cohort | None:
+    found = session.get(Cohort, cohort_id)
+    if found is None or not scope.sees_cohort(found.id, member_ids(session, found)):
+        return None
+    return found
+
+
+def pairs_of_cohort(session: Session, scope: Scope, cohort: Cohort) -> list[Pair]:
+    """The cohort's pairs (any status) that are hers, best proposal first."""
+    found = session.exec(
+        select(Pair)
+        .where(Pair.cohort_id == cohort.id)
+        .order_by(col(Pair.locked).desc(), col(Pair.score).desc(), col(Pair.id))
+    )
+    return [pair for pair in found if scope.sees_pair(pair)]
+
+
+def whole_cohort(session: Session, scope: Scope, cohort: Cohort) -> bool:
+    """Whether every woman of the cohort is hers, as matching again or publishing needs."""
+    return scope.sees_all(member_ids(session, cohort))
+
+
+def pseudonyms(people: Iterable[Participant]) -> dict[str, str]:
+    """Each woman's names (full and as matching words it) → her public id.
+
+    Two women with the same name both stand behind it, so it becomes both their ids.
+    """
+    found: dict[str, set[str]] = {}
+    for person in people:
+        for name in {person.name or "", matching_name(person)} - {"", "?"}:
+            found.setdefault(name, set()).add(person.public_id)
+    return {name: "/".join(sorted(ids)) for name, ids in found.items()}
+
+
+def pseudonymous(msg: Msg, names: dict[str, str]) -> Msg:
+    """The message with every name in its parameters (nested ones too) replaced by a public id."""
+    return Msg(msg.msgid, _renamed(msg.params, names), msg.plural, msg.n, msg.context)
+
+
+def _renamed(value: Any, names: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        return names.get(value, value)
+    if isinstance(value, dict):
+        return {key: _renamed(item, names) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_renamed(item, names) for item in value]
+    return value
+
+
+def show_names(session: Session, grant: Grant, cohort: Cohort, *, now: datetime) -> None:
+    """She asked to see the names in a match review: that look is audited, like contacts."""
+    coordination.log(
+        session, grant.actor(), "console_names", now=now, details={"cohort": cohort.id}
+    )
 
 
 def contacts(
@@ -108,7 +178,7 @@ def contacts(
 
 
 def pairs(
-    session: Session, grant: Grant, status: str = "", *, offset: int = 0, limit: int = PAGE
+    session: Session, scope: Scope, status: str = "", *, offset: int = 0, limit: int = PAGE
 ) -> list[Pair]:
     query = select(Pair)
     if status:
@@ -116,12 +186,12 @@ def pairs(
     else:
         query = query.where(col(Pair.status).in_(LIVE_STATUSES))
     query = query.order_by(col(Pair.id).desc())
-    return _window(session, grant, query, lambda p: _visible(session, grant, p), offset, limit)
+    return _window(session, scope, query, scope.sees_pair, offset, limit)
 
 
 def _window(
     session: Session,
-    grant: Grant,
+    scope: Scope,
     query: SelectOfScalar[T],
     visible: Callable[[T], bool],
     offset: int,
@@ -129,20 +199,13 @@ def _window(
 ) -> list[T]:
     """Rows `offset` to `offset + limit` of those she may see; counted in SQL when she sees all.
 
-    A coordinator scoped to some countries is filtered here, row by row, so her pages are counted
-    after the filter (a page of SQL rows would come back short, and the next page be lost).
+    A scoped coordinator's rows are filtered here, one by one, so her pages are counted after the
+    filter (a page of SQL rows would come back short, and the next page be lost).
     """
-    if not grant.countries:
+    if scope.whole:
         return list(session.exec(query.offset(offset).limit(limit)))
     seen = (row for row in session.exec(query) if visible(row))
     return list(islice(seen, offset, offset + limit))
-
-
-def _visible(session: Session, grant: Grant, pair: Pair) -> bool:
-    if not grant.countries:
-        return True
-    people = [session.get(Participant, member) for member in pair.members()]
-    return any(p is not None and grant.sees(p.country) for p in people)
 
 
 @dataclass
@@ -155,9 +218,9 @@ class PairView:
     meetings: list[Meeting]
 
 
-def pair_view(session: Session, grant: Grant, pair_id: int) -> PairView | None:
+def pair_view(session: Session, scope: Scope, pair_id: int) -> PairView | None:
     pair = session.get(Pair, pair_id)
-    if pair is None or not _visible(session, grant, pair):
+    if pair is None or not scope.sees_pair(pair):
         return None
     a, b = (session.get(Participant, member) for member in pair.members())
     if a is None or b is None:
@@ -196,7 +259,7 @@ def change_pair(
 
 def problems(
     session: Session,
-    grant: Grant,
+    scope: Scope,
     *,
     resolved: bool = False,
     offset: int = 0,
@@ -208,24 +271,12 @@ def problems(
         else col(ProblemReport.handled_at).is_(None)
     )
     query = query.order_by(col(ProblemReport.id).desc())
-    return _window(
-        session,
-        grant,
-        query,
-        lambda r: grant.sees(_country(session, r.participant_id)),
-        offset,
-        limit,
-    )
+    return _window(session, scope, query, lambda r: scope.sees(r.participant_id), offset, limit)
 
 
-def _country(session: Session, participant_id: int) -> str | None:
-    person = session.get(Participant, participant_id)
-    return person.country if person else None
-
-
-def problem(session: Session, grant: Grant, report_id: int) -> ProblemReport | None:
+def problem(session: Session, scope: Scope, report_id: int) -> ProblemReport | None:
     report = session.get(ProblemReport, report_id)
-    if report is None or not grant.sees(_country(session, report.participant_id)):
+    if report is None or not scope.sees(report.participant_id):
         return None
     return report
 

@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 
 from flows import broadcasts
 from flows.messages import Msg, _
+from flows.scope import EVERYONE, Scope
 from storage.coordination import Broadcast, BroadcastStatus
 from storage.models import Participant
 from storage.pairs import Cohort, CohortMember, Pair, PairStatus
@@ -191,7 +192,7 @@ def cohort_by_name(session: Session, name: str) -> Cohort:
 # Sources -------------------------------------------------------------------------------------
 
 
-def _people(session: Session, cohort_id: int | None) -> list[Participant]:
+def _people(session: Session, cohort_id: int | None, scope: Scope) -> list[Participant]:
     query = select(Participant)
     if cohort_id is not None:
         query = query.where(
@@ -199,14 +200,14 @@ def _people(session: Session, cohort_id: int | None) -> list[Participant]:
                 select(CohortMember.participant_id).where(CohortMember.cohort_id == cohort_id)
             )
         )
-    return list(session.exec(query.order_by(col(Participant.id))))
+    return [p for p in session.exec(query.order_by(col(Participant.id))) if scope.sees(p.id)]
 
 
-def _pairs(session: Session, cohort_id: int | None) -> list[Pair]:
+def _pairs(session: Session, cohort_id: int | None, scope: Scope) -> list[Pair]:
     query = select(Pair)
     if cohort_id is not None:
         query = query.where(Pair.cohort_id == cohort_id)
-    return list(session.exec(query.order_by(col(Pair.id))))
+    return [pair for pair in session.exec(query.order_by(col(Pair.id))) if scope.sees_pair(pair)]
 
 
 def held_sessions(
@@ -319,7 +320,7 @@ def _ratings(session: Session, pair_ids: set[int] | None, missing: list[str]) ->
 
 
 def _outcomes(
-    session: Session, cohort_id: int | None, missing: list[str]
+    session: Session, cohort_id: int | None, scope: Scope, missing: list[str]
 ) -> dict[str, dict[str, OutcomeStat | None]]:
     if not _has_table(session, "outcomeanswer"):
         missing.append("outcomes")
@@ -328,6 +329,8 @@ def _outcomes(
 
     grouped: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
     for row in outcome_changes(session, cohort_id):
+        if not scope.sees(row.participant_id):
+            continue
         grouped[(row.outcome, "all")].append((row.baseline, row.latest))
         grouped[(row.outcome, row.country or "?")].append((row.baseline, row.latest))
     countries = sorted({country for _outcome, country in grouped if country != "all"})
@@ -352,13 +355,14 @@ def at_risk(
     *,
     now: datetime,
     cohort_id: int | None = None,
+    scope: Scope = EVERYONE,
     missing: list[str] | None = None,
 ) -> list[AtRisk]:
     """Active (or paused) pairs needing a coordinator's attention, the most urgent first."""
     missing = missing if missing is not None else []
     pairs = [
         pair
-        for pair in _pairs(session, cohort_id)
+        for pair in _pairs(session, cohort_id, scope)
         if pair.status in (PairStatus.ACTIVE, PairStatus.PAUSED)
     ]
     held = held_sessions(session, [pair.id or 0 for pair in pairs], now=now, missing=missing)
@@ -416,25 +420,31 @@ def at_risk(
     return sorted(found, key=lambda r: (min(urgency[k] for k, _v in r.reasons), r.pair_id))
 
 
-def reach(session: Session, *, now: datetime, limit: int = 20) -> list[Reach]:
+def reach(
+    session: Session, *, now: datetime, limit: int = 20, scope: Scope = EVERYONE
+) -> list[Reach]:
     rows = session.exec(
         select(Broadcast)
         .where(Broadcast.status != BroadcastStatus.DRAFT)
         .order_by(col(Broadcast.id).desc())
-        .limit(limit)
+        .limit(limit if scope.whole else None)  # her announcements are picked below
     )
+    shown = [row for row in rows if scope.sees_broadcast(row)][:limit]
     return [
         Reach(row.id or 0, row.queued_at, broadcasts.delivery_report(session, row, now=now))
-        for row in rows
+        for row in shown
     ]
 
 
-def build(session: Session, *, now: datetime, cohort: str | None = None) -> ProgrammeReport:
-    """The whole report (the caller checks the role: see `flows.coordination.require`)."""
+def build(
+    session: Session, *, now: datetime, cohort: str | None = None, scope: Scope = EVERYONE
+) -> ProgrammeReport:
+    """The whole report, or the part a coordinator's scope covers (the caller checks the role:
+    see `flows.coordination.require`)."""
     cohort_id = cohort_by_name(session, cohort).id if cohort else None
     missing: list[str] = []
-    people = _people(session, cohort_id)
-    pairs = _pairs(session, cohort_id)
+    people = _people(session, cohort_id, scope)
+    pairs = _pairs(session, cohort_id, scope)
     held = held_sessions(session, [pair.id or 0 for pair in pairs], now=now, missing=missing)
     steps = _funnel_of(people, pairs, held)
     funnel = {step: sum(steps[step].values()) for step in FUNNEL}
@@ -446,8 +456,9 @@ def build(session: Session, *, now: datetime, cohort: str | None = None) -> Prog
             step: suppress(sum(v for pid, v in steps[step].items() if pid in ids))
             for step in FUNNEL
         }
-    pair_ids = {pair.id or 0 for pair in pairs} if cohort_id is not None else None
-    risky = at_risk(session, now=now, cohort_id=cohort_id, missing=[])
+    narrowed = cohort_id is not None or not scope.whole
+    pair_ids = {pair.id or 0 for pair in pairs} if narrowed else None
+    risky = at_risk(session, now=now, cohort_id=cohort_id, scope=scope, missing=[])
     report = ProgrammeReport(
         generated_at=now,
         cohort=cohort,
@@ -455,9 +466,9 @@ def build(session: Session, *, now: datetime, cohort: str | None = None) -> Prog
         funnel_by_country=by_country,
         sessions_per_week=_weeks(held),
         ratings=_ratings(session, pair_ids, missing),
-        outcomes=_outcomes(session, cohort_id, missing),
+        outcomes=_outcomes(session, cohort_id, scope, missing),
         at_risk=risky,
-        reach=reach(session, now=now),
+        reach=reach(session, now=now, scope=scope),
         missing=missing,
     )
     report.headline = headline(session, report, now=now, held=held, people=people, pairs=pairs)

@@ -37,6 +37,8 @@ class Coordinator(SQLModel, table=True):
     role: str = Field(default="coordinator", max_length=16)
     # Countries she may see in the console (ISO codes); empty: every country.
     countries: list[str] = json_field(list)
+    # Cohorts (ids) she may see in the console; empty: every cohort. With countries, both apply.
+    cohorts: list[int] = json_field(list)
     # Argon2 hash of a console password set by an operator (`coordinators password`), if any.
     password_hash: str | None = Field(default=None, max_length=200)
 

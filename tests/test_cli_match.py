@@ -55,7 +55,7 @@ def test_match_dry_run_then_lock_forbid_and_publish(database):
     with database.session() as session:
         ids = [p.public_id for p in session.exec(select(Participant).order_by(Participant.id))]
     out = run("cohort", "add", "PILOT-26", *ids)  # by invitation code
-    assert "Added 30 to Pilot" in out
+    assert "Added 30 women to Pilot" in out
 
     out = run("match", "Pilot")
     assert "Proposed pairs: Pilot" in out and "Dry run: nothing was sent." in out

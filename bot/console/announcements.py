@@ -8,6 +8,7 @@ pages include, so the pages work the same without JavaScript (a button, a meta r
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import Any
 
 from sqlmodel import col, select
@@ -16,10 +17,10 @@ from starlette.responses import RedirectResponse, Response
 from bot.channels.twilio_text import segments
 from bot.console.web import PAGE, ROOT, Ctx, refused
 from flows import broadcasts
+from flows import console_views as views
 from flows.broadcasts import Audience, Broadcast, BroadcastError
 from flows.i18n import LANGUAGES
 from storage.coordination import BroadcastStatus
-from storage.pairs import Cohort
 
 COUNTRIES = ("BO", "SN", "CA")
 CHANNELS = ("telegram", "whatsapp", "sms")
@@ -31,15 +32,23 @@ RECEIPTS = ("whatsapp", "sms")
 
 def listing(ctx: Ctx) -> Response:
     query = select(Broadcast).order_by(col(Broadcast.id).desc())
-    found, pager = ctx.paged(list(ctx.session.exec(query.offset(ctx.offset).limit(PAGE + 1))))
+    if ctx.scope.whole:
+        found = list(ctx.session.exec(query.offset(ctx.offset).limit(PAGE + 1)))
+    else:  # her announcements are picked in Python (the audience is JSON), before paging
+        mine = (b for b in ctx.session.exec(query) if ctx.scope.sees_broadcast(b))
+        found = list(islice(mine, ctx.offset, ctx.offset + PAGE + 1))
+    found, pager = ctx.paged(found)
     return ctx.page("broadcasts.html", broadcasts=found, pager=pager)
 
 
 def _audience(ctx: Ctx) -> Audience:
     onboarded = ctx.field("onboarded")
     allowed = ctx.grant.countries or COUNTRIES
+    mine = ctx.scope.cohort_keys
     return Audience(
-        cohorts=tuple(ctx.fields("cohorts")),
+        # A coordinator scoped to some cohorts writes to those only.
+        cohorts=tuple(c for c in ctx.fields("cohorts") if not mine or c in mine)
+        or tuple(str(c) for c in ctx.scope.cohorts),
         # A coordinator scoped to some countries writes to those only.
         countries=tuple(c for c in ctx.fields("countries") if c in allowed)
         or tuple(ctx.grant.countries),
@@ -78,7 +87,7 @@ def _preview(ctx: Ctx) -> broadcasts.Preview:
 
 
 def compose(ctx: Ctx) -> Response:
-    cohorts = list(ctx.session.exec(select(Cohort).order_by(col(Cohort.id).desc())))
+    cohorts = views.cohorts(ctx.session, ctx.scope)
     values = {
         "cohorts": cohorts,
         "countries": ctx.grant.countries or COUNTRIES,
@@ -103,7 +112,7 @@ def compose(ctx: Ctx) -> Response:
             return RedirectResponse(f"{ROOT}/broadcasts/{draft.id}", status_code=303)
         preview = _preview(ctx)
     except BroadcastError as error:
-        return ctx.page("compose.html", 400, error_text=str(error), **values)
+        return ctx.page("compose.html", 400, error_text=ctx.say(error.msg), **values)
     return ctx.page("compose.html", preview=preview, segments=_segments(preview), **values)
 
 
@@ -113,14 +122,22 @@ def count(ctx: Ctx) -> Response:
         preview = _preview(ctx)
     except BroadcastError as error:
         # 200, so htmx shows the problem where the count stands (it leaves a 400 unswapped).
-        return ctx.page("_count.html", error_text=str(error))
+        return ctx.page("_count.html", error_text=ctx.say(error.msg))
     return ctx.page("_count.html", preview=preview, segments=_segments(preview))
 
 
-def detail(ctx: Ctx) -> Response:
+def _chosen(ctx: Ctx) -> Broadcast | None:
+    """The announcement the address names, if it is one she may see."""
     try:
         broadcast = broadcasts.get(ctx.session, int(ctx.request.path_params["broadcast_id"]))
     except BroadcastError:
+        return None
+    return broadcast if ctx.scope.sees_broadcast(broadcast) else None
+
+
+def detail(ctx: Ctx) -> Response:
+    broadcast = _chosen(ctx)
+    if broadcast is None:
         return refused(404)
     flash, error = "", ""
     if ctx.request.method == "POST":
@@ -147,7 +164,7 @@ def detail(ctx: Ctx) -> Response:
                 return RedirectResponse(f"{ROOT}/broadcasts/{broadcast.id}", status_code=303)
             return refused(400)
         except BroadcastError as problem:
-            error = str(problem)
+            error = ctx.say(problem.msg)
     if broadcast.status == BroadcastStatus.DRAFT:
         preview = broadcasts.check_preview(
             ctx.session, ctx.config, ctx.grant.actor(), broadcast, now=ctx.now
@@ -177,9 +194,8 @@ def detail(ctx: Ctx) -> Response:
 
 def report(ctx: Ctx) -> Response:
     """The delivery report alone, for the page to poll while messages are on their way."""
-    try:
-        broadcast = broadcasts.get(ctx.session, int(ctx.request.path_params["broadcast_id"]))
-    except BroadcastError:
+    broadcast = _chosen(ctx)
+    if broadcast is None:
         return refused(404)
     return ctx.page("_report.html", **_report(ctx, broadcast))
 

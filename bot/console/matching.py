@@ -1,26 +1,34 @@
 """Console pages: review a cohort's proposed pairs with their reasons, lock / forbid / swap,
-then publish after a confirmation that says how many messages go out."""
+then publish after a confirmation that says how many messages go out.
+
+Women appear by their public ids, in the reasons too; "show names" puts the names back, and that
+look is audited. A coordinator sees the proposals that involve her women; matching again, the
+rules and publishing act on the whole cohort, so they need every woman of it in her scope.
+"""
 
 from __future__ import annotations
 
-from sqlmodel import select
+from sqlmodel import col, select
 from starlette.responses import RedirectResponse, Response
 
 from bot.console.web import ROOT, Ctx, refused
+from flows import console_views as views
 from flows import pair_lifecycle as lifecycle
 from flows.coordination import log
 from flows.introductions import publish_cohort
 from flows.matching import service
+from flows.messages import Msg
 from flows.render import Reader, render_msg
 from storage.models import Participant
 from storage.pairs import Cohort, Pair
 
 # Messages one introduction sends: one to each woman.
 PER_PAIR = 2
+NAMES = "names"  # the action that shows the names instead of the public ids
 
 
 def _cohort(ctx: Ctx) -> Cohort | None:
-    return ctx.session.get(Cohort, int(ctx.request.path_params["cohort_id"]))
+    return views.cohort(ctx.session, ctx.scope, int(ctx.request.path_params["cohort_id"]))
 
 
 def review(ctx: Ctx) -> Response:
@@ -28,10 +36,13 @@ def review(ctx: Ctx) -> Response:
     if cohort is None:
         return refused(404)
     actor = lifecycle.coordinator_actor(ctx.grant.participant_id)
-    left: list[tuple[str, str]] = []
-    reader = Reader(ctx.lang)
-    if ctx.request.method == "POST":
-        action = ctx.field("action")
+    left: list[tuple[Participant | None, Msg]] = []
+    action = ctx.field("action") if ctx.form is not None else ""
+    if action == NAMES:
+        views.show_names(ctx.session, ctx.grant, cohort, now=ctx.now)
+    elif ctx.form is not None:
+        if not views.whole_cohort(ctx.session, ctx.scope, cohort):
+            return refused()
         try:
             _apply(ctx, cohort, action, actor)
         except (service.MatchingError, ValueError):
@@ -45,24 +56,36 @@ def review(ctx: Ctx) -> Response:
             audience=len(result.pairs),
             details={"cohort": cohort.id},
         )
-        left = [(u.profile.name, render_msg(u.message, reader)) for u in result.unpaired]
-        left += [(s.participant.public_id, render_msg(s.message, reader)) for s in result.skipped]
-    proposals = service.proposals(ctx.session, cohort)
-    ids = [m for pair in proposals for m in pair.members()]
+        left = [(result.people.get(u.profile.id), u.message) for u in result.unpaired]
+        left += [(s.participant, s.message) for s in result.skipped]
+    proposals = [p for p in service.proposals(ctx.session, cohort) if ctx.scope.sees_pair(p)]
+    ids = {m for pair in proposals for m in pair.members()} | {p.id for p, _m in left if p}
     people = {
-        p.id: p
-        for p in ctx.session.exec(select(Participant).where(Participant.id.in_(ids)))  # type: ignore[union-attr]
+        p.id: p for p in ctx.session.exec(select(Participant).where(col(Participant.id).in_(ids)))
     }
+    reader = Reader(ctx.lang)
+    names = {} if action == NAMES else views.pseudonyms(people.values())
+
+    def words(msg: Msg) -> str:
+        return render_msg(views.pseudonymous(msg, names), reader)
+
     rows = [
         (
             pair,
             people.get(pair.a_id),
             people.get(pair.b_id),
-            [render_msg(msg, reader) for msg in service.reasons_for(pair)],
+            list(map(words, service.reasons_for(pair))),
         )
         for pair in proposals
     ]
-    return ctx.page("match.html", cohort=cohort, rows=rows, left=left, ran=ctx.form is not None)
+    return ctx.page(
+        "match.html",
+        cohort=cohort,
+        rows=rows,
+        left=[("", words(msg)) for _person, msg in left],
+        ran=ctx.form is not None,
+        named=action == NAMES,
+    )
 
 
 def _apply(ctx: Ctx, cohort: Cohort, action: str, actor: str) -> None:
@@ -85,7 +108,7 @@ def _apply(ctx: Ctx, cohort: Cohort, action: str, actor: str) -> None:
 def _pair(ctx: Ctx, cohort: Cohort, name: str) -> Pair:
     value = ctx.field(name)
     pair = ctx.session.get(Pair, int(value)) if value.isdigit() else None
-    if pair is None or pair.cohort_id != cohort.id:
+    if pair is None or pair.cohort_id != cohort.id or not ctx.scope.sees_pair(pair):
         raise ValueError(name)
     return pair
 
@@ -94,6 +117,8 @@ def publish(ctx: Ctx) -> Response:
     cohort = _cohort(ctx)
     if cohort is None:
         return refused(404)
+    if not views.whole_cohort(ctx.session, ctx.scope, cohort):
+        return refused()
     proposals = service.proposals(ctx.session, cohort)
     if ctx.request.method == "GET":
         return ctx.page(

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from markupsafe import Markup
-from sqlmodel import col, select
 from starlette.responses import RedirectResponse, Response
 
 from bot.console.web import PAGE, ROOT, Ctx, refused
@@ -18,11 +18,10 @@ from flows.matching import service
 from flows.matching.score import PairingMode
 from flows.messages import Msg
 from flows.render import Reader, render_msg
-from storage.pairs import Cohort
 
 
 def dashboard(ctx: Ctx) -> Response:
-    report = reports.build(ctx.session, now=ctx.now)
+    report = reports.build(ctx.session, now=ctx.now, scope=ctx.scope)
     reader = Reader(ctx.lang)
     top = max(report.funnel.values(), default=0)
     funnel = _hbars(
@@ -53,7 +52,6 @@ def dashboard(ctx: Ctx) -> Response:
             ),
         )
         for risk in report.at_risk
-        if any(ctx.grant.sees(country) for country in risk.countries)
     ][:20]
     return ctx.page(
         "dashboard.html",
@@ -74,7 +72,7 @@ def women(ctx: Ctx) -> Response:
     cohort = ctx.field("cohort")
     rows = views.women(
         ctx.session,
-        ctx.grant,
+        ctx.scope,
         search=ctx.field("q"),
         country=ctx.field("country"),
         cohort_id=int(cohort) if cohort.isdigit() else None,
@@ -83,14 +81,14 @@ def women(ctx: Ctx) -> Response:
         limit=PAGE + 1,
     )
     rows, pager = ctx.paged(rows)
-    cohorts = list(ctx.session.exec(select(Cohort).order_by(col(Cohort.id).desc())))
+    cohorts = views.cohorts(ctx.session, ctx.scope)
     return ctx.page(
         "women.html", rows=rows, pager=pager, cohorts=cohorts, query=ctx.request.query_params
     )
 
 
 def woman(ctx: Ctx) -> Response:
-    person = views.woman(ctx.session, ctx.grant, ctx.request.path_params["public_id"])
+    person = views.woman(ctx.session, ctx.scope, ctx.request.path_params["public_id"])
     if person is None:
         return refused(404)
     shown = None
@@ -107,6 +105,8 @@ def woman(ctx: Ctx) -> Response:
 
 def cohorts(ctx: Ctx) -> Response:
     error = ""
+    if ctx.request.method == "POST" and ctx.scope.cohorts:  # her cohorts are given to her
+        return refused()
     if ctx.request.method == "POST":
         name = ctx.field("name")
         code = ctx.field("code") or re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-").upper()[:24]
@@ -130,8 +130,10 @@ def cohorts(ctx: Ctx) -> Response:
                 details={"cohort": cohort.id},
             )
             return RedirectResponse(f"{ROOT}/cohorts/{cohort.id}", status_code=303)
-    found = list(ctx.session.exec(select(Cohort).order_by(col(Cohort.id).desc())))
-    sizes = {c.id: len(service.member_ids(ctx.session, c)) for c in found}
+    found = views.cohorts(ctx.session, ctx.scope)
+    sizes = {
+        c.id: sum(1 for m in service.member_ids(ctx.session, c) if ctx.scope.sees(m)) for c in found
+    }
     return ctx.page(
         "cohorts.html",
         cohorts=found,
@@ -142,7 +144,7 @@ def cohorts(ctx: Ctx) -> Response:
 
 
 def cohort(ctx: Ctx) -> Response:
-    found = ctx.session.get(Cohort, int(ctx.request.path_params["cohort_id"]))
+    found = views.cohort(ctx.session, ctx.scope, int(ctx.request.path_params["cohort_id"]))
     if found is None:
         return refused(404)
     added = None
@@ -155,6 +157,8 @@ def cohort(ctx: Ctx) -> Response:
                 person = service.participant_by_public_id(ctx.session, public_id)
             except service.MatchingError:
                 continue
+            if not ctx.scope.sees(person.id):  # she adds her own women only
+                continue
             added += service.add_member(ctx.session, found, person.id or 0, now=ctx.now)
         log(
             ctx.session,
@@ -165,9 +169,9 @@ def cohort(ctx: Ctx) -> Response:
             details={"cohort": found.id},
         )
     members, pager = ctx.paged(
-        views.women(ctx.session, ctx.grant, cohort_id=found.id, offset=ctx.offset, limit=PAGE + 1)
+        views.women(ctx.session, ctx.scope, cohort_id=found.id, offset=ctx.offset, limit=PAGE + 1)
     )
-    counts = lifecycle.count_by_status(ctx.session, found.id or 0)
+    counts = Counter(p.status for p in views.pairs_of_cohort(ctx.session, ctx.scope, found))
     published = ctx.request.query_params.get("published", "")
     number = re.sub(r"\D", "", ctx.app.settings.twilio_whatsapp_from or "")
     whatsapp = f"https://wa.me/{number}?text={found.invite_code}" if number else None

@@ -27,7 +27,7 @@ def pairs(ctx: Ctx) -> Response:
     status = ctx.field("status")
     status = status if status in {s.value for s in PairStatus} else ""
     found, pager = ctx.paged(
-        views.pairs(ctx.session, ctx.grant, status, offset=ctx.offset, limit=PAGE + 1)
+        views.pairs(ctx.session, ctx.scope, status, offset=ctx.offset, limit=PAGE + 1)
     )
     return ctx.page(
         "pairs.html",
@@ -39,7 +39,7 @@ def pairs(ctx: Ctx) -> Response:
 
 
 def pair(ctx: Ctx) -> Response:
-    view = views.pair_view(ctx.session, ctx.grant, int(ctx.request.path_params["pair_id"]))
+    view = views.pair_view(ctx.session, ctx.scope, int(ctx.request.path_params["pair_id"]))
     if view is None:
         return refused(404)
     if ctx.request.method == "POST":
@@ -59,7 +59,9 @@ def pair(ctx: Ctx) -> Response:
 
 
 def programme_report(ctx: Ctx) -> Response:
-    report = reports.build(ctx.session, now=ctx.now, cohort=ctx.field("cohort") or None)
+    report = reports.build(
+        ctx.session, now=ctx.now, cohort=ctx.field("cohort") or None, scope=ctx.scope
+    )
     store.record(ctx.session, actor=ctx.grant.actor().label(), action="console_report", now=ctx.now)
     return HTMLResponse(render_html(report, ctx.lang), headers=SECURITY_HEADERS)
 
@@ -73,8 +75,6 @@ def export_file(ctx: Ctx) -> Response:
     what, kind = ctx.request.path_params["what"], ctx.request.path_params["kind"]
     if what not in exporting.WHAT or kind not in ("csv", "xlsx"):
         return refused(404)
-    if ctx.grant.countries:  # exports cover every country: not for a coordinator scoped to some
-        return refused()
     contacts = ctx.field("contacts") == "1" and ctx.grant.can("admin")
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / f"{what}.csv"
@@ -87,6 +87,7 @@ def export_file(ctx: Ctx) -> Response:
                 out,
                 now=ctx.now,
                 with_contacts=contacts,
+                scope=ctx.scope,
             )
         except (exporting.NoData, NotAllowed, ValueError):
             return refused(404)

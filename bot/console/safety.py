@@ -12,7 +12,7 @@ from storage.models import Participant
 def inbox(ctx: Ctx) -> Response:
     resolved = ctx.field("resolved") == "1"
     reports, pager = ctx.paged(
-        views.problems(ctx.session, ctx.grant, resolved=resolved, offset=ctx.offset, limit=PAGE + 1)
+        views.problems(ctx.session, ctx.scope, resolved=resolved, offset=ctx.offset, limit=PAGE + 1)
     )
     people = {r.participant_id: ctx.session.get(Participant, r.participant_id) for r in reports}
     return ctx.page(
@@ -21,7 +21,7 @@ def inbox(ctx: Ctx) -> Response:
 
 
 def report(ctx: Ctx) -> Response:
-    found = views.problem(ctx.session, ctx.grant, int(ctx.request.path_params["report_id"]))
+    found = views.problem(ctx.session, ctx.scope, int(ctx.request.path_params["report_id"]))
     if found is None:
         return refused(404)
     if ctx.request.method == "POST":

@@ -16,7 +16,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import cache, partial
+from functools import cache, cached_property, partial
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -33,6 +33,9 @@ from flows import console_auth
 from flows.console_auth import Grant
 from flows.console_views import PAGE
 from flows.i18n import LANGUAGES, supported, translations
+from flows.messages import Msg
+from flows.render import Reader, render_msg
+from flows.scope import Scope
 from storage.console import ConsoleSession
 from storage.models import Participant
 
@@ -199,6 +202,11 @@ class Ctx:
     def lang(self) -> str:
         return supported(self.console.language or self.me.locale)
 
+    @cached_property
+    def scope(self) -> Scope:
+        """Her scope, computed once per request."""
+        return self.grant.scope(self.session)
+
     @property
     def config(self) -> Any:
         return self.app.settings.flow_config()
@@ -230,6 +238,10 @@ class Ctx:
             (key, value) for key, value in self.request.query_params.multi_items() if key != "page"
         )
         return rows[:PAGE], Pager(self.page_number, len(rows) > PAGE, params)
+
+    def say(self, msg: Msg) -> str:
+        """A flow's message (a refusal, say) in her language."""
+        return render_msg(msg, Reader(self.lang))
 
     def page(self, name: str, status: int = 200, **values: Any) -> HTMLResponse:
         return render(

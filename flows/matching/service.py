@@ -209,6 +209,11 @@ def rules_of(session: Session, cohort: Cohort, kind: str) -> list[PairRule]:
 # --- Who takes part ------------------------------------------------------------------------------
 
 
+def matching_name(participant: Participant) -> str:
+    """The name matching's reasons give her: her first name."""
+    return (participant.name or "").split(" ")[0] or "?"
+
+
 def match_profile(participant: Participant) -> MatchProfile | None:
     """Her profile as matching sees it (first name only), or None when it is incomplete."""
     p = participant
@@ -219,7 +224,7 @@ def match_profile(participant: Participant) -> MatchProfile | None:
     try:
         return MatchProfile(
             id=p.id or 0,
-            first_name=(p.name or "").split(" ")[0] or "?",
+            first_name=matching_name(p),
             country=p.country,
             timezone=p.timezone,
             sector=p.sector,

@@ -71,3 +71,23 @@ def last_code(app) -> str:  # type: ignore[no-untyped-def]
 
 def later(clock, minutes: int) -> None:  # type: ignore[no-untyped-def]
     clock.advance(timedelta(minutes=minutes))
+
+
+def scoped_coordinator(  # type: ignore[no-untyped-def]
+    app, address: str, *, country: str, countries=(), cohorts=()
+) -> int:
+    """A new woman who is a coordinator limited to `countries` and/or `cohorts`; her id."""
+    now = app.clock.now()
+    with app.db.session() as s:
+        person = programme.woman(s, address, now=now, country=country, locale="en")
+        s.add(
+            store.Coordinator(
+                participant_id=person.id,
+                added_by="operator:test",
+                added_at=now,
+                role="coordinator",
+                countries=list(countries),
+                cohorts=list(cohorts),
+            )
+        )
+        return person.id

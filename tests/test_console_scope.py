@@ -1,0 +1,315 @@
+"""A coordinator scoped to Senegal sees Senegal only, on every console page and in every export,
+and cannot act on a Bolivian woman, pair, cohort, report or announcement."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import re
+import zipfile
+from datetime import timedelta
+
+import pytest
+from sqlmodel import col, select
+
+from flows import broadcasts, reports
+from flows.coordination import Actor
+from flows.scope import scope_of
+from storage.checkins import record_problem
+from storage.pairs import PairStatus
+from tests.support import console as support
+from tests.support import programme
+
+
+def run(coro):  # type: ignore[no-untyped-def]
+    return asyncio.run(coro)
+
+
+def _women(s, country: str, names: list[str], now):  # type: ignore[no-untyped-def]
+    return [
+        programme.woman(s, f"{country.lower()}{i}", now=now, country=country, name=name)
+        for i, name in enumerate(names)
+    ]
+
+
+def _side(s, config, country: str, names: list[str], now, week_ago: int) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    """Four women of a country: a cohort with an active pair at risk (one session held long
+    ago, rated, surveyed, a problem reported), a mixed cohort's proposal, an announcement."""
+    a, b, c, d = _women(s, country, names, now)
+    group = programme.cohort(s, f"Cohort {country}", [a, b], now=now)
+    live = programme.pair(s, group, a, b, now=now)
+    held = programme.meeting(s, live, now - timedelta(days=week_ago))
+    programme.checkin(s, live, a, held.id, 4, at=now - timedelta(days=week_ago - 1))
+    programme.survey(s, a, "baseline", {"confidence": 2}, at=now - timedelta(days=30))
+    programme.survey(s, a, "end", {"confidence": 4}, at=now)
+    problem = record_problem(s, participant_id=b.id, source="report", now=now, text="Help")
+    draft = broadcasts.draft(
+        s,
+        config,
+        Actor.operator("t"),
+        audience=broadcasts.Audience(countries=(country,)),
+        texts={"es": "Hola", "fr": "Bonjour", "en": "Hello"},
+        now=now,
+    )
+    return {
+        "women": [w.public_id for w in (a, b, c, d)],
+        "names": names,
+        "people": (c, d),
+        "cohort": group.id,
+        "pair": live.id,
+        "problem": problem.id,
+        "broadcast": draft.id,
+    }
+
+
+@pytest.fixture
+def world(tmp_path, any_db, clock, recorder):  # type: ignore[no-untyped-def]
+    db = any_db
+    app, server, ids = support.make_app(tmp_path, db, clock, recorder)
+    now = clock.now()
+    with db.session() as s:
+        config = app.settings.flow_config()
+        bo = _side(
+            s, config, "BO", ["Rosa Quispe", "Lidia Mamani", "Eva Condori", "Ines Choque"], now, 40
+        )
+        sn = _side(
+            s, config, "SN", ["Fatou Diop", "Khady Ndiaye", "Aida Fall", "Coumba Sow"], now, 25
+        )
+        mixed = programme.cohort(s, "Mixed", [*bo["people"], *sn["people"]], now=now)
+        for side in (bo, sn):
+            proposal = programme.pair(s, mixed, *side["people"], now=now, status="proposed")
+            side["proposal"] = proposal.id
+        mixed_id = mixed.id
+    sadio = support.scoped_coordinator(app, "sadio", country="SN", countries=["SN"])
+    token, csrf = support.session_cookie(app, sadio)
+    return app, server, token, csrf, bo, sn, mixed_id
+
+
+def _client(server, token):  # type: ignore[no-untyped-def]
+    c = support.client(server)
+    c.cookies.set("console", token, path="/console")
+    return c
+
+
+def _get(server, token, url: str):  # type: ignore[no-untyped-def]
+    async def go():  # type: ignore[no-untyped-def]
+        async with _client(server, token) as c:
+            return await c.get(url)
+
+    return run(go())
+
+
+def _post(server, token, url: str, data: dict):  # type: ignore[no-untyped-def,type-arg]
+    async def go():  # type: ignore[no-untyped-def]
+        async with _client(server, token) as c:
+            return await c.post(url, data=data)
+
+    return run(go())
+
+
+def _only_senegal(text: str, bo: dict) -> None:  # type: ignore[type-arg]
+    assert not any(pid in text for pid in bo["women"]), "a Bolivian woman is shown"
+
+
+def test_the_dashboard_counts_her_women_only(world):  # type: ignore[no-untyped-def]
+    app, server, token, _csrf, bo, sn, _mixed = world
+    page = _get(server, token, "/console/")
+    cards = dict(
+        (label, value)
+        for value, label in re.findall(
+            r'<b>([^<]*)</b><span class="muted">([^<]*)</span>', page.text
+        )
+    )
+    with app.db.session() as s:
+        senegal = len(scope_of(s, ["SN"]).women or ())
+    assert cards["Participants"] == str(senegal)
+    assert cards["Active pairs"] == "1" and cards["Pairs at risk"] == "1"
+    assert f"/pairs/{sn['pair']}" in page.text and f"/pairs/{bo['pair']}" not in page.text
+    _only_senegal(page.text, bo)
+
+
+def test_the_report_figures_follow_the_scope(world):  # type: ignore[no-untyped-def]
+    app, _server, _token, _csrf, bo, sn, _mixed = world
+    now = app.clock.now()
+    with app.db.session() as s:
+        scope = scope_of(s, ["SN"])
+        mine = reports.build(s, now=now, scope=scope)
+        whole = reports.build(s, now=now)
+    assert mine.funnel["invited"] == len(scope.women or ()) < whole.funnel["invited"]
+    assert [r.pair_id for r in mine.at_risk] == [sn["pair"]]
+    assert len(mine.sessions_per_week) == 1 and len(whole.sessions_per_week) > 1
+    assert sum(mine.ratings.values()) == 1 and sum(whole.ratings.values()) == 2
+    assert mine.outcomes["confidence"]["all"].women == 1  # type: ignore[union-attr]
+    assert set(mine.funnel_by_country) == {"SN"} < set(whole.funnel_by_country)
+
+
+def test_women_and_profiles(world):  # type: ignore[no-untyped-def]
+    _app, server, token, csrf, bo, sn, _mixed = world
+    listing = _get(server, token, "/console/women/")
+    assert all(pid in listing.text for pid in sn["women"])
+    _only_senegal(listing.text, bo)
+    assert _get(server, token, f"/console/women/{sn['women'][0]}").status_code == 200
+    assert _get(server, token, f"/console/women/{bo['women'][0]}").status_code == 404
+    shown = _post(server, token, f"/console/women/{bo['women'][0]}", {"csrf": csrf})
+    assert shown.status_code == 404 and "Rosa" not in shown.text
+
+
+def test_cohorts(world):  # type: ignore[no-untyped-def]
+    app, server, token, csrf, bo, sn, mixed = world
+    listing = _get(server, token, "/console/cohorts/")
+    assert "Cohort SN" in listing.text and "Cohort BO" not in listing.text
+    assert _get(server, token, f"/console/cohorts/{bo['cohort']}").status_code == 404
+    added = _post(
+        server, token, f"/console/cohorts/{bo['cohort']}", {"csrf": csrf, "members": sn["women"][2]}
+    )
+    assert added.status_code == 404
+    page = _get(server, token, f"/console/cohorts/{mixed}")
+    assert sn["women"][2] in page.text
+    _only_senegal(page.text, bo)
+    # Adding a Bolivian woman to her own cohort adds nobody.
+    _post(
+        server, token, f"/console/cohorts/{sn['cohort']}", {"csrf": csrf, "members": bo["women"][2]}
+    )
+    from flows.matching import service
+    from storage.pairs import Cohort
+
+    with app.db.session() as s:
+        assert len(service.member_ids(s, s.get(Cohort, sn["cohort"]))) == 2
+
+
+def test_match_review_and_publish(world):  # type: ignore[no-untyped-def]
+    _app, server, token, csrf, bo, sn, mixed = world
+    url = f"/console/cohorts/{mixed}/match"
+    review = _get(server, token, url)
+    assert f'data-pair="{sn["proposal"]}"' in review.text
+    assert f'data-pair="{bo["proposal"]}"' not in review.text
+    _only_senegal(review.text, bo)
+    for action in ("lock", "forbid", "run"):
+        refused = _post(
+            server, token, url, {"csrf": csrf, "action": action, "pair": bo["proposal"]}
+        )
+        assert refused.status_code == 403, action
+    assert _get(server, token, f"/console/cohorts/{mixed}/publish").status_code == 403
+    assert (
+        _post(server, token, f"/console/cohorts/{mixed}/publish", {"csrf": csrf}).status_code == 403
+    )
+    assert _get(server, token, f"/console/cohorts/{bo['cohort']}/match").status_code == 404
+    # Her own cohort is hers to match again.
+    again = _post(
+        server, token, f"/console/cohorts/{sn['cohort']}/match", {"csrf": csrf, "action": "run"}
+    )
+    assert again.status_code == 200
+
+
+def test_pairs(world):  # type: ignore[no-untyped-def]
+    app, server, token, csrf, bo, sn, _mixed = world
+    listing = _get(server, token, "/console/pairs/")
+    assert f"/pairs/{sn['pair']}" in listing.text and f"/pairs/{bo['pair']}" not in listing.text
+    assert _get(server, token, f"/console/pairs/{bo['pair']}").status_code == 404
+    paused = _post(server, token, f"/console/pairs/{bo['pair']}", {"csrf": csrf, "action": "pause"})
+    assert paused.status_code == 404
+    from storage.pairs import Pair
+
+    with app.db.session() as s:
+        assert s.get(Pair, bo["pair"]).status == PairStatus.ACTIVE
+
+
+def test_broadcasts(world):  # type: ignore[no-untyped-def]
+    _app, server, token, csrf, bo, sn, _mixed = world
+    listing = _get(server, token, "/console/broadcasts/")
+    assert f"/broadcasts/{sn['broadcast']}" in listing.text
+    assert f"/broadcasts/{bo['broadcast']}" not in listing.text
+    assert _get(server, token, f"/console/broadcasts/{bo['broadcast']}").status_code == 404
+    url = f"/console/broadcasts/{bo['broadcast']}"
+    for action in ("send", "cancel"):
+        assert _post(server, token, url, {"csrf": csrf, "action": action}).status_code == 404
+    compose = _get(server, token, "/console/broadcasts/new")
+    assert "Cohort SN" in compose.text and "Cohort BO" not in compose.text
+
+
+def test_safeguarding(world):  # type: ignore[no-untyped-def]
+    _app, server, token, csrf, bo, sn, _mixed = world
+    inbox = _get(server, token, "/console/safeguarding/")
+    assert f"/safeguarding/{sn['problem']}" in inbox.text
+    assert f"/safeguarding/{bo['problem']}" not in inbox.text
+    url = f"/console/safeguarding/{bo['problem']}"
+    assert _get(server, token, url).status_code == 404
+    assert _post(server, token, url, {"csrf": csrf, "action": "resolve"}).status_code == 404
+
+
+def test_programme_report_page(world):  # type: ignore[no-untyped-def]
+    _app, server, token, _csrf, bo, sn, _mixed = world
+    page = _get(server, token, "/console/report/")
+    assert page.status_code == 200 and sn["women"][0] in page.text
+    _only_senegal(page.text, bo)
+
+
+@pytest.mark.parametrize("what", ["participants", "pairs", "sessions", "checkins", "outcomes"])
+def test_each_export_holds_her_rows_only(world, what):  # type: ignore[no-untyped-def]
+    _app, server, token, csrf, bo, sn, _mixed = world
+    got = _post(server, token, f"/console/exports/{what}.csv", {"csrf": csrf})
+    assert got.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(got.text)))
+    assert rows, what
+    _only_senegal(got.text, bo)
+    if what in ("pairs", "sessions", "checkins"):
+        assert {str(row["pair"]) for row in rows} <= {str(sn["pair"]), str(sn["proposal"])}
+    sheet = _post(server, token, f"/console/exports/{what}.xlsx", {"csrf": csrf})
+    with zipfile.ZipFile(io.BytesIO(sheet.content)) as book:
+        text = " ".join(book.read(name).decode() for name in book.namelist())
+    assert any(pid in text for pid in sn["women"]) or what in ("sessions", "checkins")
+    _only_senegal(text, bo)
+
+
+def test_her_announcements_are_listed_behind_fifty_newer_ones_of_others(world):  # type: ignore[no-untyped-def]
+    app, server, token, _csrf, _bo, sn, _mixed = world
+    with app.db.session() as s:
+        for _n in range(50):
+            broadcasts.draft(
+                s,
+                app.settings.flow_config(),
+                Actor.operator("t"),
+                audience=broadcasts.Audience(countries=("BO",)),
+                texts={"es": "Hola"},
+                now=app.clock.now(),
+            )
+    listing = _get(server, token, "/console/broadcasts/")
+    assert f"/broadcasts/{sn['broadcast']}" in listing.text
+
+
+def test_a_coordinator_scoped_to_a_cohort_sees_and_reaches_only_it(world):  # type: ignore[no-untyped-def]
+    app, server, _token, _csrf, bo, sn, mixed = world
+    lena_id = support.scoped_coordinator(app, "lena", country="CA", cohorts=[mixed])
+    token, csrf = support.session_cookie(app, lena_id)
+    inside = [*bo["women"][2:], *sn["women"][2:]]  # the mixed cohort's women
+    outside = [*bo["women"][:2], *sn["women"][:2]]
+    women = _get(server, token, "/console/women/")
+    assert all(p in women.text for p in inside) and not any(p in women.text for p in outside)
+    cohorts = _get(server, token, "/console/cohorts/")
+    assert "Mixed" in cohorts.text and "Cohort SN" not in cohorts.text
+    assert (
+        _post(server, token, "/console/cohorts/", {"csrf": csrf, "name": "New"}).status_code == 403
+    )
+    run_all = _post(
+        server, token, f"/console/cohorts/{mixed}/match", {"csrf": csrf, "action": "run"}
+    )
+    assert run_all.status_code == 200  # every woman of the cohort is hers
+    assert f"/broadcasts/{sn['broadcast']}" not in _get(server, token, "/console/broadcasts/").text
+    made = _post(
+        server,
+        token,
+        "/console/broadcasts/new",
+        {"csrf": csrf, "action": "save", "cohorts": [str(bo["cohort"])], "text_en": "Hi"},
+    )
+    assert made.status_code == 303
+    listing = _get(server, token, "/console/broadcasts/")
+    assert made.headers["location"].rsplit("/", 1)[1] in listing.text
+    export = _post(server, token, "/console/exports/participants.csv", {"csrf": csrf})
+    rows = list(csv.DictReader(io.StringIO(export.text)))
+    assert sorted(row["participant"] for row in rows) == sorted(inside)
+    from storage.coordination import Broadcast
+
+    with app.db.session() as s:
+        newest = s.exec(select(Broadcast).order_by(col(Broadcast.id).desc())).first()
+        assert newest.audience["cohorts"] == [str(mixed)]
