@@ -195,9 +195,9 @@ def test_sign_in_cohort_matching_and_publishing(driver, live):  # type: ignore[n
     assert "Binômes proposés (2)" in text
     # The reasons, in French, name the two women by their pseudonymous ids until she asks.
     assert "Carmen" not in text and sum(pid in text for pid in live["public"]) == 4
+    shot(chrome, "match")
     click_text(chrome, "Afficher les noms")
     assert "Carmen" in body(chrome)
-    shot(chrome, "match")
     click_text(chrome, "Publier…")
     assert "2 binômes vont être présentés : 4 messages" in find(chrome, "#publish-count").text
     click_text(chrome, "Oui, envoyer les présentations")
