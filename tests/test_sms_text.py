@@ -9,6 +9,7 @@ from bot.channels.twilio_text import (
     gsm_typography,
     is_gsm7,
     segments,
+    sms_bill,
     sms_body,
     sms_cost,
     transliterate,
@@ -105,3 +106,10 @@ def test_transliteration_is_a_setting(monkeypatch):
     for written, read in (("true", "always"), ("false", "never"), ("Never", "never")):
         monkeypatch.setenv("SMS_TRANSLITERATE", written)
         assert Settings(_env_file=None).sms_transliterate == read
+
+
+def test_the_console_counts_what_the_sms_channel_sends():
+    text = "¿Cuál es su información? La feria es el sábado a las 10:00 en la plaza. " * 2
+    assert sms_bill(text) == ("GSM-7", 1)  # accents dropped: they would cost two more
+    assert sms_bill(text, "never") == ("UCS-2", 3)
+    assert sms_bill("¿Sí?") == ("UCS-2", 1)  # free: kept

@@ -184,3 +184,10 @@ def sms_body(rendered: Rendered, language: str, transliteration: Transliteration
 def sms_cost(text: str, limit: int = SMS_LIMIT) -> int:
     """Segments billed for a text sent as SMS parts of at most `limit` units."""
     return sum(segments(part)[1] for part in split(text, limit))
+
+
+def sms_bill(text: str, transliteration: Transliteration = "auto") -> tuple[str, int]:
+    """("GSM-7" or "UCS-2", segments) for a plain text as the SMS channel would send it."""
+    parts = split(sms_body(Rendered(text), "en", transliteration), SMS_LIMIT)
+    encoding = "UCS-2" if any(segments(part)[0] == "UCS-2" for part in parts) else "GSM-7"
+    return encoding, sum(segments(part)[1] for part in parts)

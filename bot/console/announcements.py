@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import col, select
 from starlette.responses import RedirectResponse, Response
 
-from bot.channels.twilio_text import segments
+from bot.channels.twilio_text import sms_bill
 from bot.console.web import PAGE, ROOT, Ctx, refused
 from flows import broadcasts
 from flows import console_views as views
@@ -62,8 +62,10 @@ def _texts(ctx: Ctx) -> dict[str, str]:
     return {language: ctx.field(f"text_{language}") for language in LANGUAGES}
 
 
-def _segments(preview: broadcasts.Preview) -> dict[str, tuple[str, int]]:
-    return {lang: segments(text) for lang, text in preview.shown.items() if text is not None}
+def _segments(ctx: Ctx, preview: broadcasts.Preview) -> dict[str, tuple[str, int]]:
+    """Each text's SMS cost as this deployment sends it (accents dropped where that saves)."""
+    mode = ctx.app.settings.sms_transliterate
+    return {lang: sms_bill(text, mode) for lang, text in preview.shown.items() if text is not None}
 
 
 def _local(ctx: Ctx) -> str:
@@ -113,7 +115,7 @@ def compose(ctx: Ctx) -> Response:
         preview = _preview(ctx)
     except BroadcastError as error:
         return ctx.page("compose.html", 400, error_text=ctx.say(error.msg), **values)
-    return ctx.page("compose.html", preview=preview, segments=_segments(preview), **values)
+    return ctx.page("compose.html", preview=preview, segments=_segments(ctx, preview), **values)
 
 
 def count(ctx: Ctx) -> Response:
@@ -123,7 +125,7 @@ def count(ctx: Ctx) -> Response:
     except BroadcastError as error:
         # 200, so htmx shows the problem where the count stands (it leaves a 400 unswapped).
         return ctx.page("_count.html", error_text=ctx.say(error.msg))
-    return ctx.page("_count.html", preview=preview, segments=_segments(preview))
+    return ctx.page("_count.html", preview=preview, segments=_segments(ctx, preview))
 
 
 def _chosen(ctx: Ctx) -> Broadcast | None:
@@ -173,7 +175,7 @@ def detail(ctx: Ctx) -> Response:
             "broadcast.html",
             broadcast=broadcast,
             preview=preview,
-            segments=_segments(preview),
+            segments=_segments(ctx, preview),
             error_text=error,
         )
     params = ctx.request.query_params
