@@ -436,17 +436,19 @@ def expire(firing: Firing) -> bool:
 
 def pending_introduction(session: Session, participant_id: int) -> Pair | None:
     """An introduction still waiting for her answer, if any."""
-    for pair in lifecycle.live_pairs(session, participant_id):
+    return _waiting_for(lifecycle.live_pairs(session, participant_id), participant_id)
+
+
+def _waiting_for(pairs: list[Pair], participant_id: int) -> Pair | None:
+    for pair in pairs:
         if pair.status == PairStatus.INTRODUCED and pair.response_of(participant_id) is None:
             return pair
     return None
 
 
 def _can_answer(ctx: Context) -> bool:
-    return (
-        ctx.participant.id is not None
-        and pending_introduction(ctx.session, ctx.participant.id) is not None
-    )
+    me = ctx.participant.id
+    return me is not None and _waiting_for(lifecycle.her_live_pairs(ctx), me) is not None
 
 
 def _open_answer(ctx: Context) -> Outcome:

@@ -14,10 +14,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, exists, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from storage.dialects import dialect_insert
 from storage.models import InboundMessage
 
 # Processing failures (not the database) after which a message is set aside.
@@ -81,9 +81,8 @@ def store(
 ) -> bool:
     """Keep a raw platform message for the inbox worker; False when it was stored before."""
     bind = connection.get_bind() if isinstance(connection, Session) else connection
-    insert = postgresql.insert if bind.dialect.name == "postgresql" else sqlite.insert
     statement = (
-        insert(_inbox)
+        dialect_insert(bind.dialect.name)(_inbox)
         .values(
             channel=channel,
             platform_key=platform_key[:64],
@@ -120,7 +119,8 @@ def done(
     values: dict[str, Any] = {"processed_at": now, "participant_id": participant_id}
     if kind is not None:
         values["kind"] = kind[:16]
-    session.execute(
+    # On the session's connection: a Core statement needs neither autoflush nor the ORM.
+    session.connection().execute(
         update(_inbox).where(_inbox.c.id == inbox_id).values(payload=None, error=None, **values)
     )
 
