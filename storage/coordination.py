@@ -105,8 +105,10 @@ def audit_log(session: Session, *, limit: int = 200) -> list[AuditEntry]:
     return list(session.exec(select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(limit)))
 
 
+# Read for every menu (is she a coordinator?): both shapes built once.
+_ALL = select(Coordinator).order_by(col(Coordinator.id))
+_ACTIVE = _ALL.where(col(Coordinator.removed_at).is_(None))
+
+
 def coordinators(session: Session, *, active_only: bool = True) -> list[Coordinator]:
-    query = select(Coordinator).order_by(col(Coordinator.id))
-    if active_only:
-        query = query.where(col(Coordinator.removed_at).is_(None))
-    return list(session.exec(query))
+    return list(session.exec(_ACTIVE if active_only else _ALL))
