@@ -114,11 +114,20 @@ def store(
 
 
 def claim(session: Session, *, limit: int, channels: Sequence[str]) -> list[Row[Any]]:
-    """Up to `limit` waiting messages, oldest first, at most one per sender (her oldest)."""
+    """Up to `limit` waiting messages, oldest first, at most one per sender (her oldest).
+
+    On SQLite the batch takes the write lock first (BEGIN IMMEDIATE): a transaction that read
+    before its first write cannot write at all once a webhook has stored a message in between
+    ("database is locked" at once, no waiting), which threw whole batches away. Webhooks now wait
+    for the batch to commit instead (the busy timeout), so SQLite batches are kept short.
+    """
+    connection = session.connection()
     query = _HEADS.where(_inbox.c.channel.in_(list(channels))).limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
+    if connection.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=_inbox)
-    return list(session.execute(query))
+    elif not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    return list(connection.execute(query))
 
 
 def done(
