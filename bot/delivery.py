@@ -156,9 +156,9 @@ class Delivery:
                     channels=channels,
                     priorities=(Priority.BULK, Priority.BULK),
                 )
-            links = _people_and_links(session, rows)
+            known = _people_and_links(session, rows)
             return [
-                self._prepare(session, row, links) for row in rows if self._wanted(session, row)
+                self._prepare(session, row, known) for row in rows if self._wanted(session, row)
             ]
 
     @staticmethod
@@ -171,8 +171,11 @@ class Delivery:
         session.add(row)
         return False
 
-    def _prepare(self, session, row: OutboundMessage, links: Links) -> Outgoing:  # type: ignore[no-untyped-def]
-        participant = session.get(Participant, row.participant_id) if row.participant_id else None
+    def _prepare(self, session, row: OutboundMessage, known: Known) -> Outgoing:  # type: ignore[no-untyped-def]
+        people, links = known
+        participant = people.get(row.participant_id or 0)
+        if participant is None and row.participant_id:
+            participant = session.get(Participant, row.participant_id)
         reader = Reader(
             participant.locale if participant else "en",
             participant.country if participant else None,
@@ -302,14 +305,18 @@ class Delivery:
 
 
 Links = dict[tuple[str, str], ChannelAddress]
+Known = tuple[dict[int, Participant], Links]
 
 
-def _people_and_links(session: Session, rows: list[OutboundMessage]) -> Links:
-    """The claimed messages' women (into the session, for `session.get`) and their addresses:
-    two SELECTs for the whole claim instead of two per message."""
+def _people_and_links(session: Session, rows: list[OutboundMessage]) -> Known:
+    """The claimed messages' women and their addresses: two SELECTs for the whole claim instead
+    of up to three per message. Kept here: the session holds loaded rows only weakly."""
     ids = sorted({row.participant_id for row in rows if row.participant_id is not None})
     if not ids:
-        return {}
-    list(session.exec(select(Participant).where(col(Participant.id).in_(ids))))
+        return {}, {}
+    people = session.exec(select(Participant).where(col(Participant.id).in_(ids)))
     found = session.exec(select(ChannelAddress).where(col(ChannelAddress.participant_id).in_(ids)))
-    return {(link.channel, link.address): link for link in found}
+    return (
+        {person.id or 0: person for person in people},
+        {(link.channel, link.address): link for link in found},
+    )

@@ -23,6 +23,8 @@ from sqlalchemy import event
 from bot.app import build
 from bot.channels.telegram import TelegramChannel
 from bot.intake import store
+from flows.messages import Reply, _
+from storage import outbox
 from storage.db import Database
 from tests.support import programme
 
@@ -141,3 +143,27 @@ def test_first_contact_writes_her_rows_in_core(settings, db, clock):
     assert seen["her address and herself"] == 2 * WOMEN, seen  # not found, then loaded
     assert seen["conversation load"] <= WOMEN and seen["conversation save"] <= WOMEN, seen
     assert seen["flow"] <= 1 * WOMEN, (seen["flow"] / WOMEN, seen)
+
+
+def test_claiming_replies_reads_their_women_and_addresses_once_per_claim(settings, db, clock):
+    """Preparing claimed messages reads the women and their addresses for the whole claim,
+    not two SELECTs per message."""
+    channel = TelegramChannel("1:x", webhook_secret="s", public_base_url="https://bot.example.org")
+    app = build(settings, channels=[channel], clock=clock, db=db)
+    with db.session() as session:
+        for n in range(WOMEN):
+            woman = programme.woman(session, str(77_000_000 + n), now=NOW, channel="telegram")
+            outbox.enqueue_replies(
+                session,
+                participant_id=woman.id,
+                channel="telegram",
+                address=str(77_000_000 + n),
+                payloads=[Reply(_("Help")).to_json()],
+                now=clock.now(),
+            )
+    with counted(db) as seen:
+        claimed = app.delivery._claim()
+    assert len(claimed) == WOMEN
+    # The lease released, two claims (live, bulk) and their rows marked, the women, their
+    # addresses: 7 for 20 messages (65 when each message read its woman twice and her address).
+    assert seen["flow"] <= 7, seen
