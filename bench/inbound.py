@@ -1,10 +1,11 @@
 """Inbound at platform speed: the webhook against a null route, one run; prints ONE JSON object.
 
-Three processes besides this one: a null server (a Starlette app answering 200 on the same
-uvicorn stack: uvloop + httptools), one `entrepairs run` (role all, SQLite by default, or
-PostgreSQL with --postgres), and the load client (bench/loadclient.py, raw sockets, its own
-process and core, so client and server do not share an event loop). Telegram replies go to the
-stand-in in this process. Measured:
+Processes besides this one: a null server (a Starlette app answering 200 on the same uvicorn
+stack: uvloop + httptools), `--processes` × `entrepairs run` (role all; SQLite by default, one
+process; with --postgres, three processes on a fresh schema migrated for the run and dropped
+after), and the load client (bench/loadclient.py, raw sockets, its own process, connections spread
+over the processes as a load balancer would). Telegram replies go to the stand-in in this
+process. Server CPU and memory are summed / listed over the `entrepairs run` processes. Measured:
 
 - null / webhook_closed: acknowledgements per second with `--connections` in flight, ack p50/p99,
   and server CPU per request (utime + stime of the server process over the run / requests);
@@ -15,7 +16,7 @@ stand-in in this process. Measured:
 - audit: lost (acknowledged, never processed), doubled (sent more than queued), order (a
   woman's messages processed out of arrival order).
 
-python bench/inbound.py [--requests 2000] [--rate 500] [--women 500] [--postgres]
+python bench/inbound.py [--requests 2000] [--rate 500] [--women 500] [--postgres [--processes 3]]
 """
 
 from __future__ import annotations
@@ -28,16 +29,20 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# --postgres: the server the tests use, unless TEST_DATABASE_URL names another.
+os.environ.setdefault("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1/test")
 
 from sqlalchemy import text  # noqa: E402
 
 from storage.db import Database  # noqa: E402
-from tests.support.cluster import Cluster, free_port  # noqa: E402
+from tests.support.cluster import Cluster, free_port, resilient_postgres  # noqa: E402
 from tests.support.telegram_standin import WEBHOOK_SECRET, standin_server  # noqa: E402
 from tests.support.twilio_standin import running_standin  # noqa: E402
 
@@ -58,9 +63,13 @@ uvicorn.run(app, host="127.0.0.1", port={port}, log_level="warning", access_log=
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
+def cpu_seconds(*pids: int) -> float:
+    """utime + stime of these processes, summed."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / TICKS
 
 
 def rss_mb(pid: int, key: str = "VmRSS") -> float:
@@ -70,8 +79,10 @@ def rss_mb(pid: int, key: str = "VmRSS") -> float:
     return 0.0
 
 
-def load(url: str, requests: int, *, rate: float = 0.0, **options: Any) -> dict[str, Any]:
-    command = [sys.executable, str(ROOT / "bench" / "loadclient.py"), "--url", url]
+def load(urls: list[str], requests: int, *, rate: float = 0.0, **options: Any) -> dict[str, Any]:
+    command = [sys.executable, str(ROOT / "bench" / "loadclient.py")]
+    for url in urls:
+        command += ["--url", url]
     command += ["--requests", str(requests), "--rate", str(rate), "--secret", WEBHOOK_SECRET]
     for name, value in options.items():
         command += [f"--{name.replace('_', '-')}", str(value)]
@@ -79,10 +90,11 @@ def load(url: str, requests: int, *, rate: float = 0.0, **options: Any) -> dict[
     return json.loads(out.stdout)
 
 
-def measured(pid: int, url: str, requests: int, **options: Any) -> dict[str, Any]:
-    before = cpu_seconds(pid)
-    result = load(url, requests, **options)
-    result["server_cpu_ms_per_request"] = round((cpu_seconds(pid) - before) * 1000 / requests, 3)
+def measured(pids: list[int], urls: list[str], requests: int, **options: Any) -> dict[str, Any]:
+    before = cpu_seconds(*pids)
+    result = load(urls, requests, **options)
+    spent = cpu_seconds(*pids) - before
+    result["server_cpu_ms_per_request"] = round(spent * 1000 / requests, 3)
     return result
 
 
@@ -106,8 +118,8 @@ def null_route(requests: int, connections: int) -> dict[str, Any]:
     try:
         url = f"http://127.0.0.1:{port}/null"
         time.sleep(1.5)
-        load(url, 200, connections=connections)  # warm up
-        return measured(server.pid, url, requests, connections=connections)
+        load([url], 200, connections=connections)  # warm up
+        return measured([server.pid], [url], requests, connections=connections)
     finally:
         server.terminate()
         server.wait()
@@ -135,30 +147,30 @@ def audit(db: Database, telegram: Any, acknowledged: int) -> dict[str, Any]:
     }
 
 
-def webhook(args: argparse.Namespace, url: str) -> dict[str, Any]:
+def webhook(args: argparse.Namespace, db: Database) -> dict[str, Any]:
     with standin_server() as telegram, running_standin() as twilio:
-        db = Database(url)
-        cluster = Cluster(db.url, telegram, twilio, ["all"], LOG_LEVEL="ERROR")
-        with cluster:
-            worker = cluster.workers[0]
-            pid = worker.process.pid  # type: ignore[union-attr]
-            idle = rss_mb(pid)
-            endpoint = f"{worker.url}/webhooks/telegram"
+        roles = ["all"] * args.processes
+        logs = Path(args.logs) if args.logs else None
+        with Cluster(db.url, telegram, twilio, roles, log_dir=logs, LOG_LEVEL="ERROR") as cluster:
+            pids = [worker.process.pid for worker in cluster.workers]  # type: ignore[union-attr]
+            idle = [rss_mb(pid) for pid in pids]
+            endpoints = [f"{worker.url}/webhooks/telegram" for worker in cluster.workers]
             started = time.monotonic()
-            cpu0 = cpu_seconds(pid)
+            cpu0 = cpu_seconds(*pids)
             closed = measured(
-                pid, endpoint, args.requests, connections=args.connections, women=args.women
+                pids, endpoints, args.requests, connections=args.connections, women=args.women
             )
             waiting = "SELECT count(*) FROM inboundmessage WHERE processed_at IS NULL"
             wait_until(lambda: scalar(db, waiting) == 0, args.timeout)
             processed_in = time.monotonic() - started
+            processing_cpu = cpu_seconds(*pids) - cpu0
             unsent = "SELECT count(*) FROM outboundmessage WHERE status IN ('pending','sending')"
             wait_until(lambda: scalar(db, unsent) == 0, args.timeout)
-            total_cpu = cpu_seconds(pid) - cpu0
+            total_cpu = cpu_seconds(*pids) - cpu0
             processed = scalar(db, "SELECT count(*) FROM inboundmessage")
             open_loop = measured(
-                pid,
-                endpoint,
+                pids,
+                endpoints,
                 int(args.rate * args.open_seconds),
                 rate=args.rate,
                 connections=64,
@@ -167,21 +179,41 @@ def webhook(args: argparse.Namespace, url: str) -> dict[str, Any]:
             )
             wait_until(lambda: scalar(db, waiting) == 0, args.timeout)
             wait_until(lambda: scalar(db, unsent) == 0, args.timeout)
-            peak = rss_mb(pid, "VmHWM")
+            peak = [rss_mb(pid, "VmHWM") for pid in pids]
             acknowledged = closed["statuses"].get("200", 0) + open_loop["statuses"].get("200", 0)
-            result = {
+            return {
                 "webhook_closed": closed,
                 "webhook_open": open_loop,
                 "processing": {
                     "messages": processed,
                     "per_s": round(processed / processed_in, 1),
+                    "per_s_per_process": round(processed / processed_in / args.processes, 1),
+                    # acknowledging and processing, until the inbox was empty
+                    "server_cpu_ms_per_message_to_processed": round(
+                        processing_cpu * 1000 / processed, 3
+                    ),
+                    # the same, until every reply was sent too
                     "server_cpu_ms_per_message": round(total_cpu * 1000 / processed, 3),
                 },
                 "rss_mb": {"idle": idle, "peak": peak},
                 "audit": audit(db, telegram, acknowledged),
             }
-        db.dispose()
-        return result
+
+
+@contextmanager
+def database(postgres: bool) -> Iterator[Database]:
+    """A fresh migrated database: a schema of its own on TEST_DATABASE_URL, or a SQLite file."""
+    if postgres:
+        with resilient_postgres() as db:
+            yield db
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Database(f"sqlite:///{tmp}/bench.db")
+        db.upgrade()
+        try:
+            yield db
+        finally:
+            db.dispose()
 
 
 def main() -> None:
@@ -193,18 +225,19 @@ def main() -> None:
     parser.add_argument("--women", type=int, default=500)
     parser.add_argument("--timeout", type=float, default=90.0)
     parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--processes", type=int, help="entrepairs run processes (3 on PostgreSQL)")
+    parser.add_argument("--logs", help="a folder for the processes' logs (errors only)")
     args = parser.parse_args()
+    args.processes = args.processes or (3 if args.postgres else 1)
     null = null_route(args.requests * 5, args.connections)
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/bench.db"
-        if args.postgres:
-            url = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1/test")
-        result = webhook(args, url)
+    with database(args.postgres) as db:
+        result = webhook(args, db)
     closed = result["webhook_closed"]
     print(
         json.dumps(
             {
                 "database": "postgresql" if args.postgres else "sqlite",
+                "processes": args.processes,
                 "null": null,
                 **result,
                 "ack_rate_vs_null": round(closed["per_s"] / null["per_s"], 3),

@@ -1,7 +1,8 @@
 """An out-of-process HTTP load client (raw asyncio sockets, keep-alive); prints ONE JSON object.
 
 Sends Telegram-shaped updates (`POST /webhooks/telegram`, one update_id each, `--women` chats) or
-empty posts (any other path) to `--url`. Closed loop (`--rate 0`): `--connections` requests in
+empty posts (any other path) to `--url` (given several times: connections take them in turn, as a
+load balancer would). Closed loop (`--rate 0`): `--connections` requests in
 flight at all times. Open loop (`--rate R`): request i is due at start + i/R whatever the server
 does, and its latency counts from that moment, so queueing is measured, not hidden.
 
@@ -57,18 +58,16 @@ async def read_response(reader: asyncio.StreamReader) -> int:
     return status
 
 
+def target(url: str) -> tuple[str, int, str]:
+    parts = urlsplit(url)
+    return parts.hostname or "127.0.0.1", parts.port or 80, parts.path
+
+
 async def run(args: argparse.Namespace) -> dict[str, object]:
-    parts = urlsplit(args.url)
-    host, port, path = parts.hostname or "127.0.0.1", parts.port or 80, parts.path
-    telegram = path.endswith("/webhooks/telegram")
-    bodies = [
-        request(
-            f"{host}:{port}",
-            path,
-            update(n, args.women, args.first_id) if telegram else b"{}",
-            args.secret,
-        )
-        for n in range(args.requests)
+    targets = [target(url) for url in args.url]
+    telegram = targets[0][2].endswith("/webhooks/telegram")
+    payloads = [
+        update(n, args.women, args.first_id) if telegram else b"{}" for n in range(args.requests)
     ]
     latencies: list[float] = []
     statuses: dict[int, int] = {}
@@ -77,7 +76,8 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         queue.put_nowait(n)
     start = time.perf_counter()
 
-    async def connection() -> None:
+    async def connection(index: int) -> None:
+        host, port, path = targets[index % len(targets)]
         reader, writer = await asyncio.open_connection(host, port)
         try:
             while not queue.empty():
@@ -86,14 +86,14 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
                 wait = due - time.perf_counter()
                 if wait > 0:
                     await asyncio.sleep(wait)
-                writer.write(bodies[n])
+                writer.write(request(f"{host}:{port}", path, payloads[n], args.secret))
                 status = await read_response(reader)
                 latencies.append(time.perf_counter() - due)
                 statuses[status] = statuses.get(status, 0) + 1
         finally:
             writer.close()
 
-    await asyncio.gather(*(connection() for _ in range(args.connections)))
+    await asyncio.gather(*(connection(index) for index in range(args.connections)))
     elapsed = time.perf_counter() - start
     ordered = sorted(latencies)
 
@@ -113,7 +113,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--url", required=True)
+    parser.add_argument("--url", required=True, action="append")
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--rate", type=float, default=0.0, help="0: closed loop")

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import select
+from sqlmodel import Session, col, select
 
 from bot.channels.base import Channel, Held, Outgoing, SendError
 from bot.ratelimit import Pacer
@@ -156,7 +156,10 @@ class Delivery:
                     channels=channels,
                     priorities=(Priority.BULK, Priority.BULK),
                 )
-            return [self._prepare(session, row) for row in rows if self._wanted(session, row)]
+            known = _people_and_links(session, rows)
+            return [
+                self._prepare(session, row, known) for row in rows if self._wanted(session, row)
+            ]
 
     @staticmethod
     def _wanted(session, row: OutboundMessage) -> bool:  # type: ignore[no-untyped-def]
@@ -168,18 +171,23 @@ class Delivery:
         session.add(row)
         return False
 
-    def _prepare(self, session, row: OutboundMessage) -> Outgoing:  # type: ignore[no-untyped-def]
-        participant = session.get(Participant, row.participant_id) if row.participant_id else None
+    def _prepare(self, session, row: OutboundMessage, known: Known) -> Outgoing:  # type: ignore[no-untyped-def]
+        people, links = known
+        participant = people.get(row.participant_id or 0)
+        if participant is None and row.participant_id:
+            participant = session.get(Participant, row.participant_id)
         reader = Reader(
             participant.locale if participant else "en",
             participant.country if participant else None,
             participant.timezone if participant else None,
         )
-        link = session.exec(
-            select(ChannelAddress).where(
-                ChannelAddress.channel == row.channel, ChannelAddress.address == row.address
-            )
-        ).first()
+        link = links.get((row.channel, row.address))
+        if link is None:  # not hers (or no one's): looked up on its own, as before
+            link = session.exec(
+                select(ChannelAddress).where(
+                    ChannelAddress.channel == row.channel, ChannelAddress.address == row.address
+                )
+            ).first()
         return Outgoing(
             outbox_id=row.id or 0,
             channel=row.channel,
@@ -294,3 +302,21 @@ class Delivery:
             participant.opted_out_at = now
             session.add(participant)
         outbox.skip_pending_for(session, participant_id)
+
+
+Links = dict[tuple[str, str], ChannelAddress]
+Known = tuple[dict[int, Participant], Links]
+
+
+def _people_and_links(session: Session, rows: list[OutboundMessage]) -> Known:
+    """The claimed messages' women and their addresses: two SELECTs for the whole claim instead
+    of up to three per message. Kept here: the session holds loaded rows only weakly."""
+    ids = sorted({row.participant_id for row in rows if row.participant_id is not None})
+    if not ids:
+        return {}, {}
+    people = session.exec(select(Participant).where(col(Participant.id).in_(ids)))
+    found = session.exec(select(ChannelAddress).where(col(ChannelAddress.participant_id).in_(ids)))
+    return (
+        {person.id or 0: person for person in people},
+        {(link.channel, link.address): link for link in found},
+    )

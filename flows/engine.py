@@ -76,25 +76,19 @@ class Engine:
             locale=supported(inbound.locale_hint or self.config.default_language),
             now=now,
         )
-        address.last_inbound_at = now
-        session.add(address)
+        participants.touch(session, address, now)
         if record is not None:
             record.participant_id = participant.id
         replies = self._converse(session, participant, address, inbound)
-        queued = [
-            outbox.enqueue(
-                session,
-                participant_id=participant.id,
-                channel=inbound.channel,
-                address=inbound.address,
-                payload=reply.to_json(),
-                now=now,
-                priority=Priority.LIVE,
-            )
-            for reply in replies
-        ]
-        session.flush()
-        ids = [message.id for message in queued if message.id is not None]
+        ids = outbox.enqueue_replies(
+            session,
+            participant_id=participant.id,
+            channel=inbound.channel,
+            address=inbound.address,
+            payloads=[reply.to_json() for reply in replies],
+            now=now,
+            priority=Priority.LIVE,
+        )
         return Handled(participant.id, ids, address)
 
     def _converse(
@@ -174,8 +168,12 @@ class Engine:
         if outcome.goto is not None:
             ctx.flow, ctx.step = outcome.goto
         step = registry.step(ctx.flow, ctx.step)
-        if outcome.goto is not None or outcome.ask:
-            replies.extend(step.ask(ctx))
+        # Asking and noting what was offered read the same things (her pairs, for the menu):
+        # read once, as the step's answer has written all it will write.
+        with ctx.reading():
+            if outcome.goto is not None or outcome.ask:
+                replies.extend(step.ask(ctx))
+            offered = [option.key for option in step.offered(ctx)]
         if ctx.participant.erased_at is None:
             conversations.save(
                 ctx.session,
@@ -183,7 +181,7 @@ class Engine:
                 flow=ctx.flow,
                 step=ctx.step,
                 data=ctx.data,
-                offered=[option.key for option in step.offered(ctx)],
+                offered=offered,
                 now=ctx.now,
             )
         return replies

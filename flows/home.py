@@ -242,6 +242,10 @@ def add_menu_item(item: MenuItem, *, before: str = "my_data") -> None:
 
 
 def _menu_options(ctx: Context) -> Sequence[Option]:
+    return ctx.read_once("menu", lambda: _visible_items(ctx))
+
+
+def _visible_items(ctx: Context) -> tuple[Option, ...]:
     return tuple(Option(item.key, item.label) for item in MENU_ITEMS if item.visible(ctx))
 
 

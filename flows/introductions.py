@@ -30,11 +30,11 @@ from flows.config import FlowConfig
 from flows.i18n import regional_locale, zone
 from flows.matching.service import proposals, reasons_for
 from flows.messages import Msg, Option, Reply, _, _n, keyword, nested, when
-from flows.proactive import ask, notify
+from flows.proactive import HELD_QUESTION, ask, notify
 from flows.registry import register
 from flows.steps import Choose, Context, Outcome, go
 from flows.triggers import Firing, handles
-from storage import conversations, participants
+from storage import conversations, outbox, participants
 from storage.models import Participant, Priority
 from storage.pairs import Cohort, Pair, PairStatus
 
@@ -254,6 +254,9 @@ def release(session: Session, person: Participant, pair_id: int, now: datetime) 
         return
     data = dict(state.data)
     data.pop("intro_pair", None)
+    # A reminder of this introduction held for her quiet hours is moot now: dropped, or her
+    # next message would be taken as her opening a question that is no longer there.
+    outbox.supersede(session, data.pop(HELD_QUESTION, None) or [])
     place = data.pop("return_to", None) or (
         ["home", "idle"] if person.onboarded_at else ["onboarding", "consent"]
     )
@@ -436,17 +439,19 @@ def expire(firing: Firing) -> bool:
 
 def pending_introduction(session: Session, participant_id: int) -> Pair | None:
     """An introduction still waiting for her answer, if any."""
-    for pair in lifecycle.live_pairs(session, participant_id):
+    return _waiting_for(lifecycle.live_pairs(session, participant_id), participant_id)
+
+
+def _waiting_for(pairs: list[Pair], participant_id: int) -> Pair | None:
+    for pair in pairs:
         if pair.status == PairStatus.INTRODUCED and pair.response_of(participant_id) is None:
             return pair
     return None
 
 
 def _can_answer(ctx: Context) -> bool:
-    return (
-        ctx.participant.id is not None
-        and pending_introduction(ctx.session, ctx.participant.id) is not None
-    )
+    me = ctx.participant.id
+    return me is not None and _waiting_for(lifecycle.her_live_pairs(ctx), me) is not None
 
 
 def _open_answer(ctx: Context) -> Outcome:

@@ -46,7 +46,8 @@ NOT_SENT = _("Nothing was sent. The proposals are kept until the next run.")
 
 
 def _is_coordinator(ctx: Context) -> bool:
-    return ctx.participant.id in coordinator_ids(ctx.session, ctx.config)
+    ids = ctx.read_once("coordinator_ids", lambda: coordinator_ids(ctx.session, ctx.config))
+    return ctx.participant.id in ids
 
 
 def _cohorts(ctx: Context) -> Sequence[Option]:

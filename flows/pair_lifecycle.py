@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, func, or_, select
 
@@ -31,6 +32,9 @@ from storage.pairs import (
     pairs_of,
     record_transition,
 )
+
+if TYPE_CHECKING:
+    from flows.steps import Context
 
 # How long both women have to answer an introduction, and when the one reminder goes out.
 RESPOND_WITHIN = timedelta(days=3)
@@ -110,6 +114,12 @@ def move(
 def live_pairs(session: Session, participant_id: int) -> list[Pair]:
     """Her introduced, active and paused pairs, newest first."""
     return pairs_of(session, participant_id, tuple(LIVE_STATUSES))
+
+
+def her_live_pairs(ctx: Context) -> list[Pair]:
+    """`live_pairs` of the woman writing, read once while the menu is put together."""
+    me = ctx.participant.id or 0
+    return ctx.read_once(("live_pairs", me), lambda: live_pairs(ctx.session, me))
 
 
 def live_counts(session: Session, participant_ids: list[int]) -> dict[int, int]:

@@ -57,7 +57,7 @@ def _me(ctx: Context) -> int:
 
 
 def _pair(ctx: Context, *statuses: str) -> Pair | None:
-    for pair in lifecycle.live_pairs(ctx.session, _me(ctx)):
+    for pair in lifecycle.her_live_pairs(ctx):
         if pair.status in statuses:
             return pair
     return None

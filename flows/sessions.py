@@ -34,6 +34,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from flows import choices
+from flows import pair_lifecycle as lifecycle
 from flows import vocabulary as vocab
 from flows.config import FlowConfig
 from flows.home import MenuItem, add_menu_item, resume
@@ -213,7 +214,7 @@ def _has_pair(ctx: Context) -> bool:
     return (
         ctx.participant.onboarded_at is not None
         and "return_to" not in ctx.data
-        and bool(active_pairs(ctx.session, ctx.participant.id or 0))
+        and any(pair.status == PairStatus.ACTIVE for pair in lifecycle.her_live_pairs(ctx))
     )
 
 

@@ -8,10 +8,11 @@ step re-asks, showing the valid choices again.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from sqlmodel import Session
 
@@ -22,6 +23,9 @@ from flows.text import clean_text
 if TYPE_CHECKING:
     from flows.config import FlowConfig
     from storage.models import ChannelAddress, Participant
+
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -36,10 +40,33 @@ class Context:
     config: FlowConfig
     flow: str = ""
     step: str = ""
+    # Reads shared while nothing is written (see `reading`); None the rest of the time, so a
+    # read that follows a write always sees it.
+    reads: dict[Hashable, Any] | None = field(default=None, repr=False, compare=False)
 
     @property
     def language(self) -> str:
         return self.participant.locale
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Within the block, `read_once` answers each key from the first read (nested: shared)."""
+        if self.reads is not None:
+            yield
+            return
+        self.reads = {}
+        try:
+            yield
+        finally:
+            self.reads = None
+
+    def read_once(self, key: Hashable, read: Callable[[], T]) -> T:
+        """`read()`, done once per `reading` block: the menu asks for her pairs several times."""
+        if self.reads is None:
+            return read()
+        if key not in self.reads:
+            self.reads[key] = read()
+        return self.reads[key]  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -130,7 +157,8 @@ class Choose:
         return [Reply(prompt, tuple(self.offered(ctx)), hint=self.hint)]
 
     def answer(self, ctx: Context, answer: Answer) -> Outcome:
-        options = self.offered(ctx)
+        with ctx.reading():  # building the options only reads; choosing may write
+            options = self.offered(ctx)
         keys = [option.key for option in options]
         key = answer.option_key if answer.option_key in keys else None
         if key is None and answer.option_key is None:
@@ -158,7 +186,8 @@ class ChooseMany:
         return [Reply(prompt, tuple(self.offered(ctx)), multi=True)]
 
     def answer(self, ctx: Context, answer: Answer) -> Outcome:
-        options = self.offered(ctx)
+        with ctx.reading():  # building the options only reads; choosing may write
+            options = self.offered(ctx)
         keys = [option.key for option in options]
         if answer.option_key is not None:
             chosen = [answer.option_key] if answer.option_key in keys else None

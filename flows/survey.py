@@ -168,10 +168,15 @@ def _finish_from_menu(ctx: Context) -> Outcome:
 
 
 def _has_unfinished(ctx: Context) -> bool:
-    return (
-        ctx.participant.id is not None
-        and checkins.unfinished_round(ctx.session, ctx.participant.id) is not None
-    )
+    me = ctx.participant.id
+    if me is None:
+        return False
+    unfinished = ctx.read_once(("unfinished_round", me), lambda: _unfinished(ctx, me))
+    return unfinished is not None
+
+
+def _unfinished(ctx: Context, me: int) -> SurveyRound | None:
+    return checkins.unfinished_round(ctx.session, me)
 
 
 register("survey", {"item": Item()})

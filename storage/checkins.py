@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, NamedTuple
 
-from sqlalchemy import Index, UniqueConstraint, update
+from sqlalchemy import Index, UniqueConstraint, bindparam, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from storage.models import Participant, json_field, utc_field
@@ -229,16 +229,17 @@ def start_round(
     return round_
 
 
+# Read on every menu: built once.
+_UNFINISHED = (
+    select(SurveyRound)
+    .where(SurveyRound.participant_id == bindparam("her"), col(SurveyRound.completed_at).is_(None))
+    .order_by(col(SurveyRound.id).desc())
+)
+
+
 def unfinished_round(session: Session, participant_id: int) -> SurveyRound | None:
     """Her most recent wave still missing answers, if any."""
-    return session.exec(
-        select(SurveyRound)
-        .where(
-            SurveyRound.participant_id == participant_id,
-            col(SurveyRound.completed_at).is_(None),
-        )
-        .order_by(col(SurveyRound.id).desc())
-    ).first()
+    return session.exec(_UNFINISHED, params={"her": participant_id}).first()  # type: ignore[call-overload, no-any-return]
 
 
 def answered_outcomes(session: Session, round_id: int) -> set[str]:

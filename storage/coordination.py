@@ -109,8 +109,10 @@ def audit_log(session: Session, *, limit: int = 200, offset: int = 0) -> list[Au
     return list(session.exec(query.offset(offset).limit(limit)))
 
 
+# Read for every menu (is she a coordinator?): both shapes built once.
+_ALL = select(Coordinator).order_by(col(Coordinator.id))
+_ACTIVE = _ALL.where(col(Coordinator.removed_at).is_(None))
+
+
 def coordinators(session: Session, *, active_only: bool = True) -> list[Coordinator]:
-    query = select(Coordinator).order_by(col(Coordinator.id))
-    if active_only:
-        query = query.where(col(Coordinator.removed_at).is_(None))
-    return list(session.exec(query))
+    return list(session.exec(_ACTIVE if active_only else _ALL))

@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, exists, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Row, String, bindparam, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from storage.dialects import dialect_insert
 from storage.models import InboundMessage
 
 # Processing failures (not the database) after which a message is set aside.
@@ -46,6 +46,20 @@ _HEADS = (
         ),
     )
     .order_by(_inbox.c.id)
+)
+
+
+# Built once: the statement costs more to build than to run.
+_DONE = (
+    update(_inbox)
+    .where(_inbox.c.id == bindparam("b_id"))
+    .values(
+        payload=None,
+        error=None,
+        processed_at=bindparam("b_now"),
+        participant_id=bindparam("b_who"),
+        kind=func.coalesce(bindparam("b_kind", type_=String), _inbox.c.kind),
+    )
 )
 
 
@@ -81,9 +95,8 @@ def store(
 ) -> bool:
     """Keep a raw platform message for the inbox worker; False when it was stored before."""
     bind = connection.get_bind() if isinstance(connection, Session) else connection
-    insert = postgresql.insert if bind.dialect.name == "postgresql" else sqlite.insert
     statement = (
-        insert(_inbox)
+        dialect_insert(bind.dialect.name)(_inbox)
         .values(
             channel=channel,
             platform_key=platform_key[:64],
@@ -101,11 +114,20 @@ def store(
 
 
 def claim(session: Session, *, limit: int, channels: Sequence[str]) -> list[Row[Any]]:
-    """Up to `limit` waiting messages, oldest first, at most one per sender (her oldest)."""
+    """Up to `limit` waiting messages, oldest first, at most one per sender (her oldest).
+
+    On SQLite the batch takes the write lock first (BEGIN IMMEDIATE): a transaction that read
+    before its first write cannot write at all once a webhook has stored a message in between
+    ("database is locked" at once, no waiting), which threw whole batches away. Webhooks now wait
+    for the batch to commit instead (the busy timeout), so SQLite batches are kept short.
+    """
+    connection = session.connection()
     query = _HEADS.where(_inbox.c.channel.in_(list(channels))).limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
+    if connection.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=_inbox)
-    return list(session.execute(query))
+    elif not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    return list(connection.execute(query))
 
 
 def done(
@@ -117,12 +139,9 @@ def done(
     kind: str | None = None,
 ) -> None:
     """Processed: whose it was and what kind of message are kept, the raw payload dropped."""
-    values: dict[str, Any] = {"processed_at": now, "participant_id": participant_id}
-    if kind is not None:
-        values["kind"] = kind[:16]
-    session.execute(
-        update(_inbox).where(_inbox.c.id == inbox_id).values(payload=None, error=None, **values)
-    )
+    # On the session's connection: a Core statement needs neither autoflush nor the ORM.
+    params = {"b_id": inbox_id, "b_now": now, "b_who": participant_id, "b_kind": kind and kind[:16]}
+    session.connection().execute(_DONE, params)
 
 
 def failed(session: Session, inbox_id: int, *, attempts: int, error: str, now: datetime) -> bool:

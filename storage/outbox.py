@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, and_, bindparam, delete, exists, or_, update
+from sqlalchemy import Integer, and_, bindparam, delete, exists, insert, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
@@ -52,6 +52,44 @@ def enqueue(
     )
     session.add(message)
     return message
+
+
+_outbox = OutboundMessage.__table__  # type: ignore[attr-defined]
+# One INSERT for all of a turn's replies, ids back in the order given.
+_REPLIES = insert(_outbox).returning(_outbox.c.id, sort_by_parameter_order=True)
+
+
+def enqueue_replies(
+    session: Session,
+    *,
+    participant_id: int | None,
+    channel: str,
+    address: str,
+    payloads: Sequence[dict[str, Any]],
+    now: datetime,
+    priority: int = Priority.LIVE,
+) -> list[int]:
+    """`enqueue` for the replies to her message, in Core: their ids, in order.
+
+    What the turn queued through the ORM is flushed first, so it keeps the lower ids (the order
+    they are sent in).
+    """
+    if not payloads:
+        return []
+    session.flush()
+    rows = [
+        {
+            "participant_id": participant_id,
+            "channel": channel,
+            "address": address,
+            "payload": payload,
+            "priority": priority,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for payload in payloads
+    ]
+    return list(session.connection().execute(_REPLIES, rows).scalars())
 
 
 def claim(

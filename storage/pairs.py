@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint, bindparam
 from sqlmodel import Field, Session, SQLModel, col, or_, select
 
 from storage.models import json_field, utc_field
@@ -127,20 +127,23 @@ def ordered(x: int, y: int) -> tuple[int, int]:
     return (x, y) if x < y else (y, x)
 
 
+# Read on every menu: built once (building the statement cost more than running it).
+_HERS = (
+    select(Pair)
+    .where(
+        or_(Pair.a_id == bindparam("her"), Pair.b_id == bindparam("her")),
+        col(Pair.status).in_(bindparam("statuses", expanding=True)),
+    )
+    .order_by(col(Pair.id).desc())
+)
+
+
 def pairs_of(
     session: Session, participant_id: int, statuses: tuple[str, ...] = LIVE_STATUSES
 ) -> list[Pair]:
     """Her pairs in the given statuses, newest first."""
-    return list(
-        session.exec(
-            select(Pair)
-            .where(
-                or_(Pair.a_id == participant_id, Pair.b_id == participant_id),
-                col(Pair.status).in_(statuses),
-            )
-            .order_by(col(Pair.id).desc())
-        )
-    )
+    params = {"her": participant_id, "statuses": list(statuses)}
+    return list(session.exec(_HERS, params=params))  # type: ignore[call-overload]
 
 
 def record_transition(

@@ -4,13 +4,14 @@ keeps failing set aside without blocking her next one, updates PTB cannot read s
 from __future__ import annotations
 
 import asyncio
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Row
-from sqlmodel import Session, select
+from sqlmodel import Session, select, update
 
-from bot.intake import Intake, Processed, store
+from bot.intake import Intake, Processed, WriterTurns, store
 from flows.clock import FakeClock
 from storage import inbox
 from storage.db import Database
@@ -98,3 +99,83 @@ def test_an_update_with_an_empty_thumbnail_is_answered(settings, db, clock):
                 await scenario(h)
 
     asyncio.run(main())
+
+
+class ReadsThenWrites:
+    """A handler that reads, lets another process store a message, then writes."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.writer: threading.Thread | None = None
+
+    def process_stored(self, session: Session, row: Row[Any]) -> Processed:
+        session.exec(select(InboundMessage)).all()  # a read first: the snapshot starts here
+
+        def other_process() -> None:  # its own connection, not this process's turns
+            with self.db.engine.begin() as connection:
+                inbox.store(
+                    connection,
+                    channel="test",
+                    platform_key="2",
+                    address="bea",
+                    payload="x",
+                    now=NOW,
+                )
+
+        self.writer = threading.Thread(target=other_process)
+        self.writer.start()
+        self.writer.join(0.3)  # it waits for the batch's lock (or, unlocked, commits at once)
+        session.exec(update(InboundMessage).values(error=None))  # then a write
+        return Processed()
+
+    async def after(self, outcome: Any) -> None:
+        return None
+
+
+def test_a_batch_on_sqlite_is_not_thrown_away_when_a_webhook_stores_meanwhile(db):
+    """A read-then-write transaction cannot write once another commits in between (SQLite
+    says "database is locked" at once): the batch takes the write lock before it reads."""
+    intake = Intake(db, FakeClock(NOW))
+    handler = ReadsThenWrites(db)
+    intake.register("test", handler)
+    _store(db, "1", "ana")
+    assert asyncio.run(intake.run_once()) == 1  # raised OperationalError before
+    assert handler.writer is not None
+    handler.writer.join()
+    with db.session() as session:
+        assert inbox.waiting(session) == 1  # bea's, stored once the batch committed
+
+
+def _in_thread(target: Any) -> threading.Thread:
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_a_waiting_webhook_goes_before_the_next_batch_and_after_the_current_one():
+    turns = WriterTurns()
+    storing, done_storing, batching, done_batching = (threading.Event() for _ in range(4))
+
+    def webhook() -> None:
+        with turns.store():
+            storing.set()
+            done_storing.wait(5)
+
+    def batch() -> None:
+        with turns.batch(patience=5):
+            batching.set()
+            done_batching.wait(5)
+
+    _in_thread(webhook)
+    assert storing.wait(5)
+    _in_thread(batch)
+    assert not batching.wait(0.2)  # the batch waits for the store that is writing
+    done_storing.set()
+    assert batching.wait(5)
+    storing.clear()
+    done_storing.clear()
+    _in_thread(webhook)
+    assert not storing.wait(0.2)  # a store waits for the batch that holds the lock
+    done_batching.set()
+    assert storing.wait(5)
+    done_storing.set()

@@ -157,3 +157,16 @@ Programme.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 test_programme_state_machine = Programme.TestCase
+
+
+def test_her_answer_after_an_introduction_expired_in_her_night_is_answered():
+    """Found by the machine: the introduction's reminder, held for her quiet hours, outlived the
+    expired introduction, and her next message was taken as opening it (no answer at all)."""
+    programme = Programme()
+    programme.setup()
+    try:
+        programme.time_passes(minutes=60 * 5)
+        programme.time_passes(minutes=60 * 24 * 3)  # expired while Awa's reminder waits for 8:00
+        programme.she_answers_the_introduction(who="awa", option="yes")  # asserts an answer
+    finally:
+        programme.teardown()

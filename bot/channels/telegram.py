@@ -99,7 +99,7 @@ class TelegramChannel:
             token,
             base_url=f"{root}/bot",
             base_file_url=f"{root}/file/bot",
-            request=HTTPXRequest(connection_pool_size=64, read_timeout=10.0),
+            request=HTTPXRequest(connection_pool_size=8, read_timeout=10.0),
             get_updates_request=UpdatesRequest(
                 connection_pool_size=2, read_timeout=poll_timeout + 10.0
             ),
