@@ -20,7 +20,7 @@ from typing import Annotated, Any
 import typer
 from sqlmodel import Session
 
-from bot.cli_words import Lang, choose, echo, say
+from bot.cli_words import ERROR, Lang, choose, echo, say
 from bot.cli_words import language as chosen_language
 from bot.settings import Settings
 from flows import broadcasts, console_auth, reports
@@ -37,7 +37,6 @@ TELEGRAM_RATE = 30.0  # messages per second Telegram allows a bot (see bot/chann
 
 # What the commands print, in the --lang language (see bot/cli_words.py).
 NOT_ALLOWED = _("Not allowed: {error}")
-ERROR = _("Error: {error}")
 IS_COORDINATOR = _("{who} is a coordinator ({role}).")
 PASSWORD = _("Console password")
 PASSWORD_SET = _("{who} can sign in to the console with this password.")

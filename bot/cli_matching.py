@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlmodel import Session
 
-from bot.cli_words import Lang, choose, say
+from bot.cli_words import ERROR, Lang, choose, say
 from bot.settings import Settings
 from flows import pair_lifecycle as lifecycle
 from flows.clock import SystemClock
@@ -36,7 +36,6 @@ cohort_app = typer.Typer(no_args_is_help=True, help="Cohorts: create them and ad
 OPERATOR = lifecycle.coordinator_actor("cli")
 
 # What `cohort` and `match` print (in the --lang language; see bot/cli_words.py).
-ERROR = _("Error: {error}")
 COHORT_CREATED = _("Cohort “{name}” created: pairing modes {modes}, invitation code {code}.")
 COHORT_ADDED = _n(
     "Added {n} woman to {cohort} ({already} already in it).",

@@ -12,8 +12,11 @@ from typing import Annotated, Any
 import typer
 
 from flows.i18n import DEFAULT_LANGUAGE, supported
-from flows.messages import Msg
+from flows.messages import Msg, _
 from flows.render import Reader, render_msg
+
+# Any command's refusal, its reason filled in ("Erreur : …").
+ERROR = _("Error: {error}")
 
 # One command runs per process: the language it chose, for every line it prints.
 _reader: list[Reader] = [Reader(DEFAULT_LANGUAGE)]
