@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -53,13 +54,20 @@ class Delivery:
     """Sends the outbox through the configured channels."""
 
     def __init__(
-        self, db: Database, clock: Clock, channels: list[Channel], *, batch: int = 200
+        self,
+        db: Database,
+        clock: Clock,
+        channels: list[Channel],
+        *,
+        batch: int = 200,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.db = db
         self.clock = clock
         self.channels = {kind: channel for channel in channels for kind in channel.kinds}
+        # `monotonic` paces the sends (and a platform's "retry after"); tests pass their clock's.
         self.pacers = {
-            kind: Pacer(channel.rate, channel.per_address_rate)
+            kind: Pacer(channel.rate, channel.per_address_rate, monotonic)
             for kind, channel in self.channels.items()
         }
         self.batch = batch

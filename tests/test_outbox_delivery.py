@@ -63,7 +63,8 @@ def test_messages_to_one_address_keep_their_order_and_live_goes_before_bulk(db, 
 def test_transient_failures_are_retried_with_backoff_then_sent_once(db, clock):
     message_id = _queue(db, clock, "ana", "hello")
     channel = FlakyChannel([SendError("429", retry_after=30), SendError("500", retry_after=0)])
-    delivery = Delivery(db, clock, [channel])
+    # The channel's 30-second pause runs on the test clock, as the outbox's retry time does.
+    delivery = Delivery(db, clock, [channel], monotonic=lambda: clock.now().timestamp())
     asyncio.run(delivery.run_once())
     with db.session() as session:
         row = session.get(OutboundMessage, message_id)
