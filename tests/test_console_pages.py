@@ -14,6 +14,7 @@ from xml.etree import ElementTree
 import pytest
 from sqlmodel import select
 
+from flows import console_auth
 from flows.matching import service
 from storage.coordination import AuditEntry, Broadcast
 from storage.models import OutboundMessage, OutboxStatus
@@ -225,22 +226,10 @@ def test_every_page_weighs_under_100_kb(signed_in, clock):  # type: ignore[no-un
 
 def test_a_coordinator_scoped_to_a_country_sees_and_reaches_only_it(signed_in):  # type: ignore[no-untyped-def]
     app, server, _token, _csrf, _cohort_id, public = signed_in
-    from storage.coordination import Coordinator
 
     with app.db.session() as s:
-        from flows import console_auth
-
-        nora = console_auth.find_by_address(s, "nora")
-        s.add(
-            Coordinator(
-                participant_id=nora.id,
-                added_by="operator:t",
-                added_at=app.clock.now(),
-                role="coordinator",
-                countries=["BO"],
-            )
-        )
-        nora_id = nora.id
+        nora_id = console_auth.find_by_address(s, "nora").id
+    support.limit_coordinator(app, nora_id, countries=["BO"])
     token, csrf = support.session_cookie(app, nora_id)
 
     async def flow():  # type: ignore[no-untyped-def]
@@ -517,21 +506,10 @@ def test_the_audit_log_and_announcements_come_in_pages_too(signed_in):  # type: 
 
 def test_the_live_count_of_a_scoped_coordinator_stays_in_her_countries(signed_in):  # type: ignore[no-untyped-def]
     app, server, token, csrf, _cohort_id, _public = signed_in
-    from flows import console_auth
-    from storage.coordination import Coordinator
 
     with app.db.session() as s:
-        nora = console_auth.find_by_address(s, "nora")
-        s.add(
-            Coordinator(
-                participant_id=nora.id,
-                added_by="operator:t",
-                added_at=app.clock.now(),
-                role="coordinator",
-                countries=["BO"],
-            )
-        )
-        nora_id = nora.id
+        nora_id = console_auth.find_by_address(s, "nora").id
+    support.limit_coordinator(app, nora_id, countries=["BO"])
     nora_token, nora_csrf = support.session_cookie(app, nora_id)
     url = "/console/broadcasts/new/count"
 

@@ -77,17 +77,23 @@ def scoped_coordinator(  # type: ignore[no-untyped-def]
     app, address: str, *, country: str, countries=(), cohorts=()
 ) -> int:
     """A new woman who is a coordinator limited to `countries` and/or `cohorts`; her id."""
-    now = app.clock.now()
     with app.db.session() as s:
-        person = programme.woman(s, address, now=now, country=country, locale="en")
+        person = programme.woman(s, address, now=app.clock.now(), country=country, locale="en")
+        person_id = person.id
+    limit_coordinator(app, person_id, countries=countries, cohorts=cohorts)
+    return person_id
+
+
+def limit_coordinator(app, participant_id: int, *, countries=(), cohorts=()) -> None:  # type: ignore[no-untyped-def]
+    """Make her a coordinator limited to `countries` and/or `cohorts`."""
+    with app.db.session() as s:
         s.add(
             store.Coordinator(
-                participant_id=person.id,
+                participant_id=participant_id,
                 added_by="operator:test",
-                added_at=now,
+                added_at=app.clock.now(),
                 role="coordinator",
                 countries=list(countries),
                 cohorts=list(cohorts),
             )
         )
-        return person.id
