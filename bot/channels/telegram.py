@@ -43,10 +43,10 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
-from telegram.request import HTTPXRequest
 
 from bot import metrics
 from bot.channels.base import Outgoing, SendError
+from bot.channels.telegram_http import AiohttpRequest
 from bot.channels.telegram_layout import keyboard, split_text, utf16_len
 from bot.channels.telegram_updates import Callback, Parsed, UpdatesRequest, parse, sender
 from bot.intake import Processed, store
@@ -99,7 +99,7 @@ class TelegramChannel:
             token,
             base_url=f"{root}/bot",
             base_file_url=f"{root}/file/bot",
-            request=HTTPXRequest(connection_pool_size=8, read_timeout=10.0),
+            request=AiohttpRequest(connection_pool_size=8, read_timeout=10.0),
             get_updates_request=UpdatesRequest(
                 connection_pool_size=2, read_timeout=poll_timeout + 10.0
             ),

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
-from telegram.request import HTTPXRequest
 
+from bot.channels.telegram_http import AiohttpRequest
 from bot.channels.telegram_layout import Tap, parse_callback
 from flows.messages import ChannelKind, Inbound
 
@@ -81,7 +81,7 @@ def _without_empty_objects(value: Any) -> Any:
     return value
 
 
-class UpdatesRequest(HTTPXRequest):
+class UpdatesRequest(AiohttpRequest):
     """The getUpdates connection: each polled update made `readable` before the library parses
     the batch, so one odd update cannot stop polling for everyone."""
 
