@@ -254,7 +254,7 @@ def test_keyboard_puts_two_short_options_per_row_and_long_ones_alone():
         [("es", "Español"), ("fr", "Français"), ("en", "English"), ("x", "A rather long label")],
         5,
     )
-    rows = [[button.text for button in row] for row in markup.inline_keyboard]
+    rows = [[button["text"] for button in row] for row in markup["inline_keyboard"]]
     assert rows == [["Español", "Français"], ["English"], ["A rather long label"]]
 
 

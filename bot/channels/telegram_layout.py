@@ -11,8 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from typing import Any
 
 MAX_TEXT = 4096  # Telegram's limit, in UTF-16 code units
 MAX_CALLBACK_BYTES = 64
@@ -49,25 +48,22 @@ def parse_callback(data: str | None) -> Tap | None:
     return Tap(outbox_id, key=rest)
 
 
-def keyboard(options: Sequence[tuple[str, str]], outbox_id: int) -> InlineKeyboardMarkup:
-    """One button per option; two short ones share a row."""
-    buttons = [
-        InlineKeyboardButton(label, callback_data=callback_data(outbox_id, index, key))
-        for index, (key, label) in enumerate(options)
-    ]
-    rows: list[list[InlineKeyboardButton]] = []
-    for button in buttons:
+def keyboard(options: Sequence[tuple[str, str]], outbox_id: int) -> dict[str, Any]:
+    """The Bot API's InlineKeyboardMarkup: one button per option; two short ones share a row."""
+    rows: list[list[dict[str, str]]] = []
+    for index, (key, label) in enumerate(options):
+        button = {"text": label, "callback_data": callback_data(outbox_id, index, key)}
         last = rows[-1] if rows else None
         if (
             last is not None
             and len(last) == 1
-            and len(last[0].text) <= SHORT_LABEL
-            and len(button.text) <= SHORT_LABEL
+            and len(last[0]["text"]) <= SHORT_LABEL
+            and len(label) <= SHORT_LABEL
         ):
             last.append(button)
         else:
             rows.append([button])
-    return InlineKeyboardMarkup(rows)
+    return {"inline_keyboard": rows}
 
 
 def utf16_len(text: str) -> int:
