@@ -28,6 +28,7 @@ from sqlalchemy import Row
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import Session
 
+from bot.together import Together
 from flows.clock import Clock
 from storage import inbox
 from storage.db import Database
@@ -110,11 +111,23 @@ def turns(db: Database) -> WriterTurns | None:
     return _TURNS.setdefault(db, WriterTurns())
 
 
-def store(db: Database, **fields: Any) -> bool:
-    """A webhook's one write: the raw message, once per platform key (see `inbox.store`)."""
+def store_all(db: Database, rows: list[dict[str, Any]]) -> list[bool | Exception]:
+    """Webhooks' writes in one transaction (see `inbox.store`): True for each new message.
+
+    Should that transaction fail, each is tried alone, so only a message that cannot be stored
+    is refused (its webhook answers 503 and the platform sends it again).
+    """
     writer = turns(db)
-    with writer.store() if writer else contextlib.nullcontext(), db.engine.begin() as connection:
-        return inbox.store(connection, **fields)
+    try:
+        with (
+            writer.store() if writer else contextlib.nullcontext(),
+            db.engine.begin() as connection,
+        ):
+            return [inbox.store(connection, **row) for row in rows]
+    except Exception as error:
+        if len(rows) == 1:
+            return [error]
+    return [store_all(db, [row])[0] for row in rows]
 
 
 class Intake:
@@ -127,9 +140,17 @@ class Intake:
         self.handlers: dict[str, InboxHandler] = {}
         self.wake = asyncio.Event()
         self.on_replies: Callable[[], None] | None = None  # wakes the delivery worker
+        # Webhooks that arrive while one is storing are stored together, in the next transaction.
+        self._stores: Together[dict[str, Any], bool] = Together(
+            lambda rows: asyncio.to_thread(store_all, self.db, rows)
+        )
 
     def register(self, kind: str, handler: InboxHandler) -> None:
         self.handlers[kind] = handler
+
+    async def store(self, **fields: Any) -> bool:
+        """A webhook's one write: True when the message is new; raises when it was not stored."""
+        return await self._stores(fields)
 
     async def run_once(self) -> int:
         """Process one batch; returns how many messages it took."""

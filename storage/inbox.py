@@ -83,6 +83,28 @@ def record_once(
     return row
 
 
+def _store_statement(dialect: str) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id, with every value a parameter."""
+    return (
+        dialect_insert(dialect)(_inbox)
+        .values(
+            channel=bindparam("channel"),
+            platform_key=bindparam("platform_key"),
+            address=bindparam("address"),
+            payload=bindparam("payload"),
+            kind=bindparam("kind"),
+            received_at=bindparam("received_at"),
+            attempts=0,
+        )
+        .on_conflict_do_nothing(index_elements=["channel", "platform_key"])
+        .returning(_inbox.c.id)
+    )
+
+
+# Built once per backend: the statement costs more to build than to run.
+_STORE = {dialect: _store_statement(dialect) for dialect in ("sqlite", "postgresql")}
+
+
 def store(
     connection: Connection | Session,
     *,
@@ -95,22 +117,16 @@ def store(
 ) -> bool:
     """Keep a raw platform message for the inbox worker; False when it was stored before."""
     bind = connection.get_bind() if isinstance(connection, Session) else connection
-    statement = (
-        dialect_insert(bind.dialect.name)(_inbox)
-        .values(
-            channel=channel,
-            platform_key=platform_key[:64],
-            address=address,
-            payload=payload,
-            kind=kind,
-            received_at=now,
-            attempts=0,
-        )
-        .on_conflict_do_nothing(index_elements=["channel", "platform_key"])
-        .returning(_inbox.c.id)
-    )
+    params = {
+        "channel": channel,
+        "platform_key": platform_key[:64],
+        "address": address,
+        "payload": payload,
+        "kind": kind,
+        "received_at": now,
+    }
     # rowcount is not reliable here on every driver: a returned id means it was new.
-    return connection.execute(statement).first() is not None
+    return connection.execute(_STORE[bind.dialect.name], params).first() is not None
 
 
 def claim(session: Session, *, limit: int, channels: Sequence[str]) -> list[Row[Any]]:

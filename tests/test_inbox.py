@@ -8,10 +8,10 @@ import threading
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row
+from sqlalchemy import Row, event
 from sqlmodel import Session, select, update
 
-from bot.intake import Intake, Processed, WriterTurns, store
+from bot.intake import Intake, Processed, WriterTurns, store_all
 from flows.clock import FakeClock
 from storage import inbox
 from storage.db import Database
@@ -22,7 +22,10 @@ NOW = datetime(2026, 3, 9, 15, 0, tzinfo=UTC)
 
 
 def _store(db: Database, key: str, address: str, payload: str = "{}") -> bool:
-    return store(db, channel="test", platform_key=key, address=address, payload=payload, now=NOW)
+    row = {"channel": "test", "platform_key": key, "address": address, "payload": payload}
+    stored = store_all(db, [{**row, "now": NOW}])[0]
+    assert not isinstance(stored, Exception)
+    return stored
 
 
 def test_a_platform_key_is_stored_once(any_db):
@@ -179,3 +182,26 @@ def test_a_waiting_webhook_goes_before_the_next_batch_and_after_the_current_one(
     done_batching.set()
     assert storing.wait(5)
     done_storing.set()
+
+
+def test_webhooks_arriving_together_are_stored_in_one_transaction_and_a_bad_one_alone_fails(db):
+    """Group commit: a duplicate in the same group is still caught; a message that cannot be
+    stored is refused on its own (its webhook answers 503), the others are kept."""
+    intake = Intake(db, FakeClock(NOW))
+    commits: list[int] = []
+    event.listen(db.engine, "commit", lambda _conn: commits.append(1))
+
+    def row(key: str | None, address: str) -> dict[str, Any]:
+        return {"channel": "test", "platform_key": key, "address": address, "payload": "{}"}
+
+    async def acknowledge(rows: list[dict[str, Any]]) -> list[object]:
+        calls = (intake.store(**fields, now=NOW) for fields in rows)
+        return await asyncio.gather(*calls, return_exceptions=True)
+
+    first = asyncio.run(acknowledge([row("1", "ana"), row("2", "bea"), row("1", "ana")]))
+    assert first == [True, True, False] and len(commits) == 1
+    second = asyncio.run(acknowledge([row("3", "ana"), row(None, "bea"), row("4", "bea")]))
+    assert second[0] is True and second[2] is True
+    assert isinstance(second[1], Exception)  # no platform key: refused, alone
+    with db.session() as session:
+        assert inbox.waiting(session) == 4

@@ -22,7 +22,6 @@ from sqlalchemy import event
 
 from bot.app import build
 from bot.channels.telegram import TelegramChannel
-from bot.intake import store
 from flows.messages import Reply, _
 from storage import outbox
 from storage.db import Database
@@ -80,11 +79,16 @@ def counted(db: Database) -> Iterator[Counter[str]]:
     def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
         seen[_kind(statement)] += 1
 
+    def commit(_conn) -> None:  # type: ignore[no-untyped-def]
+        seen["commit"] += 1
+
     event.listen(db.engine, "before_cursor_execute", count)
+    event.listen(db.engine, "commit", commit)
     try:
         yield seen
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
+        event.remove(db.engine, "commit", commit)
 
 
 def _update(n: int, chat: int, text: str) -> str:
@@ -107,21 +111,30 @@ def _process(settings, db, clock, text: str, *, known: bool) -> Counter[str]:  #
             for chat in chats:
                 programme.woman(session, str(chat), now=NOW, channel="telegram", country="SN")
 
-    with counted(db) as acks:
-        for n, chat in enumerate(chats, start=1):
-            store(
-                db,
-                channel="telegram",
-                platform_key=str(n),
-                address=str(chat),
-                payload=_update(n, chat, text),
-                now=NOW,
+    async def acknowledge() -> list[bool]:  # WOMEN webhooks at once
+        intake = app.intake
+        assert intake is not None
+        return await asyncio.gather(
+            *(
+                intake.store(
+                    channel="telegram",
+                    platform_key=str(n),
+                    address=str(chat),
+                    payload=_update(n, chat, text),
+                    now=NOW,
+                )
+                for n, chat in enumerate(chats, start=1)
             )
-    assert acks == Counter({"inbox store": WOMEN}), acks  # one INSERT per acknowledgement
+        )
+
+    with counted(db) as acks:
+        assert asyncio.run(acknowledge()) == [True] * WOMEN
+    # One INSERT per acknowledgement, all committed together.
+    assert acks == Counter({"inbox store": WOMEN, "commit": 1}), acks
 
     with counted(db) as seen:
         assert asyncio.run(app.intake.run_once()) == WOMEN  # one batch
-    assert seen["inbox claim"] == 1 and seen["batch lock"] <= 1, seen
+    assert seen["inbox claim"] == 1 and seen["batch lock"] <= 1 and seen["commit"] == 1, seen
     assert seen["reply"] == WOMEN, seen  # every woman was answered, her replies in one INSERT
     return seen
 

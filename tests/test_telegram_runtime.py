@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
+from bot import intake as intake_module
 from bot.app import build
-from bot.channels import telegram as telegram_module
 from bot.channels.telegram import ALLOWED_UPDATES, TelegramChannel
 from bot.runtime import platform_channels
 from bot.settings import Settings
@@ -184,7 +184,7 @@ def test_polling_waits_out_a_database_outage_without_losing_the_update(
     ana = Person(5917000202, language_code="es")
     channel = polling_channel(standin)
     app = build(settings, channels=[channel], clock=clock, db=db)
-    real = telegram_module.store
+    real = intake_module.store_all
     outage = {"left": 8}
 
     def flaky(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -193,7 +193,7 @@ def test_polling_waits_out_a_database_outage_without_losing_the_update(
             raise OperationalError("INSERT", {}, Exception("server closed the connection"))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(telegram_module, "store", flaky)
+    monkeypatch.setattr(intake_module, "store_all", flaky)
 
     async def main() -> None:
         await channel.start(app)

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 from sqlmodel import func, select
 
-from bot.channels import telegram as telegram_module
+from bot import intake as intake_module
 from flows.clock import FakeClock
 from storage.db import Database
 from storage.models import (
@@ -246,17 +246,17 @@ def test_database_down_answers_5xx_so_telegram_delivers_again(
     ana = Person(5917000005)
 
     async def scenario(h: Harness) -> None:
-        real = telegram_module.store
+        real = intake_module.store_all
 
         def down(*args, **kwargs):  # type: ignore[no-untyped-def]
             raise OperationalError("INSERT", {}, Exception("connection refused"))
 
-        monkeypatch.setattr(telegram_module, "store", down)
+        monkeypatch.setattr(intake_module, "store_all", down)
         update = ana.start()
         assert (await h.post(update)).status_code == 503
         await h.deliver()
         assert standin.sent_to(ana.chat_id) == []
-        monkeypatch.setattr(telegram_module, "store", real)
+        monkeypatch.setattr(intake_module, "store_all", real)
         assert (await h.post(update)).status_code == 200  # Telegram's redelivery
         await h.deliver()
         assert len(standin.sent_to(ana.chat_id)) == 1

@@ -173,12 +173,13 @@ def test_other_twilio_channels_are_acknowledged_and_ignored(bot, standin):
 
 def test_unreachable_database_answers_503_so_twilio_retries(bot, standin, tmp_path):
     form = bot.form(AWA, "Bonjour")
-    working = bot.app.db
-    bot.app.db = Database(f"sqlite:///{tmp_path}/missing/dir/x.db")
+    intake = bot.app.intake
+    working = intake.db  # webhooks store through the inbox worker's group commit
+    intake.db = Database(f"sqlite:///{tmp_path}/missing/dir/x.db")
     try:
         response = bot.post("/webhooks/twilio", form)
     finally:
-        bot.app.db = working
+        intake.db = working
     assert response.status_code == 503
     assert "Traceback" not in response.text
     assert _count(bot, InboundMessage) == 0

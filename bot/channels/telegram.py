@@ -49,7 +49,7 @@ from bot.channels.base import Outgoing, SendError
 from bot.channels.telegram_http import AiohttpRequest, Form
 from bot.channels.telegram_layout import keyboard, split_text, utf16_len
 from bot.channels.telegram_updates import Callback, Parsed, UpdatesRequest, parse, sender
-from bot.intake import Processed, store
+from bot.intake import Processed
 from bot.ratelimit import Pacer, SenderLimiter
 from flows import i18n
 from flows.messages import ChannelKind, _
@@ -248,9 +248,8 @@ class TelegramChannel:
             raise RuntimeError("TelegramChannel.attach(app) was not called")
         app = self.app
         kind = next((kind for kind in ALLOWED_UPDATES if kind in data), "message")
-        new = await asyncio.to_thread(
-            store,
-            app.db,
+        assert app.intake is not None
+        new = await app.intake.store(
             channel=ChannelKind.TELEGRAM.value,
             platform_key=str(data["update_id"]),
             address=chat,
@@ -262,7 +261,6 @@ class TelegramChannel:
             log.info("duplicate inbound ignored", extra={"channel": ChannelKind.TELEGRAM.value})
             return False
         metrics.MESSAGES_IN.labels(ChannelKind.TELEGRAM.value).inc()
-        assert app.intake is not None
         app.intake.wake.set()
         return True
 

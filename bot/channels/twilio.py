@@ -38,7 +38,7 @@ from bot import metrics
 from bot.channels import twilio_window as window
 from bot.channels.base import Held, Outgoing, SendError
 from bot.channels.twilio_text import SMS_LIMIT, WHATSAPP_LIMIT, sms_body, split
-from bot.intake import Processed, store
+from bot.intake import Processed
 from bot.phones import language_hint, parse_address, twilio_address
 from bot.ratelimit import Pacer, SenderLimiter, Spacer
 from bot.settings import Settings, SettingsError
@@ -346,10 +346,9 @@ class TwilioChannel:
         if wait > 0:  # a flood from one number: Twilio tries the webhook again later
             metrics.REJECTED.labels("rate_limited").inc()
             return Response("slow down", status_code=429, headers={"Retry-After": str(ceil(wait))})
+        assert app.intake is not None
         try:
-            new = await asyncio.to_thread(
-                store,
-                app.db,
+            new = await app.intake.store(
                 channel=found[0].value,
                 platform_key=sid,
                 address=found[1],
@@ -364,7 +363,6 @@ class TwilioChannel:
             log.info("duplicate inbound ignored", extra={"channel": found[0].value})
             return _twiml()
         metrics.MESSAGES_IN.labels(found[0].value).inc()
-        assert app.intake is not None
         app.intake.wake.set()
         return _twiml()
 
