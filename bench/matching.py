@@ -14,13 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flows.matching import (  # noqa: E402
-    PairingMode,
-    Rules,
-    assign,
-    generate_profiles,
-    greedy_assign,
-)
+from flows.matching import PairingMode, Rules, generate_profiles  # noqa: E402
+from flows.matching.assign import assign, greedy_assign  # noqa: E402
 
 # A week without a daylight-saving change anywhere in the programme's countries.
 REFERENCE = datetime(2025, 5, 5, 12, tzinfo=UTC)

@@ -15,11 +15,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 from sqlmodel import Session
 
 from bot.cli_words import ERROR, Lang, choose, say
@@ -31,6 +29,9 @@ from flows.matching import PROGRAMME_MODES, generate_people, service
 from flows.messages import _, _n
 from storage.db import Database
 from storage.models import ChannelAddress, Participant
+
+if TYPE_CHECKING:  # rich is imported by the commands that print tables, as in bot/cli.py
+    from rich.console import Console
 
 cohort_app = typer.Typer(no_args_is_help=True, help="Cohorts: create them and add women.")
 OPERATOR = lifecycle.coordinator_actor("cli")
@@ -171,6 +172,8 @@ def cohort_add(
 @cohort_app.command("list")
 def cohort_list(lang: Lang = None) -> None:
     """List cohorts with their modes, code, members and pairs by status."""
+    from rich.console import Console
+    from rich.table import Table
     from sqlmodel import select
 
     from bot.console.words import word
@@ -219,6 +222,8 @@ def match_command(
     lang: Lang = None,
 ) -> None:
     """Match a cohort (a dry run unless --publish) and review the proposed pairs."""
+    from rich.console import Console
+
     console = Console(width=160)
     with _session() as (session, settings):
         choose(lang, settings.default_locale)
@@ -259,6 +264,8 @@ def _name(result: service.MatchRun, participant_id: int) -> str:
 
 
 def _print_run(console: Console, result: service.MatchRun) -> None:
+    from rich.table import Table
+
     table = Table(title=say(PROPOSED_PAIRS, cohort=result.cohort.name), show_lines=True)
     table.add_column("#", justify="right")
     table.add_column(say(WOMAN))

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, event, inspect
+from sqlalchemy import Engine, event, inspect, text
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, create_engine
 
 from storage.schema import metadata
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).parent / "migrations"
+# `revision: str = "0011"` / `down_revision: str | None = "0010"` in a migration file.
+_REVISION_LINE = re.compile(r"^(down_)?revision\b[^=]*=(.*)$", re.MULTILINE)
 
 
 def is_sqlite(url: str) -> bool:
@@ -67,11 +71,30 @@ class Database:
             session.close()
 
     def upgrade(self, revision: str = "head") -> None:
-        """Apply Alembic migrations up to `revision`."""
+        """Apply Alembic migrations up to `revision`; at the head already, nothing is loaded."""
+        if revision == "head" and self.at_head():
+            return
+        # Imported here: Alembic (with Mako and Pygments, about 8 MB) is needed to migrate, not by
+        # a process that starts on an up-to-date database (`entrepairs run` on SQLite).
+        from alembic import command
+
         with self.engine.begin() as connection:
             config = alembic_config(self.url)
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
+
+    def at_head(self) -> bool:
+        """True when the database records the latest migration (read without Alembic)."""
+        heads = head_revisions()
+        return bool(heads) and self.stored_revisions() == heads
+
+    def stored_revisions(self) -> frozenset[str]:
+        """The revisions Alembic recorded in this database (none before the first upgrade)."""
+        if not inspect(self.engine).has_table("alembic_version"):
+            return frozenset()
+        with self.engine.connect() as connection:
+            rows = connection.execute(text("SELECT version_num FROM alembic_version"))
+            return frozenset(rows.scalars())
 
     def is_current(self) -> bool:
         """True when the schema has the tables this code expects."""
@@ -82,8 +105,21 @@ class Database:
         self.engine.dispose()
 
 
+def head_revisions() -> frozenset[str]:
+    """The latest migration(s): every revision in migrations/versions that none revises."""
+    revisions: set[str] = set()
+    revised: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        for down, value in _REVISION_LINE.findall(path.read_text()):
+            ids = re.findall(r"[\"']([^\"']+)[\"']", value)  # None, "0010" or ("0009", "0010")
+            (revised if down else revisions).update(ids)
+    return frozenset(revisions - revised)
+
+
 def alembic_config(url: str) -> Config:
     """An Alembic configuration that needs no alembic.ini on disk."""
+    from alembic.config import Config  # only migrations need Alembic, see `Database.upgrade`
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))

@@ -10,19 +10,16 @@ from functools import cache
 import pytest
 
 from flows.matching import (
-    Assignment,
     MatchProfile,
     PairingMode,
     PairScore,
     RefusalKey,
     Rules,
-    UnpairedKey,
     Weights,
-    assign,
     generate_profiles,
-    greedy_assign,
     score_pair,
 )
+from flows.matching.assign import Assignment, UnpairedKey, assign, greedy_assign
 from flows.vocabulary import AVAILABILITY, SECTORS, SIZES, SKILLS, STAGES
 
 REFERENCE = datetime(2025, 3, 20, 12, tzinfo=UTC)

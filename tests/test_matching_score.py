@@ -15,11 +15,9 @@ from flows.matching import (
     MatchProfile,
     PairingMode,
     PairScore,
-    ProfileArrays,
     Refusal,
     RefusalKey,
     Rules,
-    Scorer,
     Weights,
     generate_people,
     generate_profiles,
@@ -29,6 +27,7 @@ from flows.matching import (
     score_pair,
     utc_week_hours,
 )
+from flows.matching.blocks import ProfileArrays, Scorer
 from flows.messages import Msg, nested
 from flows.vocabulary import SKILLS_IN_SENTENCE
 

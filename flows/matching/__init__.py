@@ -2,19 +2,15 @@
 
 Pure functions over `MatchProfile` values: no database, no transport. Reasons and explanations
 are `Msg` values, rendered later in each reader's language.
+
+This package re-exports only what needs no numpy, because the bot imports it at start (through
+`flows.matching.service`). The solver (`assign`, `greedy_assign`, `Assignment`, `Unpaired`) is in
+`flows.matching.assign` and the numpy scoring (`ProfileArrays`, `Scorer`) in
+`flows.matching.blocks`: import them from there, where a cohort is matched.
 """
 
-from flows.matching.assign import (
-    Assignment,
-    Sides,
-    Unpaired,
-    UnpairedKey,
-    assign,
-    greedy_assign,
-)
 from flows.matching.profile import (
     MatchProfile,
-    ProfileArrays,
     hours_of,
     overlap_hours,
     profile_hours,
@@ -29,7 +25,6 @@ from flows.matching.score import (
     Refusal,
     RefusalKey,
     Rules,
-    Scorer,
     Weights,
     has_diaspora_tie,
     pair_modes,
@@ -42,23 +37,15 @@ from flows.matching.synthetic import generate_people, generate_profiles, to_prof
 __all__ = [
     "OBSTACLES",
     "PROGRAMME_MODES",
-    "Assignment",
     "MatchProfile",
     "PairScore",
     "PairingMode",
-    "ProfileArrays",
     "Refusal",
     "RefusalKey",
     "Rules",
-    "Scorer",
-    "Sides",
-    "Unpaired",
-    "UnpairedKey",
     "Weights",
-    "assign",
     "generate_people",
     "generate_profiles",
-    "greedy_assign",
     "has_diaspora_tie",
     "hours_of",
     "overlap_hours",

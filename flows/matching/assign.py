@@ -20,14 +20,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from flows.matching.profile import MatchProfile, ProfileArrays
+from flows.matching.blocks import ProfileArrays, Scorer
+from flows.matching.profile import MatchProfile
 from flows.matching.score import (
     OBSTACLES,
     PairingMode,
     PairScore,
     RefusalKey,
     Rules,
-    Scorer,
     pair_score,
 )
 from flows.messages import Msg, _, nested
@@ -37,7 +37,8 @@ if TYPE_CHECKING:
     from scipy.optimize import LinearConstraint
 
 # scipy is imported where a cohort is matched, not when this module is: the bot's processes that
-# only take webhooks and send messages never load it (+65-75 MB and 0.4 s at start).
+# only take webhooks and send messages never load it (+65-75 MB and 0.4 s at start). This module
+# itself (numpy, about 13 MB) is imported only by `service.run` and the matching tools.
 
 # Score cells per numpy block: big enough to amortise Python overhead, small enough that the
 # dozen temporaries of one block stay within a few hundred MB.

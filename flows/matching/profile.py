@@ -8,16 +8,12 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
-import numpy as np
-
 from flows.vocabulary import (
     AVAILABILITY,
     COUNTRIES,
-    NORTH,
     SECTORS,
     SIZES,
     SKILLS,
-    SOUTH,
     SPOKEN_LANGUAGES,
     STAGES,
 )
@@ -125,69 +121,3 @@ def profile_hours(profile: MatchProfile, reference: datetime) -> int:
 def overlap_hours(a: MatchProfile, b: MatchProfile, reference: datetime) -> int:
     """How many hours a week both women are free at the same moment."""
     return (profile_hours(a, reference) & profile_hours(b, reference)).bit_count()
-
-
-# --- Arrays for scoring whole cohorts at once -------------------------------------------------
-
-COUNTRY_CODES: tuple[str, ...] = tuple(COUNTRIES)
-_SKILL_INDEX = {key: i for i, key in enumerate(SKILLS)}
-_LANGUAGE_INDEX = {key: i for i, key in enumerate(SPOKEN_LANGUAGES)}
-_COUNTRY_INDEX = {key: i for i, key in enumerate(COUNTRY_CODES)}
-_SECTOR_INDEX = {key: i for i, key in enumerate(SECTORS)}
-_STAGE_INDEX = {key: i for i, key in enumerate(STAGES)}
-_SIZE_INDEX = {key: i for i, key in enumerate(SIZES)}
-
-
-@dataclass(frozen=True, eq=False)
-class ProfileArrays:
-    """A cohort as numpy arrays, row i = profiles[i].
-
-    Sets become 0/1 float32 matrices so that intersection sizes for every pair are one matrix
-    product (exact: the counts are small integers).
-    """
-
-    profiles: tuple[MatchProfile, ...]
-    offers: np.ndarray  # (n, skills)
-    wants: np.ndarray  # (n, skills)
-    wants_count: np.ndarray  # (n,)
-    languages: np.ndarray  # (n, languages)
-    hours: np.ndarray  # (n, 168)
-    country: np.ndarray  # (n,) index into COUNTRY_CODES
-    ties: np.ndarray  # (n, countries) bool: a Canadian's diaspora ties
-    sector: np.ndarray
-    stage: np.ndarray
-    size: np.ndarray
-
-    @classmethod
-    def encode(cls, profiles: Iterable[MatchProfile], reference: datetime) -> ProfileArrays:
-        people = tuple(profiles)
-        n = len(people)
-        offers = np.zeros((n, len(SKILLS)), np.float32)
-        wants = np.zeros((n, len(SKILLS)), np.float32)
-        languages = np.zeros((n, len(SPOKEN_LANGUAGES)), np.float32)
-        ties = np.zeros((n, len(COUNTRY_CODES)), bool)
-        masks = bytearray()
-        for i, p in enumerate(people):
-            offers[i, [_SKILL_INDEX[k] for k in p.offers]] = 1
-            wants[i, [_SKILL_INDEX[k] for k in p.wants]] = 1
-            languages[i, [_LANGUAGE_INDEX[k] for k in p.languages]] = 1
-            if p.country in NORTH:
-                ties[i, [_COUNTRY_INDEX[c] for c in p.diaspora_ties if c in SOUTH]] = True
-            masks += profile_hours(p, reference).to_bytes(HOURS_PER_WEEK // 8, "little")
-        bits = np.unpackbits(np.frombuffer(bytes(masks), np.uint8), bitorder="little")
-        return cls(
-            profiles=people,
-            offers=offers,
-            wants=wants,
-            wants_count=wants.sum(axis=1),
-            languages=languages,
-            hours=bits.reshape(n, HOURS_PER_WEEK).astype(np.float32),
-            country=np.array([_COUNTRY_INDEX[p.country] for p in people], np.int64),
-            ties=ties,
-            sector=np.array([_SECTOR_INDEX[p.sector] for p in people], np.int64),
-            stage=np.array([_STAGE_INDEX[p.stage] for p in people], np.int64),
-            size=np.array([_SIZE_INDEX[p.size] for p in people], np.int64),
-        )
-
-    def __len__(self) -> int:
-        return len(self.profiles)

@@ -1,9 +1,10 @@
 """Compatibility of two women: hard constraints, soft factors, and the reasons in words.
 
-The same formulas exist twice: `score_pair` for one pair (readable, used for explanations and
-tests) and `Scorer.block` for whole blocks of pairs at once with numpy (used by `assign`). They
-perform the same float operations in the same order, so both give identical totals; the tests
-hold them to it.
+The same formulas exist twice: `score_pair` here for one pair (readable, used for explanations
+and tests) and `Scorer.block` in `flows.matching.blocks` for whole blocks of pairs at once with
+numpy (used by `assign`). They perform the same float operations in the same order, so both give
+identical totals; the tests hold them to it. This module needs no numpy, so the bot can import
+the pairing modes and rules at start.
 """
 
 from __future__ import annotations
@@ -14,14 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-import numpy as np
-
-from flows.matching.profile import (
-    COUNTRY_CODES,
-    MatchProfile,
-    ProfileArrays,
-    overlap_hours,
-)
+from flows.matching.profile import MatchProfile, overlap_hours
 from flows.messages import Msg, _, _n, listing, nested
 from flows.vocabulary import (
     COUNTRIES,
@@ -42,8 +36,8 @@ SATURATION = 2
 REASON_SKILLS = 2
 # How the three parts of an entrepreneurial path add up to 1.
 SECTOR_SHARE, STAGE_SHARE, SIZE_SHARE = 0.5, 0.25, 0.25
-_STAGE_SPAN = len(STAGES) - 1
-_SIZE_SPAN = len(SIZES) - 1
+STAGE_SPAN = len(STAGES) - 1
+SIZE_SPAN = len(SIZES) - 1
 _STAGE_RANK = {key: i for i, key in enumerate(STAGES)}
 _SIZE_RANK = {key: i for i, key in enumerate(SIZES)}
 
@@ -155,7 +149,7 @@ def _tie(canadian: MatchProfile, other: MatchProfile) -> bool:
     )
 
 
-def _country_modes(x: str, y: str) -> frozenset[PairingMode]:
+def country_modes(x: str, y: str) -> frozenset[PairingMode]:
     """The modes two countries make on their own (diaspora also needs a personal tie).
 
     Every pair is "open"; a woman from "another country" fits no other mode.
@@ -171,7 +165,7 @@ def _country_modes(x: str, y: str) -> frozenset[PairingMode]:
 
 def pair_modes(a: MatchProfile, b: MatchProfile) -> frozenset[PairingMode]:
     """Every pairing mode this pair belongs to."""
-    modes = _country_modes(a.country, b.country)
+    modes = country_modes(a.country, b.country)
     return modes | {PairingMode.DIASPORA} if has_diaspora_tie(a, b) else modes
 
 
@@ -261,8 +255,8 @@ def path_similarity(a: MatchProfile, b: MatchProfile) -> float:
     size_gap = abs(_SIZE_RANK[a.size] - _SIZE_RANK[b.size])
     return (
         SECTOR_SHARE * float(a.sector == b.sector)
-        + STAGE_SHARE * (1 - stage_gap / _STAGE_SPAN)
-        + SIZE_SHARE * (1 - size_gap / _SIZE_SPAN)
+        + STAGE_SHARE * (1 - stage_gap / STAGE_SPAN)
+        + SIZE_SHARE * (1 - size_gap / SIZE_SPAN)
     )
 
 
@@ -484,126 +478,3 @@ def score_pair(
         message = refusal_message(failed[0], a, b, rules, reference)
         return Refusal(a.id, b.id, failed[0], message, failed)
     return pair_score(a, b, rules, reference)
-
-
-# --- Whole blocks of pairs at once -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Block:
-    """Scores of rows × cols: `total` is meaningful only where `allowed`."""
-
-    total: np.ndarray  # float64 (r, c)
-    allowed: np.ndarray  # bool (r, c)
-    refused_by: dict[RefusalKey, np.ndarray] | None = None  # per constraint, when asked
-
-
-class Scorer:
-    """Scores blocks of pairs of one encoded cohort with numpy broadcasting."""
-
-    def __init__(self, arrays: ProfileArrays, rules: Rules) -> None:
-        self.arrays = arrays
-        self.rules = rules
-        # Which country pairs are allowed by the modes that depend on countries alone.
-        self.country_allowed = np.array(
-            [
-                [bool(_country_modes(x, y) & rules.modes) for y in COUNTRY_CODES]
-                for x in COUNTRY_CODES
-            ],
-            bool,
-        )
-        self.diaspora_allowed = PairingMode.DIASPORA in rules.modes
-        index = {p.id: i for i, p in enumerate(arrays.profiles)}
-        self.index = index
-        self.forbidden = _pair_indices(rules.forbidden, index)
-        self.previous = _pair_indices(rules.previous, index)
-
-    def block(self, rows: np.ndarray, cols: np.ndarray, *, detail: bool = False) -> Block:
-        """Score every (row, col) pair; rows and cols are indices into the encoded cohort."""
-        x, rules, w = self.arrays, self.rules, self.rules.weights
-        gain_col = _gain(x.offers[rows] @ x.wants[cols].T, x.wants_count[cols][None, :])
-        gain_row = _gain(x.wants[rows] @ x.offers[cols].T, x.wants_count[rows][:, None])
-        recip = np.minimum(gain_col, gain_row)
-        del gain_col, gain_row
-
-        stage_gap = np.abs(x.stage[rows][:, None] - x.stage[cols][None, :])
-        size_gap = np.abs(x.size[rows][:, None] - x.size[cols][None, :])
-        same_sector = (x.sector[rows][:, None] == x.sector[cols][None, :]).astype(np.float64)
-        path = (
-            SECTOR_SHARE * same_sector
-            + STAGE_SHARE * (1 - stage_gap / _STAGE_SPAN)
-            + SIZE_SHARE * (1 - size_gap / _SIZE_SPAN)
-        )
-        del stage_gap, size_gap, same_sector
-
-        ctry_r, ctry_c = x.country[rows], x.country[cols]
-        tie = x.ties[rows][:, ctry_c] | x.ties[cols][:, ctry_r].T
-        common_wants = (x.wants[rows] @ x.wants[cols].T).astype(np.float64)
-        goals = np.minimum(1.0, common_wants / SATURATION)
-        total = (
-            w.reciprocity * recip
-            + w.path * path
-            + w.diaspora * tie.astype(np.float64)
-            + w.shared_goals * goals
-        )
-        del recip, path, goals, common_wants
-
-        same = self._mask(rows, cols, _self_pairs(rows, cols))
-        forbidden = self._mask(rows, cols, self.forbidden)
-        previous = self._mask(rows, cols, self.previous)
-        mode_ok = self.country_allowed[ctry_r][:, ctry_c]
-        if self.diaspora_allowed:
-            mode_ok |= tie
-        language_ok = (x.languages[rows] @ x.languages[cols].T) > 0
-        overlap_ok = (x.hours[rows] @ x.hours[cols].T) >= rules.min_overlap_hours
-        allowed = ~same & ~forbidden & ~previous & mode_ok & language_ok & overlap_ok
-        refused_by = None
-        if detail:
-            refused_by = {
-                RefusalKey.SAME_PERSON: same,
-                RefusalKey.FORBIDDEN: forbidden,
-                RefusalKey.PREVIOUSLY_PAIRED: previous,
-                RefusalKey.MODE_NOT_ALLOWED: ~mode_ok,
-                RefusalKey.NO_COMMON_LANGUAGE: ~language_ok,
-                RefusalKey.NOT_ENOUGH_OVERLAP: ~overlap_ok,
-            }
-        return Block(total, allowed, refused_by)
-
-    def _mask(
-        self, rows: np.ndarray, cols: np.ndarray, pairs: tuple[np.ndarray, np.ndarray]
-    ) -> np.ndarray:
-        """Mark the listed (i, j) index pairs, in either order, inside a rows × cols block."""
-        mask = np.zeros((len(rows), len(cols)), bool)
-        first, second = pairs
-        if len(first) == 0:
-            return mask
-        n = len(self.arrays)
-        row_at = np.full(n, -1, np.int64)
-        col_at = np.full(n, -1, np.int64)
-        row_at[rows] = np.arange(len(rows))
-        col_at[cols] = np.arange(len(cols))
-        for i, j in ((first, second), (second, first)):
-            r, c = row_at[i], col_at[j]
-            keep = (r >= 0) & (c >= 0)
-            mask[r[keep], c[keep]] = True
-        return mask
-
-
-def _gain(count: np.ndarray, wants_count: np.ndarray) -> np.ndarray:
-    """Vector form of `gain`: count of wanted skills offered, over min(SATURATION, wants)."""
-    cap = np.minimum(SATURATION, wants_count).astype(np.float64)
-    share = np.minimum(1.0, count.astype(np.float64) / np.maximum(cap, 1.0))
-    return np.where(cap > 0, share, 0.0)
-
-
-def _pair_indices(pairs: PairSet, index: dict[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs of ids as two index arrays, skipping people who are not in the cohort."""
-    found = [tuple(index[p] for p in pair) for pair in pairs if all(p in index for p in pair)]
-    first = np.array([f for f, _s in found], np.int64)
-    second = np.array([s for _f, s in found], np.int64)
-    return first, second
-
-
-def _self_pairs(rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    both = np.intersect1d(rows, cols)
-    return both, both

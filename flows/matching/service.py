@@ -13,12 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, func, or_, select
 
 from flows import pair_lifecycle as lifecycle
-from flows.matching.assign import Assignment, Unpaired, assign
 from flows.matching.profile import MatchProfile
 from flows.matching.score import PairingMode, PairScore, Rules
 from flows.messages import Msg, _
@@ -26,6 +25,9 @@ from flows.proactive import reachable
 from storage import participants
 from storage.models import Participant
 from storage.pairs import Cohort, CohortMember, Pair, PairEvent, PairRule, PairStatus, ordered
+
+if TYPE_CHECKING:
+    from flows.matching.assign import Assignment, Unpaired
 
 FORBID = "forbid"
 LOCK = "lock"
@@ -378,6 +380,10 @@ def run(
     session: Session, cohort: Cohort, *, now: datetime, actor: str, count_first: bool = False
 ) -> MatchRun:
     """Match the cohort and keep the result as proposals, replacing the unpublished ones."""
+    # Here, not at the top: the solver needs numpy (and scipy), which the bot's processes load
+    # only when a coordinator matches a cohort, not at start (cohorts, codes, proposals need none).
+    from flows.matching.assign import assign
+
     found = pool(session, cohort)
     ids = {profile.id for profile in found.profiles}
     rules = rules_for(session, cohort, ids, count_first=count_first)
