@@ -39,6 +39,12 @@ BACKOFF_BASE = 2.0
 BACKOFF_CAP = timedelta(minutes=30)
 # How often a worker releases the expired leases of dead senders (see `Delivery._release_due`).
 RELEASE_EVERY = timedelta(seconds=10)
+# Seconds a claim that only a finished send prompted waits for others to finish too, and a
+# recording of sends for the sends that finish right after it: under load the worker made one
+# claim and one recording transaction per message (a send finishing at a time). A queued reply
+# (`wake`) is claimed at once; a follow-up to the same chat waits a second for Telegram anyway.
+CLAIM_COALESCE = 0.02
+RECORD_COALESCE = 0.005
 
 
 def backoff(attempts: int) -> timedelta:
@@ -116,7 +122,8 @@ class Delivery:
         Claiming does not wait for a whole round to finish (a round would end with its slowest
         send and leave the platform's allowance unused). Bulk messages in flight are capped at
         about one second of sending, so a live reply that arrives meanwhile is paced right after
-        them. Wakes early when `wake` is set (a webhook queued a reply).
+        them. Wakes early when `wake` is set (a webhook queued a reply); after a send finishes it
+        claims again CLAIM_COALESCE later, with whatever else finished meanwhile.
         """
         in_flight: dict[asyncio.Task[str], bool] = {}  # task → is bulk
         while not stop.is_set():
@@ -138,6 +145,8 @@ class Delivery:
                 timeout=0.25 if in_flight else idle,
                 return_when=asyncio.FIRST_COMPLETED,
             )
+            if not (self.wake.is_set() or stop.is_set()):  # a send finished, or the timeout
+                await asyncio.wait(waiters, timeout=CLAIM_COALESCE)
             for waiter in waiters:
                 waiter.cancel()
         if in_flight:
@@ -245,6 +254,7 @@ class Delivery:
 
     async def _record_sends(self) -> None:
         try:
+            await asyncio.sleep(RECORD_COALESCE)
             while self._sent:
                 batch, self._sent = self._sent, []
                 try:
