@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.channels.base import Channel, Held, Outgoing, SendError
 from bot.ratelimit import Pacer
@@ -26,7 +27,7 @@ from flows.messages import Reply
 from flows.render import Reader, render
 from storage import outbox
 from storage.db import Database
-from storage.models import ChannelAddress, OutboundMessage, OutboxStatus, Participant, Priority
+from storage.models import ChannelAddress, OutboundMessage, Participant, Priority
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,14 @@ RECORD_RETRIES = 14
 T = TypeVar("T")
 BACKOFF_BASE = 2.0
 BACKOFF_CAP = timedelta(minutes=30)
+# How often a worker releases the expired leases of dead senders (see `Delivery._release_due`).
+RELEASE_EVERY = timedelta(seconds=10)
+# Seconds a claim that only a finished send prompted waits for others to finish too, and a
+# recording of sends for the sends that finish right after it: under load the worker made one
+# claim and one recording transaction per message (a send finishing at a time). A queued reply
+# (`wake`) is claimed at once; a follow-up to the same chat waits a second for Telegram anyway.
+CLAIM_COALESCE = 0.02
+RECORD_COALESCE = 0.005
 
 
 def backoff(attempts: int) -> timedelta:
@@ -71,6 +80,10 @@ class Delivery:
             for kind, channel in self.channels.items()
         }
         self.batch = batch
+        self._kinds = list(self.channels)
+        self._released_at: datetime | None = None
+        # Claimed messages to women who had erased their data: their row goes once it is sent.
+        self._last_words: set[int] = set()
         # About one second of sending at the channels' combined rate.
         self.bulk_per_round = max(1, int(sum(channel.rate for channel in channels)))
         self.wake = asyncio.Event()
@@ -109,7 +122,8 @@ class Delivery:
         Claiming does not wait for a whole round to finish (a round would end with its slowest
         send and leave the platform's allowance unused). Bulk messages in flight are capped at
         about one second of sending, so a live reply that arrives meanwhile is paced right after
-        them. Wakes early when `wake` is set (a webhook queued a reply).
+        them. Wakes early when `wake` is set (a webhook queued a reply); after a send finishes it
+        claims again CLAIM_COALESCE later, with whatever else finished meanwhile.
         """
         in_flight: dict[asyncio.Task[str], bool] = {}  # task → is bulk
         while not stop.is_set():
@@ -131,6 +145,8 @@ class Delivery:
                 timeout=0.25 if in_flight else idle,
                 return_when=asyncio.FIRST_COMPLETED,
             )
+            if not (self.wake.is_set() or stop.is_set()):  # a send finished, or the timeout
+                await asyncio.wait(waiters, timeout=CLAIM_COALESCE)
             for waiter in waiters:
                 waiter.cancel()
         if in_flight:
@@ -141,74 +157,59 @@ class Delivery:
 
         By default a round takes one second's worth of bulk: a round ends when its slowest send
         does, so a round stuffed with broadcast messages would make a reply that arrives
-        meanwhile wait for all of them.
+        meanwhile wait for all of them. Both bands are read first and leased in one UPDATE
+        (a claimed row was due, so it held later rows back already: leasing it before the bulk
+        SELECT would change nothing).
         """
         now = self.clock.now()
-        channels = list(self.channels)
         limit = self.batch if limit is None else limit
         bulk_limit = self.bulk_per_round if bulk_limit is None else bulk_limit
+        release = self._release_due(now)
         with self.db.session() as session:
-            rows = outbox.claim(
+            if release:
+                outbox.release_expired(session, now)
+            rows = outbox.due(
                 session,
                 now=now,
                 limit=limit,
-                channels=channels,
+                channels=self._kinds,
                 priorities=(Priority.LIVE, Priority.BULK - 1),
             )
             room = min(limit - len(rows), bulk_limit)
             if room > 0:
-                rows += outbox.claim(
+                rows += outbox.due(
                     session,
                     now=now,
                     limit=room,
-                    channels=channels,
+                    channels=self._kinds,
                     priorities=(Priority.BULK, Priority.BULK),
                 )
-            known = _people_and_links(session, rows)
-            return [
-                self._prepare(session, row, known) for row in rows if self._wanted(session, row)
-            ]
+            people, links = _people_and_links(session, rows) if rows else ({}, {})
+            wanted = [row for row in rows if _wanted(row, people)]
+            if len(wanted) < len(rows):
+                kept = {row.id for row in wanted}
+                outbox.skip(session, [row.id for row in rows if row.id not in kept])
+            # Rendered before the lease, as before: a message that cannot be rendered fails the
+            # claim (rolled back) rather than leasing the whole batch for nothing.
+            claimed = [_prepare(row, people, links) for row in wanted]
+            outbox.lease(session, [row.id for row in wanted], now=now)
+        if release:  # committed
+            self._released_at = now
+        self._last_words.update(row.id for row in wanted if _erased(row, people))
+        return claimed
 
-    @staticmethod
-    def _wanted(session, row: OutboundMessage) -> bool:  # type: ignore[no-untyped-def]
-        """Proactive messages queued before she opted out (or by a stale job) are dropped."""
-        participant = session.get(Participant, row.participant_id) if row.participant_id else None
-        if participant is None or participant.opted_out_at is None or row.purpose == "reply":
-            return True
-        row.status = OutboxStatus.SKIPPED
-        session.add(row)
-        return False
+    def _release_due(self, now: datetime) -> bool:
+        """Whether this claim should first release the leases of dead senders.
 
-    def _prepare(self, session, row: OutboundMessage, known: Known) -> Outgoing:  # type: ignore[no-untyped-def]
-        people, links = known
-        participant = people.get(row.participant_id or 0)
-        if participant is None and row.participant_id:
-            participant = session.get(Participant, row.participant_id)
-        reader = Reader(
-            participant.locale if participant else "en",
-            participant.country if participant else None,
-            participant.timezone if participant else None,
-        )
-        link = links.get((row.channel, row.address))
-        if link is None:  # not hers (or no one's): looked up on its own, as before
-            link = session.exec(
-                select(ChannelAddress).where(
-                    ChannelAddress.channel == row.channel, ChannelAddress.address == row.address
-                )
-            ).first()
-        return Outgoing(
-            outbox_id=row.id or 0,
-            channel=row.channel,
-            address=row.address,
-            rendered=render(Reply.from_json(row.payload), reader),
-            language=reader.language,
-            purpose=row.purpose,
-            last_inbound_at=link.last_inbound_at if link else None,
-            attempt=row.attempts,
-            last_error_code=row.error_code,
-            first_name=(participant.name or "") if participant else "",
-            bulk=row.priority >= Priority.BULK,
-        )
+        A dead sender's rows stay `sending` until their lease (two minutes) runs out; releasing
+        them makes them `pending` and due again. Done on every claim (several a second) it was an
+        UPDATE each time for something that happens after a crash; once per RELEASE_EVERY
+        offers them again at most that much later. Not folded into the claim's WHERE: cancelling
+        a broadcast, an erasure's scrub and opting out act on `pending` rows, and an expired
+        lease must be one of those again, not stay `sending` until a claim picks it up.
+        """
+        last = self._released_at
+        return last is None or not last <= now < last + RELEASE_EVERY  # a clock set back too
 
     async def _send(self, message: Outgoing) -> str:
         channel = self.channels[message.channel]
@@ -253,6 +254,7 @@ class Delivery:
 
     async def _record_sends(self) -> None:
         try:
+            await asyncio.sleep(RECORD_COALESCE)
             while self._sent:
                 batch, self._sent = self._sent, []
                 try:
@@ -269,8 +271,9 @@ class Delivery:
     def _record_sent(self, sent: list[tuple[int, str | Held | None]]) -> None:
         now = self.clock.now()
         plain = [(i, p) for i, p in sent if not isinstance(p, Held)]
+        last_words = {i for i, _ in sent if i in self._last_words}
         with self.db.session() as session:
-            outbox.mark_sent_many(session, plain, now=now)
+            outbox.mark_sent_many(session, plain, now=now, last_words=last_words)
             for outbox_id, held in sent:
                 if isinstance(held, Held):  # waits for her reply (WhatsApp's window)
                     outbox.mark_held(
@@ -281,9 +284,12 @@ class Delivery:
                         error_code=held.code,
                         now=now,
                     )
+        self._last_words -= last_words
 
     def _record_failure(self, message: Outgoing, error: SendError) -> str:
         now = self.clock.now()
+        # A retry is claimed again (and marked again); a failure checks erasure itself.
+        self._last_words.discard(message.outbox_id)
         with self.db.session() as session:
             row = session.get(OutboundMessage, message.outbox_id)
             attempts = row.attempts if row else MAX_ATTEMPTS
@@ -312,19 +318,78 @@ class Delivery:
         outbox.skip_pending_for(session, participant_id)
 
 
-Links = dict[tuple[str, str], ChannelAddress]
-Known = tuple[dict[int, Participant], Links]
+def _wanted(row: Row[Any], people: People) -> bool:
+    """Proactive messages queued before she opted out (or by a stale job) are dropped."""
+    person = people.get(row.participant_id)
+    return person is None or person.opted_out_at is None or row.purpose == "reply"
 
 
-def _people_and_links(session: Session, rows: list[OutboundMessage]) -> Known:
-    """The claimed messages' women and their addresses: two SELECTs for the whole claim instead
-    of up to three per message. Kept here: the session holds loaded rows only weakly."""
-    ids = sorted({row.participant_id for row in rows if row.participant_id is not None})
-    if not ids:
-        return {}, {}
-    people = session.exec(select(Participant).where(col(Participant.id).in_(ids)))
-    found = session.exec(select(ChannelAddress).where(col(ChannelAddress.participant_id).in_(ids)))
-    return (
-        {person.id or 0: person for person in people},
-        {(link.channel, link.address): link for link in found},
+def _erased(row: Row[Any], people: People) -> bool:
+    """Her last word: she had erased her data when it was claimed (see `outbox.mark_sent_many`)."""
+    person = people.get(row.participant_id)
+    return person is not None and person.erased_at is not None
+
+
+def _prepare(row: Row[Any], people: People, links: Links) -> Outgoing:
+    person = people.get(row.participant_id)
+    reader = Reader(
+        person.locale if person else "en",
+        person.country if person else None,
+        person.timezone if person else None,
     )
+    return Outgoing(
+        outbox_id=row.id,
+        channel=row.channel,
+        address=row.address,
+        rendered=render(Reply.from_json(row.payload), reader),
+        language=reader.language,
+        purpose=row.purpose,
+        last_inbound_at=links.get((row.channel, row.address)),
+        attempt=row.attempts,
+        last_error_code=row.error_code,
+        first_name=(person.name or "") if person else "",
+        bulk=row.priority >= Priority.BULK,
+    )
+
+
+People = dict[int | None, Row[Any]]
+Links = dict[tuple[str, str], datetime | None]  # (channel, address) → when she last wrote
+
+_participant = Participant.__table__  # type: ignore[attr-defined]
+_address = ChannelAddress.__table__  # type: ignore[attr-defined]
+# Only what rendering and the opt-out and erasure checks need, for a whole claim at once.
+_PEOPLE = select(
+    _participant.c.id,
+    _participant.c.locale,
+    _participant.c.country,
+    _participant.c.timezone,
+    _participant.c.name,
+    _participant.c.opted_out_at,
+    _participant.c.erased_at,
+).where(_participant.c.id.in_(bindparam("ids", expanding=True)))
+# Any address of the claim, hers or no one's: (channel, address) is unique, so channel IN and
+# address IN find them by that index; pairs that were not asked for are left out in Python.
+_LINKS = select(_address.c.channel, _address.c.address, _address.c.last_inbound_at).where(
+    _address.c.channel.in_(bindparam("channels", expanding=True)),
+    _address.c.address.in_(bindparam("addresses", expanding=True)),
+)
+
+
+def _people_and_links(session: Session, rows: list[Row[Any]]) -> tuple[People, Links]:
+    """The claimed messages' women and addresses: two SELECTs for the whole claim."""
+    connection = session.connection()
+    ids = sorted({row.participant_id for row in rows if row.participant_id is not None})
+    people: People = {}
+    if ids:
+        people = {person.id: person for person in connection.execute(_PEOPLE, {"ids": ids})}
+    wanted = {(row.channel, row.address) for row in rows}
+    params = {
+        "channels": sorted({channel for channel, _ in wanted}),
+        "addresses": sorted({address for _, address in wanted}),
+    }
+    links = {
+        (link.channel, link.address): link.last_inbound_at
+        for link in connection.execute(_LINKS, params)
+        if (link.channel, link.address) in wanted
+    }
+    return people, links

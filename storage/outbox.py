@@ -11,12 +11,23 @@ offered again (the one message in flight is the only one that can go twice).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, and_, bindparam, delete, exists, insert, or_, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import (
+    Connection,
+    Integer,
+    Row,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    insert,
+    or_,
+    update,
+)
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, func, select
 
 from storage.models import OutboundMessage, OutboxStatus, Participant, Priority
@@ -99,28 +110,85 @@ def claim(
     limit: int,
     channels: Sequence[str] | None = None,
     priorities: tuple[int, int] | None = None,
-) -> list[OutboundMessage]:
+) -> list[Row[Any]]:
     """Take up to `limit` due messages for sending, best priority first, in order per address.
 
     `priorities` (lowest, highest) restricts the claim to a band, so live replies and bulk
-    traffic can be claimed in separate measures.
+    traffic can be claimed in separate measures. Expired leases are released first; the delivery
+    worker, which claims several times a second, calls `due` and `lease` itself and releases
+    less often (see bot/delivery.py).
     """
-    _release_expired(session, now)
-    postgres = session.get_bind().dialect.name == "postgresql"
+    release_expired(session, now)
+    rows = due(session, now=now, limit=limit, channels=channels, priorities=priorities)
+    lease(session, [row.id for row in rows], now=now)
+    return rows
+
+
+def due(
+    session: Session,
+    *,
+    now: datetime,
+    limit: int,
+    channels: Sequence[str] | None = None,
+    priorities: tuple[int, int] | None = None,
+) -> list[Row[Any]]:
+    """The claim's SELECT: up to `limit` due messages as light rows; `lease` then takes them.
+
+    A row has id, participant_id, channel, address, payload, purpose, priority, error_code and
+    `attempts` counting the claim being made (the lease adds it in the database). On PostgreSQL
+    the rows stay locked until the transaction ends; on SQLite the transaction takes the write
+    lock first, so nothing changes them between this SELECT and the lease's UPDATE.
+    """
+    session.flush()  # what this session queued through the ORM can be claimed (no autoflush)
+    connection = session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    if not postgres:
+        _write_lock(connection)
     key = (tuple(channels) if channels is not None else None, priorities, postgres)
     query = _CLAIMS.get(key)
     if query is None:  # built once per shape: building costs ten times what running does
         query = _CLAIMS[key] = _claim_query(channels, priorities, postgres)
-    rows = list(session.exec(query, params={"now": now, "limit": limit}))  # type: ignore[call-overload]
-    for row in rows:
-        row.status = OutboxStatus.SENDING
-        row.attempts += 1
-        row.next_attempt_at = now + LEASE
-        session.add(row)
-    return rows
+    return list(connection.execute(query, {"now": now, "limit": limit}))
+
+
+def _write_lock(connection: Connection) -> None:
+    """SQLite: BEGIN IMMEDIATE unless the transaction has begun (see `storage.inbox.claim`).
+
+    A transaction that read first cannot write once another one wrote in between ("database is
+    locked" at once), and a row read unlocked could be skipped or superseded before it is leased.
+    """
+    if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+_IDS = bindparam("ids", expanding=True)
+# One UPDATE for a whole claim (the ORM flushed one per row).
+_LEASE = (
+    update(_outbox)
+    .where(_outbox.c.id.in_(_IDS))
+    .values(
+        status=OutboxStatus.SENDING,
+        attempts=_outbox.c.attempts + 1,
+        next_attempt_at=bindparam("until", type_=_outbox.c.next_attempt_at.type),
+    )
+)
+_SKIP = update(_outbox).where(_outbox.c.id.in_(_IDS)).values(status=OutboxStatus.SKIPPED)
+
+
+def lease(session: Session, ids: Sequence[int], *, now: datetime) -> None:
+    """Mark the rows `due` returned as being sent, until the lease runs out."""
+    if ids:
+        session.connection().execute(_LEASE, {"ids": list(ids), "until": now + LEASE})
+
+
+def skip(session: Session, ids: Sequence[int]) -> None:
+    """Drop claimed rows that must not go (a proactive message to a woman who opted out)."""
+    if ids:
+        session.connection().execute(_SKIP, {"ids": list(ids)})
 
 
 _CLAIMS: dict[tuple[Any, ...], Any] = {}
+_earlier = _outbox.alias("earlier")
 
 
 def _claim_query(
@@ -132,50 +200,58 @@ def _claim_query(
     is being retried at the same or a more urgent priority; one merely scheduled for later (held
     for her quiet hours, a broadcast at 10:00 her time) blocks nothing.
     """
-    now = bindparam("now", type_=OutboundMessage.__table__.c.next_attempt_at.type)  # type: ignore[attr-defined]
-    earlier = aliased(OutboundMessage)
+    now = bindparam("now", type_=_outbox.c.next_attempt_at.type)
+    outbox, earlier = _outbox.c, _earlier.c
     blocked = exists().where(
-        earlier.channel == OutboundMessage.channel,
-        earlier.address == OutboundMessage.address,
-        earlier.id < OutboundMessage.id,
-        col(earlier.status).in_(IN_FLIGHT),
+        earlier.channel == outbox.channel,
+        earlier.address == outbox.address,
+        earlier.id < outbox.id,
+        earlier.status.in_(IN_FLIGHT),
         or_(
             earlier.status == OutboxStatus.SENDING,
             earlier.next_attempt_at <= now,
-            and_(earlier.attempts > 0, earlier.priority <= OutboundMessage.priority),
+            and_(earlier.attempts > 0, earlier.priority <= outbox.priority),
         ),
     )
     query = (
-        select(OutboundMessage)
-        .where(
-            OutboundMessage.status == OutboxStatus.PENDING,
-            OutboundMessage.next_attempt_at <= now,
-            ~blocked,
+        core_select(
+            outbox.id,
+            outbox.participant_id,
+            outbox.channel,
+            outbox.address,
+            outbox.payload,
+            outbox.purpose,
+            outbox.priority,
+            (outbox.attempts + 1).label("attempts"),  # this claim counted, as the lease does
+            outbox.error_code,
         )
-        .order_by(col(OutboundMessage.priority), col(OutboundMessage.id))
+        .where(outbox.status == OutboxStatus.PENDING, outbox.next_attempt_at <= now, ~blocked)
+        .order_by(outbox.priority, outbox.id)
         .limit(bindparam("limit", type_=Integer))
     )
     if channels is not None:
-        query = query.where(col(OutboundMessage.channel).in_(list(channels)))
+        query = query.where(outbox.channel.in_(list(channels)))
     if priorities is not None:
-        query = query.where(col(OutboundMessage.priority).between(*priorities))
+        query = query.where(outbox.priority.between(*priorities))
     if postgres:
-        query = query.with_for_update(skip_locked=True, of=OutboundMessage)  # type: ignore[arg-type]
+        query = query.with_for_update(skip_locked=True, of=_outbox)
     return query
 
 
-def _release_expired(session: Session, now: datetime) -> None:
-    """Offer again the messages whose sender died before it could say how the send went."""
-    session.execute(
-        update(OutboundMessage)
-        .where(
-            and_(
-                col(OutboundMessage.status) == OutboxStatus.SENDING,
-                col(OutboundMessage.next_attempt_at) < now,
-            )
-        )
-        .values(status=OutboxStatus.PENDING)
+_RELEASE = (
+    update(_outbox)
+    .where(
+        _outbox.c.status == OutboxStatus.SENDING,
+        _outbox.c.next_attempt_at < bindparam("now", type_=_outbox.c.next_attempt_at.type),
     )
+    .values(status=OutboxStatus.PENDING)
+)
+
+
+def release_expired(session: Session, now: datetime) -> int:
+    """Offer again the messages whose sender died before it could say how the send went."""
+    result = session.connection().execute(_RELEASE, {"now": now})
+    return int(result.rowcount or 0)
 
 
 def mark_sent(session: Session, message_id: int, *, platform_id: str | None, now: datetime) -> None:
@@ -191,29 +267,51 @@ def mark_sent(session: Session, message_id: int, *, platform_id: str | None, now
     session.add(message)
 
 
+_SENT = (
+    update(_outbox)
+    .where(_outbox.c.id == bindparam("b_id"))
+    .values(
+        status=OutboxStatus.SENT,
+        platform_id=bindparam("b_platform"),
+        sent_at=bindparam("b_now", type_=_outbox.c.sent_at.type),
+        error=None,
+    )
+)
+_FORGET = delete(_outbox).where(_outbox.c.id.in_(_IDS))
+_participants = Participant.__table__  # type: ignore[attr-defined]
+_FORGET_ERASED = delete(_outbox).where(
+    _outbox.c.id.in_(_IDS),
+    exists().where(
+        _participants.c.id == _outbox.c.participant_id, _participants.c.erased_at.is_not(None)
+    ),
+)
+
+
 def mark_sent_many(
-    session: Session, sent: Sequence[tuple[int, str | None]], *, now: datetime
+    session: Session,
+    sent: Sequence[tuple[int, str | None]],
+    *,
+    now: datetime,
+    last_words: Collection[int] | None = None,
 ) -> None:
-    """`mark_sent` for a batch, in two statements: one UPDATE (executemany), then the rows of
-    women who erased their data meanwhile deleted (their last word is out)."""
+    """`mark_sent` for a batch: one UPDATE (executemany); the rows of erased women deleted.
+
+    `last_words` are the ids among `sent` addressed to women who had erased their data when they
+    were claimed (their "your data is erased"): those rows go, so her address stays nowhere. A
+    caller that read her at claim time knows it and saves a DELETE per batch (a woman erased
+    after the claim had her queued rows deleted with her data); None checks in the database.
+    """
     if not sent:
         return
-    table = OutboundMessage.__table__  # type: ignore[attr-defined]
-    session.execute(
-        update(table)
-        .where(table.c.id == bindparam("b_id"))
-        .values(
-            status=OutboxStatus.SENT, platform_id=bindparam("b_platform"), sent_at=now, error=None
-        ),
-        [{"b_id": message_id, "b_platform": platform_id} for message_id, platform_id in sent],
-    )
-    erased = select(Participant.id).where(col(Participant.erased_at).is_not(None))
-    session.execute(
-        delete(table).where(
-            table.c.id.in_([message_id for message_id, _ in sent]),
-            table.c.participant_id.in_(erased),
-        )
-    )
+    connection = session.connection()
+    gone = set() if last_words is None else {i for i, _ in sent if i in last_words}
+    rows = [{"b_id": i, "b_platform": p, "b_now": now} for i, p in sent if i not in gone]
+    if rows:
+        connection.execute(_SENT, rows)
+    if last_words is None:
+        connection.execute(_FORGET_ERASED, {"ids": [i for i, _ in sent]})
+    elif gone:
+        connection.execute(_FORGET, {"ids": sorted(gone)})
 
 
 def _forgotten(session: Session, message: OutboundMessage) -> bool:

@@ -5,7 +5,9 @@ per message a savepoint, her address and herself (one joined SELECT), her conver
 save), one INSERT for the replies and the inbox row marked done. What the flow itself reads is
 budgeted per message: nothing for "aide" (help); for "menu", her pairs once (the menu's entries
 used to read them six times), her unfinished survey once and the coordinators once; on first
-contact, her two rows in Core and nothing else.
+contact, her two rows in Core and nothing else. Delivering the replies: a claim is the same five
+statements however many messages it takes (six on SQLite, with the write lock), and recording a
+batch of sends one executemany UPDATE.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sqlalchemy import event
 
 from bot.app import build
 from bot.channels.telegram import TelegramChannel
+from bot.delivery import RELEASE_EVERY
 from flows.messages import Reply, _
 from storage import outbox
 from storage.db import Database
@@ -158,11 +161,26 @@ def test_first_contact_writes_her_rows_in_core(settings, db, clock):
     assert seen["flow"] <= 1 * WOMEN, (seen["flow"] / WOMEN, seen)
 
 
-def test_claiming_replies_reads_their_women_and_addresses_once_per_claim(settings, db, clock):
-    """Preparing claimed messages reads the women and their addresses for the whole claim,
-    not two SELECTs per message."""
+@contextmanager
+def statements(db: Database) -> Iterator[list[tuple[str, bool]]]:
+    """Every statement sent, its first words and whether it ran as an executemany."""
+    seen: list[tuple[str, bool]] = []
+
+    def note(_conn, _cursor, statement, _params, _context, executemany) -> None:  # type: ignore[no-untyped-def]
+        seen.append((" ".join(statement.split()[:3]).upper(), executemany))
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+
+
+def _replies_queued(settings, db, clock):  # type: ignore[no-untyped-def]
+    """WOMEN women with a reply each, and the app; a first claim (nothing due) already made."""
     channel = TelegramChannel("1:x", webhook_secret="s", public_base_url="https://bot.example.org")
     app = build(settings, channels=[channel], clock=clock, db=db)
+    assert app.delivery._claim() == []  # releases expired leases: not again for RELEASE_EVERY
     with db.session() as session:
         for n in range(WOMEN):
             woman = programme.woman(session, str(77_000_000 + n), now=NOW, channel="telegram")
@@ -174,9 +192,56 @@ def test_claiming_replies_reads_their_women_and_addresses_once_per_claim(setting
                 payloads=[Reply(_("Help")).to_json()],
                 now=clock.now(),
             )
-    with counted(db) as seen:
+    return app
+
+
+def test_claiming_replies_reads_their_women_and_addresses_once_per_claim(settings, any_db, clock):
+    """A claim is the same few statements however many messages it takes.
+
+    The live SELECT, the bulk SELECT, the women, their addresses and ONE UPDATE leasing them
+    all; on SQLite the write lock first (BEGIN IMMEDIATE). It was 7 calls on both databases, one
+    of them an executemany UPDATE of a row per message (26 statements for 20 messages) and two
+    lease-release UPDATEs; 65 when each message read its woman twice and her address.
+    """
+    app = _replies_queued(settings, any_db, clock)
+    with statements(any_db) as seen:
         claimed = app.delivery._claim()
     assert len(claimed) == WOMEN
-    # The lease released, two claims (live, bulk) and their rows marked, the women, their
-    # addresses: 7 for 20 messages (65 when each message read its woman twice and her address).
-    assert seen["flow"] <= 7, seen
+    lock = [("BEGIN IMMEDIATE", False)] if any_db.dialect == "sqlite" else []
+    assert seen == [
+        *lock,
+        ("SELECT OUTBOUNDMESSAGE.ID, OUTBOUNDMESSAGE.PARTICIPANT_ID,", False),  # live
+        ("SELECT OUTBOUNDMESSAGE.ID, OUTBOUNDMESSAGE.PARTICIPANT_ID,", False),  # bulk
+        ("SELECT PARTICIPANT.ID, PARTICIPANT.LOCALE,", False),
+        ("SELECT CHANNELADDRESS.CHANNEL, CHANNELADDRESS.ADDRESS,", False),
+        ("UPDATE OUTBOUNDMESSAGE SET", False),  # the lease, one statement for the claim
+    ], seen
+    assert len(seen) <= 5 + len(lock)
+
+
+def test_a_claim_releases_expired_leases_at_most_every_release_every(settings, db, clock):
+    app = _replies_queued(settings, db, clock)
+    with statements(db) as seen:
+        app.delivery._claim()
+    assert [kind for kind, _many in seen].count("UPDATE OUTBOUNDMESSAGE SET") == 1  # the lease
+    clock.advance(RELEASE_EVERY)
+    with statements(db) as seen:
+        assert app.delivery._claim() == []
+    # The release first (its UPDATE takes the write lock), then the live and the bulk SELECT.
+    assert [kind for kind, _many in seen] == [
+        "UPDATE OUTBOUNDMESSAGE SET",
+        "SELECT OUTBOUNDMESSAGE.ID, OUTBOUNDMESSAGE.PARTICIPANT_ID,",
+        "SELECT OUTBOUNDMESSAGE.ID, OUTBOUNDMESSAGE.PARTICIPANT_ID,",
+    ], seen
+
+
+def test_recording_sends_is_one_update_and_a_delete_only_for_a_last_word(settings, db, clock):
+    app = _replies_queued(settings, db, clock)
+    claimed = app.delivery._claim()
+    with statements(db) as seen:
+        app.delivery._record_sent([(m.outbox_id, f"p{m.outbox_id}") for m in claimed[:10]])
+    assert seen == [("UPDATE OUTBOUNDMESSAGE SET", True)], seen  # one executemany
+    app.delivery._last_words.add(claimed[10].outbox_id)  # as if she had erased her data
+    with statements(db) as seen:
+        app.delivery._record_sent([(m.outbox_id, f"p{m.outbox_id}") for m in claimed[10:]])
+    assert seen == [("UPDATE OUTBOUNDMESSAGE SET", True), ("DELETE FROM OUTBOUNDMESSAGE", False)]
