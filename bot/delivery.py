@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from bot.channels.base import Channel, Held, Outgoing, SendError
 from bot.ratelimit import Pacer
+from bot.together import Together
 from flows.clock import Clock
 from flows.messages import Reply
 from flows.render import Reader, render
@@ -87,9 +88,10 @@ class Delivery:
         # About one second of sending at the channels' combined rate.
         self.bulk_per_round = max(1, int(sum(channel.rate for channel in channels)))
         self.wake = asyncio.Event()
-        # Sends that finished and wait to be recorded together (see `_sent_together`).
-        self._sent: list[tuple[int, str | Held | None, asyncio.Future[None]]] = []
-        self._recording = False
+        # Sends that finish while one group is being recorded are recorded together after it.
+        self._record_sent_together: Together[tuple[int, str | Held | None], None] = Together(
+            self._record_group, linger=RECORD_COALESCE
+        )
         # Run before each `drain` round: the inbox worker's own drain (bot/app.py sets it).
         self.before_round: Callable[[], Awaitable[Any]] | None = None
 
@@ -222,7 +224,7 @@ class Delivery:
             log.warning("send raised %s on %s", type(error).__name__, message.channel)
             failure = SendError(type(error).__name__, retry_after=0)
         else:
-            await self._sent_together(message.outbox_id, platform_id)
+            await self._record_sent_together((message.outbox_id, platform_id))
             return "sent"
         # Channels count their own sends and failures for /metrics (they know the platform codes).
         return await self._recorded(self._record_failure, message, failure)
@@ -243,30 +245,9 @@ class Delivery:
                 await asyncio.sleep(min(0.5 * 2**attempt, 5.0))
         raise AssertionError("unreachable")
 
-    async def _sent_together(self, outbox_id: int, platform_id: str | Held | None) -> None:
-        """Record a send with the others that finish meanwhile: one transaction for them all."""
-        done = asyncio.get_running_loop().create_future()
-        self._sent.append((outbox_id, platform_id, done))
-        if not self._recording:
-            self._recording = True
-            asyncio.ensure_future(self._record_sends())
-        await done
-
-    async def _record_sends(self) -> None:
-        try:
-            await asyncio.sleep(RECORD_COALESCE)
-            while self._sent:
-                batch, self._sent = self._sent, []
-                try:
-                    await self._recorded(self._record_sent, [(i, p) for i, p, _ in batch])
-                except Exception as error:
-                    for *_, done in batch:
-                        done.set_exception(error)
-                else:
-                    for *_, done in batch:
-                        done.set_result(None)
-        finally:
-            self._recording = False
+    async def _record_group(self, sent: list[tuple[int, str | Held | None]]) -> list[None]:
+        await self._recorded(self._record_sent, sent)
+        return [None] * len(sent)
 
     def _record_sent(self, sent: list[tuple[int, str | Held | None]]) -> None:
         now = self.clock.now()

@@ -24,8 +24,10 @@ class Together(Generic[T, R]):
     of that group gets the error.
     """
 
-    def __init__(self, write: Write[T, R]) -> None:
+    def __init__(self, write: Write[T, R], *, linger: float = 0.0) -> None:
         self._write = write
+        # Seconds the first caller of a group waits for others before writing (0: at once).
+        self._linger = linger
         self._waiting: list[tuple[T, asyncio.Future[R]]] = []
         self._writer: asyncio.Task[None] | None = None
 
@@ -38,6 +40,8 @@ class Together(Generic[T, R]):
 
     async def _write_all(self) -> None:
         try:
+            if self._linger:
+                await asyncio.sleep(self._linger)
             while self._waiting:
                 group, self._waiting = self._waiting, []
                 try:
