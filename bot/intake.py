@@ -15,12 +15,8 @@ as its replies).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import threading
-import weakref
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -32,6 +28,7 @@ from bot.together import Together
 from flows.clock import Clock
 from storage import inbox
 from storage.db import Database
+from storage.turns import batch_turn, store_turn
 
 log = logging.getLogger(__name__)
 
@@ -61,68 +58,14 @@ class InboxHandler(Protocol):
         ...
 
 
-class WriterTurns:
-    """SQLite has one writer: a webhook's one INSERT goes before the inbox worker's next batch.
-
-    Left to SQLite, a webhook waiting for the lock sleeps in its busy handler (up to 100 ms a
-    try) while the worker takes the lock again at once, so acknowledgements starved. Here stores
-    wait on a condition and are woken the moment a batch ends, and a batch waits (a little) for
-    the stores already waiting. PostgreSQL needs none of this: no turns are taken there.
-    """
-
-    def __init__(self) -> None:
-        self._changed = threading.Condition()
-        self._stores = 0  # stores waiting or writing
-        self._batch = False
-
-    @contextmanager
-    def store(self) -> Iterator[None]:
-        with self._changed:
-            self._stores += 1
-            self._changed.wait_for(lambda: not self._batch)
-        try:
-            yield
-        finally:
-            with self._changed:
-                self._stores -= 1
-                self._changed.notify_all()
-
-    @contextmanager
-    def batch(self, *, patience: float = 0.05) -> Iterator[None]:
-        with self._changed:
-            # Stores waiting go first, but a steady stream of them cannot stop processing.
-            self._changed.wait_for(lambda: self._stores == 0, timeout=patience)
-            self._batch = True
-        try:
-            yield
-        finally:
-            with self._changed:
-                self._batch = False
-                self._changed.notify_all()
-
-
-_TURNS: weakref.WeakKeyDictionary[Database, WriterTurns] = weakref.WeakKeyDictionary()
-
-
-def turns(db: Database) -> WriterTurns | None:
-    """This process's writer turns on a SQLite database (None on PostgreSQL)."""
-    if db.dialect != "sqlite":
-        return None
-    return _TURNS.setdefault(db, WriterTurns())
-
-
 def store_all(db: Database, rows: list[dict[str, Any]]) -> list[bool | Exception]:
     """Webhooks' writes in one transaction (see `inbox.store`): True for each new message.
 
     Should that transaction fail, each is tried alone, so only a message that cannot be stored
     is refused (its webhook answers 503 and the platform sends it again).
     """
-    writer = turns(db)
     try:
-        with (
-            writer.store() if writer else contextlib.nullcontext(),
-            db.engine.begin() as connection,
-        ):
+        with store_turn(db), db.engine.begin() as connection:
             return [inbox.store(connection, **row) for row in rows]
     except Exception as error:
         if len(rows) == 1:
@@ -197,8 +140,7 @@ class Intake:
         replies = 0
         if not self.handlers:
             return 0, follow_ups, replies
-        writer = turns(self.db)
-        with writer.batch() if writer else contextlib.nullcontext(), self.db.session() as session:
+        with batch_turn(self.db), self.db.session() as session:
             rows = inbox.claim(session, limit=self.batch, channels=list(self.handlers))
             for row in rows:
                 handler = self.handlers[row.channel]

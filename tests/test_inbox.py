@@ -11,11 +11,12 @@ from typing import Any
 from sqlalchemy import Row, event
 from sqlmodel import Session, select, update
 
-from bot.intake import Intake, Processed, WriterTurns, store_all
+from bot.intake import Intake, Processed, store_all
 from flows.clock import FakeClock
 from storage import inbox
 from storage.db import Database
 from storage.models import InboundMessage
+from storage.turns import WriterTurns
 from tests.support.telegram_standin import Harness, Person, harness, standin_server, texts
 
 NOW = datetime(2026, 3, 9, 15, 0, tzinfo=UTC)
@@ -205,3 +206,29 @@ def test_webhooks_arriving_together_are_stored_in_one_transaction_and_a_bad_one_
     assert isinstance(second[1], Exception)  # no platform key: refused, alone
     with db.session() as session:
         assert inbox.waiting(session) == 4
+
+
+def test_a_webhook_waits_for_every_background_writer_not_only_the_first_to_finish():
+    """The inbox's batch and the delivery's claim may both be writing: a store goes after both."""
+    turns = WriterTurns()
+    ends = [threading.Event(), threading.Event()]
+    started = [threading.Event(), threading.Event()]
+    storing = threading.Event()
+
+    def background(n: int) -> None:
+        with turns.batch(patience=0):
+            started[n].set()
+            ends[n].wait(5)
+
+    def webhook() -> None:
+        with turns.store():
+            storing.set()
+
+    for n in (0, 1):
+        _in_thread(lambda n=n: background(n))
+        assert started[n].wait(5)
+    _in_thread(webhook)
+    ends[0].set()
+    assert not storing.wait(0.2)  # the second writer still holds the lock
+    ends[1].set()
+    assert storing.wait(5)
