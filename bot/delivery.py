@@ -29,7 +29,6 @@ from flows.render import Reader, render
 from storage import outbox
 from storage.db import Database
 from storage.models import ChannelAddress, OutboundMessage, Participant, Priority
-from storage.turns import batch_turn
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +167,7 @@ class Delivery:
         limit = self.batch if limit is None else limit
         bulk_limit = self.bulk_per_round if bulk_limit is None else bulk_limit
         release = self._release_due(now)
-        with batch_turn(self.db), self.db.session() as session:
+        with self.db.session() as session:
             if release:
                 outbox.release_expired(session, now)
             rows = outbox.due(
@@ -254,7 +253,7 @@ class Delivery:
         now = self.clock.now()
         plain = [(i, p) for i, p in sent if not isinstance(p, Held)]
         last_words = {i for i, _ in sent if i in self._last_words}
-        with batch_turn(self.db), self.db.session() as session:
+        with self.db.session() as session:
             outbox.mark_sent_many(session, plain, now=now, last_words=last_words)
             for outbox_id, held in sent:
                 if isinstance(held, Held):  # waits for her reply (WhatsApp's window)
@@ -272,7 +271,7 @@ class Delivery:
         now = self.clock.now()
         # A retry is claimed again (and marked again); a failure checks erasure itself.
         self._last_words.discard(message.outbox_id)
-        with batch_turn(self.db), self.db.session() as session:
+        with self.db.session() as session:
             row = session.get(OutboundMessage, message.outbox_id)
             attempts = row.attempts if row else MAX_ATTEMPTS
             if error.blocked:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-import sys
 from collections.abc import Callable
 
 import uvicorn
@@ -100,18 +99,12 @@ async def run(settings: Settings, role: Role = Role.ALL) -> None:
         app.db.dispose()
 
 
-SWITCH_INTERVAL = 0.0005  # seconds
-
-
 def serve(settings: Settings, role: Role = Role.ALL) -> None:
     # uvicorn re-raises the signal that stopped it once its own shutdown is done; with the default
     # handlers that kills the process before `run` has stopped the channels and the delivery
     # worker. These handlers receive that re-raise instead, so `run` finishes its `finally`.
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, _stopping)
-    # The inbox and delivery workers run in threads: with Python's default 5 ms turns a webhook
-    # waited up to 5 ms for the interpreter at each step of its answer while a batch ran.
-    sys.setswitchinterval(SWITCH_INTERVAL)
     with asyncio.Runner(loop_factory=loop_factory()) as runner:
         runner.run(run(settings, role))
 

@@ -3,8 +3,12 @@
 Left to SQLite, a webhook waiting for the write lock sleeps in its busy handler (up to 100 ms a
 try) while a background worker takes the lock again at once, so acknowledgements starved. Here a
 webhook's store waits on a condition and is woken the moment the background writes end, and a
-background write (the inbox worker's batch, the delivery worker's claim and records) waits a
-little for the stores already waiting. PostgreSQL needs none of this: no turns are taken there.
+background write (the inbox worker's batch) waits a little for the stores already waiting.
+PostgreSQL needs none of this: no turns are taken there.
+
+The delivery worker's short claims and records take no turns: measured (bench/inbound.py), making
+them wait for stores cut processing from about 370 to 300 messages/s without shortening the
+acknowledgements' tail.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ class WriterTurns:
     def __init__(self) -> None:
         self._changed = threading.Condition()
         self._stores = 0  # stores waiting or writing
-        self._background = 0  # background writes under way (the inbox's and the delivery's)
+        self._background = 0  # background writes under way
 
     @contextmanager
     def store(self) -> Iterator[None]:

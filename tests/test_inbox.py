@@ -209,7 +209,7 @@ def test_webhooks_arriving_together_are_stored_in_one_transaction_and_a_bad_one_
 
 
 def test_a_webhook_waits_for_every_background_writer_not_only_the_first_to_finish():
-    """The inbox's batch and the delivery's claim may both be writing: a store goes after both."""
+    """Two background writers (two inbox workers in one process, say): a store goes after both."""
     turns = WriterTurns()
     ends = [threading.Event(), threading.Event()]
     started = [threading.Event(), threading.Event()]
