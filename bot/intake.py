@@ -26,7 +26,7 @@ from sqlmodel import Session
 
 from bot.together import Together
 from flows.clock import Clock
-from storage import inbox
+from storage import inbox, participants
 from storage.db import Database
 from storage.turns import batch_turn, store_turn
 
@@ -142,6 +142,9 @@ class Intake:
             return 0, follow_ups, replies
         with batch_turn(self.db), self.db.session() as session:
             rows = inbox.claim(session, limit=self.batch, channels=list(self.handlers))
+            participants.prefetch(
+                session, [(row.channel, row.address) for row in rows if row.address]
+            )
             for row in rows:
                 handler = self.handlers[row.channel]
                 outcome = self._one(session, handler, row)
