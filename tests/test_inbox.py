@@ -13,9 +13,9 @@ from sqlmodel import Session, select, update
 
 from bot.intake import Intake, Processed, store_all
 from flows.clock import FakeClock
-from storage import inbox
+from storage import inbox, outbox
 from storage.db import Database
-from storage.models import InboundMessage
+from storage.models import InboundMessage, OutboundMessage
 from storage.turns import WriterTurns
 from tests.support.telegram_standin import Harness, Person, harness, standin_server, texts
 
@@ -232,3 +232,51 @@ def test_a_webhook_waits_for_every_background_writer_not_only_the_first_to_finis
     assert not storing.wait(0.2)  # the second writer still holds the lock
     ends[1].set()
     assert storing.wait(5)
+
+
+class Writing(Flaky):
+    """Flaky, and each message it takes writes a reply row in the batch's transaction."""
+
+    def process_stored(self, session: Session, row: Row[Any]) -> Processed:
+        processed = super().process_stored(session, row)
+        outbox.enqueue_replies(
+            session,
+            participant_id=None,
+            channel="test",
+            address=row.address,
+            payloads=[{"text": row.payload}],
+            now=NOW,
+        )
+        return processed
+
+
+def test_a_failing_message_undoes_the_optimistic_batch_and_only_it_fails(db):
+    """The batch runs without savepoints; one message raising rolls everything back and the
+    batch runs again with a savepoint each: the others are answered once, the bad one counted."""
+    intake = Intake(db, FakeClock(NOW), batch=10)
+    handler = Writing()
+    intake.register("test", handler)
+    for key, address, text in [("1", "ana", "hi"), ("2", "bea", "bad"), ("3", "cho", "hola")]:
+        _store(db, key, address, payload=text)
+    statements: list[str] = []
+    event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    assert asyncio.run(intake.run_once()) == 3
+    assert handler.seen == ["hi", "hi", "hola"]  # "hi" ran again in the careful pass
+    with db.session() as session:
+        sent = session.exec(select(OutboundMessage.address).order_by(OutboundMessage.id)).all()
+        bad = session.exec(select(InboundMessage).where(InboundMessage.platform_key == "2")).one()
+        assert inbox.waiting(session) == 1  # the bad one, to be tried again
+    assert sent == ["ana", "cho"]  # once each: the first pass left nothing
+    assert bad.attempts == 1 and bad.error == "ValueError"
+    assert any(statement.startswith("SAVEPOINT") for statement in statements)
+
+
+def test_a_batch_without_failures_takes_no_savepoint(db):
+    intake = Intake(db, FakeClock(NOW), batch=10)
+    intake.register("test", Writing())
+    for key, address in [("1", "ana"), ("2", "bea")]:
+        _store(db, key, address, payload="hi")
+    statements: list[str] = []
+    event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    assert asyncio.run(intake.run_once()) == 2
+    assert not any(statement.startswith("SAVEPOINT") for statement in statements)

@@ -2,7 +2,7 @@
 
 The budgets are today's counts. Acknowledging is one INSERT, the webhooks that arrive together
 committed together; processing a batch is one claim and one joined SELECT of its women and their
-addresses, and per message a savepoint, her conversation (load, save), one INSERT for the
+addresses, and per message her conversation (load, save), one INSERT for the
 replies and the inbox row marked done. What the flow itself reads is budgeted per message:
 nothing for "aide" (help); for "menu", her pairs once (the menu's entries used to read them six
 times), her unfinished survey once and the coordinators once; on first contact, her two rows in
@@ -36,7 +36,7 @@ WOMEN = 20
 
 # Hot-path statements per message (the claim is shared by the batch).
 BUDGET = {
-    "savepoint": 2,  # SAVEPOINT + RELEASE
+    "savepoint": 0,  # a batch runs without savepoints unless one of its messages fails
     "her address touched": 1,  # last_inbound_at
     "conversation load": 1,
     "conversation save": 1,
