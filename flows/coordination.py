@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import getpass
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlmodel import Session, col, select
 
@@ -36,6 +37,15 @@ class NotAllowed(PermissionError):
     """The caller is not a coordinator (the refusal is in the audit log)."""
 
 
+class Named(Protocol):
+    """What names a coordinator: a Coordinator row, or its columns read in Core."""
+
+    participant_id: int | None
+    channel: str | None
+    address: str | None
+    removed_at: datetime | None
+
+
 @dataclass(frozen=True)
 class Identity:
     """How a coordinator is named: a participant, or an address on a channel ("" = any phone)."""
@@ -49,7 +59,7 @@ class Identity:
             return f"participant:{self.participant_id}"
         return f"{self.channel}:{self.address}" if self.channel else str(self.address)
 
-    def same_as(self, row: Coordinator) -> bool:
+    def same_as(self, row: Named) -> bool:
         if self.participant_id is not None:
             return row.participant_id == self.participant_id
         return (row.channel or "") == (self.channel or "") and row.address == self.address
@@ -132,8 +142,13 @@ def _settings_identities(config: FlowConfig) -> list[Identity]:
 
 def effective(session: Session, config: FlowConfig) -> list[tuple[Identity, Coordinator | None]]:
     """Every coordinator now: active rows, and settings entries no row has ever named."""
-    rows = store.coordinators(session, active_only=False)
-    result: list[tuple[Identity, Coordinator | None]] = [
+    return _merged(store.coordinators(session, active_only=False), config)
+
+
+def _merged(rows: Sequence[Named], config: FlowConfig) -> list[tuple[Identity, Any]]:
+    """The active rows' identities, then the settings entries that no row (active or removed)
+    has ever named, each with its row (None for a settings entry)."""
+    result: list[tuple[Identity, Any]] = [
         (Identity(row.channel, row.address, row.participant_id), row)
         for row in rows
         if row.removed_at is None
@@ -184,7 +199,8 @@ def is_coordinator(session: Session, config: FlowConfig, actor: Actor) -> bool:
 def coordinator_ids(session: Session, config: FlowConfig) -> list[int]:
     """Participants who are coordinators now (those named by an address once it has written)."""
     found: list[int] = []
-    for identity, _row in effective(session, config):
+    # Read on every menu: the rows as plain columns (see `store.coordinator_names`).
+    for identity, _row in _merged(store.coordinator_names(session), config):
         if identity.participant_id is not None:
             candidates = [identity.participant_id]
         else:

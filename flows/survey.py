@@ -171,12 +171,9 @@ def _has_unfinished(ctx: Context) -> bool:
     me = ctx.participant.id
     if me is None:
         return False
-    unfinished = ctx.read_once(("unfinished_round", me), lambda: _unfinished(ctx, me))
-    return unfinished is not None
-
-
-def _unfinished(ctx: Context, me: int) -> SurveyRound | None:
-    return checkins.unfinished_round(ctx.session, me)
+    return ctx.read_once(
+        ("unfinished_round", me), lambda: checkins.has_unfinished_round(ctx.session, me)
+    )
 
 
 register("survey", {"item": Item()})

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 
 from sqlalchemy import Index, UniqueConstraint, bindparam, update
+from sqlalchemy import select as core_select
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from storage.models import Participant, json_field, utc_field
@@ -240,6 +241,21 @@ _UNFINISHED = (
 def unfinished_round(session: Session, participant_id: int) -> SurveyRound | None:
     """Her most recent wave still missing answers, if any."""
     return session.exec(_UNFINISHED, params={"her": participant_id}).first()  # type: ignore[call-overload, no-any-return]
+
+
+_rounds = SurveyRound.__table__  # type: ignore[attr-defined]
+_ANY_UNFINISHED = (
+    core_select(_rounds.c.id)
+    .where(_rounds.c.participant_id == bindparam("her"), _rounds.c.completed_at.is_(None))
+    .limit(1)
+)
+
+
+def has_unfinished_round(session: Session, participant_id: int) -> bool:
+    """Whether `unfinished_round` would find one, in Core (asked on every menu)."""
+    session.flush()  # a round opened in this transaction counts
+    found = session.connection().execute(_ANY_UNFINISHED, {"her": participant_id}).first()
+    return found is not None
 
 
 def answered_outcomes(session: Session, round_id: int) -> set[str]:

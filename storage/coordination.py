@@ -14,7 +14,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Index
+from sqlalchemy import Index, Row
+from sqlalchemy import select as core_select
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from storage.models import json_field, utc_field
@@ -116,3 +117,20 @@ _ACTIVE = _ALL.where(col(Coordinator.removed_at).is_(None))
 
 def coordinators(session: Session, *, active_only: bool = True) -> list[Coordinator]:
     return list(session.exec(_ACTIVE if active_only else _ALL))
+
+
+_coordinators = Coordinator.__table__  # type: ignore[attr-defined]
+# Who is or was a coordinator, only the columns that name her: read on every menu.
+_NAMES = core_select(
+    _coordinators.c.participant_id,
+    _coordinators.c.channel,
+    _coordinators.c.address,
+    _coordinators.c.removed_at,
+).order_by(_coordinators.c.id)
+
+
+def coordinator_names(session: Session) -> list[Row[Any]]:
+    """`coordinators(active_only=False)` as plain rows (participant_id, channel, address,
+    removed_at), in Core: building ORM objects cost more than the query."""
+    session.flush()  # a coordinator added in this transaction counts
+    return list(session.connection().execute(_NAMES))
