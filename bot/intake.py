@@ -157,6 +157,7 @@ class Intake:
             rows = inbox.claim(session, limit=self.batch, channels=list(self.handlers))
             # Who wrote, for the whole batch at once (the engine then reads nobody per message).
             participants.prefetch(session, [(row.channel, row.address) for row in rows])
+            processed: list[tuple[int, int | None, str | None]] = []
             for row in rows:
                 handler = self.handlers[row.channel]
                 outcome = (
@@ -166,9 +167,12 @@ class Intake:
                 )
                 if outcome is None:
                     continue
+                if not careful:  # marked done together below, in the same transaction
+                    processed.append((row.id, outcome.participant_id, outcome.kind))
                 replies += outcome.queued
                 if outcome.after is not None:
                     follow_ups.append((handler, outcome.after))
+            inbox.done(session, processed, now=self.clock.now())
         return len(rows), follow_ups, replies
 
     def _fast(self, session: Session, handler: InboxHandler, row: Row[Any]) -> Processed:
@@ -179,13 +183,6 @@ class Intake:
             raise  # the database itself: the whole batch is tried again
         except Exception as error:
             raise _MessageFailed from error
-        inbox.done(
-            session,
-            row.id,
-            participant_id=outcome.participant_id,
-            kind=outcome.kind,
-            now=self.clock.now(),
-        )
         return outcome
 
     def _one(self, session: Session, handler: InboxHandler, row: Row[Any]) -> Processed | None:
@@ -193,13 +190,7 @@ class Intake:
         try:
             with session.begin_nested():
                 outcome = handler.process_stored(session, row)
-                inbox.done(
-                    session,
-                    row.id,
-                    participant_id=outcome.participant_id,
-                    kind=outcome.kind,
-                    now=now,
-                )
+                inbox.done(session, [(row.id, outcome.participant_id, outcome.kind)], now=now)
                 return outcome
         except (OperationalError, InterfaceError):
             raise  # the database itself: the whole batch is tried again

@@ -147,16 +147,17 @@ def claim(session: Session, *, limit: int, channels: Sequence[str]) -> list[Row[
 
 
 def done(
-    session: Session,
-    inbox_id: int,
-    *,
-    participant_id: int | None,
-    now: datetime,
-    kind: str | None = None,
+    session: Session, processed: Sequence[tuple[int, int | None, str | None]], *, now: datetime
 ) -> None:
-    """Processed: whose it was and what kind of message are kept, the raw payload dropped."""
+    """Processed, each (inbox id, whose it was, what kind of message): those two are kept, the
+    raw payload dropped. One statement for a whole batch (executemany)."""
+    if not processed:
+        return
+    params = [
+        {"b_id": inbox_id, "b_now": now, "b_who": who, "b_kind": kind and kind[:16]}
+        for inbox_id, who, kind in processed
+    ]
     # On the session's connection: a Core statement needs neither autoflush nor the ORM.
-    params = {"b_id": inbox_id, "b_now": now, "b_who": participant_id, "b_kind": kind and kind[:16]}
     session.connection().execute(_DONE, params)
 
 

@@ -48,7 +48,7 @@ def test_each_sender_is_processed_in_order_one_message_at_a_time(any_db):
             assert len({row.address for row in heads}) == len(heads), "one per sender"
             for row in heads:
                 order.append(f"{row.address}:{row.payload}")
-                inbox.done(session, row.id, participant_id=None, now=NOW)
+                inbox.done(session, [(row.id, None, None)], now=NOW)
     assert [o for o in order if o.startswith("ana")] == ["ana:1", "ana:3", "ana:4"]
     assert [o for o in order if o.startswith("bea")] == ["bea:2", "bea:5"]
     with any_db.session() as session:
