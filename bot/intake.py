@@ -35,8 +35,8 @@ log = logging.getLogger(__name__)
 
 BATCH = 200
 # SQLite has one writer: webhooks wait while a batch holds the lock, so its batches are short
-# (bench/inbound.py: 10 or 20 processed 470 msg/s against 490–540 with 5, but doubled the
-# acknowledgements' median wait).
+# (bench/inbound.py, one run each: 10 or 20 processed 470 msg/s against 374–432 with 5, but
+# the acknowledgements' median wait went from 17–18 ms to 35–42 ms).
 SQLITE_BATCH = 5
 
 
