@@ -27,7 +27,7 @@ from sqlmodel import Session
 
 from bot.together import Together
 from flows.clock import Clock
-from storage import conversations, inbox, participants
+from storage import inbox, participants
 from storage.db import Database
 from storage.turns import batch_turn, store_turn
 
@@ -157,9 +157,8 @@ class Intake:
         replies = 0
         with self.db.session() as session:
             rows = inbox.claim(session, limit=self.batch, channels=list(self.handlers))
-            # Who wrote and where each stands, for the whole batch at once (not per message).
-            women = participants.prefetch(session, [(row.channel, row.address) for row in rows])
-            conversations.prefetch(session, women)
+            # Who wrote, for the whole batch at once (the engine then reads nobody per message).
+            participants.prefetch(session, [(row.channel, row.address) for row in rows])
             processed: list[tuple[int, int | None, str | None]] = []
             for row in rows:
                 handler = self.handlers[row.channel]

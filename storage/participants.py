@@ -11,7 +11,7 @@ from sqlalchemy import String, bindparam, cast, insert, or_, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
-from storage import checkins, conversations
+from storage import checkins
 from storage.coordination import Coordinator
 from storage.models import (
     ChannelAddress,
@@ -89,7 +89,7 @@ def touch(session: Session, link: ChannelAddress, now: datetime) -> None:
     set_committed_value(link, "last_inbound_at", now)
 
 
-def prefetch(session: Session, senders: Iterable[tuple[str, str | None]]) -> list[int]:
+def prefetch(session: Session, senders: Iterable[tuple[str, str | None]]) -> None:
     """Read the address and the woman behind each (channel, address) of a batch at once.
 
     `get_or_create` then finds her, or knows she is new, without a statement of its own: one
@@ -107,7 +107,6 @@ def prefetch(session: Session, senders: Iterable[tuple[str, str | None]]) -> lis
         params = {"channel": channel, "addresses": sorted(addresses)}
         for link, participant in session.exec(_THEIRS, params=params):  # type: ignore[call-overload]
             kept[(link.channel, link.address)] = (link, participant)
-    return [found[1].id or 0 for found in kept.values() if found is not None]
 
 
 def get_or_create(
@@ -199,7 +198,6 @@ def erase(session: Session, participant: Participant, *, now: datetime) -> None:
         select(OutboundMessage).where(OutboundMessage.participant_id == participant.id)
     ):
         session.delete(message)
-    conversations.forget(session, participant.id or 0)
     conversation = session.get(Conversation, participant.id)
     if conversation is not None:
         session.delete(conversation)

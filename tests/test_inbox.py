@@ -8,17 +8,15 @@ import threading
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
 from sqlalchemy import Row, event
 from sqlmodel import Session, select, update
 
 from bot.intake import Intake, Processed, store_all
 from flows.clock import FakeClock
-from storage import conversations, inbox, outbox, participants
+from storage import inbox, outbox
 from storage.db import Database
-from storage.models import InboundMessage, OutboundMessage, Participant
+from storage.models import InboundMessage, OutboundMessage
 from storage.turns import WriterTurns
-from tests.support import programme
 from tests.support.telegram_standin import Harness, Person, harness, standin_server, texts
 
 NOW = datetime(2026, 3, 9, 15, 0, tzinfo=UTC)
@@ -282,64 +280,3 @@ def test_a_batch_without_failures_takes_no_savepoint(db):
     event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
     assert asyncio.run(intake.run_once()) == 2
     assert not any(statement.startswith("SAVEPOINT") for statement in statements)
-
-
-class Peers:
-    """Each message reads its writer's step; "move bea" also moves bea's conversation (as her
-    peer answering an introduction does), "erase bea" erases her."""
-
-    def __init__(self, ids: dict[str, int]) -> None:
-        self.ids = ids  # address → participant id
-        self.steps: dict[str, str | None] = {}
-
-    def process_stored(self, session: Session, row: Row[Any]) -> Processed:
-        state = conversations.load(session, self.ids[row.address])
-        self.steps[row.address] = state.step if state else None
-        if row.payload in ("move bea", "erase bea"):
-            bea = self.ids["bea"]
-            if row.payload == "move bea":
-                conversations.save(
-                    session,
-                    participant_id=bea,
-                    flow="intro",
-                    step="answer",
-                    data={},
-                    offered=[],
-                    now=NOW,
-                )
-            else:
-                person = session.get(Participant, bea)
-                assert person is not None
-                participants.erase(session, person, now=NOW)
-        return Processed(participant_id=self.ids[row.address])
-
-    async def after(self, outcome: Any) -> None:
-        return None
-
-
-@pytest.mark.parametrize(("first", "bea_sees"), [("move bea", "answer"), ("erase bea", None)])
-def test_a_conversation_changed_earlier_in_the_batch_is_read_afresh(db, first, bea_sees):
-    """The batch loads its women's conversations at once; ana's message changes bea's (or erases
-    her): bea's message, later in the same batch, must see that, not the copy read before."""
-    ids: dict[str, int] = {}
-    with db.session() as session:
-        for address in ("ana", "bea"):
-            woman = programme.woman(session, address, now=NOW, channel="test")
-            ids[address] = woman.id or 0
-            conversations.save(
-                session,
-                participant_id=woman.id or 0,
-                flow="home",
-                step="idle",
-                data={},
-                offered=[],
-                now=NOW,
-            )
-        session.commit()
-    intake = Intake(db, FakeClock(NOW), batch=10)
-    handler = Peers(ids)
-    intake.register("test", handler)
-    _store(db, "1", "ana", payload=first)
-    _store(db, "2", "bea", payload="hello")
-    assert asyncio.run(intake.run_once()) == 2
-    assert handler.steps == {"ana": "idle", "bea": bea_sees}
