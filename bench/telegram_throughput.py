@@ -126,6 +126,9 @@ async def run(db: Database, standin: StandIn, updates: int, concurrency: int) ->
     await channel.bot.initialize()
     stop = asyncio.Event()
     worker = asyncio.create_task(app.delivery.run_forever(stop, idle=0.5))
+    # Webhooks only store (acknowledge first); the inbox worker processes what they stored.
+    assert app.intake is not None
+    intake = asyncio.create_task(app.intake.run_forever(stop, idle=0.5))
     url = f"http://127.0.0.1:{port}/webhooks/telegram"
     headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
     limits = httpx.Limits(max_connections=concurrency)
@@ -190,6 +193,7 @@ async def run(db: Database, standin: StandIn, updates: int, concurrency: int) ->
 
     stop.set()
     await worker
+    await intake
     await channel.stop()
     server.should_exit = True
     await serving

@@ -1,0 +1,25 @@
+"""The end-to-end Telegram bench still runs: it hung once, unnoticed, when webhooks stopped
+processing in place (acknowledge first) and the bench did not start the inbox worker."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_telegram_throughput_bench_answers_every_update() -> None:
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "telegram_throughput.py"), "--updates", "20"]
+        + ["--concurrency", "4", "--skip-postgres"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    result = json.loads(out.stdout)["sqlite"]
+    assert result["updates"] == 20 and result["failed_requests"] == 0
+    assert result["updates_per_s"] > 0
