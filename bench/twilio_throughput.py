@@ -88,6 +88,9 @@ async def _webhooks(standin: TwilioStandIn, db: Database, women: int, turns: int
         await asyncio.sleep(0.01)
     stop = asyncio.Event()
     delivery = asyncio.create_task(app.delivery.run_forever(stop, idle=0.2))
+    # Webhooks only store (acknowledge first); the inbox worker processes what they stored.
+    assert app.intake is not None
+    intake = asyncio.create_task(app.intake.run_forever(stop, idle=0.2))
     validator = RequestValidator(standin.auth_token)
     url = f"{PUBLIC_BASE_URL}/webhooks/twilio"
     latencies: list[float] = []
@@ -122,6 +125,7 @@ async def _webhooks(standin: TwilioStandIn, db: Database, women: int, turns: int
         elapsed = time.perf_counter() - started
     stop.set()
     await delivery
+    await intake
     server.should_exit = True
     await serving
     return {

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -85,10 +86,10 @@ class Intake:
         self.handlers: dict[str, InboxHandler] = {}
         self.wake = asyncio.Event()
         self.on_replies: Callable[[], None] | None = None  # wakes the delivery worker
-        # Webhooks that arrive while one is storing are stored together, in the next transaction.
-        self._stores: Together[dict[str, Any], bool] = Together(
-            lambda rows: asyncio.to_thread(store_all, self.db, rows)
-        )
+        # Webhooks that arrive while one is storing are stored together, in the next transaction,
+        # on a thread of their own: in the shared pool they waited behind paced sends (seconds).
+        self._store_thread = ThreadPoolExecutor(1, thread_name_prefix="webhook-store")
+        self._stores: Together[dict[str, Any], bool] = Together(self._store_together)
 
     def register(self, kind: str, handler: InboxHandler) -> None:
         self.handlers[kind] = handler
@@ -96,6 +97,10 @@ class Intake:
     async def store(self, **fields: Any) -> bool:
         """A webhook's one write: True when the message is new; raises when it was not stored."""
         return await self._stores(fields)
+
+    async def _store_together(self, rows: list[dict[str, Any]]) -> list[bool | Exception]:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._store_thread, store_all, self.db, rows)
 
     async def run_once(self) -> int:
         """Process one batch; returns how many messages it took."""

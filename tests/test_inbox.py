@@ -280,3 +280,22 @@ def test_a_batch_without_failures_takes_no_savepoint(db):
     event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
     assert asyncio.run(intake.run_once()) == 2
     assert not any(statement.startswith("SAVEPOINT") for statement in statements)
+
+
+def test_a_webhook_is_stored_even_while_every_shared_worker_thread_is_busy(db):
+    """Paced sends block threads of asyncio's shared pool (the twilio client, its spacer); a
+    webhook's store has a thread of its own, so it is acknowledged all the same."""
+    intake = Intake(db, FakeClock(NOW))
+    release = threading.Event()
+
+    async def main() -> bool:
+        loop = asyncio.get_running_loop()
+        busy = [loop.run_in_executor(None, release.wait, 30) for _ in range(64)]
+        try:
+            fields = {"channel": "test", "platform_key": "1", "address": "ana", "payload": "{}"}
+            return await asyncio.wait_for(intake.store(**fields, now=NOW), 20)
+        finally:
+            release.set()
+            await asyncio.gather(*busy)
+
+    assert asyncio.run(main()) is True

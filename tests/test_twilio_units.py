@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
 from hypothesis import given
@@ -193,8 +194,19 @@ def test_sends_are_paced_under_the_stand_ins_limit(db, clock, tmp_path):
                 )
                 link.last_inbound_at = clock.now()
         standin.enforce_mps(20.0)
+        channel = bot.app.delivery.channels["whatsapp"]
+        create, threads = channel._create, set()  # type: ignore[attr-defined]
+
+        def noting_thread(*args, **kwargs):  # type: ignore[no-untyped-def]
+            threads.add(threading.current_thread().name.split("_")[0])
+            return create(*args, **kwargs)
+
+        channel._create = noting_thread  # type: ignore[attr-defined]
         asyncio.run(bot.app.delivery.drain())
         assert len(standin.accepted) == 30
         assert standin.rejected_429 == 0
+        # The blocking client and its spacer run on the channel's own threads, never on the
+        # shared pool the webhooks and the workers use.
+        assert threads == {"twilio-whatsapp"}
         with bot.app.db.session() as session:
             assert session.exec(select(Participant)).one().opted_out_at is None

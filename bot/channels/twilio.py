@@ -17,7 +17,9 @@ WhatsApp and SMS are two `TwilioChannel`s sharing one client, each paced at its 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from math import ceil
 from typing import TYPE_CHECKING, Any
@@ -64,6 +66,8 @@ MAX_FIELDS = 200
 PACE_MARGIN = 0.97
 # A later part of a split message is retried in place (earlier parts already went out).
 PART_RETRIES = 3
+# Sends under way at once per channel (each holds a thread while the twilio client blocks).
+SEND_THREADS = 8
 
 # Twilio's own SMS opt-out and opt-in words (Advanced Opt-Out defaults). On SMS the carrier
 # acts on them whatever we do, so the bot must agree. STOP, STOPALL, UNSUBSCRIBE, START and
@@ -162,6 +166,9 @@ class TwilioChannel:
         self.calls = Pacer(self.rate * PACE_MARGIN)
         # ...and spaces the requests themselves, which start in worker threads.
         self.spacer = Spacer(self.rate * PACE_MARGIN)
+        # The twilio client blocks, and the spacer sleeps, in a thread: threads of their own, so
+        # paced sends never hold the ones webhooks and the workers need.
+        self._senders = ThreadPoolExecutor(SEND_THREADS, thread_name_prefix=f"twilio-{kind.value}")
         self.templates = window.Templates(settings.twilio_templates)
         token = settings.twilio_auth_token.get_secret_value() if settings.twilio_auth_token else ""
         self.validator = RequestValidator(token)
@@ -261,7 +268,8 @@ class TwilioChannel:
         for attempt in range(tries):
             await self.calls.wait(message.address)
             try:
-                return await asyncio.to_thread(self._create, message, **fields)
+                call = functools.partial(self._create, message, **fields)
+                return await asyncio.get_running_loop().run_in_executor(self._senders, call)
             except TwilioRestException as error:
                 failure = send_error(error)
                 if failure.retry_after:
