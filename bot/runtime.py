@@ -89,13 +89,16 @@ async def run(settings: Settings, role: Role = Role.ALL) -> None:
         if scheduler is not None:
             roles.stop_heartbeat()
             stop_scheduler(scheduler)
-        for channel in channels:
-            await channel.stop()
+        # The workers first: the batch under way commits and the sends in flight are recorded.
+        # Closing the channels before them made a send claimed meanwhile fail and wait for the
+        # next start. Updates polled meanwhile are stored, so nothing is lost either way.
         stop.set()
         if intake is not None:
             await intake
         if delivery is not None:
             await delivery
+        for channel in channels:
+            await channel.stop()
         app.db.dispose()
 
 

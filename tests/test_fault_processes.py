@@ -164,6 +164,20 @@ def test_kill_9_of_a_worker_mid_conversation(tmp_path):
 
             asyncio.run(both())
             report = driver.report
+            # A woman counts as answered at her first reply; a second one may still be on its
+            # way. Every reply must go out before the workers stop.
+            _wait(
+                lambda: (
+                    _scalar(
+                        db,
+                        "SELECT count(*) FROM outboundmessage "
+                        "WHERE status IN ('pending', 'sending')",
+                    )
+                    == 0
+                ),
+                60,
+                "every reply to be sent",
+            )
         result = audit(db, telegram, twilio, report)
     assert report.unanswered == 0, report.unanswered
     assert report.posted == len(women) * 6
