@@ -13,7 +13,6 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 
 from sqlalchemy import Index, UniqueConstraint, bindparam, update
-from sqlalchemy import select as core_select
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from storage.models import Participant, json_field, utc_field
@@ -243,12 +242,8 @@ def unfinished_round(session: Session, participant_id: int) -> SurveyRound | Non
     return session.exec(_UNFINISHED, params={"her": participant_id}).first()  # type: ignore[call-overload, no-any-return]
 
 
-_rounds = SurveyRound.__table__  # type: ignore[attr-defined]
-_ANY_UNFINISHED = (
-    core_select(_rounds.c.id)
-    .where(_rounds.c.participant_id == bindparam("her"), _rounds.c.completed_at.is_(None))
-    .limit(1)
-)
+# The same question, answered by an id alone (no ORM object is built).
+_ANY_UNFINISHED = _UNFINISHED.with_only_columns(col(SurveyRound.id)).limit(1)
 
 
 def has_unfinished_round(session: Session, participant_id: int) -> bool:

@@ -15,7 +15,6 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Index, Row
-from sqlalchemy import select as core_select
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from storage.models import json_field, utc_field
@@ -119,14 +118,13 @@ def coordinators(session: Session, *, active_only: bool = True) -> list[Coordina
     return list(session.exec(_ACTIVE if active_only else _ALL))
 
 
-_coordinators = Coordinator.__table__  # type: ignore[attr-defined]
-# Who is or was a coordinator, only the columns that name her: read on every menu.
-_NAMES = core_select(
-    _coordinators.c.participant_id,
-    _coordinators.c.channel,
-    _coordinators.c.address,
-    _coordinators.c.removed_at,
-).order_by(_coordinators.c.id)
+# `_ALL` with only the columns that name her: read on every menu.
+_NAMES = _ALL.with_only_columns(
+    col(Coordinator.participant_id),
+    col(Coordinator.channel),
+    col(Coordinator.address),
+    col(Coordinator.removed_at),
+)
 
 
 def coordinator_names(session: Session) -> list[Row[Any]]:

@@ -94,6 +94,7 @@ def prefetch(session: Session, senders: Iterable[tuple[str, str | None]]) -> Non
 
     `get_or_create` then finds her, or knows she is new, without a statement of its own: one
     SELECT per batch instead of one per message.
+
     A batch holds one message per sender, and the rows are the session's own (identity map), so
     what an earlier message of the batch changed is what a later one sees.
     """

@@ -52,6 +52,12 @@ def _wait(condition, timeout: float, what: str) -> None:  # type: ignore[no-unty
         time.sleep(0.05)
 
 
+def _unsent(db) -> int:  # type: ignore[no-untyped-def]
+    """Messages not sent yet: queued, or claimed by a worker."""
+    sql = "SELECT count(*) FROM outboundmessage WHERE status IN ('pending', 'sending')"
+    return _scalar(db, sql)
+
+
 def _expire_dead_claims(db, settle: float = 2.0) -> int:  # type: ignore[no-untyped-def]
     """Rows still `sending` after the live workers had `settle` seconds belong to the dead one."""
     first = sending_ids(db)
@@ -117,18 +123,7 @@ def test_kill_9_of_a_delivery_worker_mid_broadcast(tmp_path):
                 "the surviving worker to take the rest",
             )
             expired = _expire_dead_claims(db)
-            _wait(
-                lambda: (
-                    _scalar(
-                        db,
-                        "SELECT count(*) FROM outboundmessage "
-                        "WHERE status IN ('pending', 'sending')",
-                    )
-                    == 0
-                ),
-                60,
-                "the dead worker's claims to be sent by the other",
-            )
+            _wait(lambda: _unsent(db) == 0, 60, "the dead worker's claims to be sent by the other")
             assert cluster.workers[1].alive
         got = Counter(str(call.params["chat_id"]) for call in telegram.calls_to("sendMessage"))
         got.update(call["To"].removeprefix("whatsapp:") for call in twilio.accepted)
@@ -166,18 +161,7 @@ def test_kill_9_of_a_worker_mid_conversation(tmp_path):
             report = driver.report
             # A woman counts as answered at her first reply; a second one may still be on its
             # way. Every reply must go out before the workers stop.
-            _wait(
-                lambda: (
-                    _scalar(
-                        db,
-                        "SELECT count(*) FROM outboundmessage "
-                        "WHERE status IN ('pending', 'sending')",
-                    )
-                    == 0
-                ),
-                60,
-                "every reply to be sent",
-            )
+            _wait(lambda: _unsent(db) == 0, 60, "every reply to be sent")
         result = audit(db, telegram, twilio, report)
     assert report.unanswered == 0, report.unanswered
     assert report.posted == len(women) * 6
