@@ -139,7 +139,7 @@ def test_live_replies_go_before_bulk_broadcasts(settings, db, clock, standin):
 
     asyncio.run(main())
     sent = standin.calls_to("sendMessage", ok=True)
-    assert sent[0].params["chat_id"] == 9999
+    assert sent[0].params["chat_id"] == "9999"
     assert len(sent) == 21
 
 
@@ -223,6 +223,24 @@ def test_send_returns_the_platform_message_id(settings, db, clock, standin):
         row = session.exec(select(OutboundMessage)).one()
     assert row.platform_id == str(standin.sent_to(7300)[0].result["message_id"])
     assert texts(standin.sent_to(7300)) == "hola"
+
+
+def test_send_message_goes_as_json_with_the_keyboard_as_an_object(settings, db, clock, standin):
+    """A url-encoded form cost 0.1 ms of pure Python per send; JSON is encoded in C."""
+    options = (Option("yes", Msg("Sí")), Option("no", Msg("No")))
+    queue(db, clock, 7400, "¿Seguimos? ✓", options=options)
+
+    async def main() -> None:
+        async with harness(settings, db, clock, standin) as h:
+            await send_everything(h, clock)
+
+    asyncio.run(main())
+    (call,) = standin.sent_to(7400)
+    assert call.json_body
+    assert call.params["text"] == "¿Seguimos? ✓"
+    buttons = call.params["reply_markup"]["inline_keyboard"]
+    assert [button["text"] for row in buttons for button in row] == ["Sí", "No"]
+    assert call.params["link_preview_options"] == {"is_disabled": True}
 
 
 # Pure pieces --------------------------------------------------------------------------------------

@@ -46,7 +46,7 @@ from telegram.error import (
 
 from bot import metrics
 from bot.channels.base import Outgoing, SendError
-from bot.channels.telegram_http import AiohttpRequest, Form
+from bot.channels.telegram_http import AiohttpRequest, JsonCall
 from bot.channels.telegram_layout import keyboard, split_text, utf16_len
 from bot.channels.telegram_updates import Callback, Parsed, UpdatesRequest, parse, sender
 from bot.intake import Processed
@@ -72,7 +72,7 @@ MAX_BODY = 1_000_000  # an Update is a few kB; anything this big is not from Tel
 POLL_TIMEOUT = 25  # seconds a getUpdates call waits for news
 MAX_TRIES = 5  # a polled update that keeps failing (not the database) is skipped after this
 
-NO_PREVIEW = json.dumps({"is_disabled": True})
+NO_PREVIEW = {"is_disabled": True}
 
 # Shown briefly on her screen when she taps a keyboard that is no longer the current question.
 STALE_TAP = _("That question is closed. Please answer the latest message.")
@@ -465,13 +465,18 @@ class TelegramChannel:
         for number, piece in enumerate(pieces):
             if number:
                 await self._pace(message.address)
-            fields = {"chat_id": message.address, "text": piece, "link_preview_options": NO_PREVIEW}
+            call: dict[str, Any] = {
+                "chat_id": message.address,
+                "text": piece,
+                "link_preview_options": NO_PREVIEW,
+            }
             if markup is not None and number == len(pieces) - 1:
-                fields["reply_markup"] = json.dumps(markup, ensure_ascii=False)
+                call["reply_markup"] = markup
             try:
                 # Built directly: PTB's typed call and the Message it parses back cost more than
                 # the HTTP exchange, and only the id is kept. PTB still raises the errors.
-                sent = await self.bot.request.post(f"{self.bot.base_url}/sendMessage", Form(fields))
+                url = f"{self.bot.base_url}/sendMessage"
+                sent = await self.bot.request.post(url, JsonCall(call))
             except TelegramError as error:
                 failure = send_error(error)
                 metrics.SEND_FAILURES.labels(ChannelKind.TELEGRAM.value, failure.code or "-").inc()

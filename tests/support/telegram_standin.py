@@ -55,6 +55,7 @@ class Call:
     at: float  # time.monotonic() when it arrived
     status: int = 200
     result: Any = None
+    json_body: bool = False  # sent as application/json (else a form)
 
 
 @dataclass
@@ -256,11 +257,12 @@ def _handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
                 self._reply(404, {"ok": False, "error_code": 404, "description": "Not Found"})
                 return
             method = self.path[len(prefix) :]
-            if "json" in (self.headers.get("Content-Type") or ""):
+            json_body = "json" in (self.headers.get("Content-Type") or "")
+            if json_body:
                 params = json.loads(body or "{}")
             else:
                 params = decode(dict(parse_qsl(body, keep_blank_values=True)))
-            call = Call(method, params, time.monotonic())
+            call = Call(method, params, time.monotonic(), json_body=json_body)
             status, answer = state.answer(method, params)
             call.status = status
             call.result = answer.get("result")
