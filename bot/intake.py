@@ -28,7 +28,7 @@ from sqlmodel import Session
 
 from bot.together import Together
 from flows.clock import Clock
-from storage import inbox, participants
+from storage import batch, conversations, inbox, participants
 from storage.db import Database
 from storage.turns import batch_turn, store_turn
 
@@ -163,7 +163,12 @@ class Intake:
         with self.db.session() as session:
             rows = inbox.claim(session, limit=self.batch, channels=list(self.handlers))
             # Who wrote, for the whole batch at once (the engine then reads nobody per message).
-            participants.prefetch(session, [(row.channel, row.address) for row in rows])
+            senders = participants.prefetch(session, [(row.channel, row.address) for row in rows])
+            if not careful:
+                # Where each stands, in one SELECT; saves and "she wrote now" wait for one
+                # executemany each (storage/batch.py), before the batch is marked done. A careful
+                # run writes at once: each message's savepoint must hold its own writes.
+                conversations.prefetch(session, senders)
             processed: list[tuple[int, int | None, str | None]] = []
             for row in rows:
                 handler = self.handlers[row.channel]
@@ -179,6 +184,7 @@ class Intake:
                 replies += outcome.queued
                 if outcome.after is not None:
                     follow_ups.append((handler, outcome.after))
+            batch.flush(session)
             inbox.done(session, processed, now=self.clock.now())
         return len(rows), follow_ups, replies
 

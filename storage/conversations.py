@@ -2,17 +2,22 @@
 
 Read and written on every message, so in SQLAlchemy Core on the session's connection: one
 SELECT to load, one INSERT … ON CONFLICT DO UPDATE to save, no unit of work and no autoflush.
+The inbox worker reads a whole batch's states in one SELECT (`prefetch`), and its saves wait
+for the batch's single executemany (storage/batch.py); what is saved meanwhile is what `load`
+returns. Every read and write of this table goes through here, so none can see a stale row.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, delete, select
 from sqlmodel import Session
 
+from storage import batch
 from storage.dialects import dialect_insert
 from storage.models import Conversation
 
@@ -22,10 +27,15 @@ _LOAD = select(
     _table.c.step,
     _table.c.data,
     _table.c.offered,
-    _table.c.version,
     _table.c.updated_at,
 ).where(_table.c.participant_id == bindparam("participant_id"))
 _SAVES: dict[str, Any] = {}  # the upsert, built once per backend
+# A batch's states, read together: {participant_id: State | None}, on the batch's session.
+_KEPT = "conversations.kept"
+_THEIRS = select(_table.c.participant_id, *_LOAD.selected_columns).where(
+    _table.c.participant_id.in_(bindparam("participant_ids", expanding=True))
+)
+_DELETE = delete(_table).where(_table.c.participant_id == bindparam("participant_id"))
 
 
 @dataclass(frozen=True)
@@ -36,15 +46,32 @@ class State:
     step: str
     data: dict[str, Any] = field(default_factory=dict)
     offered: list[str] = field(default_factory=list)
-    version: int = 0
     updated_at: datetime | None = None
 
 
 def load(session: Session, participant_id: int) -> State | None:
+    kept = session.info.get(_KEPT, {})
+    if participant_id in kept:
+        return kept[participant_id]
     row = session.connection().execute(_LOAD, {"participant_id": participant_id}).first()
+    return _state(row)
+
+
+def prefetch(session: Session, participant_ids: list[int]) -> None:
+    """Read these women's states in one SELECT, and hold this session's saves for the batch."""
+    kept = session.info.setdefault(_KEPT, {})
+    wanted = sorted(set(participant_ids) - kept.keys())
+    if wanted:
+        kept.update(dict.fromkeys(wanted))
+        rows = session.connection().execute(_THEIRS, {"participant_ids": wanted})
+        kept.update((row.participant_id, _state(row)) for row in rows)
+    batch.begin(session)
+
+
+def _state(row: Any) -> State | None:
     if row is None:
         return None
-    return State(row.flow, row.step, row.data or {}, row.offered or [], row.version, row.updated_at)
+    return State(row.flow, row.step, row.data or {}, row.offered or [], row.updated_at)
 
 
 def save(
@@ -72,7 +99,23 @@ def save(
         "version": 1,
         "updated_at": now,
     }
-    connection.execute(statement, values)
+    kept = session.info.get(_KEPT)
+    if kept is not None:
+        # What `load` returns from now on in this batch, and what the held write will store:
+        # a copy as the database would give it back, so later changes to `data` touch neither.
+        values["data"] = json.loads(json.dumps(values["data"]))
+        kept[participant_id] = State(flow, step, values["data"], values["offered"], now)
+    if not batch.defer(session, statement, values):
+        connection.execute(statement, values)
+
+
+def delete_state(session: Session, participant_id: int) -> None:
+    """Forget where she is (her data is being erased)."""
+    batch.flush(session)  # a save held for her must not bring it back
+    session.connection().execute(_DELETE, {"participant_id": participant_id})
+    kept = session.info.get(_KEPT)
+    if kept is not None:
+        kept[participant_id] = None
 
 
 def _upsert(dialect: str) -> Any:

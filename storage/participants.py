@@ -11,11 +11,10 @@ from sqlalchemy import String, bindparam, cast, insert, or_, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
-from storage import checkins
+from storage import batch, checkins, conversations
 from storage.coordination import Coordinator
 from storage.models import (
     ChannelAddress,
-    Conversation,
     OutboundMessage,
     OutboxStatus,
     Participant,
@@ -84,13 +83,17 @@ _NEW_ADDRESS = insert(_addresses)
 
 
 def touch(session: Session, link: ChannelAddress, now: datetime) -> None:
-    """She wrote from this address now: one Core UPDATE, the loaded row kept in step, not dirty."""
-    session.connection().execute(_TOUCH, {"address_id": link.id, "now": now})
+    """She wrote from this address now: one Core UPDATE (an inbox batch's together, see
+    storage/batch.py), the loaded row kept in step, not dirty."""
+    parameters = {"address_id": link.id, "now": now}
+    if not batch.defer(session, _TOUCH, parameters):
+        session.connection().execute(_TOUCH, parameters)
     set_committed_value(link, "last_inbound_at", now)
 
 
-def prefetch(session: Session, senders: Iterable[tuple[str, str | None]]) -> None:
-    """Read the address and the woman behind each (channel, address) of a batch at once.
+def prefetch(session: Session, senders: Iterable[tuple[str, str | None]]) -> list[int]:
+    """Read the address and the woman behind each (channel, address) of a batch at once; returns
+    the ids of the women found.
 
     `get_or_create` then finds her, or knows she is new, without a statement of its own: one
     SELECT per batch instead of one per message.
@@ -103,11 +106,14 @@ def prefetch(session: Session, senders: Iterable[tuple[str, str | None]]) -> Non
         if address:
             by_channel.setdefault(channel, set()).add(address)
     kept = session.info.setdefault(_PREFETCHED, {})
+    found: list[int] = []
     for channel, addresses in by_channel.items():
         kept.update(dict.fromkeys(((channel, address) for address in addresses), None))
         params = {"channel": channel, "addresses": sorted(addresses)}
         for link, participant in session.exec(_THEIRS, params=params):  # type: ignore[call-overload]
             kept[(link.channel, link.address)] = (link, participant)
+            found.append(participant.id)
+    return found
 
 
 def get_or_create(
@@ -199,9 +205,7 @@ def erase(session: Session, participant: Participant, *, now: datetime) -> None:
         select(OutboundMessage).where(OutboundMessage.participant_id == participant.id)
     ):
         session.delete(message)
-    conversation = session.get(Conversation, participant.id)
-    if conversation is not None:
-        session.delete(conversation)
+    conversations.delete_state(session, participant.id or 0)
     # What she wrote in check-ins and problem reports; ratings stay, anonymous, for the counts.
     checkins.erase_texts_of(session, participant.id or 0)
     _scrub_messages_about(session, participant.id or 0, known)

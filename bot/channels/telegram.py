@@ -53,8 +53,8 @@ from bot.intake import Processed
 from bot.ratelimit import Pacer, SenderLimiter
 from flows import i18n
 from flows.messages import ChannelKind, _
-from storage import participants
-from storage.models import ChannelAddress, Conversation, OutboundMessage, OutboxStatus
+from storage import conversations, participants
+from storage.models import ChannelAddress, OutboundMessage, OutboxStatus
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -316,7 +316,7 @@ class TelegramChannel:
         if any(payload.get("options") for payload in later):
             return None  # a newer question was asked since
         if shown.participant_id is not None:
-            state = session.get(Conversation, shown.participant_id)
+            state = conversations.load(session, shown.participant_id)
             if state is not None and key not in state.offered:
                 return None  # already answered: the conversation moved on
         return key

@@ -1,0 +1,50 @@
+"""Writes an inbox batch gathers and runs together, once, before it commits.
+
+The inbox worker handles a batch of messages in one transaction. Saving her conversation and
+noting when she last wrote are a statement each per message; gathered, each is one executemany
+for the whole batch (a tenth of the cost on SQLite). Nothing else changes: the writes run in the
+order they were asked for, in the same transaction, before `inbox.done` and the commit.
+
+Outside a batch (`begin` not called on this session) and inside a savepoint, `defer` declines
+and the caller writes at once: a savepoint that rolls back must take its writes with it. Before
+declining there, it runs what it held, so writes keep their order.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+
+_HELD = "batch.held"  # on the batch's session: [(statement, parameters)], in order
+
+
+def begin(session: Session) -> None:
+    """From now on this session's `defer`red writes wait for `flush`."""
+    session.info[_HELD] = []
+
+
+def defer(session: Session, statement: Any, parameters: dict[str, Any]) -> bool:
+    """Hold this write for the batch's `flush`; False when the caller must write it now."""
+    held = session.info.get(_HELD)
+    if held is None:
+        return False
+    if session.in_nested_transaction():
+        flush(session)
+        return False
+    held.append((statement, parameters))
+    return True
+
+
+def flush(session: Session) -> None:
+    """Run the held writes: one executemany per statement, each statement's rows in order."""
+    held = session.info.get(_HELD)
+    if not held:
+        return
+    grouped: dict[Any, list[dict[str, Any]]] = {}
+    for statement, parameters in held:
+        grouped.setdefault(statement, []).append(parameters)
+    held.clear()
+    connection = session.connection()
+    for statement, rows in grouped.items():
+        connection.execute(statement, rows)

@@ -1,0 +1,143 @@
+"""An inbox batch's held writes (storage/batch.py): read back at once, written once, in order.
+
+Conversation saves and "she wrote now" wait for one executemany each; what a batch saved is what
+a later message of the same batch loads; a savepoint, an erasure or a session outside a batch
+writes at once, and nothing held is lost or overtakes a later write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+from sqlalchemy import event, text
+from sqlmodel import Session
+
+from storage import batch, conversations, participants
+from storage.db import Database
+from storage.models import ChannelAddress
+from tests.support import programme
+
+
+@contextmanager
+def statements(db: Database) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        seen.append(" ".join(statement.split()[:3]).upper())
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def _women(db: Database, now, count: int = 3) -> list[int]:  # type: ignore[no-untyped-def]
+    with db.session() as session:
+        ids = [programme.woman(session, f"+5917000000{n}", now=now).id or 0 for n in range(count)]
+        for woman in ids:
+            conversations.save(
+                session,
+                participant_id=woman,
+                flow="home",
+                step="idle",
+                data={},
+                offered=[],
+                now=now,
+            )
+    return ids
+
+
+def _stored(session: Session, woman: int) -> tuple[str, str, int] | None:
+    row = session.connection().execute(
+        text("SELECT flow, step, version FROM conversation WHERE participant_id = :p"), {"p": woman}
+    )
+    found = row.first()
+    return (found.flow, found.step, found.version) if found else None
+
+
+def _save(session: Session, woman: int, step: str, now, **data) -> None:  # type: ignore[no-untyped-def]
+    conversations.save(
+        session, participant_id=woman, flow="home", step=step, data=data, offered=["a"], now=now
+    )
+
+
+def test_a_batch_reads_its_states_at_once_and_writes_them_at_the_end(any_db, clock):
+    women = _women(any_db, clock.now())
+    later = clock.now() + timedelta(minutes=5)
+    with any_db.session() as session, statements(any_db) as seen:
+        steps = _stored(session, women[0])[2]  # type: ignore[index]  # steps taken so far
+        seen.clear()
+        conversations.prefetch(session, women)
+        assert seen == ["SELECT CONVERSATION.PARTICIPANT_ID, CONVERSATION.FLOW,"]
+        for woman in women:
+            assert conversations.load(session, woman).step == "idle"  # type: ignore[union-attr]
+            _save(session, woman, "menu", later, note=[1])
+        _save(session, women[0], "profile", later)  # a peer's message moves her again
+        assert len(seen) == 1  # nothing read or written per message
+        # What the batch saved is what it reads back, as the database would give it.
+        state = conversations.load(session, women[1])
+        assert state is not None and (state.step, state.data, state.updated_at) == (
+            "menu",
+            {"note": [1]},
+            later,
+        )
+        assert _stored(session, women[1]) == ("home", "idle", steps)  # held until the flush
+        batch.flush(session)
+        writes = [s for s in seen if s.startswith(("INSERT", "UPDATE"))]
+        assert len(writes) == 1  # one executemany
+        # Each step counted, in order: the peer's save after hers.
+        assert _stored(session, women[0]) == ("home", "profile", steps + 2)
+        assert _stored(session, women[2]) == ("home", "menu", steps + 1)
+
+
+def test_a_touch_in_a_batch_waits_for_the_flush(any_db, clock):
+    (woman,) = _women(any_db, clock.now(), count=1)
+    later = clock.now() + timedelta(hours=1)
+    with any_db.session() as session:
+        conversations.prefetch(session, [woman])
+        (link,) = participants.addresses(session, woman)
+        participants.touch(session, link, later)
+        assert link.last_inbound_at == later and link not in session.dirty
+        column = ChannelAddress.__table__.c.last_inbound_at  # type: ignore[attr-defined]
+        read = ChannelAddress.__table__.select().with_only_columns(column)  # type: ignore[attr-defined]
+        assert session.connection().execute(read).scalar_one() != later
+        batch.flush(session)
+        assert session.connection().execute(read).scalar_one() == later
+
+
+def test_a_savepoint_writes_at_once_after_what_the_batch_held(any_db, clock):
+    """Held writes run first: the savepoint's later save is the one that stays."""
+    (woman,) = _women(any_db, clock.now(), count=1)
+    with any_db.session() as session:
+        steps = _stored(session, woman)[2]  # type: ignore[index]
+        conversations.prefetch(session, [woman])
+        _save(session, woman, "held", clock.now())
+        with session.begin_nested():
+            _save(session, woman, "in a savepoint", clock.now())
+            assert _stored(session, woman) == ("home", "in a savepoint", steps + 2)
+        batch.flush(session)
+        assert _stored(session, woman) == ("home", "in a savepoint", steps + 2)
+
+
+def test_erasing_her_drops_her_held_state(any_db, clock):
+    (woman,) = _women(any_db, clock.now(), count=1)
+    with any_db.session() as session:
+        conversations.prefetch(session, [woman])
+        _save(session, woman, "menu", clock.now())
+        conversations.delete_state(session, woman)
+        assert conversations.load(session, woman) is None
+        batch.flush(session)
+        assert _stored(session, woman) is None
+
+
+def test_outside_a_batch_every_write_is_at_once(any_db, clock):
+    (woman,) = _women(any_db, clock.now(), count=1)
+    with any_db.session() as session, statements(any_db) as seen:
+        steps = _stored(session, woman)[2]  # type: ignore[index]
+        _save(session, woman, "menu", clock.now())
+        assert [s for s in seen if s.startswith(("INSERT", "UPDATE"))]
+        assert _stored(session, woman) == ("home", "menu", steps + 1)
+        assert conversations.load(session, woman).step == "menu"  # type: ignore[union-attr]
