@@ -17,6 +17,7 @@ import importlib.util
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from babel.dates import get_timezone_location
 from sqlmodel import Session
@@ -36,10 +37,11 @@ from flows.steps import Choose, Context, Outcome, go
 from flows.triggers import Firing, handles
 from storage import conversations, outbox, participants
 from storage.models import Participant, Priority
-from storage.pairs import Cohort, Pair, PairStatus
+from storage.pairs import Cohort, Pair, PairStatus, PairView
 
 FLOW = "intro"
 PURPOSE = "introduction"
+PairLike = TypeVar("PairLike", Pair, PairView)
 
 INTRO = _(
     "{name}, I have found you a peer! {peer} lives in {country} and runs {business}.\n\n"
@@ -442,7 +444,7 @@ def pending_introduction(session: Session, participant_id: int) -> Pair | None:
     return _waiting_for(lifecycle.live_pairs(session, participant_id), participant_id)
 
 
-def _waiting_for(pairs: list[Pair], participant_id: int) -> Pair | None:
+def _waiting_for(pairs: Sequence[PairLike], participant_id: int) -> PairLike | None:
     for pair in pairs:
         if pair.status == PairStatus.INTRODUCED and pair.response_of(participant_id) is None:
             return pair

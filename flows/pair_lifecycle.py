@@ -28,7 +28,9 @@ from storage.pairs import (
     Pair,
     PairEvent,
     PairStatus,
+    PairView,
     Response,
+    live_pair_views,
     pairs_of,
     record_transition,
 )
@@ -116,10 +118,11 @@ def live_pairs(session: Session, participant_id: int) -> list[Pair]:
     return pairs_of(session, participant_id, tuple(LIVE_STATUSES))
 
 
-def her_live_pairs(ctx: Context) -> list[Pair]:
-    """`live_pairs` of the woman writing, read once while the menu is put together."""
+def her_live_pairs(ctx: Context) -> list[PairView]:
+    """`live_pairs` of the woman writing, as light views, read once while the menu is put
+    together; a step that changes one loads its `Pair` by id."""
     me = ctx.participant.id or 0
-    return ctx.read_once(("live_pairs", me), lambda: live_pairs(ctx.session, me))
+    return ctx.read_once(("live_pairs", me), lambda: live_pair_views(ctx.session, me))
 
 
 def live_counts(session: Session, participant_ids: list[int]) -> dict[int, int]:

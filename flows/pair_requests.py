@@ -16,7 +16,7 @@ from flows.messages import Msg, Option, _, keyword, nested
 from flows.registry import register
 from flows.steps import AskText, Choose, Context, Outcome, go
 from storage.models import Participant
-from storage.pairs import Pair, PairStatus
+from storage.pairs import Pair, PairStatus, PairView
 
 FLOW = "pair"
 
@@ -56,14 +56,14 @@ def _me(ctx: Context) -> int:
     return ctx.participant.id or 0
 
 
-def _pair(ctx: Context, *statuses: str) -> Pair | None:
+def _pair(ctx: Context, *statuses: str) -> PairView | None:
     for pair in lifecycle.her_live_pairs(ctx):
         if pair.status in statuses:
             return pair
     return None
 
 
-def _peer(ctx: Context, pair: Pair) -> Participant | None:
+def _peer(ctx: Context, pair: Pair | PairView) -> Participant | None:
     return ctx.session.get(Participant, pair.peer_of(_me(ctx)))
 
 
@@ -186,7 +186,8 @@ def _on_confirm_pause(ctx: Context, key: str) -> Outcome:
 
 
 def _resume_pair(ctx: Context) -> Outcome:
-    pair = _pair(ctx, PairStatus.PAUSED)
+    paused = _pair(ctx, PairStatus.PAUSED)
+    pair = ctx.session.get(Pair, paused.id) if paused else None
     if pair is None:
         return home.resume(ctx, NO_PAIR)
     lifecycle.resume(ctx.session, pair, actor=_actor(ctx), now=ctx.now)

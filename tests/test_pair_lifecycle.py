@@ -11,7 +11,7 @@ from flows import pair_lifecycle as lifecycle
 from flows.introductions import publish_cohort
 from flows.matching import service
 from storage.models import Participant
-from storage.pairs import Pair, PairStatus
+from storage.pairs import Pair, PairStatus, PairView, live_pair_views
 from tests.support.dialog import Person
 from tests.support.pairing import cohort_of_four, drain, pair_between
 
@@ -78,6 +78,32 @@ def test_one_live_pair_per_woman_unless_the_cohort_allows_more(db):
         cohort.max_active_pairs = 2
         lifecycle.publish(session, extra, actor="coordinator:7", now=NOW)
         assert len(lifecycle.live_pairs(session, carmen.id)) == 2
+
+
+def test_the_menus_light_views_are_her_live_pairs_with_changes_not_yet_flushed(any_db):
+    """The menu reads her pairs in Core (PairView): the same pairs, in the same order, as the
+    ORM's `live_pairs`, including a move the ORM has not flushed yet."""
+    with any_db.session() as session:
+        cohort, women, pair = _proposed(session)
+        carmen, emily = women["carmen"], women["emily"]
+        cohort.max_active_pairs = 2
+        lifecycle.publish(session, pair, actor="coordinator:7", now=NOW)
+        extra = Pair(cohort_id=cohort.id, a_id=min(carmen.id, emily.id),
+                     b_id=max(carmen.id, emily.id), proposed_at=NOW)  # fmt: skip
+        session.add(extra)
+        session.flush()
+        lifecycle.publish(session, extra, actor="coordinator:7", now=NOW)
+        lifecycle.respond(session, extra, carmen.id, accept=True, now=NOW)
+        lifecycle.respond(session, extra, emily.id, accept=True, now=NOW)
+        lifecycle.pause(session, extra, actor=f"participant:{carmen.id}", now=NOW)  # not flushed
+        views = live_pair_views(session, carmen.id)
+        assert all(isinstance(view, PairView) for view in views)
+        orm = lifecycle.live_pairs(session, carmen.id)
+        assert [(v.id, v.status, v.peer_of(carmen.id)) for v in views] == [
+            (p.id, p.status, p.peer_of(carmen.id)) for p in orm
+        ]
+        assert [v.status for v in views] == [PairStatus.PAUSED, PairStatus.INTRODUCED]
+        assert views[0].response_of(carmen.id) == "accepted"
 
 
 def _active_pair(app, clock):
