@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Row, String, bindparam, exists, func, select, update
@@ -138,12 +139,19 @@ def claim(session: Session, *, limit: int, channels: Sequence[str]) -> list[Row[
     for the batch to commit instead (the busy timeout), so SQLite batches are kept short.
     """
     connection = session.connection()
-    query = _HEADS.where(_inbox.c.channel.in_(list(channels))).limit(limit)
-    if connection.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=_inbox)
-    elif not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+    postgres = connection.dialect.name == "postgresql"
+    if not postgres and not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
         connection.exec_driver_sql("BEGIN IMMEDIATE")
-    return list(connection.execute(query))
+    return list(connection.execute(_claim_query(tuple(channels), limit, postgres)))
+
+
+@lru_cache(maxsize=32)
+def _claim_query(channels: tuple[str, ...], limit: int, postgres: bool) -> Any:
+    """`_HEADS` for these channels, built once: building it cost more than running it."""
+    query = _HEADS.where(_inbox.c.channel.in_(list(channels))).limit(limit)
+    if postgres:
+        query = query.with_for_update(skip_locked=True, of=_inbox)
+    return query
 
 
 def done(

@@ -56,6 +56,15 @@ def test_each_sender_is_processed_in_order_one_message_at_a_time(any_db):
     assert all(row.processed_at and row.payload is None for row in rows)
 
 
+def test_the_claim_query_is_built_once_per_channels_and_size(any_db):
+    """Building the claim's statement cost more than running it: each batch reuses it."""
+    built = inbox._claim_query.cache_info().misses
+    for _round in range(3):
+        with any_db.session() as session:
+            assert inbox.claim(session, limit=7, channels=["test", "other"]) == []
+    assert inbox._claim_query.cache_info().misses <= built + 1
+
+
 class Flaky:
     """A handler that fails on the message "bad" and records the others."""
 
