@@ -35,10 +35,11 @@ from storage.turns import batch_turn, store_turn
 log = logging.getLogger(__name__)
 
 BATCH = 200
-# SQLite has one writer: webhooks wait while a batch holds the lock, so its batches are short
-# (bench/inbound.py, one run each: 10 or 20 processed 470 msg/s against 374–432 with 5, but
-# the acknowledgements' median wait went from 17–18 ms to 35–42 ms).
-SQLITE_BATCH = 5
+# SQLite has one writer: webhooks wait while a batch holds the lock, so its batches are short.
+# 5 while a message cost 2 ms of processing; at about 1.3 ms (bench/inbound.py, 2026-12-03,
+# interleaved runs) 10 processed 351-426 msg/s against 226-336 with 5 (20: 340-414), the
+# acknowledgements' medians and tails unchanged within the runs' spread.
+SQLITE_BATCH = 10
 
 
 @dataclass(frozen=True)

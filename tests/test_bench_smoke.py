@@ -23,3 +23,15 @@ def test_telegram_throughput_bench_answers_every_update() -> None:
     result = json.loads(out.stdout)["sqlite"]
     assert result["updates"] == 20 and result["failed_requests"] == 0
     assert result["updates_per_s"] > 0
+
+
+def test_inbox_worker_bench_processes_every_message() -> None:
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "inbox_worker.py"), "--women", "12", "--rounds", "2"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    result = json.loads(out.stdout)
+    assert result["messages"] == 24 and result["cpu_ms_per_message"] > 0

@@ -1,0 +1,112 @@
+"""The inbox worker alone: CPU per message to process what webhooks stored; prints ONE JSON object.
+
+No HTTP and no sending, so the figure is steadier than bench/inbound.py's on a shared machine:
+`--women` known women (onboarded, Telegram) each write one message per round, "menu" and "aide"
+(help) in turn; the webhooks' stores are not counted, only `Intake.drain` (claim, process, mark
+done, commit) in this process. The first round warms up and is not counted.
+
+python bench/inbox_worker.py [--women 500] [--rounds 4] [--batch N] [--postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1/test")
+
+from bot.app import App, build  # noqa: E402
+from bot.channels.telegram import TelegramChannel  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from flows.clock import FakeClock  # noqa: E402
+from storage.db import Database  # noqa: E402
+from tests.support import programme  # noqa: E402
+from tests.support.cluster import resilient_postgres  # noqa: E402
+
+NOW = datetime(2026, 3, 9, 15, 0, tzinfo=UTC)
+FIRST_CHAT = 77_000_000
+
+
+def update(n: int, chat: int, text: str) -> str:
+    """A Bot API Update: her text message in a private chat."""
+    person = {"id": chat, "is_bot": False, "first_name": "W", "language_code": "fr"}
+    message = {"message_id": n, "from": person, "chat": {"id": chat, "type": "private"}}
+    message.update(date=1741533000, text=text)
+    return json.dumps({"update_id": n, "message": message})
+
+
+async def store_round(app: App, chats: list[int], first: int, text: str) -> None:
+    assert app.intake is not None
+    await asyncio.gather(
+        *(
+            app.intake.store(
+                channel="telegram",
+                platform_key=str(first + n),
+                address=str(chat),
+                payload=update(first + n, chat, text),
+                now=NOW,
+            )
+            for n, chat in enumerate(chats)
+        )
+    )
+
+
+def measure(db: Database, url: str, women: int, rounds: int, batch: int | None) -> dict:
+    settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
+    channel = TelegramChannel("1:x", webhook_secret="s", public_base_url="https://bot.example.org")
+    app = build(settings, channels=[channel], clock=FakeClock(NOW), db=db)
+    channel.attach(app)
+    assert app.intake is not None
+    if batch:
+        app.intake.batch = batch
+    chats = [FIRST_CHAT + n for n in range(women)]
+    with db.session() as session:
+        for chat in chats:
+            programme.woman(session, str(chat), now=NOW, channel="telegram", country="SN")
+    cpu = 0.0
+    processed = 0
+    for number in range(rounds + 1):
+        asyncio.run(store_round(app, chats, number * women, "menu" if number % 2 else "aide"))
+        started = time.process_time()
+        taken = asyncio.run(app.intake.drain())
+        if number:  # the first round warms up
+            cpu += time.process_time() - started
+            processed += taken
+    return {
+        "messages": processed,
+        "batch": app.intake.batch,
+        "cpu_ms_per_message": round(cpu / max(processed, 1) * 1e3, 3),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--women", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--batch", type=int, help="messages per batch (default: the backend's)")
+    parser.add_argument("--postgres", action="store_true")
+    args = parser.parse_args()
+    if args.postgres:
+        with resilient_postgres() as db:
+            result = measure(db, str(db.engine.url), args.women, args.rounds, args.batch)
+        backend = "postgresql"
+    else:
+        url = f"sqlite:///{tempfile.mkdtemp()}/inbox.db"
+        db = Database(url)
+        db.upgrade("head")
+        result = measure(db, url, args.women, args.rounds, args.batch)
+        backend = "sqlite"
+    print(json.dumps({"benchmark": "inbox_worker", "backend": backend, **result}))
+
+
+if __name__ == "__main__":
+    main()
