@@ -14,7 +14,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Index, Row
+from sqlalchemy import Index, Row, event
+from sqlalchemy.orm import object_session
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from storage.models import json_field, utc_field
@@ -127,8 +128,28 @@ _NAMES = _ALL.with_only_columns(
 )
 
 
+# Where `coordinator_names` keeps what it read, with the transaction it read it in (an inbox
+# batch asks once per message); any write of a Coordinator row in that session forgets it.
+_NAMES_KEPT = "coordination.names"
+
+
 def coordinator_names(session: Session) -> list[Row[Any]]:
     """`coordinators(active_only=False)` as plain rows (participant_id, channel, address,
-    removed_at), in Core: building ORM objects cost more than the query."""
-    session.flush()  # a coordinator added in this transaction counts
-    return list(session.connection().execute(_NAMES))
+    removed_at), in Core: building ORM objects cost more than the query. Read once per
+    transaction while no coordinator row changes in it (an inbox batch is one transaction)."""
+    session.flush()  # a coordinator added in this transaction counts (and forgets the rows kept)
+    connection = session.connection()  # begins the transaction, if none is under way
+    transaction = session.get_transaction()
+    kept = session.info.get(_NAMES_KEPT)
+    if kept is None or kept[0] is not transaction:  # read again in each new transaction
+        kept = session.info[_NAMES_KEPT] = (transaction, list(connection.execute(_NAMES)))
+    return kept[1]  # type: ignore[no-any-return]
+
+
+@event.listens_for(Coordinator, "after_insert")
+@event.listens_for(Coordinator, "after_update")
+@event.listens_for(Coordinator, "after_delete")
+def _forget_names(_mapper: Any, _connection: Any, row: Coordinator) -> None:
+    session = object_session(row)
+    if session is not None:
+        session.info.pop(_NAMES_KEPT, None)

@@ -232,3 +232,24 @@ def test_operators_are_allowed_and_logged(coordinated, clock):
     assert ("operator:ana", "coordinator_removed") in actions
     with pytest.raises(ValueError):
         roles.parse_identity("fax:123")
+
+
+def test_the_coordinators_read_for_a_batch_follow_changes_made_in_it(coordinated, clock):
+    """The menu asks "is she a coordinator?" for every message of an inbox batch: the rows are
+    read once per transaction, and a coordinator added or removed in it is seen at once."""
+    app, _channel = coordinated
+    women = people(app, clock)
+    config = app.engine.config
+    operator = Actor.operator("test")
+    woman = women["tg_woman"].id
+    with app.db.session() as s:
+        assert woman not in roles.coordinator_ids(s, config)
+        roles.add(s, config, operator, f"participant:{woman}", now=clock.now())
+        assert woman in roles.coordinator_ids(s, config)
+        roles.remove(s, config, operator, f"participant:{woman}", now=clock.now())
+        assert woman not in roles.coordinator_ids(s, config)
+        s.commit()
+        with app.db.session() as other:  # committed elsewhere: seen in the next transaction
+            roles.add(other, config, operator, f"participant:{woman}", now=clock.now())
+            other.commit()
+        assert woman in roles.coordinator_ids(s, config)
