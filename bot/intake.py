@@ -185,9 +185,20 @@ class Intake:
                 replies += outcome.queued
                 if outcome.after is not None:
                     follow_ups.append((handler, outcome.after))
-            batch.flush(session)
+            self._flush_held(session)
             inbox.done(session, processed, now=self.clock.now())
         return len(rows), follow_ups, replies
+
+    @staticmethod
+    def _flush_held(session: Session) -> None:
+        """The writes the batch held; one that fails undoes it like a failing message, and the
+        careful run (which holds nothing) finds which message it was."""
+        try:
+            batch.flush(session)
+        except (OperationalError, InterfaceError):
+            raise  # the database itself: the whole batch is tried again
+        except Exception as error:
+            raise _MessageFailed from error
 
     def _fast(self, session: Session, handler: InboxHandler, row: Row[Any]) -> Processed:
         """One message without a savepoint; a failure other than the database's undoes the batch."""

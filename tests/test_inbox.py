@@ -8,12 +8,12 @@ import threading
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, event
-from sqlmodel import Session, select, update
+from sqlalchemy import Row, event, insert
+from sqlmodel import Session, col, select, update
 
 from bot.intake import Intake, Processed, store_all
 from flows.clock import FakeClock
-from storage import inbox, outbox
+from storage import batch, inbox, outbox
 from storage.db import Database
 from storage.models import InboundMessage, OutboundMessage
 from storage.turns import WriterTurns
@@ -278,6 +278,36 @@ def test_a_failing_message_undoes_the_optimistic_batch_and_only_it_fails(db):
     assert sent == ["ana", "cho"]  # once each: the first pass left nothing
     assert bad.attempts == 1 and bad.error == "ValueError"
     assert any(statement.startswith("SAVEPOINT") for statement in statements)
+
+
+class HoldingABadWrite(Flaky):
+    """Each message holds a write for the batch (as conversation saves are held); the message
+    "broken" holds one the database refuses (a second row with the same platform key)."""
+
+    def process_stored(self, session: Session, row: Row[Any]) -> Processed:
+        processed = super().process_stored(session, row)
+        key = "1" if row.payload == "broken" else f"held-{row.id}"
+        values = {"channel": "test", "platform_key": key, "received_at": NOW, "kind": "text"}
+        statement = insert(InboundMessage.__table__)  # type: ignore[attr-defined]
+        if not batch.defer(session, statement, values):
+            session.connection().execute(statement, values)
+        return processed
+
+
+def test_a_held_write_that_fails_undoes_the_batch_and_only_its_message_fails(db):
+    """Without this, the batch failed at its flush on every round and nobody was answered."""
+    intake = Intake(db, FakeClock(NOW), batch=10)
+    handler = HoldingABadWrite()
+    intake.register("test", handler)
+    for key, address, text in [("1", "ana", "hi"), ("2", "bea", "broken"), ("3", "cho", "hola")]:
+        _store(db, key, address, payload=text)
+    assert asyncio.run(intake.run_once()) == 3
+    with db.session() as session:
+        key = InboundMessage.platform_key
+        broken = session.exec(select(InboundMessage).where(key == "2")).one()
+        done = session.exec(select(key).where(col(InboundMessage.processed_at).is_not(None))).all()
+    assert sorted(done) == ["1", "3"]
+    assert broken.attempts == 1 and broken.error == "IntegrityError"
 
 
 def test_a_batch_without_failures_takes_no_savepoint(db):
