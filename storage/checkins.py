@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Index, UniqueConstraint, bindparam, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from storage.kept import forget_when_written, keep, kept
 from storage.models import Participant, json_field, utc_field
 
 # The nine outcomes the programme reports on (think-piece), in the order they are asked.
@@ -247,10 +248,35 @@ _ANY_UNFINISHED = _UNFINISHED.with_only_columns(col(SurveyRound.id)).limit(1)
 
 
 def has_unfinished_round(session: Session, participant_id: int) -> bool:
-    """Whether `unfinished_round` would find one, in Core (asked on every menu)."""
-    session.flush()  # a round opened in this transaction counts
+    """Whether `unfinished_round` would find one, in Core (asked on every menu); answered from
+    `prefetch_unfinished` when her batch read it."""
+    session.flush()  # a round opened in this transaction counts (and forgets what was kept)
+    batch = kept(session, _UNFINISHED_KEPT)
+    if batch is not None and participant_id in batch[0]:
+        return participant_id in batch[1]
     found = session.connection().execute(_ANY_UNFINISHED, {"her": participant_id}).first()
     return found is not None
+
+
+# Which of an inbox batch's women have a round waiting: (asked about, found), one SELECT.
+_UNFINISHED_KEPT = "checkins.unfinished"
+_THEIRS_UNFINISHED = (
+    select(SurveyRound.participant_id)
+    .where(
+        col(SurveyRound.participant_id).in_(bindparam("women", expanding=True)),
+        col(SurveyRound.completed_at).is_(None),
+    )
+    .distinct()
+)
+forget_when_written(SurveyRound, _UNFINISHED_KEPT)
+
+
+def prefetch_unfinished(session: Session, participant_ids: Sequence[int]) -> None:
+    """Read, for the transaction under way, which of these women have a round waiting."""
+    if not participant_ids:
+        return
+    rows = session.connection().execute(_THEIRS_UNFINISHED, {"women": list(participant_ids)})
+    keep(session, _UNFINISHED_KEPT, (frozenset(participant_ids), {row[0] for row in rows}))
 
 
 def answered_outcomes(session: Session, round_id: int) -> set[str]:

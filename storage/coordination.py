@@ -14,10 +14,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Index, Row, event
-from sqlalchemy.orm import object_session
+from sqlalchemy import Index, Row
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from storage.kept import forget_when_written, keep, kept
 from storage.models import json_field, utc_field
 
 
@@ -128,9 +128,8 @@ _NAMES = _ALL.with_only_columns(
 )
 
 
-# Where `coordinator_names` keeps what it read, with the transaction it read it in (an inbox
-# batch asks once per message); any write of a Coordinator row in that session forgets it.
 _NAMES_KEPT = "coordination.names"
+forget_when_written(Coordinator, _NAMES_KEPT)
 
 
 def coordinator_names(session: Session) -> list[Row[Any]]:
@@ -138,18 +137,7 @@ def coordinator_names(session: Session) -> list[Row[Any]]:
     removed_at), in Core: building ORM objects cost more than the query. Read once per
     transaction while no coordinator row changes in it (an inbox batch is one transaction)."""
     session.flush()  # a coordinator added in this transaction counts (and forgets the rows kept)
-    connection = session.connection()  # begins the transaction, if none is under way
-    transaction = session.get_transaction()
-    kept = session.info.get(_NAMES_KEPT)
-    if kept is None or kept[0] is not transaction:  # read again in each new transaction
-        kept = session.info[_NAMES_KEPT] = (transaction, list(connection.execute(_NAMES)))
-    return kept[1]  # type: ignore[no-any-return]
-
-
-@event.listens_for(Coordinator, "after_insert")
-@event.listens_for(Coordinator, "after_update")
-@event.listens_for(Coordinator, "after_delete")
-def _forget_names(_mapper: Any, _connection: Any, row: Coordinator) -> None:
-    session = object_session(row)
-    if session is not None:
-        session.info.pop(_NAMES_KEPT, None)
+    names = kept(session, _NAMES_KEPT)
+    if names is None:
+        names = keep(session, _NAMES_KEPT, list(session.connection().execute(_NAMES)))
+    return names  # type: ignore[no-any-return]

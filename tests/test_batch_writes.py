@@ -1,8 +1,10 @@
-"""An inbox batch's held writes (storage/batch.py): read back at once, written once, in order.
+"""An inbox batch's reads and held writes: read once, written once, in order, never stale.
 
-Conversation saves and "she wrote now" wait for one executemany each; what a batch saved is what
-a later message of the same batch loads; a savepoint, an erasure or a session outside a batch
-writes at once, and nothing held is lost or overtakes a later write.
+Conversation saves and "she wrote now" wait for one executemany each (storage/batch.py); what a
+batch saved is what a later message of the same batch loads; a savepoint, an erasure or a
+session outside a batch writes at once, and nothing held is lost or overtakes a later write.
+Which women have a survey waiting is read once for the batch (storage/kept.py) and forgotten
+when a survey round is written in it.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from datetime import timedelta
 from sqlalchemy import event, text
 from sqlmodel import Session
 
-from storage import batch, conversations, participants
+from storage import batch, checkins, conversations, participants
 from storage.db import Database
 from storage.models import ChannelAddress
 from tests.support import programme
@@ -141,3 +143,27 @@ def test_outside_a_batch_every_write_is_at_once(any_db, clock):
         assert [s for s in seen if s.startswith(("INSERT", "UPDATE"))]
         assert _stored(session, woman) == ("home", "menu", steps + 1)
         assert conversations.load(session, woman).step == "menu"  # type: ignore[union-attr]
+
+
+def test_a_batch_reads_who_has_a_survey_waiting_once_and_follows_its_own_writes(any_db, clock):
+    ana, bea, cleo = _women(any_db, clock.now())
+    with any_db.session() as session:
+        waiting = checkins.start_round(
+            session, participant_id=ana, wave="mid", cohort_id=None, pair_id=None, now=clock.now()
+        )
+        session.commit()
+        with statements(any_db) as seen:
+            checkins.prefetch_unfinished(session, [ana, bea])
+            assert checkins.has_unfinished_round(session, ana)
+            assert not checkins.has_unfinished_round(session, bea)
+            assert len(seen) == 1  # one SELECT for the batch
+        assert not checkins.has_unfinished_round(session, cleo)  # not in the batch: asked
+        # Written in the batch: what was kept is forgotten, the next answer is read again.
+        checkins.start_round(
+            session, participant_id=bea, wave="mid", cohort_id=None, pair_id=None, now=clock.now()
+        )
+        assert checkins.has_unfinished_round(session, bea)
+        checkins.prefetch_unfinished(session, [ana, bea])
+        waiting.completed_at = clock.now()  # she answered the last item
+        session.add(waiting)
+        assert not checkins.has_unfinished_round(session, ana)

@@ -2,14 +2,14 @@
 
 The budgets are today's counts. Acknowledging is one INSERT, the webhooks that arrive together
 committed together. Processing a batch is one claim, one joined SELECT of its women and their
-addresses, one SELECT of their conversations, one executemany each touching their addresses
-and saving their conversations, and one UPDATE marking its inbox rows done; per message, one
-INSERT for the replies, with no savepoint unless a message fails. What the flow itself reads
-is budgeted per message: nothing for "aide" (help); for "menu", her pairs once (the menu's
-entries used to read them six times) and her unfinished survey once, and the coordinators once
-a batch; on first contact, her two rows in Core and nothing else. Delivering the replies: a
-claim is the same five statements however many messages it takes (six on SQLite, with the write
-lock), and recording a batch of sends one executemany UPDATE.
+addresses, one SELECT each of their conversations and of which of them have a survey waiting,
+one executemany each touching their addresses and saving their conversations, and one UPDATE
+marking its inbox rows done; per message, one INSERT for the replies, with no savepoint unless
+a message fails. What the flow itself reads is budgeted per message: nothing for "aide" (help);
+for "menu", her pairs once (the menu's entries used to read them six times), and the
+coordinators once a batch; on first contact, her two rows in Core and nothing else. Delivering
+the replies: a claim is the same five statements however many messages it takes (six on SQLite,
+with the write lock), and recording a batch of sends one executemany UPDATE.
 """
 
 from __future__ import annotations
@@ -45,11 +45,12 @@ BATCH_BUDGET = {
     "conversation load": 1,
     "her address touched": 1,  # last_inbound_at, one executemany
     "conversation save": 1,  # one executemany
+    "surveys waiting": 1,  # which of its women have a survey round waiting
 }
 # Read once per batch (one transaction) when the flow asks: who the coordinators are.
 BATCH_READS = {"coordinators": 1}
 # Per message, by what she writes: (her pairs, everything else the flow reads or writes).
-FLOW_BUDGET = {"aide": (0, 0), "menu": (1, 1)}
+FLOW_BUDGET = {"aide": (0, 0), "menu": (1, 0)}
 
 
 def _kind(statement: str) -> str:
@@ -78,6 +79,8 @@ def _kind(statement: str) -> str:
         return "her pairs"
     if head.startswith("SELECT COORDINATOR"):
         return "coordinators"
+    if head.startswith(("SELECT SURVEYROUND", "SELECT DISTINCT SURVEYROUND")):
+        return "surveys waiting"
     if head.startswith(("INSERT INTO PARTICIPANT", "INSERT INTO CHANNELADDRESS")):
         return "her rows created"
     return "flow"
