@@ -6,14 +6,16 @@ for the whole batch (a tenth of the cost on SQLite). Nothing else changes: the w
 order they were asked for, in the same transaction, before `inbox.done` and the commit.
 
 Outside a batch (`begin` not called on this session) and inside a savepoint, `defer` declines
-and the caller writes at once: a savepoint that rolls back must take its writes with it. Before
-declining there, it runs what it held, so writes keep their order.
+and the caller writes at once: a savepoint that rolls back must take its writes with it. Opening
+a savepoint first runs what was held (`HoldingSession.begin_nested`), outside it: its rollback
+cannot undo them, and the writes keep their order.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session
 
 _HELD = "batch.held"  # on the batch's session: [(statement, parameters)], in order
@@ -30,8 +32,7 @@ def defer(session: Session, statement: Any, parameters: dict[str, Any]) -> bool:
     if held is None:
         return False
     if session.in_nested_transaction():
-        flush(session)
-        return False
+        return False  # what was held ran when the savepoint began
     held.append((statement, parameters))
     return True
 
@@ -48,3 +49,11 @@ def flush(session: Session) -> None:
     connection = session.connection()
     for statement, rows in grouped.items():
         connection.execute(statement, rows)
+
+
+class HoldingSession(Session):
+    """The application's session: a savepoint begins after the writes held for the batch."""
+
+    def begin_nested(self) -> SessionTransaction:
+        flush(self)
+        return super().begin_nested()

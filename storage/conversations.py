@@ -100,7 +100,9 @@ def save(
         "updated_at": now,
     }
     kept = session.info.get(_KEPT)
-    if kept is not None:
+    if kept is not None and session.in_nested_transaction():
+        kept.pop(participant_id, None)  # the savepoint may yet undo it: `load` reads it back
+    elif kept is not None:
         # What `load` returns from now on in this batch, and what the held write will store:
         # a copy as the database would give it back, so later changes to `data` touch neither.
         values["data"] = json.loads(json.dumps(values["data"]))

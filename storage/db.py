@@ -12,6 +12,7 @@ from sqlalchemy import Engine, event, inspect, text
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, create_engine
 
+from storage.batch import HoldingSession
 from storage.schema import metadata
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ class Database:
     def __init__(self, url: str, **options: Any) -> None:
         self.url = url
         self.engine = make_engine(url, **options)
-        self._sessions = sessionmaker(self.engine, class_=Session, expire_on_commit=False)
+        self._sessions = sessionmaker(self.engine, class_=HoldingSession, expire_on_commit=False)
 
     @property
     def dialect(self) -> str:

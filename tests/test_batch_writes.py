@@ -124,6 +124,19 @@ def test_a_savepoint_writes_at_once_after_what_the_batch_held(any_db, clock):
         assert _stored(session, woman) == ("home", "in a savepoint", steps + 2)
 
 
+def test_a_save_in_a_savepoint_that_rolls_back_is_not_what_the_batch_reads(any_db, clock):
+    (woman,) = _women(any_db, clock.now(), count=1)
+    with any_db.session() as session:
+        conversations.prefetch(session, [woman])
+        _save(session, woman, "held", clock.now())
+        savepoint = session.begin_nested()
+        _save(session, woman, "undone", clock.now())
+        savepoint.rollback()
+        assert conversations.load(session, woman).step == "held"  # type: ignore[union-attr]
+        batch.flush(session)
+        assert _stored(session, woman)[1] == "held"  # type: ignore[index]
+
+
 def test_erasing_her_drops_her_held_state(any_db, clock):
     (woman,) = _women(any_db, clock.now(), count=1)
     with any_db.session() as session:
