@@ -28,7 +28,7 @@ from sqlmodel import Session
 
 from bot.together import Together
 from flows.clock import Clock
-from storage import batch, checkins, conversations, inbox, participants
+from storage import batch, checkins, conversations, inbox, pairs, participants
 from storage.db import Database
 from storage.turns import batch_turn, store_turn
 
@@ -170,7 +170,9 @@ class Intake:
                 # executemany each (storage/batch.py), before the batch is marked done. A careful
                 # run writes at once: each message's savepoint must hold its own writes.
                 conversations.prefetch(session, senders)
-                checkins.prefetch_unfinished(session, senders)  # asked by every menu
+                # What every menu asks: a survey waiting, her pairs.
+                checkins.prefetch_unfinished(session, senders)
+                pairs.prefetch_live_views(session, senders)
             processed: list[tuple[int, int | None, str | None]] = []
             for row in rows:
                 handler = self.handlers[row.channel]

@@ -11,7 +11,7 @@ from flows import pair_lifecycle as lifecycle
 from flows.introductions import publish_cohort
 from flows.matching import service
 from storage.models import Participant
-from storage.pairs import Pair, PairStatus, PairView, live_pair_views
+from storage.pairs import Pair, PairStatus, PairView, live_pair_views, prefetch_live_views
 from tests.support.dialog import Person
 from tests.support.pairing import cohort_of_four, drain, pair_between
 
@@ -104,6 +104,22 @@ def test_the_menus_light_views_are_her_live_pairs_with_changes_not_yet_flushed(a
         ]
         assert [v.status for v in views] == [PairStatus.PAUSED, PairStatus.INTRODUCED]
         assert views[0].response_of(carmen.id) == "accepted"
+
+
+def test_a_batch_reads_its_womens_pairs_once_and_follows_its_own_moves(any_db):
+    """The inbox batch reads its women's live pairs in one SELECT; a pair moved in the batch
+    forgets them, so the next menu reads hers again."""
+    with any_db.session() as session:
+        _cohort, women, pair = _proposed(session)
+        carmen, julie, emily = women["carmen"], women["julie"], women["emily"]
+        lifecycle.publish(session, pair, actor="coordinator:7", now=NOW)
+        session.commit()
+        prefetch_live_views(session, [carmen.id, emily.id])
+        assert [v.id for v in live_pair_views(session, carmen.id)] == [pair.id]
+        assert live_pair_views(session, emily.id) == []
+        lifecycle.respond(session, pair, carmen.id, accept=True, now=NOW)
+        lifecycle.respond(session, pair, julie.id, accept=True, now=NOW)  # now active
+        assert [v.status for v in live_pair_views(session, carmen.id)] == [PairStatus.ACTIVE]
 
 
 def _active_pair(app, clock):
