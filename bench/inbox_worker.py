@@ -31,31 +31,25 @@ from flows.clock import FakeClock  # noqa: E402
 from storage.db import Database  # noqa: E402
 from tests.support import programme  # noqa: E402
 from tests.support.cluster import resilient_postgres  # noqa: E402
+from tests.support.telegram_standin import Person  # noqa: E402
 
 NOW = datetime(2026, 3, 9, 15, 0, tzinfo=UTC)
 FIRST_CHAT = 77_000_000
 
 
-def update(n: int, chat: int, text: str) -> str:
-    """A Bot API Update: her text message in a private chat."""
-    person = {"id": chat, "is_bot": False, "first_name": "W", "language_code": "fr"}
-    message = {"message_id": n, "from": person, "chat": {"id": chat, "type": "private"}}
-    message.update(date=1741533000, text=text)
-    return json.dumps({"update_id": n, "message": message})
-
-
-async def store_round(app: App, chats: list[int], first: int, text: str) -> None:
+async def store_round(app: App, women: list[Person], text: str) -> None:
     assert app.intake is not None
+    updates = [woman.text(text) for woman in women]
     await asyncio.gather(
         *(
             app.intake.store(
                 channel="telegram",
-                platform_key=str(first + n),
-                address=str(chat),
-                payload=update(first + n, chat, text),
+                platform_key=str(update["update_id"]),
+                address=str(woman.chat_id),
+                payload=json.dumps(update),
                 now=NOW,
             )
-            for n, chat in enumerate(chats)
+            for woman, update in zip(women, updates, strict=True)
         )
     )
 
@@ -68,14 +62,14 @@ def measure(db: Database, url: str, women: int, rounds: int, batch: int | None) 
     assert app.intake is not None
     if batch:
         app.intake.batch = batch
-    chats = [FIRST_CHAT + n for n in range(women)]
+    people = [Person(FIRST_CHAT + n, "W", language_code="fr") for n in range(women)]
     with db.session() as session:
-        for chat in chats:
-            programme.woman(session, str(chat), now=NOW, channel="telegram", country="SN")
+        for person in people:
+            programme.woman(session, str(person.chat_id), now=NOW, channel="telegram", country="SN")
     cpu = 0.0
     processed = 0
     for number in range(rounds + 1):
-        asyncio.run(store_round(app, chats, number * women, "menu" if number % 2 else "aide"))
+        asyncio.run(store_round(app, people, "menu" if number % 2 else "aide"))
         started = time.process_time()
         taken = asyncio.run(app.intake.drain())
         if number:  # the first round warms up

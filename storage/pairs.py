@@ -171,16 +171,14 @@ class PairView(Members):
     b_response: str | None
 
 
-# `_HERS` for her live pairs with only the columns of a `PairView`, and the statuses as plain
-# parameters (an expanding list cost a fifth of the read).
-_LIVE_VIEWS = (
+# Live pairs with only the columns of a `PairView`, newest first, the statuses as plain
+# parameters (an expanding list cost a fifth of the read); narrowed to her, or to a batch's women.
+_LIVE = (
     select(*(Pair.__table__.c[name] for name in PairView.__slots__))  # type: ignore[attr-defined]
-    .where(
-        or_(Pair.a_id == bindparam("her"), Pair.b_id == bindparam("her")),
-        col(Pair.status).in_([literal(str(status)) for status in LIVE_STATUSES]),
-    )
+    .where(col(Pair.status).in_([literal(str(status)) for status in LIVE_STATUSES]))
     .order_by(col(Pair.id).desc())
 )
+_LIVE_VIEWS = _LIVE.where(or_(Pair.a_id == bindparam("her"), Pair.b_id == bindparam("her")))
 
 
 def live_pair_views(session: Session, participant_id: int) -> list[PairView]:
@@ -197,16 +195,11 @@ def live_pair_views(session: Session, participant_id: int) -> list[PairView]:
 
 # The live pairs of an inbox batch's women, {woman: [PairView, newest first]}, one SELECT.
 _VIEWS_KEPT = "pairs.live_views"
-_THEIR_LIVE_VIEWS = (
-    select(*(Pair.__table__.c[name] for name in PairView.__slots__))  # type: ignore[attr-defined]
-    .where(
-        or_(
-            col(Pair.a_id).in_(bindparam("women", expanding=True)),
-            col(Pair.b_id).in_(bindparam("women", expanding=True)),
-        ),
-        col(Pair.status).in_([literal(str(status)) for status in LIVE_STATUSES]),
+_THEIR_LIVE_VIEWS = _LIVE.where(
+    or_(
+        col(Pair.a_id).in_(bindparam("women", expanding=True)),
+        col(Pair.b_id).in_(bindparam("women", expanding=True)),
     )
-    .order_by(col(Pair.id).desc())
 )
 forget_when_written(Pair, _VIEWS_KEPT)
 

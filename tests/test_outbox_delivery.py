@@ -34,20 +34,23 @@ class FlakyChannel:
         return f"id-{message.outbox_id}"
 
 
-def _queue(db, clock, address: str, text: str, priority: int = Priority.LIVE, **kw) -> int:
+def _queue_for(db, clock, her: int | None, address: str, text: str, **kw) -> int:
     with db.session() as session:
         row = outbox.enqueue(
             session,
-            participant_id=None,
+            participant_id=her,
             channel="console",
             address=address,
             payload=Reply(_(text)).to_json(),
             now=clock.now(),
-            priority=priority,
             **kw,
         )
         session.flush()
         return row.id
+
+
+def _queue(db, clock, address: str, text: str, priority: int = Priority.LIVE, **kw) -> int:
+    return _queue_for(db, clock, None, address, text, priority=priority, **kw)
 
 
 def test_messages_to_one_address_keep_their_order_and_live_goes_before_bulk(db, clock):
@@ -180,21 +183,6 @@ def _woman(db, clock, **fields) -> int:
         session.add(her)
         session.flush()
         return her.id
-
-
-def _queue_for(db, clock, her: int | None, address: str, text: str, **kw) -> int:
-    with db.session() as session:
-        row = outbox.enqueue(
-            session,
-            participant_id=her,
-            channel="console",
-            address=address,
-            payload=Reply(_(text)).to_json(),
-            now=clock.now(),
-            **kw,
-        )
-        session.flush()
-        return row.id
 
 
 def test_a_proactive_message_to_a_woman_who_opted_out_is_skipped_and_a_reply_is_not(any_db, clock):
