@@ -31,7 +31,7 @@ _LOAD = select(
 ).where(_table.c.participant_id == bindparam("participant_id"))
 _SAVES: dict[str, Any] = {}  # the upsert, built once per backend
 # A batch's states, read together: {participant_id: State | None}, on the batch's session.
-_KEPT = "conversations.kept"
+_STATES = "conversations.batch_states"
 _THEIRS = select(_table.c.participant_id, *_LOAD.selected_columns).where(
     _table.c.participant_id.in_(bindparam("participant_ids", expanding=True))
 )
@@ -50,21 +50,21 @@ class State:
 
 
 def load(session: Session, participant_id: int) -> State | None:
-    kept = session.info.get(_KEPT, {})
-    if participant_id in kept:
-        return kept[participant_id]
+    states = session.info.get(_STATES, {})
+    if participant_id in states:
+        return states[participant_id]
     row = session.connection().execute(_LOAD, {"participant_id": participant_id}).first()
     return _state(row)
 
 
 def prefetch(session: Session, participant_ids: list[int]) -> None:
     """Read these women's states in one SELECT, and hold this session's saves for the batch."""
-    kept = session.info.setdefault(_KEPT, {})
-    wanted = sorted(set(participant_ids) - kept.keys())
+    states = session.info.setdefault(_STATES, {})
+    wanted = sorted(set(participant_ids) - states.keys())
     if wanted:
-        kept.update(dict.fromkeys(wanted))
+        states.update(dict.fromkeys(wanted))
         rows = session.connection().execute(_THEIRS, {"participant_ids": wanted})
-        kept.update((row.participant_id, _state(row)) for row in rows)
+        states.update((row.participant_id, _state(row)) for row in rows)
     batch.begin(session)
 
 
@@ -99,14 +99,14 @@ def save(
         "version": 1,
         "updated_at": now,
     }
-    kept = session.info.get(_KEPT)
-    if kept is not None and session.in_nested_transaction():
-        kept.pop(participant_id, None)  # the savepoint may yet undo it: `load` reads it back
-    elif kept is not None:
+    states = session.info.get(_STATES)
+    if states is not None and session.in_nested_transaction():
+        states.pop(participant_id, None)  # the savepoint may yet undo it: `load` reads it back
+    elif states is not None:
         # What `load` returns from now on in this batch, and what the held write will store:
         # a copy as the database would give it back, so later changes to `data` touch neither.
         values["data"] = json.loads(json.dumps(values["data"]))
-        kept[participant_id] = State(flow, step, values["data"], values["offered"], now)
+        states[participant_id] = State(flow, step, values["data"], values["offered"], now)
     if not batch.defer(session, statement, values):
         connection.execute(statement, values)
 
@@ -115,9 +115,9 @@ def delete_state(session: Session, participant_id: int) -> None:
     """Forget where she is (her data is being erased)."""
     batch.flush(session)  # a save held for her must not bring it back
     session.connection().execute(_DELETE, {"participant_id": participant_id})
-    kept = session.info.get(_KEPT)
-    if kept is not None:
-        kept[participant_id] = None
+    states = session.info.get(_STATES)
+    if states is not None:
+        states[participant_id] = None
 
 
 def _upsert(dialect: str) -> Any:
