@@ -16,7 +16,11 @@ process. Server CPU and memory are summed / listed over the `entrepairs run` pro
 - audit: lost (acknowledged, never processed), doubled (sent more than queued), order (a
   woman's messages processed out of arrival order).
 
+`--roles web inbox,delivery …` (PostgreSQL) runs one process per role given instead; the load
+goes to the web processes, CPU and memory are counted over all of them.
+
 python bench/inbound.py [--requests 2000] [--rate 500] [--women 500] [--postgres [--processes 3]]
+python bench/inbound.py --postgres --roles web web inbox,delivery
 """
 
 from __future__ import annotations
@@ -149,12 +153,12 @@ def audit(db: Database, telegram: Any, acknowledged: int) -> dict[str, Any]:
 
 def webhook(args: argparse.Namespace, db: Database) -> dict[str, Any]:
     with standin_server() as telegram, running_standin() as twilio:
-        roles = ["all"] * args.processes
+        roles = args.roles or ["all"] * args.processes
         logs = Path(args.logs) if args.logs else None
         with Cluster(db.url, telegram, twilio, roles, log_dir=logs, LOG_LEVEL="ERROR") as cluster:
             pids = [worker.process.pid for worker in cluster.workers]  # type: ignore[union-attr]
             idle = [rss_mb(pid) for pid in pids]
-            endpoints = [f"{worker.url}/webhooks/telegram" for worker in cluster.workers]
+            endpoints = [f"{worker.url}/webhooks/telegram" for worker in cluster.web]
             started = time.monotonic()
             cpu0 = cpu_seconds(*pids)
             closed = measured(
@@ -226,8 +230,11 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=90.0)
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--processes", type=int, help="entrepairs run processes (3 on PostgreSQL)")
+    parser.add_argument("--roles", nargs="+", help="one process per role given (PostgreSQL)")
     parser.add_argument("--logs", help="a folder for the processes' logs (errors only)")
     args = parser.parse_args()
+    if args.roles:
+        args.processes = len(args.roles)
     args.processes = args.processes or (3 if args.postgres else 1)
     null = null_route(args.requests * 5, args.connections)
     with database(args.postgres) as db:
@@ -238,6 +245,7 @@ def main() -> None:
             {
                 "database": "postgresql" if args.postgres else "sqlite",
                 "processes": args.processes,
+                "roles": args.roles or ["all"] * args.processes,
                 "null": null,
                 **result,
                 "ack_rate_vs_null": round(closed["per_s"] / null["per_s"], 3),

@@ -75,20 +75,21 @@ def run_command(
     role: Annotated[
         str,
         typer.Option(
-            help="web (webhooks), delivery (outbox), scheduler (nudges) or all; "
-            "split roles need PostgreSQL."
+            help="web (webhooks), inbox (processing), delivery (outbox), scheduler (nudges) "
+            "or all; several comma-separated (inbox,delivery); split roles need PostgreSQL."
         ),
     ] = "all",
 ) -> None:
     """Run the bot: the configured channels, or the local chat when no platform is set."""
-    from bot.roles import Role, check
+    from bot.roles import Role, check, parse
 
     settings = _settings()
     try:
-        chosen = Role(role)
+        chosen = parse(role)
         check(chosen, settings)
     except ValueError:
-        _fail(ValueError(f"--role must be one of {', '.join(r.value for r in Role)}"))
+        names = ", ".join(r.value for r in Role)
+        _fail(ValueError(f"--role takes one or more of {names}, comma-separated"))
         return
     except SettingsError as error:
         _fail(error)

@@ -1,13 +1,20 @@
-"""Process roles of `entrepairs run --role web|delivery|scheduler|all`; the scheduler heartbeat.
+"""Process roles of `entrepairs run --role …`; the scheduler heartbeat.
 
 - web: the HTTP server with the platform webhooks (and /healthz, /metrics); any number of them
-  behind a load balancer. Inbound messages are recorded once by (channel, platform key), so a
-  webhook retried on another worker is still handled once.
+  behind a load balancer. A webhook is checked, stored once by (channel, platform key) and
+  answered; a webhook retried on another worker is still stored once.
+- inbox: processes what the webhooks stored (bot/intake.py); any number (the inbox is claimed
+  with FOR UPDATE SKIP LOCKED, each woman's messages in order). Kept out of the web processes,
+  acknowledging never waits behind processing for the interpreter.
 - delivery: the outbox worker; any number (rows are claimed with FOR UPDATE SKIP LOCKED and a
-  lease). It serves /healthz and /metrics only.
+  lease).
 - scheduler: APScheduler waking the nudge dispatcher; any number may run, the advisory lock of
   bot/scheduler.py lets one do each round. It records a heartbeat that /healthz reports.
 - all (the default): everything in one process. On SQLite this is the only choice.
+
+A process may take several, comma-separated: `--role inbox,delivery` sends the replies it
+queued at once (the delivery worker is woken in-process; alone it looks every DELIVERY_IDLE).
+Every process serves /healthz and /metrics.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ from sqlmodel import col, select
 from bot import metrics
 from bot.settings import Settings, SettingsError
 from flows.clock import Clock
-from storage import heartbeats
+from storage import heartbeats, inbox
 from storage.db import Database
 from storage.nudges import Nudge, NudgeStatus
 
@@ -37,34 +44,40 @@ log = logging.getLogger(__name__)
 HEARTBEAT_EVERY = timedelta(seconds=30)
 # The dispatcher runs every minute: three missed minutes means the scheduler is not running.
 STALE_AFTER = timedelta(minutes=3)
-# A split-off delivery worker is not woken by the web process: it looks for work this often.
+# A stored message waiting longer than this means its processing is not keeping up.
+INBOX_LATE = timedelta(minutes=1)
+# Split-off workers are not woken by the process that queued their work: they look this often.
+# The inbox's claim finds nothing in well under a millisecond; a woman waits at most this long.
 DELIVERY_IDLE = 0.25
+INBOX_IDLE = 0.05
 
 
 class Role(StrEnum):
     WEB = "web"
+    INBOX = "inbox"
     DELIVERY = "delivery"
     SCHEDULER = "scheduler"
     ALL = "all"
 
-    @property
-    def serves_webhooks(self) -> bool:
-        return self in (Role.WEB, Role.ALL)
 
-    @property
-    def delivers(self) -> bool:
-        return self in (Role.DELIVERY, Role.ALL)
-
-    @property
-    def schedules(self) -> bool:
-        return self in (Role.SCHEDULER, Role.ALL)
+Roles = frozenset[Role]
+EVERYTHING: Roles = frozenset({Role.WEB, Role.INBOX, Role.DELIVERY, Role.SCHEDULER})
 
 
-def check(role: Role, settings: Settings) -> None:
+def parse(text: str) -> Roles:
+    """ "web", "inbox,delivery" or "all" → the roles of this process; ValueError for others."""
+    chosen = {Role(part.strip()) for part in text.split(",") if part.strip()}
+    if not chosen:
+        raise ValueError("no role")
+    return EVERYTHING if Role.ALL in chosen else frozenset(chosen)
+
+
+def check(roles: Roles, settings: Settings) -> None:
     """Split roles need PostgreSQL: SQLite is one process doing everything."""
-    if role is not Role.ALL and settings.database_url.startswith("sqlite"):
+    if roles != EVERYTHING and settings.database_url.startswith("sqlite"):
+        named = ",".join(sorted(role.value for role in roles))
         raise SettingsError(
-            f"--role {role.value}: separate processes need PostgreSQL (DATABASE_URL); "
+            f"--role {named}: separate processes need PostgreSQL (DATABASE_URL); "
             "with SQLite run one process with --role all"
         )
 
@@ -130,6 +143,20 @@ def scheduler_health(db: Database, now: datetime) -> dict[str, Any]:
     return {"status": "ok" if age <= STALE_AFTER.total_seconds() else "late", "age_s": round(age)}
 
 
+def inbox_health(db: Database, now: datetime) -> dict[str, Any]:
+    """{"status": "ok" | "late", "waiting": messages stored, not processed, "oldest_age_s"}.
+
+    "late" once a message has waited INBOX_LATE: no inbox worker is running (a split deployment
+    without an `--role inbox` process) or it cannot keep up.
+    """
+    with db.session() as session:
+        count = inbox.waiting(session)
+        oldest = inbox.oldest_waiting(session) if count else None
+    age = max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0
+    status = "ok" if age <= INBOX_LATE.total_seconds() else "late"
+    return {"status": status, "waiting": count, "oldest_age_s": round(age)}
+
+
 _BEATING: tuple[Database, Clock] | None = None
 
 
@@ -167,7 +194,8 @@ def stop_heartbeat() -> None:
 
 
 async def attach_for_sending(channel: Any, app: Any) -> None:
-    """Ready a channel to send without taking its webhooks or polling (delivery-only process)."""
+    """Ready a channel to send and process without taking its webhooks or polling (an inbox or
+    delivery process: processing a Telegram tap answers it through the API)."""
     channel.routes(app)  # binds the channel to the app (its routes are not served)
     bot = getattr(channel, "bot", None)
     if bot is not None:  # python-telegram-bot wants initialize() before the first call

@@ -1,7 +1,8 @@
 """`entrepairs run`: the HTTP server, the delivery worker and every configured channel, together.
 
 `--role` splits them over processes sharing one PostgreSQL database (bot/roles.py): web
-(webhooks), delivery (the outbox), scheduler (nudges); `all`, the default, is everything.
+(webhooks), inbox (processing what they stored), delivery (the outbox), scheduler (nudges);
+`all`, the default, is everything.
 
 Stops cleanly on Ctrl-C or SIGTERM: the server stops accepting, channels stop, the delivery worker
 finishes the round it is in; whatever is still queued stays in the outbox for the next start.
@@ -19,7 +20,7 @@ import uvicorn
 from bot import console, roles
 from bot.app import App, build
 from bot.channels.base import PlatformChannel
-from bot.roles import Role
+from bot.roles import EVERYTHING, Role, Roles
 from bot.scheduler import start_scheduler, stop_scheduler
 from bot.server import create_app
 from bot.settings import Settings
@@ -41,13 +42,13 @@ def platform_channels(settings: Settings) -> list[PlatformChannel]:
     return channels
 
 
-async def run(settings: Settings, role: Role = Role.ALL) -> None:
+async def run(settings: Settings, role: Roles = EVERYTHING) -> None:
     roles.check(role, settings)
     channels = platform_channels(settings)
     app = build(settings, channels=list(channels))
     # Every role serves /healthz and /metrics; only web workers take the platforms' webhooks.
     routes = [route for channel in channels for route in channel.routes(app)]
-    if not role.serves_webhooks:
+    if Role.WEB not in role:
         routes = []
     else:
         routes += console.routes(app)
@@ -62,27 +63,32 @@ async def run(settings: Settings, role: Role = Role.ALL) -> None:
     server = uvicorn.Server(config)
     stop = asyncio.Event()
     delivery = None
-    if role.delivers:
-        idle = 1.0 if role is Role.ALL else roles.DELIVERY_IDLE  # woken in-process only in `all`
+    if Role.DELIVERY in role:
+        # Woken in-process when this process's inbox worker queues replies.
+        idle = 1.0 if Role.INBOX in role else roles.DELIVERY_IDLE
         delivery = asyncio.create_task(app.delivery.run_forever(stop, idle=idle))
     intake = None
-    if role.serves_webhooks:  # what the webhooks stored is processed by the same process
+    if Role.INBOX in role:
+        # Woken in-process when this process's webhooks store a message.
+        idle = 1.0 if Role.WEB in role else roles.INBOX_IDLE
         assert app.intake is not None
-        intake = asyncio.create_task(app.intake.run_forever(stop))
+        intake = asyncio.create_task(app.intake.run_forever(stop, idle=idle))
+    elif Role.WEB in role:
+        log.info("web only: the messages stored here are processed by --role inbox processes")
     scheduler = None
-    if role.schedules:
+    if Role.SCHEDULER in role:
         # Nudges: dispatched every minute and at start-up (bot/scheduler.py).
         with roles.one_at_a_time(app.db):
             scheduler = start_scheduler(
                 app.db, app.clock, settings.flow_config(), wake=app.delivery.wake.set
             )
         roles.start_heartbeat(scheduler, app.db, app.clock)
-    log.info("running", extra={"role": role.value})
+    log.info("running", extra={"role": ",".join(sorted(r.value for r in role))})
     try:
         for channel in channels:
-            if role.serves_webhooks:
+            if Role.WEB in role:
                 await channel.start(app)
-            elif role.delivers:
+            elif Role.INBOX in role or Role.DELIVERY in role:
                 await roles.attach_for_sending(channel, app)
         await server.serve()  # returns on Ctrl-C / SIGTERM
     finally:
@@ -102,7 +108,7 @@ async def run(settings: Settings, role: Role = Role.ALL) -> None:
         app.db.dispose()
 
 
-def serve(settings: Settings, role: Role = Role.ALL) -> None:
+def serve(settings: Settings, role: Roles = EVERYTHING) -> None:
     # uvicorn re-raises the signal that stopped it once its own shutdown is done; with the default
     # handlers that kills the process before `run` has stopped the channels and the delivery
     # worker. These handlers receive that re-raise instead, so `run` finishes its `finally`.

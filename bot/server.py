@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot import metrics
 from bot.app import App
 from bot.logs import new_request_id, request_id
-from bot.roles import scheduler_health
+from bot.roles import inbox_health, scheduler_health
 from storage import outbox
 
 log = logging.getLogger(__name__)
@@ -114,19 +114,27 @@ async def _plain(send: Send, status: int, body: str) -> None:
 
 def create_app(app: App, routes: Sequence[BaseRoute] = ()) -> Starlette:
     async def healthz(_request: Request) -> JSONResponse:
-        """Database reachable (else 503), outbox backlog, and the scheduler's heartbeat age.
+        """Database reachable (else 503), outbox backlog, the inbox and the scheduler's heartbeat.
 
-        A late or absent scheduler makes the status "degraded" but stays 200: this process can
+        A late scheduler or inbox makes the status "degraded" but stays 200: this process can
         still take webhooks, so a load balancer should keep sending it traffic.
         """
         try:
             backlog = await asyncio.to_thread(_backlog, app)
-            scheduler = await asyncio.to_thread(scheduler_health, app.db, app.clock.now())
+            now = app.clock.now()
+            inbox = await asyncio.to_thread(inbox_health, app.db, now)
+            scheduler = await asyncio.to_thread(scheduler_health, app.db, now)
         except Exception:
             return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
-        status = "ok" if scheduler["status"] == "ok" else "degraded"
+        late = scheduler["status"] != "ok" or inbox["status"] != "ok"
         return JSONResponse(
-            {"status": status, "database": "ok", "outbox_backlog": backlog, "scheduler": scheduler}
+            {
+                "status": "degraded" if late else "ok",
+                "database": "ok",
+                "outbox_backlog": backlog,
+                "inbox": inbox,
+                "scheduler": scheduler,
+            }
         )
 
     async def prometheus(_request: Request) -> Response:

@@ -179,6 +179,12 @@ def failed(session: Session, inbox_id: int, *, attempts: int, error: str, now: d
     return give_up
 
 
+def oldest_waiting(session: Session) -> datetime | None:
+    """When the oldest message still waiting to be processed arrived (None: none waits)."""
+    query = select(func.min(_inbox.c.received_at)).where(_inbox.c.processed_at.is_(None))
+    return session.execute(query).scalar_one()
+
+
 def waiting(session: Session) -> int:
     """How many stored messages are not processed yet."""
     query = select(func.count()).select_from(_inbox).where(_inbox.c.processed_at.is_(None))

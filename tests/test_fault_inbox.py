@@ -27,6 +27,7 @@ pytestmark = [pytest.mark.fault, pytest.mark.postgres, pytest.mark.slow]
 
 WOMEN = 12
 MESSAGES = 3  # each
+UNSENT = "SELECT count(*) FROM outboundmessage WHERE status IN ('pending', 'sending')"
 
 
 def _scalar(db, sql: str) -> int:  # type: ignore[no-untyped-def]
@@ -51,16 +52,31 @@ def _post_all(url: str, updates: list[dict]) -> list[int]:
         ]
 
 
+def _known_women(db, first_chat: int, language: str, country: str) -> list[Person]:  # type: ignore[no-untyped-def]
+    """WOMEN onboarded Telegram users, in the database and as the stand-in's people."""
+    women = [Person(first_chat + n, f"Woman{n}", language_code=language) for n in range(WOMEN)]
+    now = datetime.now(UTC)
+    with db.session() as session:
+        for woman in women:
+            programme.woman(
+                session, str(woman.chat_id), now=now, channel="telegram", country=country
+            )
+    return women
+
+
+def _each_answered_once(db, telegram, women: list[Person]) -> None:  # type: ignore[no-untyped-def]
+    rows = _scalar(db, "SELECT count(*) FROM outboundmessage WHERE status = 'sent'")
+    sends = Counter(str(call.params["chat_id"]) for call in telegram.calls_to("sendMessage"))
+    assert set(sends) == {str(woman.chat_id) for woman in women}, "every woman was answered"
+    assert sum(sends.values()) == rows, "each reply sent once"
+    # The same three messages from each woman: the same number of replies for each.
+    assert len(set(sends.values())) == 1, sends
+
+
 def test_kill_9_between_the_acknowledgement_and_the_processing(tmp_path):
-    women = [Person(93_000_000 + n, f"Woman{n}", language_code="fr") for n in range(WOMEN)]
-    updates = [woman.text(word) for word in ("menu", "aide", "menu") for woman in women]
     with postgres_database() as db, standin_server() as telegram, running_standin() as twilio:
-        now = datetime.now(UTC)
-        with db.session() as session:
-            for woman in women:
-                programme.woman(
-                    session, str(woman.chat_id), now=now, channel="telegram", country="SN"
-                )
+        women = _known_women(db, 93_000_000, "fr", "SN")
+        updates = [woman.text(word) for word in ("menu", "aide", "menu") for woman in women]
         with Cluster(db.url, telegram, twilio, ["all"], log_dir=tmp_path) as cluster:
             worker = cluster.workers[0]
             with db.engine.connect() as lock:
@@ -90,14 +106,43 @@ def test_kill_9_between_the_acknowledgement_and_the_processing(tmp_path):
             # Telegram may deliver some of them again: acknowledged, not processed twice.
             assert _post_all(worker.url, updates[:WOMEN]) == [200] * WOMEN
             _wait(lambda: _scalar(db, waiting) == 0, 60, "the new process to take the inbox")
-            unsent = "SELECT count(*) FROM outboundmessage WHERE status IN ('pending', 'sending')"
-            _wait(lambda: _scalar(db, unsent) == 0, 60, "every reply to be sent")
+            _wait(lambda: _scalar(db, UNSENT) == 0, 60, "every reply to be sent")
 
         assert _scalar(db, "SELECT count(*) FROM inboundmessage") == len(updates)
         assert _scalar(db, "SELECT count(*) FROM inboundmessage WHERE payload IS NOT NULL") == 0
-        rows = _scalar(db, "SELECT count(*) FROM outboundmessage WHERE status = 'sent'")
-        sends = Counter(str(call.params["chat_id"]) for call in telegram.calls_to("sendMessage"))
-        assert set(sends) == {str(woman.chat_id) for woman in women}, "every woman was answered"
-        assert sum(sends.values()) == rows, "each reply sent once"
-        # The same three messages from each woman: the same number of replies for each.
-        assert len(set(sends.values())) == 1, sends
+        _each_answered_once(db, telegram, women)
+
+
+def test_a_web_process_acknowledges_and_an_inbox_process_answers(tmp_path):
+    """Split roles: `--role web` only stores and answers 200; `--role inbox,delivery` processes
+    what it stored, in order, once, and sends the replies. Until an inbox process runs, the
+    web process's /healthz shows the messages waiting."""
+    waiting = "SELECT count(*) FROM inboundmessage WHERE processed_at IS NULL"
+    with postgres_database() as db, standin_server() as telegram, running_standin() as twilio:
+        women = _known_women(db, 94_000_000, "es", "BO")
+        updates = [woman.text(word) for word in ("menu", "ayuda", "menu") for woman in women]
+        with Cluster(db.url, telegram, twilio, ["web"], log_dir=tmp_path) as web:
+            url = web.workers[0].url
+            assert _post_all(url, updates) == [200] * len(updates)
+            time.sleep(1.0)  # a web process that processed would have started by now
+            assert _scalar(db, waiting) == len(updates), "stored, not processed"
+            assert telegram.calls_to("sendMessage") == []
+            inbox = httpx.get(f"{url}/healthz", timeout=5).json()["inbox"]
+            assert inbox["waiting"] == len(updates)
+
+            roles = ["inbox,delivery", "inbox"]
+            with Cluster(db.url, telegram, twilio, roles, log_dir=tmp_path):
+                _wait(lambda: _scalar(db, waiting) == 0, 60, "the inbox processes to take it")
+                _wait(lambda: _scalar(db, UNSENT) == 0, 60, "every reply to be sent")
+
+        _each_answered_once(db, telegram, women)
+        # Each woman's three messages were processed in the order they arrived.
+        with db.engine.connect() as connection:
+            order = connection.execute(
+                text("SELECT address, id, processed_at FROM inboundmessage ORDER BY address, id")
+            ).all()
+        assert all(
+            a.processed_at <= b.processed_at
+            for a, b in zip(order, order[1:], strict=False)
+            if a.address == b.address
+        )

@@ -66,10 +66,11 @@ def test_one_process_on_sqlite_answers_everyone(db, tmp_path):
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_split_roles_on_postgresql(tmp_path):
-    """Two web workers, two delivery workers and two schedulers, as in deploy/Procfile."""
+    """Two web workers, inbox workers (one of them sending too), delivery workers and two
+    schedulers, as in deploy/Procfile."""
     from tests.support.databases import postgres_database
 
-    roles = ["web", "web", "delivery", "delivery", "scheduler", "scheduler"]
+    roles = ["web", "web", "inbox", "inbox,delivery", "delivery", "scheduler", "scheduler"]
     with postgres_database() as db:
         result = _run(db, roles, 300, 3, 80.0, tmp_path)
     _clean(result)

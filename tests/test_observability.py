@@ -1,5 +1,5 @@
-"""/healthz (database, scheduler heartbeat, outbox backlog) and the Prometheus metrics that the
-channels, the delivery and the scheduler feed, read through the real HTTP routes."""
+"""/healthz (database, scheduler heartbeat, inbox and outbox backlogs) and the Prometheus metrics
+that the channels, the delivery and the scheduler feed, read through the real HTTP routes."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from bot.logs import JsonFormatter
 from bot.roles import Role
 from bot.server import create_app
 from bot.settings import Settings, SettingsError
-from storage import heartbeats, nudges
+from storage import heartbeats, inbox, nudges
 from tests.support.telegram_standin import Person, harness, standin_server
 from tests.support.twilio_standin import TwilioBot, running_standin, twilio_settings
 
@@ -55,6 +55,35 @@ def test_healthz_reports_the_scheduler_heartbeat_and_its_age(app, clock):
     response = _get(app, "/healthz")
     assert response.status_code == 200  # this worker still takes webhooks
     assert response.json()["scheduler"]["status"] == "late"
+    assert response.json()["status"] == "degraded"
+
+
+def test_healthz_reports_messages_waiting_too_long_in_the_inbox(app, clock):
+    """A split deployment without an inbox process: webhooks are answered, nothing processed."""
+    roles.heartbeat_round(app.db, clock, who="host:1")  # the scheduler is fine throughout
+    body = _get(app, "/healthz").json()
+    assert body["inbox"] == {"status": "ok", "waiting": 0, "oldest_age_s": 0}
+    assert body["status"] == "ok"
+
+    with app.db.engine.begin() as connection:
+        inbox.store(
+            connection,
+            channel="telegram",
+            platform_key="1",
+            address="42",
+            payload="{}",
+            kind="message",
+            now=clock.now(),
+        )
+    clock.advance(timedelta(seconds=20))
+    body = _get(app, "/healthz").json()
+    assert body["inbox"] == {"status": "ok", "waiting": 1, "oldest_age_s": 20}
+    assert body["status"] == "ok"
+
+    clock.advance(roles.INBOX_LATE)
+    response = _get(app, "/healthz")
+    assert response.status_code == 200  # this worker still takes webhooks
+    assert response.json()["inbox"] == {"status": "late", "waiting": 1, "oldest_age_s": 80}
     assert response.json()["status"] == "degraded"
 
 
@@ -190,13 +219,19 @@ def test_log_lines_are_json_with_the_request_id(db, clock, settings):
 
 def test_split_roles_need_postgresql(tmp_path):
     sqlite = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'x.db'}")  # type: ignore[call-arg]
-    roles.check(Role.ALL, sqlite)
-    for role in (Role.WEB, Role.DELIVERY, Role.SCHEDULER):
-        with pytest.raises(SettingsError, match="PostgreSQL"):
-            roles.check(role, sqlite)
+    roles.check(roles.EVERYTHING, sqlite)
     postgres = Settings(_env_file=None, database_url="postgresql://u@h/db")  # type: ignore[call-arg]
-    for role in Role:
-        roles.check(role, postgres)
-    assert [r for r in Role if r.serves_webhooks] == [Role.WEB, Role.ALL]
-    assert [r for r in Role if r.delivers] == [Role.DELIVERY, Role.ALL]
-    assert [r for r in Role if r.schedules] == [Role.SCHEDULER, Role.ALL]
+    for text in ("web", "inbox", "delivery", "scheduler", "inbox,delivery"):
+        with pytest.raises(SettingsError, match="PostgreSQL"):
+            roles.check(roles.parse(text), sqlite)
+        roles.check(roles.parse(text), postgres)
+
+
+def test_roles_are_read_one_or_several_at_a_time():
+    assert roles.parse("web") == {Role.WEB}
+    assert roles.parse("inbox, delivery") == {Role.INBOX, Role.DELIVERY}
+    assert roles.parse("all") == roles.parse("web,all") == roles.EVERYTHING
+    assert Role.ALL not in roles.EVERYTHING and len(roles.EVERYTHING) == 4
+    for wrong in ("", ",", "webhooks", "web;inbox"):
+        with pytest.raises(ValueError):
+            roles.parse(wrong)

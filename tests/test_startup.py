@@ -25,13 +25,12 @@ import sys
 import bot.cli
 from bot import console, roles
 from bot.app import build
-from bot.roles import Role
 from bot.runtime import platform_channels
 from bot.server import create_app
 from bot.settings import load
 
 settings = load()
-roles.check(Role.ALL, settings)
+roles.check(roles.EVERYTHING, settings)
 channels = platform_channels(settings)
 app = build(settings, channels=list(channels))
 create_app(app, [route for c in channels for route in c.routes(app)] + console.routes(app))

@@ -176,7 +176,7 @@ class Cluster:
 
     @property
     def web(self) -> list[Worker]:
-        return [w for w in self.workers if w.role in ("web", "all")]
+        return [w for w in self.workers if {"web", "all"} & set(w.role.split(","))]
 
     def start(self, timeout: float = 60) -> Cluster:
         for worker in self.workers:
