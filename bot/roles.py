@@ -65,7 +65,7 @@ EVERYTHING: Roles = frozenset({Role.WEB, Role.INBOX, Role.DELIVERY, Role.SCHEDUL
 
 
 def parse(text: str) -> Roles:
-    """ "web", "inbox,delivery" or "all" → the roles of this process; ValueError for others."""
+    """The roles one process takes, from "web", "inbox,delivery" or "all"; ValueError otherwise."""
     chosen = {Role(part.strip()) for part in text.split(",") if part.strip()}
     if not chosen:
         raise ValueError("no role")

@@ -42,13 +42,14 @@ def platform_channels(settings: Settings) -> list[PlatformChannel]:
     return channels
 
 
-async def run(settings: Settings, role: Roles = EVERYTHING) -> None:
-    roles.check(role, settings)
+async def run(settings: Settings, taken: Roles = EVERYTHING) -> None:
+    """Serve and work in the roles this process takes (bot/roles.py)."""
+    roles.check(taken, settings)
     channels = platform_channels(settings)
     app = build(settings, channels=list(channels))
     # Every role serves /healthz and /metrics; only web workers take the platforms' webhooks.
     routes = [route for channel in channels for route in channel.routes(app)]
-    if Role.WEB not in role:
+    if Role.WEB not in taken:
         routes = []
     else:
         routes += console.routes(app)
@@ -63,32 +64,32 @@ async def run(settings: Settings, role: Roles = EVERYTHING) -> None:
     server = uvicorn.Server(config)
     stop = asyncio.Event()
     delivery = None
-    if Role.DELIVERY in role:
+    if Role.DELIVERY in taken:
         # Woken in-process when this process's inbox worker queues replies.
-        idle = 1.0 if Role.INBOX in role else roles.DELIVERY_IDLE
+        idle = 1.0 if Role.INBOX in taken else roles.DELIVERY_IDLE
         delivery = asyncio.create_task(app.delivery.run_forever(stop, idle=idle))
     intake = None
-    if Role.INBOX in role:
+    if Role.INBOX in taken:
         # Woken in-process when this process's webhooks store a message.
-        idle = 1.0 if Role.WEB in role else roles.INBOX_IDLE
+        idle = 1.0 if Role.WEB in taken else roles.INBOX_IDLE
         assert app.intake is not None
         intake = asyncio.create_task(app.intake.run_forever(stop, idle=idle))
-    elif Role.WEB in role:
+    elif Role.WEB in taken:
         log.info("web only: the messages stored here are processed by --role inbox processes")
     scheduler = None
-    if Role.SCHEDULER in role:
+    if Role.SCHEDULER in taken:
         # Nudges: dispatched every minute and at start-up (bot/scheduler.py).
         with roles.one_at_a_time(app.db):
             scheduler = start_scheduler(
                 app.db, app.clock, settings.flow_config(), wake=app.delivery.wake.set
             )
         roles.start_heartbeat(scheduler, app.db, app.clock)
-    log.info("running", extra={"role": ",".join(sorted(r.value for r in role))})
+    log.info("running", extra={"role": ",".join(sorted(r.value for r in taken))})
     try:
         for channel in channels:
-            if Role.WEB in role:
+            if Role.WEB in taken:
                 await channel.start(app)
-            elif Role.INBOX in role or Role.DELIVERY in role:
+            elif Role.INBOX in taken or Role.DELIVERY in taken:
                 await roles.attach_for_sending(channel, app)
         await server.serve()  # returns on Ctrl-C / SIGTERM
     finally:
@@ -108,14 +109,14 @@ async def run(settings: Settings, role: Roles = EVERYTHING) -> None:
         app.db.dispose()
 
 
-def serve(settings: Settings, role: Roles = EVERYTHING) -> None:
+def serve(settings: Settings, taken: Roles = EVERYTHING) -> None:
     # uvicorn re-raises the signal that stopped it once its own shutdown is done; with the default
     # handlers that kills the process before `run` has stopped the channels and the delivery
     # worker. These handlers receive that re-raise instead, so `run` finishes its `finally`.
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, _stopping)
     with asyncio.Runner(loop_factory=loop_factory()) as runner:
-        runner.run(run(settings, role))
+        runner.run(run(settings, taken))
 
 
 def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:

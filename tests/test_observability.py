@@ -235,3 +235,18 @@ def test_roles_are_read_one_or_several_at_a_time():
     for wrong in ("", ",", "webhooks", "web;inbox"):
         with pytest.raises(ValueError):
             roles.parse(wrong)
+
+
+def test_entrepairs_run_refuses_unknown_and_split_roles_on_sqlite(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from bot.cli import app as cli
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    result = CliRunner().invoke(cli, ["run", "--role", "webhooks"])
+    assert result.exit_code == 2
+    assert "--role takes one or more of web, inbox, delivery, scheduler, all" in result.output
+    result = CliRunner().invoke(cli, ["run", "--role", "inbox,delivery"])
+    assert (
+        result.exit_code == 2 and "--role delivery,inbox: separate processes need" in result.output
+    )
