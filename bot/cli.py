@@ -76,7 +76,8 @@ def run_command(
         str,
         typer.Option(
             help="web (webhooks), inbox (processing), delivery (outbox), scheduler (nudges) "
-            "or all; several comma-separated (inbox,delivery); split roles need PostgreSQL."
+            "or all; several comma-separated (inbox,delivery). SQLite: all, or web beside "
+            "one inbox,delivery,scheduler."
         ),
     ] = "all",
 ) -> None:
@@ -99,9 +100,13 @@ def run_command(
         chat_command(name="me")
         return
     from bot.runtime import serve
+    from storage.turns import AnotherWorker
 
     logs.configure(settings.log_level)
-    serve(settings, chosen)
+    try:
+        serve(settings, chosen)
+    except AnotherWorker as error:
+        _fail(error)
 
 
 @db_app.command("upgrade")

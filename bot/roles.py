@@ -10,7 +10,8 @@
   lease).
 - scheduler: APScheduler waking the nudge dispatcher; any number may run, the advisory lock of
   bot/scheduler.py lets one do each round. It records a heartbeat that /healthz reports.
-- all (the default): everything in one process. On SQLite this is the only choice.
+- all (the default): everything in one process. On SQLite the only other choice is web
+  processes beside one `inbox,delivery,scheduler` process (storage/turns.py).
 
 A process may take several, comma-separated: `--role inbox,delivery` sends the replies it
 queued at once (the delivery worker is woken in-process; alone it looks every DELIVERY_IDLE).
@@ -72,13 +73,18 @@ def parse(text: str) -> Roles:
     return EVERYTHING if Role.ALL in chosen else frozenset(chosen)
 
 
+# On SQLite the work that needs a single process (the scheduler: SQLite has no advisory locks)
+# stays in one; web processes, which only store, may run beside it (storage/turns.py).
+SQLITE_SPLIT: tuple[Roles, ...] = (EVERYTHING, frozenset({Role.WEB}), EVERYTHING - {Role.WEB})
+
+
 def check(roles: Roles, settings: Settings) -> None:
-    """Split roles need PostgreSQL: SQLite is one process doing everything."""
-    if roles != EVERYTHING and settings.database_url.startswith("sqlite"):
+    """Any split on PostgreSQL; on SQLite `all`, or `web` beside `inbox,delivery,scheduler`."""
+    if settings.database_url.startswith("sqlite") and roles not in SQLITE_SPLIT:
         named = ",".join(sorted(role.value for role in roles))
         raise SettingsError(
-            f"--role {named}: separate processes need PostgreSQL (DATABASE_URL); "
-            "with SQLite run one process with --role all"
+            f"--role {named}: with SQLite run --role all, or --role web beside one process "
+            "with --role inbox,delivery,scheduler; other splits need PostgreSQL (DATABASE_URL)"
         )
 
 

@@ -11,6 +11,7 @@ finishes the round it is in; whatever is still queued stays in the outbox for th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from bot.roles import EVERYTHING, Role, Roles
 from bot.scheduler import start_scheduler, stop_scheduler
 from bot.server import create_app
 from bot.settings import Settings
+from storage.turns import sole_worker
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,15 @@ async def run(settings: Settings, taken: Roles = EVERYTHING) -> None:
     roles.check(taken, settings)
     channels = platform_channels(settings)
     app = build(settings, channels=list(channels))
+    # On SQLite, the one process that processes, sends and schedules on the file.
+    works = sole_worker(app.db) if taken - {Role.WEB} else contextlib.nullcontext()
+    with works:
+        await _serve(settings, taken, app, channels)
+
+
+async def _serve(
+    settings: Settings, taken: Roles, app: App, channels: list[PlatformChannel]
+) -> None:
     # Every role serves /healthz and /metrics; only web workers take the platforms' webhooks.
     routes = [route for channel in channels for route in channel.routes(app)]
     if Role.WEB not in taken:

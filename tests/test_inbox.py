@@ -16,7 +16,6 @@ from flows.clock import FakeClock
 from storage import batch, inbox, outbox
 from storage.db import Database
 from storage.models import InboundMessage, OutboundMessage
-from storage.turns import WriterTurns
 from tests.support.telegram_standin import Harness, Person, harness, standin_server, texts
 
 NOW = datetime(2026, 3, 9, 15, 0, tzinfo=UTC)
@@ -159,41 +158,6 @@ def test_a_batch_on_sqlite_is_not_thrown_away_when_a_webhook_stores_meanwhile(db
         assert inbox.waiting(session) == 1  # bea's, stored once the batch committed
 
 
-def _in_thread(target: Any) -> threading.Thread:
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    return thread
-
-
-def test_a_waiting_webhook_goes_before_the_next_batch_and_after_the_current_one():
-    turns = WriterTurns()
-    storing, done_storing, batching, done_batching = (threading.Event() for _ in range(4))
-
-    def webhook() -> None:
-        with turns.store():
-            storing.set()
-            done_storing.wait(5)
-
-    def batch() -> None:
-        with turns.batch(patience=5):
-            batching.set()
-            done_batching.wait(5)
-
-    _in_thread(webhook)
-    assert storing.wait(5)
-    _in_thread(batch)
-    assert not batching.wait(0.2)  # the batch waits for the store that is writing
-    done_storing.set()
-    assert batching.wait(5)
-    storing.clear()
-    done_storing.clear()
-    _in_thread(webhook)
-    assert not storing.wait(0.2)  # a store waits for the batch that holds the lock
-    done_batching.set()
-    assert storing.wait(5)
-    done_storing.set()
-
-
 def test_webhooks_arriving_together_are_stored_in_one_transaction_and_a_bad_one_alone_fails(db):
     """Group commit: a duplicate in the same group is still caught; a message that cannot be
     stored is refused on its own (its webhook answers 503), the others are kept."""
@@ -215,32 +179,6 @@ def test_webhooks_arriving_together_are_stored_in_one_transaction_and_a_bad_one_
     assert isinstance(second[1], Exception)  # no platform key: refused, alone
     with db.session() as session:
         assert inbox.waiting(session) == 4
-
-
-def test_a_webhook_waits_for_every_background_writer_not_only_the_first_to_finish():
-    """Two background writers (two inbox workers in one process, say): a store goes after both."""
-    turns = WriterTurns()
-    ends = [threading.Event(), threading.Event()]
-    started = [threading.Event(), threading.Event()]
-    storing = threading.Event()
-
-    def background(n: int) -> None:
-        with turns.batch(patience=0):
-            started[n].set()
-            ends[n].wait(5)
-
-    def webhook() -> None:
-        with turns.store():
-            storing.set()
-
-    for n in (0, 1):
-        _in_thread(lambda n=n: background(n))
-        assert started[n].wait(5)
-    _in_thread(webhook)
-    ends[0].set()
-    assert not storing.wait(0.2)  # the second writer still holds the lock
-    ends[1].set()
-    assert storing.wait(5)
 
 
 class Writing(Flaky):
