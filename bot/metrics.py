@@ -29,6 +29,7 @@ WEBHOOK_SECONDS = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 OUTBOX_DEPTH = Gauge("entrepairs_outbox_depth", "Outbox messages due and not yet sent")
+INBOX_DEPTH = Gauge("entrepairs_inbox_depth", "Inbound messages stored and not yet processed")
 NUDGE_LATENESS = Histogram(
     "entrepairs_nudge_lateness_seconds",
     "How late a nudge fired after its due time",
@@ -38,6 +39,7 @@ REJECTED = Counter("entrepairs_requests_rejected_total", "Requests refused, by r
 
 __all__ = [
     "CONTENT_TYPE_LATEST",
+    "INBOX_DEPTH",
     "MESSAGES_IN",
     "MESSAGES_OUT",
     "NUDGE_LATENESS",

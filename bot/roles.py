@@ -48,8 +48,9 @@ STALE_AFTER = timedelta(minutes=3)
 # A stored message waiting longer than this means its processing is not keeping up.
 INBOX_LATE = timedelta(minutes=1)
 # Split-off workers are not woken by the process that queued their work: they look this often.
-# The inbox's claim finds nothing in well under a millisecond; a woman waits at most this long.
 DELIVERY_IDLE = 0.25
+# An idle inbox's claim finds nothing in well under a millisecond, so it looks 20 times a
+# second: a message waits at most this long before it is taken.
 INBOX_IDLE = 0.05
 
 

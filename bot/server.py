@@ -25,7 +25,7 @@ from bot import metrics
 from bot.app import App
 from bot.logs import new_request_id, request_id
 from bot.roles import inbox_health, scheduler_health
-from storage import outbox
+from storage import inbox, outbox
 
 log = logging.getLogger(__name__)
 
@@ -122,17 +122,17 @@ def create_app(app: App, routes: Sequence[BaseRoute] = ()) -> Starlette:
         try:
             backlog = await asyncio.to_thread(_backlog, app)
             now = app.clock.now()
-            inbox = await asyncio.to_thread(inbox_health, app.db, now)
+            inbox_state = await asyncio.to_thread(inbox_health, app.db, now)
             scheduler = await asyncio.to_thread(scheduler_health, app.db, now)
         except Exception:
             return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
-        late = scheduler["status"] != "ok" or inbox["status"] != "ok"
+        late = scheduler["status"] != "ok" or inbox_state["status"] != "ok"
         return JSONResponse(
             {
                 "status": "degraded" if late else "ok",
                 "database": "ok",
                 "outbox_backlog": backlog,
-                "inbox": inbox,
+                "inbox": inbox_state,
                 "scheduler": scheduler,
             }
         )
@@ -140,8 +140,9 @@ def create_app(app: App, routes: Sequence[BaseRoute] = ()) -> Starlette:
     async def prometheus(_request: Request) -> Response:
         try:
             metrics.OUTBOX_DEPTH.set(await asyncio.to_thread(_backlog, app))
+            metrics.INBOX_DEPTH.set(await asyncio.to_thread(_inbox_waiting, app))
         except Exception:
-            log.warning("outbox depth unavailable for /metrics")
+            log.warning("outbox or inbox depth unavailable for /metrics")
         return PlainTextResponse(metrics.generate_latest(), media_type=metrics.CONTENT_TYPE_LATEST)
 
     return Starlette(
@@ -152,6 +153,11 @@ def create_app(app: App, routes: Sequence[BaseRoute] = ()) -> Starlette:
         ],
         middleware=[Middleware(Guard)],
     )
+
+
+def _inbox_waiting(app: App) -> int:
+    with app.db.session() as session:
+        return inbox.waiting(session)
 
 
 def _backlog(app: App) -> int:

@@ -80,6 +80,7 @@ def test_healthz_reports_messages_waiting_too_long_in_the_inbox(app, clock):
     assert body["inbox"] == {"status": "ok", "waiting": 1, "oldest_age_s": 20}
     assert body["status"] == "ok"
 
+    assert "entrepairs_inbox_depth 1.0" in _get(app, "/metrics").text
     clock.advance(roles.INBOX_LATE)
     response = _get(app, "/healthz")
     assert response.status_code == 200  # this worker still takes webhooks

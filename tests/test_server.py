@@ -55,6 +55,7 @@ def test_metrics_are_in_prometheus_format(client):
     response = run(_get(client, "/metrics"))
     assert response.status_code == 200
     assert "entrepairs_outbox_depth 0.0" in response.text
+    assert "entrepairs_inbox_depth 0.0" in response.text
     assert "entrepairs_webhook_seconds_bucket" in response.text
 
 
