@@ -20,6 +20,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Protocol
 
 from sqlalchemy import Row
@@ -62,19 +63,25 @@ class InboxHandler(Protocol):
         ...
 
 
-def store_all(db: Database, rows: list[dict[str, Any]]) -> list[bool | Exception]:
+def store_all(
+    db: Database, rows: list[dict[str, Any]], *, notify: bool = False
+) -> list[bool | Exception]:
     """Webhooks' writes in one transaction (see `inbox.store`): True for each new message.
 
     Should that transaction fail, each is tried alone, so only a message that cannot be stored
-    is refused (its webhook answers 503 and the platform sends it again).
+    is refused (its webhook answers 503 and the platform sends it again). `notify`: tell the
+    inbox processes listening on PostgreSQL that there is something new.
     """
     try:
         with store_turn(db), db.engine.begin() as connection:
-            return [inbox.store(connection, **row) for row in rows]
+            stored = [inbox.store(connection, **row) for row in rows]
+            if notify and any(stored):
+                inbox.notify_stored(connection)
+            return stored
     except Exception as error:
         if len(rows) == 1:
             return [error]
-    return [store_all(db, [row])[0] for row in rows]
+    return [store_all(db, [row], notify=notify)[0] for row in rows]
 
 
 class Intake:
@@ -87,6 +94,8 @@ class Intake:
         self.handlers: dict[str, InboxHandler] = {}
         self.wake = asyncio.Event()
         self.on_replies: Callable[[], None] | None = None  # wakes the delivery worker
+        # A web process whose stores other processes work on (PostgreSQL) tells them it stored.
+        self.notify_stored = False
         # Webhooks that arrive while one is storing are stored together, in the next transaction,
         # on a thread of their own: in the shared pool they waited behind paced sends (seconds).
         self._store_thread = ThreadPoolExecutor(1, thread_name_prefix="webhook-store")
@@ -101,7 +110,8 @@ class Intake:
 
     async def _store_together(self, rows: list[dict[str, Any]]) -> list[bool | Exception]:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._store_thread, store_all, self.db, rows)
+        store = partial(store_all, notify=self.notify_stored)
+        return await loop.run_in_executor(self._store_thread, store, self.db, rows)
 
     async def run_once(self) -> int:
         """Process one batch; returns how many messages it took."""

@@ -15,15 +15,19 @@
 
 A process may take several, comma-separated: `--role inbox,delivery` sends the replies it
 queued at once (the delivery worker is woken in-process; alone it looks every DELIVERY_IDLE).
+An inbox worker is woken by its own process's webhooks and, on PostgreSQL, by other processes'
+(`wake_on_stored`); on SQLite a split-off one looks every INBOX_IDLE.
 Every process serves /healthz and /metrics.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -49,8 +53,8 @@ STALE_AFTER = timedelta(minutes=3)
 INBOX_LATE = timedelta(minutes=1)
 # Split-off workers are not woken by the process that queued their work: they look this often.
 DELIVERY_IDLE = 0.25
-# An idle inbox's claim finds nothing in well under a millisecond, so it looks 20 times a
-# second: a message waits at most this long before it is taken.
+# A split-off inbox on SQLite (on PostgreSQL, NOTIFY wakes it): an idle claim finds nothing in
+# well under a millisecond, so it looks 20 times a second; a message waits at most this long.
 INBOX_IDLE = 0.05
 
 
@@ -195,6 +199,28 @@ def start_heartbeat(scheduler: Any, db: Database, clock: Clock) -> None:
 def stop_heartbeat() -> None:
     global _BEATING
     _BEATING = None
+
+
+# Wake-ups across processes --------------------------------------------------------------------
+
+
+def wake_on_stored(app: Any, stop: threading.Event) -> threading.Thread:
+    """On PostgreSQL, wake this process's inbox worker when any web process stores a message
+    (they NOTIFY; a thread of this process LISTENs until `stop`)."""
+    loop = asyncio.get_running_loop()
+
+    def wake() -> None:
+        with contextlib.suppress(RuntimeError):  # the loop closed as the process stopped
+            loop.call_soon_threadsafe(app.intake.wake.set)
+
+    thread = threading.Thread(
+        target=inbox.listen_for_stored,
+        args=(app.db, wake, stop),
+        name="inbox-listen",
+        daemon=True,  # it notices `stop` within a second; exiting need not wait for it
+    )
+    thread.start()
+    return thread
 
 
 # Channels in a process that does not serve webhooks --------------------------------------------

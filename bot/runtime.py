@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import threading
 from collections.abc import Callable
 
 import uvicorn
@@ -80,12 +81,18 @@ async def _serve(
         idle = 1.0 if Role.INBOX in taken else roles.DELIVERY_IDLE
         delivery = asyncio.create_task(app.delivery.run_forever(stop, idle=idle))
     intake = None
+    listening = threading.Event()  # set: stop listening
+    postgres = app.db.dialect == "postgresql"
+    assert app.intake is not None
     if Role.INBOX in taken:
-        # Woken in-process when this process's webhooks store a message.
-        idle = 1.0 if Role.WEB in taken else roles.INBOX_IDLE
-        assert app.intake is not None
+        # Woken in-process when this process's webhooks store a message; on PostgreSQL also
+        # when another process's do (LISTEN/NOTIFY); else it looks every INBOX_IDLE.
+        idle = 1.0 if Role.WEB in taken or postgres else roles.INBOX_IDLE
+        if postgres:
+            roles.wake_on_stored(app, listening)
         intake = asyncio.create_task(app.intake.run_forever(stop, idle=idle))
     elif Role.WEB in taken:
+        app.intake.notify_stored = postgres
         log.info("web only: the messages stored here are processed by --role inbox processes")
     scheduler = None
     if Role.SCHEDULER in taken:
@@ -111,6 +118,7 @@ async def _serve(
         # Closing the channels before them made a send claimed meanwhile fail and wait for the
         # next start. Updates polled meanwhile are stored, so nothing is lost either way.
         stop.set()
+        listening.set()
         if intake is not None:
             await intake
         if delivery is not None:

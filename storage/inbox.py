@@ -9,10 +9,12 @@ workers share the inbox without taking the same message or one woman's messages 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+import threading
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Row, String, bindparam, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -20,6 +22,11 @@ from sqlmodel import Session
 
 from storage.dialects import dialect_insert
 from storage.models import InboundMessage
+
+if TYPE_CHECKING:
+    from storage.db import Database
+
+log = logging.getLogger(__name__)
 
 # Processing failures (not the database) after which a message is set aside.
 MAX_ATTEMPTS = 3
@@ -177,6 +184,39 @@ def failed(session: Session, inbox_id: int, *, attempts: int, error: str, now: d
         values.update(processed_at=now, payload=None)
     session.execute(update(_inbox).where(_inbox.c.id == inbox_id).values(**values))
     return give_up
+
+
+# PostgreSQL's LISTEN/NOTIFY channel on which web processes tell inbox processes they stored.
+STORED = "entrepairs_inbox"
+
+
+def notify_stored(connection: Connection) -> None:
+    """Tell the inbox processes listening (`listen_for_stored`) once this transaction commits."""
+    connection.execute(select(func.pg_notify(STORED, "")))
+
+
+def listen_for_stored(
+    db: Database, wake: Callable[[], None], stop: threading.Event, *, every: float = 1.0
+) -> None:
+    """Call `wake` when a web process has stored messages, until `stop` (a thread of its own).
+
+    PostgreSQL only: a connection of its own LISTENs; lost, it is opened again a second later,
+    and `wake` is called then too, for what was stored meanwhile.
+    """
+    import psycopg
+
+    conninfo = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    while not stop.is_set():
+        try:
+            with psycopg.connect(conninfo, autocommit=True) as connection:
+                connection.execute(f"LISTEN {STORED}")
+                wake()
+                while not stop.is_set():
+                    for _notice in connection.notifies(timeout=every, stop_after=1):
+                        wake()
+        except psycopg.Error:
+            log.warning("inbox: not listening for stored messages; trying again")
+            stop.wait(every)
 
 
 def oldest_waiting(session: Session) -> datetime | None:

@@ -8,6 +8,7 @@ import threading
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from sqlalchemy import Row, event, insert
 from sqlmodel import Session, col, select, update
 
@@ -276,3 +277,31 @@ def test_a_webhook_is_stored_even_while_every_shared_worker_thread_is_busy(db):
             await asyncio.gather(*busy)
 
     assert asyncio.run(main()) is True
+
+
+@pytest.mark.postgres
+def test_a_web_process_wakes_the_inbox_processes_listening_on_postgresql():
+    """Stores that a web-only process made new NOTIFY; inbox processes LISTEN (no polling)."""
+    from tests.support.databases import postgres_database
+
+    def row(key: str) -> dict[str, Any]:
+        return {"channel": "test", "platform_key": key, "address": "ana", "payload": "{}"}
+
+    with postgres_database() as db:
+        woken, stop = threading.Event(), threading.Event()
+        listener = threading.Thread(
+            target=inbox.listen_for_stored, args=(db, woken.set, stop), daemon=True
+        )
+        listener.start()
+        assert woken.wait(10)  # once listening: for what was stored before
+        woken.clear()
+        assert store_all(db, [{**row("1"), "now": NOW}]) == [True]
+        assert not woken.wait(0.5)  # a process that processes its own stores tells no one
+        assert store_all(db, [{**row("2"), "now": NOW}], notify=True) == [True]
+        assert woken.wait(10)
+        woken.clear()
+        assert store_all(db, [{**row("2"), "now": NOW}], notify=True) == [False]
+        assert not woken.wait(0.5)  # nothing new: nothing to wake for
+        stop.set()
+        listener.join(5)
+        assert not listener.is_alive()
