@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 import uvicorn
 
-from bot import console, roles
+from bot import roles
 from bot.app import App, build
 from bot.channels.base import PlatformChannel
 from bot.roles import EVERYTHING, Role, Roles
@@ -64,6 +64,8 @@ async def _serve(
     if Role.WEB not in taken:
         routes = []
     else:
+        from bot import console  # the coordinator console, served by web processes only
+
         routes += console.routes(app)
     config = uvicorn.Config(
         create_app(app, routes),

@@ -14,6 +14,8 @@ from pathlib import Path
 from bot.runtime import loop_factory
 from storage.db import Database
 
+ROOT = Path(__file__).resolve().parent.parent
+
 # Loaded only to match a cohort (numpy, scipy) or to migrate the schema (alembic, mako).
 NOT_AT_START = ("numpy", "scipy", "alembic", "mako")
 
@@ -69,6 +71,15 @@ def test_run_starts_without_numpy_scipy_alembic_or_mako(db: Database, tmp_path: 
         check=True,
     )
     assert out.stdout.strip() == ""
+
+
+def test_processes_without_webhooks_do_not_load_the_console(tmp_path: Path):
+    """An inbox or delivery process serves no pages: the console and Jinja2 stay unloaded."""
+    check = "import sys, bot.runtime; print(sorted({'bot.console', 'jinja2'} & set(sys.modules)))"
+    out = subprocess.run(
+        [sys.executable, "-c", check], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"
 
 
 def test_uvloop_runs_the_bot_when_installed():
