@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, event, inspect, text
+from sqlalchemy import Engine, event, inspect, make_url, text
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, create_engine
 
@@ -35,7 +36,14 @@ def make_engine(url: str, **options: Any) -> Engine:
         return engine
     options.setdefault("pool_pre_ping", True)
     options.setdefault("pool_size", 10)
+    if "application_name" not in make_url(url).query:
+        options.setdefault("connect_args", {}).setdefault("application_name", application_name())
     return create_engine(url, **options)
+
+
+def application_name() -> str:
+    """How this process's PostgreSQL connections are named (pg_stat_activity shows whose)."""
+    return f"entrepairs-{os.getpid()}"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -14,17 +14,15 @@ import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Connection, Row, String, bindparam, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from storage.db import Database, application_name
 from storage.dialects import dialect_insert
 from storage.models import InboundMessage
-
-if TYPE_CHECKING:
-    from storage.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -208,7 +206,9 @@ def listen_for_stored(
     conninfo = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     while not stop.is_set():
         try:
-            with psycopg.connect(conninfo, autocommit=True) as connection:
+            with psycopg.connect(
+                conninfo, autocommit=True, application_name=application_name()
+            ) as connection:
                 connection.execute(f"LISTEN {STORED}")
                 wake()
                 while not stop.is_set():

@@ -58,12 +58,24 @@ def _unsent(db) -> int:  # type: ignore[no-untyped-def]
     return _scalar(db, sql)
 
 
-def _expire_dead_claims(db, settle: float = 2.0) -> int:  # type: ignore[no-untyped-def]
-    """Rows still `sending` after the live workers had `settle` seconds belong to the dead one."""
+def _expire_dead_claims(db, settle: float = 2.0, dead: int | None = None) -> int:  # type: ignore[no-untyped-def]
+    """Rows still `sending` after the live workers had `settle` seconds belong to the dead one.
+
+    `dead`: the killed process's pid. PostgreSQL may still be committing what it sent just
+    before it died (a claim); its connections must be gone before its claims are read.
+    """
+    if dead is not None:
+        _wait(lambda: _connections_of(db, dead) == 0, 30, "the dead worker's connections to close")
     first = sending_ids(db)
     time.sleep(settle)
     stuck = first & sending_ids(db)
     return expire_leases(db, stuck)
+
+
+def _connections_of(db, pid: int) -> int:  # type: ignore[no-untyped-def]
+    """The PostgreSQL connections process `pid` opened (storage.db.application_name)."""
+    sql = f"SELECT count(*) FROM pg_stat_activity WHERE application_name = 'entrepairs-{pid}'"
+    return _scalar(db, sql)
 
 
 # kill -9 mid-broadcast ---------------------------------------------------------------------------
@@ -149,8 +161,9 @@ def test_kill_9_of_a_worker_mid_conversation(tmp_path):
                 nonlocal expired
                 while driver.report.posted < len(women) * 2:
                     await asyncio.sleep(0.02)
+                dead = cluster.workers[0].process.pid  # type: ignore[union-attr]
                 await asyncio.to_thread(cluster.workers[0].kill)
-                expired = await asyncio.to_thread(_expire_dead_claims, db)
+                expired = await asyncio.to_thread(_expire_dead_claims, db, dead=dead)
                 await asyncio.to_thread(cluster.workers[0].start)  # it comes back
                 await asyncio.to_thread(Cluster.wait_ready, cluster.workers[0])
 

@@ -249,3 +249,19 @@ def test_entrepairs_run_refuses_unknown_and_split_roles_on_sqlite(tmp_path, monk
     assert "--role takes one or more of web, inbox, delivery, scheduler, all" in result.output
     result = CliRunner().invoke(cli, ["run", "--role", "inbox,delivery"])
     assert result.exit_code == 2 and "--role delivery,inbox: with SQLite run" in result.output
+
+
+@pytest.mark.postgres
+def test_postgresql_shows_which_process_holds_each_connection():
+    """pg_stat_activity names this process's connections (an operator sees whose they are)."""
+    import os
+
+    from sqlalchemy import text
+
+    from tests.support.databases import postgres_database
+
+    with postgres_database() as db, db.engine.connect() as connection:
+        name = connection.execute(
+            text("SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()")
+        ).scalar_one()
+    assert name == f"entrepairs-{os.getpid()}"
