@@ -17,7 +17,7 @@ from flows.messages import Msg, Option, Reply, _, keyword
 from flows.profile import data_held
 from flows.registry import register
 from flows.render import MULTILINGUAL
-from flows.steps import Answer, Choose, Context, Outcome, go, stay
+from flows.steps import INVALID_ONE, Answer, Choose, Context, Outcome, go, stay
 from storage import outbox, participants
 
 WELCOME = _(
@@ -164,6 +164,12 @@ def _language_prompt(ctx: Context) -> Msg:
     return Msg(MULTILINGUAL, {"msg": WELCOME_SHORT.to_json(), "languages": list(LANGUAGES)})
 
 
+def _language_invalid(ctx: Context) -> Msg:
+    """The "did not understand" reply in the languages she was asked in (hers is not known yet)."""
+    languages = [ctx.data["hint"]] if ctx.data.get("hint") else list(LANGUAGES)
+    return Msg(MULTILINGUAL, {"msg": INVALID_ONE.to_json(), "languages": languages})
+
+
 def _language_options(ctx: Context) -> Sequence[Option]:
     return tuple(Option(key, vocab.UI_LANGUAGES[key]) for key in _language_order(ctx))
 
@@ -293,7 +299,9 @@ register(
     "home",
     {
         # The numbered languages speak for themselves: no hint in a language she may not read.
-        "language": Choose(_language_prompt, _language_options, _on_language, hint=False),
+        "language": Choose(
+            _language_prompt, _language_options, _on_language, hint=False, invalid=_language_invalid
+        ),
         "menu": Choose(MENU, _menu_options, _on_menu),
         "confirm_delete": Choose(
             CONFIRM_DELETE, (Option("yes", YES), Option("no", NO)), _on_confirm_delete

@@ -148,6 +148,7 @@ class Choose:
     options: Sequence[Option] | OptionsFactory
     on_answer: Callable[[Context, str], Outcome]
     hint: bool = True  # "reply with a number" under the options, on text channels
+    invalid: Msg | MsgFactory = INVALID_ONE  # the reply to an answer that is none of them
 
     def offered(self, ctx: Context) -> Sequence[Option]:
         return self.options(ctx) if callable(self.options) else self.options
@@ -164,7 +165,8 @@ class Choose:
         if key is None and answer.option_key is None:
             key = choices.choose_one(answer.text, options)
         if key is None:
-            return stay(Reply(INVALID_ONE, tuple(options)))
+            invalid = self.invalid(ctx) if callable(self.invalid) else self.invalid
+            return stay(Reply(invalid, tuple(options), hint=self.hint))
         return self.on_answer(ctx, key)
 
 

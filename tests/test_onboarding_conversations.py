@@ -130,6 +130,10 @@ def test_whole_onboarding(any_db, settings, clock, recorder, language, script):
 
     her.says("hola")
     her.expect("Bienvenida a Entrepairs", "Bienvenue sur Entrepairs", "Welcome to Entrepairs")
+    # Not one of the languages: her language is not known yet, so all three say so.
+    reply = her.says("buenas tardes")
+    her.expect(SPANISH.invalid, FRENCH.invalid, ENGLISH.invalid, "1. Español")
+    assert "Reply with a number" not in "\n".join(reply)  # no line in English alone
     her.says(script.language_digit)
     her.expect(script.consent)
     her.says("1")
