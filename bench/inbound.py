@@ -161,6 +161,7 @@ def webhook(args: argparse.Namespace, db: Database) -> dict[str, Any]:
             endpoints = [f"{worker.url}/webhooks/telegram" for worker in cluster.web]
             started = time.monotonic()
             cpu0 = cpu_seconds(*pids)
+            each0 = [cpu_seconds(pid) for pid in pids]
             closed = measured(
                 pids, endpoints, args.requests, connections=args.connections, women=args.women
             )
@@ -171,6 +172,7 @@ def webhook(args: argparse.Namespace, db: Database) -> dict[str, Any]:
             unsent = "SELECT count(*) FROM outboundmessage WHERE status IN ('pending','sending')"
             wait_until(lambda: scalar(db, unsent) == 0, args.timeout)
             total_cpu = cpu_seconds(*pids) - cpu0
+            each = [cpu_seconds(pid) - spent for pid, spent in zip(pids, each0, strict=True)]
             processed = scalar(db, "SELECT count(*) FROM inboundmessage")
             open_loop = measured(
                 pids,
@@ -198,6 +200,10 @@ def webhook(args: argparse.Namespace, db: Database) -> dict[str, Any]:
                     ),
                     # the same, until every reply was sent too
                     "server_cpu_ms_per_message": round(total_cpu * 1000 / processed, 3),
+                    # the same, process by process (in the order of "roles")
+                    "server_cpu_ms_per_message_by_process": [
+                        round(spent * 1000 / processed, 3) for spent in each
+                    ],
                 },
                 "rss_mb": {"idle": idle, "peak": peak},
                 "audit": audit(db, telegram, acknowledged),

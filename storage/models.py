@@ -145,6 +145,9 @@ class OutboundMessage(SQLModel, table=True):
     __table_args__ = (
         Index("ix_outbox_due", "status", "priority", "next_attempt_at"),
         Index("ix_outbox_address", "channel", "address", "id"),
+        # The claim asks, for each due message, whether an earlier one to her is still in
+        # flight: with the status in the key that is a look-up, not a walk over her history.
+        Index("ix_outbox_in_flight", "channel", "address", "status", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
