@@ -12,18 +12,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import logging
+import os
 import signal
 import threading
 from collections.abc import Callable
 
 import uvicorn
+from starlette.routing import BaseRoute
 
 from bot import roles
 from bot.app import App, build
 from bot.channels.base import PlatformChannel
 from bot.roles import EVERYTHING, Role, Roles
-from bot.scheduler import start_scheduler, stop_scheduler
 from bot.server import create_app
 from bot.settings import Settings
 from storage.turns import sole_worker
@@ -56,6 +58,19 @@ async def run(settings: Settings, taken: Roles = EVERYTHING) -> None:
         await _serve(settings, taken, app, channels)
 
 
+def server_config(settings: Settings, app: App, routes: list[BaseRoute]) -> uvicorn.Config:
+    """uvicorn serving this process's routes, /healthz and /metrics."""
+    return uvicorn.Config(
+        create_app(app, routes),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        http="auto",  # httptools when installed: its C parser costs less per request
+        ws="none",  # no websockets served: their protocol modules stay unloaded
+    )
+
+
 async def _serve(
     settings: Settings, taken: Roles, app: App, channels: list[PlatformChannel]
 ) -> None:
@@ -67,15 +82,7 @@ async def _serve(
         from bot import console  # the coordinator console, served by web processes only
 
         routes += console.routes(app)
-    config = uvicorn.Config(
-        create_app(app, routes),
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        access_log=False,
-        http="auto",  # httptools when installed: its C parser costs less per request
-    )
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(server_config(settings, app, routes))
     stop = asyncio.Event()
     delivery = None
     if Role.DELIVERY in taken:
@@ -98,7 +105,10 @@ async def _serve(
         log.info("web only: the messages stored here are processed by --role inbox processes")
     scheduler = None
     if Role.SCHEDULER in taken:
-        # Nudges: dispatched every minute and at start-up (bot/scheduler.py).
+        # Nudges: dispatched every minute and at start-up. Imported here: APScheduler stays out
+        # of the processes that do not schedule.
+        from bot.scheduler import start_scheduler
+
         with roles.one_at_a_time(app.db):
             scheduler = start_scheduler(
                 app.db, app.clock, settings.flow_config(), wake=app.delivery.wake.set
@@ -114,6 +124,8 @@ async def _serve(
         await server.serve()  # returns on Ctrl-C / SIGTERM
     finally:
         if scheduler is not None:
+            from bot.scheduler import stop_scheduler
+
             roles.stop_heartbeat()
             stop_scheduler(scheduler)
         # The workers first: the batch under way commits and the sends in flight are recorded.
@@ -136,6 +148,7 @@ def serve(settings: Settings, taken: Roles = EVERYTHING) -> None:
     # worker. These handlers receive that re-raise instead, so `run` finishes its `finally`.
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, _stopping)
+    fewer_malloc_arenas()
     with asyncio.Runner(loop_factory=loop_factory()) as runner:
         runner.run(run(settings, taken))
 
@@ -147,6 +160,23 @@ def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     except ImportError:
         return None
     return uvloop.new_event_loop
+
+
+M_ARENA_MAX = -8  # glibc's mallopt parameter, as MALLOC_ARENA_MAX sets it
+
+
+def fewer_malloc_arenas(arenas: int = 2) -> None:
+    """At most `arenas` malloc arenas for this process, unless MALLOC_ARENA_MAX says otherwise.
+
+    glibc gives each thread that allocates an arena of its own, up to eight per core; the
+    database and thread-pool threads then each keep freed memory apart (a worker's peak was 3 MB
+    higher in bench/inbound.py). Call it before any thread starts. Not glibc (musl, macOS):
+    nothing to tune.
+    """
+    if os.environ.get("MALLOC_ARENA_MAX"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).mallopt(M_ARENA_MAX, arenas)
 
 
 def _stopping(sig: int, _frame: object) -> None:

@@ -11,31 +11,35 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.runtime import loop_factory
 from storage.db import Database
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Loaded only to match a cohort (numpy, scipy) or to migrate the schema (alembic, mako).
-NOT_AT_START = ("numpy", "scipy", "alembic", "mako")
+# Loaded only to match a cohort (numpy, scipy) or to migrate the schema (alembic, mako); never
+# by the bot: httpx's command-line client (rich, pygments) and websockets (wsproto).
+NOT_AT_START = ("numpy", "scipy", "alembic", "mako", "rich", "pygments", "wsproto")
 
 # The start of `entrepairs run --role all` (bot/runtime.py `run`) up to serving: settings,
-# channels, the app on its database, the routes; then which of NOT_AT_START were imported.
+# channels, the app on its database, the routes, uvicorn's configuration loaded; then which of
+# NOT_AT_START were imported.
 START = f"""
 import sys
 
 import bot.cli
 from bot import console, roles
 from bot.app import build
-from bot.runtime import platform_channels
-from bot.server import create_app
+from bot.runtime import platform_channels, server_config
 from bot.settings import load
 
 settings = load()
 roles.check(roles.EVERYTHING, settings)
 channels = platform_channels(settings)
 app = build(settings, channels=list(channels))
-create_app(app, [route for c in channels for route in c.routes(app)] + console.routes(app))
+routes = [route for c in channels for route in c.routes(app)] + console.routes(app)
+server_config(settings, app, routes).load()
 print(",".join(name for name in {NOT_AT_START!r} if name in sys.modules))
 """
 
@@ -74,8 +78,12 @@ def test_run_starts_without_numpy_scipy_alembic_or_mako(db: Database, tmp_path: 
 
 
 def test_processes_without_webhooks_do_not_load_the_console(tmp_path: Path):
-    """An inbox or delivery process serves no pages: the console and Jinja2 stay unloaded."""
-    check = "import sys, bot.runtime; print(sorted({'bot.console', 'jinja2'} & set(sys.modules)))"
+    """An inbox or delivery process serves no pages: the console and Jinja2 stay unloaded; nor
+    does one that does not schedule load APScheduler."""
+    check = (
+        "import sys, bot.runtime; "
+        "print(sorted({'bot.console', 'jinja2', 'apscheduler'} & set(sys.modules)))"
+    )
     out = subprocess.run(
         [sys.executable, "-c", check], cwd=ROOT, capture_output=True, text=True, check=True
     )
@@ -90,3 +98,45 @@ def test_uvloop_runs_the_bot_when_installed():
         assert type(loop).__module__.startswith("uvloop")
     finally:
         loop.close()
+
+
+# Eight threads allocating at once, then glibc's own account of its arenas (on standard error).
+ARENAS = """
+import ctypes, sys, threading
+from bot.runtime import fewer_malloc_arenas
+
+if sys.argv[1] == "fewer":
+    fewer_malloc_arenas()
+together = threading.Barrier(8)
+
+def allocate():
+    together.wait()
+    kept = [bytearray(100_000) for _ in range(20)]
+    together.wait()
+
+threads = [threading.Thread(target=allocate) for _ in range(8)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+ctypes.CDLL(None).malloc_stats()
+"""
+
+
+def _arenas(mode: str) -> int:
+    env = {key: value for key, value in os.environ.items() if key != "MALLOC_ARENA_MAX"}
+    out = subprocess.run(
+        [sys.executable, "-c", ARENAS, mode],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return sum(line.startswith("Arena ") for line in out.stderr.splitlines())
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc arenas")
+def test_the_bot_keeps_to_two_malloc_arenas_however_many_threads_allocate():
+    assert _arenas("default") > 2  # glibc's own limit is eight per core
+    assert 1 <= _arenas("fewer") <= 2
