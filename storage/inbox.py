@@ -16,12 +16,22 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Row, String, bindparam, exists, func, select, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    Row,
+    String,
+    bindparam,
+    exists,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from storage.db import Database, application_name
-from storage.dialects import dialect_insert
+from storage.dialects import arrays, dialect_insert, unnested
 from storage.models import InboundMessage
 
 log = logging.getLogger(__name__)
@@ -65,6 +75,19 @@ _DONE = (
         processed_at=bindparam("b_now"),
         participant_id=bindparam("b_who"),
         kind=func.coalesce(bindparam("b_kind", type_=String), _inbox.c.kind),
+    )
+)
+# The same on PostgreSQL, the batch given as arrays: one statement, not one per row.
+_done = unnested(b_id=Integer(), b_who=Integer(), b_kind=String())
+_DONE_TOGETHER = (
+    update(_inbox)
+    .where(_inbox.c.id == _done.c.b_id)
+    .values(
+        payload=None,
+        error=None,
+        processed_at=bindparam("b_now", type_=_inbox.c.processed_at.type),
+        participant_id=_done.c.b_who,
+        kind=func.coalesce(_done.c.b_kind, _inbox.c.kind),
     )
 )
 
@@ -163,7 +186,7 @@ def done(
     session: Session, processed: Sequence[tuple[int, int | None, str | None]], *, now: datetime
 ) -> None:
     """Processed, each (inbox id, whose it was, what kind of message): those two are kept, the
-    raw payload dropped. One statement for a whole batch (executemany)."""
+    raw payload dropped. One statement for a whole batch (executemany on SQLite)."""
     if not processed:
         return
     params = [
@@ -171,7 +194,12 @@ def done(
         for inbox_id, who, kind in processed
     ]
     # On the session's connection: a Core statement needs neither autoflush nor the ORM.
-    session.connection().execute(_DONE, params)
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        columns = arrays(params, ("b_id", "b_who", "b_kind"))
+        connection.execute(_DONE_TOGETHER, {**columns, "b_now": now})
+    else:
+        connection.execute(_DONE, params)
 
 
 def failed(session: Session, inbox_id: int, *, attempts: int, error: str, now: datetime) -> bool:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Connection,
     Integer,
     Row,
+    String,
     and_,
     bindparam,
     delete,
@@ -30,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, func, select
 
+from storage.dialects import arrays, unnested
 from storage.models import OutboundMessage, OutboxStatus, Participant, Priority
 
 LEASE = timedelta(minutes=2)
@@ -277,6 +279,18 @@ _SENT = (
         error=None,
     )
 )
+# The same on PostgreSQL, the batch given as arrays: one statement, not one per row.
+_sent = unnested(b_id=Integer(), b_platform=String())
+_SENT_TOGETHER = (
+    update(_outbox)
+    .where(_outbox.c.id == _sent.c.b_id)
+    .values(
+        status=OutboxStatus.SENT,
+        platform_id=_sent.c.b_platform,
+        sent_at=bindparam("b_now", type_=_outbox.c.sent_at.type),
+        error=None,
+    )
+)
 _FORGET = delete(_outbox).where(_outbox.c.id.in_(_IDS))
 _participants = Participant.__table__  # type: ignore[attr-defined]
 _FORGET_ERASED = delete(_outbox).where(
@@ -306,7 +320,9 @@ def mark_sent_many(
     connection = session.connection()
     gone = set() if last_words is None else {i for i, _ in sent if i in last_words}
     rows = [{"b_id": i, "b_platform": p, "b_now": now} for i, p in sent if i not in gone]
-    if rows:
+    if rows and connection.dialect.name == "postgresql":
+        connection.execute(_SENT_TOGETHER, {**arrays(rows, ("b_id", "b_platform")), "b_now": now})
+    elif rows:
         connection.execute(_SENT, rows)
     if last_words is None:
         connection.execute(_FORGET_ERASED, {"ids": [i for i, _ in sent]})

@@ -17,6 +17,7 @@ from flows.clock import FakeClock
 from storage import batch, inbox, outbox
 from storage.db import Database
 from storage.models import InboundMessage, OutboundMessage
+from tests.support import programme
 from tests.support.telegram_standin import Harness, Person, harness, standin_server, texts
 
 NOW = datetime(2026, 3, 9, 15, 0, tzinfo=UTC)
@@ -54,6 +55,41 @@ def test_each_sender_is_processed_in_order_one_message_at_a_time(any_db):
     with any_db.session() as session:
         rows = session.exec(select(InboundMessage)).all()
     assert all(row.processed_at and row.payload is None for row in rows)
+
+
+def test_a_batch_is_marked_done_in_one_statement_keeping_whose_and_what_each_was(any_db):
+    """One UPDATE for the batch; on PostgreSQL not an executemany (psycopg's costs ~15 µs a row)."""
+    with any_db.session() as session:
+        women = [programme.woman(session, f"+5917000000{n}", now=NOW).id for n in range(2)]
+    for key in ("1", "2", "3"):
+        _store(any_db, key, f"addr{key}", payload=key)
+    ran: list[bool] = []
+
+    def note(_conn, _cursor, statement, _params, _context, executemany) -> None:  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("UPDATE INBOUNDMESSAGE"):
+            ran.append(executemany)
+
+    with any_db.session() as session:
+        heads = inbox.claim(session, limit=10, channels=["test"])
+        done = [
+            (heads[0].id, women[0], "photo"),
+            (heads[1].id, women[1], None),  # its kind stays what the webhook stored
+            (heads[2].id, None, "x" * 40),
+        ]
+        event.listen(any_db.engine, "before_cursor_execute", note)
+        try:
+            inbox.done(session, done, now=NOW)
+        finally:
+            event.remove(any_db.engine, "before_cursor_execute", note)
+    assert ran == [any_db.dialect == "sqlite"], ran
+    with any_db.session() as session:
+        rows = {row.id: row for row in session.exec(select(InboundMessage)).all()}
+    assert [(rows[i].participant_id, rows[i].kind) for i, _, _ in done] == [
+        (women[0], "photo"),
+        (women[1], "text"),
+        (None, "x" * 16),
+    ]
+    assert all(row.processed_at == NOW and row.payload is None for row in rows.values())
 
 
 def test_the_claim_query_is_built_once_per_channels_and_size(any_db):
