@@ -3,7 +3,7 @@
 Read and written on every message, so in SQLAlchemy Core on the session's connection: one
 SELECT to load, one INSERT … ON CONFLICT DO UPDATE to save, no unit of work and no autoflush.
 The inbox worker reads a whole batch's states in one SELECT (`prefetch`), and its saves wait
-for the batch's single executemany (storage/batch.py); what is saved meanwhile is what `load`
+for the batch's single statement (storage/batch.py); what is saved meanwhile is what `load`
 returns. Every read and write of this table goes through here, so none can see a stale row.
 """
 
@@ -14,12 +14,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import Integer, String, bindparam, delete, select
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Session
 
 from storage import batch
-from storage.dialects import dialect_insert
+from storage.dialects import dialect_insert, unnested
 from storage.models import Conversation
+from storage.types import UTCDateTime
 
 _table = Conversation.__table__  # type: ignore[attr-defined]
 _LOAD = select(
@@ -90,6 +93,8 @@ def save(
     statement = _SAVES.get(dialect)
     if statement is None:
         statement = _SAVES[dialect] = _upsert(dialect)
+        if dialect == "postgresql":
+            batch.together(statement, _upsert_together())
     values = {
         "participant_id": participant_id,
         "flow": flow,
@@ -122,7 +127,26 @@ def delete_state(session: Session, participant_id: int) -> None:
 
 def _upsert(dialect: str) -> Any:
     """INSERT her first state, or on her second step onwards UPDATE it and count the step."""
-    insert = dialect_insert(dialect)(_table)
+    return _on_conflict(dialect_insert(dialect)(_table))
+
+
+def _upsert_together() -> batch.Together:
+    """PostgreSQL: `_upsert` for a batch of women at once, their values given as arrays."""
+    rows = unnested(
+        participant_id=Integer(),
+        flow=String(),
+        step=String(),
+        data=JSONB(),
+        offered=JSONB(),
+        version=Integer(),
+        updated_at=UTCDateTime(),
+    )
+    names = list(rows.c.keys())
+    insert = postgresql.insert(_table).from_select(names, select(*rows.c))
+    return batch.Together(_on_conflict(insert), columns=tuple(names), key="participant_id")
+
+
+def _on_conflict(insert: Any) -> Any:
     changed = {name: insert.excluded[name] for name in ("flow", "step", "data", "offered")}
     return insert.on_conflict_do_update(
         index_elements=["participant_id"],

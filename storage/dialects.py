@@ -23,7 +23,11 @@ def unnested(**columns: TypeEngine[Any]) -> TableValuedAlias:
     batches); on SQLite executemany is the C loop of sqlite3 and stays. Each column is a bind
     parameter of its own name, given as a list (`arrays`); `.c.<name>` reads it in the statement.
     """
-    arrays = [bindparam(name, type_=postgresql.ARRAY(type_)) for name, type_ in columns.items()]
+    # One dimension: a JSON list in a row is a value of its own, not a second dimension.
+    arrays = [
+        bindparam(name, type_=postgresql.ARRAY(type_, dimensions=1))
+        for name, type_ in columns.items()
+    ]
     return func.unnest(*arrays).table_valued(*columns).render_derived(name="batch")
 
 

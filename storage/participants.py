@@ -7,18 +7,20 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, bindparam, cast, insert, or_, update
+from sqlalchemy import Integer, String, bindparam, cast, insert, or_, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from storage import batch, checkins, conversations
 from storage.coordination import Coordinator
+from storage.dialects import unnested
 from storage.models import (
     ChannelAddress,
     OutboundMessage,
     OutboxStatus,
     Participant,
 )
+from storage.types import UTCDateTime
 
 # Profile fields holding personal data; erasure clears every one of them.
 PERSONAL_FIELDS = (
@@ -53,6 +55,17 @@ _TOUCH = (
     update(_addresses)
     .where(_addresses.c.id == bindparam("address_id"))
     .values(last_inbound_at=bindparam("now"))
+)
+_touched = unnested(address_id=Integer(), now=UTCDateTime())
+batch.together(
+    _TOUCH,
+    batch.Together(
+        update(_addresses)
+        .where(_addresses.c.id == _touched.c.address_id)
+        .values(last_inbound_at=_touched.c.now),
+        columns=("address_id", "now"),
+        key="address_id",
+    ),
 )
 # Her address and herself in one statement, built once.
 _HER = (

@@ -18,6 +18,7 @@ from storage import batch, inbox, outbox
 from storage.db import Database
 from storage.models import InboundMessage, OutboundMessage
 from tests.support import programme
+from tests.support.databases import statements
 from tests.support.telegram_standin import Harness, Person, harness, standin_server, texts
 
 NOW = datetime(2026, 3, 9, 15, 0, tzinfo=UTC)
@@ -63,12 +64,6 @@ def test_a_batch_is_marked_done_in_one_statement_keeping_whose_and_what_each_was
         women = [programme.woman(session, f"+5917000000{n}", now=NOW).id for n in range(2)]
     for key in ("1", "2", "3"):
         _store(any_db, key, f"addr{key}", payload=key)
-    ran: list[bool] = []
-
-    def note(_conn, _cursor, statement, _params, _context, executemany) -> None:  # type: ignore[no-untyped-def]
-        if statement.lstrip().upper().startswith("UPDATE INBOUNDMESSAGE"):
-            ran.append(executemany)
-
     with any_db.session() as session:
         heads = inbox.claim(session, limit=10, channels=["test"])
         done = [
@@ -76,12 +71,9 @@ def test_a_batch_is_marked_done_in_one_statement_keeping_whose_and_what_each_was
             (heads[1].id, women[1], None),  # its kind stays what the webhook stored
             (heads[2].id, None, "x" * 40),
         ]
-        event.listen(any_db.engine, "before_cursor_execute", note)
-        try:
+        with statements(any_db) as seen:
             inbox.done(session, done, now=NOW)
-        finally:
-            event.remove(any_db.engine, "before_cursor_execute", note)
-    assert ran == [any_db.dialect == "sqlite"], ran
+    assert seen == [("UPDATE INBOUNDMESSAGE SET", any_db.dialect == "sqlite")], seen
     with any_db.session() as session:
         rows = {row.id: row for row in session.exec(select(InboundMessage)).all()}
     assert [(rows[i].participant_id, rows[i].kind) for i, _, _ in done] == [

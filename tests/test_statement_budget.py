@@ -33,6 +33,7 @@ from storage import outbox
 from storage.db import Database
 from storage.models import OutboundMessage
 from tests.support import programme
+from tests.support.databases import statements
 
 NOW = datetime(2026, 3, 9, 15, 0, tzinfo=UTC)
 WOMEN = 20
@@ -177,21 +178,6 @@ def test_first_contact_writes_her_rows_in_core(settings, db, clock):
     # Each new woman's (missing) conversation read once she exists; all saved together.
     assert seen["conversation load"] <= 1 + WOMEN and seen["conversation save"] == 1, seen
     assert seen["flow"] <= 1 * WOMEN, (seen["flow"] / WOMEN, seen)
-
-
-@contextmanager
-def statements(db: Database) -> Iterator[list[tuple[str, bool]]]:
-    """Every statement sent, its first words and whether it ran as an executemany."""
-    seen: list[tuple[str, bool]] = []
-
-    def note(_conn, _cursor, statement, _params, _context, executemany) -> None:  # type: ignore[no-untyped-def]
-        seen.append((" ".join(statement.split()[:3]).upper(), executemany))
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
 
 
 def _replies_queued(settings, db, clock):  # type: ignore[no-untyped-def]

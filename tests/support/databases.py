@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 from storage.db import Database
 
@@ -55,3 +55,19 @@ def postgres_database() -> Iterator[Database]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@contextmanager
+def statements(db: Database) -> Iterator[list[tuple[str, bool]]]:
+    """Every statement sent meanwhile: its first three words, upper case, and whether it ran as
+    an executemany."""
+    seen: list[tuple[str, bool]] = []
+
+    def note(_conn, _cursor, statement, _params, _context, executemany) -> None:  # type: ignore[no-untyped-def]
+        seen.append((" ".join(statement.split()[:3]).upper(), executemany))
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
