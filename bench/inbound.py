@@ -30,11 +30,8 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +43,7 @@ os.environ.setdefault("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1/test
 from sqlalchemy import text  # noqa: E402
 
 from storage.db import Database  # noqa: E402
-from tests.support.cluster import Cluster, free_port, resilient_postgres  # noqa: E402
+from tests.support.cluster import Cluster, free_port, fresh_database  # noqa: E402
 from tests.support.telegram_standin import WEBHOOK_SECRET, standin_server  # noqa: E402
 from tests.support.twilio_standin import running_standin  # noqa: E402
 
@@ -210,22 +207,6 @@ def webhook(args: argparse.Namespace, db: Database) -> dict[str, Any]:
             }
 
 
-@contextmanager
-def database(postgres: bool) -> Iterator[Database]:
-    """A fresh migrated database: a schema of its own on TEST_DATABASE_URL, or a SQLite file."""
-    if postgres:
-        with resilient_postgres() as db:
-            yield db
-        return
-    with tempfile.TemporaryDirectory() as tmp:
-        db = Database(f"sqlite:///{tmp}/bench.db")
-        db.upgrade()
-        try:
-            yield db
-        finally:
-            db.dispose()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=2000)
@@ -243,7 +224,7 @@ def main() -> None:
         args.processes = len(args.roles)
     args.processes = args.processes or (3 if args.postgres else 1)
     null = null_route(args.requests * 5, args.connections)
-    with database(args.postgres) as db:
+    with fresh_database(args.postgres) as db:
         result = webhook(args, db)
     closed = result["webhook_closed"]
     print(

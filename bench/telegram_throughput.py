@@ -25,10 +25,8 @@ import asyncio
 import json
 import os
 import resource
-import socket
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -47,29 +45,13 @@ from bot.channels.telegram import TelegramChannel  # noqa: E402
 from bot.server import create_app  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from storage.db import Database  # noqa: E402
+from tests.support.cluster import free_port, fresh_database  # noqa: E402
 from tests.support.telegram_standin import (  # noqa: E402
     WEBHOOK_SECRET,
     Person,
     StandIn,
     standin_server,
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def sqlite_db() -> Iterator[Database]:
-    with tempfile.TemporaryDirectory() as folder:
-        db = Database(f"sqlite:///{Path(folder) / 'bench.db'}")
-        db.upgrade()
-        try:
-            yield db
-        finally:
-            db.dispose()
 
 
 @contextmanager
@@ -231,7 +213,7 @@ def main(argv: list[str] | None = None) -> None:
         "concurrency": args.concurrency,
         "cpus": os.cpu_count(),
     }
-    with standin_server() as standin, sqlite_db() as db:
+    with standin_server() as standin, fresh_database(postgres=False) as db:
         result["sqlite"] = asyncio.run(run(db, standin, args.updates, args.concurrency))
     if args.skip_postgres:
         result["postgresql"] = {"skipped": "--skip-postgres"}

@@ -35,3 +35,17 @@ def test_inbox_worker_bench_processes_every_message() -> None:
     )
     result = json.loads(out.stdout)
     assert result["messages"] == 24 and result["cpu_ms_per_message"] > 0
+
+
+def test_outbox_claim_bench_claims_with_and_without_the_index() -> None:
+    command = [sys.executable, str(ROOT / "bench" / "outbox_claim.py"), "--women", "20"]
+    out = subprocess.run(
+        command + ["--history", "5", "--limit", "10", "--repeats", "3"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    result = json.loads(out.stdout)
+    assert result["claimed"] == 10  # each woman's waiting reply, none held back by her history
+    assert result["claim_ms"] > 0 and result["claim_ms_without_the_index"] > 0

@@ -543,5 +543,26 @@ def resilient_postgres() -> Any:
         admin.dispose()
 
 
+@contextlib.contextmanager
+def fresh_database(postgres: bool) -> Any:
+    """For the benches: a fresh migrated database, a schema of its own on TEST_DATABASE_URL
+    (`resilient_postgres`) or a SQLite file in a temporary folder."""
+    import tempfile
+
+    from storage.db import Database
+
+    if postgres:
+        with resilient_postgres() as db:
+            yield db
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Database(f"sqlite:///{tmp}/bench.db")
+        db.upgrade()
+        try:
+            yield db
+        finally:
+            db.dispose()
+
+
 def own_peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
