@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.types import JSONType, UTCDateTime
@@ -97,7 +97,16 @@ class InboundMessage(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("channel", "platform_key"),
-        Index("ix_inboundmessage_sender", "channel", "address", "id"),
+        # Her messages still waiting, for the claim's "is an earlier one of hers waiting?": only
+        # waiting rows are in it, so the look-up does not walk what she wrote months ago.
+        Index(
+            "ix_inboundmessage_waiting",
+            "channel",
+            "address",
+            "id",
+            sqlite_where=text("processed_at IS NULL"),
+            postgresql_where=text("processed_at IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -37,8 +37,8 @@ def test_inbox_worker_bench_processes_every_message() -> None:
     assert result["messages"] == 24 and result["cpu_ms_per_message"] > 0
 
 
-def test_outbox_claim_bench_claims_with_and_without_the_index() -> None:
-    command = [sys.executable, str(ROOT / "bench" / "outbox_claim.py"), "--women", "20"]
+def test_claims_bench_claims_with_the_indexes_of_now_and_before() -> None:
+    command = [sys.executable, str(ROOT / "bench" / "claims.py"), "--women", "20"]
     out = subprocess.run(
         command + ["--history", "5", "--limit", "10", "--repeats", "3"],
         capture_output=True,
@@ -47,5 +47,7 @@ def test_outbox_claim_bench_claims_with_and_without_the_index() -> None:
         check=True,
     )
     result = json.loads(out.stdout)
-    assert result["claimed"] == 10  # each woman's waiting reply, none held back by her history
-    assert result["claim_ms"] > 0 and result["claim_ms_without_the_index"] > 0
+    for indexes in (result["now"], result["with_the_indexes_before"]):
+        # each woman's waiting message, none held back by her history
+        assert indexes["inbox_claimed"] == 10 and indexes["outbox_claimed"] == 10
+        assert indexes["inbox_claim_ms"] > 0 and indexes["outbox_claim_ms"] > 0

@@ -18,7 +18,7 @@ from storage import batch, inbox, outbox
 from storage.db import Database
 from storage.models import InboundMessage, OutboundMessage
 from tests.support import programme
-from tests.support.databases import statements
+from tests.support.databases import sqlite_plans, statements
 from tests.support.telegram_standin import Harness, Person, harness, standin_server, texts
 
 NOW = datetime(2026, 3, 9, 15, 0, tzinfo=UTC)
@@ -82,6 +82,15 @@ def test_a_batch_is_marked_done_in_one_statement_keeping_whose_and_what_each_was
         (None, "x" * 16),
     ]
     assert all(row.processed_at == NOW and row.payload is None for row in rows.values())
+
+
+def test_the_claim_finds_her_waiting_messages_without_walking_her_history(db):
+    """A year of messages from her must not slow the claim: only waiting rows are looked at."""
+    _store(db, "1", "ana")
+    with sqlite_plans(db, "earlier") as plans, db.session() as session:
+        assert inbox.claim(session, limit=10, channels=["test"])
+    lookups = [step for step in plans[0] if step.startswith("SEARCH earlier")]
+    assert lookups and "ix_inboundmessage_waiting" in lookups[0], plans
 
 
 def test_the_claim_query_is_built_once_per_channels_and_size(any_db):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from sqlalchemy import event
 from sqlmodel import select
 
 from bot.channels.base import Outgoing, SendError
@@ -13,6 +12,7 @@ from bot.delivery import MAX_ATTEMPTS, RELEASE_EVERY, Delivery
 from flows.messages import Reply, _
 from storage import outbox, participants
 from storage.models import ChannelAddress, OutboundMessage, OutboxStatus, Participant, Priority
+from tests.support.databases import sqlite_plans
 
 
 class FlakyChannel:
@@ -443,21 +443,7 @@ def test_sends_finishing_one_by_one_are_claimed_after_and_recorded_together(db, 
 def test_the_claim_finds_her_messages_in_flight_without_walking_her_history(db, clock):
     """A year of sent messages to her must not slow the claim: the look-up keys on the status."""
     _queue(db, clock, "+1", "hello")
-    seen: list[tuple[str, tuple]] = []
-
-    def keep(conn, cursor, statement, parameters, context, executemany) -> None:
-        if "earlier" in statement:
-            seen.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", keep)
-    try:
-        with db.session() as session:
-            assert outbox.due(session, now=clock.now(), limit=10)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", keep)
-    statement, parameters = seen[0]
-    with db.engine.connect() as connection:
-        explained = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
-        plan = [row[3] for row in explained]
-    lookups = [step for step in plan if step.startswith("SEARCH earlier")]
-    assert lookups and "status=?" in lookups[0], plan
+    with sqlite_plans(db, "earlier") as plans, db.session() as session:
+        assert outbox.due(session, now=clock.now(), limit=10)
+    lookups = [step for step in plans[0] if step.startswith("SEARCH earlier")]
+    assert lookups and "status=?" in lookups[0], plans

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, event, text
@@ -71,3 +72,25 @@ def statements(db: Database) -> Iterator[list[tuple[str, bool]]]:
         yield seen
     finally:
         event.remove(db.engine, "before_cursor_execute", note)
+
+
+@contextmanager
+def sqlite_plans(db: Database, marker: str) -> Iterator[list[list[str]]]:
+    """SQLite's query plan (EXPLAIN QUERY PLAN, one line a step) of each statement sent
+    meanwhile whose text holds `marker`, read once the block ends."""
+    sent: list[tuple[str, Any]] = []
+    plans: list[list[str]] = []
+
+    def keep(_conn, _cursor, statement, parameters, _context, _many) -> None:  # type: ignore[no-untyped-def]
+        if marker in statement:
+            sent.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", keep)
+    try:
+        yield plans
+    finally:
+        event.remove(db.engine, "before_cursor_execute", keep)
+    with db.engine.connect() as connection:
+        for statement, parameters in sent:
+            explained = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            plans.append([row[3] for row in explained])
