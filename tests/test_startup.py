@@ -18,9 +18,13 @@ from storage.db import Database
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Loaded only to match a cohort (numpy, scipy) or to migrate the schema (alembic, mako); never
-# by the bot: httpx's command-line client (rich, pygments) and websockets (wsproto).
-NOT_AT_START = ("numpy", "scipy", "alembic", "mako", "rich", "pygments", "wsproto")
+# Loaded only to match a cohort (numpy, scipy), to migrate the schema (alembic, mako), with
+# the console's first page (jinja2) or with the first Twilio send (its REST client and requests);
+# never by the bot: httpx's command-line client (rich, pygments) and websockets (wsproto).
+NOT_AT_START = (
+    *("numpy", "scipy", "alembic", "mako", "jinja2", "twilio.rest", "requests"),
+    *("rich", "pygments", "wsproto"),
+)
 
 # The start of `entrepairs run --role all` (bot/runtime.py `run`) up to serving: settings,
 # channels, the app on its database, the routes, uvicorn's configuration loaded; then which of

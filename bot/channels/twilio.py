@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from math import ceil
@@ -32,9 +33,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from twilio.base.exceptions import TwilioRestException
-from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
-from twilio.rest import Client
 
 from bot import metrics
 from bot.channels import twilio_window as window
@@ -51,6 +50,8 @@ from storage import outbox, participants
 from storage.models import OutboundMessage, OutboxStatus, Participant
 
 if TYPE_CHECKING:
+    from twilio.rest import Client
+
     from bot.app import App
 
 log = logging.getLogger(__name__)
@@ -99,7 +100,14 @@ class BadRequest(Exception):
 
 
 def make_client(settings: Settings) -> Client:
-    """The synchronous twilio client, pointed at `TWILIO_API_BASE_URL`."""
+    """The synchronous twilio client, pointed at `TWILIO_API_BASE_URL`.
+
+    Imported and built with the first send: a process that only takes webhooks or processes
+    them never loads the REST client (and requests, under it).
+    """
+    from twilio.http.http_client import TwilioHttpClient
+    from twilio.rest import Client
+
     token = settings.twilio_auth_token.get_secret_value() if settings.twilio_auth_token else ""
     client = Client(
         settings.twilio_account_sid,
@@ -110,9 +118,7 @@ def make_client(settings: Settings) -> Client:
     return client
 
 
-def twilio_channels(
-    settings: Settings, *, client: Client | None = None, clock: Clock | None = None
-) -> list[TwilioChannel]:
+def twilio_channels(settings: Settings, *, clock: Clock | None = None) -> list[TwilioChannel]:
     """The WhatsApp and SMS channels the settings configure (the first serves the webhooks)."""
     if not settings.twilio_account_sid:
         return []
@@ -133,7 +139,8 @@ def twilio_channels(
         raise SettingsError(
             "TWILIO_WHATSAPP_FROM: set it, TWILIO_SMS_FROM or TWILIO_MESSAGING_SERVICE_SID"
         )
-    client = client or make_client(settings)
+    # One client for both channels, made with the first send.
+    client = functools.cache(functools.partial(make_client, settings))
     return [
         TwilioChannel(kind, settings, client, clock=clock, webhooks=index == 0)
         for index, kind in enumerate(kinds)
@@ -147,7 +154,7 @@ class TwilioChannel:
         self,
         kind: ChannelKind,
         settings: Settings,
-        client: Client,
+        client: Callable[[], Client],
         *,
         clock: Clock | None = None,
         webhooks: bool = True,
@@ -155,7 +162,7 @@ class TwilioChannel:
         self.kind = kind
         self.kinds = (kind.value,)
         self.settings = settings
-        self.client = client
+        self._client = client
         self.clock: Clock = clock or SystemClock()
         self.webhooks = webhooks
         whatsapp = kind == ChannelKind.WHATSAPP
@@ -281,7 +288,7 @@ class TwilioChannel:
 
     def _create(self, message: Outgoing, **fields: str) -> str:
         self.spacer.wait()
-        created = self.client.messages.create(
+        created = self._client().messages.create(
             to=twilio_address(self.kind, message.address),
             **self._sender(),
             **self._callback(message),

@@ -18,10 +18,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache, cached_property, partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlmodel import Session
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -39,6 +38,9 @@ from flows.scope import Scope
 from storage.console import ConsoleSession
 from storage.models import Participant
 
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 HTMX = "htmx-2.0.11.min.js"  # vendored, see static/README.md; the version in the name busts caches
@@ -51,7 +53,13 @@ T = TypeVar("T")
 
 @cache
 def environment(language: str) -> Environment:
-    """One Jinja2 environment per language, its gettext installed from the project's catalogs."""
+    """One Jinja2 environment per language, its gettext installed from the project's catalogs.
+
+    Jinja2 is imported with the first page: a process serving webhooks only (or one whose
+    console nobody opens) keeps its 5-9 MB.
+    """
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html"]),
