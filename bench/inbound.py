@@ -16,11 +16,13 @@ process. Server CPU and memory are summed / listed over the `entrepairs run` pro
 - audit: lost (acknowledged, never processed), doubled (sent more than queued), order (a
   woman's messages processed out of arrival order).
 
-`--roles web inbox,delivery …` (PostgreSQL) runs one process per role given instead; the load
-goes to the web processes, CPU and memory are counted over all of them.
+`--roles web inbox,delivery …` runs one process per role given instead (on SQLite: web processes
+beside one `inbox,delivery,scheduler`); the load goes to the web processes, CPU and memory are
+counted over all of them, and CPU per message is also given process by process.
 
 python bench/inbound.py [--requests 2000] [--rate 500] [--women 500] [--postgres [--processes 3]]
 python bench/inbound.py --postgres --roles web web inbox,delivery
+python bench/inbound.py --roles web inbox,delivery,scheduler
 """
 
 from __future__ import annotations
@@ -217,7 +219,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=90.0)
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--processes", type=int, help="entrepairs run processes (3 on PostgreSQL)")
-    parser.add_argument("--roles", nargs="+", help="one process per role given (PostgreSQL)")
+    parser.add_argument("--roles", nargs="+", help="one process per role given")
     parser.add_argument("--logs", help="a folder for the processes' logs (errors only)")
     args = parser.parse_args()
     if args.roles:
