@@ -177,7 +177,7 @@ class Intake:
             senders = participants.prefetch(session, [(row.channel, row.address) for row in rows])
             if not careful:
                 # Where each stands, in one SELECT; saves and "she wrote now" wait for one
-                # executemany each (storage/batch.py), before the batch is marked done. A careful
+                # statement each (storage/batch.py), before the batch is marked done. A careful
                 # run writes at once: each message's savepoint must hold its own writes.
                 conversations.prefetch(session, senders)
                 # What every menu asks: a survey waiting, her pairs.

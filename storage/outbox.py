@@ -308,7 +308,8 @@ def mark_sent_many(
     now: datetime,
     last_words: Collection[int] | None = None,
 ) -> None:
-    """`mark_sent` for a batch: one UPDATE (executemany); the rows of erased women deleted.
+    """`mark_sent` for a batch: one UPDATE (an executemany on SQLite, one statement over arrays on
+    PostgreSQL); the rows of erased women deleted.
 
     `last_words` are the ids among `sent` addressed to women who had erased their data when they
     were claimed (their "your data is erased"): those rows go, so her address stays nowhere. A
