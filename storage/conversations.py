@@ -20,7 +20,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Session
 
 from storage import batch
-from storage.dialects import dialect_insert, unnested
+from storage.dialects import Together, dialect_insert, together, unnested
 from storage.models import Conversation
 from storage.types import UTCDateTime
 
@@ -94,7 +94,7 @@ def save(
     if statement is None:
         statement = _SAVES[dialect] = _upsert(dialect)
         if dialect == "postgresql":
-            batch.together(statement, _upsert_together())
+            together(statement, _upsert_together())
     values = {
         "participant_id": participant_id,
         "flow": flow,
@@ -130,7 +130,7 @@ def _upsert(dialect: str) -> Any:
     return _on_conflict(dialect_insert(dialect)(_table))
 
 
-def _upsert_together() -> batch.Together:
+def _upsert_together() -> Together:
     """PostgreSQL: `_upsert` for a batch of women at once, their values given as arrays."""
     rows = unnested(
         participant_id=Integer(),
@@ -143,7 +143,7 @@ def _upsert_together() -> batch.Together:
     )
     names = list(rows.c.keys())
     insert = postgresql.insert(_table).from_select(names, select(*rows.c))
-    return batch.Together(_on_conflict(insert), columns=tuple(names), key="participant_id")
+    return Together(_on_conflict(insert), columns=tuple(names), key="participant_id")
 
 
 def _on_conflict(insert: Any) -> Any:

@@ -31,8 +31,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from storage.db import Database, application_name
-from storage.dialects import arrays, dialect_insert, unnested
+from storage.dialects import Together, dialect_insert, execute_many, together, unnested
 from storage.models import InboundMessage
+from storage.types import UTCDateTime
 
 log = logging.getLogger(__name__)
 
@@ -77,18 +78,22 @@ _DONE = (
         kind=func.coalesce(bindparam("b_kind", type_=String), _inbox.c.kind),
     )
 )
-# The same on PostgreSQL, the batch given as arrays: one statement, not one per row.
-_done = unnested(b_id=Integer(), b_who=Integer(), b_kind=String())
-_DONE_TOGETHER = (
-    update(_inbox)
-    .where(_inbox.c.id == _done.c.b_id)
-    .values(
-        payload=None,
-        error=None,
-        processed_at=bindparam("b_now", type_=_inbox.c.processed_at.type),
-        participant_id=_done.c.b_who,
-        kind=func.coalesce(_done.c.b_kind, _inbox.c.kind),
-    )
+_done = unnested(b_id=Integer(), b_now=UTCDateTime(), b_who=Integer(), b_kind=String())
+together(
+    _DONE,
+    Together(
+        update(_inbox)
+        .where(_inbox.c.id == _done.c.b_id)
+        .values(
+            payload=None,
+            error=None,
+            processed_at=_done.c.b_now,
+            participant_id=_done.c.b_who,
+            kind=func.coalesce(_done.c.b_kind, _inbox.c.kind),
+        ),
+        columns=("b_id", "b_now", "b_who", "b_kind"),
+        key="b_id",
+    ),
 )
 
 
@@ -186,7 +191,7 @@ def done(
     session: Session, processed: Sequence[tuple[int, int | None, str | None]], *, now: datetime
 ) -> None:
     """Processed, each (inbox id, whose it was, what kind of message): those two are kept, the
-    raw payload dropped. One statement for a whole batch (executemany on SQLite)."""
+    raw payload dropped. One statement for a whole batch (`dialects.execute_many`)."""
     if not processed:
         return
     params = [
@@ -194,12 +199,7 @@ def done(
         for inbox_id, who, kind in processed
     ]
     # On the session's connection: a Core statement needs neither autoflush nor the ORM.
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        columns = arrays(params, ("b_id", "b_who", "b_kind"))
-        connection.execute(_DONE_TOGETHER, {**columns, "b_now": now})
-    else:
-        connection.execute(_DONE, params)
+    execute_many(session.connection(), _DONE, params)
 
 
 def failed(session: Session, inbox_id: int, *, attempts: int, error: str, now: datetime) -> bool:

@@ -31,8 +31,9 @@ from sqlalchemy import (
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, func, select
 
-from storage.dialects import arrays, unnested
+from storage.dialects import Together, execute_many, together, unnested
 from storage.models import OutboundMessage, OutboxStatus, Participant, Priority
+from storage.types import UTCDateTime
 
 LEASE = timedelta(minutes=2)
 IN_FLIGHT = (OutboxStatus.PENDING, OutboxStatus.SENDING)
@@ -279,17 +280,21 @@ _SENT = (
         error=None,
     )
 )
-# The same on PostgreSQL, the batch given as arrays: one statement, not one per row.
-_sent = unnested(b_id=Integer(), b_platform=String())
-_SENT_TOGETHER = (
-    update(_outbox)
-    .where(_outbox.c.id == _sent.c.b_id)
-    .values(
-        status=OutboxStatus.SENT,
-        platform_id=_sent.c.b_platform,
-        sent_at=bindparam("b_now", type_=_outbox.c.sent_at.type),
-        error=None,
-    )
+_sent = unnested(b_id=Integer(), b_platform=String(), b_now=UTCDateTime())
+together(
+    _SENT,
+    Together(
+        update(_outbox)
+        .where(_outbox.c.id == _sent.c.b_id)
+        .values(
+            status=OutboxStatus.SENT,
+            platform_id=_sent.c.b_platform,
+            sent_at=_sent.c.b_now,
+            error=None,
+        ),
+        columns=("b_id", "b_platform", "b_now"),
+        key="b_id",
+    ),
 )
 _FORGET = delete(_outbox).where(_outbox.c.id.in_(_IDS))
 _participants = Participant.__table__  # type: ignore[attr-defined]
@@ -308,8 +313,8 @@ def mark_sent_many(
     now: datetime,
     last_words: Collection[int] | None = None,
 ) -> None:
-    """`mark_sent` for a batch: one UPDATE (an executemany on SQLite, one statement over arrays on
-    PostgreSQL); the rows of erased women deleted.
+    """`mark_sent` for a batch: one UPDATE (`dialects.execute_many`); the rows of erased women
+    deleted.
 
     `last_words` are the ids among `sent` addressed to women who had erased their data when they
     were claimed (their "your data is erased"): those rows go, so her address stays nowhere. A
@@ -321,10 +326,8 @@ def mark_sent_many(
     connection = session.connection()
     gone = set() if last_words is None else {i for i, _ in sent if i in last_words}
     rows = [{"b_id": i, "b_platform": p, "b_now": now} for i, p in sent if i not in gone]
-    if rows and connection.dialect.name == "postgresql":
-        connection.execute(_SENT_TOGETHER, {**arrays(rows, ("b_id", "b_platform")), "b_now": now})
-    elif rows:
-        connection.execute(_SENT, rows)
+    if rows:
+        execute_many(connection, _SENT, rows)
     if last_words is None:
         connection.execute(_FORGET_ERASED, {"ids": [i for i, _ in sent]})
     elif gone:

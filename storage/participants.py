@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from storage import batch, checkins, conversations
 from storage.coordination import Coordinator
-from storage.dialects import unnested
+from storage.dialects import Together, together, unnested
 from storage.models import (
     ChannelAddress,
     OutboundMessage,
@@ -57,9 +57,9 @@ _TOUCH = (
     .values(last_inbound_at=bindparam("now"))
 )
 _touched = unnested(address_id=Integer(), now=UTCDateTime())
-batch.together(
+together(
     _TOUCH,
-    batch.Together(
+    Together(
         update(_addresses)
         .where(_addresses.c.id == _touched.c.address_id)
         .values(last_inbound_at=_touched.c.now),

@@ -549,19 +549,14 @@ def fresh_database(postgres: bool) -> Any:
     (`resilient_postgres`) or a SQLite file in a temporary folder."""
     import tempfile
 
-    from storage.db import Database
+    from tests.support.databases import sqlite_database
 
     if postgres:
         with resilient_postgres() as db:
             yield db
         return
-    with tempfile.TemporaryDirectory() as tmp:
-        db = Database(f"sqlite:///{tmp}/bench.db")
-        db.upgrade()
-        try:
-            yield db
-        finally:
-            db.dispose()
+    with tempfile.TemporaryDirectory() as tmp, sqlite_database(Path(tmp)) as db:
+        yield db
 
 
 def own_peak_rss_mb() -> float:
