@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import gc
 import logging
 import os
 import signal
@@ -54,8 +55,21 @@ async def run(settings: Settings, taken: Roles = EVERYTHING) -> None:
     app = build(settings, channels=list(channels))
     # On SQLite, the one process that processes, sends and schedules on the file.
     works = sole_worker(app.db) if taken - {Role.WEB} else contextlib.nullcontext()
+    settle_heap()
     with works:
         await _serve(settings, taken, app, channels)
+
+
+def settle_heap() -> None:
+    """Keep what start-up built out of the garbage collector's full collections from now on.
+
+    The modules, the app and the channels (some 130,000 objects) live as long as the process, yet
+    each full collection walked them all: about 100 ms with the event loop stopped, a webhook's
+    acknowledgement waiting behind it. Frozen, a full collection walks only what came after
+    (some 10,000 objects, under 10 ms), and collections take 2 % of the CPU instead of 5-7 %.
+    """
+    gc.collect()  # garbage left by start-up is freed, not frozen
+    gc.freeze()
 
 
 def server_config(settings: Settings, app: App, routes: list[BaseRoute]) -> uvicorn.Config:

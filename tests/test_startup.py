@@ -6,6 +6,8 @@ migrated; a process that only takes webhooks and sends messages stays without th
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import os
 import subprocess
 import sys
@@ -13,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from bot import roles, runtime
 from bot.runtime import loop_factory
+from bot.settings import Settings
 from storage.db import Database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,6 +96,25 @@ def test_processes_without_webhooks_do_not_load_the_console(tmp_path: Path):
         [sys.executable, "-c", check], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_run_freezes_what_start_up_built_before_serving(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+):
+    """A full collection then walks only what serving creates, not the modules and the app."""
+    frozen_when_serving: list[int] = []
+
+    async def serve(*_args: object) -> None:
+        frozen_when_serving.append(gc.get_freeze_count())
+
+    settings = Settings(_env_file=None, database_url=db.url)  # type: ignore[call-arg]
+    monkeypatch.setattr(runtime, "_serve", serve)
+    gc.unfreeze()
+    try:
+        asyncio.run(runtime.run(settings, roles.Roles({roles.Role.WEB})))
+    finally:
+        gc.unfreeze()  # the rest of the test session collects as before
+    assert frozen_when_serving and frozen_when_serving[0] > 10_000
 
 
 def test_uvloop_runs_the_bot_when_installed():
