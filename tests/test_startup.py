@@ -98,6 +98,41 @@ def test_processes_without_webhooks_do_not_load_the_console(tmp_path: Path):
     assert out.stdout.strip() == "[]"
 
 
+# One message sent, one refused, through the real twilio client and the stand-in; then which
+# modules of Twilio's generated resources were loaded.
+TWILIO_SEND = """
+import sys
+
+from twilio.base.exceptions import TwilioRestException
+
+from bot.channels.twilio import make_client
+from tests.support.twilio_standin import WHATSAPP_FROM, running_standin, twilio_settings
+
+with running_standin() as standin:
+    messages = make_client(twilio_settings(standin, "sqlite://"))
+    sid = messages.create(to="whatsapp:+59171234567", from_=WHATSAPP_FROM, body="Hola")
+    standin.fail_next(400, 63016)
+    try:
+        messages.create(to="whatsapp:+221771234567", from_=WHATSAPP_FROM, body="Bonjour")
+    except TwilioRestException as error:
+        refused = error.code
+    call = standin.accepted[0]
+print(sid == call.sid, call["To"], call["Body"], refused)
+print(sorted(name for name in sys.modules if name.startswith("twilio.rest.api")))
+"""
+
+
+def test_a_twilio_send_loads_none_of_twilios_generated_resources():
+    """Sending goes through the client's Messages endpoint, not the Account resource package
+    (which imports every resource of the API: 7 MB in each sending process)."""
+    out = subprocess.run(
+        [sys.executable, "-c", TWILIO_SEND], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    sent, loaded = out.stdout.strip().splitlines()
+    assert sent == "True whatsapp:+59171234567 Hola 63016"
+    assert loaded == "[]"
+
+
 def test_run_freezes_what_start_up_built_before_serving(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ):

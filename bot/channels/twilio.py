@@ -50,9 +50,8 @@ from storage import outbox, participants
 from storage.models import OutboundMessage, OutboxStatus, Participant
 
 if TYPE_CHECKING:
-    from twilio.rest import Client
-
     from bot.app import App
+    from bot.channels.twilio_messages import Messages
 
 log = logging.getLogger(__name__)
 # twilio-python logs request details at INFO; they may name numbers, so keep it to warnings.
@@ -99,8 +98,8 @@ class BadRequest(Exception):
     """The form could not be read."""
 
 
-def make_client(settings: Settings) -> Client:
-    """The synchronous twilio client, pointed at `TWILIO_API_BASE_URL`.
+def make_client(settings: Settings) -> Messages:
+    """Twilio's Messages API through the synchronous twilio client, at `TWILIO_API_BASE_URL`.
 
     Imported and built with the first send: a process that only takes webhooks or processes
     them never loads the REST client (and requests, under it).
@@ -108,14 +107,15 @@ def make_client(settings: Settings) -> Client:
     from twilio.http.http_client import TwilioHttpClient
     from twilio.rest import Client
 
+    from bot.channels.twilio_messages import Messages
+
     token = settings.twilio_auth_token.get_secret_value() if settings.twilio_auth_token else ""
     client = Client(
         settings.twilio_account_sid,
         token,
         http_client=TwilioHttpClient(timeout=15, logger=_http_log),
     )
-    client.api.base_url = settings.twilio_api_base_url.rstrip("/")
-    return client
+    return Messages(client, settings.twilio_api_base_url)
 
 
 def twilio_channels(settings: Settings, *, clock: Clock | None = None) -> list[TwilioChannel]:
@@ -154,7 +154,7 @@ class TwilioChannel:
         self,
         kind: ChannelKind,
         settings: Settings,
-        client: Callable[[], Client],
+        client: Callable[[], Messages],
         *,
         clock: Clock | None = None,
         webhooks: bool = True,
@@ -288,13 +288,12 @@ class TwilioChannel:
 
     def _create(self, message: Outgoing, **fields: str) -> str:
         self.spacer.wait()
-        created = self._client().messages.create(
+        return self._client().create(
             to=twilio_address(self.kind, message.address),
             **self._sender(),
             **self._callback(message),
             **fields,
         )
-        return str(created.sid)
 
     # Webhooks --------------------------------------------------------------------------------
 
