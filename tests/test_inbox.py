@@ -297,6 +297,55 @@ def test_a_batch_without_failures_takes_no_savepoint(db):
     assert not any(statement.startswith("SAVEPOINT") for statement in statements)
 
 
+class Batches(Flaky):
+    """Records which messages each batch took."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[list[str]] = [[]]
+
+    def process_stored(self, session: Session, row: Row[Any]) -> Processed:
+        self.batches[-1].append(row.payload)
+        return Processed()
+
+
+def test_after_a_batch_that_was_not_full_the_worker_waits_for_more_before_claiming(db):
+    """The first message is taken at once; those that arrive one by one just after it go
+    together in the next batch, not one batch each."""
+    intake = Intake(db, FakeClock(NOW), batch=10)
+    intake.linger = 0.3
+    handler = Batches()
+    intake.register("test", handler)
+    batch_ran = intake._batch
+
+    def recorded() -> tuple[int, list[tuple[Any, Any]], int]:
+        outcome = batch_ran()
+        if handler.batches[-1]:
+            handler.batches.append([])
+        return outcome
+
+    intake._batch = recorded  # type: ignore[method-assign]
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        worker = asyncio.create_task(intake.run_forever(stop, idle=0.05))
+        _store(db, "1", "ana", payload="first")
+        intake.wake.set()
+        while handler.batches == [[]]:
+            await asyncio.sleep(0.005)
+        for n, address in enumerate(["bea", "cleo", "dora"], start=2):
+            _store(db, str(n), address, payload=address)
+            intake.wake.set()
+            await asyncio.sleep(0.03)
+        while sum(map(len, handler.batches)) < 4:
+            await asyncio.sleep(0.005)
+        stop.set()
+        await worker
+
+    asyncio.run(main())
+    assert handler.batches[:2] == [["first"], ["bea", "cleo", "dora"]]
+
+
 def test_a_webhook_is_stored_even_while_every_shared_worker_thread_is_busy(db):
     """Paced sends block threads of asyncio's shared pool (the twilio client, its spacer); a
     webhook's store has a thread of its own, so it is acknowledged all the same."""
