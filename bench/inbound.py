@@ -12,6 +12,9 @@ process. Server CPU and memory are summed / listed over the `entrepairs run` pro
 - webhook_open: ack p50/p99 with `--rate` messages/s offered (open loop);
 - processing: inbox messages processed per second (from the first request until the inbox is
   empty), server CPU per message including processing and sending the replies;
+- machine: the CPU per message, until every reply was sent, of the servers, of PostgreSQL's
+  processes, of the load client and of this process (the stand-ins); and how many of the
+  machine's cores all of them kept busy until the inbox was empty (2 of 2: the machine is full);
 - rss_mb: the server's resident memory idle (after start) and peak (VmHWM);
 - audit: lost (acknowledged, never processed), doubled (sent more than queued), order (a
   woman's messages processed out of arrival order).
@@ -30,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -73,6 +77,46 @@ def cpu_seconds(*pids: int) -> float:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         total += int(fields[11]) + int(fields[12])
     return total / TICKS
+
+
+def postgres_cpu() -> dict[int, float]:
+    """CPU seconds of each PostgreSQL server process on this machine, by pid."""
+    cpu = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    cpu[int(entry.name)] = cpu_seconds(int(entry.name))
+            except OSError:  # gone meanwhile
+                continue
+    return cpu
+
+
+def others_cpu() -> dict[str, Any]:
+    """What else this machine's cores spend: PostgreSQL, the load client, the stand-ins."""
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return {
+        "postgresql": postgres_cpu(),
+        # the stand-ins run in threads of this process
+        "stand_ins": own.ru_utime + own.ru_stime,
+        # the load client, once it has been waited for (the servers still run)
+        "load_client": children.ru_utime + children.ru_stime,
+    }
+
+
+def spent_since(before: dict[str, Any], servers: float) -> dict[str, float]:
+    """CPU seconds since `before`: the servers' (given) and everything else's."""
+    after = others_cpu()
+    earlier = before["postgresql"]
+    return {
+        "servers": servers,
+        "postgresql": sum(cpu - earlier.get(pid, 0.0) for pid, cpu in after["postgresql"].items()),
+        "load_client": after["load_client"] - before["load_client"],
+        "stand_ins": after["stand_ins"] - before["stand_ins"],
+    }
 
 
 def rss_mb(pid: int, key: str = "VmRSS") -> float:
@@ -159,6 +203,7 @@ def webhook(args: argparse.Namespace, db: Database) -> dict[str, Any]:
             idle = [rss_mb(pid) for pid in pids]
             endpoints = [f"{worker.url}/webhooks/telegram" for worker in cluster.web]
             started = time.monotonic()
+            others0 = others_cpu()
             cpu0 = cpu_seconds(*pids)
             each0 = [cpu_seconds(pid) for pid in pids]
             closed = measured(
@@ -168,9 +213,11 @@ def webhook(args: argparse.Namespace, db: Database) -> dict[str, Any]:
             wait_until(lambda: scalar(db, waiting) == 0, args.timeout)
             processed_in = time.monotonic() - started
             processing_cpu = cpu_seconds(*pids) - cpu0
+            to_processed = spent_since(others0, processing_cpu)
             unsent = "SELECT count(*) FROM outboundmessage WHERE status IN ('pending','sending')"
             wait_until(lambda: scalar(db, unsent) == 0, args.timeout)
             total_cpu = cpu_seconds(*pids) - cpu0
+            to_sent = spent_since(others0, total_cpu)
             each = [cpu_seconds(pid) - spent for pid, spent in zip(pids, each0, strict=True)]
             processed = scalar(db, "SELECT count(*) FROM inboundmessage")
             open_loop = measured(
@@ -203,6 +250,14 @@ def webhook(args: argparse.Namespace, db: Database) -> dict[str, Any]:
                     "server_cpu_ms_per_message_by_process": [
                         round(spent * 1000 / processed, 3) for spent in each
                     ],
+                },
+                "machine": {
+                    "cores": os.cpu_count(),
+                    # CPU of everything on the machine over the time to processed, per second
+                    "busy_cores_to_processed": round(sum(to_processed.values()) / processed_in, 2),
+                    "cpu_ms_per_message": {
+                        name: round(cpu * 1000 / processed, 3) for name, cpu in to_sent.items()
+                    },
                 },
                 "rss_mb": {"idle": idle, "peak": peak},
                 "audit": audit(db, telegram, acknowledged),
