@@ -51,3 +51,24 @@ def test_claims_bench_claims_with_the_indexes_of_now_and_before() -> None:
         # each woman's waiting message, none held back by her history
         assert indexes["inbox_claimed"] == 10 and indexes["outbox_claimed"] == 10
         assert indexes["inbox_claim_ms"] > 0 and indexes["outbox_claim_ms"] > 0
+
+
+def test_inbound_bench_processes_every_acknowledged_message() -> None:
+    command = [sys.executable, str(ROOT / "bench" / "inbound.py"), "--requests", "60"]
+    out = subprocess.run(
+        command + ["--women", "20", "--rate", "20", "--open-seconds", "1"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=True,
+    )
+    result = json.loads(out.stdout)
+    assert result["audit"] == {
+        "acknowledged": 80,
+        "processed": 80,
+        "lost": 0,
+        "doubled": 0,
+        "out_of_order": 0,
+    }
+    spent = result["machine"]["cpu_ms_per_message"]
+    assert spent["servers"] > 0 and spent["stand_ins"] > 0 and spent["postgresql"] == 0
