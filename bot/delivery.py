@@ -45,7 +45,7 @@ RELEASE_EVERY = timedelta(seconds=10)
 # claim and one recording transaction per message (a send finishing at a time). A queued reply
 # (`wake`) is claimed at once; a follow-up to the same chat waits a second for Telegram anyway.
 CLAIM_COALESCE = 0.02
-RECORD_COALESCE = 0.005
+RECORD_COALESCE = 0.02
 
 
 def backoff(attempts: int) -> timedelta:

@@ -26,7 +26,7 @@ class Together(Generic[T, R]):
 
     def __init__(self, write: Write[T, R], *, linger: float = 0.0) -> None:
         self._write = write
-        # Seconds the first caller of a group waits for others before writing (0: at once).
+        # Seconds each group's first caller waits for others before it is written (0: at once).
         self._linger = linger
         self._waiting: list[tuple[T, asyncio.Future[R]]] = []
         self._writer: asyncio.Task[None] | None = None
@@ -40,9 +40,9 @@ class Together(Generic[T, R]):
 
     async def _write_all(self) -> None:
         try:
-            if self._linger:
-                await asyncio.sleep(self._linger)
             while self._waiting:
+                if self._linger:  # each group, not just the first: a burst's tail joins too
+                    await asyncio.sleep(self._linger)
                 group, self._waiting = self._waiting, []
                 try:
                     results = await self._write([item for item, _ in group])

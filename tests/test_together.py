@@ -71,6 +71,27 @@ def test_linger_lets_callers_that_come_right_after_join_the_first_group() -> Non
     assert groups == [[1, 2]]
 
 
+def test_linger_also_lets_the_callers_after_a_write_join_the_next_group() -> None:
+    """A burst's tail is not written a caller at a time once the first group is under way."""
+    groups: list[list[int]] = []
+
+    async def write(items: list[int]) -> list[int | BaseException]:
+        groups.append(items)
+        await asyncio.sleep(0.02)
+        return list(items)
+
+    async def main() -> None:
+        together: Together[int, int] = Together(write, linger=0.1)
+        first = asyncio.ensure_future(together(1))
+        await asyncio.sleep(0.11)  # the first group is being written
+        second = asyncio.ensure_future(together(2))
+        await asyncio.sleep(0.03)  # written; 2 waits for others
+        assert await asyncio.gather(first, second, together(3)) == [1, 2, 3]
+
+    asyncio.run(main())
+    assert groups == [[1], [2, 3]]
+
+
 @pytest.mark.parametrize("linger", [0.0, 0.01])
 def test_a_cancelled_caller_does_not_stop_the_others(linger: float) -> None:
     async def write(items: list[int]) -> list[int | BaseException]:
