@@ -40,10 +40,13 @@ BACKOFF_BASE = 2.0
 BACKOFF_CAP = timedelta(minutes=30)
 # How often a worker releases the expired leases of dead senders (see `Delivery._release_due`).
 RELEASE_EVERY = timedelta(seconds=10)
-# Seconds a claim that only a finished send prompted waits for others to finish too, and a
-# recording of sends for the sends that finish right after it: under load the worker made one
-# claim and one recording transaction per message (a send finishing at a time). A queued reply
+# Seconds a claim that only a finished send prompted waits for others to finish too, and each
+# recording of sends for the sends that finish after it: under load the worker made one claim
+# and one recording transaction per message (a send finishing at a time). A queued reply
 # (`wake`) is claimed at once; a follow-up to the same chat waits a second for Telegram anyway.
+# With 5 ms, and only before a burst's first group, a recording took 2.8-4.7 sends in
+# bench/inbound.py (PostgreSQL split); 20 ms before each group about 20, and the delivery
+# process's CPU a message fell from 0.61-0.67 ms to 0.42.
 CLAIM_COALESCE = 0.02
 RECORD_COALESCE = 0.02
 
