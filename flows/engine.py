@@ -30,10 +30,10 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Handled:
-    """What one inbound message did: whose it was and the replies it queued."""
+    """What one inbound message did: whose it was and how many replies it queued."""
 
     participant_id: int | None
-    queued: list[int]
+    queued: int
     address: ChannelAddress | None = None  # her address row, loaded in the caller's session
 
 
@@ -45,8 +45,8 @@ class Engine:
         self.clock = clock
         self.config = config or FlowConfig()
 
-    def handle(self, inbound: Inbound) -> list[int]:
-        """Handle one inbound message; returns the ids of the replies it queued."""
+    def handle(self, inbound: Inbound) -> int:
+        """Handle one inbound message; returns how many replies it queued."""
         with self.db.session() as session:
             return self.handle_in(session, inbound).queued
 
@@ -68,7 +68,7 @@ class Engine:
             )
             if record is None:
                 log.info("duplicate inbound ignored", extra={"channel": inbound.channel})
-                return Handled(None, [])
+                return Handled(None, 0)
         participant, address, _created = participants.get_or_create(
             session,
             channel=inbound.channel,
@@ -80,7 +80,7 @@ class Engine:
         if record is not None:
             record.participant_id = participant.id
         replies = self._converse(session, participant, address, inbound)
-        ids = outbox.enqueue_replies(
+        queued = outbox.enqueue_replies(
             session,
             participant_id=participant.id,
             channel=inbound.channel,
@@ -89,7 +89,7 @@ class Engine:
             now=now,
             priority=Priority.LIVE,
         )
-        return Handled(participant.id, ids, address)
+        return Handled(participant.id, queued, address)
 
     def _converse(
         self,

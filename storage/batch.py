@@ -1,10 +1,11 @@
 """Writes an inbox batch gathers and runs together, once, before it commits.
 
-The inbox worker handles a batch of messages in one transaction. Saving her conversation and
-noting when she last wrote are a statement each per message; gathered, each is one statement
-for the whole batch (`storage.dialects.execute_many`: an executemany on SQLite, a tenth of the
-cost; one statement over arrays on PostgreSQL). Nothing else changes: the writes run in the
-order they were asked for, in the same transaction, before `inbox.done` and the commit.
+The inbox worker handles a batch of messages in one transaction. Saving her conversation,
+noting when she last wrote and queuing the replies are a statement each per message; gathered,
+each is one statement for the whole batch (`storage.dialects.execute_many`: an executemany on
+SQLite, a tenth of the cost; one statement over arrays on PostgreSQL). Nothing else changes: the
+writes run in the order they were asked for, in the same transaction, before `inbox.done` and
+the commit, and before anything the ORM writes meanwhile.
 
 Outside a batch (`begin` not called on this session) and inside a savepoint, `defer` declines
 and the caller writes at once: a savepoint that rolls back must take its writes with it. Opening
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session
 
@@ -29,14 +31,15 @@ def begin(session: Session) -> None:
     session.info[_HELD] = []
 
 
-def defer(session: Session, statement: Any, parameters: dict[str, Any]) -> bool:
-    """Hold this write for the batch's `flush`; False when the caller must write it now."""
+def defer(session: Session, statement: Any, *rows: dict[str, Any]) -> bool:
+    """Hold this write of these rows for the batch's `flush`; False when the caller must write
+    it now."""
     held = session.info.get(_HELD)
     if held is None:
         return False
     if session.in_nested_transaction():
         return False  # what was held ran when the savepoint began
-    held.append((statement, parameters))
+    held.extend((statement, row) for row in rows)
     return True
 
 
@@ -55,8 +58,15 @@ def flush(session: Session) -> None:
 
 
 class HoldingSession(Session):
-    """The application's session: a savepoint begins after the writes held for the batch."""
+    """The application's session: a savepoint begins, and the ORM writes what it holds, after
+    the writes held for the batch (the replies held are then older than the messages the ORM
+    queues: their ids, the order they are sent in, say so)."""
 
     def begin_nested(self) -> SessionTransaction:
         flush(self)
         return super().begin_nested()
+
+
+@event.listens_for(HoldingSession, "before_flush")
+def _held_first(session: Session, _context: Any, _instances: Any) -> None:
+    flush(session)

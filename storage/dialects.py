@@ -17,18 +17,20 @@ def dialect_insert(dialect: str) -> Any:
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
-def unnested(**columns: TypeEngine[Any]) -> TableValuedAlias:
+def unnested(*, numbered: bool = False, **columns: TypeEngine[Any]) -> TableValuedAlias:
     """PostgreSQL: a batch's rows as one array per column, for one `… FROM unnest` statement.
 
     Each column is a bind parameter of its own name, given as a list (see `execute_many`);
-    `.c.<name>` reads it in the statement.
+    `.c.<name>` reads it in the statement. `numbered`: `.c.n` is each row's place in the
+    arrays (WITH ORDINALITY), to keep their order.
     """
     # One dimension: a JSON list in a row is a value of its own, not a second dimension.
     arrays = [
         bindparam(name, type_=postgresql.ARRAY(type_, dimensions=1))
         for name, type_ in columns.items()
     ]
-    return func.unnest(*arrays).table_valued(*columns).render_derived(name="batch")
+    rows = func.unnest(*arrays).table_valued(*columns, with_ordinality="n" if numbered else None)
+    return rows.render_derived(name="batch")
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,9 @@ class Together:
 
     statement: Any
     columns: tuple[str, ...]  # the statement's parameters, each given as one array
-    key: str  # a column no two rows may share: one statement cannot write a row twice
+    # A column no two rows may share: one statement cannot write a row twice. None for an
+    # INSERT of new rows, which never meet.
+    key: str | None
 
 
 _TOGETHER: dict[Any, Together] = {}  # a statement -> its PostgreSQL form for many rows
@@ -59,7 +63,7 @@ def execute_many(connection: Connection, statement: Any, rows: Sequence[dict[str
     if (
         form is not None
         and connection.dialect.name == "postgresql"
-        and len({row[form.key] for row in rows}) == len(rows)
+        and (form.key is None or len({row[form.key] for row in rows}) == len(rows))
     ):
         connection.execute(form.statement, {n: [row[n] for row in rows] for n in form.columns})
     else:  # SQLite, one row, or a row written twice

@@ -29,8 +29,10 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import select as core_select
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Session, col, func, select
 
+from storage import batch
 from storage.dialects import Together, execute_many, together, unnested
 from storage.models import OutboundMessage, OutboxStatus, Participant, Priority
 from storage.types import UTCDateTime
@@ -69,8 +71,31 @@ def enqueue(
 
 
 _outbox = OutboundMessage.__table__  # type: ignore[attr-defined]
-# One INSERT for all of a turn's replies, ids back in the order given.
-_REPLIES = insert(_outbox).returning(_outbox.c.id, sort_by_parameter_order=True)
+_REPLY = insert(_outbox)
+_replies = unnested(
+    numbered=True,
+    participant_id=Integer(),
+    channel=String(),
+    address=String(),
+    payload=JSONB(),
+    priority=Integer(),
+    next_attempt_at=UTCDateTime(),
+    created_at=UTCDateTime(),
+)
+_REPLY_COLUMNS = ("participant_id", "channel", "address", "payload", "priority")
+_REPLY_COLUMNS += ("next_attempt_at", "created_at")
+together(
+    _REPLY,
+    Together(
+        # In the order given, so their ids are too (the order they are sent in).
+        insert(_outbox).from_select(
+            _REPLY_COLUMNS,
+            core_select(*(_replies.c[name] for name in _REPLY_COLUMNS)).order_by(_replies.c.n),
+        ),
+        columns=_REPLY_COLUMNS,
+        key=None,  # new rows: two replies to her in one batch are two rows
+    ),
+)
 
 
 def enqueue_replies(
@@ -82,15 +107,14 @@ def enqueue_replies(
     payloads: Sequence[dict[str, Any]],
     now: datetime,
     priority: int = Priority.LIVE,
-) -> list[int]:
-    """`enqueue` for the replies to her message, in Core: their ids, in order.
+) -> int:
+    """`enqueue` for the replies to her message, in Core; returns how many were queued.
 
-    What the turn queued through the ORM is flushed first, so it keeps the lower ids (the order
-    they are sent in).
+    In an inbox batch the INSERT waits with the batch's other writes (`storage.batch`), so a
+    batch's replies are one statement. Their ids keep the order they were queued in, which is
+    the order they are sent in: what the turn queued through the ORM is flushed first, and an
+    ORM flush later in the batch writes the replies held before it first.
     """
-    if not payloads:
-        return []
-    session.flush()
     rows = [
         {
             "participant_id": participant_id,
@@ -103,7 +127,11 @@ def enqueue_replies(
         }
         for payload in payloads
     ]
-    return list(session.connection().execute(_REPLIES, rows).scalars())
+    if rows:
+        session.flush()
+        if not batch.defer(session, _REPLY, *rows):
+            execute_many(session.connection(), _REPLY, rows)
+    return len(rows)
 
 
 def claim(

@@ -12,11 +12,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import text
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from storage import batch, checkins, conversations, participants
+from storage import batch, checkins, conversations, outbox, participants
 from storage.db import Database
-from storage.models import ChannelAddress
+from storage.models import ChannelAddress, OutboundMessage
 from tests.support import programme
 from tests.support.databases import statements
 
@@ -195,3 +195,62 @@ def test_a_batch_reads_who_has_a_survey_waiting_once_and_follows_its_own_writes(
         waiting.completed_at = clock.now()  # she answered the last item
         session.add(waiting)
         assert not checkins.has_unfinished_round(session, ana)
+
+
+def _reply(session: Session, woman: int, *texts: str, now) -> int:  # type: ignore[no-untyped-def]
+    return outbox.enqueue_replies(
+        session,
+        participant_id=woman,
+        channel="telegram",
+        address=str(woman),
+        payloads=[{"msg": {"id": text, "params": {}}} for text in texts],
+        now=now,
+    )
+
+
+def test_a_batchs_replies_are_one_statement_sent_in_the_order_they_were_queued(any_db, clock):
+    """Held until the batch writes, yet older than what the ORM queues after them: the ids, which
+    are the order a woman's messages are sent in, follow the order things were queued."""
+    women = _women(any_db, clock.now())
+    now = clock.now()
+    with any_db.session() as session, statements(any_db) as seen:
+        batch.begin(session)
+        assert _reply(session, women[0], "first", "second", now=now) == 2
+        assert _reply(session, women[1], "hers", now=now) == 1
+        # A turn that queues through the ORM (a message to the first woman), then flushes it.
+        outbox.enqueue(
+            session,
+            participant_id=women[0],
+            channel="telegram",
+            address=str(women[0]),
+            payload={"msg": {"id": "third", "params": {}}},
+            now=now,
+        )
+        session.flush()
+        assert _reply(session, women[0], "fourth", "fifth", now=now) == 2
+        assert _reply(session, women[2], "last", now=now) == 1
+        batch.flush(session)
+    inserts = [sent for sent, _many in seen if sent == "INSERT INTO OUTBOUNDMESSAGE"]
+    assert len(inserts) == 3, inserts  # the held replies, the ORM's message, the held replies
+    with any_db.session() as session:
+        sent = session.exec(
+            select(OutboundMessage.address, OutboundMessage.payload).order_by(OutboundMessage.id)
+        ).all()
+    order = [(address, payload["msg"]["id"]) for address, payload in sent]
+    first, second, third = (str(woman) for woman in women)
+    assert order == [
+        (first, "first"),
+        (first, "second"),
+        (second, "hers"),
+        (first, "third"),
+        (first, "fourth"),
+        (first, "fifth"),
+        (third, "last"),
+    ]
+
+
+def test_replies_outside_a_batch_are_written_at_once(any_db, clock):
+    women = _women(any_db, clock.now())
+    with any_db.session() as session:
+        assert _reply(session, women[0], "hello", now=clock.now()) == 1
+        assert session.exec(select(OutboundMessage)).one().payload["msg"]["id"] == "hello"

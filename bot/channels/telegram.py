@@ -282,9 +282,9 @@ class TelegramChannel:
         handled = self.app.engine.handle_in(session, inbound, recorded=True)
         self._remember_handle(handled.address, parsed.username)
         after = (parsed, handled.queued) if parsed.callback is not None else None
-        return Processed(handled.participant_id, len(handled.queued), after, inbound.kind)
+        return Processed(handled.participant_id, handled.queued, after, inbound.kind)
 
-    async def after(self, outcome: tuple[Parsed, list[int] | None]) -> None:
+    async def after(self, outcome: tuple[Parsed, int | None]) -> None:
         """Acknowledge a tap once its answer is committed (in the background)."""
         parsed, queued = outcome
         self._chore(self._tidy(parsed, queued))
@@ -332,7 +332,7 @@ class TelegramChannel:
         if link is not None and link.handle != handle:
             link.handle = handle
 
-    async def _tidy(self, parsed: Parsed, outcome: list[int] | None) -> None:
+    async def _tidy(self, parsed: Parsed, outcome: int | None) -> None:
         """Acknowledge the tap and take the keyboard away (showing the choice when it counted)."""
         callback = parsed.callback
         assert callback is not None

@@ -394,7 +394,7 @@ class TwilioChannel:
         released = outbox.release_held(
             session, channel=kind.value, address=row.address, now=app.clock.now()
         )
-        return Processed(handled.participant_id, len(handled.queued) + released, kind=inbound.kind)
+        return Processed(handled.participant_id, handled.queued + released, kind=inbound.kind)
 
     async def after(self, outcome: Any) -> None:
         return None
