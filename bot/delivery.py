@@ -44,11 +44,13 @@ RELEASE_EVERY = timedelta(seconds=10)
 # recording of sends for the sends that finish after it: under load the worker made one claim
 # and one recording transaction per message (a send finishing at a time). A queued reply
 # (`wake`) is claimed at once; a follow-up to the same chat waits a second for Telegram anyway.
-# With 5 ms, and only before a burst's first group, a recording took 2.8-4.7 sends in
-# bench/inbound.py (PostgreSQL split); 20 ms before each group about 20, and the delivery
-# process's CPU a message fell from 0.61-0.67 ms to 0.42.
+# Recording waits before each group (bot/together.py): 7-9 sends a recording transaction in
+# bench/inbound.py (PostgreSQL split), 2.8-4.7 when only a burst's first group waited. 20 ms
+# made it about 20 and cost a little less CPU, but a woman's next message waits for her
+# previous one to be recorded: a live reply reached the platform 12-16 ms after her message
+# instead of 5-7 (bench/broadcast.py, before the broadcast).
 CLAIM_COALESCE = 0.02
-RECORD_COALESCE = 0.02
+RECORD_COALESCE = 0.005
 
 
 def backoff(attempts: int) -> timedelta:
