@@ -44,13 +44,14 @@ RELEASE_EVERY = timedelta(seconds=10)
 # recording of sends for the sends that finish after it: under load the worker made one claim
 # and one recording transaction per message (a send finishing at a time). A queued reply
 # (`wake`) is claimed at once; a follow-up to the same chat waits a second for Telegram anyway.
-# Recording waits before each group (bot/together.py): 7-9 sends a recording transaction in
-# bench/inbound.py (PostgreSQL split), 2.8-4.7 when only a burst's first group waited. 20 ms
-# made it about 20 and cost a little less CPU, but a woman's next message waits for her
-# previous one to be recorded: a live reply reached the platform 12-16 ms after her message
-# instead of 5-7 (bench/broadcast.py, before the broadcast).
+# Recording waits before each group (bot/together.py). 20 ms: about 20 sends a recording
+# transaction in bench/inbound.py (PostgreSQL split), the delivery process 0.38-0.40 ms of CPU a
+# message against 0.43-0.52 with 5 ms (interleaved runs). The cost: a woman's next message waits
+# for her previous one to be recorded, up to 20 ms more; in bench/broadcast.py, where five women
+# write in quick succession, a live reply reached the platform 12-16 ms after her message
+# instead of 5-7. Telegram spaces a chat's messages a second apart anyway.
 CLAIM_COALESCE = 0.02
-RECORD_COALESCE = 0.005
+RECORD_COALESCE = 0.02
 
 
 def backoff(attempts: int) -> timedelta:
