@@ -94,17 +94,18 @@ def postgres_cpu() -> dict[int, float]:
 
 def others_cpu() -> dict[str, Any]:
     """What else this machine's cores spend: PostgreSQL, the load client, the stand-ins."""
-    own, children = (
-        resource.getrusage(resource.RUSAGE_SELF),
-        resource.getrusage(resource.RUSAGE_CHILDREN),
-    )
     return {
         "postgresql": postgres_cpu(),
         # the stand-ins run in threads of this process
-        "stand_ins": own.ru_utime + own.ru_stime,
+        "stand_ins": _rusage(resource.RUSAGE_SELF),
         # the load client, once it has been waited for (the servers still run)
-        "load_client": children.ru_utime + children.ru_stime,
+        "load_client": _rusage(resource.RUSAGE_CHILDREN),
     }
+
+
+def _rusage(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
 
 
 def spent_since(before: dict[str, Any], servers: float) -> dict[str, float]:

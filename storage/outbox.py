@@ -82,8 +82,7 @@ _replies = unnested(
     next_attempt_at=UTCDateTime(),
     created_at=UTCDateTime(),
 )
-_REPLY_COLUMNS = ("participant_id", "channel", "address", "payload", "priority")
-_REPLY_COLUMNS += ("next_attempt_at", "created_at")
+_REPLY_COLUMNS = tuple(column.name for column in _replies.c if column.name != "n")  # not "n"
 together(
     _REPLY,
     Together(

@@ -11,42 +11,33 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_telegram_throughput_bench_answers_every_update() -> None:
+def _bench(script: str, *options: str, timeout: float = 120) -> dict:
+    """Run bench/`script` with these options; the JSON object it prints."""
     out = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "telegram_throughput.py"), "--updates", "20"]
-        + ["--concurrency", "4", "--skip-postgres"],
+        [sys.executable, str(ROOT / "bench" / script), *options],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
         check=True,
     )
-    result = json.loads(out.stdout)["sqlite"]
+    return json.loads(out.stdout)
+
+
+def test_telegram_throughput_bench_answers_every_update() -> None:
+    options = ("--updates", "20", "--concurrency", "4", "--skip-postgres")
+    result = _bench("telegram_throughput.py", *options)["sqlite"]
     assert result["updates"] == 20 and result["failed_requests"] == 0
     assert result["updates_per_s"] > 0
 
 
 def test_inbox_worker_bench_processes_every_message() -> None:
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "inbox_worker.py"), "--women", "12", "--rounds", "2"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    result = json.loads(out.stdout)
+    result = _bench("inbox_worker.py", "--women", "12", "--rounds", "2")
     assert result["messages"] == 24 and result["cpu_ms_per_message"] > 0
 
 
 def test_claims_bench_claims_with_the_indexes_of_now_and_before() -> None:
-    command = [sys.executable, str(ROOT / "bench" / "claims.py"), "--women", "20"]
-    out = subprocess.run(
-        command + ["--history", "5", "--limit", "10", "--repeats", "3"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    result = json.loads(out.stdout)
+    options = ("--women", "20", "--history", "5", "--limit", "10", "--repeats", "3")
+    result = _bench("claims.py", *options)
     for indexes in (result["now"], result["with_the_indexes_before"]):
         # each woman's waiting message, none held back by her history
         assert indexes["inbox_claimed"] == 10 and indexes["outbox_claimed"] == 10
@@ -54,15 +45,8 @@ def test_claims_bench_claims_with_the_indexes_of_now_and_before() -> None:
 
 
 def test_inbound_bench_processes_every_acknowledged_message() -> None:
-    command = [sys.executable, str(ROOT / "bench" / "inbound.py"), "--requests", "60"]
-    out = subprocess.run(
-        command + ["--women", "20", "--rate", "20", "--open-seconds", "1"],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=True,
-    )
-    result = json.loads(out.stdout)
+    options = ("--requests", "60", "--women", "20", "--rate", "20", "--open-seconds", "1")
+    result = _bench("inbound.py", *options, timeout=180)
     assert result["audit"] == {
         "acknowledged": 80,
         "processed": 80,
