@@ -72,11 +72,17 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 def cpu_seconds(*pids: int) -> float:
     """utime + stime of these processes, summed."""
-    total = 0
+    return sum(user_and_system(*pids))
+
+
+def user_and_system(*pids: int) -> tuple[float, float]:
+    """utime and stime of these processes, each summed."""
+    user = system = 0
     for pid in pids:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / TICKS
+        user += int(fields[11])
+        system += int(fields[12])
+    return user / TICKS, system / TICKS
 
 
 def postgres_cpu() -> dict[int, float]:
@@ -206,6 +212,7 @@ def webhook(args: argparse.Namespace, db: Database) -> dict[str, Any]:
             started = time.monotonic()
             others0 = others_cpu()
             cpu0 = cpu_seconds(*pids)
+            kernel0 = user_and_system(*pids)[1]
             each0 = [cpu_seconds(pid) for pid in pids]
             closed = measured(
                 pids, endpoints, args.requests, connections=args.connections, women=args.women
@@ -218,6 +225,7 @@ def webhook(args: argparse.Namespace, db: Database) -> dict[str, Any]:
             unsent = "SELECT count(*) FROM outboundmessage WHERE status IN ('pending','sending')"
             wait_until(lambda: scalar(db, unsent) == 0, args.timeout)
             total_cpu = cpu_seconds(*pids) - cpu0
+            kernel = user_and_system(*pids)[1] - kernel0
             to_sent = spent_since(others0, total_cpu)
             each = [cpu_seconds(pid) - spent for pid, spent in zip(pids, each0, strict=True)]
             processed = scalar(db, "SELECT count(*) FROM inboundmessage")
@@ -247,6 +255,9 @@ def webhook(args: argparse.Namespace, db: Database) -> dict[str, Any]:
                     ),
                     # the same, until every reply was sent too
                     "server_cpu_ms_per_message": round(total_cpu * 1000 / processed, 3),
+                    # of that, the share spent in the kernel (sockets mostly; on loopback a send
+                    # also pays for the receiving side's TCP processing)
+                    "server_kernel_share": round(kernel / total_cpu, 3),
                     # the same, process by process (in the order of "roles")
                     "server_cpu_ms_per_message_by_process": [
                         round(spent * 1000 / processed, 3) for spent in each

@@ -9,7 +9,6 @@ returns. Every read and write of this table goes through here, so none can see a
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,7 +18,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Session
 
-from storage import batch
+from storage import batch, json_codec
 from storage.dialects import Together, dialect_insert, together, unnested
 from storage.models import Conversation
 from storage.types import UTCDateTime
@@ -110,7 +109,7 @@ def save(
     elif states is not None:
         # What `load` returns from now on in this batch, and what the held write will store:
         # a copy as the database would give it back, so later changes to `data` touch neither.
-        values["data"] = json.loads(json.dumps(values["data"]))
+        values["data"] = json_codec.loads(json_codec.dumps(values["data"]))
         states[participant_id] = State(flow, step, values["data"], values["offered"], now)
     if not batch.defer(session, statement, values):
         connection.execute(statement, values)

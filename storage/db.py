@@ -13,6 +13,7 @@ from sqlalchemy import Engine, event, inspect, make_url, text
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, create_engine
 
+from storage import json_codec
 from storage.batch import HoldingSession
 from storage.schema import metadata
 
@@ -29,9 +30,13 @@ def is_sqlite(url: str) -> bool:
 
 
 def make_engine(url: str, **options: Any) -> Engine:
-    """An engine tuned for the backend: WAL and a busy timeout on SQLite, pre-ping on PostgreSQL."""
+    """An engine tuned for the backend: WAL and a busy timeout on SQLite, pre-ping on PostgreSQL;
+    JSON columns through `json_codec`."""
+    options.setdefault("json_serializer", json_codec.dumps)
+    options.setdefault("json_deserializer", json_codec.loads)
     if is_sqlite(url):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        connect_args = {"check_same_thread": False, "timeout": 30}
+        engine = create_engine(url, connect_args=connect_args, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     options.setdefault("pool_pre_ping", True)

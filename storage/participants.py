@@ -11,7 +11,7 @@ from sqlalchemy import Integer, String, bindparam, cast, insert, or_, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
-from storage import batch, checkins, conversations
+from storage import batch, checkins, conversations, json_codec
 from storage.coordination import Coordinator
 from storage.dialects import Together, together, unnested
 from storage.models import (
@@ -270,13 +270,18 @@ def _scrub_messages_about(session: Session, participant_id: int, known: list[str
     """Other people's outbox rows whose parameters name her: payload replaced, never sent.
 
     The database narrows the search (the JSON text contains one of her identifiers, written
-    plainly or \\u-escaped as SQLite stores it); Python then checks the parameters themselves,
-    so a short name inside an English message id does not count.
+    plainly, with JSON's escapes, or also \\u-escaped as rows stored before `json_codec` were);
+    Python then checks the parameters themselves, so a short name inside an English message id
+    does not count.
     """
     if not known:
         return
     text = cast(OutboundMessage.payload, String)  # type: ignore[arg-type]
-    forms = {form for value in known for form in (value, json.dumps(value)[1:-1])}
+    forms = {
+        form
+        for value in known
+        for form in (value, json_codec.dumps(value)[1:-1], json.dumps(value)[1:-1])
+    }
     candidates = session.exec(
         select(OutboundMessage).where(
             col(OutboundMessage.participant_id).is_distinct_from(participant_id),

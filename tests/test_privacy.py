@@ -19,8 +19,9 @@ from bot import logs
 from bot.app import build
 from bot.settings import Settings, SettingsError, load
 from flows.messages import ChannelKind, Inbound
-from storage.models import Participant
+from storage.models import OutboundMessage, Participant
 from storage.schema import metadata
+from tests.support import programme
 from tests.support import telegram_standin as tg
 from tests.support import twilio_standin as tw
 
@@ -353,3 +354,42 @@ def coordination_count_for(db, address: str) -> int:
                 )
             ).all()
         )
+
+
+def test_erasure_scrubs_her_name_from_others_messages_whatever_its_characters(any_db, clock):
+    """A name with accents and quotes is stored as JSON writes it (ï as is, " escaped): the
+    scrub still finds it in a message to someone else, and in one stored \\u-escaped before."""
+    from storage import outbox, participants
+
+    now = clock.now()
+    name, business = 'Aïssatou "Adja"', "Boutique Chez Aïssa"
+    with any_db.session() as session:
+        her = programme.woman(session, "+221770000001", now=now, country="SN", name=name)
+        her.business_name = business
+        other = programme.woman(session, "+221770000002", now=now, country="SN")
+
+        def tell(who: str) -> int:
+            payload = {"msg": {"id": "intro.named", "params": {"who": who}}}
+            message = outbox.enqueue(
+                session,
+                participant_id=other.id,
+                channel="console",
+                address="+221770000002",
+                payload=payload,
+                now=now,
+            )
+            session.flush()
+            return message.id or 0
+
+        told = [tell(name), tell(f"{business}, Thiès"), tell(f"{name} again")]
+        kept = tell("Awa")
+        if any_db.dialect == "sqlite":  # as rows were stored before json_codec (\\u00ef…)
+            escaped = json.dumps({"msg": {"id": "intro.named", "params": {"who": name}}})
+            session.connection().exec_driver_sql(
+                "UPDATE outboundmessage SET payload = ? WHERE id = ?", (escaped, told[-1])
+            )
+        participants.erase(session, her, now=now)
+    with any_db.session() as session:
+        payloads = {i: session.get(OutboundMessage, i).payload for i in [*told, kept]}
+    assert all(payloads[i] == participants.ERASED_PAYLOAD for i in told), payloads
+    assert payloads[kept]["msg"]["params"] == {"who": "Awa"}

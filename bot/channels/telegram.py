@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
-import json
 import logging
 import warnings
 from datetime import timedelta
@@ -53,7 +52,7 @@ from bot.intake import Processed
 from bot.ratelimit import Pacer, SenderLimiter
 from flows import i18n
 from flows.messages import ChannelKind, _
-from storage import conversations, participants
+from storage import conversations, json_codec, participants
 from storage.models import ChannelAddress, OutboundMessage, OutboxStatus
 
 if TYPE_CHECKING:
@@ -203,7 +202,7 @@ class TelegramChannel:
         if len(body) > MAX_BODY:
             return Response(status_code=413)
         try:
-            data = json.loads(body)
+            data = json_codec.loads(body)
             if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
                 raise ValueError("not an Update")
         except ValueError:
@@ -238,7 +237,7 @@ class TelegramChannel:
     async def process(self, update: Update) -> bool:
         """Store one polled update for the inbox worker; True when it was new."""
         data = update.to_dict()
-        return await self.accept(data, json.dumps(data), sender(data))
+        return await self.accept(data, json_codec.dumps(data), sender(data))
 
     async def accept(self, data: dict[str, Any], raw: str, chat: str | None) -> bool:
         """Store the raw update once (by update_id) and wake the inbox worker; True when new.
@@ -269,7 +268,7 @@ class TelegramChannel:
     def process_stored(self, session: Session, row: Row[Any]) -> Processed:
         """One stored update through the engine, inside the inbox worker's transaction."""
         assert self.app is not None
-        parsed = parse(json.loads(row.payload or "{}"))
+        parsed = parse(json_codec.loads(row.payload or "{}"))
         if parsed is None:
             return Processed()
         inbound = parsed.inbound

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from typing import Any
 
 import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+from storage import json_codec
 
 # PTB's own defaults (HTTPXRequest): seconds.
 CONNECT_TIMEOUT = 5.0
@@ -41,6 +42,15 @@ class AiohttpRequest(BaseRequest):
     @property
     def read_timeout(self) -> float:
         return self._read_timeout
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> dict[str, Any]:
+        """The Bot API's answer through `json_codec` (PTB's documented hook for this); what
+        neither parser reads goes PTB's own way (bad UTF-8 replaced, its `TelegramError`)."""
+        try:
+            return json_codec.loads(payload)
+        except ValueError:
+            return BaseRequest.parse_json_payload(payload)
 
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
@@ -142,13 +152,13 @@ class JsonCall(RequestData):
 
     @property
     def json_payload(self) -> bytes:
-        return json.dumps(self._parameters, ensure_ascii=False).encode()
+        return json_codec.dumps(self._parameters).encode()
 
     @property
     def json_parameters(self) -> dict[str, str]:
         """PTB's view (form fields, JSON for non-strings), for anything that logs the call."""
         return {
-            name: value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+            name: value if isinstance(value, str) else json_codec.dumps(value)
             for name, value in self._parameters.items()
         }
 
