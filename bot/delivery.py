@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import Row
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session
 
 from bot.channels.base import Channel, Held, Outgoing, SendError
 from bot.ratelimit import Pacer
@@ -28,7 +27,7 @@ from flows.messages import Reply
 from flows.render import Reader, render
 from storage import outbox
 from storage.db import Database
-from storage.models import ChannelAddress, OutboundMessage, Participant, Priority
+from storage.models import OutboundMessage, Participant, Priority
 
 log = logging.getLogger(__name__)
 
@@ -192,18 +191,17 @@ class Delivery:
                     channels=self._kinds,
                     priorities=(Priority.BULK, Priority.BULK),
                 )
-            people, links = _people_and_links(session, rows) if rows else ({}, {})
-            wanted = [row for row in rows if _wanted(row, people)]
+            wanted = [row for row in rows if _wanted(row)]
             if len(wanted) < len(rows):
                 kept = {row.id for row in wanted}
                 outbox.skip(session, [row.id for row in rows if row.id not in kept])
             # Rendered before the lease, as before: a message that cannot be rendered fails the
             # claim (rolled back) rather than leasing the whole batch for nothing.
-            claimed = [_prepare(row, people, links) for row in wanted]
+            claimed = [_prepare(row) for row in wanted]
             outbox.lease(session, [row.id for row in wanted], now=now)
         if release:  # committed
             self._released_at = now
-        self._last_words.update(row.id for row in wanted if _erased(row, people))
+        self._last_words.update(row.id for row in wanted if _erased(row))
         return claimed
 
     def _release_due(self, now: datetime) -> bool:
@@ -305,25 +303,19 @@ class Delivery:
         outbox.skip_pending_for(session, participant_id)
 
 
-def _wanted(row: Row[Any], people: People) -> bool:
+def _wanted(row: Row[Any]) -> bool:
     """Proactive messages queued before she opted out (or by a stale job) are dropped."""
-    person = people.get(row.participant_id)
-    return person is None or person.opted_out_at is None or row.purpose == "reply"
+    return row.opted_out_at is None or row.purpose == "reply"
 
 
-def _erased(row: Row[Any], people: People) -> bool:
+def _erased(row: Row[Any]) -> bool:
     """Her last word: she had erased her data when it was claimed (see `outbox.mark_sent_many`)."""
-    person = people.get(row.participant_id)
-    return person is not None and person.erased_at is not None
+    return row.erased_at is not None
 
 
-def _prepare(row: Row[Any], people: People, links: Links) -> Outgoing:
-    person = people.get(row.participant_id)
-    reader = Reader(
-        person.locale if person else "en",
-        person.country if person else None,
-        person.timezone if person else None,
-    )
+def _prepare(row: Row[Any]) -> Outgoing:
+    """A claimed row (`outbox.due`: the message, her and the address) rendered for her."""
+    reader = Reader(row.locale or "en", row.country, row.timezone)
     return Outgoing(
         outbox_id=row.id,
         channel=row.channel,
@@ -331,52 +323,9 @@ def _prepare(row: Row[Any], people: People, links: Links) -> Outgoing:
         rendered=render(Reply.from_json(row.payload), reader),
         language=reader.language,
         purpose=row.purpose,
-        last_inbound_at=links.get((row.channel, row.address)),
+        last_inbound_at=row.last_inbound_at,
         attempt=row.attempts,
         last_error_code=row.error_code,
-        first_name=(person.name or "") if person else "",
+        first_name=row.name or "",
         bulk=row.priority >= Priority.BULK,
     )
-
-
-People = dict[int | None, Row[Any]]
-Links = dict[tuple[str, str], datetime | None]  # (channel, address) → when she last wrote
-
-_participant = Participant.__table__  # type: ignore[attr-defined]
-_address = ChannelAddress.__table__  # type: ignore[attr-defined]
-# Only what rendering and the opt-out and erasure checks need, for a whole claim at once.
-_PEOPLE = select(
-    _participant.c.id,
-    _participant.c.locale,
-    _participant.c.country,
-    _participant.c.timezone,
-    _participant.c.name,
-    _participant.c.opted_out_at,
-    _participant.c.erased_at,
-).where(_participant.c.id.in_(bindparam("ids", expanding=True)))
-# Any address of the claim, hers or no one's: (channel, address) is unique, so channel IN and
-# address IN find them by that index; pairs that were not asked for are left out in Python.
-_LINKS = select(_address.c.channel, _address.c.address, _address.c.last_inbound_at).where(
-    _address.c.channel.in_(bindparam("channels", expanding=True)),
-    _address.c.address.in_(bindparam("addresses", expanding=True)),
-)
-
-
-def _people_and_links(session: Session, rows: list[Row[Any]]) -> tuple[People, Links]:
-    """The claimed messages' women and addresses: two SELECTs for the whole claim."""
-    connection = session.connection()
-    ids = sorted({row.participant_id for row in rows if row.participant_id is not None})
-    people: People = {}
-    if ids:
-        people = {person.id: person for person in connection.execute(_PEOPLE, {"ids": ids})}
-    wanted = {(row.channel, row.address) for row in rows}
-    params = {
-        "channels": sorted({channel for channel, _ in wanted}),
-        "addresses": sorted({address for _, address in wanted}),
-    }
-    links = {
-        (link.channel, link.address): link.last_inbound_at
-        for link in connection.execute(_LINKS, params)
-        if (link.channel, link.address) in wanted
-    }
-    return people, links

@@ -34,7 +34,7 @@ from sqlmodel import Session, col, func, select
 
 from storage import batch
 from storage.dialects import Together, execute_many, together, unnested
-from storage.models import OutboundMessage, OutboxStatus, Participant, Priority
+from storage.models import ChannelAddress, OutboundMessage, OutboxStatus, Participant, Priority
 from storage.types import UTCDateTime
 
 LEASE = timedelta(minutes=2)
@@ -71,6 +71,8 @@ def enqueue(
 
 
 _outbox = OutboundMessage.__table__  # type: ignore[attr-defined]
+_participant = Participant.__table__  # type: ignore[attr-defined]
+_address = ChannelAddress.__table__  # type: ignore[attr-defined]
 _REPLY = insert(_outbox)
 _replies = unnested(
     numbered=True,
@@ -165,9 +167,12 @@ def due(
     """The claim's SELECT: up to `limit` due messages as light rows; `lease` then takes them.
 
     A row has id, participant_id, channel, address, payload, purpose, priority, error_code and
-    `attempts` counting the claim being made (the lease adds it in the database). On PostgreSQL
-    the rows stay locked until the transaction ends; on SQLite the transaction takes the write
-    lock first, so nothing changes them between this SELECT and the lease's UPDATE.
+    `attempts` counting the claim being made (the lease adds it in the database); and what
+    sending needs of her and of the address, read in the same statement (None when the message
+    has no one behind it): `locale`, `country`, `timezone`, `name`, `opted_out_at`, `erased_at`
+    and the address's `last_inbound_at`. On PostgreSQL the messages stay locked until the
+    transaction ends; on SQLite the transaction takes the write lock first, so nothing changes
+    them between this SELECT and the lease's UPDATE.
     """
     session.flush()  # what this session queued through the ORM can be claimed (no autoflush)
     connection = session.connection()
@@ -265,7 +270,32 @@ def _claim_query(
         query = query.where(outbox.priority.between(*priorities))
     if postgres:
         query = query.with_for_update(skip_locked=True, of=_outbox)
-    return query
+    return _with_her(query.subquery("due"))
+
+
+def _with_her(due: Any) -> Any:
+    """The claimed messages with what sending needs of her and of the address, in the same
+    statement (they were two more SELECTs a claim); joined after the LIMIT, so a broadcast's
+    thousands of waiting messages are not joined to take a few hundred."""
+    her, link = _participant.c, _address.c
+    return (
+        core_select(
+            *due.c,
+            her.locale,
+            her.country,
+            her.timezone,
+            her.name,
+            her.opted_out_at,
+            her.erased_at,
+            link.last_inbound_at,
+        )
+        .select_from(
+            due.outerjoin(_participant, her.id == due.c.participant_id).outerjoin(
+                _address, and_(link.channel == due.c.channel, link.address == due.c.address)
+            )
+        )
+        .order_by(due.c.priority, due.c.id)
+    )
 
 
 _RELEASE = (

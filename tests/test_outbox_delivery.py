@@ -441,9 +441,15 @@ def test_sends_finishing_one_by_one_are_claimed_after_and_recorded_together(db, 
 
 
 def test_the_claim_finds_her_messages_in_flight_without_walking_her_history(db, clock):
-    """A year of sent messages to her must not slow the claim: the look-up keys on the status."""
+    """A year of sent messages to her must not slow the claim: the look-up keys on the status.
+    Her row and her address, read with each message, are found by their keys too."""
     _queue(db, clock, "+1", "hello")
     with sqlite_plans(db, "earlier") as plans, db.session() as session:
         assert outbox.due(session, now=clock.now(), limit=10)
     lookups = [step for step in plans[0] if step.startswith("SEARCH earlier")]
     assert lookups and "status=?" in lookups[0], plans
+    joined = [step for step in plans[0] if step.endswith("LEFT-JOIN")]
+    assert [step.split()[:2] for step in joined] == [
+        ["SEARCH", "participant"],
+        ["SEARCH", "channeladdress"],
+    ], plans
