@@ -35,6 +35,11 @@ def test_inbox_worker_bench_processes_every_message() -> None:
     assert result["messages"] == 24 and result["cpu_ms_per_message"] > 0
 
 
+def test_delivery_worker_bench_sends_every_reply() -> None:
+    result = _bench("delivery_worker.py", "--women", "12", "--rounds", "2")
+    assert result["sent"] == result["queued"] >= 24 and result["cpu_ms_per_message"] > 0
+
+
 def test_claims_bench_claims_with_the_indexes_of_now_and_before() -> None:
     options = ("--women", "20", "--history", "5", "--limit", "10", "--repeats", "3")
     result = _bench("claims.py", *options)
