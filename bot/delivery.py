@@ -14,6 +14,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from sqlalchemy import Row
@@ -24,8 +25,8 @@ from bot.ratelimit import Pacer
 from bot.together import Together
 from flows.clock import Clock
 from flows.messages import Reply
-from flows.render import Reader, render
-from storage import outbox
+from flows.render import Reader, Rendered, render
+from storage import json_codec, outbox
 from storage.db import Database
 from storage.models import OutboundMessage, Participant, Priority
 
@@ -51,6 +52,9 @@ RELEASE_EVERY = timedelta(seconds=10)
 # instead of 5-7. Telegram spaces a chat's messages a second apart anyway.
 CLAIM_COALESCE = 0.02
 RECORD_COALESCE = 0.02
+# Rendered messages kept (see `rendered`): a broadcast's few languages and the common replies,
+# about 2 kB each.
+RENDERED_KEPT = 1024
 
 
 def backoff(attempts: int) -> timedelta:
@@ -313,6 +317,17 @@ def _erased(row: Row[Any]) -> bool:
     return row.erased_at is not None
 
 
+@lru_cache(maxsize=RENDERED_KEPT)
+def rendered(payload: str, reader: Reader) -> Rendered:
+    """A message (its payload's JSON text) rendered for a reader, kept for the next one alike.
+
+    Rendering depends on nothing else (no clock), and a broadcast sends one payload to
+    thousands of women who read alike; so do help and menu replies. 30-50 µs a message rendered,
+    about 1 µs to write the key.
+    """
+    return render(Reply.from_json(json_codec.loads(payload)), reader)
+
+
 def _prepare(row: Row[Any]) -> Outgoing:
     """A claimed row (`outbox.due`: the message, her and the address) rendered for her."""
     reader = Reader(row.locale or "en", row.country, row.timezone)
@@ -320,7 +335,7 @@ def _prepare(row: Row[Any]) -> Outgoing:
         outbox_id=row.id,
         channel=row.channel,
         address=row.address,
-        rendered=render(Reply.from_json(row.payload), reader),
+        rendered=rendered(json_codec.dumps(row.payload), reader),
         language=reader.language,
         purpose=row.purpose,
         last_inbound_at=row.last_inbound_at,

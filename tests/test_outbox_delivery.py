@@ -453,3 +453,36 @@ def test_the_claim_finds_her_messages_in_flight_without_walking_her_history(db, 
         ["SEARCH", "participant"],
         ["SEARCH", "channeladdress"],
     ], plans
+
+
+def test_one_payload_is_rendered_once_for_women_who_read_alike(db, clock, monkeypatch):
+    """A broadcast's thousands of copies: rendered once per language (and country and zone)."""
+    import bot.delivery as delivery_module
+    from tests.support import programme
+
+    readers: list[str] = []
+    real = delivery_module.render
+    monkeypatch.setattr(
+        delivery_module,
+        "render",
+        lambda reply, reader: readers.append(reader.language) or real(reply, reader),
+    )
+    delivery_module.rendered.cache_clear()
+    with db.session() as session:
+        women = [
+            programme.woman(session, f"w{n}", now=clock.now(), country=country)
+            for n, country in enumerate(["SN", "SN", "SN", "BO", "BO"])
+        ]
+        her = [(woman.id, f"w{n}") for n, woman in enumerate(women)]
+    for participant_id, address in her:
+        _queue_for(db, clock, participant_id, address, "Reply with a number.")
+    claimed = Delivery(db, clock, [FlakyChannel()])._claim()
+    assert sorted(readers) == ["es", "fr"]
+    texts = {message.address: message.rendered.text for message in claimed}
+    assert texts == {
+        "w0": "Répondez avec un numéro.",
+        "w1": "Répondez avec un numéro.",
+        "w2": "Répondez avec un numéro.",
+        "w3": "Responda con un número.",
+        "w4": "Responda con un número.",
+    }
