@@ -4,8 +4,9 @@ object.
 `--women` known women (onboarded, Telegram) each write one message per round, "menu" and "aide"
 (help) in turn; the inbox worker processes them (not counted), then `Delivery.drain` claims the
 replies, renders them, sends them through python-telegram-bot and aiohttp and records them: only
-that is counted. The Telegram stand-in runs in a process of its own, so this process's CPU is the
-delivery worker's. The first round warms up and is not counted.
+that is counted, on the server's event loop (uvloop, `bot.runtime.run_async`). The Telegram
+stand-in runs in a process of its own, so this process's CPU is the delivery worker's. The first
+round warms up and is not counted.
 
 python bench/delivery_worker.py [--women 500] [--rounds 4] [--postgres]
 """
@@ -13,7 +14,6 @@ python bench/delivery_worker.py [--women 500] [--rounds 4] [--postgres]
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import subprocess
@@ -33,6 +33,7 @@ from inbox_worker import FIRST_CHAT, NOW, store_round  # noqa: E402
 
 from bot.app import build  # noqa: E402
 from bot.channels.telegram import TelegramChannel  # noqa: E402
+from bot.runtime import run_async  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from flows.clock import FakeClock  # noqa: E402
 from storage import outbox  # noqa: E402
@@ -112,13 +113,13 @@ def main() -> None:
         if args.postgres:
             with resilient_postgres() as db:
                 url = str(db.engine.url)
-                result = asyncio.run(measure(db, url, base_url, args.women, args.rounds))
+                result = run_async(measure(db, url, base_url, args.women, args.rounds))
             backend = "postgresql"
         else:
             url = f"sqlite:///{tempfile.mkdtemp()}/delivery.db"
             db = Database(url)
             db.upgrade("head")
-            result = asyncio.run(measure(db, url, base_url, args.women, args.rounds))
+            result = run_async(measure(db, url, base_url, args.women, args.rounds))
             backend = "sqlite"
     print(json.dumps({"benchmark": "delivery_worker", "backend": backend, **result}))
 

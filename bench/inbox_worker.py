@@ -3,7 +3,8 @@
 No HTTP and no sending, so the figure is steadier than bench/inbound.py's on a shared machine:
 `--women` known women (onboarded, Telegram) each write one message per round, "menu" and "aide"
 (help) in turn; the webhooks' stores are not counted, only `Intake.drain` (claim, process, mark
-done, commit) in this process. The first round warms up and is not counted.
+done, commit) in this process, on the server's event loop (`bot.runtime.run_async`). The first
+round warms up and is not counted.
 
 python bench/inbox_worker.py [--women 500] [--rounds 4] [--batch N] [--postgres]
 """
@@ -26,6 +27,7 @@ os.environ.setdefault("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1/test
 
 from bot.app import App, build  # noqa: E402
 from bot.channels.telegram import TelegramChannel  # noqa: E402
+from bot.runtime import run_async  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from flows.clock import FakeClock  # noqa: E402
 from storage.db import Database  # noqa: E402
@@ -69,9 +71,9 @@ def measure(db: Database, url: str, women: int, rounds: int, batch: int | None) 
     cpu = 0.0
     processed = 0
     for number in range(rounds + 1):
-        asyncio.run(store_round(app, people, "menu" if number % 2 else "aide"))
+        run_async(store_round(app, people, "menu" if number % 2 else "aide"))
         started = time.process_time()
-        taken = asyncio.run(app.intake.drain())
+        taken = run_async(app.intake.drain())
         if number:  # the first round warms up
             cpu += time.process_time() - started
             processed += taken

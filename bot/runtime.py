@@ -18,7 +18,8 @@ import logging
 import os
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
 
 import uvicorn
 from starlette.routing import BaseRoute
@@ -32,6 +33,7 @@ from bot.settings import Settings
 from storage.turns import sole_worker
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def platform_channels(settings: Settings) -> list[PlatformChannel]:
@@ -163,8 +165,13 @@ def serve(settings: Settings, taken: Roles = EVERYTHING) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, _stopping)
     fewer_malloc_arenas()
+    run_async(run(settings, taken))
+
+
+def run_async(main: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run` on the loop the server runs on (`loop_factory`): benches measure that one."""
     with asyncio.Runner(loop_factory=loop_factory()) as runner:
-        runner.run(run(settings, taken))
+        return runner.run(main)
 
 
 def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
@@ -197,4 +204,4 @@ def _stopping(sig: int, _frame: object) -> None:
     log.info("stopping (signal %d)", sig)
 
 
-__all__ = ["App", "run", "serve"]
+__all__ = ["App", "run", "run_async", "serve"]
