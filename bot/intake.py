@@ -4,7 +4,8 @@ A webhook only checks the request, stores the raw message under its platform key
 200 (`Intake.store`: webhooks that arrive together are committed together). This worker takes
 the waiting messages in batches, one transaction per batch, each sender's messages in the order
 they arrived, and hands each to the channel that stored it (`InboxHandler.process_stored`, in a
-worker thread); should one of them fail, the batch runs again with a savepoint per message.
+worker thread); should one of them fail, the batch runs again with a savepoint per message. On
+SQLite a batch ends early, with what it has done, when a webhook waits for its write lock.
 Once the batch is committed, each handler's `after` runs on the event loop (Telegram
 acknowledges taps there) and the delivery worker is woken.
 
@@ -31,22 +32,37 @@ from bot.together import Together
 from flows.clock import Clock
 from storage import batch, checkins, conversations, inbox, pairs, participants
 from storage.db import Database
-from storage.turns import batch_turn, store_turn
+from storage.turns import batch_turn, store_turn, stores_waiting
 
 log = logging.getLogger(__name__)
 
 BATCH = 200
-# SQLite has one writer: webhooks wait while a batch holds the lock, so its batches are short.
-# 5 while a message cost 2 ms of processing; at about 1.3 ms (bench/inbound.py, 2026-12-03,
-# interleaved runs) 10 processed 351-426 msg/s against 226-336 with 5 (20: 340-414), the
-# acknowledgements' medians and tails unchanged within the runs' spread.
-SQLITE_BATCH = 10
+# SQLite has one writer: a webhook waits while a batch holds the lock. A batch ends early when
+# one waits (YIELD_AFTER below), so its size no longer sets how long a webhook waits. 25 with
+# that, against 10 without (bench/inbound.py, 2026-12-07, three interleaved pairs each): acks at
+# 500/s p99 38-74 ms against 56-111 with the split, closed loop 34-53 against 75-96; with one
+# process 26-54 against 88-119 closed loop, and 528-735 msg/s processed against 435-517.
+SQLITE_BATCH = 25
 # After a batch that was not full, the next claim waits this long for more to arrive. A batch
 # costs about 1 ms whatever its size (its claim, the women's reads, marking done, the commit);
 # under load the next one would take only what came in during this one (about 4 messages at
 # 1,000 msg/s in bench/inbound.py), with the wait about 7, and the worker's processing CPU fell
 # by a quarter. A message that finds the worker idle is taken at once.
 LINGER = 0.005
+# SQLite: a batch ends after this many messages when a webhook waits for the write lock it holds
+# (`stores_waiting`, two flock calls a message); the rest stay waiting for the next batch. The
+# webhook then waits for one message's processing instead of a whole batch's.
+YIELD_AFTER = 1
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What one batch did."""
+
+    taken: int  # messages processed (or set aside)
+    follow_ups: list[tuple[InboxHandler, Any]]
+    replies: int
+    cut_short: bool = False  # ended early for a webhook: more were claimed than taken
 
 
 @dataclass(frozen=True)
@@ -122,15 +138,18 @@ class Intake:
 
     async def run_once(self) -> int:
         """Process one batch; returns how many messages it took."""
-        taken, follow_ups, replies = await asyncio.to_thread(self._batch)
-        if replies and self.on_replies is not None:
+        return (await self._round()).taken
+
+    async def _round(self) -> Batch:
+        done = await asyncio.to_thread(self._batch)
+        if done.replies and self.on_replies is not None:
             self.on_replies()
-        for handler, outcome in follow_ups:
+        for handler, outcome in done.follow_ups:
             try:
                 await handler.after(outcome)
             except Exception:
                 log.exception("inbox follow-up failed")
-        return taken
+        return done
 
     async def drain(self, *, rounds: int = 1000) -> int:
         """Process until nothing waits; returns how many messages were taken."""
@@ -147,20 +166,21 @@ class Intake:
         while not stop.is_set():
             self.wake.clear()
             try:
-                taken = await self.run_once()
+                done = await self._round()
             except Exception:  # the database is away: try again shortly
                 log.exception("inbox round failed")
-                taken = 0
-            if taken:
+                done = Batch(0, [], 0)
+            if done.taken:
                 # Meanwhile the server answers the webhooks that wait, and stores them.
-                await asyncio.sleep(self.linger if taken < self.batch else 0)
+                full = done.taken >= self.batch or done.cut_short
+                await asyncio.sleep(0 if full else self.linger)
                 continue
             waiters = {asyncio.ensure_future(self.wake.wait()), asyncio.ensure_future(stop.wait())}
             await asyncio.wait(waiters, timeout=idle, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:
                 waiter.cancel()
 
-    def _batch(self) -> tuple[int, list[tuple[InboxHandler, Any]], int]:
+    def _batch(self) -> Batch:
         """One transaction: claim, process each message, mark it done.
 
         Optimistic: the messages run without a savepoint each (two statements and the ORM's
@@ -169,16 +189,17 @@ class Intake:
         only that one fails.
         """
         if not self.handlers:
-            return 0, [], 0
+            return Batch(0, [], 0)
         with batch_turn(self.db):
             try:
                 return self._run(careful=False)
             except _MessageFailed:
                 return self._run(careful=True)
 
-    def _run(self, *, careful: bool) -> tuple[int, list[tuple[InboxHandler, Any]], int]:
+    def _run(self, *, careful: bool) -> Batch:
         follow_ups: list[tuple[InboxHandler, Any]] = []
         replies = 0
+        cut_short = False
         with self.db.session() as session:
             rows = inbox.claim(session, limit=self.batch, channels=list(self.handlers))
             # Who wrote, for the whole batch at once (the engine then reads nobody per message).
@@ -192,7 +213,12 @@ class Intake:
                 checkins.prefetch_unfinished(session, senders)
                 pairs.prefetch_live_views(session, senders)
             processed: list[tuple[int, int | None, str | None]] = []
-            for row in rows:
+            for number, row in enumerate(rows):
+                if number >= YIELD_AFTER and not careful and stores_waiting(self.db):
+                    # A webhook waits for the write lock this batch holds (SQLite): commit what
+                    # is done. The rest stay waiting, each still her oldest, for the next batch.
+                    rows, cut_short = rows[:number], True
+                    break
                 handler = self.handlers[row.channel]
                 outcome = (
                     self._one(session, handler, row)
@@ -208,7 +234,7 @@ class Intake:
                     follow_ups.append((handler, outcome.after))
             self._flush_held(session)
             inbox.done(session, processed, now=self.clock.now())
-        return len(rows), follow_ups, replies
+        return Batch(len(rows), follow_ups, replies, cut_short)
 
     @staticmethod
     def _flush_held(session: Session) -> None:

@@ -169,7 +169,7 @@ def claim(session: Session, *, limit: int, channels: Sequence[str]) -> list[Row[
     On SQLite the batch takes the write lock first (BEGIN IMMEDIATE): a transaction that read
     before its first write cannot write at all once a webhook has stored a message in between
     ("database is locked" at once, no waiting), which threw whole batches away. Webhooks now wait
-    for the batch to commit instead (the busy timeout), so SQLite batches are kept short.
+    for the batch to commit instead (storage/turns.py), and a batch ends early when one does.
     """
     connection = session.connection()
     postgres = connection.dialect.name == "postgresql"

@@ -5,8 +5,9 @@ Left to SQLite, a webhook waiting for the write lock sleeps in its busy handler 
 Here every writer of the database file, in this process or in another one (`--role web` beside
 `--role inbox,delivery,scheduler`), holds an exclusive `flock` on "<database>.writer" while it
 writes: a waiting writer is woken by the kernel the moment the lock is let go. Stores go first:
-a store announces itself with a shared lock on "<database>.stores" until it is done, and an inbox
-batch waits up to `patience` for no store to be announced.
+a store announces itself with a shared lock on "<database>.stores" until it is done, an inbox
+batch waits up to `patience` for no store to be announced, and a batch under way ends early when
+one is (`stores_waiting`, bot/intake.py).
 
 The delivery worker's short claims and records take no turns: measured (bench/inbound.py), making
 them wait for stores cut processing from about 370 to 300 messages/s without shortening the
@@ -70,6 +71,12 @@ class WriterTurns:
         with _locked(writer):
             yield
 
+    def stores_waiting(self) -> bool:
+        """Whether a store (in any process) waits for the turn a batch holds: a batch can end
+        early and let it write."""
+        _writer, stores = self._files()
+        return _announced(stores)
+
 
 @contextmanager
 def _locked(file: IO[bytes]) -> Iterator[None]:
@@ -121,6 +128,12 @@ def batch_turn(db: Database) -> AbstractContextManager[None]:
     """A background worker's turn to write."""
     writer = turns(db)
     return writer.batch() if writer else contextlib.nullcontext()
+
+
+def stores_waiting(db: Database) -> bool:
+    """Whether a webhook waits for the writer's turn on this database (never on PostgreSQL)."""
+    writer = turns(db)
+    return writer.stores_waiting() if writer else False
 
 
 class AnotherWorker(RuntimeError):

@@ -17,6 +17,7 @@ from flows.clock import FakeClock
 from storage import batch, inbox, outbox
 from storage.db import Database
 from storage.models import InboundMessage, OutboundMessage
+from storage.turns import database_file
 from tests.support import programme
 from tests.support.databases import sqlite_plans, statements
 from tests.support.telegram_standin import Harness, Person, harness, standin_server, texts
@@ -194,6 +195,27 @@ def test_a_batch_on_sqlite_is_not_thrown_away_when_a_webhook_stores_meanwhile(db
     handler.writer.join()
     with db.session() as session:
         assert inbox.waiting(session) == 1  # bea's, stored once the batch committed
+
+
+def test_a_sqlite_batch_ends_early_for_a_webhook_waiting_for_its_write_lock(db):
+    """A store waiting for the lock a batch holds gets it after one message, not after the whole
+    batch; the batch's other messages are taken by the next one, each woman's still in order."""
+    import fcntl
+
+    intake = Intake(db, FakeClock(NOW), batch=10)
+    handler = Flaky()
+    intake.register("test", handler)
+    for key, address in [("1", "ana"), ("2", "bea"), ("3", "cho"), ("4", "ana")]:
+        _store(db, key, address, payload=key)
+    database = database_file(db)
+    assert database is not None
+    with open(database.with_name(database.name + ".stores"), "ab") as announcement:
+        fcntl.flock(announcement, fcntl.LOCK_SH)  # a webhook waits for its turn
+        assert asyncio.run(intake.run_once()) == 1  # ana's first; bea's and cho's wait
+    assert asyncio.run(intake.run_once()) == 3  # bea's, cho's and ana's second
+    assert handler.seen == ["1", "2", "3", "4"]
+    with db.session() as session:
+        assert inbox.waiting(session) == 0
 
 
 def test_webhooks_arriving_together_are_stored_in_one_transaction_and_a_bad_one_alone_fails(db):
