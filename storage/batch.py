@@ -27,8 +27,8 @@ _HELD = "batch.held"  # on the batch's session: [(statement, parameters)], in or
 
 
 def begin(session: Session) -> None:
-    """From now on this session's `defer`red writes wait for `flush`."""
-    session.info[_HELD] = []
+    """From now on this session's `defer`red writes wait for `flush` (again: nothing changes)."""
+    session.info.setdefault(_HELD, [])
 
 
 def defer(session: Session, statement: Any, *rows: dict[str, Any]) -> bool:

@@ -209,9 +209,17 @@ def test_a_sqlite_batch_ends_early_for_a_webhook_waiting_for_its_write_lock(db):
         _store(db, key, address, payload=key)
     database = database_file(db)
     assert database is not None
+    read: list[tuple[Any, ...]] = []  # the senders looked up, each time
+
+    def lookups(_conn, _cursor, statement, parameters, *_rest) -> None:  # type: ignore[no-untyped-def]
+        if statement.startswith("SELECT channeladdress"):
+            read.append(tuple(parameters[1:]))  # after the channel
+
+    event.listen(db.engine, "before_cursor_execute", lookups)
     with open(database.with_name(database.name + ".stores"), "ab") as announcement:
         fcntl.flock(announcement, fcntl.LOCK_SH)  # a webhook waits for its turn
         assert asyncio.run(intake.run_once()) == 1  # ana's first; bea's and cho's wait
+    assert read == [("ana",)]  # only the sender it processed: the others were not read for nothing
     assert asyncio.run(intake.run_once()) == 3  # bea's, cho's and ana's second
     assert handler.seen == ["1", "2", "3", "4"]
     with db.session() as session:
