@@ -204,15 +204,22 @@ class Intake:
         with self.db.session() as session:
             rows = inbox.claim(session, limit=self.batch, channels=list(self.handlers))
             processed: list[tuple[int, int | None, str | None]] = []
+            makes_way = self._makes_way and not careful  # a careful run never ends early
             read = 0  # the rows whose women were read
             for number, row in enumerate(rows):
-                if number >= YIELD_AFTER and not careful and stores_waiting(self.db):
+                if number >= YIELD_AFTER and makes_way and stores_waiting(self.db):
                     # A webhook waits for the write lock this batch holds (SQLite): commit what
                     # is done. The rest stay waiting, each still her oldest, for the next batch.
                     rows, cut_short = rows[:number], True
                     break
                 if number == read:
-                    read = self._read_ahead(session, rows, number, careful=careful)
+                    # A batch that may make way reads its first woman alone, the others once
+                    # she is done and no webhook waits: under load most such batches end after
+                    # one message, and each had read 25 women (`bench/inbox_worker.py
+                    # --webhook-waiting`: 5.8 M instructions a message against 14.3 M; a full
+                    # batch, read in two goes, 2.2 M against 2.15 M).
+                    read = YIELD_AFTER if makes_way and number == 0 else len(rows)
+                    self._read_ahead(session, rows[number:read], careful=careful)
                 handler = self.handlers[row.channel]
                 outcome = (
                     self._one(session, handler, row)
@@ -230,22 +237,10 @@ class Intake:
             inbox.done(session, processed, now=self.clock.now())
         return Batch(len(rows), follow_ups, replies, cut_short)
 
-    def _read_ahead(
-        self, session: Session, rows: list[Row[Any]], start: int, *, careful: bool
-    ) -> int:
-        """Read the women of `rows[start:end]` at once (the engine then reads nobody per
-        message); returns `end`.
-
-        Where a batch makes way for a waiting webhook (SQLite), the first message's woman is
-        read alone and the others once she is done, if no webhook waits then: under load at
-        500 msg/s most batches end after their first message, and each had read 25 women.
-        `bench/inbox_worker.py --webhook-waiting`: 5.8 M instructions a message against 14.3 M;
-        a full batch, read in two goes, 2.2 M against 2.15 M. Elsewhere, all at once.
-        """
-        makes_way = self._makes_way and not careful  # a careful run never ends early
-        end = YIELD_AFTER if makes_way and start == 0 else len(rows)
-        part = rows[start:end]
-        senders = participants.prefetch(session, [(row.channel, row.address) for row in part])
+    @staticmethod
+    def _read_ahead(session: Session, rows: list[Row[Any]], *, careful: bool) -> None:
+        """Read these messages' women at once: the engine then reads nobody per message."""
+        senders = participants.prefetch(session, [(row.channel, row.address) for row in rows])
         if not careful:
             # Where each stands, in one SELECT; saves and "she wrote now" wait for one
             # statement each (storage/batch.py), before the batch is marked done. A careful
@@ -254,7 +249,6 @@ class Intake:
             # What every menu asks: a survey waiting, her pairs.
             checkins.prefetch_unfinished(session, senders)
             pairs.prefetch_live_views(session, senders)
-        return end
 
     @staticmethod
     def _flush_held(session: Session) -> None:
