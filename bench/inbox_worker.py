@@ -6,11 +6,10 @@ No HTTP and no sending, so the figure is steadier than bench/inbound.py's on a s
 done, commit) in this process, on the server's event loop (`bot.runtime.run_async`). The first
 round warms up and is not counted.
 
-`--webhook-waiting` (SQLite): a webhook is always waiting for the write lock after a batch's first
-message, as under load, so every batch makes way for it then (`bot.intake.YIELD_AFTER`).
+On SQLite the webhooks' messages wait in the stage file (storage/staging.py) and each batch moves
+what is there into the inbox first: that is counted.
 
 python bench/inbox_worker.py [--women 500] [--rounds 4] [--batch N] [--postgres]
-python bench/inbox_worker.py --webhook-waiting [--women 100]
 """
 
 from __future__ import annotations
@@ -22,8 +21,6 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,7 +28,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1/test")
 
-from bot import intake  # noqa: E402
 from bot.app import App, build  # noqa: E402
 from bot.channels.telegram import TelegramChannel  # noqa: E402
 from bot.runtime import run_async  # noqa: E402
@@ -63,23 +59,7 @@ async def store_round(app: App, women: list[Person], text: str) -> None:
     )
 
 
-@contextmanager
-def webhook_waiting() -> Iterator[None]:
-    """Every batch finds a webhook waiting after its first message, as under load at 500 msg/s.
-
-    `bot.intake.stores_waiting` answers yes instead of asking the lock files: a real
-    announcement would also make each batch wait for it before it starts (`patience`)."""
-    asked = intake.stores_waiting
-    intake.stores_waiting = lambda _db: True
-    try:
-        yield
-    finally:
-        intake.stores_waiting = asked
-
-
-def measure(
-    db: Database, url: str, women: int, rounds: int, batch: int | None, *, waiting: bool = False
-) -> dict:
+def measure(db: Database, url: str, women: int, rounds: int, batch: int | None) -> dict:
     settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
     channel = TelegramChannel("1:x", webhook_secret="s", public_base_url="https://bot.example.org")
     app = build(settings, channels=[channel], clock=FakeClock(NOW), db=db)
@@ -96,8 +76,7 @@ def measure(
     for number in range(rounds + 1):
         run_async(store_round(app, people, "menu" if number % 2 else "aide"))
         started = time.process_time()
-        with webhook_waiting() if waiting else nullcontext():
-            taken = run_async(app.intake.drain())
+        taken = run_async(app.intake.drain())
         if number:  # the first round warms up
             cpu += time.process_time() - started
             processed += taken
@@ -114,7 +93,6 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--batch", type=int, help="messages per batch (default: the backend's)")
     parser.add_argument("--postgres", action="store_true")
-    parser.add_argument("--webhook-waiting", action="store_true", help="as under load")
     args = parser.parse_args()
     if args.postgres:
         with resilient_postgres() as db:
@@ -124,9 +102,8 @@ def main() -> None:
         url = f"sqlite:///{tempfile.mkdtemp()}/inbox.db"
         db = Database(url)
         db.upgrade("head")
-        result = measure(db, url, args.women, args.rounds, args.batch, waiting=args.webhook_waiting)
+        result = measure(db, url, args.women, args.rounds, args.batch)
         backend = "sqlite"
-    result["webhook_waiting"] = args.webhook_waiting
     print(json.dumps({"benchmark": "inbox_worker", "backend": backend, **result}))
 
 

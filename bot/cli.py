@@ -100,7 +100,7 @@ def run_command(
         chat_command(name="me")
         return
     from bot.runtime import serve
-    from storage.turns import AnotherWorker
+    from storage.sole_worker import AnotherWorker
 
     logs.configure(settings.log_level)
     try:

@@ -5,9 +5,10 @@ A webhook only checks the request, stores the raw message under its platform key
 the waiting messages in batches, one transaction per batch, each sender's messages in the order
 they arrived, and hands each to the channel that stored it (`InboxHandler.process_stored`, in a
 worker thread); should one of them fail, the batch runs again with a savepoint per message. On
-SQLite a batch ends early, with what it has done, when a webhook waits for its write lock.
-Once the batch is committed, each handler's `after` runs on the event loop (Telegram
-acknowledges taps there) and the delivery worker is woken.
+a SQLite file the webhooks store into a file of their own, which the batches move into the inbox
+(storage/staging.py): they never wait for a batch's write lock. Once the batch is committed,
+each handler's `after` runs on the event loop (Telegram acknowledges taps there) and the
+delivery worker is woken.
 
 A crash between the answer and the processing loses nothing (the message is stored) and answers
 nothing twice (the platform key is unique; a processed message is marked in the same transaction
@@ -32,16 +33,12 @@ from bot.together import Together
 from flows.clock import Clock
 from storage import batch, checkins, conversations, inbox, pairs, participants
 from storage.db import Database
-from storage.turns import batch_turn, store_turn, stores_waiting, turns
 
 log = logging.getLogger(__name__)
 
 BATCH = 200
-# SQLite has one writer: a webhook waits while a batch holds the lock. A batch ends early when
-# one waits (YIELD_AFTER below), so its size no longer sets how long a webhook waits. 25 with
-# that, against 10 without (bench/inbound.py, 2026-12-07, three interleaved pairs each): acks at
-# 500/s p99 38-74 ms against 56-111 with the split, closed loop 34-53 against 75-96; with one
-# process 26-54 against 88-119 closed loop, and 528-735 msg/s processed against 435-517.
+# SQLite: a batch holds the file's write lock while it processes; the delivery worker's short
+# writes wait for it (webhooks do not: they store into the stage, storage/staging.py).
 SQLITE_BATCH = 25
 # After a batch that was not full, the next claim waits this long for more to arrive. A batch
 # costs about 1 ms whatever its size (its claim, the women's reads, marking done, the commit);
@@ -49,10 +46,6 @@ SQLITE_BATCH = 25
 # 1,000 msg/s in bench/inbound.py), with the wait about 7, and the worker's processing CPU fell
 # by a quarter. A message that finds the worker idle is taken at once.
 LINGER = 0.005
-# SQLite: a batch ends after this many messages when a webhook waits for the write lock it holds
-# (`stores_waiting`, two flock calls a message); the rest stay waiting for the next batch. The
-# webhook then waits for one message's processing instead of a whole batch's.
-YIELD_AFTER = 1
 
 
 @dataclass(frozen=True)
@@ -62,7 +55,6 @@ class Batch:
     taken: int  # messages processed (or set aside)
     follow_ups: list[tuple[InboxHandler, Any]]
     replies: int
-    cut_short: bool = False  # ended early for a webhook: more were claimed than taken
 
 
 @dataclass(frozen=True)
@@ -88,18 +80,14 @@ class InboxHandler(Protocol):
 def store_all(
     db: Database, rows: list[dict[str, Any]], *, notify: bool = False
 ) -> list[bool | Exception]:
-    """Webhooks' writes in one transaction (see `inbox.store`): True for each new message.
+    """Webhooks' writes in one transaction (`inbox.store_many`): True for each new message.
 
     Should that transaction fail, each is tried alone, so only a message that cannot be stored
     is refused (its webhook answers 503 and the platform sends it again). `notify`: tell the
     inbox processes listening on PostgreSQL that there is something new.
     """
     try:
-        with store_turn(db), db.engine.begin() as connection:
-            stored = [inbox.store(connection, **row) for row in rows]
-            if notify and any(stored):
-                inbox.notify_stored(connection)
-            return stored
+        return list(inbox.store_many(db, rows, notify=notify))
     except Exception as error:
         if len(rows) == 1:
             return [error]
@@ -113,7 +101,6 @@ class Intake:
         self.db = db
         self.clock = clock
         self.batch = batch or (SQLITE_BATCH if db.dialect == "sqlite" else BATCH)
-        self._makes_way = turns(db) is not None  # for webhooks waiting to write (SQLite)
         self.linger = LINGER
         self.handlers: dict[str, InboxHandler] = {}
         self.wake = asyncio.Event()
@@ -173,8 +160,7 @@ class Intake:
                 done = Batch(0, [], 0)
             if done.taken:
                 # Meanwhile the server answers the webhooks that wait, and stores them.
-                full = done.taken >= self.batch or done.cut_short
-                await asyncio.sleep(0 if full else self.linger)
+                await asyncio.sleep(0 if done.taken >= self.batch else self.linger)
                 continue
             waiters = {asyncio.ensure_future(self.wake.wait()), asyncio.ensure_future(stop.wait())}
             await asyncio.wait(waiters, timeout=idle, return_when=asyncio.FIRST_COMPLETED)
@@ -191,35 +177,19 @@ class Intake:
         """
         if not self.handlers:
             return Batch(0, [], 0)
-        with batch_turn(self.db):
-            try:
-                return self._run(careful=False)
-            except _MessageFailed:
-                return self._run(careful=True)
+        try:
+            return self._run(careful=False)
+        except _MessageFailed:
+            return self._run(careful=True)
 
     def _run(self, *, careful: bool) -> Batch:
         follow_ups: list[tuple[InboxHandler, Any]] = []
         replies = 0
-        cut_short = False
         with self.db.session() as session:
             rows = inbox.claim(session, limit=self.batch, channels=list(self.handlers))
+            self._read_ahead(session, rows, careful=careful)
             processed: list[tuple[int, int | None, str | None]] = []
-            makes_way = self._makes_way and not careful  # a careful run never ends early
-            read = 0  # the rows whose women were read
-            for number, row in enumerate(rows):
-                if number >= YIELD_AFTER and makes_way and stores_waiting(self.db):
-                    # A webhook waits for the write lock this batch holds (SQLite): commit what
-                    # is done. The rest stay waiting, each still her oldest, for the next batch.
-                    rows, cut_short = rows[:number], True
-                    break
-                if number == read:
-                    # A batch that may make way reads its first woman alone, the others once
-                    # she is done and no webhook waits: under load most such batches end after
-                    # one message, and each had read 25 women (`bench/inbox_worker.py
-                    # --webhook-waiting`: 5.8 M instructions a message against 14.3 M; a full
-                    # batch, read in two goes, 2.2 M against 2.15 M).
-                    read = YIELD_AFTER if makes_way and number == 0 else len(rows)
-                    self._read_ahead(session, rows[number:read], careful=careful)
+            for row in rows:
                 handler = self.handlers[row.channel]
                 outcome = (
                     self._one(session, handler, row)
@@ -235,11 +205,11 @@ class Intake:
                     follow_ups.append((handler, outcome.after))
             self._flush_held(session)
             inbox.done(session, processed, now=self.clock.now())
-        return Batch(len(rows), follow_ups, replies, cut_short)
+        return Batch(len(rows), follow_ups, replies)
 
     @staticmethod
     def _read_ahead(session: Session, rows: list[Row[Any]], *, careful: bool) -> None:
-        """Read these messages' women at once: the engine then reads nobody per message."""
+        """Read the batch's women at once: the engine then reads nobody per message."""
         senders = participants.prefetch(session, [(row.channel, row.address) for row in rows])
         if not careful:
             # Where each stands, in one SELECT; saves and "she wrote now" wait for one

@@ -11,7 +11,7 @@
 - scheduler: APScheduler waking the nudge dispatcher; any number may run, the advisory lock of
   bot/scheduler.py lets one do each round. It records a heartbeat that /healthz reports.
 - all (the default): everything in one process. On SQLite the only other choice is web
-  processes beside one `inbox,delivery,scheduler` process (storage/turns.py).
+  processes beside one `inbox,delivery,scheduler` process (storage/sole_worker.py).
 
 A process may take several, comma-separated: `--role inbox,delivery` sends the replies it
 queued at once (the delivery worker is woken in-process; alone it looks every DELIVERY_IDLE).
@@ -79,7 +79,7 @@ def parse(text: str) -> Roles:
 
 
 # On SQLite the work that needs a single process (the scheduler: SQLite has no advisory locks)
-# stays in one; web processes, which only store, may run beside it (storage/turns.py).
+# stays in one; web processes, which only store, may run beside it (storage/sole_worker.py).
 SQLITE_SPLIT: tuple[Roles, ...] = (EVERYTHING, frozenset({Role.WEB}), EVERYTHING - {Role.WEB})
 
 

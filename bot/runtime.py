@@ -30,7 +30,7 @@ from bot.channels.base import PlatformChannel
 from bot.roles import EVERYTHING, Role, Roles
 from bot.server import create_app
 from bot.settings import Settings
-from storage.turns import sole_worker
+from storage.sole_worker import sole_worker
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -46,6 +46,14 @@ def make_engine(url: str, **options: Any) -> Engine:
     return create_engine(url, **options)
 
 
+def sqlite_file(engine: Engine) -> Path | None:
+    """The SQLite database's file (None on PostgreSQL or in memory)."""
+    name = engine.url.database
+    if engine.dialect.name != "sqlite" or not name or name == ":memory:":
+        return None
+    return Path(name).resolve()
+
+
 def application_name() -> str:
     """How this process's PostgreSQL connections are named (pg_stat_activity shows whose)."""
     return f"entrepairs-{os.getpid()}"

@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from storage import staging
 from storage.db import Database, application_name
 from storage.dialects import Together, dialect_insert, execute_many, together, unnested
 from storage.models import InboundMessage
@@ -118,7 +119,7 @@ def record_once(
 
 
 def _store_statement(dialect: str) -> Any:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING id, with every value a parameter."""
+    """INSERT … ON CONFLICT DO NOTHING, with every value a parameter (see `_params`)."""
     return (
         dialect_insert(dialect)(_inbox)
         .values(
@@ -131,16 +132,18 @@ def _store_statement(dialect: str) -> Any:
             attempts=0,
         )
         .on_conflict_do_nothing(index_elements=["channel", "platform_key"])
-        .returning(_inbox.c.id)
     )
 
 
 # Built once per backend: the statement costs more to build than to run.
-_STORE = {dialect: _store_statement(dialect) for dialect in ("sqlite", "postgresql")}
+_STORE = {
+    dialect: _store_statement(dialect).returning(_inbox.c.id)
+    for dialect in ("sqlite", "postgresql")
+}
+_MOVE = _store_statement("sqlite")  # what was staged (storage/staging.py), many rows at once
 
 
-def store(
-    connection: Connection | Session,
+def _params(
     *,
     channel: str,
     platform_key: str,
@@ -148,10 +151,9 @@ def store(
     payload: str,
     now: datetime,
     kind: str = "text",
-) -> bool:
-    """Keep a raw platform message for the inbox worker; False when it was stored before."""
-    bind = connection.get_bind() if isinstance(connection, Session) else connection
-    params = {
+) -> dict[str, Any]:
+    """A webhook's message as the statements' parameters."""
+    return {
         "channel": channel,
         "platform_key": platform_key[:64],
         "address": address,
@@ -159,23 +161,60 @@ def store(
         "kind": kind,
         "received_at": now,
     }
+
+
+def store(connection: Connection | Session, **message: Any) -> bool:
+    """Keep a raw platform message for the inbox worker; False when it was stored before.
+
+    `message`: channel, platform_key, address, payload, now and kind (see `_params`)."""
+    bind = connection.get_bind() if isinstance(connection, Session) else connection
     # rowcount is not reliable here on every driver: a returned id means it was new.
-    return connection.execute(_STORE[bind.dialect.name], params).first() is not None
+    return connection.execute(_STORE[bind.dialect.name], _params(**message)).first() is not None
+
+
+def store_many(
+    db: Database, messages: Sequence[dict[str, Any]], *, notify: bool = False
+) -> list[bool]:
+    """Webhooks' messages, in one transaction: True for each new one.
+
+    On a SQLite file they wait in the stage, whose lock no inbox batch holds, until the inbox
+    worker moves them (storage/staging.py); elsewhere they go straight into the inbox. `notify`
+    (PostgreSQL): tell the inbox processes listening that there is something new.
+    """
+    stage = staging.stage_of(db.engine)
+    if stage is not None:
+        return stage.store([_params(**message) for message in messages])
+    with db.engine.begin() as connection:
+        stored = [store(connection, **message) for message in messages]
+        if notify and any(stored):
+            notify_stored(connection)
+        return stored
 
 
 def claim(session: Session, *, limit: int, channels: Sequence[str]) -> list[Row[Any]]:
     """Up to `limit` waiting messages, oldest first, at most one per sender (her oldest).
 
     On SQLite the batch takes the write lock first (BEGIN IMMEDIATE): a transaction that read
-    before its first write cannot write at all once a webhook has stored a message in between
-    ("database is locked" at once, no waiting), which threw whole batches away. Webhooks now wait
-    for the batch to commit instead (storage/turns.py), and a batch ends early when one does.
+    before its first write cannot write at all once another has written in between ("database is
+    locked" at once, no waiting), which threw whole batches away. It then moves into the inbox
+    what webhooks staged meanwhile (storage/staging.py).
     """
     connection = session.connection()
     postgres = connection.dialect.name == "postgresql"
-    if not postgres and not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    if not postgres:
+        if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        _move_staged(connection)
     return list(connection.execute(_claim_query(tuple(channels), limit, postgres)))
+
+
+def _move_staged(connection: Connection) -> None:
+    """Into the inbox, in this transaction, what webhooks staged (SQLite; see storage/staging.py).
+    The inbox's unique key ignores a message moved already."""
+    stage = staging.stage_of(connection.engine)
+    staged = stage.take() if stage is not None else []
+    if staged:
+        connection.execute(_MOVE, staged)
 
 
 @lru_cache(maxsize=32)
@@ -250,10 +289,15 @@ def listen_for_stored(
 def oldest_waiting(session: Session) -> datetime | None:
     """When the oldest message still waiting to be processed arrived (None: none waits)."""
     query = select(func.min(_inbox.c.received_at)).where(_inbox.c.processed_at.is_(None))
-    return session.execute(query).scalar_one()
+    oldest = session.execute(query).scalar_one()
+    stage = staging.stage_of(session.get_bind().engine)
+    staged = stage.waiting()[1] if stage is not None else None
+    return min((when for when in (oldest, staged) if when is not None), default=None)
 
 
 def waiting(session: Session) -> int:
-    """How many stored messages are not processed yet."""
+    """How many stored messages are not processed yet (staged ones included)."""
     query = select(func.count()).select_from(_inbox).where(_inbox.c.processed_at.is_(None))
-    return int(session.execute(query).scalar_one())
+    stage = staging.stage_of(session.get_bind().engine)
+    staged = stage.waiting()[0] if stage is not None else 0
+    return int(session.execute(query).scalar_one()) + staged

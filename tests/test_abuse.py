@@ -13,7 +13,8 @@ from sqlmodel import func, select
 from bot import metrics
 from bot.ratelimit import SenderLimiter
 from bot.server import MAX_BODY
-from storage.models import InboundMessage, OutboundMessage, Participant
+from storage.models import OutboundMessage, Participant
+from tests.support.databases import messages_stored
 from tests.support.telegram_standin import WEBHOOK_SECRET, Person, harness, standin_server
 from tests.support.twilio_standin import TwilioBot, running_standin, twilio_settings
 
@@ -76,7 +77,7 @@ def test_a_telegram_flood_is_answered_429_and_nothing_is_lost(db, clock, setting
                 assert _rejected("rate_limited") - before == 15
                 # Someone else writing at the same moment is not slowed.
                 assert (await h.post(other.text("hola"))).status_code == 200
-                assert _count(db, InboundMessage) == 11
+                assert messages_stored(db) == 11
                 # Telegram redelivers a refused update later: then it is handled, once.
                 refused = flooder.text("a real question")
                 assert (await h.post(refused)).status_code == 429
@@ -84,7 +85,7 @@ def test_a_telegram_flood_is_answered_429_and_nothing_is_lost(db, clock, setting
                 assert (await h.post(refused)).status_code == 200
                 ticks.now += 2.0
                 assert (await h.post(refused)).status_code == 200  # a redelivery: ignored
-                assert _count(db, InboundMessage) == 12
+                assert messages_stored(db) == 12
 
     asyncio.run(scenario())
 
@@ -106,7 +107,7 @@ def test_a_twilio_flood_is_answered_429_without_slowing_others(db, clock):
         assert response.status_code == 429 and int(response.headers["retry-after"]) >= 1
         ticks.now += 60
         assert bot.post("/webhooks/twilio", refused).status_code == 200
-        assert _count(db, InboundMessage) == 12
+        assert messages_stored(db) == 12
 
 
 # Bodies the server must not swallow -------------------------------------------------------------
@@ -149,7 +150,7 @@ def test_oversized_bodies_get_413_on_the_real_routes(db, clock, settings):
         db, clock, settings, [(big, "application/x-www-form-urlencoded")]
     )
     assert telegram.status_code == twilio.status_code == 413
-    assert _count(db, InboundMessage) == 0
+    assert messages_stored(db) == 0
 
 
 def test_a_body_without_length_is_cut_off_at_the_limit(db, clock, settings):
@@ -189,7 +190,7 @@ def test_malformed_payloads_are_answered_400_without_a_traceback(db, clock, sett
         for response in (telegram, twilio):
             assert "Traceback" not in response.text and len(response.text) < 100
     assert not [r for r in caplog.records if r.exc_info], "no exception was logged"
-    assert _count(db, InboundMessage) == 0
+    assert messages_stored(db) == 0
 
 
 def test_an_unreadable_signed_form_is_400(db, clock):
@@ -227,7 +228,7 @@ def test_unknown_update_types_are_acknowledged_and_ignored(db, clock, settings):
                 assert standin.calls_to("sendMessage") == []
 
     asyncio.run(scenario())
-    assert _count(db, InboundMessage) == 0 and _count(db, Participant) == 0
+    assert messages_stored(db) == 0 and _count(db, Participant) == 0
 
 
 AWKWARD = [

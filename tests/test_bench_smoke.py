@@ -35,11 +35,6 @@ def test_inbox_worker_bench_processes_every_message() -> None:
     assert result["messages"] == 24 and result["cpu_ms_per_message"] > 0
 
 
-def test_inbox_worker_bench_with_a_webhook_always_waiting_still_processes_every_message() -> None:
-    result = _bench("inbox_worker.py", "--women", "12", "--rounds", "2", "--webhook-waiting")
-    assert result["messages"] == 24 and result["webhook_waiting"] is True
-
-
 def test_delivery_worker_bench_sends_every_reply() -> None:
     result = _bench("delivery_worker.py", "--women", "12", "--rounds", "2")
     assert result["sent"] == result["queued"] >= 24 and result["cpu_ms_per_message"] > 0

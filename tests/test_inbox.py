@@ -10,14 +10,14 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Row, event, insert
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select, update
 
 from bot.intake import Intake, Processed, store_all
 from flows.clock import FakeClock
-from storage import batch, inbox, outbox
+from storage import batch, inbox, outbox, staging
 from storage.db import Database
 from storage.models import InboundMessage, OutboundMessage
-from storage.turns import database_file
 from tests.support import programme
 from tests.support.databases import sqlite_plans, statements
 from tests.support.telegram_standin import Harness, Person, harness, standin_server, texts
@@ -197,33 +197,77 @@ def test_a_batch_on_sqlite_is_not_thrown_away_when_a_webhook_stores_meanwhile(db
         assert inbox.waiting(session) == 1  # bea's, stored once the batch committed
 
 
-def test_a_sqlite_batch_ends_early_for_a_webhook_waiting_for_its_write_lock(db):
-    """A store waiting for the lock a batch holds gets it after one message, not after the whole
-    batch; the batch's other messages are taken by the next one, each woman's still in order."""
-    import fcntl
-
-    intake = Intake(db, FakeClock(NOW), batch=10)
+def test_a_webhook_stores_while_a_sqlite_batch_holds_the_inbox_write_lock(db):
+    """Webhooks store into the stage file, whose lock no batch holds: one answers while a batch
+    is under way, and the next batch moves its message into the inbox and processes it."""
+    intake = Intake(db, FakeClock(NOW))
     handler = Flaky()
     intake.register("test", handler)
-    for key, address in [("1", "ana"), ("2", "bea"), ("3", "cho"), ("4", "ana")]:
-        _store(db, key, address, payload=key)
-    database = database_file(db)
-    assert database is not None
-    read: list[tuple[Any, ...]] = []  # the senders looked up, each time
-
-    def lookups(_conn, _cursor, statement, parameters, *_rest) -> None:  # type: ignore[no-untyped-def]
-        if statement.startswith("SELECT channeladdress"):
-            read.append(tuple(parameters[1:]))  # after the channel
-
-    event.listen(db.engine, "before_cursor_execute", lookups)
-    with open(database.with_name(database.name + ".stores"), "ab") as announcement:
-        fcntl.flock(announcement, fcntl.LOCK_SH)  # a webhook waits for its turn
-        assert asyncio.run(intake.run_once()) == 1  # ana's first; bea's and cho's wait
-    assert read == [("ana",)]  # only the sender it processed: the others were not read for nothing
-    assert asyncio.run(intake.run_once()) == 3  # bea's, cho's and ana's second
-    assert handler.seen == ["1", "2", "3", "4"]
+    _store(db, "1", "ana", payload="1")
+    stored: list[bool] = []
     with db.session() as session:
-        assert inbox.waiting(session) == 0
+        assert [row.payload for row in inbox.claim(session, limit=10, channels=["test"])] == ["1"]
+        # The batch holds the inbox's write lock (BEGIN IMMEDIATE) until this block ends.
+        store = threading.Thread(target=lambda: stored.append(_store(db, "2", "bea", "2")))
+        store.start()
+        store.join(10)  # without the stage it waits for the lock: 30 s, then "database is locked"
+        assert stored == [True]
+        session.rollback()
+    with db.session() as session:
+        assert inbox.waiting(session) == 2  # staged ones count too
+        assert inbox.oldest_waiting(session) == NOW
+    assert asyncio.run(intake.drain()) == 2
+    assert handler.seen == ["1", "2"]
+    with db.session() as session:
+        assert inbox.waiting(session) == 0 and inbox.oldest_waiting(session) is None
+
+
+def test_a_staged_message_is_processed_once_even_when_it_is_moved_twice(db):
+    """Nothing spans the two files: a message stays staged until the inbox has it, and moving it
+    again (a batch rolled back, a crash before the stage forgot it) never processes it twice."""
+    intake = Intake(db, FakeClock(NOW))
+    handler = Flaky()
+    intake.register("test", handler)
+    _store(db, "1", "ana", payload="1")
+    stage = staging.stage_of(db.engine)
+    assert stage is not None
+    moved = stage.take()  # what a batch moves, then rolled back: still staged
+    assert [message["payload"] for message in moved] == ["1"]
+    assert asyncio.run(intake.run_once()) == 1  # moved and processed
+    with stage.engine.connect() as connection:  # staged still: forgotten by the next move
+        assert connection.execute(select(staging.staged.c.platform_key)).all() == [("1",)]
+    with db.session() as session:  # as if the forgetting had not happened: moved again
+        session.connection().execute(inbox._MOVE, moved)
+    assert asyncio.run(intake.drain()) == 0
+    assert stage.take() == []  # the inbox has it: forgotten
+    with stage.engine.connect() as connection:
+        assert connection.execute(select(staging.staged)).all() == []
+    assert not _store(db, "1", "ana", payload="1")  # the platform's resend, once processed
+    assert asyncio.run(intake.drain()) == 0
+    assert handler.seen == ["1"]
+
+
+def test_a_batch_rolled_back_leaves_what_it_moved_staged(db):
+    """The database fails mid-batch: the messages it had moved are moved again by the next."""
+    intake = Intake(db, FakeClock(NOW))
+    failing = [True]
+
+    class DatabaseAway(Flaky):
+        def process_stored(self, session: Session, row: Row[Any]) -> Processed:
+            if failing.pop() if failing else False:
+                raise OperationalError("SELECT 1", {}, Exception("disk I/O error"))
+            return super().process_stored(session, row)
+
+    handler = DatabaseAway()
+    intake.register("test", handler)
+    _store(db, "1", "ana", payload="1")
+    with pytest.raises(OperationalError):
+        asyncio.run(intake.run_once())
+    with db.session() as session:
+        assert session.exec(select(InboundMessage)).all() == []  # the move was rolled back too
+        assert inbox.waiting(session) == 1
+    assert asyncio.run(intake.drain()) == 1
+    assert handler.seen == ["1"]
 
 
 def test_webhooks_arriving_together_are_stored_in_one_transaction_and_a_bad_one_alone_fails(db):
@@ -231,7 +275,9 @@ def test_webhooks_arriving_together_are_stored_in_one_transaction_and_a_bad_one_
     stored is refused on its own (its webhook answers 503), the others are kept."""
     intake = Intake(db, FakeClock(NOW))
     commits: list[int] = []
-    event.listen(db.engine, "commit", lambda _conn: commits.append(1))
+    stage = staging.stage_of(db.engine)  # where webhooks store on a SQLite file
+    assert stage is not None
+    event.listen(stage.engine, "commit", lambda _conn: commits.append(1))
 
     def row(key: str | None, address: str) -> dict[str, Any]:
         return {"channel": "test", "platform_key": key, "address": address, "payload": "{}"}

@@ -79,6 +79,6 @@ def test_split_roles_on_postgresql(tmp_path):
 @pytest.mark.slow
 def test_web_processes_beside_one_worker_on_sqlite(db, tmp_path):
     """SQLite split: two web processes store and answer, one process processes, sends and
-    schedules; their writes take turns on the file's locks (storage/turns.py)."""
+    schedules; the webhooks' stores wait in the stage file (storage/staging.py)."""
     result = _run(db, ["web", "web", "inbox,delivery,scheduler"], 300, 3, 60.0, tmp_path)
     _clean(result)

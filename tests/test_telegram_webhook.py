@@ -20,6 +20,7 @@ from storage.models import (
     OutboundMessage,
     Participant,
 )
+from tests.support.databases import messages_stored
 from tests.support.telegram_standin import (
     Harness,
     Person,
@@ -211,7 +212,7 @@ def test_wrong_or_missing_secret_is_refused_and_nothing_is_kept(
         await h.deliver()
 
     play(settings, db, clock, standin, scenario)
-    assert count(db, InboundMessage) == count(db, Participant) == count(db, OutboundMessage) == 0
+    assert messages_stored(db) == count(db, Participant) == count(db, OutboundMessage) == 0
     assert standin.calls_to("sendMessage") == []
 
 
@@ -224,7 +225,7 @@ def test_without_a_configured_secret_every_webhook_call_is_refused(settings, db,
         assert (await h.post(ana.start(), secret="anything")).status_code == 403
 
     play(settings, db, clock, standin, scenario)
-    assert count(db, InboundMessage) == 0
+    assert messages_stored(db) == 0
 
 
 @pytest.mark.parametrize(
@@ -237,7 +238,7 @@ def test_malformed_bodies_get_400_without_a_traceback(settings, db, clock, stand
         assert "Traceback" not in response.text
 
     play(settings, db, clock, standin, scenario)
-    assert count(db, InboundMessage) == 0
+    assert messages_stored(db) == 0
 
 
 def test_database_down_answers_5xx_so_telegram_delivers_again(
@@ -505,7 +506,7 @@ def test_group_chats_and_bots_are_acknowledged_and_ignored(settings, db, clock, 
         await h.deliver()
 
     play(settings, db, clock, standin, scenario)
-    assert count(db, InboundMessage) == 0
+    assert messages_stored(db) == 0
     assert standin.calls_to("sendMessage") == []
 
 

@@ -13,7 +13,8 @@ from flows import home, i18n
 from flows.messages import ChannelKind
 from storage import participants
 from storage.db import Database
-from storage.models import ChannelAddress, InboundMessage, OutboundMessage, Participant
+from storage.models import ChannelAddress, OutboundMessage, Participant
+from tests.support.databases import messages_stored
 from tests.support.twilio_standin import (
     PUBLIC_BASE_URL,
     TwilioBot,
@@ -44,7 +45,7 @@ def _count(bot: TwilioBot, table: type) -> int:
 
 def _nothing_happened(bot: TwilioBot, standin: TwilioStandIn) -> None:
     bot.deliver()
-    assert _count(bot, InboundMessage) == 0
+    assert messages_stored(bot.app.db) == 0
     assert _count(bot, Participant) == 0
     assert _count(bot, OutboundMessage) == 0
     assert standin.calls == []
@@ -101,7 +102,7 @@ def test_signature_covers_the_query_string(bot, standin):
     form = bot.form(AWA, "Bonjour")
     response = bot.post("/webhooks/twilio", form, query="tenant=1")
     assert response.status_code == 200
-    assert _count(bot, InboundMessage) == 1
+    assert messages_stored(bot.app.db) == 1
 
 
 def test_answer_is_empty_twiml_and_replies_go_through_the_rest_api(bot, standin):
@@ -127,7 +128,7 @@ def test_same_message_sid_twice_is_processed_once(bot, standin):
     assert bot.post("/webhooks/twilio", form).status_code == 200
     assert bot.post("/webhooks/twilio", form).status_code == 200
     bot.deliver()
-    assert _count(bot, InboundMessage) == 1
+    assert messages_stored(bot.app.db) == 1
     assert _count(bot, OutboundMessage) == 1
     assert len(standin.sent_to(AWA)) == 1
 
@@ -182,7 +183,7 @@ def test_unreachable_database_answers_503_so_twilio_retries(bot, standin, tmp_pa
         intake.db = working
     assert response.status_code == 503
     assert "Traceback" not in response.text
-    assert _count(bot, InboundMessage) == 0
+    assert messages_stored(bot.app.db) == 0
     assert bot.post("/webhooks/twilio", form).status_code == 200  # Twilio's retry
     bot.deliver()
     assert len(standin.sent_to(AWA)) == 1

@@ -94,3 +94,16 @@ def sqlite_plans(db: Database, marker: str) -> Iterator[list[list[str]]]:
         for statement, parameters in sent:
             explained = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
             plans.append([row[3] for row in explained])
+
+
+def messages_stored(db: Database) -> int:
+    """Webhooks' messages recorded: in the inbox, or staged and not moved yet (SQLite)."""
+    from sqlmodel import func, select
+
+    from storage import staging
+    from storage.models import InboundMessage
+
+    with db.session() as session:
+        in_inbox = int(session.exec(select(func.count()).select_from(InboundMessage)).one())
+    stage = staging.stage_of(db.engine)
+    return in_inbox + (stage.waiting()[0] if stage is not None else 0)
