@@ -10,8 +10,8 @@ lock, first moves what waits there into the inbox (`take`, then the inbox's own 
 CONFLICT DO NOTHING), in the order it arrived.
 
 Nothing is lost or processed twice, without a transaction across the two files: a staged message
-is forgotten only once the inbox has it (`take` checks, in the same SELECT, and deletes those); one
-moved in a batch that was rolled back is still staged and moved again. A platform's resend is
+is forgotten only once the inbox has it (`take` deletes those, and never returns them); one moved
+in a batch that was rolled back is still staged and moved again. A platform's resend is
 recognised in either file: the store's INSERT looks for it in the inbox too (attached, read-only
 use), in the same statement.
 
@@ -98,11 +98,12 @@ _STORE = (
     .returning(staged.c.id)
 )
 _WAITING = (
-    select(*(staged.c[name] for name in ("id", *_FIELDS)), _in_inbox.label("moved"))
+    select(*(staged.c[name] for name in _FIELDS))
+    .where(~_in_inbox)
     .order_by(staged.c.id)
     .limit(MOVE_AT_MOST)
 )
-_FORGET = delete(staged).where(staged.c.id.in_(bindparam("ids", expanding=True)))
+_FORGET = delete(staged).where(_in_inbox)
 _COUNT = select(func.count(), func.min(staged.c.received_at)).where(~_in_inbox)
 
 
@@ -117,6 +118,7 @@ class Stage:
         event.listen(self.engine, "connect", _attaching(inbox_file))
         with self.engine.begin() as connection:  # a web process and the worker may race here
             connection.execute(CreateTable(staged, if_not_exists=True))
+        self._took = True  # what a process before this one moved may still be here
 
     def store(self, rows: Sequence[dict[str, Any]]) -> list[bool]:
         """Stage these messages in one transaction: True for each the platform sent first."""
@@ -124,14 +126,18 @@ class Stage:
             return [connection.execute(_STORE, row).first() is not None for row in rows]
 
     def take(self) -> list[dict[str, Any]]:
-        """What waits to be moved into the inbox, oldest first; forgets what the inbox has."""
+        """What waits to be moved into the inbox, oldest first.
+
+        What the inbox already has is left out, and forgotten first when an earlier take (of
+        this process) returned something: it was moved, unless its batch was rolled back.
+        """
         with self.engine.connect() as connection:
-            rows = connection.execute(_WAITING).all()
-            moved = [row.id for row in rows if row.moved]
-            if moved:
-                connection.execute(_FORGET, {"ids": moved})
+            if self._took:
+                connection.execute(_FORGET)
                 connection.commit()
-        return [{name: getattr(row, name) for name in _FIELDS} for row in rows if not row.moved]
+            rows = connection.execute(_WAITING).all()
+        self._took = bool(rows)
+        return [row._asdict() for row in rows]
 
     def waiting(self) -> tuple[int, datetime | None]:
         """How many staged messages the inbox has not got, and when the oldest arrived."""
