@@ -153,7 +153,7 @@ def test_an_update_with_an_empty_thumbnail_is_answered(settings, db, clock):
 
 
 class ReadsThenWrites:
-    """A handler that reads, lets another process store a message, then writes."""
+    """A handler that reads, lets another writer of the inbox file commit, then writes."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -162,7 +162,7 @@ class ReadsThenWrites:
     def process_stored(self, session: Session, row: Row[Any]) -> Processed:
         session.exec(select(InboundMessage)).all()  # a read first: the snapshot starts here
 
-        def other_process() -> None:  # its own connection, not this process's turns
+        def other_process() -> None:  # its own connection: the console, say
             with self.db.engine.begin() as connection:
                 inbox.store(
                     connection,
@@ -183,7 +183,7 @@ class ReadsThenWrites:
         return None
 
 
-def test_a_batch_on_sqlite_is_not_thrown_away_when_a_webhook_stores_meanwhile(db):
+def test_a_batch_on_sqlite_is_not_thrown_away_when_another_writer_commits_meanwhile(db):
     """A read-then-write transaction cannot write once another commits in between (SQLite
     says "database is locked" at once): the batch takes the write lock before it reads."""
     intake = Intake(db, FakeClock(NOW))
@@ -194,7 +194,7 @@ def test_a_batch_on_sqlite_is_not_thrown_away_when_a_webhook_stores_meanwhile(db
     assert handler.writer is not None
     handler.writer.join()
     with db.session() as session:
-        assert inbox.waiting(session) == 1  # bea's, stored once the batch committed
+        assert inbox.waiting(session) == 1  # bea's, written once the batch committed
 
 
 def test_a_webhook_stores_while_a_sqlite_batch_holds_the_inbox_write_lock(db):
