@@ -1,10 +1,12 @@
 """The inbound log: each platform message is recorded once, before any flow runs.
 
-Webhooks store the raw request under the platform's unique key and answer at once (`store`, one
-`INSERT … ON CONFLICT DO NOTHING`); the inbox worker then takes the waiting messages in batches
-(`claim`), each sender's messages one at a time and in order, and marks them processed (`done`),
-dropping the raw payload. On PostgreSQL the claim uses `FOR UPDATE SKIP LOCKED`, so several
-workers share the inbox without taking the same message or one woman's messages out of order.
+Webhooks store the raw request under the platform's unique key and answer at once (`store_many`,
+one `INSERT … ON CONFLICT DO NOTHING` each; on a SQLite file into the stage, storage/staging.py,
+which each claim first moves into the inbox); the inbox worker then takes the waiting messages in
+batches (`claim`), each sender's messages one at a time and in order, and marks them processed
+(`done`), dropping the raw payload. On PostgreSQL the claim uses `FOR UPDATE SKIP LOCKED`, so
+several workers share the inbox without taking the same message or one woman's messages out of
+order.
 """
 
 from __future__ import annotations
