@@ -4,11 +4,10 @@ SQLite has one writer a file, and an inbox batch holds the inbox file's write lo
 processes (its claim, replies and "done" are one transaction). A webhook that stored there waited
 for the batch; batches ended after one message to let it in, and under load nearly every batch
 paid its fixed cost (1.4 to 3 ms on the machines measured: claim, reads, writes, commit) for
-one message. So on SQLite a
-webhook's message waits in "<database>.incoming", a small file with one table (`staged`), whose
-write lock only stores and the moves' clean-up take. Each inbox batch, holding the inbox file's
-lock, first moves what waits there into the inbox (`take`, then the inbox's own INSERT … ON
-CONFLICT DO NOTHING), in the order it arrived.
+one message. So on SQLite a webhook's message waits in "<database>.incoming", a small file with
+one table (`staged`), whose write lock only stores and the moves' clean-up take. Each inbox
+batch, holding the inbox file's lock, first moves what waits there into the inbox (`take`, then
+the inbox's own INSERT … ON CONFLICT DO NOTHING), in the order it arrived.
 
 Nothing is lost or processed twice, without a transaction across the two files: a staged message
 is forgotten only once the inbox has it (`take` deletes those, and never returns them); one moved
