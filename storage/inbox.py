@@ -142,7 +142,12 @@ _STORE = {
     dialect: _store_statement(dialect).returning(_inbox.c.id)
     for dialect in ("sqlite", "postgresql")
 }
-_MOVE = _store_statement("sqlite")  # what was staged (storage/staging.py), many rows at once
+# What was staged (storage/staging.py), copied as read: one executemany of the DB-API's.
+_MOVE = (
+    f"INSERT INTO {_inbox.name} ({', '.join(staging.FIELDS)}, attempts)"
+    f" VALUES ({', '.join('?' for _ in staging.FIELDS)}, 0)"
+    " ON CONFLICT (channel, platform_key) DO NOTHING"
+)
 
 
 def _params(
@@ -216,7 +221,7 @@ def _move_staged(connection: Connection) -> None:
     stage = staging.stage_of(connection.engine)
     staged = stage.take() if stage is not None else []
     if staged:
-        connection.execute(_MOVE, staged)
+        connection.exec_driver_sql(_MOVE, staged)
 
 
 @lru_cache(maxsize=32)

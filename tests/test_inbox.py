@@ -232,12 +232,14 @@ def test_a_staged_message_is_processed_once_even_when_it_is_moved_twice(db):
     stage = staging.stage_of(db.engine)
     assert stage is not None
     moved = stage.take()  # what a batch moves, then rolled back: still staged
-    assert [message["payload"] for message in moved] == ["1"]
+    assert [dict(zip(staging.FIELDS, message, strict=True))["payload"] for message in moved] == [
+        "1"
+    ]
     assert asyncio.run(intake.run_once()) == 1  # moved and processed
     with stage.engine.connect() as connection:  # staged still: forgotten by the next move
         assert connection.execute(select(staging.staged.c.platform_key)).all() == [("1",)]
     with db.session() as session:  # as if the forgetting had not happened: moved again
-        session.connection().execute(inbox._MOVE, moved)
+        session.connection().exec_driver_sql(inbox._MOVE, moved)
     assert asyncio.run(intake.drain()) == 0
     assert stage.take() == []  # the inbox has it: forgotten
     with stage.engine.connect() as connection:
