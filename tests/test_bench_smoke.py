@@ -63,5 +63,6 @@ def test_inbound_bench_processes_every_acknowledged_message() -> None:
     assert spent["servers"] > 0 and spent["stand_ins"] > 0 and spent["load_client"] > 0
     # PostgreSQL's processes are counted whatever they serve (other tests may use them now)
     assert spent["postgresql"] >= 0
-    # the kernel's part of the servers' CPU: sockets mostly, never all of it
-    assert 0 < result["processing"]["server_kernel_share"] < 1
+    # the kernel's part of the servers' CPU: sockets mostly, never all of it. Counted in clock
+    # ticks (10 ms): a run this small can spend none that shows.
+    assert 0 <= result["processing"]["server_kernel_share"] < 1
