@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Index, UniqueConstraint, bindparam, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from storage.dialects import OneOf
 from storage.kept import forget_when_written, keep, kept
 from storage.models import Participant, json_field, utc_field
 
@@ -263,7 +264,7 @@ _UNFINISHED_KEPT = "checkins.unfinished"
 _THEIRS_UNFINISHED = (
     select(SurveyRound.participant_id)
     .where(
-        col(SurveyRound.participant_id).in_(bindparam("women", expanding=True)),
+        OneOf(col(SurveyRound.participant_id), "women"),
         col(SurveyRound.completed_at).is_(None),
     )
     .distinct()

@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Session
 
 from storage import batch, json_codec
-from storage.dialects import Together, dialect_insert, together, unnested
+from storage.dialects import OneOf, Together, dialect_insert, together, unnested
 from storage.models import Conversation
 from storage.types import UTCDateTime
 
@@ -35,7 +35,7 @@ _SAVES: dict[str, Any] = {}  # the upsert, built once per backend
 # A batch's states, read together: {participant_id: State | None}, on the batch's session.
 _STATES = "conversations.batch_states"
 _THEIRS = select(_table.c.participant_id, *_LOAD.selected_columns).where(
-    _table.c.participant_id.in_(bindparam("participant_ids", expanding=True))
+    OneOf(_table.c.participant_id, "participant_ids")
 )
 _DELETE = delete(_table).where(_table.c.participant_id == bindparam("participant_id"))
 

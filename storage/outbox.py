@@ -33,7 +33,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Session, col, func, select
 
 from storage import batch
-from storage.dialects import Together, execute_many, together, unnested
+from storage.dialects import OneOf, Together, execute_many, together, unnested
 from storage.models import ChannelAddress, OutboundMessage, OutboxStatus, Participant, Priority
 from storage.types import UTCDateTime
 
@@ -196,18 +196,17 @@ def _write_lock(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-_IDS = bindparam("ids", expanding=True)
 # One UPDATE for a whole claim (the ORM flushed one per row).
 _LEASE = (
     update(_outbox)
-    .where(_outbox.c.id.in_(_IDS))
+    .where(OneOf(_outbox.c.id, "ids"))
     .values(
         status=OutboxStatus.SENDING,
         attempts=_outbox.c.attempts + 1,
         next_attempt_at=bindparam("until", type_=_outbox.c.next_attempt_at.type),
     )
 )
-_SKIP = update(_outbox).where(_outbox.c.id.in_(_IDS)).values(status=OutboxStatus.SKIPPED)
+_SKIP = update(_outbox).where(OneOf(_outbox.c.id, "ids")).values(status=OutboxStatus.SKIPPED)
 
 
 def lease(session: Session, ids: Sequence[int], *, now: datetime) -> None:
@@ -353,10 +352,10 @@ together(
         key="b_id",
     ),
 )
-_FORGET = delete(_outbox).where(_outbox.c.id.in_(_IDS))
+_FORGET = delete(_outbox).where(OneOf(_outbox.c.id, "ids"))
 _participants = Participant.__table__  # type: ignore[attr-defined]
 _FORGET_ERASED = delete(_outbox).where(
-    _outbox.c.id.in_(_IDS),
+    OneOf(_outbox.c.id, "ids"),
     exists().where(
         _participants.c.id == _outbox.c.participant_id, _participants.c.erased_at.is_not(None)
     ),

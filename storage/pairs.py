@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint, bindparam, literal
 from sqlmodel import Field, Session, SQLModel, col, or_, select
 
+from storage.dialects import OneOf
 from storage.kept import forget_when_written, keep, kept
 from storage.models import json_field, utc_field
 
@@ -197,8 +198,8 @@ def live_pair_views(session: Session, participant_id: int) -> list[PairView]:
 _VIEWS_KEPT = "pairs.live_views"
 _THEIR_LIVE_VIEWS = _LIVE.where(
     or_(
-        col(Pair.a_id).in_(bindparam("women", expanding=True)),
-        col(Pair.b_id).in_(bindparam("women", expanding=True)),
+        OneOf(col(Pair.a_id), "women"),
+        OneOf(col(Pair.b_id), "women"),
     )
 )
 forget_when_written(Pair, _VIEWS_KEPT)

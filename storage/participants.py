@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from storage import batch, checkins, conversations, json_codec
 from storage.coordination import Coordinator
-from storage.dialects import Together, together, unnested
+from storage.dialects import OneOf, Together, together, unnested
 from storage.models import (
     ChannelAddress,
     OutboundMessage,
@@ -84,7 +84,7 @@ _THEIRS = (
     .join(Participant, col(Participant.id) == ChannelAddress.participant_id)
     .where(
         ChannelAddress.channel == bindparam("channel"),
-        col(ChannelAddress.address).in_(bindparam("addresses", expanding=True)),
+        OneOf(col(ChannelAddress.address), "addresses"),
     )
 )
 # Where `prefetch` leaves what it read, on the batch's session (gone with it).

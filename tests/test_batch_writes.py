@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import text
+from sqlalchemy import Column, Integer, MetaData, String, Table, text
 from sqlmodel import Session, select
 
 from storage import batch, checkins, conversations, outbox, participants
 from storage.db import Database
+from storage.dialects import OneOf
 from storage.models import ChannelAddress, OutboundMessage
 from tests.support import programme
 from tests.support.databases import statements
@@ -254,3 +255,32 @@ def test_replies_outside_a_batch_are_written_at_once(any_db, clock):
     with any_db.session() as session:
         assert _reply(session, women[0], "hello", now=clock.now()) == 1
         assert session.exec(select(OutboundMessage)).one().payload["msg"]["id"] == "hello"
+
+
+def test_one_of_finds_exactly_the_rows_whose_value_is_in_the_list(any_db):
+    """`OneOf`: a list given as one parameter (an array, or JSON on SQLite) matches what an IN
+    would: integers, strings that JSON escapes, nothing for an empty list, hundreds at once."""
+    table = Table(
+        "one_of_probe",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("name", String(40)),
+    )
+    names = ["l'été", 'dit "oui"', "[1, 2]", "\\n", "ñandú", "plain"]
+    with any_db.engine.begin() as connection:
+        table.create(connection)
+        connection.execute(
+            table.insert(), [{"id": n, "name": name} for n, name in enumerate(names)]
+        )
+        connection.execute(table.insert(), [{"id": 100 + n, "name": None} for n in range(400)])
+        by_id = select(table.c.id).where(OneOf(table.c.id, "ids")).order_by(table.c.id)
+        by_name = select(table.c.name).where(OneOf(table.c.name, "names")).order_by(table.c.id)
+        assert connection.execute(by_id, {"ids": [5, 1, 99, 1]}).scalars().all() == [1, 5]
+        assert connection.execute(by_id, {"ids": []}).scalars().all() == []
+        many = list(range(50, 450))
+        assert connection.execute(by_id, {"ids": many}).scalars().all() == list(range(100, 450))
+        for name in names:
+            assert connection.execute(by_name, {"names": [name, "absent"]}).scalars().all() == [
+                name
+            ]
+        table.drop(connection)

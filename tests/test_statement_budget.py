@@ -30,7 +30,7 @@ from bot.app import build
 from bot.channels.telegram import TelegramChannel
 from bot.delivery import RELEASE_EVERY
 from flows.messages import Reply, _
-from storage import outbox, staging
+from storage import checkins, conversations, outbox, pairs, participants, staging
 from storage.db import Database
 from storage.models import OutboundMessage
 from tests.support import programme
@@ -277,3 +277,55 @@ def test_recording_sends_is_one_update_and_a_delete_only_for_a_last_word(setting
         (m.outbox_id, "sent", f"p{m.outbox_id}") for m in claimed if m is not claimed[10]
     ]
     assert all(row.sent_at == clock.now() and row.error is None for row in rows)
+
+
+@contextmanager
+def texts(db: Database) -> Iterator[list[str]]:
+    """The full SQL text of every statement sent meanwhile."""
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+
+
+def _batch_reads(db: Database, women: list[tuple[int, str]]) -> list[str]:
+    """The SQL of a batch's reads of these women (id, Telegram chat), in one transaction."""
+    with texts(db) as seen, db.session() as session:
+        found = participants.prefetch(session, [("telegram", chat) for _, chat in women])
+        assert sorted(found) == sorted(woman for woman, _ in women)
+        conversations.prefetch(session, found)
+        checkins.prefetch_unfinished(session, found)
+        pairs.prefetch_live_views(session, found)
+    return seen
+
+
+def test_a_batch_sends_the_same_sql_whatever_how_many_it_holds(settings, any_db, clock):
+    """A batch's women and a claim's replies go as ONE parameter each (storage/dialects.OneOf).
+
+    An expanding IN was a new SQL text for each length of the list: PostgreSQL parsed and
+    planned each again (psycopg prepares a text only after five runs, and keeps a hundred), and
+    SQLAlchemy wrote the list into the text on every run.
+    """
+    chats = [str(78_000_000 + n) for n in range(7)]
+    with any_db.session() as session:
+        women = [
+            (programme.woman(session, chat, now=NOW, channel="telegram").id, chat) for chat in chats
+        ]
+    few, more = _batch_reads(any_db, women[:2]), _batch_reads(any_db, women)
+    assert len(few) == 4 and few == more, (few, more)
+
+    app = _replies_queued(settings, any_db, clock)
+    with texts(any_db) as two:
+        assert len(app.delivery._claim(2)) == 2
+    with texts(any_db) as nine:
+        assert len(app.delivery._claim(9)) == 9
+    leases = [
+        [sql for sql in seen if sql.startswith("UPDATE outboundmessage")] for seen in (two, nine)
+    ]
+    assert len(leases[0]) == 1 and leases[0] == leases[1], leases
