@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, event, inspect, make_url, text
+from sqlalchemy import Connection, Engine, event, inspect, make_url, text
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, create_engine
 
@@ -52,6 +52,17 @@ def sqlite_file(engine: Engine) -> Path | None:
     if engine.dialect.name != "sqlite" or not name or name == ":memory:":
         return None
     return Path(name).resolve()
+
+
+def sqlite_write_lock(connection: Connection) -> None:
+    """SQLite: take the write lock now (BEGIN IMMEDIATE) unless the transaction has begun.
+
+    A transaction that read first cannot write once another one wrote in between ("database is
+    locked" at once, no waiting), and a row it read unlocked could be taken by another before it
+    writes. The inbox's batches and the delivery's claims take the lock before they read.
+    """
+    if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def application_name() -> str:

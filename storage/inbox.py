@@ -33,7 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from storage import staging
-from storage.db import Database, application_name
+from storage.db import Database, application_name, sqlite_write_lock
 from storage.dialects import Together, dialect_insert, execute_many, together, unnested
 from storage.models import InboundMessage
 from storage.types import UTCDateTime
@@ -209,8 +209,7 @@ def claim(session: Session, *, limit: int, channels: Sequence[str]) -> list[Row[
     connection = session.connection()
     postgres = connection.dialect.name == "postgresql"
     if not postgres:
-        if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        sqlite_write_lock(connection)
         _move_staged(connection)
     return list(connection.execute(_claim_query(tuple(channels), limit, postgres)))
 

@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    Connection,
     Integer,
     Row,
     String,
@@ -33,6 +32,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Session, col, func, select
 
 from storage import batch
+from storage.db import sqlite_write_lock
 from storage.dialects import OneOf, Together, execute_many, together, unnested
 from storage.models import ChannelAddress, OutboundMessage, OutboxStatus, Participant, Priority
 from storage.types import UTCDateTime
@@ -178,22 +178,12 @@ def due(
     connection = session.connection()
     postgres = connection.dialect.name == "postgresql"
     if not postgres:
-        _write_lock(connection)
+        sqlite_write_lock(connection)  # nothing changes the rows between SELECT and lease
     key = (tuple(channels) if channels is not None else None, priorities, postgres)
     query = _CLAIMS.get(key)
     if query is None:  # built once per shape: building costs ten times what running does
         query = _CLAIMS[key] = _claim_query(channels, priorities, postgres)
     return list(connection.execute(query, {"now": now, "limit": limit}))
-
-
-def _write_lock(connection: Connection) -> None:
-    """SQLite: BEGIN IMMEDIATE unless the transaction has begun (see `storage.inbox.claim`).
-
-    A transaction that read first cannot write once another one wrote in between ("database is
-    locked" at once), and a row read unlocked could be skipped or superseded before it is leased.
-    """
-    if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 # One UPDATE for a whole claim (the ORM flushed one per row).
