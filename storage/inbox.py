@@ -1,10 +1,11 @@
 """The inbound log: each platform message is recorded once, before any flow runs.
 
-Webhooks store the raw request under the platform's unique key and answer at once (`store_many`,
-one `INSERT … ON CONFLICT DO NOTHING` each; on a SQLite file into the stage, storage/staging.py,
-which each claim first moves into the inbox); the inbox worker then takes the waiting messages in
-batches (`claim`), each sender's messages one at a time and in order, and marks them processed
-(`done`), dropping the raw payload. On PostgreSQL the claim uses `FOR UPDATE SKIP LOCKED`, so
+Webhooks store the raw request under the platform's unique key and answer at once (`store_many`:
+`INSERT … ON CONFLICT DO NOTHING`, one for the webhooks that arrived together on PostgreSQL; on
+a SQLite file into the stage, storage/staging.py, which each claim first moves into the
+inbox); the inbox worker then takes the waiting messages in batches (`claim`), each sender's
+messages one at a time and in order, and marks them processed (`done`), dropping the raw
+payload. On PostgreSQL the claim uses `FOR UPDATE SKIP LOCKED`, so
 several workers share the inbox without taking the same message or one woman's messages out of
 order.
 """
@@ -26,6 +27,7 @@ from sqlalchemy import (
     bindparam,
     exists,
     func,
+    literal,
     select,
     update,
 )
@@ -142,6 +144,29 @@ _STORE = {
     dialect: _store_statement(dialect).returning(_inbox.c.id)
     for dialect in ("sqlite", "postgresql")
 }
+# PostgreSQL: a group of webhooks' messages in one statement, in the group's order (so are their
+# ids): one INSERT each cost a round trip and about 60 µs of the web process's CPU.
+_GROUP_COLUMNS = ("channel", "platform_key", "address", "payload", "kind", "received_at")
+_group = unnested(
+    numbered=True,
+    g_channel=String(),
+    g_platform_key=String(),
+    g_address=String(),
+    g_payload=String(),
+    g_kind=String(),
+    g_received_at=UTCDateTime(),
+)
+_STORE_GROUP = (
+    dialect_insert("postgresql")(_inbox)
+    .from_select(
+        [*_GROUP_COLUMNS, "attempts"],
+        select(*(_group.c[f"g_{name}"] for name in _GROUP_COLUMNS), literal(0)).order_by(
+            _group.c.n
+        ),
+    )
+    .on_conflict_do_nothing(index_elements=["channel", "platform_key"])
+    .returning(_inbox.c.channel, _inbox.c.platform_key)
+)
 # What was staged (storage/staging.py), copied as read: one executemany of the DB-API's.
 _MOVE = (
     f"INSERT INTO {_inbox.name} ({', '.join(staging.FIELDS)}, attempts)"
@@ -174,9 +199,7 @@ def store(connection: Connection | Session, **message: Any) -> bool:
     """Keep a raw platform message for the inbox worker; False when it was stored before.
 
     `message`: channel, platform_key, address, payload, now and kind (see `_params`)."""
-    bind = connection.get_bind() if isinstance(connection, Session) else connection
-    # rowcount is not reliable here on every driver: a returned id means it was new.
-    return connection.execute(_STORE[bind.dialect.name], _params(**message)).first() is not None
+    return _stored(connection, _params(**message))
 
 
 def store_many(
@@ -188,14 +211,41 @@ def store_many(
     worker moves them (storage/staging.py); elsewhere they go straight into the inbox. `notify`
     (PostgreSQL): tell the inbox processes listening that there is something new.
     """
+    rows = [_params(**message) for message in messages]
     stage = staging.stage_of(db.engine)
     if stage is not None:
-        return stage.store([_params(**message) for message in messages])
+        return stage.store(rows)
     with db.engine.begin() as connection:
-        stored = [store(connection, **message) for message in messages]
+        if connection.dialect.name == "postgresql" and len(rows) > 1:
+            stored = _store_group(connection, rows)
+        else:
+            stored = [_stored(connection, row) for row in rows]
         if notify and any(stored):
             notify_stored(connection)
         return stored
+
+
+def _stored(connection: Connection | Session, row: dict[str, Any]) -> bool:
+    """One message's INSERT (`_params`' row); False when it was stored before."""
+    bind = connection.get_bind() if isinstance(connection, Session) else connection
+    # rowcount is not reliable here on every driver: a returned id means it was new.
+    return connection.execute(_STORE[bind.dialect.name], row).first() is not None
+
+
+def _store_group(connection: Connection, rows: list[dict[str, Any]]) -> list[bool]:
+    """PostgreSQL: a group's messages in one INSERT over arrays, their ids in the group's order.
+
+    What the statement returns is what was new. A message the group holds twice (a platform's
+    resend that arrived together with the first) is new only the first time.
+    """
+    arrays = {f"g_{name}": [row[name] for row in rows] for name in _GROUP_COLUMNS}
+    new = {tuple(key) for key in connection.execute(_STORE_GROUP, arrays)}
+    stored = []
+    for row in rows:
+        key = (row["channel"], row["platform_key"])
+        stored.append(key in new)
+        new.discard(key)
+    return stored
 
 
 def claim(session: Session, *, limit: int, channels: Sequence[str]) -> list[Row[Any]]:

@@ -1,7 +1,8 @@
 """SQL statements per inbound message on the hot path, counted: a step over its budget fails.
 
 The budgets are today's counts. Acknowledging is one INSERT, the webhooks that arrive together
-committed together (on SQLite into the stage file, storage/staging.py). Processing a batch is,
+committed together (on SQLite into the stage file, storage/staging.py; on PostgreSQL one INSERT
+for them all, tests/test_inbox.py). Processing a batch is,
 on SQLite, one SELECT of what is staged and one executemany moving it into the inbox; then one
 claim, one joined SELECT of its women and their addresses, one SELECT each of their
 conversations, their live pairs and which of them have a survey waiting, one executemany each
