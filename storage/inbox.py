@@ -5,9 +5,8 @@ Webhooks store the raw request under the platform's unique key and answer at onc
 a SQLite file into the stage, storage/staging.py, which each claim first moves into the
 inbox); the inbox worker then takes the waiting messages in batches (`claim`), each sender's
 messages one at a time and in order, and marks them processed (`done`), dropping the raw
-payload. On PostgreSQL the claim uses `FOR UPDATE SKIP LOCKED`, so
-several workers share the inbox without taking the same message or one woman's messages out of
-order.
+payload. On PostgreSQL the claim uses `FOR UPDATE SKIP LOCKED`, so several workers share the
+inbox without taking the same message or one woman's messages out of order.
 """
 
 from __future__ import annotations
@@ -240,7 +239,7 @@ def _store_group(connection: Connection, rows: list[dict[str, Any]]) -> list[boo
     """
     arrays = {f"g_{name}": [row[name] for row in rows] for name in _GROUP_COLUMNS}
     new = {tuple(key) for key in connection.execute(_STORE_GROUP, arrays)}
-    stored = []
+    stored: list[bool] = []
     for row in rows:
         key = (row["channel"], row["platform_key"])
         stored.append(key in new)
