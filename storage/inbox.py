@@ -144,8 +144,8 @@ _STORE = {
     for dialect in ("sqlite", "postgresql")
 }
 # PostgreSQL: a group of webhooks' messages in one statement, in the group's order (so are their
-# ids): one INSERT each cost a round trip and about 60 µs of the web process's CPU.
-_GROUP_COLUMNS = ("channel", "platform_key", "address", "payload", "kind", "received_at")
+# ids): one INSERT each cost a round trip and about 60 µs of the web process's CPU. Its columns
+# are a stored message's fields, as the stage keeps them too (`staging.FIELDS`).
 _group = unnested(
     numbered=True,
     g_channel=String(),
@@ -158,8 +158,8 @@ _group = unnested(
 _STORE_GROUP = (
     dialect_insert("postgresql")(_inbox)
     .from_select(
-        [*_GROUP_COLUMNS, "attempts"],
-        select(*(_group.c[f"g_{name}"] for name in _GROUP_COLUMNS), literal(0)).order_by(
+        [*staging.FIELDS, "attempts"],
+        select(*(_group.c[f"g_{name}"] for name in staging.FIELDS), literal(0)).order_by(
             _group.c.n
         ),
     )
@@ -237,7 +237,7 @@ def _store_group(connection: Connection, rows: list[dict[str, Any]]) -> list[boo
     What the statement returns is what was new. A message the group holds twice (a platform's
     resend that arrived together with the first) is new only the first time.
     """
-    arrays = {f"g_{name}": [row[name] for row in rows] for name in _GROUP_COLUMNS}
+    arrays = {f"g_{name}": [row[name] for row in rows] for name in staging.FIELDS}
     new = {tuple(key) for key in connection.execute(_STORE_GROUP, arrays)}
     stored: list[bool] = []
     for row in rows:
