@@ -25,7 +25,7 @@ CASES = {
         "jueves 15h",
         datetime(2026, 3, 5, 19, 0, tzinfo=UTC),
         {
-            "happened": "¿Se realizó?",
+            "happened": "¿se realizó?",
             "next": "Como acordaron",
             "why_not": "¿Qué pasó?",
             "reschedule": "¿Quiere proponer ahora una nueva fecha a Julie?",
@@ -42,7 +42,7 @@ CASES = {
             "happened": "A-t-elle eu lieu ?",
             "next": "Comme convenu",
             "why_not": "Que s'est-il passé ?",
-            "reschedule": "Voulez-vous proposer maintenant un nouveau moment à Carmen ?",
+            "reschedule": "Voulez-vous proposer maintenant un nouvel horaire à Carmen ?",
             "when": "Quand aimeriez-vous rencontrer Carmen ?",
             "waiting": "Vous avez proposé",
         },

@@ -244,7 +244,7 @@ class Script:
 
 SCRIPTS = {
     "es": Script(
-        happened="¿Se realizó?",
+        happened="¿se realizó?",
         useful="¿Qué tan útil fue para usted?",
         learned="¿Una cosa que aprendió de Emily?",
         shared="¿Y una cosa que usted le compartió?",
@@ -265,7 +265,7 @@ SCRIPTS = {
         tip="💡 Conseil ·",
         skip_word="passer",
         why_not="Que s'est-il passé ?",
-        reschedule="Voulez-vous proposer maintenant un nouveau moment à Carmen ?",
+        reschedule="Voulez-vous proposer maintenant un nouvel horaire à Carmen ?",
         pointer_or_plan="écrivez MENU",
         noted="Merci de me l'avoir dit.",
     ),

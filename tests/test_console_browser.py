@@ -190,7 +190,7 @@ def test_sign_in_cohort_matching_and_publishing(driver, live):  # type: ignore[n
     shot(chrome, "cohort")
 
     click_text(chrome, "Revoir les binômes proposés")
-    click_text(chrome, "Relancer l'appariement")
+    click_text(chrome, "Relancer le jumelage")
     text = body(chrome)
     assert "Binômes proposés (2)" in text
     # The reasons, in French, name the two women by their pseudonymous ids until she asks.
@@ -236,19 +236,19 @@ def test_announcement_and_safeguarding(driver, live, monkeypatch):  # type: igno
     find(chrome, "#text_fr").send_keys("La foire a lieu samedi à 10 h.")
     # No button pressed: the count and the French text's SMS cost follow her typing.
     # Amina, Vera, Nora and the four women: all reachable.
-    wait_text(chrome, "#audience-count", "7 femmes le recevront.")
+    wait_text(chrome, "#audience-count", "7 femmes la recevront.")
     wait_text(chrome, "#segments-fr", "1 segment SMS (GSM-7)")
     find(chrome, "#text_es").send_keys("La feria es el sábado a las 10.")
     find(chrome, "#text_en").send_keys("The fair is on Saturday at 10.")
     wait_text(chrome, "#segments-en", "1 segment SMS (GSM-7)")
     find(chrome, "input[name=countries][value=BO]").click()  # Nora and Carmen live in Bolivia
-    wait_text(chrome, "#audience-count", "2 femmes le recevront.")
+    wait_text(chrome, "#audience-count", "2 femmes la recevront.")
     find(chrome, "input[name=countries][value=BO]").click()
-    wait_text(chrome, "#audience-count", "7 femmes le recevront.")
+    wait_text(chrome, "#audience-count", "7 femmes la recevront.")
     assert chrome.execute_script("return window.__samePage === true")  # no page load so far
     shot(chrome, "compose")
     click_text(chrome, "Compter et prévisualiser")  # the button still counts, as without JS
-    assert "7 femmes le recevront." in find(chrome, "#audience-count").text
+    assert "7 femmes la recevront." in find(chrome, "#audience-count").text
     assert "1 segment SMS" in body(chrome)
     click_text(chrome, "Enregistrer et relire avant l'envoi")
     assert "Aperçu" in body(chrome)

@@ -326,7 +326,7 @@ def test_the_live_count_follows_the_form_and_matches_the_button(signed_in):  # t
 
     live_bo, live_all, button, spanish = run(flow())
     assert live_bo.status_code == 200 and "<html" not in live_bo.text  # a fragment, not a page
-    assert "femmes le recevront" in live_bo.text  # Amina reads French
+    assert "femmes la recevront" in live_bo.text  # Amina reads French
     assert _count(live_bo.text) == _count(button.text) > 0  # the live count is the button's
     assert _count(live_all.text) > _count(live_bo.text)  # unticking a country widens it
     # The Spanish text's SMS cost replaces the line under its box; the empty ones are cleared.

@@ -200,11 +200,9 @@ def test_deadline_one_reminder_then_expiry(programme, recorder, clock):
             pair = session.get(type(first), pair_id)
             assert fire(session, pair, lifecycle.REMINDER, clock.now(), app.engine.config)
     drain(app)
-    assert "Petit rappel : je vous ai présenté Carmen" in inbox(
-        app, recorder, "julie", seen["julie"]
-    )
+    assert "Petit rappel concernant Carmen" in inbox(app, recorder, "julie", seen["julie"])
     assert "A reminder about Awa" in inbox(app, recorder, "emily", seen["emily"])
-    assert "Petit rappel : je vous ai présenté Emily" in inbox(app, recorder, "awa", seen["awa"])
+    assert "Petit rappel concernant Emily" in inbox(app, recorder, "awa", seen["awa"])
     assert inbox(app, recorder, "carmen", seen["carmen"]) == ""  # she already answered
 
     clock.set(NOON_EVERYWHERE + timedelta(days=3))

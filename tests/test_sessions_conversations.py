@@ -106,11 +106,11 @@ def test_carmen_proposes_in_spanish_julie_accepts_in_french(app, clock, checkins
 
     # Julie reads Carmen's 15:00 in La Paz as 14:00 in Montréal (UTC−5 until 8 March).
     asked = julie.inbox()
-    assert "Carmen propose une séance. Quel moment vous convient ? (votre heure locale)" in asked
+    assert "Carmen propose une séance. Quel horaire vous convient ? (votre heure locale)" in asked
     assert "Comment : Appel vidéo" in asked
     assert "Lien ou lieu : https://meet.example/carmen-julie" in asked
     assert "1. jeudi 5 mars, 14 h 00" in asked
-    assert "2. Aucun : proposer d'autres moments" in asked
+    assert "2. Aucun : proposer d'autres horaires" in asked
 
     julie.says("1")
     julie.expect("C'est confirmé ! Votre séance avec Carmen : jeudi 5 mars, 14 h 00 (votre heure).")
@@ -164,7 +164,7 @@ def test_awa_in_english_counter_proposal_from_julie(app, clock, checkins):
     assert "1. mardi 3 mars, 4 h 00" in asked  # 09:00 in Dakar is 04:00 in Montréal
 
     julie.taps("other")
-    julie.expect("Quels moments vous conviendraient mieux ?")
+    julie.expect("Quels horaires vous conviendraient mieux ?")
     julie.says("jeudi 10h ou vendredi 11h30")
     julie.expect(
         "J'ai compris :\n• jeudi 5 mars, 10 h 00\n• vendredi 6 mars, 11 h 30\nC'est bien ça ?"
@@ -204,7 +204,7 @@ def test_reschedule_old_reminders_never_fire_new_ones_do(app, clock, checkins):
     awa.expect("J'ai compris : vendredi 6 mars, 15 h 00\nC'est bien ça ?")
     awa.taps("yes")
     asked = carmen.inbox()
-    assert "Awa quiere mover su sesión del miércoles 4 de marzo, 10:00." in asked
+    assert "Awa quiere cambiar la fecha de su sesión del miércoles 4 de marzo, 10:00." in asked
     assert "1. viernes 6 de marzo, 11:00" in asked
     carmen.says("1")
     carmen.expect("¡Confirmado! Su sesión con Awa: viernes 6 de marzo, 11:00 (su hora).")
@@ -270,7 +270,7 @@ def test_time_not_understood_is_asked_again_kindly(app, clock):
     julie.taps("sessions")
     julie.says("n'importe quand")
     julie.expect(
-        "Désolée, je n'ai pas compris ce moment. Écrivez un jour et une heure, par ex. jeudi 15h"
+        "Désolée, je n'ai pas compris cette date. Écrivez un jour et une heure, par ex. jeudi 15h"
     )
 
 
@@ -355,7 +355,7 @@ def test_no_session_ladder_for_both_then_the_coordinators(app, clock, settings):
         (
             JULIE,
             "jeudi 13 à 15h",
-            "Désolée, je n'ai pas compris ce moment.",
+            "Désolée, je n'ai pas compris cette date.",
             "jeudi 12 à 15h",
             "J'ai compris : jeudi 12 mars, 15 h 00\nC'est bien ça ?",
             "Pas de souci, on recommence.",
