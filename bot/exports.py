@@ -3,13 +3,14 @@
 Pseudonymised by default: each woman is her stable `public_id`; no name, business name, city,
 contact or free text. `with_contacts=True` adds them; it is a separate permission check and an
 audit entry of its own ("export_contacts"), so the log shows who took personal data and when.
-Cells a spreadsheet would run as a formula (=, +, -, @ at the start of free text) are quoted.
+Every text cell a spreadsheet would run as a formula is quoted as it is written
+(`spreadsheet_safe`): free text, and names coordinators chose, such as a cohort's.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -39,10 +40,25 @@ def _when(value: datetime | None) -> str:
     return value.isoformat() if value else ""
 
 
-def _safe(value: str | None) -> str:
-    """Free text as a spreadsheet shows it, never as a formula."""
-    text = value or ""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+# First characters that make a spreadsheet read a cell as a formula (OWASP's list: a tab or a
+# carriage return is skipped by some before they look at what follows).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A text cell as a spreadsheet shows it, never as a formula: quoted with a leading '."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return f"'{value}"
+    return value
+
+
+def unquoted(rows: Iterable[list[str]]) -> Iterator[list[str]]:
+    """The written rows without the formula quote, for an XLSX sheet (its text is never run)."""
+    for row in rows:
+        yield [
+            cell[1:] if cell[:1] == "'" and cell[1:].startswith(FORMULA_STARTS) else cell
+            for cell in row
+        ]
 
 
 def _public_ids(session: Session) -> dict[int, str]:
@@ -100,9 +116,9 @@ def _participants(
         }
         if contacts:
             row |= {
-                "name": _safe(person.name),
-                "business_name": _safe(person.business_name),
-                "region": _safe(person.region),
+                "name": person.name or "",
+                "business_name": person.business_name or "",
+                "region": person.region or "",
                 "contacts": " ".join(addresses.get(person.id or 0, [])),
             }
         yield row
@@ -172,7 +188,7 @@ def _sessions(
             "cancelled_at": _when(meeting.cancelled_at),
         }
         if contacts:
-            row["place"] = _safe(meeting.place)
+            row["place"] = meeting.place or ""
         yield row
 
 
@@ -199,7 +215,7 @@ def _checkins(
             "completed_at": _when(checkin.completed_at),
         }
         if contacts:  # her own words are personal data too
-            row |= {"learned": _safe(checkin.learned), "shared": _safe(checkin.shared)}
+            row |= {"learned": checkin.learned or "", "shared": checkin.shared or ""}
         yield row
 
 
@@ -290,5 +306,5 @@ def export(
         writer = csv.DictWriter(handle, fieldnames=fields)
         if fields:
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows({key: spreadsheet_safe(v) for key, v in row.items()} for row in rows)
     return len(rows)

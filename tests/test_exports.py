@@ -9,10 +9,11 @@ import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from bot.exports import WHAT, export
+from bot.exports import FORMULA_STARTS, WHAT, export, unquoted
 from flows.config import FlowConfig
 from flows.coordination import Actor, NotAllowed
 from storage.coordination import AuditEntry
+from tests.support import programme
 from tests.test_reports import build_programme
 
 OPERATOR = Actor.operator("ana")
@@ -100,3 +101,31 @@ def test_export_command(db, clock, tmp_path, monkeypatch):
         ["export", "--what", "outcomes", "--cohort", "Ola 1", "--out", str(out), "--with-contacts"],
     )
     assert result.exit_code == 0 and "(with contacts: logged)" in result.output
+
+
+FORMULAS = ('=HYPERLINK("http://evil.example/","Open")', "+1+1", "-2+3", "@SUM(A1)", "\t=1+1")
+
+
+def test_no_text_cell_can_run_as_a_formula(db, clock, tmp_path):
+    """Names coordinators choose (a cohort's) and what women write are quoted alike; the XLSX
+    sheet, whose text is never run, shows them as written."""
+    now = clock.now()
+    with db.session() as s:
+        women = [
+            programme.woman(s, f"f{n}", now=now, country="BO", name=text)
+            for n, text in enumerate(FORMULAS)
+        ]
+        group = programme.cohort(s, FORMULAS[0], women, now=now)
+        programme.pair(s, group, women[0], women[1], now=now)
+    for what in ("participants", "pairs"):
+        out = tmp_path / f"{what}.csv"
+        export(db, FlowConfig(), OPERATOR, what, out, now=now, with_contacts=True)
+        cells = [value for row in rows(out) for value in row.values()]
+        assert not [cell for cell in cells if cell.startswith(FORMULA_STARTS)], what
+        quoted = {cell for cell in cells if cell.startswith("'")}
+        assert f"'{FORMULAS[0]}" in quoted  # the cohort's name
+        if what == "participants":
+            assert {f"'{text}" for text in FORMULAS} <= quoted
+    with (tmp_path / "participants.csv").open(encoding="utf-8") as handle:
+        sheet_cells = {cell for row in unquoted(csv.reader(handle)) for cell in row}
+    assert set(FORMULAS) <= sheet_cells

@@ -94,7 +94,8 @@ def export_file(ctx: Ctx) -> Response:
         body = out.read_bytes()
     media = "text/csv; charset=utf-8"
     if kind == "xlsx":
-        body = workbook(csv.reader(io.StringIO(body.decode("utf-8"))), sheet=what)
+        rows = exporting.unquoted(csv.reader(io.StringIO(body.decode("utf-8"))))
+        body = workbook(rows, sheet=what)
         media = XLSX
     return Response(
         body,
