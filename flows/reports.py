@@ -24,7 +24,7 @@ from flows import broadcasts
 from flows.messages import Msg, _
 from flows.scope import EVERYONE, Scope
 from storage.coordination import Broadcast, BroadcastStatus
-from storage.models import Participant
+from storage.models import Participant, id_from_text
 from storage.pairs import Cohort, CohortMember, Pair, PairStatus
 
 SMALL = 5  # per-country counts below this are suppressed
@@ -182,7 +182,8 @@ def _has_table(session: Session, name: str) -> bool:
 
 
 def cohort_by_name(session: Session, name: str) -> Cohort:
-    cohort = session.get(Cohort, int(name)) if name.isdigit() else None
+    number = id_from_text(name)
+    cohort = session.get(Cohort, number) if number is not None else None
     cohort = cohort or session.exec(select(Cohort).where(Cohort.name == name)).first()
     if cohort is None:
         raise ValueError(f"no cohort named {name!r}")

@@ -16,6 +16,14 @@ from sqlmodel import Field, SQLModel
 
 from storage.types import JSONType, UTCDateTime
 
+# The largest id a row can have: ids are INTEGER columns, 32 bits on PostgreSQL.
+MAX_ID = 2**31 - 1
+
+
+def id_from_text(text: str) -> int | None:
+    """A typed or tampered id as a number, or None: digits only, within the ids' range."""
+    return int(text) if text.isdigit() and len(text) <= 10 and int(text) <= MAX_ID else None
+
 
 def _public_id() -> str:
     return uuid.uuid4().hex[:12]

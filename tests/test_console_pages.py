@@ -545,3 +545,58 @@ def test_match_review_is_pseudonymous_until_names_are_asked_for(signed_in):  # t
     assert any(public["carmen"] in reason for reason in reasons)
     assert any(name in named.text for name in names)
     assert _audit(app).count("console_names") == 1
+
+
+HUGE = "99999999999999999999"
+
+
+def test_tampered_ids_and_unknown_cohorts_are_not_found_not_errors(signed_in):  # type: ignore[no-untyped-def]
+    _app, server, token, _csrf, cohort_id, _public = signed_in
+
+    async def flow():  # type: ignore[no-untyped-def]
+        async with _client(server, token) as c:
+            return {
+                url: (await c.get(url)).status_code
+                for url in (
+                    "/console/report/?cohort=nosuch",
+                    f"/console/report/?cohort={HUGE}",
+                    f"/console/cohorts/{HUGE}",
+                    f"/console/pairs/{HUGE}",
+                    f"/console/women/?cohort={HUGE}",
+                    f"/console/women/?cohort={'9' * 5000}",
+                    f"/console/cohorts/{cohort_id}?published={HUGE}",
+                    f"/console/report/?cohort={cohort_id}",
+                )
+            }
+
+    answers = run(flow())
+    assert answers.pop(f"/console/report/?cohort={cohort_id}") == 200
+    assert answers.pop(f"/console/women/?cohort={HUGE}") == 200  # no such cohort: the whole list
+    assert answers.pop(f"/console/women/?cohort={'9' * 5000}") == 200
+    assert answers.pop(f"/console/cohorts/{cohort_id}?published={HUGE}") == 200
+    assert set(answers.values()) == {404}, answers
+
+
+@pytest.mark.parametrize(
+    ("name", "max_pairs", "said"),
+    [
+        ("", "1", "au moins une lettre"),
+        ("🌸🌸", "1", "au moins une lettre"),
+        ("x" * 20_000, "1", "80 caractères"),
+        ("Ola 9", HUGE, "un nombre de 1 à 3"),
+        ("Ola 9", "abc", "un nombre de 1 à 3"),
+        ("Ola 9", "0", "un nombre de 1 à 3"),
+    ],
+)
+def test_a_cohort_form_with_bad_values_says_which(signed_in, name, max_pairs, said):  # type: ignore[no-untyped-def]
+    app, server, token, csrf, _cohort_id, _public = signed_in
+    form = {"csrf": csrf, "name": name, "max_pairs": max_pairs, "modes": "north_south"}
+
+    async def flow():  # type: ignore[no-untyped-def]
+        async with _client(server, token) as c:
+            return await c.post("/console/cohorts/", data=form)
+
+    answer = run(flow())
+    assert answer.status_code == 200 and said in answer.text  # Amina reads French
+    with app.db.session() as s:
+        assert not s.exec(select(Cohort).where(Cohort.name.startswith(name[:10] or "∅"))).all()

@@ -106,8 +106,8 @@ def _apply(ctx: Ctx, cohort: Cohort, action: str, actor: str) -> None:
 
 
 def _pair(ctx: Ctx, cohort: Cohort, name: str) -> Pair:
-    value = ctx.field(name)
-    pair = ctx.session.get(Pair, int(value)) if value.isdigit() else None
+    pair_id = ctx.id(name)
+    pair = ctx.session.get(Pair, pair_id) if pair_id is not None else None
     if pair is None or pair.cohort_id != cohort.id or not ctx.scope.sees_pair(pair):
         raise ValueError(name)
     return pair

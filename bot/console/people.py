@@ -69,13 +69,12 @@ def _figure(value: object) -> str:
 
 
 def women(ctx: Ctx) -> Response:
-    cohort = ctx.field("cohort")
     rows = views.women(
         ctx.session,
         ctx.scope,
         search=ctx.field("q"),
         country=ctx.field("country"),
-        cohort_id=int(cohort) if cohort.isdigit() else None,
+        cohort_id=ctx.id("cohort"),
         onboarded=ctx.field("onboarded"),
         offset=ctx.offset,
         limit=PAGE + 1,
@@ -117,9 +116,13 @@ def cohorts(ctx: Ctx) -> Response:
                 modes=service.parse_modes(ctx.fields("modes") or ["north_south"]),
                 code=code,
                 now=ctx.now,
-                max_active_pairs=int(ctx.field("max_pairs", "1") or 1),
+                max_active_pairs=_small_number(ctx.field("max_pairs") or "1"),
             )
-        except (service.MatchingError, ValueError):
+        except service.BadCohortName:
+            error = "cohort_name"
+        except service.BadPairLimit:
+            error = "max_pairs"
+        except service.MatchingError:
             error = "cohort_exists"
         else:
             log(
@@ -172,7 +175,6 @@ def cohort(ctx: Ctx) -> Response:
         views.women(ctx.session, ctx.scope, cohort_id=found.id, offset=ctx.offset, limit=PAGE + 1)
     )
     counts = Counter(p.status for p in views.pairs_of_cohort(ctx.session, ctx.scope, found))
-    published = ctx.request.query_params.get("published", "")
     number = re.sub(r"\D", "", ctx.app.settings.twilio_whatsapp_from or "")
     whatsapp = f"https://wa.me/{number}?text={found.invite_code}" if number else None
     return ctx.page(
@@ -183,6 +185,11 @@ def cohort(ctx: Ctx) -> Response:
         size=len(service.member_ids(ctx.session, found)),
         counts=counts,
         added=added,
-        published=int(published) if published.isdigit() else None,
+        published=ctx.id("published"),
         whatsapp=whatsapp,
     )
+
+
+def _small_number(text: str) -> int:
+    """A small count a form sent; 0 when it is not one (the domain then refuses it)."""
+    return int(text) if text.isdigit() and len(text) <= 4 else 0

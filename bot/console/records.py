@@ -59,9 +59,12 @@ def pair(ctx: Ctx) -> Response:
 
 
 def programme_report(ctx: Ctx) -> Response:
-    report = reports.build(
-        ctx.session, now=ctx.now, cohort=ctx.field("cohort") or None, scope=ctx.scope
-    )
+    try:
+        report = reports.build(
+            ctx.session, now=ctx.now, cohort=ctx.field("cohort") or None, scope=ctx.scope
+        )
+    except ValueError:  # no such cohort
+        return refused(404)
     store.record(ctx.session, actor=ctx.grant.actor().label(), action="console_report", now=ctx.now)
     return HTMLResponse(render_html(report, ctx.lang), headers=SECURITY_HEADERS)
 

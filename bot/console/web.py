@@ -36,7 +36,7 @@ from flows.messages import Msg
 from flows.render import Reader, render_msg
 from flows.scope import Scope
 from storage.console import ConsoleSession
-from storage.models import Participant
+from storage.models import MAX_ID, Participant, id_from_text
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -225,6 +225,10 @@ class Ctx:
         )
         return str(value).strip() if value is not None else default
 
+    def id(self, name: str) -> int | None:
+        """An id from the query or the form: None unless it is one a row could have."""
+        return id_from_text(self.field(name))
+
     def fields(self, name: str) -> list[str]:
         source = self.form if self.form is not None else self.request.query_params
         return [str(v).strip() for v in source.getlist(name) if str(v).strip()]
@@ -311,6 +315,9 @@ def _serve(
         me = session.get(Participant, grant.participant_id)
         if me is None:
             return refused()
+        # Routes take ids as {…:int}: one no row can have is a page that does not exist.
+        if any(isinstance(v, int) and v > MAX_ID for v in request.path_params.values()):
+            return refused(404)
         return handler(Ctx(app, request, form, session, console, grant, me, now))
 
 

@@ -45,6 +45,18 @@ class MatchingError(ValueError):
     """A coordinator's request that cannot be done as asked (unknown cohort or person, …)."""
 
 
+class BadCohortName(MatchingError):
+    """A cohort's name must say something, briefly."""
+
+
+class BadPairLimit(MatchingError):
+    """Live pairs a woman may have in a cohort: from 1 to MAX_ACTIVE_PAIRS."""
+
+
+COHORT_NAME_LIMIT = 80
+MAX_ACTIVE_PAIRS = 3
+
+
 # --- Cohorts and members -----------------------------------------------------------------------
 
 
@@ -75,16 +87,21 @@ def create_cohort(
     max_active_pairs: int = 1,
     min_overlap_hours: int = 1,
 ) -> Cohort:
+    name = name.strip()
+    if not any(char.isalnum() for char in name) or len(name) > COHORT_NAME_LIMIT:
+        raise BadCohortName(f"a cohort's name is 1 to {COHORT_NAME_LIMIT} characters")
+    if not 1 <= max_active_pairs <= MAX_ACTIVE_PAIRS:
+        raise BadPairLimit(f"live pairs a woman may have: 1 to {MAX_ACTIVE_PAIRS}")
     code = normalise_code(code)
     if not code or not code.replace("-", "").replace("_", "").isalnum():
         raise MatchingError("an invitation code is letters, digits, - or _")
     if find_cohort(session, name) is not None or _by_code(session, code) is not None:
         raise MatchingError(f"a cohort named {name!r} or with code {code!r} already exists")
     cohort = Cohort(
-        name=name.strip(),
+        name=name,
         invite_code=code,
         modes=parse_modes(modes),
-        max_active_pairs=max(1, max_active_pairs),
+        max_active_pairs=max_active_pairs,
         min_overlap_hours=max(0, min_overlap_hours),
         created_at=now,
     )
