@@ -456,7 +456,8 @@ def register(app: typer.Typer, load: Callable[[], Settings]) -> None:
                 db, settings.flow_config(), actor, "report", now=now, details={"cohort": cohort}
             )
             with db.session() as session:
-                report = reports.build(session, now=now, cohort=cohort)
+                staff = roles.coordinator_ids(session, settings.flow_config())
+                report = reports.build(session, now=now, cohort=cohort, staff=staff)
             typer.echo(report_text(report, chosen_language()))
             if html is not None:
                 from bot.report_html import render_html

@@ -165,7 +165,8 @@ def _commands(ctx: Context, args: Sequence[str]) -> Outcome:
 
 
 def _stats(ctx: Context, args: Sequence[str]) -> Outcome:
-    report = reports.build(ctx.session, now=ctx.now)
+    staff = roles.coordinator_ids(ctx.session, ctx.config)
+    report = reports.build(ctx.session, now=ctx.now, staff=staff)
     numbers = report.headline
     rating = numbers["mean_rating"]
     return stay(

@@ -13,6 +13,7 @@ there yet (an older database) is listed in `missing` and its section says "no da
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from statistics import mean
@@ -193,7 +194,11 @@ def cohort_by_name(session: Session, name: str) -> Cohort:
 # Sources -------------------------------------------------------------------------------------
 
 
-def _people(session: Session, cohort_id: int | None, scope: Scope) -> list[Participant]:
+def _people(
+    session: Session, cohort_id: int | None, scope: Scope, staff: Collection[int]
+) -> list[Participant]:
+    """The women the figures count: a coordinator's own account only if she joined as a
+    participant too (finished onboarding), not the chat account she works from."""
     query = select(Participant)
     if cohort_id is not None:
         query = query.where(
@@ -201,7 +206,11 @@ def _people(session: Session, cohort_id: int | None, scope: Scope) -> list[Parti
                 select(CohortMember.participant_id).where(CohortMember.cohort_id == cohort_id)
             )
         )
-    return [p for p in session.exec(query.order_by(col(Participant.id))) if scope.sees(p.id)]
+    return [
+        p
+        for p in session.exec(query.order_by(col(Participant.id)))
+        if scope.sees(p.id) and (p.id not in staff or p.onboarded_at is not None)
+    ]
 
 
 def _pairs(session: Session, cohort_id: int | None, scope: Scope) -> list[Pair]:
@@ -438,13 +447,19 @@ def reach(
 
 
 def build(
-    session: Session, *, now: datetime, cohort: str | None = None, scope: Scope = EVERYONE
+    session: Session,
+    *,
+    now: datetime,
+    cohort: str | None = None,
+    scope: Scope = EVERYONE,
+    staff: Collection[int] = (),
 ) -> ProgrammeReport:
     """The whole report, or the part a coordinator's scope covers (the caller checks the role:
-    see `flows.coordination.require`)."""
+    see `flows.coordination.require`). `staff`: the coordinators' ids
+    (`flows.coordination.coordinator_ids`), whose work accounts are not participants."""
     cohort_id = cohort_by_name(session, cohort).id if cohort else None
     missing: list[str] = []
-    people = _people(session, cohort_id, scope)
+    people = _people(session, cohort_id, scope, staff)
     pairs = _pairs(session, cohort_id, scope)
     held = held_sessions(session, [pair.id or 0 for pair in pairs], now=now, missing=missing)
     steps = _funnel_of(people, pairs, held)
@@ -472,7 +487,9 @@ def build(
         reach=reach(session, now=now, scope=scope),
         missing=missing,
     )
-    report.headline = headline(session, report, now=now, held=held, people=people, pairs=pairs)
+    report.headline = headline(
+        session, report, now=now, held=held, people=people, pairs=pairs, scope=scope
+    )
     return report
 
 
@@ -484,6 +501,7 @@ def headline(
     held: dict[int, list[datetime]],
     people: list[Participant],
     pairs: list[Pair],
+    scope: Scope = EVERYONE,
 ) -> dict[str, float | int | None]:
     month_ago = now - timedelta(days=30)
     return {
@@ -494,7 +512,15 @@ def headline(
         "sessions_30d": sum(1 for starts in held.values() for s in starts if s >= month_ago),
         "mean_rating": round(report.mean_rating, 1) if report.mean_rating is not None else None,
         "at_risk": len(report.at_risk),
-        "broadcasts_30d": sum(
-            1 for r in report.reach if r.queued_at is not None and r.queued_at >= month_ago
-        ),
+        "broadcasts_30d": announcements_since(session, month_ago, scope),
     }
+
+
+def announcements_since(session: Session, since: datetime, scope: Scope) -> int:
+    """Announcements sent out (or going out) since `since` that her scope covers."""
+    rows = session.exec(
+        select(Broadcast)
+        .where(Broadcast.status != BroadcastStatus.DRAFT)
+        .where(col(Broadcast.queued_at) >= since)
+    )
+    return sum(1 for row in rows if scope.sees_broadcast(row))

@@ -199,7 +199,7 @@ def test_sign_in_cohort_matching_and_publishing(driver, live):  # type: ignore[n
     click_text(chrome, "Afficher les noms")
     assert "Carmen" in body(chrome)
     click_text(chrome, "Publier…")
-    assert "2 binômes vont être présentés : 4 messages" in find(chrome, "#publish-count").text
+    assert "2 binômes vont être présentés : 8 messages" in find(chrome, "#publish-count").text
     click_text(chrome, "Oui, envoyer les présentations")
     assert "Présentations envoyées : 2 binômes." in body(chrome)
     app = live["app"]

@@ -600,3 +600,23 @@ def test_a_cohort_form_with_bad_values_says_which(signed_in, name, max_pairs, sa
     assert answer.status_code == 200 and said in answer.text  # Amina reads French
     with app.db.session() as s:
         assert not s.exec(select(Cohort).where(Cohort.name.startswith(name[:10] or "∅"))).all()
+
+
+def test_the_publish_page_promises_the_messages_that_go_out(signed_in):  # type: ignore[no-untyped-def]
+    app, server, token, csrf, cohort_id, _public = signed_in
+
+    async def flow():  # type: ignore[no-untyped-def]
+        async with _client(server, token) as c:
+            await c.post(
+                f"/console/cohorts/{cohort_id}/match", data={"csrf": csrf, "action": "run"}
+            )
+            page = await c.get(f"/console/cohorts/{cohort_id}/publish")
+            done = await c.post(f"/console/cohorts/{cohort_id}/publish", data={"csrf": csrf})
+            return page, done
+
+    page, done = run(flow())
+    assert done.status_code == 303
+    promised = int(re.search(r"(\d+) messages", html.unescape(page.text)).group(1))
+    with app.db.session() as s:
+        queued = s.exec(select(OutboundMessage).where(OutboundMessage.purpose == "introduction"))
+        assert promised == len(queued.all()) > 0

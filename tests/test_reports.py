@@ -156,6 +156,45 @@ def test_broadcast_reach_in_the_report(db, clock):
     assert 'data-chart="reach"' in page and "Anuncios" in page
 
 
+def test_announcements_of_the_month_are_all_counted_not_only_those_listed(db, clock):
+    now = clock.now()
+    build_programme(db, now)
+    config = programme_config()
+    with db.session() as s:
+        for n in range(22):
+            draft = broadcasts.draft(
+                s,
+                config,
+                OPERATOR,
+                audience=Audience(countries=("BO",)),
+                texts={"es": f"{n}"},
+                now=now,
+            )
+            broadcasts.send(s, config, OPERATOR, draft, now=now)
+    with db.session() as s:
+        report = reports.build(s, now=now)
+    assert len(report.reach) == 20  # the list shows the latest 20
+    assert report.headline["broadcasts_30d"] == 22
+    with db.session() as s:
+        later = reports.build(s, now=now + timedelta(days=31))
+    assert later.headline["broadcasts_30d"] == 0
+
+
+def test_coordinators_work_accounts_are_not_counted_as_participants(db, clock):
+    now = clock.now()
+    build_programme(db, now)
+    with db.session() as s:
+        staff = [
+            programme.woman(s, "coord-a", now=now, country="BO", onboarded=False).id,
+            programme.woman(s, "coord-b", now=now, country="BO").id,  # she joined as a woman too
+        ]
+        everyone = reports.build(s, now=now)
+        counted = reports.build(s, now=now, staff=staff)
+    assert everyone.headline["participants"] == counted.headline["participants"] + 1
+    assert everyone.funnel["invited"] == counted.funnel["invited"] + 1
+    assert everyone.funnel["onboarded"] == counted.funnel["onboarded"]
+
+
 def programme_config():  # type: ignore[no-untyped-def]
     from flows.config import FlowConfig
 

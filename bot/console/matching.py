@@ -22,8 +22,9 @@ from flows.render import Reader, render_msg
 from storage.models import Participant
 from storage.pairs import Cohort, Pair
 
-# Messages one introduction sends: one to each woman.
-PER_PAIR = 2
+# Messages one introduction sends: to each woman, the introduction and the question whether she
+# would like to meet (tests/test_console_pages.py counts them).
+PER_PAIR = 4
 NAMES = "names"  # the action that shows the names instead of the public ids
 
 

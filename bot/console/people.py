@@ -13,7 +13,7 @@ from bot.report_html import COLOURS, HEADLINE, _hbars, _vbars
 from flows import console_views as views
 from flows import pair_lifecycle as lifecycle
 from flows import reports
-from flows.coordination import log
+from flows.coordination import coordinator_ids, log
 from flows.matching import service
 from flows.matching.score import PairingMode
 from flows.messages import Msg
@@ -21,7 +21,8 @@ from flows.render import Reader, render_msg
 
 
 def dashboard(ctx: Ctx) -> Response:
-    report = reports.build(ctx.session, now=ctx.now, scope=ctx.scope)
+    staff = coordinator_ids(ctx.session, ctx.config)
+    report = reports.build(ctx.session, now=ctx.now, scope=ctx.scope, staff=staff)
     reader = Reader(ctx.lang)
     top = max(report.funnel.values(), default=0)
     funnel = _hbars(

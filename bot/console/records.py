@@ -16,7 +16,7 @@ from bot.report_html import render_html
 from bot.xlsx import workbook
 from flows import console_views as views
 from flows import reports
-from flows.coordination import NotAllowed
+from flows.coordination import NotAllowed, coordinator_ids
 from storage import coordination as store
 from storage.pairs import PairStatus
 
@@ -61,7 +61,11 @@ def pair(ctx: Ctx) -> Response:
 def programme_report(ctx: Ctx) -> Response:
     try:
         report = reports.build(
-            ctx.session, now=ctx.now, cohort=ctx.field("cohort") or None, scope=ctx.scope
+            ctx.session,
+            now=ctx.now,
+            cohort=ctx.field("cohort") or None,
+            scope=ctx.scope,
+            staff=coordinator_ids(ctx.session, ctx.config),
         )
     except ValueError:  # no such cohort
         return refused(404)
