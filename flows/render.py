@@ -78,6 +78,10 @@ def render_msg(msg: Msg, reader: Reader) -> str:
     values = {name: _value(value, reader) for name, value in msg.params.items()}
     if not values:
         return template
+    for name, value in values.items():
+        # "…, 11:00 a.m." closing a sentence: one full stop, not "a.m..".
+        if isinstance(value, str) and value.endswith(".") and f"{{{name}}}." in template:
+            values[name] = value[:-1]
     return template.format_map(values)
 
 

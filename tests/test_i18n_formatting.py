@@ -57,3 +57,9 @@ def test_a_when_parameter_is_rendered_at_send_time_for_each_reader():
         render_msg(msg, Reader("fr", "SN", "Africa/Dakar"))
         == "Vous avez donné votre accord le jeudi 5 mars, 19 h 00."
     )
+
+
+def test_a_moment_ending_a_sentence_ends_it_with_one_full_stop():
+    msg = _("You agreed on {date}.", date=when(INSTANT))
+    said = render_msg(msg, Reader("en", "CA", "America/Vancouver"))
+    assert said == "You agreed on Thursday, March 5, 11:00 a.m."

@@ -28,6 +28,7 @@ from flows.matching import (
     utc_week_hours,
 )
 from flows.matching.blocks import ProfileArrays, Scorer
+from flows.matching.score import SOLO_BOTH
 from flows.messages import Msg, nested
 from flows.vocabulary import SKILLS_IN_SENTENCE
 
@@ -376,3 +377,14 @@ def test_synthetic_people_are_deterministic_and_sensible() -> None:
         assert p["first_name"] and p["business_name"] and p["city"]
     tied = [p for p in people if p["diaspora_ties"]]
     assert tied and all(p["country"] == "CA" for p in tied)
+
+
+def test_two_women_working_alone_are_not_said_to_be_the_same_size_just_me() -> None:
+    alone = scored(woman(1, size="solo", stage="growing"), woman(2, size="solo", stage="early"))
+    small = scored(woman(1, size="small", stage="growing"), woman(2, size="small", stage="early"))
+    alone_ids = [m.msgid for m in alone.reasons(limit=10)]
+    assert SOLO_BOTH.msgid in alone_ids
+    assert "Both businesses are the same size: {size}." not in alone_ids
+    assert "Both businesses are the same size: {size}." in [
+        m.msgid for m in small.reasons(limit=10)
+    ]

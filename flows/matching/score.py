@@ -34,6 +34,7 @@ from flows.vocabulary import (
 SATURATION = 2
 # Skills named in one reason, at most.
 REASON_SKILLS = 2
+SOLO_BOTH = _("Both run their business on their own.")
 # How the three parts of an entrepreneurial path add up to 1.
 SECTOR_SHARE, STAGE_SHARE, SIZE_SHARE = 0.5, 0.25, 0.25
 STAGE_SPAN = len(STAGES) - 1
@@ -378,7 +379,9 @@ class PairScore:
                 "Both businesses are at the same stage: {stage}.", stage=_small(STAGES[me.stage])
             )
             ranked.append((w.path * STAGE_SHARE, msg))
-        if me.size == other.size:
+        if me.size == other.size == "solo":  # "the same size: just me" said of two
+            ranked.append((w.path * SIZE_SHARE, SOLO_BOTH))
+        elif me.size == other.size:
             msg = _("Both businesses are the same size: {size}.", size=_small(SIZES[me.size]))
             ranked.append((w.path * SIZE_SHARE, msg))
         for canadian, southern in ((me, other), (other, me)):
