@@ -79,13 +79,18 @@ CANADA_REGIONS: dict[str, Region] = {
 }
 
 # Zones offered to someone from "another country", so any woman can still join.
+# Where the diaspora lives, by the clock: each option names the countries of one zone (or one a
+# few minutes from it), so a woman in Italy or the United States finds hers.
 OTHER_ZONES: dict[str, Msg] = {
     "America/Lima": _("Peru, Colombia or Ecuador"),
-    "America/Sao_Paulo": _("Brazil or Argentina"),
+    "America/Sao_Paulo": _("Brazil, Argentina or Chile"),
     "America/Mexico_City": _("Mexico or Central America"),
+    "America/New_York": _("United States, East"),
+    "America/Los_Angeles": _("United States, West"),
     "Africa/Abidjan": _("Côte d'Ivoire, Mali or Guinea"),
     "Africa/Lagos": _("Cameroon, Niger or Benin"),
-    "Europe/Paris": _("France, Belgium or Spain"),
+    "Europe/London": _("United Kingdom or Portugal"),
+    "Europe/Paris": _("France, Spain, Italy, Belgium or Germany"),
 }
 
 SECTORS: dict[str, Msg] = {
@@ -237,4 +242,46 @@ ANSWER_WORDS: dict[str, str] = {
     "servicios": "services",
     "produccion": "manufacturing",
     "fabrication": "manufacturing",
+    # "Another country" as typed without its article, then the countries and cities of the
+    # diaspora's zones (OTHER_ZONES), in the three languages.
+    **dict.fromkeys(("autre pays", "autre", "otro", "other country", "other"), "OTHER"),
+    **dict.fromkeys(
+        ("peru", "perou", "colombia", "colombie", "ecuador", "equateur"), "America/Lima"
+    ),
+    **dict.fromkeys(
+        ("brasil", "bresil", "brazil", "argentina", "argentine", "chile", "chili", "uruguay"),
+        "America/Sao_Paulo",
+    ),
+    **dict.fromkeys(
+        ("mexico", "mexique", "guatemala", "honduras", "el salvador", "nicaragua", "costa rica"),
+        "America/Mexico_City",
+    ),
+    **dict.fromkeys(
+        ("new york", "nueva york", "miami", "boston", "washington", "atlanta", "florida"),
+        "America/New_York",
+    ),
+    **dict.fromkeys(
+        ("los angeles", "california", "californie", "san francisco", "seattle"),
+        "America/Los_Angeles",
+    ),
+    **dict.fromkeys(
+        ("mali", "guinea", "guinee", "gambia", "gambie", "mauritania", "mauritanie", "ghana")
+        + ("burkina faso", "togo", "costa de marfil", "ivory coast", "cote d ivoire"),
+        "Africa/Abidjan",
+    ),
+    **dict.fromkeys(
+        ("camerun", "cameroun", "cameroon", "niger", "benin", "nigeria", "gabon", "chad", "tchad"),
+        "Africa/Lagos",
+    ),
+    **dict.fromkeys(
+        ("reino unido", "royaume uni", "united kingdom", "uk", "inglaterra", "angleterre")
+        + ("england", "london", "londres", "portugal", "lisboa", "lisbonne", "lisbon"),
+        "Europe/London",
+    ),
+    **dict.fromkeys(
+        ("italia", "italie", "italy", "francia", "france", "espana", "espagne", "spain")
+        + ("belgica", "belgique", "belgium", "alemania", "allemagne", "germany", "suiza")
+        + ("suisse", "switzerland", "paris", "madrid", "roma", "rome", "milan", "milano"),
+        "Europe/Paris",
+    ),
 }

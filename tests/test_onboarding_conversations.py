@@ -359,3 +359,35 @@ def test_two_letter_yes_and_no(any_db, settings, clock, recorder, language, scri
     her.says(script.delete_word)
     her.says(yes)
     her.expect(script.deleted)
+
+
+@pytest.mark.parametrize(
+    ("greeting", "digit", "elsewhere", "italy", "us_east", "ask_city"),
+    [
+        (
+            "hola",
+            "1",
+            "otro país",
+            "Italia",
+            "estados unidos este",
+            "¿En qué ciudad o pueblo vive?",
+        ),
+        ("bonjour", "2", "autre pays", "Italie", "etats-unis cote est", "Dans quelle ville"),
+        ("hello", "3", "another country", "Italy", "united states east", "Which city or town"),
+    ],
+)
+def test_a_woman_of_the_diaspora_finds_her_country_by_its_name(
+    app, db, greeting, digit, elsewhere, italy, us_east, ask_city
+):
+    for name, country, zone in (
+        ("Aminata", italy, "Europe/Paris"),
+        ("Rosa", us_east, "America/New_York"),
+    ):
+        her = Person(app, name)
+        for text in (greeting, digit, "1", name, elsewhere):
+            her.says(text)
+        her.says(country)
+        her.expect(ask_city)
+        with db.session() as session:
+            woman = session.exec(select(Participant).where(Participant.name == name)).one()
+            assert (woman.country, woman.timezone) == ("OTHER", zone)
