@@ -95,7 +95,9 @@ def one_run(workers: int, women: int, steps: int, rate: float) -> dict[str, Any]
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--women", type=int, default=1000)
-    parser.add_argument("--steps", type=int, default=6, help="messages per woman (≤ 16 onboard)")
+    parser.add_argument(
+        "--steps", type=int, default=11, help="messages per woman (11: her whole onboarding)"
+    )
     parser.add_argument("--rate", type=float, default=400.0, help="messages/s offered")
     parser.add_argument("--workers", default="1,3")
     args = parser.parse_args(argv)
