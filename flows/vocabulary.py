@@ -242,6 +242,11 @@ ANSWER_WORDS: dict[str, str] = {
     "servicios": "services",
     "produccion": "manufacturing",
     "fabrication": "manufacturing",
+    # A business's size as people write it: "2-5", "6 à 20", "más de 20", "yo sola".
+    **dict.fromkeys(("solo yo", "yo sola", "sola", "seule", "juste moi", "only me"), "solo"),
+    **dict.fromkeys(("2 5", "2 a 5", "de 2 a 5", "entre 2 y 5", "entre 2 et 5"), "small"),
+    **dict.fromkeys(("6 20", "6 a 20", "de 6 a 20", "entre 6 y 20", "entre 6 et 20"), "medium"),
+    **dict.fromkeys(("mas de 20", "plus de 20", "more than 20", "over 20", "20 o mas"), "large"),
     # "Another country" as typed without its article, then the countries and cities of the
     # diaspora's zones (OTHER_ZONES), in the three languages.
     **dict.fromkeys(("autre pays", "autre", "otro", "other country", "other"), "OTHER"),

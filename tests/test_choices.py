@@ -130,3 +130,12 @@ def test_a_short_no_is_understood_at_every_yes_no_question(where, options, typed
 
 def test_yes_words_do_not_pick_an_option_where_there_is_no_yes():
     assert choose_one("sí", COUNTRIES) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [("2-5", "small"), ("6 à 20", "medium"), ("de 2 a 5", "small"), ("más de 20", "large")]
+    + [("plus de 20", "large"), ("yo sola", "solo"), ("juste moi", "solo"), ("4", "large")],
+)
+def test_a_business_size_as_people_write_it(text, key):
+    assert choose_one(text, vocab.options(vocab.SIZES)) == key
