@@ -249,16 +249,21 @@ def tell(
         notify(session, person, [msg], now=now, config=config, purpose=PURPOSE)
 
 
-def release(session: Session, person: Participant, pair_id: int, now: datetime) -> None:
-    """If she is still being asked about this pair, put her back where she was."""
+def release(session: Session, person: Participant, pair_id: int, now: datetime) -> bool:
+    """If she is still being asked about this pair, put her back where she was.
+
+    Returns False when the introduction never reached her (all of it was still held for her
+    quiet hours, and is dropped now): there is then nothing to tell her about its end.
+    """
     state = conversations.load(session, person.id or 0)
     if state is None or state.flow != FLOW or state.data.get("intro_pair") != pair_id:
-        return
+        return True
     data = dict(state.data)
     data.pop("intro_pair", None)
     # A reminder of this introduction held for her quiet hours is moot now: dropped, or her
     # next message would be taken as her opening a question that is no longer there.
-    outbox.supersede(session, data.pop(HELD_QUESTION, None) or [])
+    held = data.pop(HELD_QUESTION, None) or []
+    unseen = bool(held) and outbox.supersede(session, held) == len(held)
     place = data.pop("return_to", None) or (
         ["home", "idle"] if person.onboarded_at else ["onboarding", "consent"]
     )
@@ -271,6 +276,7 @@ def release(session: Session, person: Participant, pair_id: int, now: datetime) 
         offered=[],
         now=now,
     )
+    return not unseen
 
 
 def _connect(session: Session, pair: Pair, *, now: datetime, config: FlowConfig) -> list[Msg]:
@@ -354,8 +360,7 @@ def _on_answer(ctx: Context, key: str) -> Outcome:
     if answer.result is result.WAITING:
         return home.resume(ctx, _(WAITING.msgid, peer=peer_name))
     if answer.result is result.DECLINED:
-        if peer is not None:
-            release(ctx.session, peer, pair.id or 0, ctx.now)
+        if peer is not None and release(ctx.session, peer, pair.id or 0, ctx.now):
             tell(
                 ctx.session,
                 peer,
@@ -424,7 +429,8 @@ def expire(firing: Firing) -> bool:
         peer = session.get(Participant, pair.peer_of(member))
         if person is None:
             continue
-        release(session, person, pair.id or 0, now)
+        if not release(session, person, pair.id or 0, now):
+            continue  # it never reached her
         text = NEW_MATCH_COMING if pair.response_of(member) else EXPIRED
         tell(
             session,

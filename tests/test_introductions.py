@@ -292,3 +292,30 @@ def test_start_after_answering_brings_the_menu_not_silence(programme):
     julie.says("2")  # declines
     julie.says("reprendre")
     julie.expect("Que souhaitez-vous faire ?")
+
+
+def test_a_decline_says_nothing_to_a_peer_whose_introduction_never_reached_her(
+    app, recorder, clock
+):
+    """12:30 UTC: morning in La Paz and Dakar, night in Montréal and Vancouver. Carmen (es) and
+    Awa (fr) decline at once; Julie (fr) and Emily (en), whose introductions were still waiting
+    for their morning, hear nothing of an introduction they never saw."""
+    clock.set(datetime(2026, 3, 2, 12, 30, tzinfo=UTC))
+    with app.db.session() as session:
+        cohort, _women = cohort_of_four(session, clock.now())
+        service.run(session, cohort, now=clock.now(), actor="coordinator:test")
+        publish_cohort(
+            session, cohort, now=clock.now(), actor="coordinator:test", config=app.engine.config
+        )
+    drain(app)
+    carmen, awa = Person(app, "carmen"), Person(app, "awa")
+    assert "Julie" in inbox(app, recorder, "carmen") and "Emily" in inbox(app, recorder, "awa")
+    assert not recorder.by_address["julie"] and not recorder.by_address["emily"]
+    carmen.says("2")
+    carmen.expect("Entendido")
+    awa.says("2")
+    awa.expect("C'est noté")
+    clock.set(NOON_EVERYWHERE)
+    drain(app)
+    assert inbox(app, recorder, "julie") == ""
+    assert inbox(app, recorder, "emily") == ""
