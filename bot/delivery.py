@@ -24,6 +24,7 @@ from bot.channels.base import Channel, Held, Outgoing, SendError
 from bot.ratelimit import Pacer
 from bot.together import Together
 from flows.clock import Clock
+from flows.console_auth import CODE_PURPOSE
 from flows.messages import Reply
 from flows.render import Reader, Rendered, render
 from storage import json_codec, outbox
@@ -308,8 +309,9 @@ class Delivery:
 
 
 def _wanted(row: Row[Any]) -> bool:
-    """Proactive messages queued before she opted out (or by a stale job) are dropped."""
-    return row.opted_out_at is None or row.purpose == "reply"
+    """Proactive messages queued before she opted out (or by a stale job) are dropped; replies
+    and console sign-in codes are answers to what she just did, so they go."""
+    return row.opted_out_at is None or row.purpose in ("reply", CODE_PURPOSE)
 
 
 def _erased(row: Row[Any]) -> bool:

@@ -40,6 +40,8 @@ ROLES = ("viewer", "coordinator", "admin")
 CODE_LIFE = timedelta(minutes=10)
 CODE_TRIES = 5
 SESSION_LIFE = timedelta(hours=12)
+# The outbox purpose of a sign-in code: sent even after her STOP (see `request_code`).
+CODE_PURPOSE = "console_code"
 
 SIGN_IN_CODE = _(
     "Your code for the Entrepairs coordinator console: {code}\n"
@@ -140,15 +142,20 @@ def request_code(
             expires_at=now + CODE_LIFE,
         )
     )
+    # Work, and asked for just now: it goes whatever her consent as a participant, and even
+    # after she wrote STOP (the code is the answer to what she did on the page, like a reply;
+    # without it she cannot sign in at all). A carrier that blocks her number still refuses it.
     notify(
         session,
         person,
         [Reply(Msg(SIGN_IN_CODE.msgid, {"code": code}))],
         now=now,
         config=config,
-        purpose="console_code",
+        purpose=CODE_PURPOSE,
         priority=Priority.LIVE,
         respect_quiet=False,
+        work=True,
+        asked=True,
     )
     coordination.log(session, grant.actor(), "console_code", now=now)
     return True

@@ -308,6 +308,7 @@ def _connect(session: Session, pair: Pair, *, now: datetime, config: FlowConfig)
                 b=b.name or "",
                 b_id=b.public_id,
             ),
+            about=pair.members(),
             now=now,
             config=config,
             purpose="pair_connect",

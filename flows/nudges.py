@@ -667,7 +667,12 @@ def fire_pair_quiet(firing: Firing) -> bool:
         },
     )
     sent = alert_coordinators(
-        session, Reply(message), now=firing.now, config=firing.config, purpose=PAIR_QUIET
+        session,
+        Reply(message),
+        about=pair.members(),
+        now=firing.now,
+        config=firing.config,
+        purpose=PAIR_QUIET,
     )
     return sent > 0
 

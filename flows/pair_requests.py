@@ -136,6 +136,7 @@ def _on_reason(ctx: Context, reason: str) -> Outcome:
             cohorts=cohorts,
             reason=reason,
         ),
+        about=[me],
         now=ctx.now,
         config=ctx.config,
         purpose="new_match_request",

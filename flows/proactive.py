@@ -25,13 +25,22 @@ from storage.models import OutboundMessage, Participant, Priority
 HELD_QUESTION = "held_question"
 
 
-def reachable(participant: Participant | None) -> bool:
-    return (
-        participant is not None
-        and participant.opted_out_at is None
-        and participant.erased_at is None
-        and participant.consent_at is not None
-    )
+def reachable(participant: Participant | None, *, work: bool = False, asked: bool = False) -> bool:
+    """May the bot write to her on its own?
+
+    A woman: once she consented, until she writes STOP (or erases her data). `work`: a message
+    for a coordinator's work (an alert, a sign-in code). Her consent governs her own data as a
+    participant, not her work, so a coordinator who never gave it (or never onboarded) is still
+    reached. Her STOP still holds for alerts: she was told "no more messages", and on SMS the
+    carrier refuses them anyway; her role ends only when she is removed as a coordinator.
+    `asked`: she asked for this message just now (a sign-in code), like a reply, so it goes even
+    after STOP (the delivery worker lets it through too, see `bot.delivery`).
+    """
+    if participant is None or participant.erased_at is not None:
+        return False
+    if participant.opted_out_at is not None and not asked:
+        return False
+    return work or participant.consent_at is not None
 
 
 def notify(
@@ -46,9 +55,12 @@ def notify(
     at: datetime | None = None,
     respect_quiet: bool = True,
     broadcast_id: int | None = None,
+    work: bool = False,
+    asked: bool = False,
 ) -> list[OutboundMessage]:
-    """Queue messages for her; nothing when she opted out or cannot be reached."""
-    if not reachable(participant):
+    """Queue messages for her; nothing when she opted out or cannot be reached (`work` and
+    `asked`: see `reachable`)."""
+    if not reachable(participant, work=work, asked=asked):
         return []
     address = participants.preferred_address(session, participant.id or 0)
     if address is None:

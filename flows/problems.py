@@ -1,8 +1,10 @@
 """Safeguarding: "report a problem" at any time, and alerts raised by low ratings.
 
-Her words go to the programme's coordinators at once, each in her own language, and never to her
-peer. A check-in rating of 1 or a relationship pulse of 1–2 raise the same kind of alert. Every
-alert is also kept as a `ProblemReport` row, so nothing depends on a coordinator being reachable.
+Her words go at once to the coordinators whose scope holds her (see `flows.alerts`), each in her
+own language, and never to her peer. A check-in rating of 1 or a relationship pulse of 1–2 raise
+the same kind of alert. Every alert is also kept as a `ProblemReport` row, so nothing depends on
+a coordinator being reachable; when none was, she is told her words are saved, not that someone
+will contact her.
 """
 
 from __future__ import annotations
@@ -35,6 +37,11 @@ WRITE_NO_PEER = _(
 SENT = _(
     "Thank you for telling us. Your message went to the programme coordinators only, and one of "
     "them will contact you soon."
+)
+# When no coordinator could be alerted: kept for the console, and no promise of a contact.
+SAVED = _(
+    "Thank you for telling us. Your message is saved for the programme team only. No "
+    "coordinator could be reached right now, so it may be some time before someone reads it."
 )
 CANCELLED = _("All right, nothing was sent.")
 MENU_LABEL = _("Report a problem")
@@ -111,7 +118,9 @@ def raise_alert(
     text: str | None = None,
     rating: int | None = None,
 ) -> checkins.ProblemReport:
-    """Keep the report and send it to every coordinator now (not held for quiet hours)."""
+    """Keep the report and send it now (not held for quiet hours) to the coordinators whose
+    scope holds her; `coordinators_alerted` on the row says how many, so the caller tells her
+    the truth."""
     report = checkins.record_problem(
         session,
         participant_id=participant.id or 0,
@@ -132,11 +141,19 @@ def raise_alert(
         **params,
     }
     report.coordinators_alerted = alert_coordinators(
-        session, Msg(message.msgid, full), now=now, config=config, purpose="alert"
+        session,
+        Msg(message.msgid, full),
+        about=[participant.id or 0],
+        now=now,
+        config=config,
+        purpose="alert",
     )
     session.add(report)
     if not report.coordinators_alerted:
-        # No coordinator reachable: the row stays open for the coordinator report.
+        # No coordinator reachable: it is not sent again later in the chat. The row stays open
+        # (unhandled) and is listed in the console's safeguarding inbox of every coordinator
+        # whose scope holds her (an unscoped one sees them all), marked "alerted in the chat: 0",
+        # and in the programme report's open problems, until a coordinator resolves it.
         log.warning("alert kept but no coordinator reachable", extra={"report": report.id})
     return report
 
@@ -160,7 +177,7 @@ def _prompt(ctx: Context) -> Msg:
 def _on_text(ctx: Context, text: str) -> Outcome:
     if normalise(text) in ("0", "") or normalise(text) in cancel_words():
         return resume(ctx, CANCELLED)
-    raise_alert(
+    report = raise_alert(
         ctx.session,
         ctx.participant,
         source="report",
@@ -171,7 +188,7 @@ def _on_text(ctx: Context, text: str) -> Outcome:
         config=ctx.config,
         text=text,
     )
-    return resume(ctx, SENT)
+    return resume(ctx, SENT if report.coordinators_alerted else SAVED)
 
 
 # Translators: words that cancel a problem report, separated by commas.

@@ -18,7 +18,7 @@ from flows.registry import register
 from flows.steps import Choose, Context, Outcome, go
 from flows.triggers import Firing, handles
 from storage import checkins, nudges
-from storage.checkins import Pulse
+from storage.checkins import ProblemReport, Pulse
 from storage.models import Participant
 from storage.pairs import Pair, PairStatus
 
@@ -42,6 +42,11 @@ CONTACT_YES = _("Yes, please contact me")
 CONTACT_NO = _("No, thank you")
 THANKS = _("Thank you for your answer.")
 THANKS_CONTACT = _("Thank you. A coordinator will contact you soon.")
+# When no coordinator could be alerted: kept for the console, and no promise of a contact.
+SAVED_CONTACT = _(
+    "Thank you. Your request is saved for the programme team. No coordinator could be reached "
+    "right now, so it may be some time before someone reads it."
+)
 
 
 def _pulse(ctx: Context) -> Pulse | None:
@@ -54,10 +59,10 @@ def _prompt(ctx: Context) -> Msg:
     return _(RATING.msgid, name=name) if name else RATING_NO_NAME
 
 
-def _alert(ctx: Context, pulse: Pulse | None, message: Msg, source: str) -> None:
+def _alert(ctx: Context, pulse: Pulse | None, message: Msg, source: str) -> ProblemReport:
     rating = pulse.rating if pulse else None
     pair_id = pulse.pair_id if pulse else None
-    raise_alert(
+    return raise_alert(
         ctx.session,
         ctx.participant,
         source=source,
@@ -89,8 +94,8 @@ def _on_contact(ctx: Context, key: str) -> Outcome:
         pulse.answered_at = ctx.now
         ctx.session.add(pulse)
     if wants:
-        _alert(ctx, pulse, ALERT_CONTACT, "contact")
-        return resume(ctx, THANKS_CONTACT)
+        report = _alert(ctx, pulse, ALERT_CONTACT, "contact")
+        return resume(ctx, THANKS_CONTACT if report.coordinators_alerted else SAVED_CONTACT)
     return resume(ctx, THANKS)
 
 
