@@ -2,19 +2,28 @@
 
 Asking for a new match ends her current pair (or declines a pending introduction); her reason
 goes to the coordinators only. Her peer is told, kindly and without the reason, that the pair
-has come to an end and a new match is coming.
+has come to an end and a new match is coming. Erasing her data ends her pairs the same way
+(`end_pair`); her peer is then told without her name, which is being erased.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlmodel import Session
+
 from flows import home
 from flows import pair_lifecycle as lifecycle
 from flows.alerts import alert_coordinators
+from flows.config import FlowConfig
 from flows.introductions import NEW_MATCH_COMING, release, tell
 from flows.matching.service import cohorts_of
 from flows.messages import Msg, Option, _, keyword, nested
 from flows.registry import register
+from flows.sessions import cancel_meeting
 from flows.steps import AskText, Choose, Context, Outcome, go
+from storage import nudges
+from storage.meetings import open_meetings
 from storage.models import Participant
 from storage.pairs import Pair, PairStatus, PairView
 
@@ -37,6 +46,10 @@ KEPT = _("All right, nothing has changed.")
 PEER_ENDED = _(
     "Your pair with {peer} has come to an end. I am looking for a new match for you and will "
     "write to you soon."
+)
+PEER_LEFT = _(
+    "Your peer has left the programme, so your pair will not go on. I am looking for a new "
+    "match for you and will write to you soon."
 )
 ALERT = _("{name} (id {id}, {cohorts}) asks for a new match. Her reason: {reason}")
 CONFIRM_PAUSE = _(
@@ -103,26 +116,54 @@ def _on_confirm_new(ctx: Context, key: str) -> Outcome:
     return go(FLOW, "reason")
 
 
+def _tell_peer(
+    session: Session, pair: Pair, leaving: int, notice: Msg, *, now: datetime, config: FlowConfig
+) -> None:
+    """Her peer is no longer asked about this pair, and reads `notice` in her own language."""
+    peer = session.get(Participant, pair.peer_of(leaving))
+    if peer is not None:
+        release(session, peer, pair.id or 0, now)
+        tell(session, peer, notice, now=now, config=config)
+
+
+def end_pair(
+    session: Session,
+    pair: Pair,
+    leaving: int,
+    *,
+    reason: str,
+    notice: Msg,
+    now: datetime,
+    config: FlowConfig,
+) -> None:
+    """She leaves this live pair: it ends (the reason is for the coordinators), its open
+    sessions are cancelled, nothing planned for it goes out to either woman, and her peer
+    reads `notice`."""
+    lifecycle.end(session, pair, actor=lifecycle.participant_actor(leaving), now=now, reason=reason)
+    for meeting in open_meetings(session, pair.id or 0):
+        cancel_meeting(session, meeting, by=leaving, now=now, config=config)
+    nudges.cancel(session, pair_id=pair.id)
+    _tell_peer(session, pair, leaving, notice, now=now, config=config)
+
+
 def _on_reason(ctx: Context, reason: str) -> Outcome:
     pair = ctx.session.get(Pair, ctx.data.pop("pair_id", None) or 0)
     me = _me(ctx)
     if pair is not None and pair.status in lifecycle.LIVE_STATUSES and me in pair.members():
-        peer = _peer(ctx, pair)
+        name = ctx.participant.name or ""
         if pair.status == PairStatus.INTRODUCED and pair.response_of(me) is None:
             # Not met yet: the same as declining the introduction, silent to her peer.
             lifecycle.respond(ctx.session, pair, me, accept=False, now=ctx.now)
-            notice = NEW_MATCH_COMING
+            notice = _(NEW_MATCH_COMING.msgid, peer=name)
+            _tell_peer(ctx.session, pair, me, notice, now=ctx.now, config=ctx.config)
         else:
-            lifecycle.end(
-                ctx.session, pair, actor=_actor(ctx), now=ctx.now, reason="new match asked"
-            )
-            notice = PEER_ENDED if pair.active_at else NEW_MATCH_COMING
-        if peer is not None:
-            release(ctx.session, peer, pair.id or 0, ctx.now)
-            tell(
+            notice = _((PEER_ENDED if pair.active_at else NEW_MATCH_COMING).msgid, peer=name)
+            end_pair(
                 ctx.session,
-                peer,
-                _(notice.msgid, peer=ctx.participant.name or ""),
+                pair,
+                me,
+                reason="new match asked",
+                notice=notice,
                 now=ctx.now,
                 config=ctx.config,
             )
@@ -141,6 +182,27 @@ def _on_reason(ctx: Context, reason: str) -> Outcome:
         purpose="new_match_request",
     )
     return home.resume(ctx, REQUESTED)
+
+
+# --- Her data erased ------------------------------------------------------------------------------
+
+
+def _leave_pairs(ctx: Context) -> None:
+    """She erases her data: each of her live pairs ends, and her peer is told without her name
+    (it is about to be erased, and any message naming her would be withdrawn)."""
+    for pair in lifecycle.live_pairs(ctx.session, _me(ctx)):
+        end_pair(
+            ctx.session,
+            pair,
+            _me(ctx),
+            reason="her data was erased",
+            notice=PEER_LEFT,
+            now=ctx.now,
+            config=ctx.config,
+        )
+
+
+home.add_before_erase(_leave_pairs)
 
 
 # --- Pause and restart ----------------------------------------------------------------------------
