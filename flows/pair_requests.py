@@ -59,7 +59,19 @@ YES_PAUSE = _("Yes, pause it")
 PAUSED = _(
     'Your pair with {peer} is paused. Write {menu} and choose "{resume}" when you are ready.'
 )
-PEER_PAUSED = _("{peer} has paused your pair for now. I will tell you when it starts again.")
+PEER_PAUSED = _(
+    "{peer} has paused your pair for now. She or the coordinators can restart it; I will tell "
+    "you when it starts again."
+)
+MENU_PAUSED = _("My paused pair")
+PAUSED_BY_PEER = _(
+    "Your pair with {peer} is paused: {peer} paused it, and only she or the coordinators can "
+    "restart it. I will tell you when it starts again."
+)
+PAUSED_BY_COORDINATORS = _(
+    "Your pair with {peer} is paused by the programme coordinators, and only they can restart "
+    "it. I will tell you when it starts again."
+)
 RESUMED = _("Your pair with {peer} is active again.")
 PEER_RESUMED = _("{peer} has restarted your pair. Welcome back!")
 NO_PAIR = _("You have no pair at the moment.")
@@ -212,8 +224,28 @@ def _has_active(ctx: Context) -> bool:
     return _pair(ctx, PairStatus.ACTIVE) is not None
 
 
-def _has_paused(ctx: Context) -> bool:
-    return _pair(ctx, PairStatus.PAUSED) is not None
+def _paused_by_her(ctx: Context, pair: Pair | PairView) -> bool:
+    # The pause is hers to lift: her peer (or a coordinator) paused for a reason of her own,
+    # and the other woman undoing it would override that choice.
+    return lifecycle.paused_by(ctx.session, pair.id or 0) == _actor(ctx)
+
+
+def _can_resume(ctx: Context) -> bool:
+    paused = _pair(ctx, PairStatus.PAUSED)
+    return paused is not None and _paused_by_her(ctx, paused)
+
+
+def _paused_by_other(ctx: Context) -> bool:
+    paused = _pair(ctx, PairStatus.PAUSED)
+    return paused is not None and not _paused_by_her(ctx, paused)
+
+
+def _why_paused(ctx: Context, pair: Pair | PairView) -> Msg:
+    """Who paused her pair, and so who can restart it."""
+    by = lifecycle.paused_by(ctx.session, pair.id or 0)
+    if by == lifecycle.participant_actor(pair.peer_of(_me(ctx))):
+        return _(PAUSED_BY_PEER.msgid, peer=_peer_name(ctx, pair))
+    return _(PAUSED_BY_COORDINATORS.msgid, peer=_peer_name(ctx, pair))
 
 
 def _open_pause(ctx: Context) -> Outcome:
@@ -247,11 +279,20 @@ def _on_confirm_pause(ctx: Context, key: str) -> Outcome:
     )
 
 
+def _paused_info(ctx: Context) -> Outcome:
+    paused = _pair(ctx, PairStatus.PAUSED)
+    if paused is None:
+        return home.resume(ctx, NO_PAIR)
+    return home.resume(ctx, _why_paused(ctx, paused))
+
+
 def _resume_pair(ctx: Context) -> Outcome:
     paused = _pair(ctx, PairStatus.PAUSED)
     pair = ctx.session.get(Pair, paused.id) if paused else None
     if pair is None:
         return home.resume(ctx, NO_PAIR)
+    if not _paused_by_her(ctx, pair):  # an old menu: not hers to restart
+        return home.resume(ctx, _why_paused(ctx, pair))
     lifecycle.resume(ctx.session, pair, actor=_actor(ctx), now=ctx.now)
     tell(
         ctx.session,
@@ -264,7 +305,8 @@ def _resume_pair(ctx: Context) -> Outcome:
 
 
 home.add_menu_item(home.MenuItem("pair_pause", MENU_PAUSE, _has_active, _open_pause))
-home.add_menu_item(home.MenuItem("pair_resume", MENU_RESUME, _has_paused, _resume_pair))
+home.add_menu_item(home.MenuItem("pair_resume", MENU_RESUME, _can_resume, _resume_pair))
+home.add_menu_item(home.MenuItem("pair_paused", MENU_PAUSED, _paused_by_other, _paused_info))
 home.add_menu_item(home.MenuItem("new_match", MENU_NEW_MATCH, _onboarded, _open_new_match))
 
 register(

@@ -142,6 +142,7 @@ def _active_pair(app, clock):
 
 
 def test_pause_and_restart_from_the_menu_tell_the_peer(app, clock, recorder):
+    """Only the woman who paused restarts the pair; her peer is told who can."""
     ids, people = _active_pair(app, clock)
     carmen, julie = people["carmen"], people["julie"]
     carmen.says("menú")
@@ -151,13 +152,18 @@ def test_pause_and_restart_from_the_menu_tell_the_peer(app, clock, recorder):
     carmen.says("1")
     carmen.expect("Su intercambio con Julie está en pausa", "«Retomar mi intercambio»")
     drain(app)
-    assert "Carmen a mis votre binôme en pause" in recorder.by_address["julie"][-1]
-    julie.says("menu")
-    julie.expect("Reprendre mon binôme")
-    julie.says("Reprendre mon binôme")
-    julie.expect("Votre binôme avec Carmen est de nouveau actif.")
+    told = recorder.by_address["julie"][-1]
+    assert "Carmen a mis votre binôme en pause" in told
+    assert "Seule elle ou la coordination peut le reprendre" in told
+    menu = "\n".join(julie.says("menu"))
+    assert "Reprendre mon binôme" not in menu and "Mon binôme en pause" in menu
+    julie.says("Mon binôme en pause")
+    julie.expect("Votre binôme avec Carmen est en pause : Carmen l'a mis en pause")
+    carmen.says("menú")
+    carmen.says("Retomar mi intercambio")
+    carmen.expect("Su intercambio con Julie está activo de nuevo.")
     drain(app)
-    assert "Julie retomó su intercambio" in recorder.by_address["carmen"][-1]
+    assert "Carmen a repris votre binôme" in recorder.by_address["julie"][-1]
     with app.db.session() as session:
         pair = pair_between(
             session, *(session.get(Participant, ids[k]) for k in ("carmen", "julie"))
@@ -253,3 +259,30 @@ def test_erasing_her_data_ends_her_pair_and_tells_her_peer_without_her_name(
         clock.advance(timedelta(days=1))
         dispatch_due(app.db, clock.now(), app.engine.config)
     assert peer.inbox() == ""
+
+
+def test_a_pause_is_lifted_only_by_who_put_it(app, clock):
+    """Awa (English) cannot restart the pair Carmen paused; a coordinator's pause is theirs."""
+    carmen_id = add_woman(app.db, "carmen", CARMEN, now=clock.now())
+    awa_id = add_woman(app.db, "awa", AWA, now=clock.now())
+    pair_id = active_pair(app.db, carmen_id, awa_id, now=clock.now())
+    carmen, awa = Member(app, "carmen"), Member(app, "awa")
+    for text in ("menú", "Pausar mi intercambio", "1"):
+        carmen.says(text)
+    assert "She or the coordinators can restart it" in awa.inbox()
+    menu = "\n".join(awa.says("menu"))
+    assert "Resume my pair" not in menu and "My paused pair" in menu
+    awa.says("My paused pair")
+    awa.expect("Your pair with Carmen is paused: Carmen paused it, and only she or the")
+    with app.db.session() as session:
+        pair = session.get(Pair, pair_id)
+        assert pair.status == PairStatus.PAUSED
+        lifecycle.resume(session, pair, actor=lifecycle.coordinator_actor("cli"), now=clock.now())
+        lifecycle.pause(session, pair, actor=lifecycle.coordinator_actor("cli"), now=clock.now())
+    menu = "\n".join(carmen.says("menú"))
+    assert "Retomar mi intercambio" not in menu
+    carmen.says("Mi intercambio en pausa")
+    carmen.expect("Las coordinadoras del programa pausaron su intercambio con Awa")
+    awa.says("menu")
+    awa.says("My paused pair")
+    awa.expect("Your pair with Carmen is paused by the programme coordinators")
