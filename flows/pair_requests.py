@@ -104,8 +104,11 @@ def _actor(ctx: Context) -> str:
 # --- A new match ---------------------------------------------------------------------------------
 
 
-def _onboarded(ctx: Context) -> bool:
-    return ctx.participant.onboarded_at is not None
+def _has_pair(ctx: Context) -> bool:
+    # Before her first introduction a new match means nothing (she is waiting for a first
+    # one), and once a pair has ended she has already been told a new match is coming: the
+    # entry is for a pair she has now, introduced, active or paused.
+    return ctx.participant.onboarded_at is not None and bool(lifecycle.her_live_pairs(ctx))
 
 
 def _open_new_match(ctx: Context) -> Outcome:
@@ -307,7 +310,7 @@ def _resume_pair(ctx: Context) -> Outcome:
 home.add_menu_item(home.MenuItem("pair_pause", MENU_PAUSE, _has_active, _open_pause))
 home.add_menu_item(home.MenuItem("pair_resume", MENU_RESUME, _can_resume, _resume_pair))
 home.add_menu_item(home.MenuItem("pair_paused", MENU_PAUSED, _paused_by_other, _paused_info))
-home.add_menu_item(home.MenuItem("new_match", MENU_NEW_MATCH, _onboarded, _open_new_match))
+home.add_menu_item(home.MenuItem("new_match", MENU_NEW_MATCH, _has_pair, _open_new_match))
 
 register(
     FLOW,

@@ -286,3 +286,21 @@ def test_a_pause_is_lifted_only_by_who_put_it(app, clock):
     awa.says("menu")
     awa.says("My paused pair")
     awa.expect("Your pair with Carmen is paused by the programme coordinators")
+
+
+@pytest.mark.parametrize(
+    ("profile", "label"),
+    [
+        (CARMEN, "Pedir una nueva compañera"),
+        (JULIE, "Demander une nouvelle partenaire"),
+        (AWA, "Ask for a new match"),
+    ],
+)
+def test_a_new_match_is_offered_only_once_she_has_a_pair(app, clock, profile, label):
+    """Before her first introduction there is nothing to replace: no "new match" entry."""
+    her = add_woman(app.db, "her", profile, now=clock.now())
+    other = add_woman(app.db, "other", FATOU, now=clock.now())
+    woman = Member(app, "her")
+    assert label not in "\n".join(woman.says("menu"))
+    active_pair(app.db, her, other, now=clock.now())
+    assert label in "\n".join(woman.says("menu"))
