@@ -16,11 +16,10 @@ from __future__ import annotations
 import importlib.util
 from collections.abc import Sequence
 from datetime import datetime
-from functools import cache
 
 from sqlmodel import Session
 
-from flows import i18n, tips
+from flows import choices, tips
 from flows.config import FlowConfig
 from flows.home import resume
 from flows.keywords import Keyword
@@ -29,7 +28,6 @@ from flows.proactive import ask
 from flows.problems import ALERT_CHECKIN, pair_context, raise_alert
 from flows.registry import register
 from flows.steps import AskText, Choose, Context, Outcome, go
-from flows.text import normalise
 from flows.triggers import Firing, handles
 from storage import checkins
 from storage.checkins import CheckIn, Happened
@@ -80,9 +78,6 @@ HOW_TO_RESCHEDULE = _(
 )
 NOTED = _("All right. Thank you for telling me.")
 
-# Translators: one-word answers that skip an optional question, separated by commas.
-SKIP_WORDS = _("skip, pass, no, nothing, none, next")
-
 
 def _plan_again(ctx: Context, pair_id: int, meeting_id: int | None = None) -> Outcome | None:
     """Session planning (flows/sessions.py, issue 6) for this pair, at the step that fits.
@@ -100,20 +95,6 @@ def _plan_again(ctx: Context, pair_id: int, meeting_id: int | None = None) -> Ou
     if outcome.goto == ("sessions", "start") and meeting is not None and meeting.rhythm:
         ctx.data["sess"]["rhythm"] = meeting.rhythm
     return outcome
-
-
-@cache
-def _skip_words() -> frozenset[str]:
-    words = {"0", "", "-", "skip"}
-    for language in i18n.LANGUAGES:
-        text = i18n.gettext(language, SKIP_WORDS.msgid)
-        words.update(normalise(word) for word in text.split(","))
-    return frozenset(words)
-
-
-def is_skip(text: str) -> bool:
-    """One word or a digit that means "skip": 0, "no", "pasar", "rien", "-"..."""
-    return normalise(text) in _skip_words()
 
 
 def _checkin(ctx: Context) -> CheckIn | None:
@@ -169,12 +150,12 @@ def _on_useful(ctx: Context, key: str) -> Outcome:
 
 
 def _on_learned(ctx: Context, text: str) -> Outcome:
-    _save(ctx, learned=None if is_skip(text) else text)
+    _save(ctx, learned=None if choices.is_skip(text) else text)
     return go("checkin", "shared")
 
 
 def _on_shared(ctx: Context, text: str) -> Outcome:
-    checkin = _save(ctx, shared=None if is_skip(text) else text, completed_at=ctx.now)
+    checkin = _save(ctx, shared=None if choices.is_skip(text) else text, completed_at=ctx.now)
     following = _continue_rhythm(ctx, checkin)
     if following is not None:
         return following

@@ -15,7 +15,7 @@ from difflib import get_close_matches
 from functools import cache
 
 from flows import i18n
-from flows.messages import Msg, Option
+from flows.messages import Msg, Option, _
 from flows.render import Reader, render_msg
 from flows.text import normalise
 from flows.vocabulary import ANSWER_WORDS, NUMBER_WORDS
@@ -175,3 +175,22 @@ def _is_number(word: str) -> bool:
 
 def _joined(words: list[str]) -> str:
     return " ".join(words).strip(" ,;:-.")
+
+
+# Translators: one-word answers that skip an optional question, separated by commas.
+SKIP_WORDS = _("skip, pass, no, nothing, none, next")
+
+
+@cache
+def _skip_words() -> frozenset[str]:
+    words = {"0", "", "-", "skip"}
+    for language in i18n.LANGUAGES:
+        text = i18n.gettext(language, SKIP_WORDS.msgid)
+        words.update(normalise(word) for word in text.split(","))
+    return frozenset(words)
+
+
+def is_skip(text: str) -> bool:
+    """One word or a digit that means "skip" an optional question: 0, "no", "pasar", "rien",
+    "-"..."""
+    return normalise(text) in _skip_words()

@@ -260,10 +260,28 @@ def _on_menu(ctx: Context, key: str) -> Outcome:
     return item.run(ctx)
 
 
+# Features that must act while her profile is still there, before her data goes (her pairs end
+# and her peers are told, flows/pair_requests.py): each gets her context.
+BeforeErase = Callable[[Context], None]
+BEFORE_ERASE: list[BeforeErase] = []
+
+
+def add_before_erase(hook: BeforeErase) -> None:
+    BEFORE_ERASE.append(hook)
+
+
+def erase(ctx: Context) -> None:
+    """Erase her data: first what features must do about her (`add_before_erase`), then
+    `storage.participants.erase`."""
+    for hook in BEFORE_ERASE:
+        hook(ctx)
+    participants.erase(ctx.session, ctx.participant, now=ctx.now)
+
+
 def _on_confirm_delete(ctx: Context, key: str) -> Outcome:
     if key == "no":
         return resume(ctx, NOT_DELETED)
-    participants.erase(ctx.session, ctx.participant, now=ctx.now)
+    erase(ctx)
     ctx.data = {}
     return stay(DELETED)
 

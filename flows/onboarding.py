@@ -35,7 +35,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from flows import choices
+from flows import choices, home
 from flows import vocabulary as vocab
 from flows.cohort_join import after_onboarding
 from flows.messages import Msg, Option, Reply, _, nested
@@ -55,7 +55,6 @@ from flows.steps import (
     stay,
 )
 from flows.text import clean_text, normalise
-from storage import participants
 from storage.models import Participant
 
 MOST_SKILLS = 3
@@ -246,7 +245,7 @@ def _save(ctx: Context, step: str, **fields: object) -> Outcome:
 
 def _on_consent(ctx: Context, key: str) -> Outcome:
     if key == "no":
-        participants.erase(ctx.session, ctx.participant, now=ctx.now)
+        home.erase(ctx)
         return stay(DECLINED)
     ctx.participant.consent_at = ctx.now
     ctx.participant.share_contact = key == "yes"

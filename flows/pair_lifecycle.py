@@ -265,6 +265,12 @@ def withdraw(session: Session, pair: Pair, *, actor: str, now: datetime) -> Pair
     return move(session, pair, PairStatus.WITHDRAWN, actor=actor, now=now, note="replaced")
 
 
+def paused_by(session: Session, pair_id: int) -> str | None:
+    """Who put the pair in pause last (an actor string), read from its history."""
+    moves = [event for event in history(session, pair_id) if event.to_status == PairStatus.PAUSED]
+    return moves[-1].actor if moves else None
+
+
 def history(session: Session, pair_id: int) -> list[PairEvent]:
     return list(
         session.exec(select(PairEvent).where(PairEvent.pair_id == pair_id).order_by(PairEvent.id))

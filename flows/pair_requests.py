@@ -2,19 +2,28 @@
 
 Asking for a new match ends her current pair (or declines a pending introduction); her reason
 goes to the coordinators only. Her peer is told, kindly and without the reason, that the pair
-has come to an end and a new match is coming.
+has come to an end and a new match is coming. Erasing her data ends her pairs the same way
+(`end_pair`); her peer is then told without her name, which is being erased.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlmodel import Session
+
 from flows import home
 from flows import pair_lifecycle as lifecycle
 from flows.alerts import alert_coordinators
+from flows.config import FlowConfig
 from flows.introductions import NEW_MATCH_COMING, release, tell
 from flows.matching.service import cohorts_of
 from flows.messages import Msg, Option, _, keyword, nested
 from flows.registry import register
+from flows.sessions import cancel_meeting
 from flows.steps import AskText, Choose, Context, Outcome, go
+from storage import nudges
+from storage.meetings import open_meetings
 from storage.models import Participant
 from storage.pairs import Pair, PairStatus, PairView
 
@@ -38,6 +47,10 @@ PEER_ENDED = _(
     "Your pair with {peer} has come to an end. I am looking for a new match for you and will "
     "write to you soon."
 )
+PEER_LEFT = _(
+    "Your peer has left the programme, so your pair will not go on. I am looking for a new "
+    "match for you and will write to you soon."
+)
 ALERT = _("{name} (id {id}, {cohorts}) asks for a new match. Her reason: {reason}")
 CONFIRM_PAUSE = _(
     "Pause your pair with {peer}? {peer} will be told. You can resume it at any time from the menu."
@@ -46,7 +59,19 @@ YES_PAUSE = _("Yes, pause it")
 PAUSED = _(
     'Your pair with {peer} is paused. Write {menu} and choose "{resume}" when you are ready.'
 )
-PEER_PAUSED = _("{peer} has paused your pair for now. I will tell you when it starts again.")
+PEER_PAUSED = _(
+    "{peer} has paused your pair for now. She or the coordinators can restart it; I will tell "
+    "you when it starts again."
+)
+MENU_PAUSED = _("My paused pair")
+PAUSED_BY_PEER = _(
+    "Your pair with {peer} is paused: {peer} paused it, and only she or the coordinators can "
+    "restart it. I will tell you when it starts again."
+)
+PAUSED_BY_COORDINATORS = _(
+    "Your pair with {peer} is paused by the programme coordinators, and only they can restart "
+    "it. I will tell you when it starts again."
+)
 RESUMED = _("Your pair with {peer} is active again.")
 PEER_RESUMED = _("{peer} has restarted your pair. Welcome back!")
 NO_PAIR = _("You have no pair at the moment.")
@@ -79,8 +104,11 @@ def _actor(ctx: Context) -> str:
 # --- A new match ---------------------------------------------------------------------------------
 
 
-def _onboarded(ctx: Context) -> bool:
-    return ctx.participant.onboarded_at is not None
+def _has_pair(ctx: Context) -> bool:
+    # Before her first introduction a new match means nothing (she is waiting for a first
+    # one), and once a pair has ended she has already been told a new match is coming: the
+    # entry is for a pair she has now, introduced, active or paused.
+    return ctx.participant.onboarded_at is not None and bool(lifecycle.her_live_pairs(ctx))
 
 
 def _open_new_match(ctx: Context) -> Outcome:
@@ -103,26 +131,54 @@ def _on_confirm_new(ctx: Context, key: str) -> Outcome:
     return go(FLOW, "reason")
 
 
+def _tell_peer(
+    session: Session, pair: Pair, leaving: int, notice: Msg, *, now: datetime, config: FlowConfig
+) -> None:
+    """Her peer is no longer asked about this pair, and reads `notice` in her own language."""
+    peer = session.get(Participant, pair.peer_of(leaving))
+    if peer is not None:
+        release(session, peer, pair.id or 0, now)
+        tell(session, peer, notice, now=now, config=config)
+
+
+def end_pair(
+    session: Session,
+    pair: Pair,
+    leaving: int,
+    *,
+    reason: str,
+    notice: Msg,
+    now: datetime,
+    config: FlowConfig,
+) -> None:
+    """She leaves this live pair: it ends (the reason is for the coordinators), its open
+    sessions are cancelled, nothing planned for it goes out to either woman, and her peer
+    reads `notice`."""
+    lifecycle.end(session, pair, actor=lifecycle.participant_actor(leaving), now=now, reason=reason)
+    for meeting in open_meetings(session, pair.id or 0):
+        cancel_meeting(session, meeting, by=leaving, now=now, config=config)
+    nudges.cancel(session, pair_id=pair.id)
+    _tell_peer(session, pair, leaving, notice, now=now, config=config)
+
+
 def _on_reason(ctx: Context, reason: str) -> Outcome:
     pair = ctx.session.get(Pair, ctx.data.pop("pair_id", None) or 0)
     me = _me(ctx)
     if pair is not None and pair.status in lifecycle.LIVE_STATUSES and me in pair.members():
-        peer = _peer(ctx, pair)
+        name = ctx.participant.name or ""
         if pair.status == PairStatus.INTRODUCED and pair.response_of(me) is None:
             # Not met yet: the same as declining the introduction, silent to her peer.
             lifecycle.respond(ctx.session, pair, me, accept=False, now=ctx.now)
-            notice = NEW_MATCH_COMING
+            notice = _(NEW_MATCH_COMING.msgid, peer=name)
+            _tell_peer(ctx.session, pair, me, notice, now=ctx.now, config=ctx.config)
         else:
-            lifecycle.end(
-                ctx.session, pair, actor=_actor(ctx), now=ctx.now, reason="new match asked"
-            )
-            notice = PEER_ENDED if pair.active_at else NEW_MATCH_COMING
-        if peer is not None:
-            release(ctx.session, peer, pair.id or 0, ctx.now)
-            tell(
+            notice = _((PEER_ENDED if pair.active_at else NEW_MATCH_COMING).msgid, peer=name)
+            end_pair(
                 ctx.session,
-                peer,
-                _(notice.msgid, peer=ctx.participant.name or ""),
+                pair,
+                me,
+                reason="new match asked",
+                notice=notice,
                 now=ctx.now,
                 config=ctx.config,
             )
@@ -144,6 +200,27 @@ def _on_reason(ctx: Context, reason: str) -> Outcome:
     return home.resume(ctx, REQUESTED)
 
 
+# --- Her data erased ------------------------------------------------------------------------------
+
+
+def _leave_pairs(ctx: Context) -> None:
+    """She erases her data: each of her live pairs ends, and her peer is told without her name
+    (it is about to be erased, and any message naming her would be withdrawn)."""
+    for pair in lifecycle.live_pairs(ctx.session, _me(ctx)):
+        end_pair(
+            ctx.session,
+            pair,
+            _me(ctx),
+            reason="her data was erased",
+            notice=PEER_LEFT,
+            now=ctx.now,
+            config=ctx.config,
+        )
+
+
+home.add_before_erase(_leave_pairs)
+
+
 # --- Pause and restart ----------------------------------------------------------------------------
 
 
@@ -151,8 +228,28 @@ def _has_active(ctx: Context) -> bool:
     return _pair(ctx, PairStatus.ACTIVE) is not None
 
 
-def _has_paused(ctx: Context) -> bool:
-    return _pair(ctx, PairStatus.PAUSED) is not None
+def _paused_by_her(ctx: Context, pair: Pair | PairView) -> bool:
+    # The pause is hers to lift: her peer (or a coordinator) paused for a reason of her own,
+    # and the other woman undoing it would override that choice.
+    return lifecycle.paused_by(ctx.session, pair.id or 0) == _actor(ctx)
+
+
+def _can_resume(ctx: Context) -> bool:
+    paused = _pair(ctx, PairStatus.PAUSED)
+    return paused is not None and _paused_by_her(ctx, paused)
+
+
+def _paused_by_other(ctx: Context) -> bool:
+    paused = _pair(ctx, PairStatus.PAUSED)
+    return paused is not None and not _paused_by_her(ctx, paused)
+
+
+def _why_paused(ctx: Context, pair: Pair | PairView) -> Msg:
+    """Who paused her pair, and so who can restart it."""
+    by = lifecycle.paused_by(ctx.session, pair.id or 0)
+    if by == lifecycle.participant_actor(pair.peer_of(_me(ctx))):
+        return _(PAUSED_BY_PEER.msgid, peer=_peer_name(ctx, pair))
+    return _(PAUSED_BY_COORDINATORS.msgid, peer=_peer_name(ctx, pair))
 
 
 def _open_pause(ctx: Context) -> Outcome:
@@ -186,11 +283,20 @@ def _on_confirm_pause(ctx: Context, key: str) -> Outcome:
     )
 
 
+def _paused_info(ctx: Context) -> Outcome:
+    paused = _pair(ctx, PairStatus.PAUSED)
+    if paused is None:
+        return home.resume(ctx, NO_PAIR)
+    return home.resume(ctx, _why_paused(ctx, paused))
+
+
 def _resume_pair(ctx: Context) -> Outcome:
     paused = _pair(ctx, PairStatus.PAUSED)
     pair = ctx.session.get(Pair, paused.id) if paused else None
     if pair is None:
         return home.resume(ctx, NO_PAIR)
+    if not _paused_by_her(ctx, pair):  # an old menu: not hers to restart
+        return home.resume(ctx, _why_paused(ctx, pair))
     lifecycle.resume(ctx.session, pair, actor=_actor(ctx), now=ctx.now)
     tell(
         ctx.session,
@@ -203,8 +309,9 @@ def _resume_pair(ctx: Context) -> Outcome:
 
 
 home.add_menu_item(home.MenuItem("pair_pause", MENU_PAUSE, _has_active, _open_pause))
-home.add_menu_item(home.MenuItem("pair_resume", MENU_RESUME, _has_paused, _resume_pair))
-home.add_menu_item(home.MenuItem("new_match", MENU_NEW_MATCH, _onboarded, _open_new_match))
+home.add_menu_item(home.MenuItem("pair_resume", MENU_RESUME, _can_resume, _resume_pair))
+home.add_menu_item(home.MenuItem("pair_paused", MENU_PAUSED, _paused_by_other, _paused_info))
+home.add_menu_item(home.MenuItem("new_match", MENU_NEW_MATCH, _has_pair, _open_new_match))
 
 register(
     FLOW,

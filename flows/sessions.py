@@ -428,6 +428,8 @@ class AskPlace:
         text = clean_text(answer.text)
         if not text:
             return stay(ask=True)
+        if choices.is_skip(text):  # "0", "pasar", "rien": skipped, as elsewhere, not a place
+            return _after_place(ctx)
         if len(text) > self.longest:
             return stay(
                 _n(

@@ -78,13 +78,21 @@ class Meeting(SQLModel, table=True):
         return [datetime.fromisoformat(value) for value in self.options]
 
 
+def open_meetings(session: Session, pair_id: int) -> list[Meeting]:
+    """The pair's meetings being proposed or confirmed, newest first."""
+    return list(
+        session.exec(
+            select(Meeting)
+            .where(Meeting.pair_id == pair_id, col(Meeting.status).in_(OPEN_STATUSES))
+            .order_by(col(Meeting.id).desc())
+        )
+    )
+
+
 def open_meeting(session: Session, pair_id: int) -> Meeting | None:
     """The pair's meeting being proposed or confirmed and still ahead, newest first."""
-    return session.exec(
-        select(Meeting)
-        .where(Meeting.pair_id == pair_id, col(Meeting.status).in_(OPEN_STATUSES))
-        .order_by(col(Meeting.id).desc())
-    ).first()
+    found = open_meetings(session, pair_id)
+    return found[0] if found else None
 
 
 def any_agreed_after(session: Session, pair_id: int, after: datetime) -> bool:

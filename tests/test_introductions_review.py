@@ -56,7 +56,7 @@ def test_the_review_is_not_offered_to_participants(app, clock):
     carmen.says("hola")
     carmen.says("1")  # Español
     carmen.says("menú")
-    carmen.expect("Pedir una nueva compañera", "Unirme a un grupo con un código")
+    carmen.expect("Unirme a un grupo con un código")
     assert "coordinación" not in carmen.text
 
 

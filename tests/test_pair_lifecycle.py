@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
 
 from flows import pair_lifecycle as lifecycle
+from flows.checkin import on_pair_activated
 from flows.introductions import publish_cohort
 from flows.matching import service
+from flows.nudges import dispatch_due
+from storage.meetings import Meeting, MeetingStatus
 from storage.models import Participant
+from storage.nudges import Nudge, NudgeStatus
 from storage.pairs import Pair, PairStatus, PairView, live_pair_views, prefetch_live_views
 from tests.support.dialog import Person
 from tests.support.pairing import cohort_of_four, drain, pair_between
+from tests.support.sessions import AWA, CARMEN, JULIE, Member, active_pair, add_woman
 
 NOW = datetime(2026, 3, 2, 17, 0, tzinfo=UTC)
 
@@ -137,6 +142,7 @@ def _active_pair(app, clock):
 
 
 def test_pause_and_restart_from_the_menu_tell_the_peer(app, clock, recorder):
+    """Only the woman who paused restarts the pair; her peer is told who can."""
     ids, people = _active_pair(app, clock)
     carmen, julie = people["carmen"], people["julie"]
     carmen.says("menú")
@@ -146,13 +152,18 @@ def test_pause_and_restart_from_the_menu_tell_the_peer(app, clock, recorder):
     carmen.says("1")
     carmen.expect("Su intercambio con Julie está en pausa", "«Retomar mi intercambio»")
     drain(app)
-    assert "Carmen a mis votre binôme en pause" in recorder.by_address["julie"][-1]
-    julie.says("menu")
-    julie.expect("Reprendre mon binôme")
-    julie.says("Reprendre mon binôme")
-    julie.expect("Votre binôme avec Carmen est de nouveau actif.")
+    told = recorder.by_address["julie"][-1]
+    assert "Carmen a mis votre binôme en pause" in told
+    assert "Seule elle ou la coordination peut le reprendre" in told
+    menu = "\n".join(julie.says("menu"))
+    assert "Reprendre mon binôme" not in menu and "Mon binôme en pause" in menu
+    julie.says("Mon binôme en pause")
+    julie.expect("Votre binôme avec Carmen est en pause : Carmen l'a mis en pause")
+    carmen.says("menú")
+    carmen.says("Retomar mi intercambio")
+    carmen.expect("Su intercambio con Julie está activo de nuevo.")
     drain(app)
-    assert "Julie retomó su intercambio" in recorder.by_address["carmen"][-1]
+    assert "Carmen a repris votre binôme" in recorder.by_address["julie"][-1]
     with app.db.session() as session:
         pair = pair_between(
             session, *(session.get(Participant, ids[k]) for k in ("carmen", "julie"))
@@ -193,3 +204,103 @@ def test_asking_for_a_new_match_ends_the_pair_and_tells_only_the_coordinators_wh
         pair = session.exec(select(Pair).where(Pair.status == PairStatus.ENDED)).one()
         assert pair.ended_by == f"participant:{ids['julie']}"
         assert pair.end_reason == "new match asked"
+
+
+FATOU = {"name": "Fatou", "locale": "fr", "country": "SN", "timezone": "Africa/Dakar"}
+
+
+@pytest.mark.parametrize(
+    ("peer_profile", "told", "pause_label"),
+    [
+        (CARMEN, "Su compañera dejó el programa, así que su intercambio no continuará.",
+         "Pausar mi intercambio"),
+        (JULIE, "Votre partenaire a quitté le programme, votre binôme s'arrête donc ici.",
+         "Mettre mon binôme en pause"),
+        (AWA, "Your peer has left the programme, so your pair will not go on.", "Pause my pair"),
+    ],
+)  # fmt: skip
+def test_erasing_her_data_ends_her_pair_and_tells_her_peer_without_her_name(
+    app, clock, peer_profile, told, pause_label
+):
+    """Fatou erases her data while a session she proposed waits: the pair ends, the proposal
+    and every nudge of the pair go, and her peer hears it in her language, without her name."""
+    fatou_id = add_woman(app.db, "fatou", FATOU, now=clock.now())
+    peer_id = add_woman(app.db, "peer", peer_profile, now=clock.now())
+    pair_id = active_pair(app.db, fatou_id, peer_id, now=clock.now())
+    with app.db.session() as session:
+        on_pair_activated(session, session.get(Pair, pair_id), clock.now(), app.engine.config)
+    fatou, peer = Member(app, "fatou"), Member(app, "peer")
+    for text in ("menu", "Planifier une séance", "jeudi 15h", "1"):
+        fatou.says(text)
+    for key in ("video", "later", "once"):
+        fatou.taps(key)
+    assert "Fatou" in peer.inbox()  # her proposal reached her peer
+
+    fatou.says("EFFACER MES DONNÉES")
+    fatou.says("1")
+    fatou.expect("Vos données ont été effacées.")
+    notice = peer.inbox()
+    assert told in notice and "Fatou" not in notice
+    with app.db.session() as session:
+        pair = session.get(Pair, pair_id)
+        assert (pair.status, pair.ended_by, pair.end_reason) == (
+            PairStatus.ENDED,
+            lifecycle.participant_actor(fatou_id),
+            "her data was erased",
+        )
+        meetings = session.exec(select(Meeting).where(Meeting.pair_id == pair_id)).all()
+        assert [m.status for m in meetings] == [MeetingStatus.CANCELLED]
+        planned = session.exec(
+            select(Nudge).where(Nudge.pair_id == pair_id, Nudge.status == NudgeStatus.PLANNED)
+        ).all()
+        assert planned == []
+    assert pause_label not in "\n".join(peer.says("menu"))
+    for _day in range(8):  # a week on: nothing more about that pair reaches her
+        clock.advance(timedelta(days=1))
+        dispatch_due(app.db, clock.now(), app.engine.config)
+    assert peer.inbox() == ""
+
+
+def test_a_pause_is_lifted_only_by_who_put_it(app, clock):
+    """Awa (English) cannot restart the pair Carmen paused; a coordinator's pause is theirs."""
+    carmen_id = add_woman(app.db, "carmen", CARMEN, now=clock.now())
+    awa_id = add_woman(app.db, "awa", AWA, now=clock.now())
+    pair_id = active_pair(app.db, carmen_id, awa_id, now=clock.now())
+    carmen, awa = Member(app, "carmen"), Member(app, "awa")
+    for text in ("menú", "Pausar mi intercambio", "1"):
+        carmen.says(text)
+    assert "She or the coordinators can restart it" in awa.inbox()
+    menu = "\n".join(awa.says("menu"))
+    assert "Resume my pair" not in menu and "My paused pair" in menu
+    awa.says("My paused pair")
+    awa.expect("Your pair with Carmen is paused: Carmen paused it, and only she or the")
+    with app.db.session() as session:
+        pair = session.get(Pair, pair_id)
+        assert pair.status == PairStatus.PAUSED
+        lifecycle.resume(session, pair, actor=lifecycle.coordinator_actor("cli"), now=clock.now())
+        lifecycle.pause(session, pair, actor=lifecycle.coordinator_actor("cli"), now=clock.now())
+    menu = "\n".join(carmen.says("menú"))
+    assert "Retomar mi intercambio" not in menu
+    carmen.says("Mi intercambio en pausa")
+    carmen.expect("Las coordinadoras del programa pausaron su intercambio con Awa")
+    awa.says("menu")
+    awa.says("My paused pair")
+    awa.expect("Your pair with Carmen is paused by the programme coordinators")
+
+
+@pytest.mark.parametrize(
+    ("profile", "label"),
+    [
+        (CARMEN, "Pedir una nueva compañera"),
+        (JULIE, "Demander une nouvelle partenaire"),
+        (AWA, "Ask for a new match"),
+    ],
+)
+def test_a_new_match_is_offered_only_once_she_has_a_pair(app, clock, profile, label):
+    """Before her first introduction there is nothing to replace: no "new match" entry."""
+    her = add_woman(app.db, "her", profile, now=clock.now())
+    other = add_woman(app.db, "other", FATOU, now=clock.now())
+    woman = Member(app, "her")
+    assert label not in "\n".join(woman.says("menu"))
+    active_pair(app.db, her, other, now=clock.now())
+    assert label in "\n".join(woman.says("menu"))

@@ -396,3 +396,23 @@ def test_a_typed_time_is_read_back_with_the_day_she_typed(
     assert meeting(app).local_options == [
         "2026-03-12T17:00" if profile is not JULIE else "2026-03-12T15:00"
     ]
+
+
+@pytest.mark.parametrize(
+    ("proposer", "peer", "when", "skip", "no_place"),
+    [
+        (("carmen", CARMEN), ("julie", JULIE), "jueves 15h", "0", "Lien ou lieu"),
+        (("julie", JULIE), ("awa", AWA), "jeudi 15h", "0", "Link or place"),
+        (("awa", AWA), ("carmen", CARMEN), "Thursday 3pm", "0", "Enlace o lugar"),
+        (("carmen", CARMEN), ("julie", JULIE), "jueves 15h", "pasar", "Lien ou lieu"),
+    ],
+)
+def test_zero_at_the_link_or_place_skips_it_as_later_does(
+    app, clock, proposer, peer, when, skip, no_place
+):
+    """ "0" (or a skip word) at the link or place is "Later", as at every optional question,
+    never a link "0" shown to her peer."""
+    first, second = pair_of(app, clock, proposer, peer)
+    propose(first, when, mode="video", place=skip, rhythm="once")
+    assert meeting(app).place is None
+    assert no_place not in second.inbox()
