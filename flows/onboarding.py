@@ -134,6 +134,10 @@ def _always(p: Participant) -> bool:
     return True
 
 
+def _never(p: Participant) -> bool:
+    return False
+
+
 def _city_missing(p: Participant) -> bool:
     return p.country != "CA" and not p.region
 
@@ -171,6 +175,21 @@ ORDER: list[tuple[str, Callable[[Participant], bool]]] = [
 ]
 # Questions that only ask what she left out of a two-answer question ("back" skips them).
 FILL_INS = frozenset({"city", "business_name", "sector", "wants"})
+# Whether each question of ORDER that applies to her has its answer in her profile. A fill-in
+# applies only while its answer is missing; family ties may rightly be none.
+ANSWERED: dict[str, Callable[[Participant], bool]] = {
+    "name": lambda p: bool(p.name),
+    "country": lambda p: bool(p.country),
+    "province": lambda p: p.region in vocab.CANADA_REGIONS,
+    "zone": lambda p: bool(p.timezone),
+    "business": lambda p: bool(p.business_name or p.sector),
+    "stage": lambda p: bool(p.stage),
+    "size": lambda p: bool(p.size),
+    "skills": lambda p: bool(p.skills_offered),
+    "languages": lambda p: bool(p.mentor_languages),
+    "availability": lambda p: bool(p.availability),
+    "diaspora": _always,
+}
 # When one of these is corrected, the questions that depend on it are asked again too.
 DEPENDENTS = {
     "country": {"province", "zone", "city", "diaspora"},
@@ -196,8 +215,27 @@ def next_step(ctx: Context, current: str) -> Outcome:
     return go("onboarding", "summary")
 
 
+def unanswered(participant: Participant) -> str | None:
+    """The first question she still owes (consent first), or None when her profile is whole."""
+    if participant.consent_at is None:
+        return "consent"
+    for name, applies in ORDER:
+        if name == "summary":
+            break
+        if applies(participant) and not ANSWERED.get(name, _never)(participant):
+            return name
+    return None
+
+
 def finish(ctx: Context) -> Outcome:
-    """Her profile is complete: thank her (the summary waits in the menu, to save a message)."""
+    """Her profile is complete: thank her (the summary waits in the menu, to save a message).
+
+    A profile with a gap (no consent above all) is never finished: the missing question is asked
+    instead, however she got here, since matching skips anyone without consent.
+    """
+    gap = unanswered(ctx.participant)
+    if gap is not None:
+        return go("onboarding", gap)
     ctx.participant.onboarded_at = ctx.now
     ctx.session.add(ctx.participant)
     done = _(DONE.msgid, name=ctx.participant.name or "", menu={"$kw": "menu"})
@@ -205,15 +243,23 @@ def finish(ctx: Context) -> Outcome:
 
 
 def previous_step(ctx: Context, current: str) -> Outcome:
-    """ "Atrás": the question before this one (the summary while she is correcting)."""
+    """ "Atrás": the question before this one (the summary while she is correcting).
+
+    Before consent comes her language; before her name, consent.
+    """
     names = [name for name, _cond in ORDER]
+    if current == "consent":
+        ctx.data.pop("editing", None)
+        return go("home", "language")
     if ctx.data.get("editing") or current not in names:
         ctx.data.pop("editing", None)
-        return go("onboarding", "summary")
+        # Only a finished profile has a summary to go back to; otherwise what she still owes.
+        gap = unanswered(ctx.participant) if ctx.participant.onboarded_at is None else None
+        return go("onboarding", gap or "summary")
     for name, applies in reversed(ORDER[: names.index(current)]):
         if name not in FILL_INS and applies(ctx.participant):
             return go("onboarding", name)
-    return go("onboarding", current)
+    return go("onboarding", "consent")
 
 
 @dataclass
