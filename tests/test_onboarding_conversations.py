@@ -359,3 +359,69 @@ def test_two_letter_yes_and_no(any_db, settings, clock, recorder, language, scri
     her.says(script.delete_word)
     her.says(yes)
     her.expect(script.deleted)
+
+
+@dataclass(frozen=True)
+class Rights:
+    my_data: str
+    data_held: str
+    asked: str  # the question she was on when she wrote STOP
+    not_deleted: str
+
+
+RIGHTS = {
+    "es": Rights("MIS DATOS", "Esto es todo lo que", "¿En qué país", "No se borró"),
+    "fr": Rights("MES DONNÉES", "C'est tout ce qu'Entrepairs garde", "Dans quel pays", "Rien n'a"),
+    "en": Rights("MY DATA", "This is all Entrepairs keeps", "Which country", "Nothing was erased"),
+}
+
+
+@pytest.mark.parametrize(("language", "script"), [("es", SPANISH), ("fr", FRENCH), ("en", ENGLISH)])
+def test_after_stop_she_can_still_see_and_erase_her_data(app, db, language, script):
+    """STOP silences the bot, not her rights: "my data" and "delete my data" are answered
+    (a reply to her own request), and nothing else is."""
+    rights = RIGHTS[language]
+    her = Person(app, f"hilda-{language}")
+    for text in ("hola", script.language_digit, "1", "Hilda"):
+        her.says(text)
+    her.says(script.stop_word.upper())
+    her.expect(script.stopped)
+    her.says(rights.my_data)
+    her.expect("Hilda", rights.data_held)
+    assert rights.asked not in her.text  # her pending question stays unasked
+    her.says("1")
+    her.expect_nothing()
+
+    her.says(script.delete_word.upper())
+    her.expect(script.confirm_delete)
+    her.says("2")  # no: nothing erased, and still silent
+    her.expect(rights.not_deleted)
+    assert rights.asked not in her.text
+    her.says("1")
+    her.expect_nothing()
+    with db.session() as session:
+        hilda = session.exec(select(Participant).where(Participant.name == "Hilda")).one()
+        assert hilda.opted_out_at is not None and hilda.erased_at is None
+        hilda_id = hilda.id
+
+    her.says(script.delete_word.upper())
+    her.expect(script.confirm_delete)
+    her.says("1")
+    her.expect(script.deleted)
+    with db.session() as session:
+        hilda = session.get(Participant, hilda_id)
+        assert hilda is not None and hilda.erased_at is not None and hilda.name is None
+
+
+def test_a_confirmation_left_pending_by_stop_erases_nothing(app, db):
+    """She asked to erase, then wrote STOP instead of answering: a later "1" is not a yes."""
+    her = Person(app, "ines")
+    for text in ("hola", "1", "1", "Inés", "borrar mis datos"):
+        her.says(text)
+    her.expect(SPANISH.confirm_delete)
+    her.says("ALTO")
+    her.says("1")
+    her.expect_nothing()
+    with db.session() as session:
+        ines = session.exec(select(Participant).where(Participant.name == "Inés")).one()
+        assert ines.erased_at is None
