@@ -32,6 +32,7 @@ through the questions that depend on it).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -53,12 +54,14 @@ from flows.steps import (
     Step,
     go,
     stay,
+    too_long,
 )
-from flows.text import clean_text, normalise
+from flows.text import clean_text, name_case, normalise
 from storage import participants
 from storage.models import Participant
 
 MOST_SKILLS = 3
+NAME_LONGEST = 30
 CITY_LONGEST = 30
 BUSINESS_LONGEST = 50
 SKILL_OPTIONS = vocab.options(vocab.SKILLS)
@@ -76,6 +79,9 @@ CONSENT_PRIVATE = _("Yes, without sharing my contact")
 CONSENT_NO = _("No")
 DECLINED = _("No problem, nothing has been kept. If you change your mind, just write to me again.")
 ASK_NAME = _("What is your first name?")
+NAME_UNREADABLE = _(
+    "Sorry, I did not understand. What is your first name? Please write it in letters."
+)
 ASK_COUNTRY = _("Which country and city do you live in? E.g. 1 El Alto")
 ASK_COUNTRY_CITY = _(
     "Nice to meet you, {name}! Which country and city do you live in? E.g. 1 El Alto"
@@ -110,6 +116,27 @@ DONE = _(
     "your peer. To see or correct your profile, write {menu}."
 )
 SAVED = _("Saved.")
+
+# How she may introduce herself before her name, as `normalise` writes it ("Je m'appelle" →
+# "je m appelle"); what follows is her name.
+NAME_INTROS = frozenset(
+    {
+        "me llamo",
+        "mi nombre es",
+        "soy",
+        "je m appelle",
+        "moi c est",
+        "je suis",
+        "mon nom est",
+        "mon prenom est",
+        "my name is",
+        "i m",
+        "im",
+        "i am",
+    }
+)
+# Longest introduction in her words ("je m'appelle" is two words as typed, three normalised).
+NAME_INTRO_WORDS = 3
 
 BOTH = "both"
 NONE = "none"
@@ -322,6 +349,41 @@ def _on_skills(ctx: Context, offers: list[str], wants: list[str] | None) -> Outc
     return _save(ctx, "skills", skills_offered=offers)
 
 
+def tidy_name(text: str) -> str | None:
+    """Her name from her answer: without "me llamo" or "je m'appelle", without the punctuation or
+    emoji around it, capitalised if she wrote it all small; None when it has no letter at all."""
+    words = clean_text(text).split()
+    for count in range(min(NAME_INTRO_WORDS, len(words) - 1), 0, -1):
+        if normalise(" ".join(words[:count])) in NAME_INTROS:
+            words = words[count:]
+            break
+    name = " ".join(words)
+    # Letters (and their accents) at both ends: "Elena!", "¿Awa?" and "Rosa 🙂" lose the rest.
+    kept = [i for i, char in enumerate(name) if unicodedata.category(char)[0] == "L"]
+    if not kept:
+        return None
+    return name_case(name[kept[0] : kept[-1] + 1])
+
+
+class AskName:
+    """Her first name, as `tidy_name` reads it; its length limit is the name's, so "je m'appelle"
+    does not count against it."""
+
+    def offered(self, ctx: Context) -> Sequence[Option]:
+        return ()
+
+    def ask(self, ctx: Context) -> list[Reply]:
+        return [Reply(ASK_NAME)]
+
+    def answer(self, ctx: Context, answer: Answer) -> Outcome:
+        name = tidy_name(answer.text)
+        if name is None:
+            return stay(NAME_UNREADABLE)
+        if len(name) > NAME_LONGEST:
+            return stay(too_long(NAME_LONGEST))
+        return _save(ctx, "name", name=name)
+
+
 def _other_languages(ctx: Context) -> Sequence[Option]:
     others = vocab.options(vocab.SPOKEN_LANGUAGES)
     mine = ctx.participant.locale
@@ -459,7 +521,7 @@ STEPS: dict[str, Step] = {
         (Option("yes", CONSENT_YES), Option("private", CONSENT_PRIVATE), Option("no", CONSENT_NO)),
         _on_consent,
     ),
-    "name": AskText(ASK_NAME, _saver("name", "name"), longest=30),
+    "name": AskName(),
     "country": ChooseWithText(
         _ask_country, vocab.options(vocab.COUNTRIES), lambda c, k, w: _on_country(c, k or "", w)
     ),

@@ -425,3 +425,63 @@ def test_a_confirmation_left_pending_by_stop_erases_nothing(app, db):
     with db.session() as session:
         ines = session.exec(select(Participant).where(Participant.name == "Inés")).one()
         assert ines.erased_at is None
+
+
+# language: her intro, the "not a name" re-ask, "nice to meet you", an intro in capitals
+NAMES = {
+    "es": (
+        "Me llamo Elena",
+        "¿Cuál es su nombre? Escríbalo con letras",
+        "¡Mucho gusto, {}!",
+        "MI NOMBRE ES",
+    ),
+    "fr": (
+        "Je m’appelle Elena",
+        "Quel est votre prénom ? Écrivez-le en lettres",
+        "Enchantée, {} !",
+        "MOI C'EST",
+    ),
+    "en": (
+        "my name is Elena",
+        "What is your first name? Please write it in letters",
+        "Nice to meet you, {}!",
+        "I'M",
+    ),
+}
+
+
+@pytest.mark.parametrize(("language", "script"), [("es", SPANISH), ("fr", FRENCH), ("en", ENGLISH)])
+def test_her_name_is_read_as_a_name(app, db, language, script):
+    """ "?" or an emoji is no name; "me llamo" is not part of it; small letters get capitals."""
+    intro, reask, nice, shouted = NAMES[language]
+    her = Person(app, f"elena-{language}")
+    for text in ("hola", script.language_digit, "1"):
+        her.says(text)
+    for nothing in ("?", "🙂", "..."):
+        her.says(nothing)
+        her.expect(reask)
+        assert "{}" not in her.text and nice.format(nothing) not in her.text
+    her.says(intro)
+    her.expect(nice.format("Elena"))
+    her.says("my data")  # what her peer would see
+    her.expect("Elena,")
+    assert intro not in her.text
+
+    other = Person(app, f"carmen-{language}")
+    for text in ("hola", script.language_digit, "1", f"{shouted} maría del carmen quispe 🙂"):
+        other.says(text)
+    other.expect(nice.format("María del Carmen Quispe"))
+    with db.session() as session:
+        names = set(session.exec(select(Participant.name)).all())
+    assert {"Elena", "María del Carmen Quispe"} <= names
+
+
+def test_a_long_introduction_does_not_count_against_her_name(app, db):
+    her = Person(app, "marie")
+    for text in ("bonjour", "2", "1", "Je m'appelle Marie-Claire ndiaye"):
+        her.says(text)
+    her.expect("Enchantée, Marie-Claire ndiaye !")  # not all small: her spelling is kept
+    her.says("retour")
+    her.expect(FRENCH.ask_name)
+    her.says("x" * 31)
+    her.expect("30 caractères")
