@@ -120,9 +120,16 @@ class Engine:
 
         keyword = recognise(inbound.text) if inbound.kind == "text" else None
         if participant.opted_out_at is not None:
-            if keyword is not Keyword.START:
+            if keyword is Keyword.START:
+                return self._enter(ctx, home.come_back(ctx))
+            stopped = (
+                home.while_stopped(ctx, keyword, Answer(inbound.text, inbound.option_key))
+                if inbound.kind == "text"
+                else None
+            )
+            if stopped is None:
                 return []  # she asked for silence: keep it until she comes back
-            return self._enter(ctx, home.come_back(ctx))
+            return self._enter(ctx, stopped)
         if self._question_was_waiting(ctx) and keyword is None:
             # A question held for her quiet hours was not out yet: she sees it now, once,
             # rather than her message answering a question she has not read.
@@ -171,7 +178,7 @@ class Engine:
         # Asking and noting what was offered read the same things (her pairs, for the menu):
         # read once, as the step's answer has written all it will write.
         with ctx.reading():
-            if outcome.goto is not None or outcome.ask:
+            if outcome.ask:
                 replies.extend(step.ask(ctx))
             offered = [option.key for option in step.offered(ctx)]
         if ctx.participant.erased_at is None:

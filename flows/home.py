@@ -128,6 +128,25 @@ def opt_out(ctx: Context) -> Outcome:
     return stay(_(STOPPED.msgid, start=keyword(Keyword.START)))
 
 
+# Set while a "delete my data" confirmation asked after STOP waits for her answer: only that
+# answer passes her silence, not a confirmation left pending when she wrote STOP.
+ERASE_ASKED_STOPPED = "erase_asked_stopped"
+
+
+def while_stopped(ctx: Context, word: Keyword | None, answer: Answer) -> Outcome | None:
+    """Her rights of access and erasure, answered after STOP: a reply to her own request is no
+    message she did not ask for. None for everything else, which stays unanswered."""
+    if word is Keyword.MY_DATA:
+        return stay(*data_held(ctx.participant))
+    if word is Keyword.DELETE:
+        remember_place(ctx)
+        ctx.data[ERASE_ASKED_STOPPED] = True
+        return go("home", "confirm_delete")
+    if word is None and ctx.data.get(ERASE_ASKED_STOPPED) and ctx.step == "confirm_delete":
+        return CONFIRM_DELETE_STEP.answer(ctx, answer)
+    return None
+
+
 def remember_place(ctx: Context) -> None:
     """Keep the question she left, unless she is already in a home step."""
     if ctx.flow != "home":
@@ -279,11 +298,20 @@ def erase(ctx: Context) -> None:
 
 
 def _on_confirm_delete(ctx: Context, key: str) -> Outcome:
+    ctx.data.pop(ERASE_ASKED_STOPPED, None)
     if key == "no":
-        return resume(ctx, NOT_DELETED)
+        outcome = resume(ctx, NOT_DELETED)
+        # After STOP she gets the answer she asked for, not the question she left.
+        outcome.ask = ctx.participant.opted_out_at is None
+        return outcome
     erase(ctx)
     ctx.data = {}
     return stay(DELETED)
+
+
+CONFIRM_DELETE_STEP = Choose(
+    CONFIRM_DELETE, (Option("yes", YES), Option("no", NO)), _on_confirm_delete
+)
 
 
 # Features that understand a message written when nothing is asked (a group code, say): each
@@ -321,9 +349,7 @@ register(
             _language_prompt, _language_options, _on_language, hint=False, invalid=_language_invalid
         ),
         "menu": Choose(MENU, _menu_options, _on_menu),
-        "confirm_delete": Choose(
-            CONFIRM_DELETE, (Option("yes", YES), Option("no", NO)), _on_confirm_delete
-        ),
+        "confirm_delete": CONFIRM_DELETE_STEP,
         "idle": Idle(),
     },
 )

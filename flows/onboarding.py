@@ -32,6 +32,7 @@ through the questions that depend on it).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -53,11 +54,13 @@ from flows.steps import (
     Step,
     go,
     stay,
+    too_long,
 )
-from flows.text import clean_text, normalise
+from flows.text import clean_text, name_case, normalise
 from storage.models import Participant
 
 MOST_SKILLS = 3
+NAME_LONGEST = 30
 CITY_LONGEST = 30
 BUSINESS_LONGEST = 50
 SKILL_OPTIONS = vocab.options(vocab.SKILLS)
@@ -75,6 +78,9 @@ CONSENT_PRIVATE = _("Yes, without sharing my contact")
 CONSENT_NO = _("No")
 DECLINED = _("No problem, nothing has been kept. If you change your mind, just write to me again.")
 ASK_NAME = _("What is your first name?")
+NAME_UNREADABLE = _(
+    "Sorry, I did not understand. What is your first name? Please write it in letters."
+)
 ASK_COUNTRY = _("Which country and city do you live in? E.g. 1 El Alto")
 ASK_COUNTRY_CITY = _(
     "Nice to meet you, {name}! Which country and city do you live in? E.g. 1 El Alto"
@@ -110,6 +116,27 @@ DONE = _(
 )
 SAVED = _("Saved.")
 
+# How she may introduce herself before her name, as `normalise` writes it ("Je m'appelle" →
+# "je m appelle"); what follows is her name.
+NAME_INTROS = frozenset(
+    {
+        "me llamo",
+        "mi nombre es",
+        "soy",
+        "je m appelle",
+        "moi c est",
+        "je suis",
+        "mon nom est",
+        "mon prenom est",
+        "my name is",
+        "i m",
+        "im",
+        "i am",
+    }
+)
+# Longest introduction in her words ("je m'appelle" is two words as typed, three normalised).
+NAME_INTRO_WORDS = 3
+
 BOTH = "both"
 NONE = "none"
 BACK_WORDS = frozenset({"atras", "volver", "retour", "precedent", "back", "previous"})
@@ -131,6 +158,10 @@ def _elsewhere(p: Participant) -> bool:
 
 def _always(p: Participant) -> bool:
     return True
+
+
+def _never(p: Participant) -> bool:
+    return False
 
 
 def _city_missing(p: Participant) -> bool:
@@ -170,6 +201,21 @@ ORDER: list[tuple[str, Callable[[Participant], bool]]] = [
 ]
 # Questions that only ask what she left out of a two-answer question ("back" skips them).
 FILL_INS = frozenset({"city", "business_name", "sector", "wants"})
+# Whether each question of ORDER that applies to her has its answer in her profile. A fill-in
+# applies only while its answer is missing; family ties may rightly be none.
+ANSWERED: dict[str, Callable[[Participant], bool]] = {
+    "name": lambda p: bool(p.name),
+    "country": lambda p: bool(p.country),
+    "province": lambda p: p.region in vocab.CANADA_REGIONS,
+    "zone": lambda p: bool(p.timezone),
+    "business": lambda p: bool(p.business_name or p.sector),
+    "stage": lambda p: bool(p.stage),
+    "size": lambda p: bool(p.size),
+    "skills": lambda p: bool(p.skills_offered),
+    "languages": lambda p: bool(p.mentor_languages),
+    "availability": lambda p: bool(p.availability),
+    "diaspora": _always,
+}
 # When one of these is corrected, the questions that depend on it are asked again too.
 DEPENDENTS = {
     "country": {"province", "zone", "city", "diaspora"},
@@ -195,8 +241,27 @@ def next_step(ctx: Context, current: str) -> Outcome:
     return go("onboarding", "summary")
 
 
+def unanswered(participant: Participant) -> str | None:
+    """The first question she still owes (consent first), or None when her profile is whole."""
+    if participant.consent_at is None:
+        return "consent"
+    for name, applies in ORDER:
+        if name == "summary":
+            break
+        if applies(participant) and not ANSWERED.get(name, _never)(participant):
+            return name
+    return None
+
+
 def finish(ctx: Context) -> Outcome:
-    """Her profile is complete: thank her (the summary waits in the menu, to save a message)."""
+    """Her profile is complete: thank her (the summary waits in the menu, to save a message).
+
+    A profile with a gap (no consent above all) is never finished: the missing question is asked
+    instead, however she got here, since matching skips anyone without consent.
+    """
+    gap = unanswered(ctx.participant)
+    if gap is not None:
+        return go("onboarding", gap)
     ctx.participant.onboarded_at = ctx.now
     ctx.session.add(ctx.participant)
     done = _(DONE.msgid, name=ctx.participant.name or "", menu={"$kw": "menu"})
@@ -204,15 +269,23 @@ def finish(ctx: Context) -> Outcome:
 
 
 def previous_step(ctx: Context, current: str) -> Outcome:
-    """ "Atrás": the question before this one (the summary while she is correcting)."""
+    """ "Atrás": the question before this one (the summary while she is correcting).
+
+    Before consent comes her language; before her name, consent.
+    """
     names = [name for name, _cond in ORDER]
+    if current == "consent":
+        ctx.data.pop("editing", None)
+        return go("home", "language")
     if ctx.data.get("editing") or current not in names:
         ctx.data.pop("editing", None)
-        return go("onboarding", "summary")
+        # Only a finished profile has a summary to go back to; otherwise what she still owes.
+        gap = unanswered(ctx.participant) if ctx.participant.onboarded_at is None else None
+        return go("onboarding", gap or "summary")
     for name, applies in reversed(ORDER[: names.index(current)]):
         if name not in FILL_INS and applies(ctx.participant):
             return go("onboarding", name)
-    return go("onboarding", current)
+    return go("onboarding", "consent")
 
 
 @dataclass
@@ -273,6 +346,41 @@ def _on_skills(ctx: Context, offers: list[str], wants: list[str] | None) -> Outc
     if wants is not None:
         ctx.participant.skills_wanted = wants
     return _save(ctx, "skills", skills_offered=offers)
+
+
+def tidy_name(text: str) -> str | None:
+    """Her name from her answer: without "me llamo" or "je m'appelle", without the punctuation or
+    emoji around it, capitalised if she wrote it all small; None when it has no letter at all."""
+    words = clean_text(text).split()
+    for count in range(min(NAME_INTRO_WORDS, len(words) - 1), 0, -1):
+        if normalise(" ".join(words[:count])) in NAME_INTROS:
+            words = words[count:]
+            break
+    name = " ".join(words)
+    # Letters (and their accents) at both ends: "Elena!", "¿Awa?" and "Rosa 🙂" lose the rest.
+    kept = [i for i, char in enumerate(name) if unicodedata.category(char)[0] == "L"]
+    if not kept:
+        return None
+    return name_case(name[kept[0] : kept[-1] + 1])
+
+
+class AskName:
+    """Her first name, as `tidy_name` reads it; its length limit is the name's, so "je m'appelle"
+    does not count against it."""
+
+    def offered(self, ctx: Context) -> Sequence[Option]:
+        return ()
+
+    def ask(self, ctx: Context) -> list[Reply]:
+        return [Reply(ASK_NAME)]
+
+    def answer(self, ctx: Context, answer: Answer) -> Outcome:
+        name = tidy_name(answer.text)
+        if name is None:
+            return stay(NAME_UNREADABLE)
+        if len(name) > NAME_LONGEST:
+            return stay(too_long(NAME_LONGEST))
+        return _save(ctx, "name", name=name)
 
 
 def _other_languages(ctx: Context) -> Sequence[Option]:
@@ -412,7 +520,7 @@ STEPS: dict[str, Step] = {
         (Option("yes", CONSENT_YES), Option("private", CONSENT_PRIVATE), Option("no", CONSENT_NO)),
         _on_consent,
     ),
-    "name": AskText(ASK_NAME, _saver("name", "name"), longest=30),
+    "name": AskName(),
     "country": ChooseWithText(
         _ask_country, vocab.options(vocab.COUNTRIES), lambda c, k, w: _on_country(c, k or "", w)
     ),

@@ -81,8 +81,8 @@ class Answer:
 class Outcome:
     """What a step decided: what to say, and which step (of which flow) comes next.
 
-    `goto=None` stays on the same step without asking again; `ask=True` poses the next step's
-    question after `say`.
+    `goto=None` stays on the same step; `ask=True` poses the (next) step's question after `say`
+    (`go` always asks; a move with `ask=False` is silent, for a woman who wrote STOP).
     """
 
     say: list[Reply] = field(default_factory=list)

@@ -20,3 +20,23 @@ def clean_text(text: str) -> str:
     """Her words without control characters or runs of spaces."""
     printable = "".join(char if char.isprintable() else " " for char in text)
     return " ".join(printable.split())
+
+
+# Particles that stay in small letters inside a name ("María del Carmen", "Anne van Dijk").
+NAME_PARTICLES = frozenset(
+    {"de", "del", "la", "las", "los", "y", "e", "du", "des", "le", "van", "von", "der", "da", "dos"}
+)
+
+
+def name_case(name: str) -> str:
+    """A name written all in small letters, capitalised as on a card ("maría de la cruz" →
+    "María de la Cruz", "marie-claire" → "Marie-Claire"); any other spelling is hers to keep."""
+    if name != name.lower():
+        return name
+    words = name.split()
+    return " ".join(
+        word
+        if index and word in NAME_PARTICLES
+        else "-".join(p[:1].upper() + p[1:] for p in word.split("-"))
+        for index, word in enumerate(words)
+    )

@@ -391,3 +391,129 @@ def test_a_woman_of_the_diaspora_finds_her_country_by_its_name(
         with db.session() as session:
             woman = session.exec(select(Participant).where(Participant.name == name)).one()
             assert (woman.country, woman.timezone) == ("OTHER", zone)
+
+
+@dataclass(frozen=True)
+class Rights:
+    my_data: str
+    data_held: str
+    asked: str  # the question she was on when she wrote STOP
+    not_deleted: str
+
+
+RIGHTS = {
+    "es": Rights("MIS DATOS", "Esto es todo lo que", "¿En qué país", "No se borró"),
+    "fr": Rights("MES DONNÉES", "C'est tout ce qu'Entrepairs garde", "Dans quel pays", "Rien n'a"),
+    "en": Rights("MY DATA", "This is all Entrepairs keeps", "Which country", "Nothing was erased"),
+}
+
+
+@pytest.mark.parametrize(("language", "script"), [("es", SPANISH), ("fr", FRENCH), ("en", ENGLISH)])
+def test_after_stop_she_can_still_see_and_erase_her_data(app, db, language, script):
+    """STOP silences the bot, not her rights: "my data" and "delete my data" are answered
+    (a reply to her own request), and nothing else is."""
+    rights = RIGHTS[language]
+    her = Person(app, f"hilda-{language}")
+    for text in ("hola", script.language_digit, "1", "Hilda"):
+        her.says(text)
+    her.says(script.stop_word.upper())
+    her.expect(script.stopped)
+    her.says(rights.my_data)
+    her.expect("Hilda", rights.data_held)
+    assert rights.asked not in her.text  # her pending question stays unasked
+    her.says("1")
+    her.expect_nothing()
+
+    her.says(script.delete_word.upper())
+    her.expect(script.confirm_delete)
+    her.says("2")  # no: nothing erased, and still silent
+    her.expect(rights.not_deleted)
+    assert rights.asked not in her.text
+    her.says("1")
+    her.expect_nothing()
+    with db.session() as session:
+        hilda = session.exec(select(Participant).where(Participant.name == "Hilda")).one()
+        assert hilda.opted_out_at is not None and hilda.erased_at is None
+        hilda_id = hilda.id
+
+    her.says(script.delete_word.upper())
+    her.expect(script.confirm_delete)
+    her.says("1")
+    her.expect(script.deleted)
+    with db.session() as session:
+        hilda = session.get(Participant, hilda_id)
+        assert hilda is not None and hilda.erased_at is not None and hilda.name is None
+
+
+def test_a_confirmation_left_pending_by_stop_erases_nothing(app, db):
+    """She asked to erase, then wrote STOP instead of answering: a later "1" is not a yes."""
+    her = Person(app, "ines")
+    for text in ("hola", "1", "1", "Inés", "borrar mis datos"):
+        her.says(text)
+    her.expect(SPANISH.confirm_delete)
+    her.says("ALTO")
+    her.says("1")
+    her.expect_nothing()
+    with db.session() as session:
+        ines = session.exec(select(Participant).where(Participant.name == "Inés")).one()
+        assert ines.erased_at is None
+
+
+# language: her intro, the "not a name" re-ask, "nice to meet you", an intro in capitals
+NAMES = {
+    "es": (
+        "Me llamo Elena",
+        "¿Cuál es su nombre? Escríbalo con letras",
+        "¡Mucho gusto, {}!",
+        "MI NOMBRE ES",
+    ),
+    "fr": (
+        "Je m’appelle Elena",
+        "Quel est votre prénom ? Écrivez-le en lettres",
+        "Enchantée, {} !",
+        "MOI C'EST",
+    ),
+    "en": (
+        "my name is Elena",
+        "What is your first name? Please write it in letters",
+        "Nice to meet you, {}!",
+        "I'M",
+    ),
+}
+
+
+@pytest.mark.parametrize(("language", "script"), [("es", SPANISH), ("fr", FRENCH), ("en", ENGLISH)])
+def test_her_name_is_read_as_a_name(app, db, language, script):
+    """ "?" or an emoji is no name; "me llamo" is not part of it; small letters get capitals."""
+    intro, reask, nice, shouted = NAMES[language]
+    her = Person(app, f"elena-{language}")
+    for text in ("hola", script.language_digit, "1"):
+        her.says(text)
+    for nothing in ("?", "🙂", "..."):
+        her.says(nothing)
+        her.expect(reask)
+        assert "{}" not in her.text and nice.format(nothing) not in her.text
+    her.says(intro)
+    her.expect(nice.format("Elena"))
+    her.says("my data")  # what her peer would see
+    her.expect("Elena,")
+    assert intro not in her.text
+
+    other = Person(app, f"carmen-{language}")
+    for text in ("hola", script.language_digit, "1", f"{shouted} maría del carmen quispe 🙂"):
+        other.says(text)
+    other.expect(nice.format("María del Carmen Quispe"))
+    with db.session() as session:
+        names = set(session.exec(select(Participant.name)).all())
+    assert {"Elena", "María del Carmen Quispe"} <= names
+
+
+def test_a_long_introduction_does_not_count_against_her_name(app, db):
+    her = Person(app, "marie")
+    for text in ("bonjour", "2", "1", "Je m'appelle Marie-Claire ndiaye"):
+        her.says(text)
+    her.expect("Enchantée, Marie-Claire ndiaye !")  # not all small: her spelling is kept
+    her.says("retour")
+    her.expect(FRENCH.ask_name)
+    her.says("x" * 31)
+    her.expect("30 caractères")

@@ -12,6 +12,7 @@ import pytest
 from sqlmodel import select
 
 from bot.channels.twilio_text import segments
+from storage import conversations
 from storage.models import Participant
 from tests.support.dialog import Person
 
@@ -176,3 +177,59 @@ def test_a_short_yes_agrees_and_shares_her_contact(app, db, digit, yes):
         her.says(text)
     nadia = _woman(db, "Nadia")
     assert nadia.consent_at is not None and nadia.share_contact is True
+
+
+CONSENT_FIRST = {"es": "Antes de empezar", "fr": "Avant de commencer", "en": "Before we start"}
+ASK_NAME = {"es": "¿Cuál es su nombre?", "fr": "Quel est votre prénom ?", "en": "first name?"}
+
+
+@pytest.mark.parametrize(("language", "back"), [("es", "atrás"), ("fr", "retour"), ("en", "back")])
+def test_back_from_consent_goes_to_her_language_never_past_consent(app, db, language, back):
+    """ "Back" at consent once jumped to an empty summary and a finished profile without it."""
+    her = Person(app, f"hilda-{language}")
+    her.says("hola")
+    her.says(LANGUAGE_DIGIT[language])
+    her.expect(CONSENT_FIRST[language])
+    her.says(back)
+    her.expect("1. Español", "2. Français", "3. English")
+    her.says("1")  # what skipped consent: now it picks Spanish
+    her.expect(CONSENT_FIRST["es"])
+    her.says("idioma")
+    her.says(LANGUAGE_DIGIT[language])
+    her.expect(CONSENT_FIRST[language])
+    her.says("1")
+    her.expect(ASK_NAME[language])
+    her.says(back)  # before her name comes consent
+    her.expect(CONSENT_FIRST[language])
+    her.says("2")
+    her.says("Hilda")
+    hilda = _woman(db, "Hilda")
+    assert hilda.consent_at is not None and hilda.share_contact is False
+    assert hilda.onboarded_at is None
+
+
+@pytest.mark.parametrize("language", ["es", "fr", "en"])
+def test_no_summary_or_thanks_without_consent(app, db, clock, language):
+    """However she reaches the summary, "yes, it's right" asks what she still owes instead."""
+    her = Person(app, f"olga-{language}")
+    for text in ("hola", LANGUAGE_DIGIT[language], "1", "Olga", "1 El Alto"):
+        her.says(text)
+    with db.session() as session:
+        olga = session.exec(select(Participant).where(Participant.name == "Olga")).one()
+        olga.consent_at = None  # a state from before consent was asked first
+        session.add(olga)
+        conversations.save(
+            session,
+            participant_id=olga.id or 0,
+            flow="onboarding",
+            step="summary",
+            data={},
+            offered=["ok", "fix"],
+            now=clock.now(),
+        )
+    her.says("1")
+    her.expect(CONSENT_FIRST[language])
+    her.says("1")
+    her.expect(ASK_NAME[language])
+    olga = _woman(db, "Olga")
+    assert olga.onboarded_at is None and olga.consent_at is not None
