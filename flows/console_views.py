@@ -18,15 +18,17 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from flows import coordination
 from flows import pair_lifecycle as lifecycle
+from flows.config import FlowConfig
 from flows.console_auth import Grant
 from flows.matching.service import matching_name, member_ids
 from flows.messages import Msg
+from flows.pair_requests import change_by_team
 from flows.scope import Scope
 from storage import participants
 from storage.checkins import CheckIn, ProblemReport
 from storage.meetings import Meeting
 from storage.models import ChannelAddress, Participant
-from storage.pairs import LIVE_STATUSES, Cohort, CohortMember, Pair, PairEvent, PairStatus
+from storage.pairs import LIVE_STATUSES, Cohort, CohortMember, Pair, PairEvent
 
 PAGE = 100
 T = TypeVar("T")
@@ -239,18 +241,19 @@ def pair_view(session: Session, scope: Scope, pair_id: int) -> PairView | None:
 
 
 def change_pair(
-    session: Session, grant: Grant, pair: Pair, action: str, *, now: datetime, reason: str = ""
+    session: Session,
+    grant: Grant,
+    pair: Pair,
+    action: str,
+    *,
+    now: datetime,
+    config: FlowConfig,
+    reason: str = "",
 ) -> None:
-    """Pause, resume or end a pair from the console (the lifecycle checks the transition)."""
-    actor = lifecycle.coordinator_actor(grant.participant_id)
-    if action == "pause" and pair.status == PairStatus.ACTIVE:
-        lifecycle.pause(session, pair, actor=actor, now=now)
-    elif action == "resume" and pair.status == PairStatus.PAUSED:
-        lifecycle.resume(session, pair, actor=actor, now=now)
-    elif action == "end" and pair.status in LIVE_STATUSES:
-        lifecycle.end(session, pair, actor=actor, now=now, reason=(reason or "coordinator")[:200])
-    else:
-        raise ValueError(action)
+    """Pause, resume or end a pair from the console; both women are told (`change_by_team`)."""
+    change_by_team(
+        session, pair, grant.participant_id, action, now=now, config=config, reason=reason[:200]
+    )
     coordination.log(session, grant.actor(), f"pair_{action}", now=now, details={"pair": pair.id})
 
 

@@ -72,6 +72,14 @@ PAUSED_BY_COORDINATORS = _(
     "Your pair with {peer} is paused by the programme coordinators, and only they can restart "
     "it. I will tell you when it starts again."
 )
+TEAM_PAUSED = _(
+    "The programme coordinators have paused your pair with {peer} for now. I will tell you "
+    "when it starts again."
+)
+TEAM_ENDED = _(
+    "The programme coordinators have ended your pair with {peer}. Thank you for the time you "
+    "gave each other. I will write to you if a new match is possible."
+)
 RESUMED = _("Your pair with {peer} is active again.")
 PEER_RESUMED = _("{peer} has restarted your pair. Welcome back!")
 NO_PAIR = _("You have no pair at the moment.")
@@ -155,10 +163,55 @@ def end_pair(
     sessions are cancelled, nothing planned for it goes out to either woman, and her peer
     reads `notice`."""
     lifecycle.end(session, pair, actor=lifecycle.participant_actor(leaving), now=now, reason=reason)
-    for meeting in open_meetings(session, pair.id or 0):
-        cancel_meeting(session, meeting, by=leaving, now=now, config=config)
-    nudges.cancel(session, pair_id=pair.id)
+    _close(session, pair, by=leaving, now=now, config=config)
     _tell_peer(session, pair, leaving, notice, now=now, config=config)
+
+
+def _close(session: Session, pair: Pair, *, by: int, now: datetime, config: FlowConfig) -> None:
+    """An ended pair's open sessions are cancelled and nothing planned for it goes out."""
+    for meeting in open_meetings(session, pair.id or 0):
+        cancel_meeting(session, meeting, by=by, now=now, config=config)
+    nudges.cancel(session, pair_id=pair.id)
+
+
+def change_by_team(
+    session: Session,
+    pair: Pair,
+    coordinator_id: int,
+    action: str,
+    *,
+    now: datetime,
+    config: FlowConfig,
+    reason: str = "",
+) -> None:
+    """A coordinator pauses, resumes or ends a pair (the console): both women are told, each in
+    her language; an end also closes what was open or planned for the pair. ValueError when
+    the pair is not in a state for `action`."""
+    actor = lifecycle.coordinator_actor(coordinator_id)
+    if action == "pause" and pair.status == PairStatus.ACTIVE:
+        lifecycle.pause(session, pair, actor=actor, now=now)
+        notice = TEAM_PAUSED
+    elif action == "resume" and pair.status == PairStatus.PAUSED:
+        lifecycle.resume(session, pair, actor=actor, now=now)
+        notice = RESUMED
+    elif action == "end" and pair.status in lifecycle.LIVE_STATUSES:
+        lifecycle.end(session, pair, actor=actor, now=now, reason=reason or "coordinator")
+        _close(session, pair, by=coordinator_id, now=now, config=config)
+        notice = TEAM_ENDED
+    else:
+        raise ValueError(action)
+    for member in pair.members():
+        her = session.get(Participant, member)
+        peer = session.get(Participant, pair.peer_of(member))
+        # An introduction still held for her quiet hours never reached her: nothing to tell.
+        if her is not None and release(session, her, pair.id or 0, now):
+            tell(
+                session,
+                her,
+                _(notice.msgid, peer=peer.name if peer else ""),
+                now=now,
+                config=config,
+            )
 
 
 def _on_reason(ctx: Context, reason: str) -> Outcome:

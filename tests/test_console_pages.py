@@ -620,3 +620,40 @@ def test_the_publish_page_promises_the_messages_that_go_out(signed_in):  # type:
     with app.db.session() as s:
         queued = s.exec(select(OutboundMessage).where(OutboundMessage.purpose == "introduction"))
         assert promised == len(queued.all()) > 0
+
+
+def test_both_women_hear_of_what_the_team_does_to_their_pair(signed_in, clock):  # type: ignore[no-untyped-def]
+    """Pause, resume and end from the console reach Carmen (es) and Julie (fr) in their own
+    language; the end cancels their coming session and whatever was planned for the pair."""
+    from flows.pair_requests import RESUMED, TEAM_ENDED, TEAM_PAUSED
+    from storage.meetings import Meeting
+    from storage.nudges import Nudge, NudgeStatus
+
+    app, server, token, csrf, cohort_id, public = signed_in
+    with app.db.session() as s:
+        cohort = s.get(Cohort, cohort_id)
+        women = {k: service.participant_by_public_id(s, v) for k, v in public.items()}
+        pair = programme.pair(s, cohort, women["carmen"], women["julie"], now=clock.now())
+        coming = programme.meeting(s, pair, clock.now() + timedelta(days=2), status="confirmed")
+        pair_id, meeting_id = pair.id, coming.id
+        ids = {women["carmen"].id, women["julie"].id}
+
+    def told(msgid: str) -> set[int]:
+        with app.db.session() as s:
+            rows = s.exec(select(OutboundMessage)).all()
+        return {r.participant_id for r in rows if msgid in str(r.payload)}
+
+    async def act(action: str):  # type: ignore[no-untyped-def]
+        async with _client(server, token) as c:
+            url = f"/console/pairs/{pair_id}"
+            return await c.post(url, data={"csrf": csrf, "action": action, "reason": "moved"})
+
+    for action, notice in (("pause", TEAM_PAUSED), ("resume", RESUMED), ("end", TEAM_ENDED)):
+        assert run(act(action)).status_code == 303
+        assert told(notice.msgid) == ids, action
+    with app.db.session() as s:
+        assert s.get(Meeting, meeting_id).status == "cancelled"
+        planned = s.exec(
+            select(Nudge).where(Nudge.pair_id == pair_id, Nudge.status == NudgeStatus.PLANNED)
+        ).all()
+        assert planned == []

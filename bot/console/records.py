@@ -50,6 +50,7 @@ def pair(ctx: Ctx) -> Response:
                 view.pair,
                 ctx.field("action"),
                 now=ctx.now,
+                config=ctx.config,
                 reason=ctx.field("reason"),
             )
         except ValueError:
