@@ -258,12 +258,12 @@ def test_a_coordinator_demoted_mid_command_cannot_finish(world):  # type: ignore
     assert _say(match_review.ASK_PUBLISH, "fr") in sadio.text
     demote()
     sadio.says("1")  # "Yes, send them"
-    assert _say(chat.READ_ONLY, "fr") in sadio.text
     with app.db.session() as s:
         assert all(
             p.introduced_at is None
             for p in s.exec(select(Pair).where(Pair.cohort_id == ids["dakar"]))
         )
+    assert _say(chat.READ_ONLY, "fr") in sadio.text
 
     with app.db.session() as s:  # a coordinator again, then demoted half-way through a broadcast
         console_auth.set_role(
@@ -272,10 +272,12 @@ def test_a_coordinator_demoted_mid_command_cannot_finish(world):  # type: ignore
     sadio.says("/broadcast")
     sadio.says("1")
     demote()
-    sadio.says("Bonjour")
-    assert _say(chat.READ_ONLY, "fr") in sadio.text
+    refusal = "\n".join(sadio.says("Bonjour"))
+    sadio.says("1")  # "Now", had the text been taken
+    sadio.says("1")  # "Send"
     with app.db.session() as s:
         assert [b.id for b in s.exec(select(Broadcast))] == [ids["to_bolivia"]]
+    assert _say(chat.READ_ONLY, "fr") in refusal
 
 
 def test_an_admin_of_everything_still_manages_coordinators(world):  # type: ignore[no-untyped-def]
