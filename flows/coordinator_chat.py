@@ -379,7 +379,7 @@ def _guarded(
     return run
 
 
-def _grant(ctx: Context) -> Grant | None:
+def grant_now(ctx: Context) -> Grant | None:
     """Her grant, for a question's options (read once while the question is put together)."""
     return ctx.read_once(
         "console_grant",
@@ -435,7 +435,7 @@ def _chose(ctx: Context, audience: dict, grant: Grant) -> Outcome:
 
 def _cohort_options(ctx: Context) -> Sequence[Option]:
     """Her cohorts (see `Scope.sees_cohort`), newest first."""
-    grant = _grant(ctx)
+    grant = grant_now(ctx)
     cohorts = views.cohorts(ctx.session, grant.scope(ctx.session))[:8] if grant else []
     return tuple(Option(str(c.id), Msg("{name}", {"name": c.name})) for c in cohorts) + (
         Option("cancel", CANCEL),
@@ -444,7 +444,7 @@ def _cohort_options(ctx: Context) -> Sequence[Option]:
 
 def _country_options(ctx: Context) -> Sequence[Option]:
     """Her countries (all of them for a coordinator of the whole programme)."""
-    grant = _grant(ctx)
+    grant = grant_now(ctx)
     mine = grant.countries if grant else ()
     return (
         *(o for o in vocab.options(vocab.COUNTRIES) if not mine or o.key in mine),

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 
 from sqlmodel import col, select
 
-from flows import console_auth, coordinator_chat, home
 from flows import console_views as views
+from flows import coordinator_chat, home
 from flows import pair_lifecycle as lifecycle
 from flows.alerts import coordinator_ids
 from flows.console_auth import Grant
@@ -59,10 +59,7 @@ def _may_match(ctx: Context) -> bool:
     ids = ctx.read_once("coordinator_ids", lambda: coordinator_ids(ctx.session, ctx.config))
     if ctx.participant.id not in ids:
         return False
-    grant = ctx.read_once(
-        "console_grant",
-        lambda: console_auth.grant_of(ctx.session, ctx.config, ctx.participant.id or 0),
-    )
+    grant = coordinator_chat.grant_now(ctx)
     return grant is not None and grant.can("coordinator")
 
 
@@ -87,10 +84,7 @@ def _refusal(ctx: Context, cohort: Cohort | None) -> Outcome | None:
 
 
 def _cohorts(ctx: Context) -> Sequence[Option]:
-    grant = ctx.read_once(
-        "console_grant",
-        lambda: console_auth.grant_of(ctx.session, ctx.config, ctx.participant.id or 0),
-    )
+    grant = coordinator_chat.grant_now(ctx)
     cohorts = _mine(ctx, grant)[:9] if grant else []
     return tuple(
         Option(
