@@ -56,6 +56,7 @@ def world(settings, db, clock, recorder):  # type: ignore[no-untyped-def]
     )
     now = clock.now()
     ids: dict[str, int] = {}
+    public: dict[str, str] = {}
     with db.session() as s:
         mixed, _four = cohort_of_four(s, now)
         dakar = service.create_cohort(
@@ -75,7 +76,7 @@ def world(settings, db, clock, recorder):  # type: ignore[no-untyped-def]
         sn_pair = programme.pair(
             s, programme.cohort(s, "Thies", [fatou, khady], now=now), fatou, khady, now=now
         )
-        bo_pair = programme.pair(
+        programme.pair(
             s, programme.cohort(s, "Oruro", [rosa, lidia], now=now), rosa, lidia, now=now
         )
         operator = Actor.operator("test")
@@ -93,12 +94,11 @@ def world(settings, db, clock, recorder):  # type: ignore[no-untyped-def]
             mixed=mixed.id or 0,
             dakar=dakar.id or 0,
             sn_pair=sn_pair.id or 0,
-            bo_pair=bo_pair.id or 0,
             to_bolivia=to_bolivia.id or 0,
-            fatou=fatou.id or 0,
         )
+        public.update(fatou=fatou.public_id, rosa=rosa.public_id, lidia=lidia.public_id)
         s.commit()
-    return app, ids
+    return app, ids, public
 
 
 def _coordinator(app: App, address: str, role: str, locale: str) -> tuple[Person, int, int]:
@@ -144,14 +144,23 @@ def _participants(text: str) -> int:
 
 
 def _reads_senegal_only(
-    app: App, ids: dict[str, int], who: Person, locale: str, *, named: bool
+    app: App,
+    ids: dict[str, int],
+    public: dict[str, str],
+    who: Person,
+    locale: str,
+    *,
+    named: bool,
 ) -> None:
     who.says("/stats")
     assert _participants(who.text) == _senegal(app)
     who.says("/atrisk")
-    assert f" {ids['sn_pair']}" in who.text and f" {ids['bo_pair']}" not in who.text, who.text
-    assert "Rosa" not in who.text and "Lidia" not in who.text
-    assert ("Fatou" in who.text) is named, who.text  # a viewer reads public ids only
+    listed = [int(re.findall(r"\d+", line)[0]) for line in who.text.splitlines()[1:]]
+    assert listed == [ids["sn_pair"]], who.text  # the Senegal pair only
+    for bolivian in ("Rosa", "Lidia", public["rosa"], public["lidia"]):
+        assert bolivian not in who.text
+    # A viewer reads public ids only, a coordinator the names.
+    assert ("Fatou" in who.text) is named and (public["fatou"] in who.text) is not named, who.text
     for asked in ("/progress", f"/progress {ids['to_bolivia']}"):
         who.says(asked)
         assert who.text == _say(chat.NO_BROADCAST, locale), who.text
@@ -179,9 +188,9 @@ def _nothing_proposed(app: App, cohort_id: int) -> None:
 
 @pytest.mark.parametrize("locale", ["es", "fr"])
 def test_a_viewer_reads_her_scope_and_changes_nothing(world, locale):  # type: ignore[no-untyped-def]
-    app, ids = world
+    app, ids, public = world
     vic, vic_id, _row = _coordinator(app, "vic", "viewer", locale)
-    _reads_senegal_only(app, ids, vic, locale, named=False)
+    _reads_senegal_only(app, ids, public, vic, locale, named=False)
     _cannot_manage(app, vic, vic_id, locale)
     refusal = _say(chat.READ_ONLY, locale)
     for attempt in ("/broadcast", "/retry", f"/retry {ids['to_bolivia']}", "/match Pilote 2026"):
@@ -200,9 +209,9 @@ def test_a_viewer_reads_her_scope_and_changes_nothing(world, locale):  # type: i
 
 @pytest.mark.parametrize("locale", ["fr", "es"])
 def test_a_scoped_coordinator_acts_within_senegal_only(world, locale):  # type: ignore[no-untyped-def]
-    app, ids = world
+    app, ids, public = world
     sadio, sadio_id, _row = _coordinator(app, "sadio", "coordinator", locale)
-    _reads_senegal_only(app, ids, sadio, locale, named=True)
+    _reads_senegal_only(app, ids, public, sadio, locale, named=True)
     _cannot_manage(app, sadio, sadio_id, locale)
 
     # "Everyone" is everyone she coordinates; the countries offered are hers.
@@ -245,7 +254,7 @@ def test_a_scoped_coordinator_acts_within_senegal_only(world, locale):  # type: 
 
 
 def test_a_coordinator_demoted_mid_command_cannot_finish(world):  # type: ignore[no-untyped-def]
-    app, ids = world
+    app, ids, public = world
     sadio, _id, row = _coordinator(app, "sadio", "coordinator", "fr")
 
     def demote() -> None:
@@ -281,7 +290,7 @@ def test_a_coordinator_demoted_mid_command_cannot_finish(world):  # type: ignore
 
 
 def test_an_admin_of_everything_still_manages_coordinators(world):  # type: ignore[no-untyped-def]
-    app, _ids = world
+    app, _ids, _public = world
     amina = Person(app, "amina")
     amina.says("/coordinators add console:newcomer")
     assert "console:newcomer" in amina.text
