@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -32,6 +32,7 @@ from flows.i18n import LANGUAGES, zone
 from flows.messages import Msg, Reply, _
 from flows.quiet import next_allowed
 from flows.render import Reader, render, render_msg
+from flows.scope import EVERYONE, Scope
 from flows.vocabulary import SPOKEN_LANGUAGES
 from storage.coordination import Broadcast, BroadcastStatus
 from storage.models import ChannelAddress, OutboundMessage, OutboxStatus, Participant, Priority
@@ -107,6 +108,19 @@ class Audience:
             pair_statuses=tuple(str(x).lower() for x in data.get("pair_statuses", ())),
             onboarded=data.get("onboarded"),
         )
+
+
+def within(audience: Audience, scope: Scope) -> Audience:
+    """The audience narrowed to a coordinator's scope: of the countries and cohorts chosen, hers
+    only; none left, all of hers. `Scope.sees_broadcast` then knows the announcement as hers."""
+    countries = tuple(c for c in audience.countries if not scope.countries or c in scope.countries)
+    mine = scope.cohort_keys
+    cohorts = tuple(c for c in audience.cohorts if not mine or c in mine)
+    return replace(
+        audience,
+        countries=countries or scope.countries,
+        cohorts=cohorts or tuple(str(c) for c in scope.cohorts),
+    )
 
 
 @dataclass(frozen=True)
@@ -699,11 +713,15 @@ def get(session: Session, broadcast_id: int) -> Broadcast:
     return broadcast
 
 
-def latest(session: Session, created_by: str | None = None) -> Broadcast | None:
+def latest(
+    session: Session, created_by: str | None = None, scope: Scope = EVERYONE
+) -> Broadcast | None:
+    """The newest announcement sent (or being sent) that `scope` sees."""
     query = select(Broadcast).where(Broadcast.status != BroadcastStatus.DRAFT)
     if created_by is not None:
         query = query.where(Broadcast.created_by == created_by)
-    return session.exec(query.order_by(col(Broadcast.id).desc())).first()
+    found = session.exec(query.order_by(col(Broadcast.id).desc()))
+    return next((broadcast for broadcast in found if scope.sees_broadcast(broadcast)), None)
 
 
 def report_checked(

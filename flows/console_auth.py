@@ -65,6 +65,11 @@ class Grant:
     def sees(self, country: str | None) -> bool:
         return not self.countries or (country or "") in self.countries
 
+    @property
+    def whole(self) -> bool:
+        """Not limited to some countries or cohorts."""
+        return not self.countries and not self.cohorts
+
     def actor(self) -> coordination.Actor:
         return coordination.Actor("chat", participant_id=self.participant_id)
 
@@ -92,6 +97,35 @@ def grant_of(session: Session, config: FlowConfig, participant_id: int) -> Grant
         if best is None or ROLES.index(role) > ROLES.index(best.role):
             best = found
     return best
+
+
+def permit(
+    session: Session,
+    config: FlowConfig,
+    participant_id: int,
+    action: str,
+    *,
+    role: str,
+    now: datetime,
+    whole: bool = False,
+    record_allowed: bool = True,
+) -> tuple[Grant | None, bool]:
+    """Her grant now (None: not a coordinator) and whether it allows `action`: at least `role`,
+    and no limit to countries or cohorts when `whole`. The chat asks this of every command and
+    every step, as the console asks it of every request; a refusal is always in the audit log,
+    an allowance unless `record_allowed` is False (the steps of a command already logged)."""
+    grant = grant_of(session, config, participant_id)
+    allowed = grant is not None and grant.can(role) and (grant.whole or not whole)
+    if allowed and not record_allowed:
+        return grant, True
+    store.record(
+        session,
+        actor=coordination.Actor("chat", participant_id=participant_id).label(grant is not None),
+        action=action if allowed else f"refused:{action}"[:32],
+        now=now,
+        allowed=allowed,
+    )
+    return grant, allowed
 
 
 def find_by_address(session: Session, text: str) -> Participant | None:

@@ -3,8 +3,12 @@
 The engine asks `command` about every text before the current step sees it. A command is only
 recognised once the sender is known to be a coordinator: for anyone else `command` returns None
 (the attempt is written to the audit log) and her message goes on to her current step exactly as
-an unknown word would, so she gets the very same answer. Every step of the guided broadcast
-checks the role again, so a coordinator removed half-way cannot finish.
+an unknown word would, so she gets the very same answer.
+
+A coordinator gets what her console grant gives her (`flows.console_auth`, `flows.scope`), the
+same rules as the console's pages: a viewer reads, a coordinator also changes, and figures, lists
+and audiences cover her countries and cohorts only. Every command and every step of the guided
+broadcast checks the grant again, so a coordinator removed or demoted half-way cannot finish.
 
 Replies are in the coordinator's own language. Lists (pairs at risk, coordinators) are put
 together for her when she asks, in that language.
@@ -16,9 +20,11 @@ import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from flows import broadcasts, reports
+from flows import broadcasts, console_auth, reports
+from flows import console_views as views
 from flows import coordination as roles
 from flows import vocabulary as vocab
+from flows.console_auth import Grant
 from flows.coordination import Actor, NotAllowed
 from flows.home import remember_place, resume
 from flows.i18n import LANGUAGES
@@ -27,10 +33,23 @@ from flows.registry import register
 from flows.render import Reader, render_msg
 from flows.steps import Answer, Choose, Context, Outcome, go, stay
 from storage.coordination import Broadcast
-from storage.pairs import Cohort
 
 FLOW = "broadcast"
 MOST_LINES = 6
+# The least console role each command needs, as the console asks of its pages: reading (in her
+# scope) is for every role, any change for a coordinator. Who coordinates is for an admin of the
+# whole programme (`MANAGERS`), so nobody can give a wider grant than her own.
+NEEDS: dict[str, str] = {
+    "commands": "viewer",
+    "stats": "viewer",
+    "atrisk": "viewer",
+    "progress": "viewer",
+    "retry": "coordinator",
+    "broadcast": "coordinator",
+    "match": "coordinator",
+    "coordinators": "admin",
+}
+MANAGERS = {"coordinators"}
 
 COMMANDS_HELP = _(
     "Coordinator commands:\n"
@@ -108,6 +127,13 @@ SEND = _("Send")
 QUEUED = _("Done: {n} messages are on their way. Write /progress to follow them.")
 CANCELLED = _("Cancelled: nothing was sent.")
 NOT_SENT = _("Not sent: {reason}")
+READ_ONLY = _(
+    "Sorry, your role lets you read the figures (/stats, /atrisk, /progress) but not change "
+    "anything. An administrator can change your role if you need more."
+)
+ADMINS_ONLY = _(
+    "Sorry, only an administrator of the whole programme can see, add or remove coordinators."
+)
 
 CHANNEL_LABELS: dict[str, Msg] = {
     "telegram": _("Telegram"),
@@ -142,13 +168,45 @@ def command(ctx: Context, text: str) -> Outcome | None:
     found = parse(text)
     if found is None:
         return None
-    actor = Actor.chat(ctx.participant)
-    if not roles.authorize(ctx.session, ctx.config, actor, f"chat_{found.name}", now=ctx.now):
+    grant, allowed = console_auth.permit(
+        ctx.session,
+        ctx.config,
+        ctx.participant.id or 0,
+        f"chat_{found.name}",
+        role=NEEDS.get(found.name, "coordinator"),
+        whole=found.name in MANAGERS,
+        now=ctx.now,
+    )
+    if grant is None:
         return None
+    if not allowed:
+        return stay(ADMINS_ONLY if found.name in MANAGERS else READ_ONLY)
     try:
-        return HANDLERS[found.name](ctx, found.args)
+        return HANDLERS[found.name](ctx, found.args, grant)
     except NotAllowed:
         return None
+
+
+def checked(ctx: Context, action: str, role: str = "coordinator") -> tuple[Grant | None, bool]:
+    """Her grant now and whether it allows `role`, for a step of a command already logged."""
+    return console_auth.permit(
+        ctx.session,
+        ctx.config,
+        ctx.participant.id or 0,
+        action,
+        role=role,
+        now=ctx.now,
+        record_allowed=False,
+    )
+
+
+def refused(ctx: Context, grant: Grant | None, *keys: str) -> Outcome:
+    """Out of a command she may no longer finish: the menu for someone no longer a coordinator
+    (as for anyone else), the reason for one whose role no longer allows it."""
+    for key in keys:
+        ctx.data.pop(key, None)
+    ctx.data.pop("return_to", None)
+    return go("home", "menu") if grant is None else go("home", "menu", READ_ONLY)
 
 
 def _actor(ctx: Context) -> Actor:
@@ -160,13 +218,13 @@ def _local(ctx: Context, msg: Msg) -> str:
     return render_msg(msg, Reader(ctx.participant.locale, ctx.participant.country))
 
 
-def _commands(ctx: Context, args: Sequence[str]) -> Outcome:
+def _commands(ctx: Context, args: Sequence[str], grant: Grant) -> Outcome:
     return stay(COMMANDS_HELP)
 
 
-def _stats(ctx: Context, args: Sequence[str]) -> Outcome:
+def _stats(ctx: Context, args: Sequence[str], grant: Grant) -> Outcome:
     staff = roles.coordinator_ids(ctx.session, ctx.config)
-    report = reports.build(ctx.session, now=ctx.now, staff=staff)
+    report = reports.build(ctx.session, now=ctx.now, scope=grant.scope(ctx.session), staff=staff)
     numbers = report.headline
     rating = numbers["mean_rating"]
     return stay(
@@ -184,10 +242,12 @@ def _stats(ctx: Context, args: Sequence[str]) -> Outcome:
     )
 
 
-def _at_risk(ctx: Context, args: Sequence[str]) -> Outcome:
+def _at_risk(ctx: Context, args: Sequence[str], grant: Grant) -> Outcome:
     from storage.models import Participant
 
-    found = reports.at_risk(ctx.session, now=ctx.now)
+    found = reports.at_risk(ctx.session, now=ctx.now, scope=grant.scope(ctx.session))
+    # Names are for coordinators; a viewer reads the public ids, as on the console.
+    named = grant.can("coordinator")
     if not found:
         return stay(NOBODY_AT_RISK)
     lines = []
@@ -203,8 +263,8 @@ def _at_risk(ctx: Context, args: Sequence[str]) -> Outcome:
                 _(
                     AT_RISK_LINE.msgid,
                     pair=item.pair_id,
-                    a=(a.name if a else None) or item.a_public,
-                    b=(b.name if b else None) or item.b_public,
+                    a=(a.name if a and named else None) or item.a_public,
+                    b=(b.name if b and named else None) or item.b_public,
                     a_country=nested(
                         reports.COUNTRY_LABELS.get(item.countries[0], reports.COUNTRY_LABELS["?"])
                     ),
@@ -220,14 +280,17 @@ def _at_risk(ctx: Context, args: Sequence[str]) -> Outcome:
     return stay(_(AT_RISK.msgid, n=len(found), lines="\n".join(lines)))
 
 
-def _chosen_broadcast(ctx: Context, args: Sequence[str]) -> Broadcast | None:
+def _chosen_broadcast(ctx: Context, args: Sequence[str], grant: Grant) -> Broadcast | None:
+    """The announcement she names (else the latest), if it is one she may see."""
+    scope = grant.scope(ctx.session)
     if args and args[0].lstrip("#").isdigit():
-        return ctx.session.get(Broadcast, int(args[0].lstrip("#")))
-    return broadcasts.latest(ctx.session)
+        found = ctx.session.get(Broadcast, int(args[0].lstrip("#")))
+        return found if found is not None and scope.sees_broadcast(found) else None
+    return broadcasts.latest(ctx.session, scope=scope)
 
 
-def _progress(ctx: Context, args: Sequence[str]) -> Outcome:
-    broadcast = _chosen_broadcast(ctx, args)
+def _progress(ctx: Context, args: Sequence[str], grant: Grant) -> Outcome:
+    broadcast = _chosen_broadcast(ctx, args, grant)
     if broadcast is None:
         return stay(NO_BROADCAST)
     report = broadcasts.report_checked(ctx.session, ctx.config, _actor(ctx), broadcast, now=ctx.now)
@@ -249,15 +312,17 @@ def _progress(ctx: Context, args: Sequence[str]) -> Outcome:
     )
 
 
-def _retry(ctx: Context, args: Sequence[str]) -> Outcome:
-    broadcast = _chosen_broadcast(ctx, args)
+def _retry(ctx: Context, args: Sequence[str], grant: Grant) -> Outcome:
+    broadcast = _chosen_broadcast(ctx, args, grant)
     if broadcast is None:
         return stay(NO_BROADCAST)
     again = broadcasts.retry_failed(ctx.session, ctx.config, _actor(ctx), broadcast, now=ctx.now)
     return stay(_(RETRIED.msgid, n=again))
 
 
-def _coordinators(ctx: Context, args: Sequence[str]) -> Outcome:
+def _coordinators(ctx: Context, args: Sequence[str], grant: Grant) -> Outcome:
+    # Only an admin of the whole programme gets here (`MANAGERS`): a new row, an unscoped
+    # coordinator (an admin if the settings name her), is never wider than her own grant.
     actor = _actor(ctx)
     if len(args) >= 2 and args[0].lower() in ("add", "remove"):
         who = " ".join(args[1:])
@@ -274,13 +339,14 @@ def _coordinators(ctx: Context, args: Sequence[str]) -> Outcome:
     return stay(_(COORDINATORS.msgid, lines="\n".join(f"- {item.identity}" for item in found)))
 
 
-def _broadcast(ctx: Context, args: Sequence[str]) -> Outcome:
+def _broadcast(ctx: Context, args: Sequence[str], grant: Grant) -> Outcome:
     remember_place(ctx)
     ctx.data["bc"] = {}
     return go(FLOW, "audience")
 
 
-HANDLERS: dict[str, Callable[[Context, Sequence[str]], Outcome]] = {
+Handler = Callable[[Context, Sequence[str], Grant], Outcome]
+HANDLERS: dict[str, Handler] = {
     "commands": _commands,
     "stats": _stats,
     "atrisk": _at_risk,
@@ -298,20 +364,28 @@ def _state(ctx: Context) -> dict:
     return ctx.data.setdefault("bc", {})
 
 
-def _guarded(handler: Callable[[Context, str], Outcome]) -> Callable[[Context, str], Outcome]:
-    """Every answer in the flow checks the role again; a non-coordinator lands on the menu."""
+def _guarded(
+    handler: Callable[[Context, str, Grant], Outcome],
+) -> Callable[[Context, str], Outcome]:
+    """Every answer in the flow checks her grant again; without it she lands on the menu."""
 
     def run(ctx: Context, answer: str) -> Outcome:
         # A fresh copy: changed in place, the saved conversation would not see the change.
         ctx.data["bc"] = copy.deepcopy(ctx.data.get("bc", {}))
-        if not roles.is_coordinator(ctx.session, ctx.config, _actor(ctx)):
-            roles.authorize(ctx.session, ctx.config, _actor(ctx), "chat_broadcast", now=ctx.now)
-            ctx.data.pop("bc", None)
-            ctx.data.pop("return_to", None)
-            return go("home", "menu")
-        return handler(ctx, answer)
+        grant, allowed = checked(ctx, "chat_broadcast")
+        if grant is None or not allowed:
+            return refused(ctx, grant, "bc")
+        return handler(ctx, answer, grant)
 
     return run
+
+
+def grant_now(ctx: Context) -> Grant | None:
+    """Her grant, for a question's options (read once while the question is put together)."""
+    return ctx.read_once(
+        "console_grant",
+        lambda: console_auth.grant_of(ctx.session, ctx.config, ctx.participant.id or 0),
+    )
 
 
 def _end(ctx: Context, *say: Reply | Msg) -> Outcome:
@@ -323,13 +397,13 @@ def _audience(ctx: Context) -> broadcasts.Audience:
     return broadcasts.Audience.from_json(_state(ctx).get("audience", {}))
 
 
-def _on_audience(ctx: Context, key: str) -> Outcome:
+def _on_audience(ctx: Context, key: str, grant: Grant) -> Outcome:
     if key == "cancel":
         return _end(ctx, CANCELLED)
     if key == "country":
         return go(FLOW, "country")
     if key == "cohort":
-        if not _cohort_options(ctx):
+        if not views.cohorts(ctx.session, grant.scope(ctx.session)):
             return _end(ctx, NO_COHORT)
         return go(FLOW, "cohort")
     audience = {
@@ -337,11 +411,17 @@ def _on_audience(ctx: Context, key: str) -> Outcome:
         "no_pair": {"pair_statuses": [broadcasts.NO_PAIR]},
         "not_onboarded": {"onboarded": False},
     }[key]
-    return _chose(ctx, audience)
+    return _chose(ctx, audience, grant)
 
 
-def _chose(ctx: Context, audience: dict) -> Outcome:
-    _state(ctx)["audience"] = audience
+def _within(ctx: Context, audience: dict, grant: Grant) -> dict:
+    """The audience as JSON, narrowed to her scope now (it may have changed since she chose)."""
+    chosen = broadcasts.Audience.from_json(audience)
+    return broadcasts.within(chosen, grant.scope(ctx.session)).to_json()
+
+
+def _chose(ctx: Context, audience: dict, grant: Grant) -> Outcome:
+    _state(ctx)["audience"] = _within(ctx, audience, grant)
     selection = broadcasts.select_audience(ctx.session, _audience(ctx))
     counts: dict[str, int] = {}
     for recipient in selection.recipients:
@@ -355,20 +435,30 @@ def _chose(ctx: Context, audience: dict) -> Outcome:
 
 
 def _cohort_options(ctx: Context) -> Sequence[Option]:
-    from sqlmodel import col, select
-
-    cohorts = ctx.session.exec(select(Cohort).order_by(col(Cohort.id).desc()).limit(8))
+    """Her cohorts (see `Scope.sees_cohort`), newest first."""
+    grant = grant_now(ctx)
+    cohorts = views.cohorts(ctx.session, grant.scope(ctx.session))[:8] if grant else []
     return tuple(Option(str(c.id), Msg("{name}", {"name": c.name})) for c in cohorts) + (
         Option("cancel", CANCEL),
     )
 
 
-def _on_country(ctx: Context, key: str) -> Outcome:
-    return _end(ctx, CANCELLED) if key == "cancel" else _chose(ctx, {"countries": [key]})
+def _country_options(ctx: Context) -> Sequence[Option]:
+    """Her countries (all of them for a coordinator of the whole programme)."""
+    grant = grant_now(ctx)
+    mine = grant.countries if grant else ()
+    return (
+        *(o for o in vocab.options(vocab.COUNTRIES) if not mine or o.key in mine),
+        Option("cancel", CANCEL),
+    )
 
 
-def _on_cohort(ctx: Context, key: str) -> Outcome:
-    return _end(ctx, CANCELLED) if key == "cancel" else _chose(ctx, {"cohorts": [key]})
+def _on_country(ctx: Context, key: str, grant: Grant) -> Outcome:
+    return _end(ctx, CANCELLED) if key == "cancel" else _chose(ctx, {"countries": [key]}, grant)
+
+
+def _on_cohort(ctx: Context, key: str, grant: Grant) -> Outcome:
+    return _end(ctx, CANCELLED) if key == "cancel" else _chose(ctx, {"cohorts": [key]}, grant)
 
 
 class WriteText:
@@ -387,7 +477,7 @@ class WriteText:
     def answer(self, ctx: Context, answer: Answer) -> Outcome:
         return _guarded(self._on_text)(ctx, answer.text)
 
-    def _on_text(self, ctx: Context, text: str) -> Outcome:
+    def _on_text(self, ctx: Context, text: str, grant: Grant) -> Outcome:
         text = "\n".join(line.strip() for line in text.strip().splitlines()).strip()
         if not text:
             return stay(ask=True)
@@ -434,7 +524,7 @@ def _fallback_options(ctx: Context) -> Sequence[Option]:
     ) + (Option("cancel", CANCEL),)
 
 
-def _on_fallback(ctx: Context, key: str) -> Outcome:
+def _on_fallback(ctx: Context, key: str, grant: Grant) -> Outcome:
     if key == "cancel" or not _complete(_state(ctx), "texts", "audience", "counts"):
         return _end(ctx, CANCELLED)
     _state(ctx)["fallback"] = key
@@ -454,9 +544,10 @@ def _transient(ctx: Context) -> Broadcast:
     )
 
 
-def _on_when(ctx: Context, key: str) -> Outcome:
+def _on_when(ctx: Context, key: str, grant: Grant) -> Outcome:
     if key == "cancel" or not _complete(_state(ctx), "texts", "audience", "counts"):
         return _end(ctx, CANCELLED)
+    _state(ctx)["audience"] = _within(ctx, _state(ctx)["audience"], grant)
     _state(ctx)["at"] = {"now": None, "10": "10:00", "18": "18:00"}[key]
     # The preview is a coordinator action of its own: checked and logged here, then shown.
     broadcasts.check_preview(ctx.session, ctx.config, _actor(ctx), _transient(ctx), now=ctx.now)
@@ -504,7 +595,7 @@ def _confirm_prompt(ctx: Context) -> list[Reply]:
     return replies
 
 
-def _on_confirm(ctx: Context, key: str) -> Outcome:
+def _on_confirm(ctx: Context, key: str, grant: Grant) -> Outcome:
     state = _state(ctx)
     if key == "cancel" or not _complete(state, "texts", "audience"):
         return _end(ctx, CANCELLED)
@@ -514,7 +605,7 @@ def _on_confirm(ctx: Context, key: str) -> Outcome:
             ctx.session,
             ctx.config,
             actor,
-            audience=broadcasts.Audience.from_json(state["audience"]),
+            audience=broadcasts.Audience.from_json(_within(ctx, state["audience"], grant)),
             texts=state["texts"],
             fallback=state.get("fallback"),
             local_time=state.get("at"),
@@ -556,11 +647,7 @@ register(
             ),
             _guarded(_on_audience),
         ),
-        "country": Choose(
-            ASK_COUNTRY,
-            (*vocab.options(vocab.COUNTRIES), Option("cancel", CANCEL)),
-            _guarded(_on_country),
-        ),
+        "country": Choose(ASK_COUNTRY, _country_options, _guarded(_on_country)),
         "cohort": Choose(ASK_COHORT, _cohort_options, _guarded(_on_cohort)),
         "text": WriteText(),
         "fallback": Choose(_fallback_prompt, _fallback_options, _guarded(_on_fallback)),

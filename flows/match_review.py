@@ -1,9 +1,12 @@
 """The coordinators' short review of a matching run in chat, then publishing it.
 
-From the menu ("Review matching", shown to coordinators only) or with `/match COHORT` (once the
-coordinator commands of `flows.coordinator_chat` are wired into the engine): the cohort is
+From the menu ("Review matching", shown to coordinators whose role may change things) or with
+`/match COHORT` (one of the coordinator commands of `flows.coordinator_chat`): the cohort is
 matched, the proposals are listed briefly (names and score), and she confirms before the
 introductions go out. The full review with reasons is `entrepairs match COHORT`.
+
+As on the console, matching and publishing act on the whole cohort, so they need every woman of
+it in her scope; both are checked again at every step, against her grant as it is now.
 """
 
 from __future__ import annotations
@@ -12,9 +15,11 @@ from collections.abc import Sequence
 
 from sqlmodel import col, select
 
-from flows import home
+from flows import console_views as views
+from flows import coordinator_chat, home
 from flows import pair_lifecycle as lifecycle
 from flows.alerts import coordinator_ids
+from flows.console_auth import Grant
 from flows.introductions import lines, publish_cohort
 from flows.matching import service
 from flows.messages import Msg, Option, Reply, _, _n
@@ -43,15 +48,44 @@ NOT_NOW = _("Not now")
 PUBLISHED = _n("Done: {n} introduction sent.", "Done: {n} introductions sent.", 1)
 NOTHING = _("No pair to introduce in this group right now.")
 NOT_SENT = _("Nothing was sent. The proposals are kept until the next run.")
+NOT_YOURS = _(
+    "Sorry, this group has women outside the countries or groups you coordinate, so an "
+    "administrator of the whole programme needs to match it."
+)
 
 
-def _is_coordinator(ctx: Context) -> bool:
+def _may_match(ctx: Context) -> bool:
+    """For the menu: a coordinator whose role may change things (cheap for everyone else)."""
     ids = ctx.read_once("coordinator_ids", lambda: coordinator_ids(ctx.session, ctx.config))
-    return ctx.participant.id in ids
+    if ctx.participant.id not in ids:
+        return False
+    grant = coordinator_chat.grant_now(ctx)
+    return grant is not None and grant.can("coordinator")
+
+
+def _mine(ctx: Context, grant: Grant) -> list[Cohort]:
+    """The cohorts she may match and publish: every woman of them in her scope."""
+    scope = grant.scope(ctx.session)
+    return [
+        c for c in views.cohorts(ctx.session, scope) if views.whole_cohort(ctx.session, scope, c)
+    ]
+
+
+def _refusal(ctx: Context, cohort: Cohort | None) -> Outcome | None:
+    """None when she may match and publish `cohort` now, else where she goes instead (checked at
+    every step: a role can be removed or narrowed half-way)."""
+    grant, allowed = coordinator_chat.checked(ctx, "chat_match")
+    if grant is None or not allowed:
+        return coordinator_chat.refused(ctx, grant, "review_cohort")
+    if cohort is not None and not views.whole_cohort(ctx.session, grant.scope(ctx.session), cohort):
+        ctx.data.pop("review_cohort", None)
+        return home.resume(ctx, NOT_YOURS)
+    return None
 
 
 def _cohorts(ctx: Context) -> Sequence[Option]:
-    cohorts = ctx.session.exec(select(Cohort).order_by(col(Cohort.id).desc()).limit(9)).all()
+    grant = coordinator_chat.grant_now(ctx)
+    cohorts = _mine(ctx, grant)[:9] if grant else []
     return tuple(
         Option(
             str(cohort.id),
@@ -66,8 +100,9 @@ def _cohorts(ctx: Context) -> Sequence[Option]:
 
 
 def _run(ctx: Context, cohort: Cohort) -> Outcome:
-    if not _is_coordinator(ctx):  # checked again at every step: a role can be removed
-        return home.resume(ctx)
+    refusal = _refusal(ctx, cohort)
+    if refusal is not None:
+        return refusal
     service.run(
         ctx.session,
         cohort,
@@ -128,8 +163,9 @@ def _on_confirm(ctx: Context, key: str) -> Outcome:
     cohort = ctx.session.get(Cohort, ctx.data.pop("review_cohort", None) or 0)
     if key != "publish" or cohort is None:
         return home.resume(ctx, NOT_SENT)
-    if not _is_coordinator(ctx):
-        return home.resume(ctx)
+    refusal = _refusal(ctx, cohort)
+    if refusal is not None:
+        return refusal
     result = publish_cohort(
         ctx.session,
         cohort,
@@ -146,23 +182,21 @@ def _open(ctx: Context) -> Outcome:
     return go(FLOW, "cohort")
 
 
-def match_command(ctx: Context, args: Sequence[str]) -> Outcome:
+def match_command(ctx: Context, args: Sequence[str], grant: Grant) -> Outcome:
     """`/match COHORT` (or `/match` to choose the cohort)."""
     home.remember_place(ctx)
     cohort = service.find_cohort(ctx.session, " ".join(args)) if args else None
-    return _run(ctx, cohort) if cohort else go(FLOW, "cohort")
+    # A cohort she may not even see is answered as one that does not exist (the console: 404).
+    if cohort is not None and views.cohort(ctx.session, grant.scope(ctx.session), cohort.id or 0):
+        return _run(ctx, cohort)
+    return go(FLOW, "cohort")
 
 
-home.add_menu_item(home.MenuItem("match_review", MENU_REVIEW, _is_coordinator, _open))
+home.add_menu_item(home.MenuItem("match_review", MENU_REVIEW, _may_match, _open))
 
-# `/match` joins the coordinator commands when that module is present (issue 8): it checks the
-# role and writes the audit entry before calling the handler.
-try:
-    from flows import coordinator_chat
-except ImportError:  # pragma: no cover - coordinator commands not installed
-    coordinator_chat = None  # type: ignore[assignment]
-if coordinator_chat is not None and isinstance(getattr(coordinator_chat, "HANDLERS", None), dict):
-    coordinator_chat.HANDLERS.setdefault("match", match_command)
+# `/match` is one of the coordinator commands: `command` checks her grant (`NEEDS["match"]`) and
+# writes the audit entry before calling the handler.
+coordinator_chat.HANDLERS["match"] = match_command
 
 register(
     FLOW,

@@ -165,10 +165,14 @@ def test_coordinators_add_and_remove_each_other_in_chat(coordinated, clock):
     added = says(app, channel, "telegram", "111", "/coordinators add telegram:222")
     assert "telegram:222" in added
     assert "Active pairs" in says(app, channel, "telegram", "222", "/stats")
-    # The new coordinator removes a coordinator named in the settings; it holds.
-    says(app, channel, "telegram", "222", "/coordinators remove +59170000001")
-    assert "Parejas activas" not in says(app, channel, "whatsapp", "+59170000001", "/stats")
-    listed = says(app, channel, "telegram", "222", "/coordinators")
+    # The new coordinator (not an admin) may not remove anyone; the settings' admin may.
+    refused = says(app, channel, "telegram", "222", "/coordinators remove +59170000001")
+    assert "only an administrator" in refused, refused
+    assert "El programa hoy" in says(app, channel, "whatsapp", "+59170000001", "/stats")
+    # An admin removes a coordinator named in the settings; it holds.
+    says(app, channel, "telegram", "111", "/coordinators remove +59170000001")
+    assert "El programa hoy" not in says(app, channel, "whatsapp", "+59170000001", "/stats")
+    listed = says(app, channel, "telegram", "111", "/coordinators")
     assert "telegram:111" in listed and "telegram:222" in listed and "+59170000001" not in listed
     actions = [e.action for e in audit(app.db) if e.allowed]
     assert {"coordinator_added", "coordinator_removed", "chat_coordinators"} <= set(actions)

@@ -44,18 +44,15 @@ def listing(ctx: Ctx) -> Response:
 def _audience(ctx: Ctx) -> Audience:
     onboarded = ctx.field("onboarded")
     allowed = ctx.grant.countries or COUNTRIES
-    mine = ctx.scope.cohort_keys
-    return Audience(
-        # A coordinator scoped to some cohorts writes to those only.
-        cohorts=tuple(c for c in ctx.fields("cohorts") if not mine or c in mine)
-        or tuple(str(c) for c in ctx.scope.cohorts),
-        # A coordinator scoped to some countries writes to those only.
-        countries=tuple(c for c in ctx.fields("countries") if c in allowed)
-        or tuple(ctx.grant.countries),
+    chosen = Audience(
+        cohorts=tuple(ctx.fields("cohorts")),
+        countries=tuple(c for c in ctx.fields("countries") if c in allowed),
         languages=tuple(x for x in ctx.fields("languages") if x in LANGUAGES),
         channels=tuple(x for x in ctx.fields("channels") if x in CHANNELS),
         onboarded=True if onboarded == "yes" else None,
     )
+    # A coordinator scoped to some countries or cohorts writes to those only.
+    return broadcasts.within(chosen, ctx.scope)
 
 
 def _texts(ctx: Ctx) -> dict[str, str]:
