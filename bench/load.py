@@ -96,7 +96,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--women", type=int, default=1000)
     parser.add_argument(
-        "--steps", type=int, default=11, help="messages per woman (11: her whole onboarding)"
+        "--steps",
+        type=int,
+        default=16,
+        help="messages per woman: 11 onboard her, the next 5 open her menu and her profile",
     )
     parser.add_argument("--rate", type=float, default=400.0, help="messages/s offered")
     parser.add_argument("--workers", default="1,3")
