@@ -86,6 +86,7 @@ ASK_COUNTRY_CITY = _(
     "Nice to meet you, {name}! Which country and city do you live in? E.g. 1 El Alto"
 )
 ASK_PROVINCE = _("Which province or territory?")
+GREETED = "greeted"  # she has read "Nice to meet you" once
 ASK_ZONE = _("Which region of the world?")
 ASK_CITY = _("Which city or town do you live in?")
 ASK_BUSINESS = _("What is the name of your business or project?")
@@ -409,9 +410,11 @@ def _saver(step: str, field: str) -> Callable[[Context, object], Outcome]:
 
 
 def _ask_country(ctx: Context) -> Msg:
-    """ "Nice to meet you" the first time; the bare question when she corrects it."""
-    if ctx.data.get("editing") or not ctx.participant.name:
+    """ "Nice to meet you" the first time; the bare question when it comes again (after MENU or
+    HELP, a wrong answer) or when she corrects it."""
+    if ctx.data.get("editing") or not ctx.participant.name or ctx.data.get(GREETED):
         return ASK_COUNTRY
+    ctx.data[GREETED] = True
     return _(ASK_COUNTRY_CITY.msgid, name=ctx.participant.name)
 
 

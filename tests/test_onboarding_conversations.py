@@ -517,3 +517,25 @@ def test_a_long_introduction_does_not_count_against_her_name(app, db):
     her.expect(FRENCH.ask_name)
     her.says("x" * 31)
     her.expect("30 caractères")
+
+
+@pytest.mark.parametrize(
+    ("greeting", "digit", "greeted", "help_word"),
+    [
+        ("hola", "1", "¡Mucho gusto, Ndeye!", "AYUDA"),
+        ("bonjour", "2", "Enchantée, Ndeye !", "AIDE"),
+        ("hello", "3", "Nice to meet you, Ndeye!", "HELP"),
+    ],
+)
+def test_she_is_greeted_once_not_each_time_the_question_comes_back(
+    app, greeting, digit, greeted, help_word
+):
+    her = Person(app, "ndeye")
+    for text in (greeting, digit, "1"):
+        her.says(text)
+    her.says("Ndeye")
+    her.expect(greeted)
+    her.says(help_word)
+    assert greeted not in her.text
+    her.says("🙂")
+    assert greeted not in her.text
