@@ -279,8 +279,13 @@ def release(session: Session, person: Participant, pair_id: int, now: datetime) 
     return not unseen
 
 
-def _connect(session: Session, pair: Pair, *, now: datetime, config: FlowConfig) -> list[Msg]:
-    """Both said yes: each gets the other's contact (if shared). Returns what the second hears."""
+def _connect(
+    session: Session, pair: Pair, *, now: datetime, config: FlowConfig, planning: int | None = None
+) -> list[Msg]:
+    """Both said yes: each gets the other's contact (if shared). Returns what the second hears.
+
+    `planning`: the woman who goes straight on to proposing times (she is writing now): hers
+    does not tell her how to reach the planning, whose first question follows."""
     a, b = (session.get(Participant, member) for member in pair.members())
     assert a is not None and b is not None
     messages: dict[int, Msg] = {}
@@ -296,7 +301,11 @@ def _connect(session: Session, pair: Pair, *, now: datetime, config: FlowConfig)
             peer=peer.name or "",
             contact=nested(contact),
             icebreaker=nested(ICEBREAKER),
-            next=nested(_next_step(session, me)),
+            next=nested(
+                _(NEXT_STEP.msgid, menu=keyword("menu"))
+                if me.id == planning
+                else _next_step(session, me)
+            ),
         )
     if missing:
         alert_coordinators(
@@ -371,12 +380,15 @@ def _on_answer(ctx: Context, key: str) -> Outcome:
             )
         return home.resume(ctx, _(DECLINED.msgid, peer=peer_name))
     # Both accepted: she reads hers now, her peer receives hers as a message.
-    first, second = _connect(ctx.session, pair, now=ctx.now, config=ctx.config)
+    sessions = _sessions()
+    planning = sessions is not None and hasattr(sessions, "route")
+    first, second = _connect(
+        ctx.session, pair, now=ctx.now, config=ctx.config, planning=me if planning else None
+    )
     mine, theirs = (first, second) if me == pair.a_id else (second, first)
     tell(ctx.session, peer, theirs, now=ctx.now, config=ctx.config)
     on_pair_activated(ctx.session, pair, ctx.now, ctx.config)  # baseline survey and pulses
-    sessions = _sessions()
-    if sessions is not None and hasattr(sessions, "route"):
+    if planning:
         # She is here now: straight on to proposing times for the first session.
         ctx.data.pop("return_to", None)
         return sessions.route(ctx, pair.id or 0, mine)

@@ -107,11 +107,14 @@ def test_both_accept_and_receive_each_others_shared_contact(programme, recorder)
     julie.expect("Formidable : vous et Carmen avez toutes les deux dit oui !")
     julie.expect("Vous pouvez la joindre ici : WhatsApp +59171234567")
     julie.expect("Pour briser la glace")
+    # Julie goes straight on to proposing times: she is not sent to the menu for it.
+    assert "choisissez « Planifier" not in julie.text
     drain(app)
     carmen_now = recorder.by_address["carmen"][-1]
     assert "¡Qué alegría: usted y Julie dijeron que sí!" in carmen_now
     assert "Puede escribirle aquí: Telegram @julie_boreal" in carmen_now
     assert "Para romper el hielo" in carmen_now
+    assert "elija «Planificar una sesión»" in carmen_now  # she plans from her menu
 
     emily.taps("yes")
     emily.expect("Thank you! I will tell you as soon as Awa has answered too.")
