@@ -28,7 +28,7 @@ from flows.console_auth import Grant
 from flows.coordination import Actor, NotAllowed
 from flows.home import remember_place, resume
 from flows.i18n import LANGUAGES
-from flows.messages import Msg, Option, Reply, _, nested
+from flows.messages import Msg, Option, Reply, _, nested, stacked
 from flows.registry import register
 from flows.render import Reader, render_msg
 from flows.steps import Answer, Choose, Context, Outcome, go, stay
@@ -51,15 +51,17 @@ NEEDS: dict[str, str] = {
 }
 MANAGERS = {"coordinators"}
 
-COMMANDS_HELP = _(
-    "Coordinator commands:\n"
-    "/stats: the programme in numbers\n"
-    "/atrisk: pairs needing attention\n"
-    "/broadcast: send an announcement\n"
-    "/progress: how the last announcement is going\n"
-    "/retry: send again what failed\n"
-    "/coordinators: who coordinates (add or remove: /coordinators add +221…)"
-)
+COMMANDS_TITLE = _("Coordinator commands:")
+# One line a command, in this order; `/commands` lists those her grant allows.
+COMMAND_LINES: dict[str, Msg] = {
+    "stats": _("/stats: the programme in numbers"),
+    "atrisk": _("/atrisk: pairs needing attention"),
+    "broadcast": _("/broadcast: send an announcement"),
+    "progress": _("/progress: how the last announcement is going"),
+    "retry": _("/retry: send again what failed"),
+    "match": _("/match COHORT: review a cohort's proposed pairs and introduce them"),
+    "coordinators": _("/coordinators: who coordinates (add or remove: /coordinators add +221…)"),
+}
 STATS = _(
     "The programme today:\n"
     "Participants: {participants} ({onboarded} onboarded, {opted_out} stopped messages)\n"
@@ -219,7 +221,13 @@ def _local(ctx: Context, msg: Msg) -> str:
 
 
 def _commands(ctx: Context, args: Sequence[str], grant: Grant) -> Outcome:
-    return stay(COMMANDS_HELP)
+    """The commands her grant allows, one a line."""
+    allowed = [
+        line
+        for name, line in COMMAND_LINES.items()
+        if grant.can(NEEDS[name]) and (grant.whole or name not in MANAGERS)
+    ]
+    return stay(stacked([COMMANDS_TITLE, *allowed]))
 
 
 def _stats(ctx: Context, args: Sequence[str], grant: Grant) -> Outcome:

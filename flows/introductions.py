@@ -30,7 +30,7 @@ from flows.checkin import on_pair_activated
 from flows.config import FlowConfig
 from flows.i18n import regional_locale, zone
 from flows.matching.service import proposals, reasons_for
-from flows.messages import Msg, Option, Reply, _, _n, keyword, nested, when
+from flows.messages import Msg, Option, Reply, _, _n, keyword, nested, stacked, when
 from flows.proactive import HELD_QUESTION, ask, notify
 from flows.registry import register
 from flows.steps import Choose, Context, Outcome, go
@@ -50,7 +50,6 @@ INTRO = _(
 )
 # One reason per line, with a bullet (the list of reasons is built from these).
 REASON_LINE = _("• {reason}")
-LINES = _("{first}\n{rest}")
 NO_REASON = _("You can learn a lot from each other.")
 SAME_TIME = _("the same time as yours")
 AHEAD = _n("{n} hour ahead of you", "{n} hours ahead of you", 1)
@@ -109,11 +108,7 @@ ZONE_CITY = {("CA", "QC"): "Montréal"}
 
 def lines(msgs: Sequence[Msg]) -> Msg:
     """Several messages as one, one per line with a bullet."""
-    bulleted = [_(REASON_LINE.msgid, reason=nested(msg)) for msg in msgs or [NO_REASON]]
-    result = bulleted[-1]
-    for msg in reversed(bulleted[:-1]):
-        result = _(LINES.msgid, first=nested(msg), rest=nested(result))
-    return result
+    return stacked([_(REASON_LINE.msgid, reason=nested(msg)) for msg in msgs or [NO_REASON]])
 
 
 def zone_name(peer: Participant, language: str) -> str:

@@ -7,6 +7,7 @@ the delivery worker sends them. `_` and `_n` are the markers `pybabel extract` l
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -99,6 +100,17 @@ def listing(
     if lower:
         value["lower"] = lower
     return value
+
+
+LINES = _("{first}\n{rest}")
+
+
+def stacked(msgs: Sequence[Msg]) -> Msg:
+    """Several messages as one, one a line, each translated when it is sent."""
+    result = msgs[-1]
+    for msg in reversed(msgs[:-1]):
+        result = _(LINES.msgid, first=nested(msg), rest=nested(result))
+    return result
 
 
 def in_languages(texts: dict[str, str]) -> dict[str, dict[str, str]]:

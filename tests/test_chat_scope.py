@@ -304,3 +304,20 @@ def test_an_admin_of_everything_still_manages_coordinators(world):  # type: igno
     with app.db.session() as s:
         everyone = len(list(s.exec(select(Participant))))
     assert _participants(amina.text) == everyone
+
+
+@pytest.mark.parametrize("locale", ["fr", "es"])
+def test_commands_lists_what_her_role_and_scope_allow(world, locale):  # type: ignore[no-untyped-def]
+    app, _ids, _public = world
+    vic, _vic_id, _row = _coordinator(app, "vic", "viewer", locale)
+    sadio, _sadio_id, _row = _coordinator(app, "sadio", "coordinator", locale)
+    lines = {name: _say(line, locale) for name, line in chat.COMMAND_LINES.items()}
+    for person, allowed in (
+        (vic, {"stats", "atrisk", "progress"}),
+        (sadio, {"stats", "atrisk", "progress", "broadcast", "retry", "match"}),
+    ):
+        listed = person.says("/commands")[0]
+        assert _say(chat.COMMANDS_TITLE, locale) in listed
+        assert {name for name, line in lines.items() if line in listed} == allowed
+    admin = Person(app, "amina").says("/commands")[0]
+    assert len(admin.splitlines()) == 1 + len(chat.COMMAND_LINES)  # every command
