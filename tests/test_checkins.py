@@ -259,7 +259,7 @@ SCRIPTS = {
     "fr": Script(
         happened="A-t-elle eu lieu ?",
         useful="Cette séance vous a-t-elle été utile ?",
-        learned="Une chose que vous avez apprise de Carmen ?",
+        learned="Qu'avez-vous appris avec Carmen ?",
         shared="Et une chose que vous lui avez transmise ?",
         thanks="Merci ! Vos réponses aident le programme.",
         tip="💡 Conseil ·",

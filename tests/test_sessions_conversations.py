@@ -170,7 +170,7 @@ def test_awa_in_english_counter_proposal_from_julie(app, clock, checkins):
         "J'ai compris :\n• jeudi 5 mars, 10 h 00\n• vendredi 6 mars, 11 h 30\nC'est bien ça ?"
     )
     julie.says("oui")
-    julie.expect("C'est envoyé ! Je vous préviens dès que Awa répond.")
+    julie.expect("C'est envoyé ! Je vous préviens dès la réponse de votre partenaire, Awa.")
     asked = awa.inbox()
     assert "Julie proposes a session. Which time suits you? (your local time)" in asked
     assert "1. Thursday, March 5, 3:00 p.m." in asked

@@ -32,8 +32,8 @@ ENGLISH = re.compile(
     r"write|welcome|profile|language)\b",
     re.IGNORECASE,
 )
-# Operator commands quoted inside a message are not words she reads.
-COMMANDS = re.compile(r"entrepairs \w+")
+# Operator and chat commands quoted inside a message are not words she reads.
+COMMANDS = re.compile(r"entrepairs \w+|/\w+")
 BANNED = {
     "es": [
         re.compile(r"\bparejas?\b", re.IGNORECASE),
@@ -141,3 +141,20 @@ def test_the_spanish_summary_has_no_family_line_and_small_letters() -> None:
     assert "Idiomas: español y quechua" in text
     assert "(artesanía, textiles, moda, en crecimiento, de 2 a 5 personas)" in text
     assert vocab.SKILLS["sales"]
+
+
+def test_no_french_de_or_que_before_a_name() -> None:
+    """ "de Awa", "que Aminata": French elides before a vowel, and many names here start with
+    one, so a woman's name never follows "de" or "que" in a French message."""
+    path = LOCALES_DIR / "fr" / "LC_MESSAGES" / "messages.po"
+    with Path(path).open("rb") as handle:
+        catalog = read_po(handle)
+    before_name = re.compile(r"\b(?:de|que) \{(?:name|peer|other|a|b|first_name|who)\}", re.I)
+    found = [
+        text
+        for entry in catalog
+        if entry.id
+        for text in (entry.string if isinstance(entry.string, tuple) else (entry.string,))
+        if before_name.search(text)
+    ]
+    assert not found, found[:5]
