@@ -142,10 +142,10 @@ def _on_confirm_new(ctx: Context, key: str) -> Outcome:
 def _tell_peer(
     session: Session, pair: Pair, leaving: int, notice: Msg, *, now: datetime, config: FlowConfig
 ) -> None:
-    """Her peer is no longer asked about this pair, and reads `notice` in her own language."""
+    """Her peer is no longer asked about this pair, and reads `notice` in her own language
+    (unless the introduction never reached her: see `introductions.release`)."""
     peer = session.get(Participant, pair.peer_of(leaving))
-    if peer is not None:
-        release(session, peer, pair.id or 0, now)
+    if peer is not None and release(session, peer, pair.id or 0, now):
         tell(session, peer, notice, now=now, config=config)
 
 
