@@ -68,8 +68,11 @@ def _words(key: str, label: Msg) -> frozenset[str]:
     return frozenset(words)
 
 
-def choose_one(text: str, options: Sequence[Option]) -> str | None:
-    """The key of the option the answer names, or None when it names none (or several)."""
+def choose_one(text: str, options: Sequence[Option], *, phrases: bool = True) -> str | None:
+    """The key of the option the answer names, or None when it names none (or several).
+
+    `phrases`: a typo in an answer of several words ("en croisance") is forgiven too; not when
+    the text may name several options at once (`choose_many`), which a near miss could merge."""
     wanted = normalise(text)
     wanted = NUMBER_WORDS.get(wanted, wanted)
     if not wanted:
@@ -91,7 +94,7 @@ def choose_one(text: str, options: Sequence[Option]) -> str | None:
         ]
         if len(prefixed) == 1:
             return prefixed[0]
-    return _everyday_word(wanted, options) or _close_match(wanted, options)
+    return _everyday_word(wanted, options) or _close_match(wanted, options, phrases)
 
 
 def _everyday_word(wanted: str, options: Sequence[Option]) -> str | None:
@@ -100,9 +103,10 @@ def _everyday_word(wanted: str, options: Sequence[Option]) -> str | None:
     return key if key in {option.key for option in options} else None
 
 
-def _close_match(wanted: str, options: Sequence[Option]) -> str | None:
-    """The one option a small typo points to ("Bolibia", "comerce"), if only one is that close."""
-    if len(wanted) < 4 or " " in wanted:
+def _close_match(wanted: str, options: Sequence[Option], phrases: bool) -> str | None:
+    """The one option a small typo points to ("Bolibia", "comerce", "en croisance"), if only one
+    is that close."""
+    if len(wanted) < 4 or (" " in wanted and not phrases):
         return None
     by_label = {label: option.key for option in options for label in _labels(option)}
     by_label.update({word: key for word, key in ANSWER_WORDS.items() if key in by_label.values()})
@@ -113,7 +117,7 @@ def _close_match(wanted: str, options: Sequence[Option]) -> str | None:
 
 def choose_many(text: str, options: Sequence[Option]) -> list[str] | None:
     """The keys of every option named ("1 3", "ventas y finanzas"); None if one is unknown."""
-    whole = choose_one(text, options)
+    whole = choose_one(text, options, phrases=False)
     if whole is not None:
         return [whole]
     chosen: list[str] = []
@@ -131,7 +135,7 @@ def _split_choices(text: str, options: Sequence[Option], level: int) -> list[str
     for part in _SPLITS[level].split(text.strip()):
         if not normalise(part):
             continue
-        key = choose_one(part, options)
+        key = choose_one(part, options, phrases=False)
         found = [key] if key is not None else _split_choices(part, options, level + 1)
         if not found:
             return None

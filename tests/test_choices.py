@@ -139,3 +139,18 @@ def test_yes_words_do_not_pick_an_option_where_there_is_no_yes():
 )
 def test_a_business_size_as_people_write_it(text, key):
     assert choose_one(text, vocab.options(vocab.SIZES)) == key
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [("en croisance", "growing"), ("en crecimento", "growing"), ("marketing digitl", None)],
+)
+def test_a_typo_in_an_answer_of_several_words(text, key):
+    found = choose_one(text, vocab.options(vocab.STAGES))
+    assert found == key
+
+
+def test_a_near_miss_never_merges_several_choices_into_one():
+    assert choose_many("ventas y finanzas", vocab.options(vocab.SKILLS)) == ["sales", "finance"]
+    assert choose_one("marketing digitl", vocab.options(vocab.SKILLS)) == "digital_marketing"
+    assert choose_many("marketing digitl", vocab.options(vocab.SKILLS)) is None
