@@ -25,6 +25,7 @@ from tests.support.pairing import (
     inbox,
     outbox_text,
     pair_between,
+    publish_four_at,
 )
 
 # Monday 17:00 UTC: daytime in La Paz, Montréal, Vancouver and Dakar.
@@ -303,14 +304,7 @@ def test_a_decline_says_nothing_to_a_peer_whose_introduction_never_reached_her(
     """12:30 UTC: morning in La Paz and Dakar, night in Montréal and Vancouver. Carmen (es) and
     Awa (fr) decline at once; Julie (fr) and Emily (en), whose introductions were still waiting
     for their morning, hear nothing of an introduction they never saw."""
-    clock.set(datetime(2026, 3, 2, 12, 30, tzinfo=UTC))
-    with app.db.session() as session:
-        cohort, _women = cohort_of_four(session, clock.now())
-        service.run(session, cohort, now=clock.now(), actor="coordinator:test")
-        publish_cohort(
-            session, cohort, now=clock.now(), actor="coordinator:test", config=app.engine.config
-        )
-    drain(app)
+    publish_four_at(app, clock, datetime(2026, 3, 2, 12, 30, tzinfo=UTC))
     carmen, awa = Person(app, "carmen"), Person(app, "awa")
     assert "Julie" in inbox(app, recorder, "carmen") and "Emily" in inbox(app, recorder, "awa")
     assert not recorder.by_address["julie"] and not recorder.by_address["emily"]

@@ -8,28 +8,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from flows.introductions import publish_cohort
-from flows.matching import service
 from tests.support.dialog import Person
-from tests.support.pairing import cohort_of_four, drain, inbox
+from tests.support.pairing import drain, inbox, publish_four_at
 
 # Monday 21:05 in Dakar (UTC+0): quiet hours there, daytime in the Americas.
 EVENING_IN_DAKAR = datetime(2026, 3, 2, 21, 5, tzinfo=UTC)
 
 
-def _publish_at(app, clock, when: datetime) -> None:
-    clock.set(when)
-    with app.db.session() as session:
-        cohort, _women = cohort_of_four(session, clock.now())
-        service.run(session, cohort, now=clock.now(), actor="coordinator:test")
-        publish_cohort(
-            session, cohort, now=clock.now(), actor="coordinator:test", config=app.engine.config
-        )
-    drain(app)
-
-
 def test_a_live_reply_does_not_wait_behind_an_introduction_held_for_the_night(app, clock, recorder):
-    _publish_at(app, clock, EVENING_IN_DAKAR)
+    publish_four_at(app, clock, EVENING_IN_DAKAR)
     assert "Awa" not in inbox(app, recorder, "awa")  # held until 08:00 Dakar
     awa = Person(app, "awa")
 
@@ -46,7 +33,7 @@ def test_a_live_reply_does_not_wait_behind_an_introduction_held_for_the_night(ap
 
 
 def test_a_digit_written_before_the_held_question_went_out_does_not_answer_it(app, clock, recorder):
-    _publish_at(app, clock, EVENING_IN_DAKAR)
+    publish_four_at(app, clock, EVENING_IN_DAKAR)
     awa = Person(app, "awa")
     clock.advance(timedelta(minutes=5))
     awa.says("1")  # meant for something else: she has not read the introduction yet

@@ -14,9 +14,9 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-import flows.introductions  # noqa: F401 - registers the intro nudge handlers
 from bot.app import App
 from flows.config import FlowConfig
+from flows.introductions import publish_cohort  # also registers the intro nudge handlers
 from flows.matching import service
 from flows.triggers import Firing, handler_for
 from storage.models import ChannelAddress, OutboundMessage, Participant
@@ -102,6 +102,19 @@ def cohort_of_four(
     for woman in women.values():
         service.add_member(session, cohort, woman.id or 0, now=now)
     return cohort, women
+
+
+def publish_four_at(app: App, clock: Any, when: datetime) -> None:
+    """At `when`, the four women of `cohort_of_four` matched and introduced, their messages sent
+    (or held for their quiet hours)."""
+    clock.set(when)
+    with app.db.session() as session:
+        cohort, _women = cohort_of_four(session, clock.now())
+        service.run(session, cohort, now=clock.now(), actor="coordinator:test")
+        publish_cohort(
+            session, cohort, now=clock.now(), actor="coordinator:test", config=app.engine.config
+        )
+    drain(app)
 
 
 def drain(app: App) -> None:
