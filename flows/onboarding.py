@@ -6,6 +6,7 @@ profile's summary (to see or correct it) is one menu choice away.
 graph LR
   language --> consent --> name --> country
   country -->|Canada| province --> business
+  country -->|"3 Toronto"| business
   country -->|other| zone --> city
   country -->|"Bolivia, Senegal (no city given)"| city --> business
   country -->|"1 El Alto"| business
@@ -67,6 +68,7 @@ SKILL_OPTIONS = vocab.options(vocab.SKILLS)
 SKILL_KEYS = frozenset(vocab.SKILLS)
 # "2 7 / 4 1", or the two on separate lines.
 GROUPS = re.compile(r"\s*(?:/|\n|\|)\s*")
+PROVINCES = vocab.options(vocab.region_labels())
 
 CONSENT = _(
     "Before we start: Entrepairs keeps your answers and today's date to find you a peer. Only "
@@ -169,6 +171,10 @@ def _city_missing(p: Participant) -> bool:
     return p.country != "CA" and not p.region
 
 
+def _province_missing(p: Participant) -> bool:
+    return p.country == "CA" and p.region not in vocab.CANADA_REGIONS
+
+
 def _name_missing(p: Participant) -> bool:
     return not p.business_name
 
@@ -185,7 +191,7 @@ def _wants_missing(p: Participant) -> bool:
 ORDER: list[tuple[str, Callable[[Participant], bool]]] = [
     ("name", _always),
     ("country", _always),
-    ("province", _in_canada),
+    ("province", _province_missing),
     ("zone", _elsewhere),
     ("city", _city_missing),
     ("business", _always),
@@ -328,12 +334,23 @@ def _on_consent(ctx: Context, key: str) -> Outcome:
 
 
 def _on_country(ctx: Context, key: str, city: str = "") -> Outcome:
-    """Her country, and her city when she wrote it too ("1 El Alto")."""
-    zone = vocab.COUNTRY_ZONES.get(key)
-    if key != "CA":
-        ctx.participant.diaspora_ties = []
-    region = city if key != "CA" and 0 < len(city) <= CITY_LONGEST else None
-    return _save(ctx, "country", country=key, timezone=zone, region=region)
+    """Her country, and her city when she wrote it too ("1 El Alto"); in Canada her city
+    names her province ("3 Toronto"), which is then not asked."""
+    if key == "CA":
+        province = _province_of(city)
+        zone = vocab.CANADA_REGIONS[province].zone if province else None
+        return _save(ctx, "country", country=key, timezone=zone, region=province)
+    ctx.participant.diaspora_ties = []
+    region = city if 0 < len(city) <= CITY_LONGEST else None
+    return _save(ctx, "country", country=key, timezone=vocab.COUNTRY_ZONES.get(key), region=region)
+
+
+def _province_of(city: str) -> str | None:
+    """The province a Canadian city or province name points to; never a bare digit, which she
+    wrote before seeing the provinces' list."""
+    if not city or normalise(city).isdigit():
+        return None
+    return choices.choose_one(city, PROVINCES)
 
 
 def _on_business(ctx: Context, sector: str | None, name: str) -> Outcome:
@@ -527,7 +544,7 @@ STEPS: dict[str, Step] = {
     "country": ChooseWithText(
         _ask_country, vocab.options(vocab.COUNTRIES), lambda c, k, w: _on_country(c, k or "", w)
     ),
-    "province": Choose(ASK_PROVINCE, vocab.options(vocab.region_labels()), _on_province),
+    "province": Choose(ASK_PROVINCE, PROVINCES, _on_province),
     "zone": Choose(ASK_ZONE, vocab.options(vocab.OTHER_ZONES), _saver("zone", "timezone")),
     "city": AskText(ASK_CITY, _saver("city", "region"), longest=CITY_LONGEST),
     "business": ChooseWithText(

@@ -289,4 +289,26 @@ ANSWER_WORDS: dict[str, str] = {
         + ("suisse", "switzerland", "paris", "madrid", "roma", "rome", "milan", "milano"),
         "Europe/Paris",
     ),
+    # Canada's cities, for her province: "3 Toronto" needs no province question. (London,
+    # Ontario, is left out: "London" is the diaspora's.)
+    **dict.fromkeys(("vancouver", "victoria", "surrey", "burnaby", "kelowna"), "BC"),
+    **dict.fromkeys(("calgary", "edmonton", "red deer", "lethbridge"), "AB"),
+    **dict.fromkeys(("regina", "saskatoon"), "SK"),
+    **dict.fromkeys(("winnipeg", "brandon"), "MB"),
+    **dict.fromkeys(
+        ("toronto", "ottawa", "mississauga", "brampton", "hamilton", "kitchener", "waterloo")
+        + ("windsor", "markham", "sudbury", "kingston", "oshawa", "thunder bay"),
+        "ON",
+    ),
+    **dict.fromkeys(
+        ("montreal", "laval", "longueuil", "gatineau", "sherbrooke", "trois rivieres")
+        + ("quebec city", "ville de quebec", "saguenay", "levis"),
+        "QC",
+    ),
+    **dict.fromkeys(
+        ("halifax", "moncton", "fredericton", "saint john", "dartmouth", "charlottetown"),
+        "ATL",
+    ),
+    **dict.fromkeys(("st john s", "saint john s", "st johns", "corner brook"), "NL"),
+    **dict.fromkeys(("whitehorse", "yellowknife", "iqaluit"), "NORTH"),
 }

@@ -233,3 +233,53 @@ def test_no_summary_or_thanks_without_consent(app, db, clock, language):
     her.expect(ASK_NAME[language])
     olga = _woman(db, "Olga")
     assert olga.onboarded_at is None and olga.consent_at is not None
+
+
+@pytest.mark.parametrize(
+    ("digit", "city", "business", "place"),
+    [
+        ("1", "3 Toronto", "¿Cómo se llama su negocio", "Ontario, Canadá"),
+        ("2", "3 Montréal", "Comment s'appelle votre entreprise", "Québec, Canada"),
+        ("3", "Canada, Vancouver", "What is your business called", "British Columbia, Canada"),
+    ],
+)
+def test_a_canadian_city_names_her_province(app, db, digit, city, business, place):
+    her = Person(app, f"lucy-{digit}")
+    for text in ("hi", digit, "1", "Lucy", city):
+        her.says(text)
+    her.expect(business)
+    assert "provinc" not in her.text.lower()
+    for text in ("Lucy Studio 8", "3", "2", "1 / 4", "1", "2", "2"):
+        her.says(text)
+    her.says({"1": "mis datos", "2": "mes données", "3": "my data"}[digit])
+    her.expect(place)
+
+
+def test_a_city_she_names_that_is_not_known_leaves_the_province_asked(app, db):
+    her = Person(app, "maude")
+    for text in ("hi", "2", "1", "Maude", "3 Rimouski"):
+        her.says(text)
+    her.expect("Dans quelle province")
+    her.says("Montreal")  # a city answers the province question too
+    her.expect("Comment s'appelle votre entreprise")
+    assert (_woman(db, "Maude").region, _woman(db, "Maude").timezone) == ("QC", "America/Toronto")
+
+
+def test_a_digit_after_canada_is_not_taken_for_a_province(app, db):
+    her = Person(app, "june")
+    for text in ("hi", "3", "1", "June", "3 5"):
+        her.says(text)
+    her.expect("Which province or territory?")
+    assert _woman(db, "June").region is None
+
+
+def test_back_after_a_city_that_named_her_province_goes_to_the_country(app, db):
+    her = Person(app, "ruth")
+    for text in ("hi", "3", "1", "Ruth", "3 Calgary"):
+        her.says(text)
+    her.expect("What is your business called")
+    her.says("back")
+    her.expect("Which country and city do you live in?")
+    her.says("3")
+    her.expect("Which province or territory?")
+    assert _woman(db, "Ruth").region is None  # Calgary's Alberta went with her new answer
