@@ -20,7 +20,7 @@ import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from flows import broadcasts, console_auth, reports
+from flows import broadcasts, cohort_join, console_auth, reports
 from flows import console_views as views
 from flows import coordination as roles
 from flows import vocabulary as vocab
@@ -640,6 +640,8 @@ def _options(*items: tuple[str, Msg]) -> tuple[Option, ...]:
     return tuple(Option(key, label) for key, label in items)
 
 
+# A code in a broadcast's text is the coordinator's words, not a group for her to join.
+cohort_join.leave_codes_to(FLOW)
 register(
     FLOW,
     {

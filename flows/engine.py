@@ -145,6 +145,12 @@ class Engine:
         command = coordinator_chat.command(ctx, inbound.text)
         if command is not None:
             return self._enter(ctx, command)
+        # Her group's code typed while a question waits ("PILOTE26" from a flyer) is not that
+        # question's answer: it is kept or joined, and the question comes again.
+        typed = "" if inbound.option_key else inbound.text  # a tap is never a typed code
+        code = cohort_join.code_midquestion(ctx, typed)
+        if code is not None:
+            return self._enter(ctx, code)
 
         step = registry.step(ctx.flow, ctx.step)
         answer = Answer(inbound.text, inbound.option_key)

@@ -183,10 +183,16 @@ def _language_prompt(ctx: Context) -> Msg:
     return Msg(MULTILINGUAL, {"msg": WELCOME_SHORT.to_json(), "languages": list(LANGUAGES)})
 
 
-def _language_invalid(ctx: Context) -> Msg:
-    """The "did not understand" reply in the languages she was asked in (hers is not known yet)."""
+def in_languages_asked(ctx: Context, msg: Msg) -> Msg:
+    """`msg` in the languages the language question was asked in: before she answers it, her
+    own is not known yet."""
     languages = [ctx.data["hint"]] if ctx.data.get("hint") else list(LANGUAGES)
-    return Msg(MULTILINGUAL, {"msg": INVALID_ONE.to_json(), "languages": languages})
+    return Msg(MULTILINGUAL, {"msg": msg.to_json(), "languages": languages})
+
+
+def _language_invalid(ctx: Context) -> Msg:
+    """The "did not understand" reply in the languages she was asked in."""
+    return in_languages_asked(ctx, INVALID_ONE)
 
 
 def _language_options(ctx: Context) -> Sequence[Option]:

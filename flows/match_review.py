@@ -15,8 +15,8 @@ from collections.abc import Sequence
 
 from sqlmodel import col, select
 
+from flows import cohort_join, coordinator_chat, home
 from flows import console_views as views
-from flows import coordinator_chat, home
 from flows import pair_lifecycle as lifecycle
 from flows.alerts import coordinator_ids
 from flows.console_auth import Grant
@@ -198,6 +198,8 @@ home.add_menu_item(home.MenuItem("match_review", MENU_REVIEW, _may_match, _open)
 # writes the audit entry before calling the handler.
 coordinator_chat.HANDLERS["match"] = match_command
 
+# A code typed when asked which cohort to match names that cohort; she does not join it.
+cohort_join.leave_codes_to(FLOW)
 register(
     FLOW,
     {

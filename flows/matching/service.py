@@ -95,7 +95,7 @@ def create_cohort(
     code = normalise_code(code)
     if not code or not code.replace("-", "").replace("_", "").isalnum():
         raise MatchingError("an invitation code is letters, digits, - or _")
-    if find_cohort(session, name) is not None or _by_code(session, code) is not None:
+    if find_cohort(session, name) is not None or cohort_by_code(session, code) is not None:
         raise MatchingError(f"a cohort named {name!r} or with code {code!r} already exists")
     cohort = Cohort(
         name=name,
@@ -110,7 +110,7 @@ def create_cohort(
     return cohort
 
 
-def _by_code(session: Session, code: str) -> Cohort | None:
+def cohort_by_code(session: Session, code: str) -> Cohort | None:
     """The cohort whose code this is, however she typed it ("pilote-26", "Pilote 26")."""
     compact = "".join(char for char in normalise_code(code) if char.isalnum())
     if not compact:
@@ -123,7 +123,7 @@ def find_cohort(session: Session, name_or_code: str) -> Cohort | None:
     """A cohort by its name (any case) or its invitation code."""
     wanted = name_or_code.strip()
     found = session.exec(select(Cohort).where(func.lower(Cohort.name) == wanted.lower())).first()
-    return found or _by_code(session, wanted)
+    return found or cohort_by_code(session, wanted)
 
 
 def cohort_or_fail(session: Session, name_or_code: str) -> Cohort:
@@ -155,7 +155,7 @@ def join_by_code(
     session: Session, participant: Participant, code: str, *, now: datetime
 ) -> Cohort | None:
     """She typed an invitation code: the cohort she joined, or None for an unknown code."""
-    cohort = _by_code(session, code)
+    cohort = cohort_by_code(session, code)
     if cohort is None:
         return None
     add_member(session, cohort, participant.id or 0, now=now)
