@@ -3,8 +3,9 @@
 An answer is matched against the options by number, by key, or by the option's words in any of
 the bot's languages, ignoring case, accents, punctuation and emoji, so "Espanol", "ESPAÑOL!" and
 "2️⃣" all work on a basic phone keyboard. Digits written as words ("dos", "trois"), a few
-everyday words for an option ("textiles", "agro": `vocabulary.ANSWER_WORDS`) and small typos
-("Bolibia", "comerce") are understood too.
+everyday words for an option ("textiles", "agro": `vocabulary.ANSWER_WORDS`), everyday phrases
+("en las tardes", "cada 15 días", "le week-end" for Saturday and Sunday:
+`vocabulary.ANSWER_PHRASES`) and small typos ("Bolibia", "comerce") are understood too.
 """
 
 from __future__ import annotations
@@ -18,12 +19,12 @@ from flows import i18n
 from flows.messages import Msg, Option, _
 from flows.render import Reader, render_msg
 from flows.text import normalise
-from flows.vocabulary import ANSWER_WORDS, NUMBER_WORDS
+from flows.vocabulary import ANSWER_PHRASES, ANSWER_WORDS, NUMBER_WORDS
 
-# From strongest to weakest: "a, b" then "a y b" then "1 3".
+# From strongest to weakest: "a, b" then "a y b" (or "a, y b") then "1 3".
 _SPLITS = (
     re.compile(r"\s*[,;/+&]\s*"),
-    re.compile(r"\s+(?:y|et|and|e)\s+", re.IGNORECASE),
+    re.compile(r"(?:^|\s+)(?:y|et|and|e)\s+", re.IGNORECASE),
     re.compile(r"\s+"),
 )
 
@@ -68,11 +69,15 @@ def _words(key: str, label: Msg) -> frozenset[str]:
     return frozenset(words)
 
 
-def choose_one(text: str, options: Sequence[Option], *, phrases: bool = True) -> str | None:
+def choose_one(
+    text: str, options: Sequence[Option], *, phrases: bool = True, everyday: bool = True
+) -> str | None:
     """The key of the option the answer names, or None when it names none (or several).
 
     `phrases`: a typo in an answer of several words ("en croisance") is forgiven too; not when
-    the text may name several options at once (`choose_many`), which a near miss could merge."""
+    the text may name several options at once (`choose_many`), which a near miss could merge.
+    `everyday=False`: only the option's number or its own words count, not an everyday word or
+    a near miss (for one word cut out of a sentence, see `_split_choices`)."""
     wanted = normalise(text)
     wanted = NUMBER_WORDS.get(wanted, wanted)
     if not wanted:
@@ -94,13 +99,23 @@ def choose_one(text: str, options: Sequence[Option], *, phrases: bool = True) ->
         ]
         if len(prefixed) == 1:
             return prefixed[0]
-    return _everyday_word(wanted, options) or _close_match(wanted, options, phrases)
+    if not everyday:
+        return None
+    named = _everyday(wanted, options)
+    if named:
+        return named[0] if len(named) == 1 else None
+    return _close_match(wanted, options, phrases)
 
 
-def _everyday_word(wanted: str, options: Sequence[Option]) -> str | None:
-    """ "textiles" → crafts, when that option is offered."""
-    key = ANSWER_WORDS.get(wanted)
-    return key if key in {option.key for option in options} else None
+def _everyday(wanted: str, options: Sequence[Option]) -> tuple[str, ...]:
+    """ "textiles" → crafts, "fin de semana" → Saturday and Sunday: the options an everyday word
+    or phrase names, when every one of them is offered (else none)."""
+    keys = ANSWER_PHRASES.get(wanted)
+    if keys is None:
+        word = ANSWER_WORDS.get(wanted)
+        keys = (word,) if word else ()
+    offered = {option.key for option in options}
+    return keys if offered.issuperset(keys) else ()
 
 
 def _close_match(wanted: str, options: Sequence[Option], phrases: bool) -> str | None:
@@ -111,15 +126,23 @@ def _close_match(wanted: str, options: Sequence[Option], phrases: bool) -> str |
     by_label = {label: option.key for option in options for label in _labels(option)}
     by_label.update({word: key for word, key in ANSWER_WORDS.items() if key in by_label.values()})
     close = get_close_matches(wanted, list(by_label), n=3, cutoff=0.8)
-    keys = {by_label[label] for label in close}
+    # A near miss never changes a number: "cada tres semanas" is not "cada dos semanas".
+    keys = {by_label[label] for label in close if _numbers(label) == _numbers(wanted)}
     return keys.pop() if len(keys) == 1 else None
 
 
+def _numbers(text: str) -> frozenset[str]:
+    """The numbers in a normalised text, in digits ("cada dos semanas" → {"2"})."""
+    words = (NUMBER_WORDS.get(word, word) for word in text.split())
+    return frozenset(word for word in words if word.isdigit())
+
+
 def choose_many(text: str, options: Sequence[Option]) -> list[str] | None:
-    """The keys of every option named ("1 3", "ventas y finanzas"); None if one is unknown."""
-    whole = choose_one(text, options, phrases=False)
+    """The keys of every option named ("1 3", "ventas y finanzas", "mañanas y fin de semana");
+    None if one piece is unknown."""
+    whole = _named(text, options, everyday=True)
     if whole is not None:
-        return [whole]
+        return whole
     chosen: list[str] = []
     for key in _split_choices(text, options, 0) or []:
         if key not in chosen:
@@ -127,16 +150,29 @@ def choose_many(text: str, options: Sequence[Option]) -> list[str] | None:
     return chosen or None
 
 
+def _named(text: str, options: Sequence[Option], *, everyday: bool) -> list[str] | None:
+    """The options one piece of the answer names: one, or several at once ("le week-end")."""
+    several = _everyday(normalise(text), options) if everyday else ()
+    if len(several) > 1:
+        return list(several)
+    key = choose_one(text, options, phrases=False, everyday=everyday)
+    return [key] if key is not None else None
+
+
 def _split_choices(text: str, options: Sequence[Option], level: int) -> list[str] | None:
-    """Each piece names an option, splitting more finely only where a piece names none."""
+    """Each piece names an option, splitting more finely only where a piece names none.
+
+    A single word cut out at a space counts only by its number or the option's own words:
+    "sábado tarde" is Saturday afternoon, which is no option, not Saturday and weekday
+    afternoons."""
     if level == len(_SPLITS):
         return None
+    everyday = level < len(_SPLITS) - 1
     keys: list[str] = []
     for part in _SPLITS[level].split(text.strip()):
         if not normalise(part):
             continue
-        key = choose_one(part, options, phrases=False)
-        found = [key] if key is not None else _split_choices(part, options, level + 1)
+        found = _named(part, options, everyday=everyday) or _split_choices(part, options, level + 1)
         if not found:
             return None
         keys.extend(found)

@@ -6,7 +6,9 @@ reports) to a translatable label. Order is the order options are offered in.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import product
 
 from flows.messages import Msg, Option, _, _p
 from flows.text import normalise
@@ -311,4 +313,140 @@ ANSWER_WORDS: dict[str, str] = {
     ),
     **dict.fromkeys(("st john s", "saint john s", "st johns", "corner brook"), "NL"),
     **dict.fromkeys(("whitehorse", "yellowknife", "iqaluit"), "NORTH"),
+}
+
+
+def _said(*parts: Sequence[str]) -> tuple[str, ...]:
+    """Every phrase made of one wording of each part, in order ("" leaves the part out):
+    _said(("en", "por"), ("la tarde", "las tardes")) → "en la tarde", "en las tardes", …"""
+    return tuple(" ".join(word for word in words if word) for words in product(*parts))
+
+
+# Her free time (AVAILABILITY) as people write it. A time of day alone is the weekdays' block
+# ("mornings", "le soir": Mon–Fri), said with "entre semana", "en semaine", "weekday" or not:
+# the weekend is offered only in the morning, so "sábados en la mañana" is Saturday, while
+# "sábado tarde" names no option and is asked again. "Mañana" alone is left out: it is also
+# "tomorrow". "Tarde" is the afternoon and "noche" the evening, as the blocks are cut.
+_ES_WEEKDAYS = ("entre semana", "en semana", "en la semana", "durante la semana", "de semana")
+_ES_WEEKDAYS += ("de lunes a viernes", "lunes a viernes", "los dias de semana", "dias de semana")
+_FR_WEEKDAYS = ("en semaine", "de semaine", "la semaine", "pendant la semaine")
+_FR_WEEKDAYS += ("du lundi au vendredi", "lundi au vendredi", "les jours de semaine")
+_EN_WEEKDAYS = ("on weekdays", "during the week", "in the week", "monday to friday")
+_EN_WEEKDAY = ("weekday", "weekdays", "week day", "week days")
+_ES_MORNING = _said(("", "en", "por", "de"), ("la manana", "las mananas"))
+_FR_MORNING = ("matin", "matins", "le matin", "les matins", "matinee", "en matinee")
+_FR_MORNING += ("la matinee", "les matinees", "dans la matinee")
+_EN_MORNING = _said(("", "in the"), ("morning", "mornings"))
+
+
+def _weekday_phrases(
+    spanish: Sequence[str], french: Sequence[str], english: Sequence[str]
+) -> tuple[str, ...]:
+    """One time of day on weekdays, in the three languages: "en las tardes", "tardes entre
+    semana", "les après-midi en semaine", "en semaine le soir", "weekday evenings"."""
+    es = _said(("", "en", "por", "de"), spanish)
+    en = _said(("", "in the"), english)
+    return (
+        *_said(es, ("", *_ES_WEEKDAYS)),
+        *_said(_ES_WEEKDAYS, es),
+        *_said(french, ("", *_FR_WEEKDAYS)),
+        *_said(_FR_WEEKDAYS, french),
+        *_said(en, ("", *_EN_WEEKDAYS)),
+        *_said(_EN_WEEKDAY, english),
+    )
+
+
+def _weekend_phrases(
+    spanish: Sequence[str], french: Sequence[str], english: Sequence[str]
+) -> tuple[str, ...]:
+    """A weekend day or the weekend, alone or in the morning (its only block): "sábados en la
+    mañana", "sábado mañana", "le samedi matin", "Saturday mornings", "le week-end"."""
+    return (
+        *_said(spanish, ("", "manana", "mananas", *_ES_MORNING)),
+        *_said(french, ("", *_FR_MORNING)),
+        *_said(english, ("", *_EN_MORNING)),
+    )
+
+
+_SATURDAY = _weekend_phrases(
+    ("sabado", "sabados", "el sabado", "los sabados"),
+    ("samedi", "samedis", "le samedi", "les samedis"),
+    ("saturday", "saturdays", "on saturday", "on saturdays"),
+)
+_SUNDAY = _weekend_phrases(
+    ("domingo", "domingos", "el domingo", "los domingos"),
+    ("dimanche", "dimanches", "le dimanche", "les dimanches"),
+    ("sunday", "sundays", "on sunday", "on sundays"),
+)
+_WEEKEND = _weekend_phrases(
+    _said(("", "el", "los", "en el", "en los", "por el"), ("fin de semana", "fines de semana"))
+    + _said(("", "el", "los"), ("finde", "findes")),
+    _said(("", "le", "les", "en", "pendant le"), ("week end", "week ends", "weekend", "weekends"))
+    + _said(("", "la", "les", "en"), ("fin de semaine", "fins de semaine")),
+    _said(("", "the", "on", "on the", "at the", "at"), ("weekend", "weekends", "week end")),
+)
+
+# The session rhythm (keys of `flows.nudges.RHYTHMS`) as people write it, beyond the options' own
+# words ("Cada dos semanas"), and "just this once".
+_RHYTHM_WORDS = {
+    "weekly": ("semanal", "semanalmente", "todas las semanas")
+    + _said(("una", "1"), ("vez",), ("por", "a la", "cada"), ("semana",))
+    + ("hebdomadaire", "toutes les semaines", "tous les 7 jours")
+    + _said(("une", "1"), ("fois",), ("par", "chaque"), ("semaine",))
+    + ("each week", "once a week", "once per week", "1 time a week"),
+    "biweekly": ("quincenal", "quincenalmente", "cada quincena", "una semana si y otra no")
+    + _said(("cada",), ("2", "dos"), ("semanas",))
+    + _said(("cada",), ("15", "quince", "14", "catorce"), ("dias",))
+    + _said(("dos", "2"), ("veces",), ("al", "por", "cada"), ("mes",))
+    + _said(("toutes les",), ("2", "deux"), ("semaines",))
+    + _said(("tous les",), ("15", "quinze", "14", "quatorze"), ("jours",))
+    + _said(("deux", "2"), ("fois",), ("par",), ("mois",))
+    + ("une semaine sur deux", "every other week", "every second week", "every 2 weeks")
+    + ("fortnightly", "every fortnight", "bi weekly", "twice a month", "twice per month")
+    + ("2 times a month",),
+    "monthly": ("mensual", "mensualmente", "todos los meses")
+    + _said(("una", "1"), ("vez",), ("al", "por", "cada"), ("mes",))
+    + ("mensuel", "mensuellement", "tous les mois")
+    + _said(("une", "1"), ("fois",), ("par",), ("mois",))
+    + ("each month", "once a month", "once per month"),
+    # "No" answers "would you like to meet regularly?": just this once.
+    "once": ("solo una vez", "una sola vez", "una vez", "no", "no gracias")
+    + ("une seule fois", "juste une fois", "une fois", "seulement cette fois", "non", "non merci")
+    + ("just once", "only once", "one time", "no thanks"),
+}
+
+# Everyday phrases that name one option or several at once (normalised), understood only as
+# written: unlike ANSWER_WORDS no near miss counts, since phrases one word apart often mean
+# something else ("tous les mois" is monthly, "tous les jours" is no rhythm offered).
+ANSWER_PHRASES: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(
+        _weekday_phrases(
+            ("la manana", "las mananas", "mananas"),
+            _FR_MORNING,
+            ("morning", "mornings"),
+        ),
+        ("wd_morning",),
+    ),
+    **dict.fromkeys(
+        _weekday_phrases(
+            ("tarde", "tardes", "la tarde", "las tardes"),
+            _said(("", "l", "les", "en", "dans l"), ("apres midi", "aprem", "aprems")),
+            ("afternoon", "afternoons"),
+        ),
+        ("wd_afternoon",),
+    ),
+    **dict.fromkeys(
+        _weekday_phrases(
+            ("noche", "noches", "la noche", "las noches"),
+            _said(("", "le", "les", "la", "en", "dans la"), ("soir", "soirs", "soiree", "soirees")),
+            ("evening", "evenings", "night", "nights"),
+        )
+        + ("at night", "weeknight", "weeknights", "after work", "despues del trabajo")
+        + ("apres le travail", "apres le boulot"),
+        ("wd_evening",),
+    ),
+    **dict.fromkeys(_SATURDAY, ("sat",)),
+    **dict.fromkeys(_SUNDAY, ("sun",)),
+    **dict.fromkeys(_WEEKEND, ("sat", "sun")),
+    **{phrase: (key,) for key, phrases in _RHYTHM_WORDS.items() for phrase in phrases},
 }

@@ -1,12 +1,15 @@
 """Answers to questions with options, as people really type them on a phone."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flows import registry
 from flows import vocabulary as vocab
 from flows.choices import choose_many, choose_one
 from flows.keywords import Keyword, recognise
 from flows.messages import Option
+from flows.sessions import RHYTHM_OPTIONS
 
 LANGS = vocab.options(vocab.UI_LANGUAGES)
 SKILLS = vocab.options(vocab.SKILLS)
@@ -154,3 +157,116 @@ def test_a_near_miss_never_merges_several_choices_into_one():
     assert choose_many("ventas y finanzas", vocab.options(vocab.SKILLS)) == ["sales", "finance"]
     assert choose_one("marketing digitl", vocab.options(vocab.SKILLS)) == "digital_marketing"
     assert choose_many("marketing digitl", vocab.options(vocab.SKILLS)) is None
+
+
+FREE_TIME = vocab.options(vocab.block_labels())
+FREE_TIME_KEYS = frozenset(vocab.AVAILABILITY)
+RHYTHMS = RHYTHM_OPTIONS
+RHYTHM_KEYS = frozenset(option.key for option in RHYTHM_OPTIONS)
+
+
+@pytest.mark.parametrize(
+    ("text", "keys"),
+    [
+        ("en las tardes", ["wd_afternoon"]),
+        ("por las mañanas y fines de semana", ["wd_morning", "sat", "sun"]),
+        ("tardes y noches", ["wd_afternoon", "wd_evening"]),
+        ("sábados en la mañana", ["sat"]),
+        ("de lunes a viernes por la noche", ["wd_evening"]),
+        ("le soir", ["wd_evening"]),
+        ("les après-midi en semaine", ["wd_afternoon"]),
+        ("le week-end", ["sat", "sun"]),
+        ("samedi et dimanche matin", ["sat", "sun"]),
+        ("le matin, et le samedi", ["wd_morning", "sat"]),
+        ("weekday evenings", ["wd_evening"]),
+        ("mornings", ["wd_morning"]),
+        ("1 y fines de semana", ["wd_morning", "sat", "sun"]),
+    ],
+)
+def test_free_time_in_words(text, keys):
+    assert choose_many(text, FREE_TIME) == keys
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["sábado tarde", "sábado en la tarde", "domingo noche", "le samedi après-midi"]
+    + ["saturday afternoon", "weekend evenings", "mañana", "mañana y tarde", "todos los días"],
+)
+def test_free_time_not_offered_or_ambiguous_is_asked_again(text):
+    """No Saturday afternoon is offered, and "mañana" alone may be tomorrow: never guessed."""
+    assert choose_many(text, FREE_TIME) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [("every 2 weeks", "biweekly"), ("every other week", "biweekly"), ("twice a month", "biweekly")]
+    + [("cada 15 días", "biweekly"), ("cada dos semanas", "biweekly"), ("quincenal", "biweekly")]
+    + [("dos veces al mes", "biweekly"), ("una vez al mes", "monthly"), ("semanal", "weekly")]
+    + [("toutes les deux semaines", "biweekly"), ("tous les 15 jours", "biweekly")]
+    + [("deux fois par mois", "biweekly"), ("une fois par mois", "monthly")]
+    + [("chaque semaine", "weekly"), ("no", "once"), ("une seule fois", "once")],
+)
+def test_a_rhythm_in_words(text, key):
+    assert choose_one(text, RHYTHMS) == key
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["cada tres semanas", "every three weeks", "toutes les trois semaines", "tous les jours"]
+    + ["todos los días", "dos veces por semana", "deux fois par semaine", "twice a week"],
+)
+def test_a_rhythm_not_offered_is_not_guessed(text):
+    assert choose_one(text, RHYTHMS) is None
+
+
+def test_a_near_miss_never_changes_a_number():
+    assert choose_one("cada dos semanaz", RHYTHMS) == "biweekly"
+    assert choose_one("cada tres semanas", RHYTHMS) is None
+    assert choose_one("2 to 6 people", vocab.options(vocab.SIZES)) is None
+
+
+def test_every_everyday_phrase_names_its_options_where_they_are_offered():
+    for phrase, keys in vocab.ANSWER_PHRASES.items():
+        if set(keys) <= FREE_TIME_KEYS:
+            assert choose_many(phrase, FREE_TIME) == list(keys), phrase
+        else:
+            assert set(keys) <= RHYTHM_KEYS and choose_one(phrase, RHYTHMS) == keys[0], phrase
+
+
+# Words of everyday sentences that name no free time and no rhythm, in the three languages.
+ORDINARY = st.sampled_from(
+    ["hola", "gracias", "trabajo", "mucho", "negocio", "quiero", "pues", "nunca", "depende"]
+    + ["niños", "bonjour", "merci", "travail", "beaucoup", "marché", "jamais", "enfants"]
+    + ["hello", "thanks", "busy", "work", "family", "never", "maybe", "kids", "sometimes"]
+)
+JOINERS = st.sampled_from([" ", ", ", " y ", " et ", " and ", " / "])
+FREE_TIME_PHRASES = sorted(
+    phrase for phrase, keys in vocab.ANSWER_PHRASES.items() if set(keys) <= FREE_TIME_KEYS
+)
+
+
+@settings(max_examples=300)
+@given(words=st.lists(ORDINARY, min_size=1, max_size=8), joiner=JOINERS)
+def test_an_ordinary_sentence_names_no_free_time_and_no_rhythm(words, joiner):
+    text = joiner.join(words)
+    assert choose_many(text, FREE_TIME) is None
+    assert choose_one(text, RHYTHMS) is None
+
+
+@settings(max_examples=300)
+@given(
+    phrase=st.sampled_from(FREE_TIME_PHRASES),
+    word=ORDINARY,
+    joiner=JOINERS,
+    first=st.booleans(),
+)
+def test_free_time_with_a_word_that_names_nothing_is_asked_again(phrase, word, joiner, first):
+    """Nothing she wrote is dropped: "tardes hola" is not read as "tardes"."""
+    text = joiner.join([word, phrase] if first else [phrase, word])
+    assert choose_many(text, FREE_TIME) is None
+
+
+@given(st.text(max_size=80))
+def test_any_text_names_offered_blocks_once_each_or_nothing(text):
+    keys = choose_many(text, FREE_TIME)
+    assert keys is None or (len(set(keys)) == len(keys) and set(keys) <= FREE_TIME_KEYS)
