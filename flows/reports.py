@@ -3,9 +3,9 @@
 Funnel (invited → onboarded → matched → both accepted → first session → 3+ sessions), sessions
 per week, check-in ratings, the change of each of the nine outcomes from baseline to the latest
 survey by country, pairs at risk (no session for 21+ days, a low pulse, an open problem report,
-an open alert to put them in touch) and the reach of each broadcast. Per-country figures under 5
-women are suppressed (`None`), so no woman can be singled out; the report holds pseudonymous ids
-only, never names or contacts.
+an open alert to put them in touch or about the pair gone quiet) and the reach of each
+broadcast. Per-country figures under 5 women are suppressed (`None`), so no woman can be singled
+out; the report holds pseudonymous ids only, never names or contacts.
 
 Every figure is computed from the tables, so it is always current. A source whose table is not
 there yet (an older database) is listed in `missing` and its section says "no data yet".
@@ -59,13 +59,16 @@ RISK_LABELS: dict[str, Msg] = {
     "pulse": _("low pulse ({rating}/5)"),
     "problem": _("open problem report"),
     "connect": _("still to be put in touch"),
+    "quiet_alert": _("open alert: pair gone quiet"),
 }
-# The reason an open kept alert of each kind gives its live pair (`ProblemReport.source`).
+# The reason an open kept alert of each kind gives its live pair (`ProblemReport.source`). A new
+# match asked is about a pair that has ended, so it puts no live pair at risk.
 ALERT_REASONS = {
     **dict.fromkeys(SAFEGUARDING_SOURCES, "problem"),
     "connect": "connect",
+    "quiet": "quiet_alert",
 }
-ALERT_ORDER = ("problem", "connect")
+ALERT_ORDER = ("problem", "connect", "quiet_alert")
 COUNTRY_LABELS: dict[str, Msg] = {
     "BO": _("Bolivia"),
     "SN": _("Senegal"),
@@ -147,8 +150,8 @@ class AtRisk:
     a_public: str
     b_public: str
     countries: tuple[str, str]
-    # ("quiet", {"days": 25}), ("pulse", {"rating": 2}), ("problem", {}), ("connect", {}):
-    # see RISK_LABELS
+    # ("quiet", {"days": 25}), ("pulse", {"rating": 2}), ("problem", {}), ("connect", {}),
+    # ("quiet_alert", {}): see RISK_LABELS
     reasons: tuple[tuple[str, dict[str, int]], ...]
 
 
@@ -438,7 +441,7 @@ def at_risk(
                     tuple(reasons),
                 )
             )
-    urgency = {"problem": 0, "pulse": 1, "connect": 2, "quiet": 3}
+    urgency = {"problem": 0, "pulse": 1, "connect": 2, "quiet": 3, "quiet_alert": 3}
     return sorted(found, key=lambda r: (min(urgency[k] for k, _v in r.reasons), r.pair_id))
 
 

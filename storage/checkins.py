@@ -121,8 +121,9 @@ class ProblemReport(SQLModel, table=True):
     pair_id: int | None = Field(default=None, index=True)
     cohort_id: int | None = Field(default=None, index=True)
     # Its kind: "report" (her words), "checkin" (rated a session 1), "pulse" (rated the exchange
-    # 1–2), "contact" (asked in a pulse to be contacted); about her pair as a whole
-    # (`PAIR_SOURCES`): "connect" (both accepted, a contact to pass on by hand).
+    # 1–2), "contact" (asked in a pulse to be contacted), "new_match" (asked for a new match, her
+    # reason in `text`); about her pair as a whole (`PAIR_SOURCES`): "quiet" (four weeks without
+    # a session), "connect" (both accepted, a contact to pass on by hand).
     source: str = Field(max_length=16)
     text: str | None = Field(default=None, max_length=600)
     rating: int | None = Field(default=None)
@@ -387,7 +388,7 @@ def open_pulse(session: Session, *, participant_id: int, pair_id: int, now: date
 
 # Kinds about a pair as a whole: they concern both women (and their coordinators), not only the
 # one whose id the row carries.
-PAIR_SOURCES = frozenset({"connect"})
+PAIR_SOURCES = frozenset({"quiet", "connect"})
 # Kinds that are her safety or her wellbeing (the programme report's "open problem report").
 SAFEGUARDING_SOURCES = frozenset({"report", "checkin", "pulse", "contact"})
 

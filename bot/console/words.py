@@ -28,6 +28,8 @@ WORDS: dict[str, Msg] = {
     "checkin": _p("console status", "session rated 1"),
     "pulse": _p("console status", "low pulse"),
     "contact": _p("console status", "asks to be contacted"),
+    "new_match": _p("console status", "asks for a new match"),
+    "quiet": _p("console status", "pair gone quiet"),
     "connect": _p("console status", "to put in touch"),
     # Sessions
     "confirmed": _p("console status", "confirmed"),
