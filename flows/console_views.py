@@ -25,7 +25,7 @@ from flows.messages import Msg
 from flows.pair_requests import change_by_team
 from flows.scope import Scope
 from storage import participants
-from storage.checkins import CheckIn, ProblemReport
+from storage.checkins import CheckIn, ProblemReport, concerned
 from storage.meetings import Meeting
 from storage.models import ChannelAddress, Participant
 from storage.pairs import LIVE_STATUSES, Cohort, CohortMember, Pair, PairEvent
@@ -274,14 +274,25 @@ def problems(
         else col(ProblemReport.handled_at).is_(None)
     )
     query = query.order_by(col(ProblemReport.id).desc())
-    return _window(session, scope, query, lambda r: scope.sees(r.participant_id), offset, limit)
+    return _window(session, scope, query, lambda r: _sees_report(session, scope, r), offset, limit)
 
 
 def problem(session: Session, scope: Scope, report_id: int) -> ProblemReport | None:
     report = session.get(ProblemReport, report_id)
-    if report is None or not scope.sees(report.participant_id):
+    if report is None or not _sees_report(session, scope, report):
         return None
     return report
+
+
+def _sees_report(session: Session, scope: Scope, report: ProblemReport) -> bool:
+    """Hers when it concerns one of her women: the coordinators its alert went to."""
+    return scope.whole or any(scope.sees(woman) for woman in concerned(session, report))
+
+
+def women_of(session: Session, report: ProblemReport) -> list[Participant]:
+    """The women a report is about (both of a pair's, for a pair alert), as the inbox shows."""
+    found = (session.get(Participant, woman) for woman in concerned(session, report))
+    return [person for person in found if person is not None]
 
 
 def triage(

@@ -4,8 +4,10 @@ Each is told who her peer is (first name, country, business), what they can exch
 "you" reasons from matching) and her peer's local time, then asked to accept or decline with a
 tap or a digit. A decline is silent: the other woman is told only that a new match is coming,
 and both go back to the pool. When both accept, each receives the other's contact, if that
-woman agreed to share it at onboarding (otherwise the coordinators connect them), with an
-icebreaker and the next step. Until both accept, no contact detail is in any message.
+woman agreed to share it at onboarding (otherwise the coordinators are asked to connect them,
+kept for the console; when none could be reached she is told it may take some time, not "very
+soon"), with an icebreaker and the next step. Until both accept, no contact detail is in any
+message.
 
 The one reminder and the deadline are nudges (`intro_reminder`, `intro_expiry`) planned by
 `flows.pair_lifecycle.publish` and fired by the dispatcher.
@@ -25,7 +27,7 @@ from sqlmodel import Session
 from flows import home
 from flows import pair_lifecycle as lifecycle
 from flows import vocabulary as vocab
-from flows.alerts import alert_coordinators
+from flows.alerts import keep_and_alert
 from flows.checkin import on_pair_activated
 from flows.config import FlowConfig
 from flows.i18n import regional_locale, zone
@@ -79,6 +81,11 @@ REMINDER = _("A reminder about {peer}, the peer I introduced you to.")
 BOTH_ACCEPTED = _("Wonderful: you and {peer} both said yes! {contact}\n\n{icebreaker}\n\n{next}")
 CONTACT = _("You can reach her here: {contact}")
 VIA_COORDINATORS = _("The programme coordinators will put you in touch with each other very soon.")
+# When no coordinator could be alerted: the request is kept for the console, and no "very soon".
+VIA_COORDINATORS_SAVED = _(
+    "I have asked the programme team to put you in touch with each other. No coordinator could "
+    "be reached right now, so it may take some time."
+)
 ICEBREAKER = _(
     "To break the ice, you could each tell the other how your business started and one thing "
     "you would like to learn from her."
@@ -283,14 +290,15 @@ def _connect(
     does not tell her how to reach the planning, whose first question follows."""
     a, b = (session.get(Participant, member) for member in pair.members())
     assert a is not None and b is not None
+    shared = {person.id: contact_of(session, person) for person in (a, b)}
+    private = next((person for person in (a, b) if shared[person.id] is None), None)
+    via = VIA_COORDINATORS
+    if private is not None and not _ask_to_connect(session, pair, (a, b), private, now, config):
+        via = VIA_COORDINATORS_SAVED  # kept for the console; no promise of "very soon"
     messages: dict[int, Msg] = {}
-    missing = False
     for me, peer in ((a, b), (b, a)):
-        shared = contact_of(session, peer)
-        missing |= shared is None
-        contact = (
-            _(CONTACT.msgid, contact=nested(shared)) if shared is not None else VIA_COORDINATORS
-        )
+        found = shared[peer.id]
+        contact = _(CONTACT.msgid, contact=nested(found)) if found is not None else via
         messages[me.id or 0] = _(
             BOTH_ACCEPTED.msgid,
             peer=peer.name or "",
@@ -302,22 +310,32 @@ def _connect(
                 else _next_step(session, me)
             ),
         )
-    if missing:
-        alert_coordinators(
-            session,
-            _(
-                CONNECT_THEM.msgid,
-                a=a.name or "",
-                a_id=a.public_id,
-                b=b.name or "",
-                b_id=b.public_id,
-            ),
-            about=pair.members(),
-            now=now,
-            config=config,
-            purpose="pair_connect",
-        )
     return [messages[a.id or 0], messages[b.id or 0]]
+
+
+def _ask_to_connect(
+    session: Session,
+    pair: Pair,
+    both: tuple[Participant, Participant],
+    private: Participant,
+    now: datetime,
+    config: FlowConfig,
+) -> bool:
+    """One of them (`private`) has no contact she can share: the coordinators are asked to put
+    them in touch, and the request is kept for the console. True when one was alerted now."""
+    a, b = both
+    report = keep_and_alert(
+        session,
+        _(CONNECT_THEM.msgid, a=a.name or "", a_id=a.public_id, b=b.name or "", b_id=b.public_id),
+        participant_id=private.id or 0,
+        source="connect",
+        now=now,
+        config=config,
+        purpose="pair_connect",
+        pair_id=pair.id,
+        cohort_id=pair.cohort_id,
+    )
+    return report.coordinators_alerted > 0
 
 
 # --- Her answer ----------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from sqlalchemy import exists, or_
 from sqlmodel import Session, col, select
 
 from flows import registry
-from flows.alerts import alert_coordinators
+from flows.alerts import keep_and_alert
 from flows.config import FlowConfig
 from flows.messages import Msg, Reply, _, nested, when
 from flows.proactive import ask, notify
@@ -649,7 +649,8 @@ def fire_no_session(firing: Firing) -> bool:
 
 @handles(PAIR_QUIET)
 def fire_pair_quiet(firing: Firing) -> bool:
-    """Four weeks without a session: tell the coordinators."""
+    """Four weeks without a session: tell the coordinators, and keep the alert for the console
+    (kept even when none could be reached, so it counts as fired)."""
     session, nudge = firing.session, firing.nudge
     pair = session.get(Pair, nudge.pair_id) if nudge.pair_id else None
     if pair is None or pair.status != PairStatus.ACTIVE:
@@ -666,15 +667,18 @@ def fire_pair_quiet(firing: Firing) -> bool:
             "days": nudge.data.get("days", RULES.alert_days),
         },
     )
-    sent = alert_coordinators(
+    keep_and_alert(
         session,
         Reply(message),
-        about=pair.members(),
+        participant_id=pair.a_id,
+        source="quiet",
         now=firing.now,
         config=firing.config,
         purpose=PAIR_QUIET,
+        pair_id=pair.id,
+        cohort_id=pair.cohort_id,
     )
-    return sent > 0
+    return True
 
 
 # For operators -------------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 """What a woman can ask about her pair from the menu: a new match, a pause, a restart.
 
 Asking for a new match ends her current pair (or declines a pending introduction); her reason
-goes to the coordinators only. Her peer is told, kindly and without the reason, that the pair
-has come to an end and a new match is coming. Erasing her data ends her pairs the same way
-(`end_pair`); her peer is then told without her name, which is being erased.
+goes to the coordinators only, and is kept in the console's safeguarding inbox. Her peer is
+told, kindly and without the reason, that the pair has come to an end and a new match is coming.
+Erasing her data ends her pairs the same way (`end_pair`); her peer is then told without her
+name, which is being erased.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from sqlmodel import Session
 
 from flows import home
 from flows import pair_lifecycle as lifecycle
-from flows.alerts import alert_coordinators
+from flows.alerts import keep_and_alert
 from flows.config import FlowConfig
 from flows.introductions import NEW_MATCH_COMING, release, tell
 from flows.matching.service import cohorts_of
@@ -235,8 +236,17 @@ def _on_reason(ctx: Context, reason: str) -> Outcome:
                 now=ctx.now,
                 config=ctx.config,
             )
+    _alert_new_match(ctx, pair, reason)
+    return home.resume(ctx, REQUESTED)
+
+
+def _alert_new_match(ctx: Context, pair: Pair | None, reason: str) -> None:
+    """Tell her coordinators, with her reason, and keep it for the console (her reason is her
+    words: erased with her data, like a report's)."""
+    me = _me(ctx)
     cohorts = ", ".join(c.name for c in cohorts_of(ctx.session, me)) or "-"
-    alert_coordinators(
+    pair = pair if pair is not None and me in pair.members() else None
+    keep_and_alert(
         ctx.session,
         _(
             ALERT.msgid,
@@ -245,12 +255,15 @@ def _on_reason(ctx: Context, reason: str) -> Outcome:
             cohorts=cohorts,
             reason=reason,
         ),
-        about=[me],
+        participant_id=me,
+        source="new_match",
         now=ctx.now,
         config=ctx.config,
         purpose="new_match_request",
+        pair_id=pair.id if pair is not None else None,
+        cohort_id=pair.cohort_id if pair is not None else None,
+        text=reason,
     )
-    return home.resume(ctx, REQUESTED)
 
 
 # --- Her data erased ------------------------------------------------------------------------------

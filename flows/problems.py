@@ -9,12 +9,11 @@ will contact her.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from flows.alerts import alert_coordinators
+from flows import alerts
 from flows.home import MenuItem, add_menu_item, remember_place, resume
 from flows.messages import Msg, _
 from flows.registry import register
@@ -23,8 +22,6 @@ from flows.text import normalise
 from storage import checkins, participants
 from storage.models import Participant
 from storage.pairs import Pair, PairStatus, pairs_of
-
-log = logging.getLogger(__name__)
 
 WRITE = _(
     "Please write what is happening, in one message. Only the programme coordinators will read "
@@ -119,18 +116,8 @@ def raise_alert(
     rating: int | None = None,
 ) -> checkins.ProblemReport:
     """Keep the report and send it now (not held for quiet hours) to the coordinators whose
-    scope holds her; `coordinators_alerted` on the row says how many, so the caller tells her
-    the truth."""
-    report = checkins.record_problem(
-        session,
-        participant_id=participant.id or 0,
-        source=source,
-        now=now,
-        pair_id=context.pair_id,
-        cohort_id=context.cohort_id,
-        text=text,
-        rating=rating,
-    )
+    scope holds her (`flows.alerts.keep_and_alert`); `coordinators_alerted` on the row says how
+    many, so the caller tells her the truth."""
     full = {
         "name": participant.name or "—",
         "who": participant.public_id,
@@ -140,22 +127,19 @@ def raise_alert(
         "peer": context.peer_name or "—",
         **params,
     }
-    report.coordinators_alerted = alert_coordinators(
+    return alerts.keep_and_alert(
         session,
         Msg(message.msgid, full),
-        about=[participant.id or 0],
+        participant_id=participant.id or 0,
+        source=source,
         now=now,
         config=config,
         purpose="alert",
+        pair_id=context.pair_id,
+        cohort_id=context.cohort_id,
+        text=text,
+        rating=rating,
     )
-    session.add(report)
-    if not report.coordinators_alerted:
-        # No coordinator reachable: it is not sent again later in the chat. The row stays open
-        # (unhandled) and is listed in the console's safeguarding inbox of every coordinator
-        # whose scope holds her (an unscoped one sees them all), marked "alerted in the chat: 0",
-        # and in the programme report's open problems, until a coordinator resolves it.
-        log.warning("alert kept but no coordinator reachable", extra={"report": report.id})
-    return report
 
 
 # The conversation --------------------------------------------------------------------------

@@ -2,9 +2,10 @@
 
 Funnel (invited → onboarded → matched → both accepted → first session → 3+ sessions), sessions
 per week, check-in ratings, the change of each of the nine outcomes from baseline to the latest
-survey by country, pairs at risk (no session for 21+ days, a low pulse, an open problem report)
-and the reach of each broadcast. Per-country figures under 5 women are suppressed (`None`), so
-no woman can be singled out; the report holds pseudonymous ids only, never names or contacts.
+survey by country, pairs at risk (no session for 21+ days, a low pulse, an open problem report,
+an open alert to put them in touch or about the pair gone quiet) and the reach of each
+broadcast. Per-country figures under 5 women are suppressed (`None`), so no woman can be singled
+out; the report holds pseudonymous ids only, never names or contacts.
 
 Every figure is computed from the tables, so it is always current. A source whose table is not
 there yet (an older database) is listed in `missing` and its section says "no data yet".
@@ -24,6 +25,7 @@ from sqlmodel import Session, col, select
 from flows import broadcasts
 from flows.messages import Msg, _
 from flows.scope import EVERYONE, Scope
+from storage.checkins import SAFEGUARDING_SOURCES
 from storage.coordination import Broadcast, BroadcastStatus
 from storage.models import Participant, id_from_text
 from storage.pairs import Cohort, CohortMember, Pair, PairStatus
@@ -56,7 +58,17 @@ RISK_LABELS: dict[str, Msg] = {
     "quiet": _("no session for {days} days"),
     "pulse": _("low pulse ({rating}/5)"),
     "problem": _("open problem report"),
+    "connect": _("still to be put in touch"),
+    "quiet_alert": _("open alert: pair gone quiet"),
 }
+# The reason an open kept alert of each kind gives its live pair (`ProblemReport.source`). A new
+# match asked is about a pair that has ended, so it puts no live pair at risk.
+ALERT_REASONS = {
+    **dict.fromkeys(SAFEGUARDING_SOURCES, "problem"),
+    "connect": "connect",
+    "quiet": "quiet_alert",
+}
+ALERT_ORDER = ("problem", "connect", "quiet_alert")
 COUNTRY_LABELS: dict[str, Msg] = {
     "BO": _("Bolivia"),
     "SN": _("Senegal"),
@@ -138,7 +150,8 @@ class AtRisk:
     a_public: str
     b_public: str
     countries: tuple[str, str]
-    # ("quiet", {"days": 25}), ("pulse", {"rating": 2}), ("problem", {})
+    # ("quiet", {"days": 25}), ("pulse", {"rating": 2}), ("problem", {}), ("connect", {}),
+    # ("quiet_alert", {}): see RISK_LABELS
     reasons: tuple[tuple[str, dict[str, int]], ...]
 
 
@@ -377,7 +390,7 @@ def at_risk(
     ]
     held = held_sessions(session, [pair.id or 0 for pair in pairs], now=now, missing=missing)
     pulses: dict[int, int] = {}
-    problems: set[int] = set()
+    alerts: dict[int, set[str]] = defaultdict(set)  # pair → reasons from open kept alerts
     if _has_table(session, "pulse"):
         from storage.checkins import Pulse, open_problems
 
@@ -389,10 +402,13 @@ def at_risk(
         pulses = {pair_id: rating for pair_id, (_when, rating) in latest.items()}
         members = {member: pair.id or 0 for pair in pairs for member in pair.members()}
         for problem in open_problems(session):
+            reason = ALERT_REASONS.get(problem.source)
+            if reason is None:
+                continue
             if problem.pair_id is not None:
-                problems.add(problem.pair_id)
+                alerts[problem.pair_id].add(reason)
             elif problem.participant_id in members:
-                problems.add(members[problem.participant_id])
+                alerts[members[problem.participant_id]].add(reason)
     people = {
         person.id: person
         for person in session.exec(
@@ -411,8 +427,7 @@ def at_risk(
         rating = pulses.get(pair.id or 0)
         if rating is not None and rating <= LOW_PULSE:
             reasons.append(("pulse", {"rating": rating}))
-        if (pair.id or 0) in problems:
-            reasons.append(("problem", {}))
+        reasons += [(key, {}) for key in ALERT_ORDER if key in alerts.get(pair.id or 0, ())]
         if reasons:
             a, b = people.get(pair.a_id), people.get(pair.b_id)
             found.append(
@@ -426,7 +441,7 @@ def at_risk(
                     tuple(reasons),
                 )
             )
-    urgency = {"problem": 0, "pulse": 1, "quiet": 2}
+    urgency = {"problem": 0, "pulse": 1, "connect": 2, "quiet": 3, "quiet_alert": 3}
     return sorted(found, key=lambda r: (min(urgency[k] for k, _v in r.reasons), r.pair_id))
 
 

@@ -18,6 +18,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from storage.dialects import OneOf
 from storage.kept import forget_when_written, keep, kept
 from storage.models import Participant, json_field, utc_field
+from storage.pairs import Pair
 
 # The nine outcomes the programme reports on (think-piece), in the order they are asked.
 OUTCOMES = (
@@ -111,14 +112,18 @@ class Pulse(SQLModel, table=True):
 
 
 class ProblemReport(SQLModel, table=True):
-    """Something she reported, or an alert raised by a low rating; seen by coordinators only."""
+    """An alert for the coordinators, kept whether or not one could be reached in the chat:
+    something she reported, a low rating, or a pair that needs a hand; seen by coordinators
+    only."""
 
     id: int | None = Field(default=None, primary_key=True)
     participant_id: int = Field(foreign_key="participant.id", index=True)
     pair_id: int | None = Field(default=None, index=True)
     cohort_id: int | None = Field(default=None, index=True)
-    # "report" (her words), "checkin" (rated a session 1), "pulse" (rated the exchange 1–2),
-    # "contact" (asked in a pulse to be contacted).
+    # Its kind: "report" (her words), "checkin" (rated a session 1), "pulse" (rated the exchange
+    # 1–2), "contact" (asked in a pulse to be contacted), "new_match" (asked for a new match, her
+    # reason in `text`); about her pair as a whole (`PAIR_SOURCES`): "quiet" (four weeks without
+    # a session), "connect" (both accepted, a contact to pass on by hand).
     source: str = Field(max_length=16)
     text: str | None = Field(default=None, max_length=600)
     rating: int | None = Field(default=None)
@@ -381,6 +386,12 @@ def open_pulse(session: Session, *, participant_id: int, pair_id: int, now: date
 
 # Problems -------------------------------------------------------------------------------------
 
+# Kinds about a pair as a whole: they concern both women (and their coordinators), not only the
+# one whose id the row carries.
+PAIR_SOURCES = frozenset({"quiet", "connect"})
+# Kinds that are her safety or her wellbeing (the programme report's "open problem report").
+SAFEGUARDING_SOURCES = frozenset({"report", "checkin", "pulse", "contact"})
+
 
 def record_problem(
     session: Session,
@@ -405,6 +416,14 @@ def record_problem(
     session.add(report)
     session.flush()
     return report
+
+
+def concerned(session: Session, report: ProblemReport) -> tuple[int, ...]:
+    """The women a report is about: both of its pair's for a pair alert, else hers. Its alert
+    went to their coordinators, and the console shows it to the same ones."""
+    pair_wide = report.source in PAIR_SOURCES and report.pair_id is not None
+    pair = session.get(Pair, report.pair_id) if pair_wide else None
+    return pair.members() if pair is not None else (report.participant_id,)
 
 
 def open_problems(session: Session, cohort_id: int | None = None) -> list[ProblemReport]:

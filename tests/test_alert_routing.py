@@ -1,20 +1,26 @@
 """Safeguarding alerts reach the coordinators who may act on the woman, and only them: her
 country's or cohort's coordinators and the unscoped ones, never a viewer, never another country's.
 A coordinator's work reaches her whatever her consent as a participant, and the woman who
-reported is told the truth when nobody could be alerted."""
+reported is told the truth when nobody could be alerted. Every alert (a pair gone quiet and a new
+match asked too) is kept, and listed in the consoles of the coordinators it concerns only."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from datetime import timedelta
 
 import pytest
 from sqlmodel import select
 
-from flows import console_auth, console_views
+from bot import console as console_routes
+from bot.server import create_app
+from flows import console_auth, console_views, reports
 from flows.alerts import alert_coordinators
 from flows.coordination import Actor, remove
 from flows.messages import Msg
-from flows.scope import EVERYONE
+from flows.nudges import PAIR_QUIET, plan_ladder
+from flows.scope import EVERYONE, scope_of
 from storage import coordination as store
 from storage.checkins import ProblemReport
 from storage.models import OutboundMessage, Participant
@@ -22,6 +28,7 @@ from storage.pairs import Cohort, CohortMember, Pair
 from tests.support import console as support
 from tests.support import programme as build
 from tests.support.dialog import Person
+from tests.support.pairing import fire
 from tests.test_checkins import (
     BY_LANGUAGE,
     COORDINATOR,
@@ -249,3 +256,133 @@ def test_a_contact_request_nobody_could_get_promises_no_contact(app, clock, lang
     assert promise not in her.text
     with app.db.session() as s:
         assert [r.source for r in s.exec(select(ProblemReport))] == ["contact"]
+
+
+# A pair gone quiet and a new match asked are kept too, and listed in the console -----------
+
+
+def _console_get(app, coordinator: int, url: str):  # type: ignore[no-untyped-def]
+    """A console page as her browser gets it, signed in as `coordinator`."""
+    server = create_app(app, console_routes.routes(app))
+    token, _csrf = support.session_cookie(app, coordinator)
+
+    async def get():  # type: ignore[no-untyped-def]
+        async with support.client(server) as browser:
+            browser.cookies.set("console", token, path="/console")
+            return await browser.get(url)
+
+    return asyncio.run(get())
+
+
+def _in_inbox(app, coordinator: int, report: ProblemReport) -> str | None:  # type: ignore[no-untyped-def]
+    """Her safeguarding inbox's row for `report`, or None when it is not listed; its own page
+    answers her as the list does (found, or "not found")."""
+    page = _console_get(app, coordinator, "/console/safeguarding/")
+    assert page.status_code == 200
+    link = f"/safeguarding/{report.id}"
+    opened = _console_get(app, coordinator, f"/console{link}")
+    assert opened.status_code == (200 if link in page.text else 404)
+    rows = [row for row in page.text.split("<tr>") if link in row]
+    return rows[0] if rows else None
+
+
+def _speaks(app, coordinator: int, language: str) -> None:  # type: ignore[no-untyped-def]
+    with app.db.session() as s:
+        s.get(Participant, coordinator).locale = language
+
+
+PAIR_GONE_QUIET = {
+    "en": "pair gone quiet",
+    "es": "intercambio sin sesiones",
+    "fr": "binôme sans séance",
+}
+
+
+@pytest.mark.parametrize("language", list(PAIR_GONE_QUIET))
+def test_a_pair_gone_quiet_is_kept_and_listed_for_the_coordinators_of_either_woman(app, language):  # type: ignore[no-untyped-def]
+    programme = setup_pair(app, "es")  # Carmen (BO) with Emily (CA)
+    bolivia = support.scoped_coordinator(app, "bo-coord", country="BO", countries=["BO"])
+    canada = support.scoped_coordinator(app, "ca-coord", country="CA", countries=["CA"])
+    senegal = support.scoped_coordinator(app, "sn-coord", country="SN", countries=["SN"])
+    _speaks(app, bolivia, language)
+    start, config = app.clock.now(), app.engine.config
+    with app.db.session() as s:
+        pair = s.get(Pair, programme.pair)
+        plan_ladder(s, pair, anchor=start, now=start, config=config)
+        assert fire(s, pair, PAIR_QUIET, start + timedelta(days=28), config)
+        report = s.exec(select(ProblemReport)).one()
+        s.expunge(report)
+    assert (report.source, report.pair_id, report.text) == ("quiet", programme.pair, None)
+    # The unscoped coordinator and those of Bolivia and Canada had it in the chat.
+    assert report.coordinators_alerted == 3 and _rows_for(app, senegal) == []
+    # In their consoles, with its kind in their language and both women; not in Senegal's.
+    with app.db.session() as s:
+        ids = [s.get(Participant, member).public_id for member in pair.members()]
+    row = _in_inbox(app, bolivia, report)
+    assert row is not None and PAIR_GONE_QUIET[language] in row
+    assert all(public_id in row for public_id in ids)
+    assert _in_inbox(app, canada, report) is not None
+    assert _in_inbox(app, senegal, report) is None
+    # The programme report counts the open alert among the reasons the pair needs attention.
+    with app.db.session() as s:
+        (risk,) = reports.at_risk(s, now=start + timedelta(days=28), scope=scope_of(s, ["CA"]))
+        assert ("quiet_alert", {}) in risk.reasons
+
+
+NEW_MATCH = {
+    "es": ("Pedir una nueva compañera", "Pasé su pedido a la coordinación."),
+    "fr": ("Demander une nouvelle partenaire", "J'ai transmis votre demande à la coordination."),
+    "en": ("Ask for a new match", "I have passed your request to the coordinators."),
+}
+REASON = "Nuestros horarios no coinciden nunca"
+
+
+@pytest.mark.parametrize("language", list(NEW_MATCH))
+def test_a_new_match_asked_is_kept_and_listed_for_her_coordinators_only(app, language):  # type: ignore[no-untyped-def]
+    entry, passed = NEW_MATCH[language]
+    programme = setup_pair(app, language)
+    mine = BY_LANGUAGE[language].country
+    hers = support.scoped_coordinator(app, "her-coord", country=mine, countries=[mine])
+    other = "SN" if mine != "SN" else "BO"
+    elsewhere = support.scoped_coordinator(app, "other-coord", country=other, countries=[other])
+    her = Person(app, BY_LANGUAGE[language].address)
+    her.says("menu")
+    her.says(entry)
+    her.says("1")
+    her.says(REASON)
+    her.expect(passed)
+    with app.db.session() as s:
+        report = s.exec(select(ProblemReport)).one()
+        s.expunge(report)
+    assert (report.source, report.participant_id, report.pair_id, report.text) == (
+        "new_match",
+        programme.her,
+        programme.pair,
+        REASON,
+    )
+    assert report.coordinators_alerted == 2  # hers and the unscoped one
+    row = _in_inbox(app, hers, report)
+    assert row is not None and "asks for a new match" in row
+    # Her peer's coordinator, or another country's, does not see why she left.
+    assert _in_inbox(app, elsewhere, report) is None
+    with app.db.session() as s:
+        peer_country = s.get(Participant, programme.peer).country or ""
+        assert console_views.problems(s, scope_of(s, [peer_country])) == []
+
+
+def test_an_alert_nobody_could_get_is_kept_and_logs_no_name_and_no_words(app, caplog):  # type: ignore[no-untyped-def]
+    programme = setup_pair(app, "es")
+    _only_another_country_looks(app)
+    her = Person(app, BY_LANGUAGE["es"].address)
+    with caplog.at_level(logging.DEBUG):
+        for text in ("menu", NEW_MATCH["es"][0], "1", REASON):
+            her.says(text)
+    with app.db.session() as s:
+        report = s.exec(select(ProblemReport)).one()
+        assert (report.source, report.coordinators_alerted) == ("new_match", 0)
+        assert console_views.problems(s, EVERYONE) == [report]
+        her_id = s.get(Participant, programme.her)
+        personal = (REASON, her_id.name, "Nuestros horarios")
+    logged = "\n".join(record.getMessage() + str(record.__dict__) for record in caplog.records)
+    assert "no coordinator reachable" in logged
+    assert not any(word in logged for word in personal)

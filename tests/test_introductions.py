@@ -12,10 +12,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
+from flows import console_views, reports
 from flows import pair_lifecycle as lifecycle
 from flows.introductions import publish_cohort
 from flows.matching import service
+from flows.scope import EVERYONE, scope_of
+from storage.checkins import ProblemReport
+from storage.models import OutboundMessage
 from storage.pairs import PairEvent, PairStatus
+from tests.support import console as support
 from tests.support.dialog import Person
 from tests.support.pairing import (
     SECRETS,
@@ -120,13 +125,14 @@ def test_both_accept_and_receive_each_others_shared_contact(programme, recorder)
     emily.taps("yes")
     emily.expect("Thank you! I will tell you as soon as Awa has answered too.")
     awa.says("1")
-    # Awa keeps her contact private: Emily is told the coordinators will connect them,
-    # while Awa receives Emily's number, which Emily agreed to share.
+    # Awa keeps her contact private: Emily is told the programme team was asked to connect
+    # them (no coordinator here to promise it "very soon": see below), while Awa receives
+    # Emily's number, which Emily agreed to share.
     awa.expect("Vous pouvez la joindre ici : téléphone +16045550123 (SMS)")
     drain(app)
     emily_now = recorder.by_address["emily"][-1]
     assert "Wonderful: you and Awa both said yes!" in emily_now
-    assert "coordinators will put you in touch" in emily_now
+    assert "I have asked the programme team to put you in touch" in emily_now
     assert "+221771234567" not in emily_now
 
     with app.db.session() as session:
@@ -316,3 +322,111 @@ def test_a_decline_says_nothing_to_a_peer_whose_introduction_never_reached_her(
     drain(app)
     assert inbox(app, recorder, "julie") == ""
     assert inbox(app, recorder, "emily") == ""
+
+
+# Both accept, one keeps her contact to herself: the coordinators are asked to put them in touch.
+# Per language of the woman told: who keeps hers private, who is told, the promise she reads
+# when a coordinator was alerted, and what she reads when none could be.
+PUT_IN_TOUCH = {
+    "es": (
+        "julie",
+        "carmen",
+        "La coordinación del programa las pondrá en contacto muy pronto.",
+        "Le pedí al equipo del programa que las ponga en contacto. Por el momento no pudimos "
+        "avisar a ninguna coordinadora",
+    ),
+    "fr": (
+        "carmen",
+        "julie",
+        "La coordination du programme va vous mettre en contact très bientôt.",
+        "J'ai demandé à l'équipe du programme de vous mettre en contact. Aucune coordinatrice "
+        "n'a pu être prévenue",
+    ),
+    "en": (
+        "awa",
+        "emily",
+        "The programme coordinators will put you in touch with each other very soon.",
+        "I have asked the programme team to put you in touch with each other. No coordinator "
+        "could be reached",
+    ),
+}
+COUNTRY = {"carmen": "BO", "julie": "CA", "emily": "CA", "awa": "SN"}
+
+
+def _both_accept(app, clock, private: str, told: str) -> tuple[Person, int]:  # type: ignore[no-untyped-def]
+    """The four introduced, `private` keeping her contact to herself; she says yes first, then
+    `told`, who reads the answer in the chat. Returns her and their pair's id."""
+    clock.set(NOON_EVERYWHERE)
+    with app.db.session() as session:
+        cohort, women = cohort_of_four(session, clock.now(), **{private: {"share_contact": False}})
+        service.run(session, cohort, now=clock.now(), actor="coordinator:test")
+        publish_cohort(
+            session, cohort, now=clock.now(), actor="coordinator:test", config=app.engine.config
+        )
+        pair_id = pair_between(session, women[private], women[told]).id
+    drain(app)
+    Person(app, private).says("1")
+    her = Person(app, told)
+    her.says("1")
+    return her, pair_id
+
+
+def _alerts_to(app, coordinator: int) -> list[OutboundMessage]:  # type: ignore[no-untyped-def]
+    with app.db.session() as session:
+        rows = list(
+            session.exec(
+                select(OutboundMessage).where(
+                    OutboundMessage.participant_id == coordinator,
+                    OutboundMessage.purpose == "pair_connect",
+                )
+            )
+        )
+        session.expunge_all()
+        return rows
+
+
+@pytest.mark.parametrize("language", list(PUT_IN_TOUCH))
+def test_put_in_touch_with_no_coordinator_in_scope_promises_no_contact(app, clock, language):
+    """Only a coordinator for Côte d'Ivoire: nobody who may act on the pair is alerted, so she
+    is not told "very soon"; the request is kept, listed in an unscoped coordinator's console."""
+    private, told, promise, kept = PUT_IN_TOUCH[language]
+    elsewhere = support.scoped_coordinator(app, "ci-coord", country="CI", countries=["CI"])
+    her, pair_id = _both_accept(app, clock, private, told)
+    her.expect(kept)
+    assert promise not in her.text
+    assert _alerts_to(app, elsewhere) == []
+    with app.db.session() as session:
+        report = session.exec(select(ProblemReport)).one()
+        assert (report.source, report.pair_id, report.coordinators_alerted) == (
+            "connect",
+            pair_id,
+            0,
+        )
+        assert console_views.problems(session, EVERYONE) == [report]
+        assert console_views.problems(session, scope_of(session, ["CI"])) == []
+
+
+@pytest.mark.parametrize("language", list(PUT_IN_TOUCH))
+def test_put_in_touch_by_a_coordinator_of_either_woman_is_promised(app, clock, language):
+    """A coordinator for the country of the woman who keeps her contact (not of the woman told)
+    is alerted, in her own language: the promise is true. The request is hers in the console,
+    and the programme report lists the pair as still to be put in touch."""
+    private, told, promise, kept = PUT_IN_TOUCH[language]
+    theirs = support.scoped_coordinator(
+        app, "their-coord", country=COUNTRY[private], countries=[COUNTRY[private]]
+    )
+    elsewhere = support.scoped_coordinator(app, "ci-coord", country="CI", countries=["CI"])
+    her, pair_id = _both_accept(app, clock, private, told)
+    her.expect(promise)
+    assert kept not in her.text
+    (alert,) = _alerts_to(app, theirs)
+    assert "have both accepted their introduction" in str(alert.payload)
+    assert _alerts_to(app, elsewhere) == []
+    with app.db.session() as session:
+        report = session.exec(select(ProblemReport)).one()
+        assert (report.source, report.coordinators_alerted) == ("connect", 1)
+        scope = scope_of(session, [COUNTRY[private]])
+        assert console_views.problems(session, scope) == [report]
+        assert console_views.problems(session, scope_of(session, ["CI"])) == []
+        (risk,) = reports.at_risk(session, now=clock.now(), scope=scope)
+        assert (risk.pair_id, risk.reasons) == (pair_id, (("connect", {}),))

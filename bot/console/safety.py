@@ -1,4 +1,4 @@
-"""Console pages: the safeguarding inbox (reports and low-rating alerts), triage, notes, resolve."""
+"""Console pages: the safeguarding inbox (reports and every kept alert), triage, notes, resolve."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from starlette.responses import RedirectResponse, Response
 
 from bot.console.web import PAGE, ROOT, Ctx, refused
 from flows import console_views as views
-from storage.models import Participant
 
 
 def inbox(ctx: Ctx) -> Response:
@@ -14,7 +13,7 @@ def inbox(ctx: Ctx) -> Response:
     reports, pager = ctx.paged(
         views.problems(ctx.session, ctx.scope, resolved=resolved, offset=ctx.offset, limit=PAGE + 1)
     )
-    people = {r.participant_id: ctx.session.get(Participant, r.participant_id) for r in reports}
+    people = {r.id: views.women_of(ctx.session, r) for r in reports}
     return ctx.page(
         "safeguarding.html", reports=reports, pager=pager, people=people, resolved=resolved
     )
@@ -38,5 +37,7 @@ def report(ctx: Ctx) -> Response:
         except ValueError:
             return refused(400)
         return RedirectResponse(f"{ROOT}/safeguarding/{found.id}", status_code=303)
-    person = ctx.session.get(Participant, found.participant_id)
-    return ctx.page("problem.html", report=found, person=person, levels=views.TRIAGE)
+    people = views.women_of(ctx.session, found)
+    # A pair alert names both women; her link opens only the profiles in her scope.
+    mine = {person.id for person in people if ctx.scope.sees(person.id)}
+    return ctx.page("problem.html", report=found, people=people, mine=mine, levels=views.TRIAGE)

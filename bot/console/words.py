@@ -20,7 +20,7 @@ WORDS: dict[str, Msg] = {
     "declined": _p("console status", "declined"),
     "expired": _p("console status", "expired"),
     "withdrawn": _p("console status", "withdrawn"),
-    # Safeguarding triage and sources
+    # Safeguarding triage and the kinds of kept alerts (`ProblemReport.source`)
     "new": _p("console status", "new"),
     "in_progress": _p("console status", "in progress"),
     "urgent": _p("console status", "urgent"),
@@ -28,6 +28,9 @@ WORDS: dict[str, Msg] = {
     "checkin": _p("console status", "session rated 1"),
     "pulse": _p("console status", "low pulse"),
     "contact": _p("console status", "asks to be contacted"),
+    "new_match": _p("console status", "asks for a new match"),
+    "quiet": _p("console status", "pair gone quiet"),
+    "connect": _p("console status", "to put in touch"),
     # Sessions
     "confirmed": _p("console status", "confirmed"),
     "held": _p("console status", "held"),
