@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 from flows import broadcasts
 from flows.messages import Msg, _
 from flows.scope import EVERYONE, Scope
-from storage.checkins import SAFEGUARDING_SOURCES
+from storage.checkins import SAFEGUARDING_SOURCES, ProblemReport
 from storage.coordination import Broadcast, BroadcastStatus
 from storage.models import Participant, id_from_text
 from storage.pairs import Cohort, CohortMember, Pair, PairStatus
@@ -373,6 +373,13 @@ def _outcomes(
     return result
 
 
+def _answered_by_a_session(problem: ProblemReport, held: dict[int, list[datetime]]) -> bool:
+    """A "gone quiet" alert whose pair has held a session since: its reason is gone, though the
+    alert stays in the console's inbox until a coordinator closes it."""
+    starts = held.get(problem.pair_id or 0, [])
+    return problem.source == "quiet" and bool(starts) and starts[-1] >= problem.created_at
+
+
 def at_risk(
     session: Session,
     *,
@@ -403,7 +410,7 @@ def at_risk(
         members = {member: pair.id or 0 for pair in pairs for member in pair.members()}
         for problem in open_problems(session):
             reason = ALERT_REASONS.get(problem.source)
-            if reason is None:
+            if reason is None or _answered_by_a_session(problem, held):
                 continue
             if problem.pair_id is not None:
                 alerts[problem.pair_id].add(reason)

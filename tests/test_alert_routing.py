@@ -23,6 +23,7 @@ from flows.nudges import PAIR_QUIET, plan_ladder
 from flows.scope import EVERYONE, scope_of
 from storage import coordination as store
 from storage.checkins import ProblemReport
+from storage.meetings import Meeting, MeetingStatus
 from storage.models import OutboundMessage, Participant
 from storage.pairs import Cohort, CohortMember, Pair
 from tests.support import console as support
@@ -386,3 +387,32 @@ def test_an_alert_nobody_could_get_is_kept_and_logs_no_name_and_no_words(app, ca
     logged = "\n".join(record.getMessage() + str(record.__dict__) for record in caplog.records)
     assert "no coordinator reachable" in logged
     assert not any(word in logged for word in personal)
+
+
+def test_a_session_held_after_a_quiet_alert_takes_the_pair_off_the_list(app):  # type: ignore[no-untyped-def]
+    programme = setup_pair(app, "fr")
+    start, config = app.clock.now(), app.engine.config
+    alerted = start + timedelta(days=28)
+    with app.db.session() as s:
+        pair = s.get(Pair, programme.pair)
+        plan_ladder(s, pair, anchor=start, now=start, config=config)
+        assert fire(s, pair, PAIR_QUIET, alerted, config)
+        assert ("quiet_alert", {}) in reports.at_risk(s, now=alerted)[0].reasons
+        held = alerted + timedelta(days=2)
+        s.add(
+            Meeting(
+                pair_id=pair.id,
+                proposer_id=pair.a_id,
+                proposer_zone="Africa/Dakar",
+                status=MeetingStatus.HELD,
+                start_at=held,
+                options=[held.isoformat()],
+                proposed_at=alerted,
+                created_at=alerted,
+                updated_at=held,
+            )
+        )
+        s.flush()
+        # The alert stays open in the inbox, but the pair met: it needs no one's attention.
+        assert s.exec(select(ProblemReport)).one().source == "quiet"
+        assert reports.at_risk(s, now=held + timedelta(hours=2)) == []
