@@ -435,3 +435,30 @@ def test_the_static_route_serves_the_vendored_scripts_and_nothing_else(setup):  
     assert packed.headers["content-encoding"] == "gzip" and packed.content == plain.content
     assert int(packed.headers["content-length"]) < len(plain.content) / 2  # for a slow phone
     assert set(others) == {404}
+
+
+def test_a_viewer_sees_a_report_exists_but_not_her_words_or_the_notes(setup):  # type: ignore[no-untyped-def]
+    from storage import checkins
+
+    app, server, ids = setup
+    words = "Mi vecina Rosa me amenaza, llámenme al 77712345"
+    with app.db.session() as s:
+        report = checkins.record_problem(
+            s, participant_id=ids["vera"], source="report", now=app.clock.now(), text=words
+        )
+        report.notes = [{"at": app.clock.now().isoformat(), "text": "Called Rosa's family"}]
+        s.flush()
+        url = f"/console/safeguarding/{report.id}"
+
+    async def read(who: str) -> str:
+        token, _csrf = support.session_cookie(app, ids[who])
+        async with support.client(server) as c:
+            c.cookies.set("console", token, path="/console")
+            page = await c.get(url)
+            assert page.status_code == 200
+            return page.text
+
+    as_viewer, as_admin = run(read("vera")), run(read("amina"))
+    assert words not in as_viewer and "Called Rosa" not in as_viewer
+    assert 'id="words-hidden"' in as_viewer
+    assert words in as_admin and "Called Rosa" in as_admin
