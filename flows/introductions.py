@@ -31,7 +31,7 @@ from flows.config import FlowConfig
 from flows.i18n import regional_locale, zone
 from flows.matching.service import proposals, reasons_for
 from flows.messages import Msg, Option, Reply, _, _n, keyword, nested, stacked, when
-from flows.proactive import HELD_QUESTION, ask, notify
+from flows.proactive import HELD_QUESTION, About, about_pair, ask, notify
 from flows.registry import register
 from flows.steps import Choose, Context, Outcome, go
 from flows.triggers import Firing, handles
@@ -238,10 +238,22 @@ def _reachable(session: Session, person: Participant) -> bool:
 
 
 def tell(
-    session: Session, person: Participant | None, msg: Msg, *, now: datetime, config: FlowConfig
+    session: Session,
+    person: Participant | None,
+    msg: Msg,
+    *,
+    now: datetime,
+    config: FlowConfig,
+    about: About | None = None,
 ) -> None:
+    """A note to her about her pair (`about`: what it makes stale, see `proactive.About`)."""
     if person is not None:
-        notify(session, person, [msg], now=now, config=config, purpose=PURPOSE)
+        notify(session, person, [msg], now=now, config=config, purpose=PURPOSE, about=about)
+
+
+def pair_over(pair: Pair) -> About:
+    """The end of a pair, whatever ended it: what waited about it or its sessions is moot."""
+    return about_pair(pair.id, within=True)
 
 
 def release(session: Session, person: Participant, pair_id: int, now: datetime) -> bool:
@@ -372,6 +384,7 @@ def _on_answer(ctx: Context, key: str) -> Outcome:
                 _(NEW_MATCH_COMING.msgid, peer=ctx.participant.name or ""),
                 now=ctx.now,
                 config=ctx.config,
+                about=pair_over(pair),
             )
         return home.resume(ctx, _(DECLINED.msgid, peer=peer_name))
     # Both accepted: she reads hers now, her peer receives hers as a message.
@@ -446,6 +459,7 @@ def expire(firing: Firing) -> bool:
             _(text.msgid, peer=peer.name if peer and peer.name else ""),
             now=now,
             config=firing.config,
+            about=pair_over(pair),
         )
     return True
 
