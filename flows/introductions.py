@@ -260,7 +260,9 @@ def release(session: Session, person: Participant, pair_id: int, now: datetime) 
     """If she is still being asked about this pair, put her back where she was.
 
     Returns False when the introduction never reached her (all of it was still held for her
-    quiet hours, and is dropped now): there is then nothing to tell her about its end.
+    quiet hours, and is dropped now): there is then nothing to tell her about its end. A
+    reminder held for her night says nothing of that: it comes days after the introduction,
+    which she has read (or was asked in the conversation).
     """
     state = conversations.load(session, person.id or 0)
     if state is None or state.flow != FLOW or state.data.get("intro_pair") != pair_id:
@@ -270,7 +272,8 @@ def release(session: Session, person: Participant, pair_id: int, now: datetime) 
     # A reminder of this introduction held for her quiet hours is moot now: dropped, or her
     # next message would be taken as her opening a question that is no longer there.
     held = data.pop(HELD_QUESTION, None) or []
-    unseen = bool(held) and outbox.supersede(session, held) == len(held)
+    dropped = bool(held) and outbox.supersede(session, held) == len(held)
+    unseen = dropped and outbox.purposes(session, held) == {PURPOSE}
     place = data.pop("return_to", None) or (
         ["home", "idle"] if person.onboarded_at else ["onboarding", "consent"]
     )

@@ -446,6 +446,16 @@ def supersede(session: Session, message_ids: Sequence[int]) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+def purposes(session: Session, message_ids: Sequence[int]) -> set[str]:
+    """What these messages were queued for ("introduction", "intro_reminder"...)."""
+    if not message_ids:
+        return set()
+    rows = session.exec(
+        select(OutboundMessage.purpose).where(col(OutboundMessage.id).in_(list(message_ids)))
+    )
+    return set(rows)
+
+
 def supersede_about(
     session: Session, *, participant_id: int, subject: str, now: datetime, within: bool = False
 ) -> list[int]:
