@@ -33,7 +33,7 @@ from flows.config import FlowConfig
 from flows.i18n import regional_locale, zone
 from flows.matching.service import proposals, reasons_for
 from flows.messages import Msg, Option, Reply, _, _n, keyword, nested, stacked, when
-from flows.proactive import HELD_QUESTION, ask, notify
+from flows.proactive import HELD_QUESTION, About, about_pair, ask, notify
 from flows.registry import register
 from flows.steps import Choose, Context, Outcome, go
 from flows.triggers import Firing, handles
@@ -245,17 +245,31 @@ def _reachable(session: Session, person: Participant) -> bool:
 
 
 def tell(
-    session: Session, person: Participant | None, msg: Msg, *, now: datetime, config: FlowConfig
+    session: Session,
+    person: Participant | None,
+    msg: Msg,
+    *,
+    now: datetime,
+    config: FlowConfig,
+    about: About | None = None,
 ) -> None:
+    """A note to her about her pair (`about`: what it makes stale, see `proactive.About`)."""
     if person is not None:
-        notify(session, person, [msg], now=now, config=config, purpose=PURPOSE)
+        notify(session, person, [msg], now=now, config=config, purpose=PURPOSE, about=about)
+
+
+def pair_over(pair: Pair) -> About:
+    """The end of a pair, whatever ended it: what waited about it or its sessions is moot."""
+    return about_pair(pair.id, within=True)
 
 
 def release(session: Session, person: Participant, pair_id: int, now: datetime) -> bool:
     """If she is still being asked about this pair, put her back where she was.
 
     Returns False when the introduction never reached her (all of it was still held for her
-    quiet hours, and is dropped now): there is then nothing to tell her about its end.
+    quiet hours, and is dropped now): there is then nothing to tell her about its end. A
+    reminder held for her night says nothing of that: it comes days after the introduction,
+    which she has read (or was asked in the conversation).
     """
     state = conversations.load(session, person.id or 0)
     if state is None or state.flow != FLOW or state.data.get("intro_pair") != pair_id:
@@ -265,7 +279,8 @@ def release(session: Session, person: Participant, pair_id: int, now: datetime) 
     # A reminder of this introduction held for her quiet hours is moot now: dropped, or her
     # next message would be taken as her opening a question that is no longer there.
     held = data.pop(HELD_QUESTION, None) or []
-    unseen = bool(held) and outbox.supersede(session, held) == len(held)
+    dropped = bool(held) and outbox.supersede(session, held) == len(held)
+    unseen = dropped and outbox.purposes(session, held) == {PURPOSE}
     place = data.pop("return_to", None) or (
         ["home", "idle"] if person.onboarded_at else ["onboarding", "consent"]
     )
@@ -390,6 +405,7 @@ def _on_answer(ctx: Context, key: str) -> Outcome:
                 _(NEW_MATCH_COMING.msgid, peer=ctx.participant.name or ""),
                 now=ctx.now,
                 config=ctx.config,
+                about=pair_over(pair),
             )
         return home.resume(ctx, _(DECLINED.msgid, peer=peer_name))
     # Both accepted: she reads hers now, her peer receives hers as a message.
@@ -464,6 +480,7 @@ def expire(firing: Firing) -> bool:
             _(text.msgid, peer=peer.name if peer and peer.name else ""),
             now=now,
             config=firing.config,
+            about=pair_over(pair),
         )
     return True
 

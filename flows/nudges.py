@@ -36,7 +36,7 @@ from flows import registry
 from flows.alerts import keep_and_alert
 from flows.config import FlowConfig
 from flows.messages import Msg, Reply, _, nested, when
-from flows.proactive import ask, notify
+from flows.proactive import About, about_pair, about_session, ask, notify
 from flows.quiet import is_quiet, next_allowed
 from flows.timeparse import to_wall, wall_to_utc
 from flows.triggers import Firing, handler_for, handles, purposes
@@ -551,6 +551,7 @@ def fire_reminder(firing: Firing) -> bool:
             now=now,
             config=firing.config,
             purpose=REMINDER,
+            about=about_session(pair.id, meeting.id, replaces=False),
         )
     )
 
@@ -571,10 +572,19 @@ def fire_proposal_waiting(firing: Firing) -> bool:
     if she is None or pair is None or pair.status != PairStatus.ACTIVE:
         return False
     peer = session.get(Participant, pair.peer_of(she.id or 0))
+    about = about_session(pair.id, meeting.id, replaces=False)  # a reminder: nothing new
     if she.id == meeting.proposer_id:
         note = Msg(WAITING_PEER.msgid, {"name": first_name(peer)})
         return bool(
-            notify(session, she, [note], now=now, config=firing.config, purpose=nudge.purpose)
+            notify(
+                session,
+                she,
+                [note],
+                now=now,
+                config=firing.config,
+                purpose=nudge.purpose,
+                about=about,
+            )
         )
     intro = Msg(WAITING_ANSWER.msgid, {"name": first_name(peer)})
     return bool(
@@ -588,6 +598,7 @@ def fire_proposal_waiting(firing: Firing) -> bool:
             purpose=nudge.purpose,
             data={"sess": {"pair": pair.id, "meeting": meeting.id, "version": meeting.version}},
             intro=[intro],
+            about=about,
         )
     )
 
@@ -622,16 +633,21 @@ def fire_no_session(firing: Firing) -> bool:
         select(Meeting).where(Meeting.pair_id == pair.id, Meeting.status == MeetingStatus.PROPOSED)
     ).first()
     sess: dict[str, Any] = {"pair": pair.id}
+    # An invitation, which replaces nothing; a pause, or the proposal it points to withdrawn,
+    # replaces it while it waits for her morning.
+    about: About
     if pending is not None and pending.proposer_id != she.id:
         sess.update(meeting=pending.id, version=pending.version)
         intro = Msg(LADDER_PENDING.msgid, {"name": name})
         step = "pick"
+        about = about_session(pair.id, pending.id, replaces=False)
     elif pending is not None:
         return False  # she proposed and waits: the proposal nudge speaks to her
     else:
         held = last_held_start(session, pair.id or 0, now) is not None
         intro = Msg((LADDER_SINCE if held else LADDER_INTRO).msgid, {"days": days, "name": name})
         step = "start"
+        about = about_pair(pair.id, replaces=False)
     return bool(
         ask(
             session,
@@ -643,6 +659,7 @@ def fire_no_session(firing: Firing) -> bool:
             purpose=NO_SESSION,
             data={"sess": sess},
             intro=[intro],
+            about=about,
         )
     )
 

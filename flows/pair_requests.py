@@ -17,9 +17,10 @@ from flows import home
 from flows import pair_lifecycle as lifecycle
 from flows.alerts import keep_and_alert
 from flows.config import FlowConfig
-from flows.introductions import NEW_MATCH_COMING, release, tell
+from flows.introductions import NEW_MATCH_COMING, pair_over, release, tell
 from flows.matching.service import cohorts_of
 from flows.messages import Msg, Option, _, keyword, nested
+from flows.proactive import About, about_pair
 from flows.registry import register
 from flows.sessions import cancel_meeting
 from flows.steps import AskText, Choose, Context, Outcome, go
@@ -147,7 +148,7 @@ def _tell_peer(
     (unless the introduction never reached her: see `introductions.release`)."""
     peer = session.get(Participant, pair.peer_of(leaving))
     if peer is not None and release(session, peer, pair.id or 0, now):
-        tell(session, peer, notice, now=now, config=config)
+        tell(session, peer, notice, now=now, config=config, about=pair_over(pair))
 
 
 def end_pair(
@@ -175,6 +176,11 @@ def _close(session: Session, pair: Pair, *, by: int, now: datetime, config: Flow
     nudges.cancel(session, pair_id=pair.id)
 
 
+def paused(pair: Pair) -> About:
+    """A pause: what waited about the pair's sessions would reach her while it cannot go on."""
+    return about_pair(pair.id, within=True)
+
+
 def change_by_team(
     session: Session,
     pair: Pair,
@@ -191,14 +197,14 @@ def change_by_team(
     actor = lifecycle.coordinator_actor(coordinator_id)
     if action == "pause" and pair.status == PairStatus.ACTIVE:
         lifecycle.pause(session, pair, actor=actor, now=now)
-        notice = TEAM_PAUSED
+        notice, about = TEAM_PAUSED, paused(pair)
     elif action == "resume" and pair.status == PairStatus.PAUSED:
         lifecycle.resume(session, pair, actor=actor, now=now)
-        notice = RESUMED
+        notice, about = RESUMED, about_pair(pair.id)
     elif action == "end" and pair.status in lifecycle.LIVE_STATUSES:
         lifecycle.end(session, pair, actor=actor, now=now, reason=reason or "coordinator")
         _close(session, pair, by=coordinator_id, now=now, config=config)
-        notice = TEAM_ENDED
+        notice, about = TEAM_ENDED, pair_over(pair)
     else:
         raise ValueError(action)
     for member in pair.members():
@@ -212,6 +218,7 @@ def change_by_team(
                 _(notice.msgid, peer=peer.name if peer else ""),
                 now=now,
                 config=config,
+                about=about,
             )
 
 
@@ -343,6 +350,7 @@ def _on_confirm_pause(ctx: Context, key: str) -> Outcome:
         _(PEER_PAUSED.msgid, peer=ctx.participant.name or ""),
         now=ctx.now,
         config=ctx.config,
+        about=paused(pair),
     )
     return home.resume(
         ctx, _(PAUSED.msgid, peer=name, menu=keyword("menu"), resume=nested(MENU_RESUME))
@@ -370,6 +378,7 @@ def _resume_pair(ctx: Context) -> Outcome:
         _(PEER_RESUMED.msgid, peer=ctx.participant.name or ""),
         now=ctx.now,
         config=ctx.config,
+        about=about_pair(pair.id),  # replaces the pause she has not read yet, nothing more
     )
     return home.resume(ctx, _(RESUMED.msgid, peer=_peer_name(ctx, pair)))
 

@@ -4,11 +4,16 @@ Nudges, reminders, check-ins, introductions and announcements all come through h
 lands in the outbox the same way: to her preferred address, rendered in her language when sent,
 held back until her quiet hours are over. A question also moves her conversation to the new
 step, remembering the one she left (answered later through "continue where I was").
+
+A message about one thing (a session, a pair's state) says so (`About`): a newer message to her
+about the same thing replaces those still waiting for her morning, so she wakes to what is true
+now, not to a time since moved or a proposal since withdrawn.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session
@@ -23,6 +28,31 @@ from storage.models import OutboundMessage, Participant, Priority
 
 # Conversation data key: the outbox rows of a question queued for later (see `ask`).
 HELD_QUESTION = "held_question"
+
+
+@dataclass(frozen=True)
+class About:
+    """What a message is about, so that a newer word on the same replaces it before it goes out.
+
+    Queuing a message about `subject` drops her earlier messages about it that still wait
+    (`outbox.supersede_about`). `within`: those about what lies within it go too (a pair paused
+    or ended: its sessions' notes are wrong now). `replaces=False`: a reminder says nothing
+    new, so it replaces nothing, but a newer word on its subject still replaces it.
+    """
+
+    subject: str
+    within: bool = False
+    replaces: bool = True
+
+
+def about_pair(pair_id: int | None, *, within: bool = False, replaces: bool = True) -> About:
+    """The state of a pair (paused, restarted, ended)."""
+    return About(f"pair:{pair_id}", within=within, replaces=replaces)
+
+
+def about_session(pair_id: int | None, meeting_id: int | None, *, replaces: bool = True) -> About:
+    """One session of a pair, through its proposals, moves and cancellation."""
+    return About(f"pair:{pair_id}/meeting:{meeting_id}", replaces=replaces)
 
 
 def reachable(participant: Participant | None, *, work: bool = False, asked: bool = False) -> bool:
@@ -57,9 +87,12 @@ def notify(
     broadcast_id: int | None = None,
     work: bool = False,
     asked: bool = False,
+    about: About | None = None,
+    question: bool = False,
 ) -> list[OutboundMessage]:
     """Queue messages for her; nothing when she opted out or cannot be reached (`work` and
-    `asked`: see `reachable`)."""
+    `asked`: see `reachable`; `about`: what it replaces, see `About`; `question`: called by
+    `ask`, which puts her conversation on its own question)."""
     if not reachable(participant, work=work, asked=asked):
         return []
     address = participants.preferred_address(session, participant.id or 0)
@@ -68,6 +101,16 @@ def notify(
     due = at or now
     if respect_quiet:
         due = next_allowed(due, participant.timezone, config.quiet_start, config.quiet_end)
+    if about is not None and about.replaces:
+        replaced = outbox.supersede_about(
+            session,
+            participant_id=participant.id or 0,
+            subject=about.subject,
+            now=now,
+            within=about.within,
+        )
+        if replaced and not question:
+            _forget_unseen_question(session, participant, replaced, now)
     queued = []
     for item in replies:
         reply = item if isinstance(item, Reply) else Reply(item)
@@ -83,9 +126,33 @@ def notify(
                 priority=priority,
                 not_before=due,
                 broadcast_id=broadcast_id,
+                subject=about.subject if about is not None else None,
             )
         )
     return queued
+
+
+def _forget_unseen_question(
+    session: Session, participant: Participant, replaced: Sequence[int], now: datetime
+) -> None:
+    """A note replaced the question held for her morning, which she has not seen: she goes back
+    to where she was, so her next message is not taken as the answer to it."""
+    state = conversations.load(session, participant.id or 0)
+    held = state.data.get(HELD_QUESTION) if state else None
+    if state is None or not held or not set(held) <= set(replaced):
+        return
+    data = dict(state.data)
+    del data[HELD_QUESTION]
+    flow, step = data.pop("return_to", None) or ("home", "idle")
+    conversations.save(
+        session,
+        participant_id=participant.id or 0,
+        flow=flow,
+        step=step,
+        data=data,
+        offered=[],
+        now=now,
+    )
 
 
 def ask(
@@ -101,6 +168,7 @@ def ask(
     intro: Sequence[Reply | Msg] = (),
     priority: int = Priority.NUDGE,
     at: datetime | None = None,
+    about: About | None = None,
 ) -> list[OutboundMessage]:
     """Open `flow`/`step` for her and queue its question (after `intro`)."""
     if not reachable(participant):
@@ -131,6 +199,8 @@ def ask(
         purpose=purpose,
         priority=priority,
         at=at,
+        about=about,
+        question=True,
     )
     held = [message for message in queued if message.next_attempt_at > now]
     if held:

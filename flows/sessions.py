@@ -50,7 +50,7 @@ from flows.nudges import (
     plan_meeting,
     plan_proposal_wait,
 )
-from flows.proactive import ask, notify
+from flows.proactive import about_session, ask, notify
 from flows.registry import register
 from flows.steps import Answer, Choose, Context, Outcome, go, stay
 from flows.text import clean_text, normalise
@@ -532,6 +532,7 @@ def ask_peer(
         priority=Priority.LIVE,
         data={"sess": {"pair": pair.id, "meeting": meeting.id, "version": meeting.version}},
         intro=intro,
+        about=about_session(pair.id, meeting.id),
     )
 
 
@@ -612,6 +613,7 @@ def _chosen(ctx: Context, key: str) -> Outcome:
             config=ctx.config,
             purpose=PURPOSE,
             priority=Priority.LIVE,
+            about=about_session(meeting.pair_id, meeting.id),
         )
     ctx.data.pop("sess", None)
     return resume(ctx, mine)
@@ -685,6 +687,7 @@ def _on_confirm_cancel(ctx: Context, key: str) -> Outcome:
             config=ctx.config,
             purpose=PURPOSE,
             priority=Priority.LIVE,
+            about=about_session(pair.id, meeting.id),
         )
     ctx.data.pop("sess", None)
     return resume(ctx, Msg(CANCELLED.msgid, {"name": first_name(peer)}))
@@ -754,6 +757,7 @@ def _on_waiting(ctx: Context, key: str) -> Outcome:
             config=ctx.config,
             purpose=PURPOSE,
             priority=Priority.LIVE,
+            about=about_session(pair.id, meeting.id),
         )
     ctx.data.pop("sess", None)
     return resume(ctx, mine)
@@ -831,7 +835,8 @@ def propose_next(
         note = Msg(
             NEXT_PROPOSED.msgid, {"rhythm": rhythm, "name": first_name(peer), "when": when(start)}
         )
-        notify(session, proposer, [note], now=now, config=config, purpose=PURPOSE)
+        about = about_session(pair.id, following.id)
+        notify(session, proposer, [note], now=now, config=config, purpose=PURPOSE, about=about)
     return following
 
 

@@ -165,6 +165,15 @@ class OutboundMessage(SQLModel, table=True):
         # The claim asks, for each due message, whether an earlier one to her is still in
         # flight: with the status in the key that is a look-up, not a walk over her history.
         Index("ix_outbox_in_flight", "channel", "address", "status", "id"),
+        # Her messages about one subject, for "a newer one about it replaces what still waits"
+        # (`outbox.supersede_about`); only rows with a subject are in it, so replies cost nothing.
+        Index(
+            "ix_outbox_subject",
+            "participant_id",
+            "subject",
+            sqlite_where=text("subject IS NOT NULL"),
+            postgresql_where=text("subject IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -186,3 +195,6 @@ class OutboundMessage(SQLModel, table=True):
     broadcast_id: int | None = Field(default=None, index=True)
     # The platform template (Twilio Content SID) sent in place of this message, if any.
     template_sid: str | None = Field(default=None, max_length=64)
+    # What a proactive message is about ("pair:4", "pair:4/meeting:9"), when a newer message
+    # about the same may make it wrong before it goes out (see `outbox.supersede_about`).
+    subject: str | None = Field(default=None, max_length=64)

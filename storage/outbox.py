@@ -53,8 +53,13 @@ def enqueue(
     priority: int = Priority.LIVE,
     not_before: datetime | None = None,
     broadcast_id: int | None = None,
+    subject: str | None = None,
 ) -> OutboundMessage:
-    """Add one message to the outbox (the caller's transaction commits it)."""
+    """Add one message to the outbox (the caller's transaction commits it).
+
+    `subject`: what it is about, so a newer message about the same can replace it while it
+    still waits (`supersede_about`).
+    """
     message = OutboundMessage(
         participant_id=participant_id,
         channel=channel,
@@ -65,6 +70,7 @@ def enqueue(
         next_attempt_at=not_before or now,
         created_at=now,
         broadcast_id=broadcast_id,
+        subject=subject,
     )
     session.add(message)
     return message
@@ -438,6 +444,51 @@ def supersede(session: Session, message_ids: Sequence[int]) -> int:
         .values(status=OutboxStatus.SKIPPED, error_code="superseded")
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def purposes(session: Session, message_ids: Sequence[int]) -> set[str]:
+    """What these messages were queued for ("introduction", "intro_reminder"...)."""
+    if not message_ids:
+        return set()
+    rows = session.exec(
+        select(OutboundMessage.purpose).where(col(OutboundMessage.id).in_(list(message_ids)))
+    )
+    return set(rows)
+
+
+def supersede_about(
+    session: Session, *, participant_id: int, subject: str, now: datetime, within: bool = False
+) -> list[int]:
+    """A newer message to her about `subject` is being queued: drop her earlier ones about it
+    that still wait for later (held for her quiet hours) and were never tried; returns their ids.
+
+    `within`: those about what lies within the subject go too ("pair:4/meeting:9" lies within
+    "pair:4": a pair paused or ended makes its sessions' notes wrong). A message that is due
+    (it may be in her hands any second), tried, sent or held for her reply is never touched,
+    nor is anyone else's.
+    """
+    session.flush()  # what this transaction queued before is earlier too
+    about = _outbox.c.subject == subject
+    if within:
+        about = or_(about, _outbox.c.subject.like(f"{subject}/%"))
+    rows = session.connection().execute(
+        _SUPERSEDE.where(about), {"her": participant_id, "now": now}
+    )
+    return [row.id for row in rows]
+
+
+_SUPERSEDE = (
+    update(_outbox)
+    .where(
+        _outbox.c.participant_id == bindparam("her"),
+        _outbox.c.subject.is_not(None),  # lets SQLite see that the index of subjects fits
+        _outbox.c.status == OutboxStatus.PENDING,
+        _outbox.c.attempts == 0,
+        _outbox.c.next_attempt_at > bindparam("now", type_=_outbox.c.next_attempt_at.type),
+    )
+    .values(status=OutboxStatus.SKIPPED, error_code="superseded")
+    .returning(_outbox.c.id)
+)
 
 
 def skip_pending_for(session: Session, participant_id: int) -> int:

@@ -430,3 +430,55 @@ def test_put_in_touch_by_a_coordinator_of_either_woman_is_promised(app, clock, l
         assert console_views.problems(session, scope_of(session, ["CI"])) == []
         (risk,) = reports.at_risk(session, now=clock.now(), scope=scope)
         assert (risk.pair_id, risk.reasons) == (pair_id, (("connect", {}),))
+
+
+@pytest.mark.parametrize(
+    ("declines", "asleep", "at", "morning", "told"),
+    [
+        (  # 20:30 in Montréal, 21:30 in La Paz
+            "julie",
+            "carmen",
+            datetime(2026, 3, 4, 1, 30, tzinfo=UTC),
+            datetime(2026, 3, 4, 12, 1, tzinfo=UTC),
+            "La presentación con Julie no seguirá adelante esta vez.",
+        ),
+        (  # 08:30 in La Paz, 07:30 in Montréal
+            "carmen",
+            "julie",
+            datetime(2026, 3, 4, 12, 30, tzinfo=UTC),
+            datetime(2026, 3, 4, 13, 1, tzinfo=UTC),
+            "La mise en relation avec Carmen n'ira pas plus loin cette fois.",
+        ),
+        (  # 09:00 in Dakar, 01:00 in Vancouver
+            "awa",
+            "emily",
+            datetime(2026, 3, 4, 9, 0, tzinfo=UTC),
+            datetime(2026, 3, 4, 16, 1, tzinfo=UTC),
+            "The introduction to Awa will not go ahead this time.",
+        ),
+    ],
+    ids=["es", "fr", "en"],
+)
+def test_a_decline_reaches_a_peer_who_saw_the_introduction_though_her_reminder_waited(
+    programme, recorder, clock, declines, asleep, at, morning, told
+):
+    """She read her introduction on Monday; on Wednesday its reminder reaches her in her night
+    and waits for her morning, and her peer declines meanwhile. The reminder is dropped, but
+    she is told, as her peer was promised: the introduction had reached her."""
+    app, ids, people = programme
+    assert inbox(app, recorder, asleep)  # the introduction, on Monday
+    clock.set(at)
+    with app.db.session() as session:
+        pair = pair_between(
+            session,
+            session.get(service.Participant, ids[declines]),
+            session.get(service.Participant, ids[asleep]),
+        )
+        assert fire(session, pair, lifecycle.REMINDER, clock.now(), app.engine.config)
+    drain(app)
+    seen = len(recorder.by_address[asleep])
+    people[declines].says("2")
+
+    clock.set(morning)
+    drain(app)
+    assert inbox(app, recorder, asleep, seen).startswith(told)
