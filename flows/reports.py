@@ -526,8 +526,10 @@ def headline(
     scope: Scope = EVERYONE,
 ) -> dict[str, float | int | None]:
     month_ago = now - timedelta(days=30)
+    # The same women as the funnel's: one who erased her data stays counted (anonymous, as
+    # "stopped messages"), so onboarded and stopped never exceed the participants beside them.
     return {
-        "participants": sum(1 for p in people if p.erased_at is None),
+        "participants": report.funnel["invited"],
         "onboarded": report.funnel["onboarded"],
         "opted_out": sum(1 for p in people if p.opted_out_at is not None),
         "active_pairs": sum(1 for pair in pairs if pair.status == PairStatus.ACTIVE),

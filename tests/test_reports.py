@@ -315,3 +315,22 @@ def test_report_command_prints_writes_html_and_is_logged(db, clock, tmp_path, mo
     with db.session() as s:
         actions = [(e.actor, e.action) for e in s.exec(select(AuditEntry))]
     assert ("operator:ana", "report") in actions
+
+
+def test_the_headline_counts_the_same_women_as_the_funnel_after_an_erasure(db, clock):
+    """A woman who erased her data is still one of the women onboarded and stopped: the
+    participants beside those figures count her too, so no figure exceeds the participants."""
+    from storage import participants
+
+    now = clock.now()
+    with db.session() as s:
+        staying = programme.woman(s, "stays", now=now, country="BO")
+        leaving = programme.woman(s, "leaves", now=now, country="BO")
+        programme.cohort(s, "Ola 2", [staying, leaving], now=now)
+        participants.erase(s, leaving, now=now)
+    with db.session() as s:
+        report = reports.build(s, now=now)
+    headline = report.headline
+    assert headline["participants"] == report.funnel["invited"] == 2
+    assert headline["onboarded"] == 2 and headline["opted_out"] == 1
+    assert headline["onboarded"] <= headline["participants"]
