@@ -310,15 +310,20 @@ def _funnel_of(
     return steps
 
 
-def _weeks(held: dict[int, list[datetime]]) -> list[tuple[date, int]]:
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _weeks(held: dict[int, list[datetime]], now: datetime) -> list[tuple[date, int]]:
+    """Sessions held each week, from the first week with one to this week: the weeks since
+    the last session show as 0, so a programme gone quiet does not look busy."""
     counts: Counter[date] = Counter()
     for starts in held.values():
         for start in starts:
-            day = start.date()
-            counts[day - timedelta(days=day.weekday())] += 1
+            counts[_monday(start.date())] += 1
     if not counts:
         return []
-    first, last = min(counts), max(counts)
+    first, last = min(counts), max(max(counts), _monday(now.date()))
     weeks = []
     week = first
     while week <= last:
@@ -502,7 +507,7 @@ def build(
         cohort=cohort,
         funnel=funnel,
         funnel_by_country=by_country,
-        sessions_per_week=_weeks(held),
+        sessions_per_week=_weeks(held, now),
         ratings=_ratings(session, pair_ids, missing),
         outcomes=_outcomes(session, cohort_id, scope, missing),
         at_risk=risky,

@@ -334,3 +334,20 @@ def test_the_headline_counts_the_same_women_as_the_funnel_after_an_erasure(db, c
     assert headline["participants"] == report.funnel["invited"] == 2
     assert headline["onboarded"] == 2 and headline["opted_out"] == 1
     assert headline["onboarded"] <= headline["participants"]
+
+
+def test_sessions_per_week_run_to_this_week_so_quiet_weeks_show(db, clock):
+    """Two months after the last session the chart ends this week, with eight empty weeks, not
+    at the last busy week (which would look as if sessions were still going on)."""
+    now = clock.now()
+    build_programme(db, now)
+    later = now + timedelta(weeks=8)
+    with db.session() as s:
+        report = reports.build(s, now=later)
+    weeks = report.sessions_per_week
+    this_week = later.date() - timedelta(days=later.weekday())
+    assert weeks[-1] == (this_week, 0)
+    assert [n for _week, n in weeks[-8:]] == [0] * 8
+    # The five held sessions and the one confirmed for two days after `now`, now past.
+    assert sum(n for _week, n in weeks) == 6 and report.headline["sessions_30d"] == 0
+    assert this_week.strftime("%d/%m") in render_html(report)
