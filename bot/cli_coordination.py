@@ -688,11 +688,13 @@ def report_text(report: reports.ProgrammeReport, language: str = "en") -> str:
             n = report.ratings.get(value, 0)
             lines.append(f"  {value}  {'#' * min(n, 60)} {n}")
     lines += ["", t("outcomes")]
-    if not report.outcomes or not any(s.get("all") for s in report.outcomes.values()):
+    if not any("all" in stats for stats in report.outcomes.values()):
         lines.append(f"  {t('no_data')}")
     for outcome, stats in report.outcomes.items():
         overall = stats.get("all")
-        if overall is None:
+        if overall is None:  # nobody answered it, or under 5 women did
+            if "all" in stats:
+                lines.append(f"  {label(reports.OUTCOME_LABELS[outcome])}: <5")
             continue
         by_country = ", ".join(
             f"{where} {'<5' if stat is None else f'{stat.change:+.1f}'}"

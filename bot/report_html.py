@@ -20,6 +20,7 @@ from flows.reports import (
     OUTCOME_LABELS,
     RISK_LABELS,
     TEXT,
+    OutcomeStat,
     ProgrammeReport,
 )
 
@@ -336,8 +337,16 @@ def _headline_value(report: ProgrammeReport, key: str) -> str:
     return f"{value}/5" if key == "mean_rating" else str(value)
 
 
+def _outcome_cell(stats: dict[str, OutcomeStat | None], where: str) -> str:
+    """A country's change: "—" when nobody answered, "<5" when under 5 women did."""
+    if where not in stats:
+        return "—"
+    stat = stats[where]
+    return "&lt;5" if stat is None else f"{stat.change:+.1f} (n={stat.women})"
+
+
 def _outcomes(words: Words, report: ProgrammeReport) -> str:
-    if not any(stat for stats in report.outcomes.values() for stat in stats.values()):
+    if not any(report.outcomes.values()):
         return ""
     countries = sorted({where for stats in report.outcomes.values() for where in stats} - {"all"})
     legend = (
@@ -351,8 +360,8 @@ def _outcomes(words: Words, report: ProgrammeReport) -> str:
     for outcome, stats in report.outcomes.items():
         overall = stats.get("all")
         row = [words.msg(OUTCOME_LABELS[outcome])]
-        if overall is None:
-            row += ["0", "—", "—", "—"]
+        if overall is None:  # nobody answered it, or under 5 women did
+            row += ["&lt;5" if "all" in stats else "0", "—", "—", "—"]
         else:
             row += [
                 str(overall.women),
@@ -360,8 +369,11 @@ def _outcomes(words: Words, report: ProgrammeReport) -> str:
                 f"{overall.latest:.1f}",
                 f"{overall.change:+.1f}",
             ]
-        for country in countries:
-            stat = stats.get(country)
-            row.append("&lt;5" if stat is None else f"{stat.change:+.1f} (n={stat.women})")
+        row += [_outcome_cell(stats, country) for country in countries]
         rows.append(row)
-    return _dumbbells(words, report) + legend + _table(head, rows)
+    chart = (
+        _dumbbells(words, report) + legend
+        if any(s.get("all") for s in report.outcomes.values())
+        else ""
+    )
+    return chart + _table(head, rows)

@@ -4,8 +4,9 @@ Funnel (invited → onboarded → matched → both accepted → first session �
 per week, check-in ratings, the change of each of the nine outcomes from baseline to the latest
 survey by country, pairs at risk (no session for 21+ days, a low pulse, an open problem report,
 an open alert to put them in touch or about the pair gone quiet) and the reach of each
-broadcast. Per-country figures under 5 women are suppressed (`None`), so no woman can be singled
-out; the report holds pseudonymous ids only, never names or contacts.
+broadcast. Per-country figures under 5 women are suppressed (`None`), and so is any outcome
+average over fewer than 5 women, so no woman can be singled out; the report holds pseudonymous
+ids only, never names or contacts.
 
 Every figure is computed from the tables, so it is always current. A source whose table is not
 there yet (an older database) is listed in `missing` and its section says "no data yet".
@@ -171,7 +172,8 @@ class ProgrammeReport:
     funnel_by_country: dict[str, dict[str, int | None]]
     sessions_per_week: list[tuple[date, int]]
     ratings: dict[int, int]
-    # outcome → "all" or a country → stat (None when under SMALL women)
+    # outcome → "all" or a country → stat; None under SMALL women (the programme's average too),
+    # absent when no woman answered it at baseline and later
     outcomes: dict[str, dict[str, OutcomeStat | None]]
     at_risk: list[AtRisk]
     reach: list[Reach]
@@ -361,21 +363,19 @@ def _outcomes(
             continue
         grouped[(row.outcome, "all")].append((row.baseline, row.latest))
         grouped[(row.outcome, row.country or "?")].append((row.baseline, row.latest))
-    countries = sorted({country for _outcome, country in grouped if country != "all"})
-    result: dict[str, dict[str, OutcomeStat | None]] = {}
-    for outcome in OUTCOMES:
-        result[outcome] = {}
-        for where in ["all", *countries]:
-            values = grouped.get((outcome, where), [])
-            small = where != "all" and len(values) < SMALL
-            result[outcome][where] = (
-                None
-                if small or not values
-                else OutcomeStat(
-                    len(values), mean(v[0] for v in values), mean(v[1] for v in values)
-                )
-            )
+    result: dict[str, dict[str, OutcomeStat | None]] = {outcome: {} for outcome in OUTCOMES}
+    for (outcome, where), values in sorted(grouped.items()):
+        if outcome in result:
+            result[outcome][where] = _outcome_stat(values)
     return result
+
+
+def _outcome_stat(values: list[tuple[int, int]]) -> OutcomeStat | None:
+    """The averages of these women's answers, or None under SMALL women: the average of one
+    woman's answers is her own self-assessment, whether for a country or a whole cohort."""
+    if len(values) < SMALL:
+        return None
+    return OutcomeStat(len(values), mean(v[0] for v in values), mean(v[1] for v in values))
 
 
 def _answered_by_a_session(problem: ProblemReport, held: dict[int, list[datetime]]) -> bool:

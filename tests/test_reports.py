@@ -4,6 +4,7 @@ pairs at risk, broadcast reach; the text and HTML forms; the HTML in headless Ch
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from datetime import timedelta
@@ -106,7 +107,7 @@ def test_funnel_sessions_ratings_and_small_counts_hidden(db, clock):
     assert confidence["BO"] == reports.OutcomeStat(6, 2, 3)
     assert confidence["SN"] is None  # under 5 women
     assert report.outcomes["leadership"]["CA"].change == 2
-    assert report.outcomes["networking"]["all"] is None  # no later answer
+    assert report.outcomes["networking"] == {}  # no later answer
     assert report.missing == []
 
 
@@ -351,3 +352,23 @@ def test_sessions_per_week_run_to_this_week_so_quiet_weeks_show(db, clock):
     # The five held sessions and the one confirmed for two days after `now`, now past.
     assert sum(n for _week, n in weeks) == 6 and report.headline["sessions_30d"] == 0
     assert this_week.strftime("%d/%m") in render_html(report)
+
+
+@pytest.mark.parametrize("language", ["en", "es", "fr"])
+def test_a_cohort_of_fewer_than_five_women_hides_their_self_assessments(db, clock, language):
+    """The average of one woman's answers is her own answers: under 5 women it is "<5", for the
+    whole cohort as for each country, in the HTML and the printed report."""
+    now = clock.now()
+    with db.session() as s:
+        solo = programme.woman(s, "solo", now=now, country="SN")
+        group = programme.cohort(s, "Solo", [solo], now=now)
+        before, after = {o: 2 for o in OUTCOMES}, {o: 4 for o in OUTCOMES}
+        programme.survey(s, solo, "baseline", before, at=now - timedelta(60), cohort_id=group.id)
+        programme.survey(s, solo, "end", after, at=now - timedelta(1), cohort_id=group.id)
+        report = reports.build(s, now=now, cohort="Solo")
+    assert report.outcomes["confidence"] == {"all": None, "SN": None}
+    page, printed = render_html(report, language), report_text(report, language)
+    for shown in (page, printed):
+        assert "4.0" not in shown and "+2.0" not in shown and "n=1" not in shown
+    assert page.count("&lt;5</td>") >= 2 * len(OUTCOMES)
+    assert len(re.findall(r": <5$", printed, re.M)) == len(OUTCOMES)
