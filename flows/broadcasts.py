@@ -24,7 +24,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import insert, update
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, select
 
 from flows.config import FlowConfig
 from flows.coordination import Actor, NotAllowed, authorize, log
@@ -680,26 +680,22 @@ def retry_failed(
     ):
         raise NotAllowed("broadcast_retry")
     ids = [row.participant_id for row in failed if row.participant_id]
-    gone = {
-        person.id
+    people = {
+        person.id: person
         for chunk in _chunks(ids)
-        for person in session.exec(
-            select(Participant).where(
-                col(Participant.id).in_(chunk),
-                or_(
-                    col(Participant.opted_out_at).is_not(None),
-                    col(Participant.erased_at).is_not(None),
-                ),
-            )
-        )
+        for person in session.exec(select(Participant).where(col(Participant.id).in_(chunk)))
     }
     again = 0
     for row in failed:
-        if row.participant_id in gone:
+        person = people.get(row.participant_id)
+        if person is None or person.opted_out_at is not None or person.erased_at is not None:
             row.status = OutboxStatus.SKIPPED
         else:
             row.status = OutboxStatus.PENDING
-            row.next_attempt_at = now
+            # Asked for at night, it waits for her morning like the announcement itself did.
+            row.next_attempt_at = next_allowed(
+                now, person.timezone, config.quiet_start, config.quiet_end
+            )
             row.error = None
             again += 1
         session.add(row)

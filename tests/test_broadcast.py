@@ -428,3 +428,34 @@ def test_status_values_map_to_the_report(bot, clock):
         2,
     )
     assert r.reached == 3 and r.total == 10
+
+
+def test_the_failed_ones_retried_at_night_wait_for_her_morning(bot, clock):
+    """A coordinator retries at 23:00 Dakar time: the announcement is not sent at night but at
+    08:00, the end of her quiet hours, like the first attempt would have been."""
+    app, channel = bot
+    programme_of(app, clock)
+    config = app.engine.config
+    channel.failing = {"201"}
+    with app.db.session() as s:
+        draft = broadcasts.draft(
+            s, config, OPERATOR, audience=Audience(countries=("SN",)), texts=TEXTS, now=clock.now()
+        )
+        broadcasts.send(s, config, OPERATOR, draft, now=clock.now())
+        broadcast_id = draft.id
+    deliver(app, clock, minutes=10)
+    assert "201" not in channel.by_address
+    channel.failing = set()
+    clock.advance(hours=23 - clock.now().hour)  # 23:00 in Dakar (UTC+0)
+    with app.db.session() as s:
+        again = broadcasts.retry_failed(
+            s, config, OPERATOR, broadcasts.get(s, broadcast_id), now=clock.now()
+        )
+    assert again == 1
+    deliver(app, clock, minutes=60)
+    assert "201" not in channel.by_address  # still night in Dakar
+    clock.advance(hours=8)
+    deliver(app, clock, minutes=5)
+    (sent,) = channel.times["201"]
+    assert sent.astimezone(zone("Africa/Dakar")).hour == 8
+    assert channel.by_address["201"] == ["Message de l'équipe Entrepairs :\n\nAtelier jeudi"]
