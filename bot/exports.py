@@ -27,6 +27,8 @@ from storage.models import ChannelAddress, Participant
 from storage.pairs import Cohort, CohortMember, Pair
 
 WHAT = ("participants", "pairs", "sessions", "checkins", "outcomes")
+# Columns holding a woman's pseudonymous id: text in a spreadsheet, even when all digits.
+PSEUDONYMS = frozenset({"participant", "a", "b", "proposed_by"})
 
 
 class NoData(Exception):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from xml.sax.saxutils import escape
 
 NUMBER = re.compile(r"-?(0|[1-9]\d{0,14})(\.\d+)?")
@@ -57,19 +57,33 @@ def _workbook(sheet: str) -> str:
     )
 
 
-def _cell(value: str) -> str:
-    if NUMBER.fullmatch(value):
+def _cell(value: str, text_only: bool = False) -> str:
+    if not text_only and NUMBER.fullmatch(value):
         return f"<c><v>{value}</v></c>"
     text = escape(ILLEGAL.sub("", value))
     return f'<c t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 
-def workbook(rows: Iterable[Sequence[str]], sheet: str = "export") -> bytes:
-    """The bytes of an .xlsx file holding `rows` (the first is the header)."""
-    body = "".join(
-        f'<row r="{n}">{"".join(_cell(str(v)) for v in row)}</row>'
-        for n, row in enumerate(rows, start=1)
-    )
+def _row(n: int, row: Sequence[str], text_columns: set[int]) -> str:
+    cells = "".join(_cell(str(v), index in text_columns) for index, v in enumerate(row))
+    return f'<row r="{n}">{cells}</row>'
+
+
+def workbook(
+    rows: Iterable[Sequence[str]], sheet: str = "export", text: Collection[str] = ()
+) -> bytes:
+    """The bytes of an .xlsx file holding `rows` (the first is the header).
+
+    Cells under the headers named in `text` stay text even when they look like a number: an
+    id of digits ("307142958816") would otherwise become 3.07143E+11 and match nothing.
+    """
+    text_columns: set[int] = set()
+    lines = []
+    for n, row in enumerate(rows, start=1):
+        if n == 1:
+            text_columns = {index for index, name in enumerate(row) if name in text}
+        lines.append(_row(n, row, text_columns))
+    body = "".join(lines)
     sheet_xml = (
         f"{HEAD}"
         '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'

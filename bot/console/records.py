@@ -103,7 +103,7 @@ def export_file(ctx: Ctx) -> Response:
     media = "text/csv; charset=utf-8"
     if kind == "xlsx":
         rows = exporting.unquoted(csv.reader(io.StringIO(body.decode("utf-8"))))
-        body = workbook(rows, sheet=what)
+        body = workbook(rows, sheet=what, text=exporting.PSEUDONYMS)
         media = XLSX
     return Response(
         body,
