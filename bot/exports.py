@@ -10,7 +10,7 @@ Every text cell a spreadsheet would run as a formula is quoted as it is written
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from flows import coordination as roles
 from flows.config import FlowConfig
 from flows.coordination import Actor
+from flows.reports import cohort_by_name, counted
 from flows.scope import EVERYONE, Scope
 from storage.db import Database
 from storage.models import ChannelAddress, Participant
@@ -80,8 +81,9 @@ def _members(session: Session, cohort_id: int | None, scope: Scope) -> set[int] 
 
 
 def _participants(
-    session: Session, cohort_id: int | None, contacts: bool, scope: Scope
+    session: Session, cohort_id: int | None, contacts: bool, scope: Scope, staff: Collection[int]
 ) -> Iterator[Row]:
+    """The women the programme report counts (a coordinator's chat account is not one)."""
     members = _members(session, cohort_id, scope)
     cohorts: dict[int, list[str]] = {}
     for member, name in session.exec(
@@ -95,7 +97,7 @@ def _participants(
         for link in session.exec(select(ChannelAddress).order_by(col(ChannelAddress.id))):
             addresses.setdefault(link.participant_id, []).append(f"{link.channel}:{link.address}")
     for person in session.exec(select(Participant).order_by(col(Participant.id))):
-        if members is not None and person.id not in members:
+        if (members is not None and person.id not in members) or not counted(person, staff):
             continue
         row: Row = {
             "participant": person.public_id,
@@ -126,7 +128,9 @@ def _participants(
         yield row
 
 
-def _pairs(session: Session, cohort_id: int | None, contacts: bool, scope: Scope) -> Iterator[Row]:
+def _pairs(
+    session: Session, cohort_id: int | None, contacts: bool, scope: Scope, _staff: Collection[int]
+) -> Iterator[Row]:
     ids = _public_ids(session)
     names = {cid: name for cid, name in session.exec(select(Cohort.id, Cohort.name))}
     query = select(Pair).order_by(col(Pair.id))
@@ -166,7 +170,7 @@ def _pair_filter(session: Session, cohort_id: int | None, scope: Scope) -> set[i
 
 
 def _sessions(
-    session: Session, cohort_id: int | None, contacts: bool, scope: Scope
+    session: Session, cohort_id: int | None, contacts: bool, scope: Scope, _staff: Collection[int]
 ) -> Iterator[Row]:
     _has(session, "meeting")
     from storage.meetings import Meeting
@@ -195,7 +199,7 @@ def _sessions(
 
 
 def _checkins(
-    session: Session, cohort_id: int | None, contacts: bool, scope: Scope
+    session: Session, cohort_id: int | None, contacts: bool, scope: Scope, _staff: Collection[int]
 ) -> Iterator[Row]:
     _has(session, "checkin")
     from storage.checkins import CheckIn
@@ -222,7 +226,7 @@ def _checkins(
 
 
 def _outcomes(
-    session: Session, cohort_id: int | None, contacts: bool, scope: Scope
+    session: Session, cohort_id: int | None, contacts: bool, scope: Scope, _staff: Collection[int]
 ) -> Iterator[Row]:
     _has(session, "outcomeanswer")
     from storage.checkins import OutcomeAnswer
@@ -246,7 +250,8 @@ def _outcomes(
         }
 
 
-SOURCES: dict[str, Callable[[Session, int | None, bool, Scope], Iterator[Row]]] = {
+Source = Callable[[Session, int | None, bool, Scope, Collection[int]], Iterator[Row]]
+SOURCES: dict[str, Source] = {
     "participants": _participants,
     "pairs": _pairs,
     "sessions": _sessions,
@@ -290,10 +295,9 @@ def export(
     with db.session() as session:
         cohort_id = None
         if cohort is not None:
-            from flows.reports import cohort_by_name
-
             cohort_id = cohort_by_name(session, cohort).id
-        rows = list(SOURCES[what](session, cohort_id, with_contacts, scope))
+        staff = roles.coordinator_ids(session, config)
+        rows = list(SOURCES[what](session, cohort_id, with_contacts, scope, staff))
         roles.log(
             session,
             actor,

@@ -224,8 +224,14 @@ def _people(
     return [
         p
         for p in session.exec(query.order_by(col(Participant.id)))
-        if scope.sees(p.id) and (p.id not in staff or p.onboarded_at is not None)
+        if scope.sees(p.id) and counted(p, staff)
     ]
+
+
+def counted(person: Participant, staff: Collection[int]) -> bool:
+    """Whether she is one of the programme's women: a coordinator's chat account is not,
+    unless she finished her own profile as a participant too."""
+    return person.id not in staff or person.onboarded_at is not None
 
 
 def _pairs(session: Session, cohort_id: int | None, scope: Scope) -> list[Pair]:

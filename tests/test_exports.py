@@ -129,3 +129,25 @@ def test_no_text_cell_can_run_as_a_formula(db, clock, tmp_path):
     with (tmp_path / "participants.csv").open(encoding="utf-8") as handle:
         sheet_cells = {cell for row in unquoted(csv.reader(handle)) for cell in row}
     assert set(FORMULAS) <= sheet_cells
+
+
+def test_the_participants_export_counts_the_women_the_report_counts(db, clock, tmp_path):
+    """A coordinator's chat account is not a participant: the funder's CSV has as many rows as
+    the report has women invited (a coordinator who joined as a woman too is in both)."""
+    from flows import reports
+    from flows.coordination import coordinator_ids
+
+    now = clock.now()
+    build_programme(db, now)
+    with db.session() as s:
+        work = programme.woman(s, "coord", now=now, country="SN", onboarded=False)
+        both = programme.woman(s, "coord-too", now=now, country="SN")
+        ids = (work.public_id, both.public_id)
+    config = FlowConfig(coordinators=frozenset({"console:coord", "console:coord-too"}))
+    out = tmp_path / "participants.csv"
+    written = export(db, config, OPERATOR, "participants", out, now=now)
+    with db.session() as s:
+        report = reports.build(s, now=now, staff=coordinator_ids(s, config))
+    listed = {row["participant"] for row in rows(out)}
+    assert written == len(listed) == report.funnel["invited"]
+    assert ids[0] not in listed and ids[1] in listed
