@@ -409,15 +409,15 @@ def register(app: typer.Typer, load: Callable[[], Settings]) -> None:
                 preview = broadcasts.check_preview(session, config, actor, draft, now=now)
                 draft_id = draft.id or 0
             _print_preview(preview, draft_id)
+            # Not sent is not sent: a draft left behind could be sent from the console later.
             if preview.missing:
+                _drop(db, config, actor, draft_id)
                 _exit(NO_TEXT, languages=", ".join(preview.missing))
             if not preview.total:
+                _drop(db, config, actor, draft_id)
                 _exit(NOBODY, 1)
             if not yes and not typer.confirm(say(CONFIRM, n=preview.total), default=False):
-                with db.session() as session:
-                    broadcasts.cancel(
-                        session, config, actor, broadcasts.get(session, draft_id), now=_now()
-                    )
+                _drop(db, config, actor, draft_id)
                 echo(CANCELLED)
                 return
             with db.session() as session:
@@ -551,6 +551,12 @@ def _texts(pairs: list[str], path: Path | None) -> dict[str, str]:
     if not texts:
         raise ValueError("give the text with --text LANG=… or --text-file FILE")
     return texts
+
+
+def _drop(db: Database, config: Any, actor: Actor, broadcast_id: int) -> None:
+    """Cancel the draft of a broadcast that was not sent."""
+    with db.session() as session:
+        broadcasts.cancel(session, config, actor, broadcasts.get(session, broadcast_id), now=_now())
 
 
 def _print_preview(preview: broadcasts.Preview, broadcast_id: int) -> None:

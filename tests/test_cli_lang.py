@@ -8,6 +8,7 @@ from sqlmodel import col, select
 from typer.testing import CliRunner
 
 from bot.cli import app as cli
+from storage.coordination import Broadcast
 from storage.db import Database
 from storage.models import Participant
 
@@ -72,6 +73,10 @@ def test_broadcast_command(database):  # type: ignore[no-untyped-def]
     assert "No se envió: nadie coincide con estos filtros." in out
     out = run("broadcast", "--text", "es=Hola", "--yes", "--lang", "fr", code=2)
     assert "Rien n'est parti : il manque le texte en" in out
+    # What was not sent is not left as a draft that the console could send later.
+    with database.session() as session:
+        statuses = [b.status for b in session.exec(select(Broadcast).order_by(col(Broadcast.id)))]
+    assert statuses == ["queued", "cancelled", "cancelled"]
 
 
 def test_export_report_and_nudges(database):  # type: ignore[no-untyped-def]
