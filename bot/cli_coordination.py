@@ -727,7 +727,7 @@ def report_text(report: reports.ProgrammeReport, language: str = "en") -> str:
         r = item.report
         lines.append(
             f"  #{item.broadcast_id}: {r.total} → {t('reached')} {r.reached}, {t('delivered')} "
-            f"{r.delivered + r.read}, {t('read')} {r.read}, {t('waiting')} {r.waiting}, "
+            f"{r.delivered}, {t('read')} {r.read}, {t('waiting')} {r.waiting}, "
             f"{t('failed')} {r.failed}, {t('skipped')} {r.skipped + r.unreachable}, "
             f"{t('queued')} {r.queued}"
         )

@@ -285,7 +285,9 @@ def render_html(report: ProgrammeReport, language: str = "en") -> str:
     else:
         body = f'<p class="empty">{words("none_at_risk")}</p>'
     sections.append(_section(words("risk"), body, "risk"))
-    # Reach
+    # Reach: "reached" is every message the platform took; the other columns are the same
+    # exclusive counts as the console's delivery cards and the chat's /progress, and add up to
+    # the audience.
     if report.reach:
         body = _reach_chart(words, report) + _table(
             [
@@ -306,7 +308,7 @@ def render_html(report: ProgrammeReport, language: str = "en") -> str:
                     item.queued_at.strftime("%Y-%m-%d") if item.queued_at else "",
                     str(item.report.total),
                     str(item.report.reached),
-                    str(item.report.delivered + item.report.read),
+                    str(item.report.delivered),
                     str(item.report.read),
                     str(item.report.waiting),
                     str(item.report.failed),

@@ -20,8 +20,11 @@ from bot.report_html import COLOURS, render_html
 from flows import broadcasts, reports
 from flows.broadcasts import Audience
 from flows.coordination import Actor
+from flows.messages import Msg
+from flows.render import Reader, render_msg
 from storage.checkins import OUTCOMES, record_problem
 from storage.coordination import AuditEntry
+from storage.models import OutboundMessage
 from storage.pairs import PairStatus
 from tests.support import programme
 
@@ -372,3 +375,46 @@ def test_a_cohort_of_fewer_than_five_women_hides_their_self_assessments(db, cloc
         assert "4.0" not in shown and "+2.0" not in shown and "n=1" not in shown
     assert page.count("&lt;5</td>") >= 2 * len(OUTCOMES)
     assert len(re.findall(r": <5$", printed, re.M)) == len(OUTCOMES)
+
+
+@pytest.mark.parametrize("language", ["en", "es", "fr"])
+def test_an_announcements_figures_are_the_same_in_the_report_and_the_console(db, clock, language):
+    """Delivered, read and not sent read the same on the funder's report as on the console's
+    delivery page (and the total the platform took has a word of its own)."""
+    from bot.console.web import render
+
+    now = clock.now()
+    build_programme(db, now)
+    config = programme_config()
+    with db.session() as s:
+        programme.woman(s, "gone", now=now, country="BO", opted_out=True)
+        programme.woman(s, "silent", now=now, country="BO", consent=False)
+        draft = broadcasts.draft(
+            s, config, OPERATOR, audience=Audience(countries=("BO",)), texts={"es": "Hola"}, now=now
+        )
+        broadcasts.send(s, config, OPERATOR, draft, now=now)
+        rows = s.exec(select(OutboundMessage).where(OutboundMessage.broadcast_id == draft.id))
+        for row, status in zip(rows, ["sent", "delivered", "read", "read", "failed"], strict=False):
+            row.status = status
+            s.add(row)
+    with db.session() as s:
+        report = reports.build(s, now=now)
+        delivery = report.reach[0].report
+        page = render(
+            language, "_report.html", report=delivery, broadcast=draft, failures=[], poll=None
+        )
+    cards = dict(re.findall(r'data-count="(\w+)"><b>(\d+)</b>', page.body.decode()))
+    reach = render_html(report, language).split('id="reach"')[1]
+    row = re.search(r"<tr><td>#\d+</td>(.*?)</tr>", reach).group(1)  # type: ignore[union-attr]
+    cells = re.findall(r"<td>([^<]*)</td>", row)
+    audience, reached, delivered, read, waiting, failed, skipped, queued = cells[1:]
+    assert (audience, reached) == ("8", "4")
+    assert (delivered, read, failed, skipped, queued) == ("1", "2", "1", "2", "1")
+    for key, shown in zip(
+        ("delivered", "read", "failed", "skipped", "queued"),
+        (delivered, read, failed, skipped, queued),
+        strict=True,
+    ):
+        assert cards[key] == shown, key
+    reader = Reader(language)
+    assert render_msg(reports.TEXT["reached"], reader) != render_msg(Msg("Sent"), reader)
