@@ -334,7 +334,9 @@ class ProposeTimes:
             keys = choices.choose_many(answer.text, options)  # "1 3": suggested slots
         else:
             times = parse_times(answer.text, timezone=ctx.participant.timezone, now=ctx.now)
-            if not times and options:
+            # A slot named in words ("el martes"); never a time that failed to parse, whose
+            # numbers would be read as slot numbers: "martes 3" is not Tuesday's and the third.
+            if not times and options and not choices.names_a_number(answer.text):
                 keys = choices.choose_many(answer.text, options)
         if keys:
             times = [datetime.fromisoformat(slots[int(key[1:])]) for key in keys]
