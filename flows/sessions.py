@@ -8,6 +8,7 @@ graph LR
   read_back -->|no| start
   route -->|her peer proposed| pick -->|a time| confirmed
   pick -->|none of these| start
+  pick -->|her own time typed| read_back
   route -->|she proposed| waiting -->|other times| start
   route -->|confirmed| manage -->|move| start
   manage -->|cancel| confirm_cancel
@@ -15,11 +16,12 @@ graph LR
 
 Either woman proposes 1–3 times, picked from suggested slots (where both declared availability
 overlaps, each block in her own zone) or typed ("jeudi 15h", "mañana 10:00", "Tue 9am"). Her
-peer sees each option in HER local time and language, and picks one or proposes others (a
-counter-proposal: same meeting, new version). Every time is stored in UTC and on the proposer's
-wall clock, so a rhythm keeps the agreed local hour across daylight-saving changes. A typed
-time is read back to her in her words and zone and confirmed before going on. The next session
-of a rhythm is proposed only after both check-ins say the last one took place
+peer sees each option in HER local time and language, and picks one (by its number, or typed
+out: "vendredi 9h") or proposes others (a counter-proposal: same meeting, new version), also by
+simply typing them under the proposal, read back to her first. Every time is stored in UTC and
+on the proposer's wall clock, so a rhythm keeps the agreed local hour across daylight-saving
+changes. A typed time is read back to her in her words and zone and confirmed before going on.
+The next session of a rhythm is proposed only after both check-ins say the last one took place
 (`continue_rhythm`), or a day later when nobody answered.
 """
 
@@ -581,8 +583,29 @@ class PickTime:
             return route(ctx, pair.id or 0, CHANGED)
         if meeting.proposer_id == ctx.participant.id:
             return route(ctx, pair.id or 0)
+        typed = _typed_times(ctx, answer)
+        if typed:
+            return _typed_at_pick(ctx, meeting, typed, answer)
         step = Choose(Msg(""), self._options(meeting), lambda _ctx, key: _chosen(ctx, key))
         return step.answer(ctx, answer)
+
+
+def _typed_times(ctx: Context, answer: Answer) -> list[datetime] | None:
+    """The times she typed in her own words ("jeudi 16h"); never an option's number ("2")."""
+    if answer.option_key is not None or _NUMBERS_ONLY.fullmatch(normalise(answer.text)):
+        return None
+    return parse_times(answer.text, timezone=ctx.participant.timezone, now=ctx.now)
+
+
+def _typed_at_pick(
+    ctx: Context, meeting: Meeting, typed: list[datetime], answer: Answer
+) -> Outcome:
+    """Her peer's time typed out picks it; other times are hers to propose, read back first."""
+    offered = meeting.option_instants()
+    if len(typed) == 1 and typed[0] in offered:
+        return _chosen(ctx, f"o{offered.index(typed[0])}")
+    _state(ctx)["kind"] = "counter"
+    return ProposeTimes().answer(ctx, answer)
 
 
 def _chosen(ctx: Context, key: str) -> Outcome:
