@@ -2,7 +2,8 @@
 
 Planning rules (all due times in UTC, each moved out of the recipient's quiet hours):
 - a confirmed session: reminders 24 h and 1 h before (a reminder that would fall at night is
-  moved to the next allowed time, or to the evening before when that would be too late), the
+  moved to the next allowed time, or to the evening before when that would be too late: then it
+  says when the session is, not that it starts soon), the
   post-session check-in (purpose "checkin", fired by the check-in feature) and one system nudge
   when the session is over ("session_after": it closes the session, restarts the no-session
   ladder and, for a rhythm, plans "rhythm_next" a day after the start: the next session waits
@@ -483,6 +484,9 @@ def _preload(session: Session, claimed: Sequence[Nudge]) -> list[object]:
     return [*meetings, *pairs, *women]
 
 
+# A session starting within this is "soon" for the hour-before reminder.
+SOON = timedelta(hours=3)
+
 # A nudge fired later than this after its due time was held up (downtime): check what else of
 # hers fell due meanwhile. On time, the scheduler's one-minute tick never makes two due at once.
 LATE = timedelta(minutes=5)
@@ -541,7 +545,10 @@ def fire_reminder(firing: Firing) -> bool:
     if allowed(now, she, firing.config) >= meeting.start_at:
         return False  # it could only reach her after the session started
     peer = session.get(Participant, pair.peer_of(she.id or 0))
-    text = REMIND_DAY if lead > nearest else REMIND_HOUR
+    # "Starts soon" only when it does: the hour-before reminder of an 08:00 session is moved to
+    # the evening before, out of her night, and then reads as a reminder of the day.
+    soon = lead <= nearest and meeting.start_at - now <= SOON
+    text = REMIND_HOUR if soon else REMIND_DAY
     main = Msg(text.msgid, {"name": first_name(peer), "when": when(meeting.start_at)})
     return bool(
         notify(
