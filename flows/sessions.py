@@ -117,6 +117,7 @@ OTHER_TIMES = _("None of these: propose other times")
 PROPOSE_OTHER = _("Propose other times")
 CHANGED = _("This proposal has changed meanwhile. Here it is again.")
 CLOSED = _("This proposal is no longer open.")
+KEPT_AS_NEW = _("That proposal is no longer open, so your times will go as a new proposal.")
 CONFIRMED = _("Confirmed! Your session with {name}: {when} (your time).")
 ACCEPTED = _("{name} accepted! Your session: {when} (your time).")
 MANAGE = _("Your next session with {name}: {when} (your time).")
@@ -490,6 +491,10 @@ def send_proposal(ctx: Context) -> Outcome:
     if kind in ("counter", "move") and (
         meeting is None or meeting.status not in (MeetingStatus.PROPOSED, MeetingStatus.CONFIRMED)
     ):
+        if kind == "counter" and open_meeting(ctx.session, pair.id or 0) is None:
+            # Her peer withdrew (or it lapsed) while she wrote her times: they are not lost.
+            state.update(kind="new", meeting=None, version=None)
+            return go("sessions", "mode", KEPT_AS_NEW)
         return route(ctx, pair.id or 0, CLOSED)
     if meeting is None:
         meeting = Meeting(

@@ -125,3 +125,54 @@ def test_another_time_typed_under_her_peers_proposal_is_a_counter_proposal(
     proposal = meeting(app)
     assert proposal.status == MeetingStatus.PROPOSED and proposal.version == 2
     assert asked in first.inbox()
+
+
+@pytest.mark.parametrize(
+    ("proposer", "peer", "typed", "kept", "asked"),
+    [
+        (
+            ("carmen", CARMEN),
+            ("julie", JULIE),
+            "jeudi 10h",
+            "Cette proposition n'est plus ouverte : vos horaires seront envoyés comme une "
+            "nouvelle proposition.",
+            "1. jueves 5 de marzo, 11:00",
+        ),
+        (
+            ("julie", JULIE),
+            ("awa", AWA),
+            "Thursday 3pm",
+            "That proposal is no longer open, so your times will go as a new proposal.",
+            "1. jeudi 5 mars, 10 h 00",
+        ),
+        (
+            ("awa", AWA),
+            ("carmen", CARMEN),
+            "jueves 11:00",
+            "Esa propuesta ya no está abierta, así que sus horarios se enviarán como una nueva "
+            "propuesta.",
+            "1. Thursday, March 5, 3:00 p.m.",
+        ),
+    ],
+)
+def test_her_other_times_are_kept_when_her_peer_withdrew_meanwhile(
+    app, clock, proposer, peer, typed, kept, asked
+):
+    """She was writing other times when her peer withdrew her proposal: her times are not lost,
+    they go as a new proposal."""
+    first, second = pair_of(app, clock, proposer, peer)
+    propose(first, "viernes 15h" if proposer[0] == "carmen" else "Friday 3pm")
+    second.inbox()
+    second.taps("other")
+    first.says("menu")
+    first.taps("sessions")
+    first.taps("withdraw")
+    second.says(typed)
+    second.taps("yes")
+    second.expect(kept)
+    second.taps("video")
+    second.taps("later")
+    second.taps("once")
+    assert asked in first.inbox()
+    proposal = meeting(app)
+    assert proposal.status == MeetingStatus.PROPOSED and proposal.version == 1
