@@ -137,6 +137,11 @@ def _numbers(text: str) -> frozenset[str]:
     return frozenset(word for word in words if word.isdigit())
 
 
+def names_a_number(text: str) -> bool:
+    """True when the answer holds a number, in digits or in words ("martes 3", "jueves tres")."""
+    return bool(_numbers(normalise(text)))
+
+
 def choose_many(text: str, options: Sequence[Option]) -> list[str] | None:
     """The keys of every option named ("1 3", "ventas y finanzas", "mañanas y fin de semana");
     None if one piece is unknown."""

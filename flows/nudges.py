@@ -2,12 +2,15 @@
 
 Planning rules (all due times in UTC, each moved out of the recipient's quiet hours):
 - a confirmed session: reminders 24 h and 1 h before (a reminder that would fall at night is
-  moved to the next allowed time, or to the evening before when that would be too late), the
+  moved to the next allowed time, or to the evening before when that would be too late: then it
+  says when the session is, not that it starts soon), the
   post-session check-in (purpose "checkin", fired by the check-in feature) and one system nudge
   when the session is over ("session_after": it closes the session, restarts the no-session
   ladder and, for a rhythm, plans "rhythm_next" a day after the start: the next session waits
   for both check-ins, see `flows.sessions.continue_rhythm`);
-- a proposal: "proposal_waiting" 48 h later, to both (the one who must answer, and the one who
+- a proposal: "proposal_lapsed" when its last time has passed unanswered (it is closed and
+  both are told, see `flows.sessions`), and "proposal_waiting" 48 h later, to both (the one who
+  must answer, and the one who
   waits);
 - a pair with nothing scheduled: the ladder 7, 14, 21 days after the introduction or the last
   session ("no_session", to both), then a coordinator alert at 28 days ("pair_quiet").
@@ -63,6 +66,7 @@ REMINDER = "reminder"
 CHECKIN = "checkin"
 SESSION_AFTER = "session_after"
 PROPOSAL_WAITING = "proposal_waiting"
+PROPOSAL_LAPSED = "proposal_lapsed"
 NO_SESSION = "no_session"
 PAIR_QUIET = "pair_quiet"
 LADDER_PURPOSES = (NO_SESSION, PAIR_QUIET)
@@ -134,6 +138,11 @@ def details(meeting: Meeting) -> list[Msg]:
     if meeting.place:
         found.append(Msg(PLACE_LINE.msgid, {"place": meeting.place}))
     return found
+
+
+def ahead(meeting: Meeting, now: datetime) -> list[int]:
+    """The indexes of a proposal's options still ahead of `now` (the others can't be chosen)."""
+    return [index for index, start in enumerate(meeting.option_instants()) if start > now]
 
 
 def first_name(participant: Participant | None) -> str:
@@ -244,12 +253,21 @@ def plan_meeting(session: Session, meeting: Meeting, *, now: datetime, config: F
 def plan_proposal_wait(
     session: Session, meeting: Meeting, *, now: datetime, config: FlowConfig
 ) -> int:
-    """The "still waiting" nudge 48 h after a proposal, to both members."""
+    """The "still waiting" nudge 48 h after a proposal, to both members, and its close when
+    its last time has passed unanswered."""
     nudge_store.cancel(session, meeting_id=meeting.id)
     pair = session.get(Pair, meeting.pair_id)
     if pair is None:
         return 0
-    rows = [
+    lapse = {
+        "key": f"lapse:{meeting.id}:{meeting.version}",
+        "purpose": PROPOSAL_LAPSED,
+        "due_at": max(meeting.option_instants(), default=now),
+        "pair_id": pair.id,
+        "meeting_id": meeting.id,
+        "data": {"version": meeting.version},
+    }
+    waits = [
         {
             "key": f"wait:{meeting.id}:{meeting.version}:{member.id}",
             "purpose": PROPOSAL_WAITING,
@@ -261,7 +279,7 @@ def plan_proposal_wait(
         }
         for member in members_of(session, pair)
     ]
-    return plan_many(session, rows, now=now)
+    return plan_many(session, [lapse, *waits], now=now)
 
 
 def ladder_rows(
@@ -483,6 +501,9 @@ def _preload(session: Session, claimed: Sequence[Nudge]) -> list[object]:
     return [*meetings, *pairs, *women]
 
 
+# A session starting within this is "soon" for the hour-before reminder.
+SOON = timedelta(hours=3)
+
 # A nudge fired later than this after its due time was held up (downtime): check what else of
 # hers fell due meanwhile. On time, the scheduler's one-minute tick never makes two due at once.
 LATE = timedelta(minutes=5)
@@ -541,7 +562,10 @@ def fire_reminder(firing: Firing) -> bool:
     if allowed(now, she, firing.config) >= meeting.start_at:
         return False  # it could only reach her after the session started
     peer = session.get(Participant, pair.peer_of(she.id or 0))
-    text = REMIND_DAY if lead > nearest else REMIND_HOUR
+    # "Starts soon" only when it does: the hour-before reminder of an 08:00 session is moved to
+    # the evening before, out of her night, and then reads as a reminder of the day.
+    soon = lead <= nearest and meeting.start_at - now <= SOON
+    text = REMIND_HOUR if soon else REMIND_DAY
     main = Msg(text.msgid, {"name": first_name(peer), "when": when(meeting.start_at)})
     return bool(
         notify(
@@ -565,8 +589,9 @@ def fire_proposal_waiting(firing: Firing) -> bool:
         meeting is None
         or meeting.status != MeetingStatus.PROPOSED
         or meeting.version != nudge.data.get("version")
+        or not ahead(meeting, now)
     ):
-        return False
+        return False  # answered, changed, or its times have passed (`PROPOSAL_LAPSED` closes it)
     she = session.get(Participant, nudge.participant_id)
     pair = session.get(Pair, meeting.pair_id)
     if she is None or pair is None or pair.status != PairStatus.ACTIVE:

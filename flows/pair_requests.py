@@ -1,5 +1,8 @@
 """What a woman can ask about her pair from the menu: a new match, a pause, a restart.
 
+A pause (hers, or the coordinators' from the console) calls off the session planned ahead and
+any open proposal, and says so to both women: a resting pair gets no reminder or check-in.
+
 Asking for a new match ends her current pair (or declines a pending introduction); her reason
 goes to the coordinators only, and is kept in the console's safeguarding inbox. Her peer is
 told, kindly and without the reason, that the pair has come to an end and a new match is coming.
@@ -19,13 +22,13 @@ from flows.alerts import keep_and_alert
 from flows.config import FlowConfig
 from flows.introductions import NEW_MATCH_COMING, pair_over, release, tell
 from flows.matching.service import cohorts_of
-from flows.messages import Msg, Option, _, keyword, nested
+from flows.messages import Msg, Option, _, keyword, nested, stacked, when
 from flows.proactive import About, about_pair
 from flows.registry import register
 from flows.sessions import cancel_meeting
 from flows.steps import AskText, Choose, Context, Outcome, go
 from storage import nudges
-from storage.meetings import open_meetings
+from storage.meetings import Meeting, MeetingStatus, open_meetings
 from storage.models import Participant
 from storage.pairs import Pair, PairStatus, PairView
 
@@ -82,6 +85,10 @@ TEAM_ENDED = _(
     "The programme coordinators have ended your pair with {peer}. Thank you for the time you "
     "gave each other. I will write to you if a new match is possible."
 )
+# A paused pair meets no more for now: what was planned is called off, and both are told.
+PAUSE_CANCELS = _("Your session of {when} will be cancelled.")
+SESSION_OFF = _("Your session of {when} is cancelled.")
+PROPOSAL_OFF = _("The times proposed for your next session are withdrawn.")
 RESUMED = _("Your pair with {peer} is active again.")
 PEER_RESUMED = _("{peer} has restarted your pair. Welcome back!")
 NO_PAIR = _("You have no pair at the moment.")
@@ -195,8 +202,10 @@ def change_by_team(
     her language; an end also closes what was open or planned for the pair. ValueError when
     the pair is not in a state for `action`."""
     actor = lifecycle.coordinator_actor(coordinator_id)
+    called_off: list[Msg] = []
     if action == "pause" and pair.status == PairStatus.ACTIVE:
         lifecycle.pause(session, pair, actor=actor, now=now)
+        called_off = _call_off(session, pair, by=coordinator_id, now=now, config=config)
         notice, about = TEAM_PAUSED, paused(pair)
     elif action == "resume" and pair.status == PairStatus.PAUSED:
         lifecycle.resume(session, pair, actor=actor, now=now)
@@ -212,14 +221,8 @@ def change_by_team(
         peer = session.get(Participant, pair.peer_of(member))
         # An introduction still held for her quiet hours never reached her: nothing to tell.
         if her is not None and release(session, her, pair.id or 0, now):
-            tell(
-                session,
-                her,
-                _(notice.msgid, peer=peer.name if peer else ""),
-                now=now,
-                config=config,
-                about=about,
-            )
+            told = _(notice.msgid, peer=peer.name if peer else "")
+            tell(session, her, stacked([told, *called_off]), now=now, config=config, about=about)
 
 
 def _on_reason(ctx: Context, reason: str) -> Outcome:
@@ -335,7 +338,13 @@ def _open_pause(ctx: Context) -> Outcome:
 
 def _pause_prompt(ctx: Context) -> Msg:
     pair = ctx.session.get(Pair, ctx.data.get("pair_id") or 0)
-    return _(CONFIRM_PAUSE.msgid, peer=_peer_name(ctx, pair))
+    asked = _(CONFIRM_PAUSE.msgid, peer=_peer_name(ctx, pair))
+    planned = [
+        _(PAUSE_CANCELS.msgid, when=when(start))
+        for start in (_start_ahead(m, ctx.now) for m in _planned(ctx.session, pair))
+        if start is not None
+    ]
+    return stacked([asked, *planned])
 
 
 def _on_confirm_pause(ctx: Context, key: str) -> Outcome:
@@ -343,18 +352,46 @@ def _on_confirm_pause(ctx: Context, key: str) -> Outcome:
     if key == "no" or pair is None or pair.status != PairStatus.ACTIVE:
         return home.resume(ctx, KEPT)
     lifecycle.pause(ctx.session, pair, actor=_actor(ctx), now=ctx.now, note="paused by her")
+    called_off = _call_off(ctx.session, pair, by=_me(ctx), now=ctx.now, config=ctx.config)
     name = _peer_name(ctx, pair)
+    told = _(PEER_PAUSED.msgid, peer=ctx.participant.name or "")
+    peer = _peer(ctx, pair)
     tell(
         ctx.session,
-        _peer(ctx, pair),
-        _(PEER_PAUSED.msgid, peer=ctx.participant.name or ""),
+        peer,
+        stacked([told, *called_off]),
         now=ctx.now,
         config=ctx.config,
         about=paused(pair),
     )
-    return home.resume(
-        ctx, _(PAUSED.msgid, peer=name, menu=keyword("menu"), resume=nested(MENU_RESUME))
-    )
+    mine = _(PAUSED.msgid, peer=name, menu=keyword("menu"), resume=nested(MENU_RESUME))
+    return home.resume(ctx, stacked([mine, *called_off]))
+
+
+def _planned(session: Session, pair: Pair | None) -> list[Meeting]:
+    return open_meetings(session, pair.id or 0) if pair is not None else []
+
+
+def _start_ahead(meeting: Meeting, now: datetime) -> datetime | None:
+    """When the session planned (or being moved) starts, if that is still ahead."""
+    start = meeting.start_at or meeting.previous_start_at
+    return start if start is not None and start > now else None
+
+
+def _call_off(
+    session: Session, pair: Pair, *, by: int, now: datetime, config: FlowConfig
+) -> list[Msg]:
+    """A paused pair meets no more for now: its sessions ahead and its open proposals are
+    cancelled (no reminder or check-in while it rests); returns what to tell both women.
+    A session already under way is left to close as held."""
+    said: list[Msg] = []
+    for meeting in _planned(session, pair):
+        start = _start_ahead(meeting, now)
+        if start is None and meeting.status != MeetingStatus.PROPOSED:
+            continue
+        cancel_meeting(session, meeting, by=by, now=now, config=config)
+        said.append(_(SESSION_OFF.msgid, when=when(start)) if start else PROPOSAL_OFF)
+    return said
 
 
 def _paused_info(ctx: Context) -> Outcome:

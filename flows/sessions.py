@@ -8,6 +8,7 @@ graph LR
   read_back -->|no| start
   route -->|her peer proposed| pick -->|a time| confirmed
   pick -->|none of these| start
+  pick -->|her own time typed| read_back
   route -->|she proposed| waiting -->|other times| start
   route -->|confirmed| manage -->|move| start
   manage -->|cancel| confirm_cancel
@@ -15,11 +16,12 @@ graph LR
 
 Either woman proposes 1–3 times, picked from suggested slots (where both declared availability
 overlaps, each block in her own zone) or typed ("jeudi 15h", "mañana 10:00", "Tue 9am"). Her
-peer sees each option in HER local time and language, and picks one or proposes others (a
-counter-proposal: same meeting, new version). Every time is stored in UTC and on the proposer's
-wall clock, so a rhythm keeps the agreed local hour across daylight-saving changes. A typed
-time is read back to her in her words and zone and confirmed before going on. The next session
-of a rhythm is proposed only after both check-ins say the last one took place
+peer sees each option in HER local time and language, and picks one (by its number, or typed
+out: "vendredi 9h") or proposes others (a counter-proposal: same meeting, new version), also by
+simply typing them under the proposal, read back to her first. Every time is stored in UTC and
+on the proposer's wall clock, so a rhythm keeps the agreed local hour across daylight-saving
+changes. A typed time is read back to her in her words and zone and confirmed before going on.
+The next session of a rhythm is proposed only after both check-ins say the last one took place
 (`continue_rhythm`), or a day later when nobody answered.
 """
 
@@ -38,11 +40,14 @@ from flows import pair_lifecycle as lifecycle
 from flows import vocabulary as vocab
 from flows.config import FlowConfig
 from flows.home import MenuItem, add_menu_item, resume
-from flows.messages import Msg, Option, Reply, _, _n, nested, when
+from flows.keywords import Keyword
+from flows.messages import Msg, Option, Reply, _, _n, keyword, nested, when
 from flows.nudges import (
     MODES,
+    PROPOSAL_LAPSED,
     RHYTHMS,
     SESSION_AFTER,
+    ahead,
     details,
     first_name,
     lines,
@@ -112,6 +117,7 @@ OTHER_TIMES = _("None of these: propose other times")
 PROPOSE_OTHER = _("Propose other times")
 CHANGED = _("This proposal has changed meanwhile. Here it is again.")
 CLOSED = _("This proposal is no longer open.")
+KEPT_AS_NEW = _("That proposal is no longer open, so your times will go as a new proposal.")
 CONFIRMED = _("Confirmed! Your session with {name}: {when} (your time).")
 ACCEPTED = _("{name} accepted! Your session: {when} (your time).")
 MANAGE = _("Your next session with {name}: {when} (your time).")
@@ -130,6 +136,18 @@ WITHDRAWN = _("Done, your proposal is withdrawn. I told {name}.")
 PEER_WITHDREW = _("{name} withdrew her proposal for a session.")
 MOVE_WITHDRAWN = _("Done: your session stays as planned ({when}). I told {name}.")
 PEER_MOVE_WITHDRAWN = _("{name} keeps your session as planned ({when}).")
+LAPSED_MINE = _(
+    "{name} did not answer in time, and the times you proposed have passed. To propose new "
+    'ones, write {menu} and choose "{plan}".'
+)
+LAPSED_THEIRS = _(
+    "The times {name} proposed for a session have passed. To propose new ones, write {menu} "
+    'and choose "{plan}".'
+)
+LAPSED_MOVE = _(
+    "The new times proposed for your session with {name} have passed without an answer, so it "
+    "stays as planned: {when} (your time)."
+)
 NEXT_INTRO = _("As agreed ({rhythm}), here is your next session.")
 NEXT_PROPOSED = _("As agreed ({rhythm}), I proposed your next session to {name} ({when}).")
 
@@ -334,7 +352,9 @@ class ProposeTimes:
             keys = choices.choose_many(answer.text, options)  # "1 3": suggested slots
         else:
             times = parse_times(answer.text, timezone=ctx.participant.timezone, now=ctx.now)
-            if not times and options:
+            # A slot named in words ("el martes"); never a time that failed to parse, whose
+            # numbers would be read as slot numbers: "martes 3" is not Tuesday's and the third.
+            if not times and options and not choices.names_a_number(answer.text):
                 keys = choices.choose_many(answer.text, options)
         if keys:
             times = [datetime.fromisoformat(slots[int(key[1:])]) for key in keys]
@@ -471,6 +491,10 @@ def send_proposal(ctx: Context) -> Outcome:
     if kind in ("counter", "move") and (
         meeting is None or meeting.status not in (MeetingStatus.PROPOSED, MeetingStatus.CONFIRMED)
     ):
+        if kind == "counter" and open_meeting(ctx.session, pair.id or 0) is None:
+            # Her peer withdrew (or it lapsed) while she wrote her times: they are not lost.
+            state.update(kind="new", meeting=None, version=None)
+            return go("sessions", "mode", KEPT_AS_NEW)
         return route(ctx, pair.id or 0, CLOSED)
     if meeting is None:
         meeting = Meeting(
@@ -542,17 +566,19 @@ def ask_peer(
 class PickTime:
     """Her peer's options in her own zone, one to tap; or "none of these"."""
 
-    def _options(self, meeting: Meeting | None) -> tuple[Option, ...]:
+    def _options(self, meeting: Meeting | None, now: datetime) -> tuple[Option, ...]:
+        """Her peer's times still ahead (a time gone by can no longer be chosen), then "none"."""
         if meeting is None:
             return ()
+        instants = meeting.option_instants()
         times = tuple(
-            Option(f"o{index}", Msg("{when}", {"when": when(instant)}))
-            for index, instant in enumerate(meeting.option_instants())
+            Option(f"o{index}", Msg("{when}", {"when": when(instants[index])}))
+            for index in ahead(meeting, now)
         )
         return (*times, Option("other", OTHER_TIMES))
 
     def offered(self, ctx: Context) -> Sequence[Option]:
-        return self._options(_meeting(ctx))
+        return self._options(_meeting(ctx), ctx.now)
 
     def ask(self, ctx: Context) -> list[Reply]:
         meeting = _meeting(ctx)
@@ -567,7 +593,7 @@ class PickTime:
         parts = [head, *details(meeting)]
         if meeting.rhythm and meeting.sequence == 1:
             parts.append(Msg(RHYTHM_LINE.msgid, {"rhythm": nested(RHYTHMS[meeting.rhythm])}))
-        return [Reply(lines(*parts), self._options(meeting))]
+        return [Reply(lines(*parts), self._options(meeting, ctx.now))]
 
     def answer(self, ctx: Context, answer: Answer) -> Outcome:
         meeting = _meeting(ctx)
@@ -580,8 +606,30 @@ class PickTime:
             return route(ctx, pair.id or 0, CHANGED)
         if meeting.proposer_id == ctx.participant.id:
             return route(ctx, pair.id or 0)
-        step = Choose(Msg(""), self._options(meeting), lambda _ctx, key: _chosen(ctx, key))
+        typed = _typed_times(ctx, answer)
+        if typed:
+            return _typed_at_pick(ctx, meeting, typed, answer)
+        options = self._options(meeting, ctx.now)
+        step = Choose(Msg(""), options, lambda _ctx, key: _chosen(ctx, key))
         return step.answer(ctx, answer)
+
+
+def _typed_times(ctx: Context, answer: Answer) -> list[datetime] | None:
+    """The times she typed in her own words ("jeudi 16h"); never an option's number ("2")."""
+    if answer.option_key is not None or _NUMBERS_ONLY.fullmatch(normalise(answer.text)):
+        return None
+    return parse_times(answer.text, timezone=ctx.participant.timezone, now=ctx.now)
+
+
+def _typed_at_pick(
+    ctx: Context, meeting: Meeting, typed: list[datetime], answer: Answer
+) -> Outcome:
+    """Her peer's time typed out picks it; other times are hers to propose, read back first."""
+    offered = meeting.option_instants()
+    if len(typed) == 1 and typed[0] in offered:
+        return _chosen(ctx, f"o{offered.index(typed[0])}")
+    _state(ctx)["kind"] = "counter"
+    return ProposeTimes().answer(ctx, answer)
 
 
 def _chosen(ctx: Context, key: str) -> Outcome:
@@ -693,8 +741,21 @@ def _on_confirm_cancel(ctx: Context, key: str) -> Outcome:
     return resume(ctx, Msg(CANCELLED.msgid, {"name": first_name(peer)}))
 
 
+def keep_previous(
+    session: Session, meeting: Meeting, *, now: datetime, config: FlowConfig
+) -> datetime:
+    """A move that will not happen: the session is confirmed again at its previous time."""
+    old = meeting.previous_start_at
+    assert old is not None
+    meeting.options = [old.isoformat()]
+    meeting.local_options = _local_options([old], meeting.proposer_zone)
+    meeting.version += 1
+    confirm(session, meeting, 0, now=now, config=config)
+    return old
+
+
 def cancel_meeting(
-    session: Session, meeting: Meeting, *, by: int, now: datetime, config: FlowConfig
+    session: Session, meeting: Meeting, *, by: int | None, now: datetime, config: FlowConfig
 ) -> None:
     """Cancel a meeting: none of its nudges fires, and the pair's no-session clock restarts."""
     meeting.status = MeetingStatus.CANCELLED
@@ -735,11 +796,7 @@ def _on_waiting(ctx: Context, key: str) -> Outcome:
     peer = _peer(ctx.session, pair, ctx.participant.id or 0)
     name = first_name(ctx.participant)
     if meeting.previous_start_at is not None:  # withdrawing a move: the old time stands again
-        old = meeting.previous_start_at
-        meeting.options = [old.isoformat()]
-        meeting.local_options = _local_options([old], meeting.proposer_zone)
-        meeting.version += 1
-        confirm(ctx.session, meeting, 0, now=ctx.now, config=ctx.config)
+        old = keep_previous(ctx.session, meeting, now=ctx.now, config=ctx.config)
         mine = Msg(MOVE_WITHDRAWN.msgid, {"when": when(old), "name": first_name(peer)})
         told = Msg(PEER_MOVE_WITHDRAWN.msgid, {"name": name, "when": when(old)})
     else:
@@ -938,6 +995,45 @@ def fire_rhythm_next(firing: Firing) -> bool:
         firing.session, meeting_id, now=firing.now, config=firing.config, waited=True
     )
     return following is not None
+
+
+@handles(PROPOSAL_LAPSED)
+def fire_proposal_lapsed(firing: Firing) -> bool:
+    """A proposal's last time has passed unanswered: a move leaves the session at its time,
+    when that is still ahead; any other proposal is closed (the no-session ladder restarts).
+    Both women are told, so nobody waits for an answer to a time gone by."""
+    session, nudge, now = firing.session, firing.nudge, firing.now
+    meeting = session.get(Meeting, nudge.meeting_id) if nudge.meeting_id else None
+    pair = session.get(Pair, meeting.pair_id) if meeting else None
+    if (
+        meeting is None
+        or pair is None
+        or meeting.status != MeetingStatus.PROPOSED
+        or meeting.version != nudge.data.get("version")
+        or ahead(meeting, now)
+    ):
+        return False
+    proposer = session.get(Participant, meeting.proposer_id)
+    peer = session.get(Participant, pair.peer_of(meeting.proposer_id))
+    previous = meeting.previous_start_at
+    if previous is not None and previous > now:
+        keep_previous(session, meeting, now=now, config=firing.config)
+        told = [
+            (woman, Msg(LAPSED_MOVE.msgid, {"name": first_name(other), "when": when(previous)}))
+            for woman, other in ((proposer, peer), (peer, proposer))
+        ]
+    else:
+        cancel_meeting(session, meeting, by=None, now=now, config=firing.config)
+        menu = {"menu": keyword(Keyword.MENU), "plan": nested(PLAN)}
+        told = [
+            (proposer, Msg(LAPSED_MINE.msgid, {"name": first_name(peer), **menu})),
+            (peer, Msg(LAPSED_THEIRS.msgid, {"name": first_name(proposer), **menu})),
+        ]
+    if pair.status == PairStatus.ACTIVE:
+        for woman, message in told:
+            if woman is not None:
+                notify(session, woman, [message], now=now, config=firing.config, purpose=PURPOSE)
+    return True
 
 
 register(

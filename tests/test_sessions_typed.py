@@ -1,0 +1,178 @@
+"""Times typed where options are shown, as women really write them: a weekday and a bare hour
+where suggested slots are listed, or a time of her own under her peer's proposal.
+
+Carmen is in La Paz (UTC−4, Spanish), Julie in Montréal (UTC−5, French), Awa in Dakar (UTC,
+English or French). The clock starts on Monday 2 March 2026, 15:00 UTC.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from storage.meetings import Meeting, MeetingStatus
+from tests.support.sessions import AWA, AWA_FR, CARMEN, JULIE
+from tests.test_sessions_conversations import meeting, pair_of, propose
+
+
+def meeting_count(app) -> int:
+    with app.db.session() as session:
+        return len(session.exec(select(Meeting)).all())
+
+
+@pytest.mark.parametrize(
+    ("proposer", "typed", "not_understood"),
+    [
+        (("carmen", CARMEN), "martes 3", "Disculpe, no entendí ese horario."),
+        (("carmen", CARMEN), "jueves tres", "Disculpe, no entendí ese horario."),
+        (("julie", JULIE), "mardi 3", "Désolée, je n'ai pas compris cette date."),
+        (("awa", AWA), "Tuesday 3", "Sorry, I did not understand that time."),
+    ],
+)
+def test_a_weekday_and_a_bare_number_never_pick_suggested_slots(
+    app, clock, proposer, typed, not_understood
+):
+    """ "martes 3" (3 in the afternoon?) is no slot: neither Tuesday's slot nor the third one is
+    proposed behind her back; she is asked again."""
+    she, _peer = pair_of(app, clock, proposer, ("peer", {**AWA_FR, "name": "Fatou"}))
+    she.says("menu")
+    she.taps("sessions")
+    she.expect("1. ", "2. ", "3. ")  # suggested slots: Tuesday, Wednesday, Thursday
+    she.says(typed)
+    she.expect(not_understood)
+    she.says("1 3")  # the slots by their numbers still work
+    assert meeting_count(app) == 0
+    assert "2. " in she.text  # on to how they will meet
+
+
+@pytest.mark.parametrize(
+    ("proposer", "times", "peer", "typed_same", "confirmed"),
+    [
+        (
+            ("carmen", CARMEN),
+            "jueves 15h o viernes 10h",
+            ("julie", JULIE),
+            "vendredi 9h",  # 10:00 in La Paz is 09:00 in Montréal
+            "C'est confirmé ! Votre séance avec Carmen : vendredi 6 mars, 9 h 00 (votre heure).",
+        ),
+        (
+            ("julie", JULIE),
+            "jeudi 14h ou vendredi 9h",
+            ("awa", AWA),
+            "Friday at 2pm",
+            "Confirmed! Your session with Julie: Friday, March 6, 2:00 p.m. (your time).",
+        ),
+        (
+            ("awa", AWA),
+            "Thursday 7pm or Friday 2pm",
+            ("carmen", CARMEN),
+            "el viernes a las 10",
+            "¡Confirmado! Su sesión con Awa: viernes 6 de marzo, 10:00 (su hora).",
+        ),
+    ],
+)
+def test_her_peers_time_typed_instead_of_its_number_confirms_it(
+    app, clock, proposer, times, peer, typed_same, confirmed
+):
+    first, second = pair_of(app, clock, proposer, peer)
+    propose(first, times)
+    second.inbox()
+    second.says(typed_same)
+    second.expect(confirmed)
+    assert meeting(app).status == MeetingStatus.CONFIRMED
+
+
+@pytest.mark.parametrize(
+    ("proposer", "peer", "typed", "read_back", "yes", "asked"),
+    [
+        (
+            ("carmen", CARMEN),
+            ("julie", JULIE),
+            "jeudi 16h",
+            "J'ai compris : jeudi 5 mars, 16 h 00\nC'est bien ça ?",
+            "oui",
+            "1. jueves 5 de marzo, 17:00",
+        ),
+        (
+            ("julie", JULIE),
+            ("awa", AWA),
+            "Thursday 5pm",
+            "I understood: Thursday, March 5, 5:00 p.m.\nIs that right?",
+            "yes",
+            "1. jeudi 5 mars, 12 h 00",
+        ),
+        (
+            ("awa", AWA_FR),
+            ("carmen", CARMEN),
+            "el jueves a las 4 de la tarde",
+            "Entendí: jueves 5 de marzo, 16:00\n¿Es correcto?",
+            "sí",
+            "1. jeudi 5 mars, 20 h 00",
+        ),
+    ],
+)
+def test_another_time_typed_under_her_peers_proposal_is_a_counter_proposal(
+    app, clock, proposer, peer, typed, read_back, yes, asked
+):
+    """She answers her peer's proposal with a time of her own: it is read back to her and sent
+    as other times, rather than "choose one of the options" and her time lost."""
+    first, second = pair_of(app, clock, proposer, peer)
+    propose(first, "jueves 15h" if proposer[0] == "carmen" else "jeudi 14h")
+    second.inbox()
+    second.says(typed)
+    second.expect(read_back)
+    second.says(yes)
+    proposal = meeting(app)
+    assert proposal.status == MeetingStatus.PROPOSED and proposal.version == 2
+    assert asked in first.inbox()
+
+
+@pytest.mark.parametrize(
+    ("proposer", "peer", "typed", "kept", "asked"),
+    [
+        (
+            ("carmen", CARMEN),
+            ("julie", JULIE),
+            "jeudi 10h",
+            "Cette proposition n'est plus ouverte : vos horaires seront envoyés comme une "
+            "nouvelle proposition.",
+            "1. jueves 5 de marzo, 11:00",
+        ),
+        (
+            ("julie", JULIE),
+            ("awa", AWA),
+            "Thursday 3pm",
+            "That proposal is no longer open, so your times will go as a new proposal.",
+            "1. jeudi 5 mars, 10 h 00",
+        ),
+        (
+            ("awa", AWA),
+            ("carmen", CARMEN),
+            "jueves 11:00",
+            "Esa propuesta ya no está abierta, así que sus horarios se enviarán como una nueva "
+            "propuesta.",
+            "1. Thursday, March 5, 3:00 p.m.",
+        ),
+    ],
+)
+def test_her_other_times_are_kept_when_her_peer_withdrew_meanwhile(
+    app, clock, proposer, peer, typed, kept, asked
+):
+    """She was writing other times when her peer withdrew her proposal: her times are not lost,
+    they go as a new proposal."""
+    first, second = pair_of(app, clock, proposer, peer)
+    propose(first, "viernes 15h" if proposer[0] == "carmen" else "Friday 3pm")
+    second.inbox()
+    second.taps("other")
+    first.says("menu")
+    first.taps("sessions")
+    first.taps("withdraw")
+    second.says(typed)
+    second.taps("yes")
+    second.expect(kept)
+    second.taps("video")
+    second.taps("later")
+    second.taps("once")
+    assert asked in first.inbox()
+    proposal = meeting(app)
+    assert proposal.status == MeetingStatus.PROPOSED and proposal.version == 1
