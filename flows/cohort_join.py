@@ -76,16 +76,24 @@ def _short_enough(text: str) -> bool:
 
 def looks_like_code(text: str) -> str | None:
     """The code she may have typed, when her message could not be an ordinary answer: after
-    "code", with letters and digits ("PILOTE26", "Pilote 26", "dkr-1"), or one word in capitals
-    as flyers print it ("DAKAR"). None otherwise: only these cost a lookup mid-question."""
+    "code", or one or two words with letters and digits ("PILOTE26", "Pilote 26", "dkr-1"), or
+    one word in capitals as flyers print it ("DAKAR"). None otherwise: only these cost a lookup
+    mid-question. An option's number first ("1 El Alto") or three words ("Tejidos Carmen 2")
+    are the onboarding's two-in-one answers, never a code."""
     if not _short_enough(text):
         return None
-    _words, prefixed = _without_prefix(text)
+    words, prefixed = _without_prefix(text)
     code = code_in(text)
+    if not code:
+        return None
+    if prefixed:
+        return code
+    if len(words) > 2 or words[0].isdigit():
+        return None
     letters = any(char.isalpha() for char in code)
     digits = any(char.isdigit() for char in code)
-    shouted = len(text.split()) == 1 and code.isupper()
-    return code if code and (prefixed or (letters and digits) or shouted) else None
+    shouted = len(words) == 1 and code.isupper()
+    return code if (letters and digits) or shouted else None
 
 
 def _cohort_named_by(ctx: Context, text: str) -> Cohort | None:

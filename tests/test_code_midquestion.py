@@ -269,6 +269,9 @@ def _cohort_reads(app: App, person: Person, text: str) -> int:
 def test_only_a_message_that_looks_like_a_code_costs_a_lookup(app):
     carmen = _starts(app, "es")
     assert _cohort_reads(app, carmen, "Carmen") == 0
-    assert _cohort_reads(app, carmen, "1 Sucre") == 1  # letters and digits: no cohort's code
+    # An option's number and her city, her business and its sector: the onboarding's answers.
+    assert _cohort_reads(app, carmen, "1 Sucre") == 0
+    assert _cohort_reads(app, carmen, "Dulces Carmen 1") == 0
+    assert _cohort_reads(app, carmen, "Pilote 27") == 1  # letters and digits: no cohort's code
     assert _cohort_reads(app, carmen, "PILOTE26") == 1  # the one lookup, kept with it
     assert _cohort_reads(app, carmen, "2") == 0
