@@ -823,15 +823,26 @@ def _on_waiting(ctx: Context, key: str) -> Outcome:
 # After a session: close it, restart the clock, propose the next one of a rhythm ---------------
 
 
-def _add_months(wall: datetime, months: int) -> datetime:
-    month = wall.month - 1 + months
-    year, month = wall.year + month // 12, month % 12 + 1
-    day = min(wall.day, calendar.monthrange(year, month)[1])
+def _same_weekday_next_month(wall: datetime) -> datetime:
+    """The same weekday of the same week of the next month, at the same wall-clock hour.
+
+    "The first Thursday" stays the first Thursday (Thursday 5 March → Thursday 2 April), never
+    the 5th of the month, which falls on any weekday. A fifth weekday, which most months lack,
+    is the last one (Thursday 29 October → Thursday 26 November).
+    """
+    week = (wall.day - 1) // 7  # 0 for the first Thursday, 4 for a fifth one
+    year, month = (wall.year + 1, 1) if wall.month == 12 else (wall.year, wall.month + 1)
+    first_weekday, length = calendar.monthrange(year, month)
+    first = 1 + (wall.weekday() - first_weekday) % 7
+    day = first + 7 * week
+    if day > length:
+        day -= 7
     return wall.replace(year=year, month=month, day=day)
 
 
 def next_in_rhythm(meeting: Meeting, after: datetime) -> datetime | None:
-    """The next start of the rhythm, at the same hour on the proposer's wall clock."""
+    """The next start of the rhythm: the same weekday at the same hour on the proposer's wall
+    clock (so across a daylight-saving change too), one, two weeks or a month later."""
     if not meeting.rhythm or not meeting.local_start:
         return None
     wall = datetime.fromisoformat(meeting.local_start)
@@ -841,7 +852,7 @@ def next_in_rhythm(meeting: Meeting, after: datetime) -> datetime | None:
         elif meeting.rhythm == Rhythm.BIWEEKLY:
             wall += timedelta(weeks=2)
         else:
-            wall = _add_months(wall, 1)
+            wall = _same_weekday_next_month(wall)
         start = wall_to_utc(wall, meeting.proposer_zone)
         if start > after:
             return start
