@@ -41,11 +41,34 @@ _YES_NO = {
 }
 
 
+# What may follow a yes or a no and only repeats it ("sí, se hizo", "yes it did", "no, no pudimos",
+# "non, pas encore"), as people answer "did it take place?" or "is that right?". Only after a
+# yes or no word, never alone, and only these: "no sé" (I do not know) is no "no".
+_YES_NO_TAILS = {
+    "yes": frozenset(
+        {"se hizo", "se realizo", "si se hizo", "la hicimos", "nos reunimos", "nos vimos"}
+        | {"hubo", "gracias", "es correcto", "asi es", "elle a eu lieu", "c est fait", "merci"}
+        | {"on s est vues", "on s est parle", "c est ca", "c est bien ca", "c est correct"}
+        | {"it did", "it happened", "it took place", "we did", "we met", "thanks", "thank you"}
+        | {"that s right", "correct", "it is"}
+    ),
+    "no": frozenset(
+        {"no pudimos", "no se hizo", "no se realizo", "no hubo", "todavia no", "aun no"}
+        | {"todavia", "aun", "gracias", "pas encore", "elle n a pas eu lieu", "on n a pas pu"}
+        | {"pas du tout", "merci", "not yet", "it didn t", "it did not", "we didn t"}
+        | {"we did not", "we couldn t", "we could not", "thanks", "thank you"}
+    ),
+}
+
+
 def _yes_or_no(wanted: str, options: Sequence[Option]) -> str | None:
-    """The "yes" or "no" option that a short yes/no word names, if the question has one."""
+    """The "yes" or "no" option that a short yes/no word names, if the question has one: alone
+    ("sí", "non merci") or followed by words that only repeat it ("sí se hizo", "not yet")."""
     keys = {option.key for option in options}
+    first, _space, rest = wanted.partition(" ")
     for key, words in _YES_NO.items():
-        if wanted in words and key in keys:
+        repeated = len(first) > 1 and first in words and rest in _YES_NO_TAILS[key]
+        if (wanted in words or repeated) and key in keys:
             return key
     return None
 
