@@ -12,9 +12,10 @@ now, not to a time since moved or a proposal since withdrawn.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session
 
@@ -141,9 +142,52 @@ def _forget_unseen_question(
     held = state.data.get(HELD_QUESTION) if state else None
     if state is None or not held or not set(held) <= set(replaced):
         return
-    data = dict(state.data)
-    del data[HELD_QUESTION]
+    _leave_question(session, participant, state.data, now)
+
+
+def forget_question(
+    session: Session,
+    participant: Participant,
+    question: tuple[str, str],
+    now: datetime,
+    *,
+    about: Callable[[dict[str, Any]], bool] = lambda _data: True,
+    drop: Sequence[str] = (),
+) -> None:
+    """The question `question` (flow, step) put to her no longer stands (a proposal withdrawn
+    or closed): if her conversation waits on it, she goes back to where she was before it (or
+    idle); if she left it for the menu, "continue where I was" no longer leads to it. `about`
+    tells whether her question is the one closed (from her conversation's data); `drop`: the
+    data keys that belonged to it."""
+    state = conversations.load(session, participant.id or 0)
+    if state is None or not about(state.data):
+        return
+    data = {key: value for key, value in state.data.items() if key not in drop}
+    if (state.flow, state.step) == question:
+        _leave_question(session, participant, data, now)
+    elif tuple(state.data.get("return_to") or ()) == question:
+        del data["return_to"]
+        _save_place(session, participant, state.flow, state.step, data, now)
+
+
+def _leave_question(
+    session: Session, participant: Participant, data: dict[str, Any], now: datetime
+) -> None:
+    """Back to the step she left for a question (`return_to`), or to the quiet home step."""
+    data = dict(data)
+    data.pop(HELD_QUESTION, None)
     flow, step = data.pop("return_to", None) or ("home", "idle")
+    _save_place(session, participant, flow, step, data, now)
+
+
+def _save_place(
+    session: Session,
+    participant: Participant,
+    flow: str,
+    step: str,
+    data: dict[str, Any],
+    now: datetime,
+) -> None:
     conversations.save(
         session,
         participant_id=participant.id or 0,

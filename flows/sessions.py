@@ -55,7 +55,7 @@ from flows.nudges import (
     plan_meeting,
     plan_proposal_wait,
 )
-from flows.proactive import about_session, ask, notify
+from flows.proactive import about_session, ask, forget_question, notify
 from flows.registry import register
 from flows.steps import Answer, Choose, Context, Outcome, go, stay
 from flows.text import clean_text, normalise
@@ -751,6 +751,7 @@ def keep_previous(
     meeting.local_options = _local_options([old], meeting.proposer_zone)
     meeting.version += 1
     confirm(session, meeting, 0, now=now, config=config)
+    _forget_pick(session, meeting, now)
     return old
 
 
@@ -764,6 +765,7 @@ def cancel_meeting(
     meeting.updated_at = now
     session.add(meeting)
     nudge_store.cancel(session, meeting_id=meeting.id)
+    _forget_pick(session, meeting, now)
     pair = session.get(Pair, meeting.pair_id)
     if pair is not None and pair.status == PairStatus.ACTIVE:
         plan_ladder(
@@ -774,6 +776,24 @@ def cancel_meeting(
             config=config,
             cause=f"c{meeting.id}v{meeting.version}",
         )
+
+
+def _forget_pick(session: Session, meeting: Meeting, now: datetime) -> None:
+    """A proposal withdrawn, closed or lapsed: whoever was asked to pick a time for it is no
+    longer on that question, so her next message is not read against it, and "continue where
+    I was" in the menu does not lead back to it."""
+    pair = session.get(Pair, meeting.pair_id)
+    for member_id in pair.members() if pair is not None else ():
+        member = session.get(Participant, member_id)
+        if member is not None:
+            forget_question(
+                session,
+                member,
+                ("sessions", "pick"),
+                now,
+                about=lambda data: (data.get("sess") or {}).get("meeting") == meeting.id,
+                drop=("sess",),
+            )
 
 
 def _waiting_prompt(ctx: Context) -> Msg:
