@@ -194,6 +194,12 @@ def _on_reschedule(ctx: Context, key: str) -> Outcome:
     if not wants:
         return resume(ctx, NOTED)
     checkin = _checkin(ctx)
+    pair = ctx.session.get(Pair, checkin.pair_id) if checkin and checkin.pair_id else None
+    if pair is not None and pair.status == PairStatus.PAUSED:
+        # Paused since the session: no time can be proposed until it restarts; say how.
+        from flows.pair_requests import paused_note  # it imports introductions, which import us
+
+        return resume(ctx, paused_note(ctx, pair))
     planned = (
         _plan_again(ctx, checkin.pair_id, checkin.meeting_id)
         if checkin and checkin.pair_id

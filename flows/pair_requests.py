@@ -364,8 +364,18 @@ def _on_confirm_pause(ctx: Context, key: str) -> Outcome:
         config=ctx.config,
         about=paused(pair),
     )
-    mine = _(PAUSED.msgid, peer=name, menu=keyword("menu"), resume=nested(MENU_RESUME))
-    return home.resume(ctx, stacked([mine, *called_off]))
+    return home.resume(ctx, stacked([_paused_mine(name), *called_off]))
+
+
+def _paused_mine(name: str) -> Msg:
+    return _(PAUSED.msgid, peer=name, menu=keyword("menu"), resume=nested(MENU_RESUME))
+
+
+def paused_note(ctx: Context, pair: Pair) -> Msg:
+    """Her pair rests: how to restart it when the pause is hers, else who can."""
+    if _paused_by_her(ctx, pair):
+        return _paused_mine(_peer_name(ctx, pair))
+    return _why_paused(ctx, pair)
 
 
 def _planned(session: Session, pair: Pair | None) -> list[Meeting]:

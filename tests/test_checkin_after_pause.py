@@ -1,0 +1,82 @@
+"""A check-in opened before a pause, answered after it: "it did not happen, propose a new time
+now" says the pair is paused and how it restarts, never "you do not have a peer yet".
+
+Played in Spanish, French and English: paused by her (she is told how to resume), or by her
+peer (she is told who can restart it).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.support.sessions import AWA, CARMEN, JULIE, Member
+from tests.test_sessions_conversations import pair_of, propose, run_until
+
+# (her profile, her peer, her peer's time, session start in UTC, her words)
+CASES = {
+    "es": (
+        CARMEN,
+        JULIE,
+        "jeudi 14h",
+        datetime(2026, 3, 5, 19, 0, tzinfo=UTC),
+        {
+            "happened": "¿se realizó?",
+            "mine": "Su intercambio con Julie está en pausa. Escriba MENÚ y elija "
+            "«Retomar mi intercambio» cuando esté lista.",
+            "theirs": "Su intercambio con Julie está en pausa: Julie lo pausó",
+            "no_peer": "Todavía no tiene compañera",
+        },
+    ),
+    "fr": (
+        JULIE,
+        CARMEN,
+        "jueves 15h",
+        datetime(2026, 3, 5, 19, 0, tzinfo=UTC),
+        {
+            "happened": "A-t-elle eu lieu ?",
+            "mine": "Votre binôme avec Carmen est en pause. Écrivez MENU et choisissez "
+            "« Reprendre mon binôme » quand vous serez prête.",
+            "theirs": "Votre binôme avec Carmen est en pause : Carmen l'a mis en pause",
+            "no_peer": "pas encore de partenaire",
+        },
+    ),
+    "en": (
+        AWA,
+        CARMEN,
+        "jueves 15h",
+        datetime(2026, 3, 5, 19, 0, tzinfo=UTC),
+        {
+            "happened": "Did it take place?",
+            "mine": 'Your pair with Carmen is paused. Write MENU and choose "Resume my pair" '
+            "when you are ready.",
+            "theirs": "Your pair with Carmen is paused: Carmen paused it",
+            "no_peer": "You do not have a peer yet",
+        },
+    ),
+}
+
+
+def _pause(member: Member) -> None:
+    member.says("menu")
+    member.taps("pair_pause")
+    member.taps("yes")
+
+
+@pytest.mark.parametrize("paused_by", ["her", "peer"])
+@pytest.mark.parametrize("language", list(CASES))
+def test_propose_now_after_a_pause_says_the_pair_is_paused(app, clock, language, paused_by):
+    profile, peer_profile, typed, start, words = CASES[language]
+    she, peer = pair_of(app, clock, ("she", profile), ("peer", peer_profile))
+    propose(peer, typed)
+    she.inbox()
+    she.says("1")
+    run_until(app, clock, start + timedelta(hours=2), step=timedelta(minutes=15))
+    assert words["happened"] in she.inbox()
+    _pause(she if paused_by == "her" else peer)
+    she.says("2")  # it did not take place
+    she.says("2")  # I could not come
+    she.says("1")  # yes, propose a new time now
+    she.expect(words["mine" if paused_by == "her" else "theirs"])
+    assert words["no_peer"] not in she.text
