@@ -102,6 +102,12 @@ def listing(
     return value
 
 
+def in_sentence(label: Msg) -> dict[str, Any]:
+    """A label inside a sentence, with a small letter ("the same stage: growing", "as agreed
+    (every week)"); acronyms stay as they are."""
+    return listing([nested(label)], style="unit", lower=True)
+
+
 LINES = _("{first}\n{rest}")
 
 

@@ -41,7 +41,7 @@ from flows import vocabulary as vocab
 from flows.config import FlowConfig
 from flows.home import MenuItem, add_menu_item, resume
 from flows.keywords import Keyword
-from flows.messages import Msg, Option, Reply, _, _n, keyword, nested, when
+from flows.messages import Msg, Option, Reply, _, _n, in_sentence, keyword, nested, when
 from flows.nudges import (
     MODES,
     PROPOSAL_LAPSED,
@@ -915,7 +915,7 @@ def propose_next(
     session.add(following)
     session.flush()
     plan_proposal_wait(session, following, now=now, config=config)
-    rhythm = nested(RHYTHMS[meeting.rhythm or Rhythm.WEEKLY])
+    rhythm = in_sentence(RHYTHMS[meeting.rhythm or Rhythm.WEEKLY])
     if peer is not None and not peer_here:
         intro = Msg(NEXT_INTRO.msgid, {"rhythm": rhythm})
         ask_peer(session, peer, pair, following, now=now, config=config, intro=[intro])
@@ -935,7 +935,7 @@ def offer_here(ctx: Context, following: Meeting, *say: Reply | Msg) -> Outcome:
         "meeting": following.id,
         "version": following.version,
     }
-    rhythm = nested(RHYTHMS[following.rhythm or Rhythm.WEEKLY])
+    rhythm = in_sentence(RHYTHMS[following.rhythm or Rhythm.WEEKLY])
     return go("sessions", "pick", *say, Msg(NEXT_INTRO.msgid, {"rhythm": rhythm}))
 
 

@@ -128,8 +128,8 @@ def test_the_next_session_is_proposed_once_both_said_it_happened(app, clock):
     for answer in ("1", "5", "0", "0"):
         peer.says(answer)
     # Carmen, who answers last, is shown the next session right after the thanks.
-    peer.expect("¡Gracias!", "Como acordaron (Cada semana)", "1. jueves 12 de marzo, 11:00")
-    assert "As agreed (Every week), I proposed your next session to Carmen" in she.inbox()
+    peer.expect("¡Gracias!", "Como acordaron (cada semana)", "1. jueves 12 de marzo, 11:00")
+    assert "As agreed (every week), I proposed your next session to Carmen" in she.inbox()
     statuses = [m.status for m in _meetings(app)]
     assert statuses == [MeetingStatus.HELD, MeetingStatus.PROPOSED]
     peer.says("1")
@@ -142,4 +142,4 @@ def test_without_answers_the_rhythm_goes_on_a_day_later(app, clock):
     assert [m.status for m in _meetings(app)] == [MeetingStatus.HELD]
     run_until(app, clock, start + timedelta(hours=26))
     assert [m.status for m in _meetings(app)] == [MeetingStatus.HELD, MeetingStatus.PROPOSED]
-    assert "Como acordaron (Cada semana)" in she.inbox()
+    assert "Como acordaron (cada semana)" in she.inbox()

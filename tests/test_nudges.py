@@ -262,7 +262,7 @@ def test_rhythm_proposes_the_next_session_after_the_first(db, clock, checkins):
     assert meetings[1].option_instants() == [datetime(2026, 3, 12, 19, 0, tzinfo=UTC)]
     assert carmen is not None
     texts = [render(Reply.from_json(m.payload), _reader(carmen)).text for m in asked]
-    assert any("Como acordaron (Cada semana)" in t for t in texts)
+    assert any("Como acordaron (cada semana)" in t for t in texts)
     assert any(
         "jueves 12 de marzo, 15:00"
         in " ".join(

@@ -17,7 +17,8 @@ from storage.meetings import Meeting
 from tests.support.sessions import AWA, CARMEN, JULIE
 from tests.test_sessions_conversations import pair_of, propose, run_until
 
-# (proposer, peer, typed, first start in UTC, what the peer is offered next, the proposer's note)
+# (proposer, peer, typed, first start in UTC, what the peer is offered next, the proposer's note,
+# how each is told: "as agreed (every month)" with a small letter inside the sentence)
 CASES = {
     "es": (
         CARMEN,
@@ -26,6 +27,7 @@ CASES = {
         datetime(2026, 3, 5, 19, 0, tzinfo=UTC),
         "1. jeudi 2 avril, 15 h 00",  # 15:00 in La Paz; Montréal is on summer time by then
         "jueves 2 de abril, 15:00",
+        ("Comme convenu (chaque mois), voici votre prochaine séance.", "Como acordaron (cada mes)"),
     ),
     "fr": (
         JULIE,
@@ -34,6 +36,7 @@ CASES = {
         datetime(2026, 3, 5, 20, 0, tzinfo=UTC),
         "1. jueves 2 de abril, 15:00",  # Julie's 15:00 EDT is 15:00 in La Paz (was 16:00)
         "jeudi 2 avril, 15 h 00",
+        ("Como acordaron (cada mes), aquí está su próxima sesión.", "Comme convenu (chaque mois)"),
     ),
     "en": (
         AWA,
@@ -42,13 +45,14 @@ CASES = {
         datetime(2026, 3, 5, 15, 0, tzinfo=UTC),
         "1. jueves 2 de abril, 11:00",
         "Thursday, April 2, 3:00 p.m.",
+        ("Como acordaron (cada mes), aquí está su próxima sesión.", "As agreed (every month)"),
     ),
 }
 
 
 @pytest.mark.parametrize("language", list(CASES))
 def test_monthly_keeps_the_weekday_and_the_local_hour(app, clock, language):
-    profile, peer_profile, typed, start, offered, note = CASES[language]
+    profile, peer_profile, typed, start, offered, note, (intro, agreed) = CASES[language]
     she, peer = pair_of(app, clock, ("she", profile), ("peer", peer_profile))
     propose(she, typed, rhythm="monthly")
     peer.inbox()
@@ -56,8 +60,10 @@ def test_monthly_keeps_the_weekday_and_the_local_hour(app, clock, language):
     she.inbox()
     # Nobody answers the check-in: a day after the session, the next one is proposed.
     run_until(app, clock, start + timedelta(hours=26))
-    assert offered in peer.inbox()
-    assert note in she.inbox()
+    asked = peer.inbox()
+    assert offered in asked and intro in asked
+    told = she.inbox()
+    assert note in told and agreed in told
 
 
 def _monthly(zone: str, wall: datetime) -> Meeting:

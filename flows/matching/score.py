@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from flows.matching.profile import MatchProfile, overlap_hours
-from flows.messages import Msg, _, _n, listing, nested
+from flows.messages import Msg, _, _n, in_sentence, listing, nested
 from flows.vocabulary import (
     COUNTRIES,
     FAMILY_IN,
@@ -277,11 +277,6 @@ def weighted_total(
     )
 
 
-def _small(label: Msg) -> dict[str, Any]:
-    """A label inside a sentence, with a small letter ("the same stage: growing")."""
-    return listing([nested(label)], style="unit", lower=True)
-
-
 def _skills(keys: Iterable[str]) -> dict[str, Any]:
     """At most two skills as a translated list, so a reason stays short enough for SMS.
 
@@ -362,7 +357,7 @@ class PairScore:
             )
             ranked.append((w.shared_goals * self.shared_goals, msg))
         if me.sector == other.sector:
-            sector = _small(SECTORS[me.sector])
+            sector = in_sentence(SECTORS[me.sector])
             msg = (
                 _("You both work in the same sector: {sector}.", sector=sector)
                 if you
@@ -376,13 +371,14 @@ class PairScore:
             ranked.append((w.path * SECTOR_SHARE, msg))
         if me.stage == other.stage:
             msg = _(
-                "Both businesses are at the same stage: {stage}.", stage=_small(STAGES[me.stage])
+                "Both businesses are at the same stage: {stage}.",
+                stage=in_sentence(STAGES[me.stage]),
             )
             ranked.append((w.path * STAGE_SHARE, msg))
         if me.size == other.size == "solo":  # "the same size: just me" said of two
             ranked.append((w.path * SIZE_SHARE, SOLO_BOTH))
         elif me.size == other.size:
-            msg = _("Both businesses are the same size: {size}.", size=_small(SIZES[me.size]))
+            msg = _("Both businesses are the same size: {size}.", size=in_sentence(SIZES[me.size]))
             ranked.append((w.path * SIZE_SHARE, msg))
         for canadian, southern in ((me, other), (other, me)):
             if _tie(canadian, southern):
