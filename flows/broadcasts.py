@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -610,20 +610,35 @@ _BUCKET = {
 }
 
 
-def delivery_report(session: Session, broadcast: Broadcast, *, now: datetime) -> DeliveryReport:
-    """Where every message of the broadcast stands (no personal data in it)."""
+def delivery_report(
+    session: Session,
+    broadcast: Broadcast,
+    *,
+    now: datetime,
+    among: Collection[int] | None = None,
+) -> DeliveryReport:
+    """Where every message of the broadcast stands (no personal data in it).
+
+    With `among`, only the messages to these women count (a cohort's share of a wider
+    announcement); those left out before sending (stopped, unreachable) are then not counted,
+    since the broadcast keeps only their number, not who they were.
+    """
     report = DeliveryReport(broadcast.id or 0, broadcast.status)
-    report.skipped = int(broadcast.counts.get("opted_out", 0))
-    report.unreachable = int(broadcast.counts.get("unreachable", 0))
+    if among is None:
+        report.skipped = int(broadcast.counts.get("opted_out", 0))
+        report.unreachable = int(broadcast.counts.get("unreachable", 0))
     rows = session.exec(
         select(
             OutboundMessage.status,
             OutboundMessage.channel,
             OutboundMessage.error_code,
             OutboundMessage.next_attempt_at,
+            OutboundMessage.participant_id,
         ).where(OutboundMessage.broadcast_id == broadcast.id)
     )
-    for status, channel, code, due in rows:
+    for status, channel, code, due, participant_id in rows:
+        if among is not None and participant_id not in among:
+            continue
         bucket = _BUCKET.get(OutboxStatus(status), "queued")
         setattr(report, bucket, getattr(report, bucket) + 1)
         per = report.by_channel.setdefault(channel, {})

@@ -418,3 +418,39 @@ def test_an_announcements_figures_are_the_same_in_the_report_and_the_console(db,
         assert cards[key] == shown, key
     reader = Reader(language)
     assert render_msg(reports.TEXT["reached"], reader) != render_msg(Msg("Sent"), reader)
+
+
+def test_a_cohorts_report_counts_only_the_announcements_to_its_women(db, clock):
+    """Another cohort's announcement is not this cohort's; one written to everyone counts over
+    this cohort's women only; one written to this cohort alone counts whole."""
+    now = clock.now()
+    data = build_programme(db, now)
+    config = programme_config()
+    with db.session() as s:
+        other = [programme.woman(s, f"o{i}", now=now, country="BO") for i in range(4)]
+        programme.cohort(s, "Ola 2", other, now=now)
+        programme.woman(s, "gone", now=now, country="BO", opted_out=True)
+        sent = {}
+        for key, audience in (
+            ("other", Audience(cohorts=("Ola 2",))),
+            ("everyone", Audience(countries=("BO",))),
+            ("ours", Audience(cohorts=("Ola 1",))),
+        ):
+            draft = broadcasts.draft(
+                s,
+                config,
+                OPERATOR,
+                audience=audience,
+                texts={"es": "Hola", "en": "Hi", "fr": "Salut"},
+                now=now,
+            )
+            broadcasts.send(s, config, OPERATOR, draft, now=now)
+            sent[key] = draft.id
+    with db.session() as s:
+        report = reports.build(s, now=now, cohort="Ola 1")
+    by_id = {item.broadcast_id: item.report for item in report.reach}
+    assert set(by_id) == {sent["everyone"], sent["ours"]}
+    assert report.headline["broadcasts_30d"] == 2
+    # To every Bolivian woman (10 queued, one who stopped): the 6 of this cohort.
+    assert by_id[sent["everyone"]].total == len(data["bo"]) == 6
+    assert by_id[sent["ours"]].total == by_id[sent["ours"]].queued == 15
