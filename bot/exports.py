@@ -21,7 +21,8 @@ from sqlmodel import Session, col, select
 from flows import coordination as roles
 from flows.config import FlowConfig
 from flows.coordination import Actor
-from flows.reports import cohort_by_name, counted
+from flows.matching.service import cohort_or_fail
+from flows.reports import counted
 from flows.scope import EVERYONE, Scope
 from storage.db import Database
 from storage.models import ChannelAddress, Participant
@@ -295,7 +296,7 @@ def export(
     with db.session() as session:
         cohort_id = None
         if cohort is not None:
-            cohort_id = cohort_by_name(session, cohort).id
+            cohort_id = cohort_or_fail(session, cohort).id
         staff = roles.coordinator_ids(session, config)
         rows = list(SOURCES[what](session, cohort_id, with_contacts, scope, staff))
         roles.log(

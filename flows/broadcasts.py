@@ -36,7 +36,7 @@ from flows.scope import EVERYONE, Scope
 from flows.vocabulary import SPOKEN_LANGUAGES
 from storage.coordination import Broadcast, BroadcastStatus
 from storage.models import ChannelAddress, OutboundMessage, OutboxStatus, Participant, Priority
-from storage.pairs import LIVE_STATUSES, Cohort, CohortMember, Pair
+from storage.pairs import LIVE_STATUSES, CohortMember, Pair, find_cohort
 
 PURPOSE = "broadcast"
 LONGEST = 600  # characters of her own text; with the header the message stays under 700
@@ -152,9 +152,7 @@ def _chunks(values: list[int], size: int = 500) -> Iterable[list[int]]:
 def _cohort_ids(session: Session, names: tuple[str, ...]) -> list[int]:
     found = []
     for name in names:
-        cohort = session.get(Cohort, int(name)) if name.isdigit() else None
-        if cohort is None:
-            cohort = session.exec(select(Cohort).where(Cohort.name == name)).first()
+        cohort = find_cohort(session, name)
         if cohort is None:
             raise BroadcastError(_(NO_COHORT.msgid, name=name))
         found.append(cohort.id or 0)
@@ -375,6 +373,10 @@ def draft(
         raise NotAllowed("broadcast_draft")
     if fallback is not None and fallback not in LANGUAGES:
         raise BroadcastError(_(UNKNOWN_FALLBACK.msgid, language=fallback))
+    # Cohorts kept by number, however she named them: a scope and a cohort's report know them.
+    audience = replace(
+        audience, cohorts=tuple(str(c) for c in _cohort_ids(session, audience.cohorts))
+    )
     broadcast = Broadcast(
         created_by=actor.label(),
         created_at=now,

@@ -25,12 +25,13 @@ from sqlalchemy import inspect
 from sqlmodel import Session, col, select
 
 from flows import broadcasts
+from flows.matching.service import cohort_or_fail
 from flows.messages import Msg, _
 from flows.scope import EVERYONE, Scope
 from storage.checkins import SAFEGUARDING_SOURCES, ProblemReport
 from storage.coordination import Broadcast, BroadcastStatus
-from storage.models import OutboundMessage, Participant, id_from_text
-from storage.pairs import Cohort, CohortMember, Pair, PairStatus
+from storage.models import OutboundMessage, Participant
+from storage.pairs import CohortMember, Pair, PairStatus, find_cohort
 
 SMALL = 5  # per-country counts below this are suppressed
 QUIET_DAYS = 21  # an active pair with no session for this long is at risk
@@ -196,15 +197,6 @@ def suppress(count: int) -> int | None:
 
 def _has_table(session: Session, name: str) -> bool:
     return inspect(session.get_bind()).has_table(name)
-
-
-def cohort_by_name(session: Session, name: str) -> Cohort:
-    number = id_from_text(name)
-    cohort = session.get(Cohort, number) if number is not None else None
-    cohort = cohort or session.exec(select(Cohort).where(Cohort.name == name)).first()
-    if cohort is None:
-        raise ValueError(f"no cohort named {name!r}")
-    return cohort
 
 
 # Sources -------------------------------------------------------------------------------------
@@ -536,10 +528,8 @@ def _written_to(session: Session, broadcast: Broadcast, cohort_id: int) -> bool:
 
 
 def _cohort_id(session: Session, name: str) -> int | None:
-    try:
-        return cohort_by_name(session, name).id
-    except ValueError:  # a cohort since renamed
-        return None
+    found = find_cohort(session, name)
+    return found.id if found else None
 
 
 def build(
@@ -553,7 +543,8 @@ def build(
     """The whole report, or the part a coordinator's scope covers (the caller checks the role:
     see `flows.coordination.require`). `staff`: the coordinators' ids
     (`flows.coordination.coordinator_ids`), whose work accounts are not participants."""
-    cohort_id = cohort_by_name(session, cohort).id if cohort else None
+    chosen = cohort_or_fail(session, cohort) if cohort else None
+    cohort_id = chosen.id if chosen else None
     missing: list[str] = []
     people = _people(session, cohort_id, scope, staff)
     pairs = _pairs(session, cohort_id, scope)
@@ -574,7 +565,7 @@ def build(
     women = frozenset(person.id or 0 for person in people)
     report = ProgrammeReport(
         generated_at=now,
-        cohort=cohort,
+        cohort=chosen.name if chosen else None,
         funnel=funnel,
         funnel_by_country=by_country,
         sessions_per_week=_weeks(held, now),

@@ -454,3 +454,37 @@ def test_a_cohorts_report_counts_only_the_announcements_to_its_women(db, clock):
     # To every Bolivian woman (10 queued, one who stopped): the 6 of this cohort.
     assert by_id[sent["everyone"]].total == len(data["bo"]) == 6
     assert by_id[sent["ours"]].total == by_id[sent["ours"]].queued == 15
+
+
+@pytest.mark.parametrize("typed", ["Ola 1", "ola 1", "OLA-1", "ola1", "1"])
+def test_report_and_broadcast_find_a_cohort_as_match_does(db, clock, monkeypatch, typed):
+    """By its name in any case, its invitation code however typed, or its number: the same
+    lookup as `entrepairs match`."""
+    from bot.cli import app
+    from storage.pairs import Cohort
+
+    build_programme(db, clock.now())
+    with db.session() as s:
+        (cohort,) = s.exec(select(Cohort))
+        cohort.invite_code = "OLA-1"  # as `entrepairs cohort create` keeps a code
+        s.add(cohort)
+    monkeypatch.setenv("DATABASE_URL", db.url)
+    result = CliRunner().invoke(app, ["report", "--cohort", typed, "--lang", "es"])
+    assert result.exit_code == 0, result.output
+    assert "Invitadas: 15" in result.output and "Cohorte: Ola 1" in result.output
+    sent = ["broadcast", "--cohort", typed, "--text", "es=Hola", "--fallback", "es", "--yes"]
+    result = CliRunner().invoke(app, [*sent, "--no-wait"])
+    assert result.exit_code == 0, result.output
+    with db.session() as s:
+        assert len(list(s.exec(select(OutboundMessage)))) == 15
+
+
+def test_an_unknown_cohort_is_a_readable_error_in_report_and_broadcast(db, clock, monkeypatch):
+    from bot.cli import app
+
+    build_programme(db, clock.now())
+    monkeypatch.setenv("DATABASE_URL", db.url)
+    for command in (["report"], ["broadcast", "--text", "es=Hola", "--yes", "--no-wait"]):
+        result = CliRunner().invoke(app, [*command, "--cohort", "Nowhere"])
+        assert result.exit_code != 0 and "Nowhere" in result.output, result.output
+        assert "Traceback" not in result.output
