@@ -67,6 +67,9 @@ EMPTY_FALLBACK = _("The fallback language, {language}, has no text.")
 MISSING_TEXT = _("The text in {languages} is missing: add it, or choose a fallback language.")
 ALREADY_SENT = _("This announcement was already sent or cancelled.")
 NOT_FOUND = _("There is no announcement number {number}.")
+NOT_RETRIED = _("This announcement was cancelled: its failed messages are not sent again.")
+ALREADY_CANCELLED = _("This announcement is already cancelled.")
+ALL_GONE = _("This announcement has already gone out: there is nothing left to stop.")
 
 
 def _languages(*codes: str) -> dict[str, Any]:
@@ -519,11 +522,14 @@ def _rows(
 def cancel(
     session: Session, config: FlowConfig, actor: Actor, broadcast: Broadcast, *, now: datetime
 ) -> int:
-    """Stop what has not gone out yet; returns how many messages were taken back."""
+    """Stop what has not gone out yet (or drop a draft); returns how many messages were taken
+    back. Raises BroadcastError when it is already cancelled or all of it has gone out."""
     if not authorize(
         session, config, actor, "broadcast_cancel", now=now, details={"broadcast": broadcast.id}
     ):
         raise NotAllowed("broadcast_cancel")
+    if broadcast.status == BroadcastStatus.CANCELLED:
+        raise BroadcastError(ALREADY_CANCELLED)
     taken = session.execute(
         update(OutboundMessage)
         .where(
@@ -532,6 +538,9 @@ def cancel(
         )
         .values(status=OutboxStatus.SKIPPED, error_code="cancelled")
     )
+    if not taken.rowcount and broadcast.status != BroadcastStatus.DRAFT:  # type: ignore[attr-defined]
+        # Every message has gone out: calling it "cancelled" would misreport what they got.
+        raise BroadcastError(ALL_GONE)
     broadcast.status = BroadcastStatus.CANCELLED
     session.add(broadcast)
     return int(taken.rowcount or 0)  # type: ignore[attr-defined]
@@ -677,7 +686,8 @@ def failed_list(session: Session, broadcast: Broadcast) -> list[Failure]:
 def retry_failed(
     session: Session, config: FlowConfig, actor: Actor, broadcast: Broadcast, *, now: datetime
 ) -> int:
-    """Queue the failed messages again (not for women who opted out since); returns how many."""
+    """Queue the failed messages again (not for women who opted out since); returns how many.
+    Raises BroadcastError for a cancelled announcement: what was called off stays off."""
     failed = list(
         session.exec(
             select(OutboundMessage).where(
@@ -696,6 +706,8 @@ def retry_failed(
         details={"broadcast": broadcast.id},
     ):
         raise NotAllowed("broadcast_retry")
+    if broadcast.status == BroadcastStatus.CANCELLED:
+        raise BroadcastError(NOT_RETRIED)
     ids = [row.participant_id for row in failed if row.participant_id]
     people = {
         person.id: person
