@@ -208,7 +208,11 @@ def _checkins(
     ids = _public_ids(session)
     pairs = _pair_filter(session, cohort_id, scope)
     for checkin in session.exec(select(CheckIn).order_by(col(CheckIn.id))):
+        # Her pairs, and in them only her women's answers: a pair she sees through one woman
+        # does not open the other's words or ratings to her (as the outcomes export).
         if pairs is not None and checkin.pair_id not in pairs:
+            continue
+        if not scope.sees(checkin.participant_id):
             continue
         row: Row = {
             "checkin": checkin.id,
