@@ -730,7 +730,7 @@ def report_text(report: reports.ProgrammeReport, language: str = "en") -> str:
             f"  #{item.broadcast_id}: {r.total} → {t('reached')} {r.reached}, {t('delivered')} "
             f"{r.delivered}, {t('read')} {r.read}, {t('waiting')} {r.waiting}, "
             f"{t('failed')} {r.failed}, {t('skipped')} {r.skipped + r.unreachable}, "
-            f"{t('queued')} {r.queued}"
+            f"{t('queued')} {r.going}, {t('scheduled')} {r.scheduled}"
         )
     lines += ["", t("suppressed")]
     if report.missing:

@@ -580,6 +580,11 @@ class DeliveryReport:
         )
 
     @property
+    def going(self) -> int:
+        """Due now and not sent yet: "queued" without those scheduled for later."""
+        return self.queued - self.scheduled
+
+    @property
     def reached(self) -> int:
         """Accepted by the platform (sent, delivered or read)."""
         return self.sent + self.delivered + self.read
