@@ -27,6 +27,7 @@ from flows import broadcasts, console_auth, reports
 from flows import coordination as roles
 from flows.clock import Clock, SystemClock
 from flows.coordination import Actor, NotAllowed
+from flows.matching.service import cohort_or_fail
 from flows.messages import Msg, _, _n
 from flows.render import Reader, render_msg
 from storage.db import Database
@@ -313,7 +314,7 @@ def register(app: typer.Typer, load: Callable[[], Settings]) -> None:
             typer.Option("--text-file", help='JSON {"es": "…"} or [es] / [fr] / [en] sections.'),
         ] = None,
         cohort: Annotated[
-            list[str], typer.Option("--cohort", help="Cohort name or id (repeat).")
+            list[str], typer.Option("--cohort", help="Cohort name, code or id (repeat).")
         ] = [],  # noqa: B006
         country: Annotated[
             list[str], typer.Option("--country", help="BO, SN, CA, OTHER (repeat).")
@@ -438,7 +439,7 @@ def register(app: typer.Typer, load: Callable[[], Settings]) -> None:
     @app.command("report")
     def report_command(
         cohort: Annotated[
-            str | None, typer.Option("--cohort", help="Only this cohort (name or id).")
+            str | None, typer.Option("--cohort", help="Only this cohort (name, code or id).")
         ] = None,
         html: Annotated[
             Path | None, typer.Option("--html", help="Also write a self-contained HTML file.")
@@ -479,7 +480,7 @@ def register(app: typer.Typer, load: Callable[[], Settings]) -> None:
             typer.Option("--with-contacts", help="Add names, contacts and free text (logged)."),
         ] = False,
         cohort: Annotated[
-            str | None, typer.Option("--cohort", help="Only this cohort (name or id).")
+            str | None, typer.Option("--cohort", help="Only this cohort (name, code or id).")
         ] = None,
         operator: Annotated[
             str | None, typer.Option("--as", help="Your name in the audit log.")
@@ -521,7 +522,7 @@ def _set_role(
     cohorts: list[str],
 ) -> None:
     """Her console role and scope; cohorts are named or numbered (ValueError when unknown)."""
-    ids = [reports.cohort_by_name(session, name).id or 0 for name in cohorts]
+    ids = [cohort_or_fail(session, name).id or 0 for name in cohorts]
     console_auth.set_role(session, actor, coordinator_id, role, countries, now=_now(), cohorts=ids)
 
 
@@ -729,7 +730,7 @@ def report_text(report: reports.ProgrammeReport, language: str = "en") -> str:
             f"  #{item.broadcast_id}: {r.total} → {t('reached')} {r.reached}, {t('delivered')} "
             f"{r.delivered}, {t('read')} {r.read}, {t('waiting')} {r.waiting}, "
             f"{t('failed')} {r.failed}, {t('skipped')} {r.skipped + r.unreachable}, "
-            f"{t('queued')} {r.queued}"
+            f"{t('queued')} {r.going}, {t('scheduled')} {r.scheduled}"
         )
     lines += ["", t("suppressed")]
     if report.missing:

@@ -21,7 +21,8 @@ from sqlmodel import Session, col, select
 from flows import coordination as roles
 from flows.config import FlowConfig
 from flows.coordination import Actor
-from flows.reports import cohort_by_name, counted
+from flows.matching.service import cohort_or_fail
+from flows.reports import counted
 from flows.scope import EVERYONE, Scope
 from storage.db import Database
 from storage.models import ChannelAddress, Participant
@@ -207,7 +208,11 @@ def _checkins(
     ids = _public_ids(session)
     pairs = _pair_filter(session, cohort_id, scope)
     for checkin in session.exec(select(CheckIn).order_by(col(CheckIn.id))):
+        # Her pairs, and in them only her women's answers: a pair she sees through one woman
+        # does not open the other's words or ratings to her (as the outcomes export).
         if pairs is not None and checkin.pair_id not in pairs:
+            continue
+        if not scope.sees(checkin.participant_id):
             continue
         row: Row = {
             "checkin": checkin.id,
@@ -295,7 +300,7 @@ def export(
     with db.session() as session:
         cohort_id = None
         if cohort is not None:
-            cohort_id = cohort_by_name(session, cohort).id
+            cohort_id = cohort_or_fail(session, cohort).id
         staff = roles.coordinator_ids(session, config)
         rows = list(SOURCES[what](session, cohort_id, with_contacts, scope, staff))
         roles.log(

@@ -33,6 +33,8 @@ COLOURS = {
     "latest": "#2e7d32",
     "reached": "#1565c0",
     "waiting": "#90caf9",
+    "queued": "#fff176",
+    "scheduled": "#ffe0b2",
     "failed": "#c62828",
     "skipped": "#bdbdbd",
 }
@@ -173,7 +175,7 @@ def _dumbbells(words: Words, report: ProgrammeReport) -> str:
 
 
 def _reach_chart(words: Words, report: ProgrammeReport) -> str:
-    kinds = ("reached", "waiting", "failed", "skipped")
+    kinds = ("reached", "waiting", "queued", "scheduled", "failed", "skipped")
     height = 34 * len(report.reach) + 8
     parts = [
         f'<svg class="chart" data-chart="reach" viewBox="0 0 640 {height}" role="img" '
@@ -183,7 +185,9 @@ def _reach_chart(words: Words, report: ProgrammeReport) -> str:
         r = item.report
         values = {
             "reached": r.reached,
-            "waiting": r.waiting + r.queued,
+            "waiting": r.waiting,
+            "queued": r.going,
+            "scheduled": r.scheduled,
             "failed": r.failed,
             "skipped": r.skipped + r.unreachable,
         }
@@ -301,6 +305,7 @@ def render_html(report: ProgrammeReport, language: str = "en") -> str:
                 words("failed"),
                 words("skipped"),
                 words("queued"),
+                words("scheduled"),
             ],
             [
                 [
@@ -313,7 +318,8 @@ def render_html(report: ProgrammeReport, language: str = "en") -> str:
                     str(item.report.waiting),
                     str(item.report.failed),
                     str(item.report.skipped + item.report.unreachable),
-                    str(item.report.queued),
+                    str(item.report.going),
+                    str(item.report.scheduled),
                 ]
                 for item in report.reach
             ],

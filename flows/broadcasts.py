@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -36,7 +36,7 @@ from flows.scope import EVERYONE, Scope
 from flows.vocabulary import SPOKEN_LANGUAGES
 from storage.coordination import Broadcast, BroadcastStatus
 from storage.models import ChannelAddress, OutboundMessage, OutboxStatus, Participant, Priority
-from storage.pairs import LIVE_STATUSES, Cohort, CohortMember, Pair
+from storage.pairs import LIVE_STATUSES, CohortMember, Pair, find_cohort
 
 PURPOSE = "broadcast"
 LONGEST = 600  # characters of her own text; with the header the message stays under 700
@@ -67,6 +67,9 @@ EMPTY_FALLBACK = _("The fallback language, {language}, has no text.")
 MISSING_TEXT = _("The text in {languages} is missing: add it, or choose a fallback language.")
 ALREADY_SENT = _("This announcement was already sent or cancelled.")
 NOT_FOUND = _("There is no announcement number {number}.")
+NOT_RETRIED = _("This announcement was cancelled: its failed messages are not sent again.")
+ALREADY_CANCELLED = _("This announcement is already cancelled.")
+ALL_GONE = _("This announcement has already gone out: there is nothing left to stop.")
 
 
 def _languages(*codes: str) -> dict[str, Any]:
@@ -152,9 +155,7 @@ def _chunks(values: list[int], size: int = 500) -> Iterable[list[int]]:
 def _cohort_ids(session: Session, names: tuple[str, ...]) -> list[int]:
     found = []
     for name in names:
-        cohort = session.get(Cohort, int(name)) if name.isdigit() else None
-        if cohort is None:
-            cohort = session.exec(select(Cohort).where(Cohort.name == name)).first()
+        cohort = find_cohort(session, name)
         if cohort is None:
             raise BroadcastError(_(NO_COHORT.msgid, name=name))
         found.append(cohort.id or 0)
@@ -375,6 +376,10 @@ def draft(
         raise NotAllowed("broadcast_draft")
     if fallback is not None and fallback not in LANGUAGES:
         raise BroadcastError(_(UNKNOWN_FALLBACK.msgid, language=fallback))
+    # Cohorts kept by number, however she named them: a scope and a cohort's report know them.
+    audience = replace(
+        audience, cohorts=tuple(str(c) for c in _cohort_ids(session, audience.cohorts))
+    )
     broadcast = Broadcast(
         created_by=actor.label(),
         created_at=now,
@@ -517,11 +522,14 @@ def _rows(
 def cancel(
     session: Session, config: FlowConfig, actor: Actor, broadcast: Broadcast, *, now: datetime
 ) -> int:
-    """Stop what has not gone out yet; returns how many messages were taken back."""
+    """Stop what has not gone out yet (or drop a draft); returns how many messages were taken
+    back. Raises BroadcastError when it is already cancelled or all of it has gone out."""
     if not authorize(
         session, config, actor, "broadcast_cancel", now=now, details={"broadcast": broadcast.id}
     ):
         raise NotAllowed("broadcast_cancel")
+    if broadcast.status == BroadcastStatus.CANCELLED:
+        raise BroadcastError(ALREADY_CANCELLED)
     taken = session.execute(
         update(OutboundMessage)
         .where(
@@ -530,6 +538,9 @@ def cancel(
         )
         .values(status=OutboxStatus.SKIPPED, error_code="cancelled")
     )
+    if not taken.rowcount and broadcast.status != BroadcastStatus.DRAFT:  # type: ignore[attr-defined]
+        # Every message has gone out: calling it "cancelled" would misreport what they got.
+        raise BroadcastError(ALL_GONE)
     broadcast.status = BroadcastStatus.CANCELLED
     session.add(broadcast)
     return int(taken.rowcount or 0)  # type: ignore[attr-defined]
@@ -567,6 +578,11 @@ class DeliveryReport:
             + self.skipped
             + self.unreachable
         )
+
+    @property
+    def going(self) -> int:
+        """Due now and not sent yet: "queued" without those scheduled for later."""
+        return self.queued - self.scheduled
 
     @property
     def reached(self) -> int:
@@ -610,20 +626,35 @@ _BUCKET = {
 }
 
 
-def delivery_report(session: Session, broadcast: Broadcast, *, now: datetime) -> DeliveryReport:
-    """Where every message of the broadcast stands (no personal data in it)."""
+def delivery_report(
+    session: Session,
+    broadcast: Broadcast,
+    *,
+    now: datetime,
+    among: Collection[int] | None = None,
+) -> DeliveryReport:
+    """Where every message of the broadcast stands (no personal data in it).
+
+    With `among`, only the messages to these women count (a cohort's share of a wider
+    announcement); those left out before sending (stopped, unreachable) are then not counted,
+    since the broadcast keeps only their number, not who they were.
+    """
     report = DeliveryReport(broadcast.id or 0, broadcast.status)
-    report.skipped = int(broadcast.counts.get("opted_out", 0))
-    report.unreachable = int(broadcast.counts.get("unreachable", 0))
+    if among is None:
+        report.skipped = int(broadcast.counts.get("opted_out", 0))
+        report.unreachable = int(broadcast.counts.get("unreachable", 0))
     rows = session.exec(
         select(
             OutboundMessage.status,
             OutboundMessage.channel,
             OutboundMessage.error_code,
             OutboundMessage.next_attempt_at,
+            OutboundMessage.participant_id,
         ).where(OutboundMessage.broadcast_id == broadcast.id)
     )
-    for status, channel, code, due in rows:
+    for status, channel, code, due, participant_id in rows:
+        if among is not None and participant_id not in among:
+            continue
         bucket = _BUCKET.get(OutboxStatus(status), "queued")
         setattr(report, bucket, getattr(report, bucket) + 1)
         per = report.by_channel.setdefault(channel, {})
@@ -660,7 +691,8 @@ def failed_list(session: Session, broadcast: Broadcast) -> list[Failure]:
 def retry_failed(
     session: Session, config: FlowConfig, actor: Actor, broadcast: Broadcast, *, now: datetime
 ) -> int:
-    """Queue the failed messages again (not for women who opted out since); returns how many."""
+    """Queue the failed messages again (not for women who opted out since); returns how many.
+    Raises BroadcastError for a cancelled announcement: what was called off stays off."""
     failed = list(
         session.exec(
             select(OutboundMessage).where(
@@ -679,6 +711,8 @@ def retry_failed(
         details={"broadcast": broadcast.id},
     ):
         raise NotAllowed("broadcast_retry")
+    if broadcast.status == BroadcastStatus.CANCELLED:
+        raise BroadcastError(NOT_RETRIED)
     ids = [row.participant_id for row in failed if row.participant_id]
     people = {
         person.id: person

@@ -324,7 +324,12 @@ def _retry(ctx: Context, args: Sequence[str], grant: Grant) -> Outcome:
     broadcast = _chosen_broadcast(ctx, args, grant)
     if broadcast is None:
         return stay(NO_BROADCAST)
-    again = broadcasts.retry_failed(ctx.session, ctx.config, _actor(ctx), broadcast, now=ctx.now)
+    try:
+        again = broadcasts.retry_failed(
+            ctx.session, ctx.config, _actor(ctx), broadcast, now=ctx.now
+        )
+    except broadcasts.BroadcastError as error:  # a cancelled one: says why
+        return stay(error.msg)
     return stay(_(RETRIED.msgid, n=again))
 
 

@@ -15,21 +15,23 @@ there yet (an older database) is listed in `missing` and its section says "no da
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import islice
 from statistics import mean
 
 from sqlalchemy import inspect
 from sqlmodel import Session, col, select
 
 from flows import broadcasts
+from flows.matching.service import cohort_or_fail
 from flows.messages import Msg, _
 from flows.scope import EVERYONE, Scope
 from storage.checkins import SAFEGUARDING_SOURCES, ProblemReport
 from storage.coordination import Broadcast, BroadcastStatus
-from storage.models import Participant, id_from_text
-from storage.pairs import Cohort, CohortMember, Pair, PairStatus
+from storage.models import OutboundMessage, Participant
+from storage.pairs import CohortMember, Pair, PairStatus, find_cohort
 
 SMALL = 5  # per-country counts below this are suppressed
 QUIET_DAYS = 21  # an active pair with no session for this long is at risk
@@ -120,10 +122,12 @@ TEXT: dict[str, Msg] = {
     "reached": _("Reached"),
     "delivered": _("Delivered"),
     "read": _("Read"),
-    "waiting": _("Waiting for her reply"),
+    # The same words as the console's delivery cards: each message is in one of these.
+    "waiting": _("Waiting for her reply (WhatsApp)"),
     "failed": _("Failed"),
     "skipped": _("Skipped"),
-    "queued": _("Still queued"),
+    "queued": _("Waiting to go"),
+    "scheduled": _("Scheduled for later"),
     "total": _("Audience"),
     "no_data": _("No data yet."),
     "none_at_risk": _("No pair needs attention."),
@@ -195,15 +199,6 @@ def suppress(count: int) -> int | None:
 
 def _has_table(session: Session, name: str) -> bool:
     return inspect(session.get_bind()).has_table(name)
-
-
-def cohort_by_name(session: Session, name: str) -> Cohort:
-    number = id_from_text(name)
-    cohort = session.get(Cohort, number) if number is not None else None
-    cohort = cohort or session.exec(select(Cohort).where(Cohort.name == name)).first()
-    if cohort is None:
-        raise ValueError(f"no cohort named {name!r}")
-    return cohort
 
 
 # Sources -------------------------------------------------------------------------------------
@@ -464,19 +459,79 @@ def at_risk(
 
 
 def reach(
-    session: Session, *, now: datetime, limit: int = 20, scope: Scope = EVERYONE
+    session: Session,
+    *,
+    now: datetime,
+    limit: int = 20,
+    scope: Scope = EVERYONE,
+    cohort_id: int | None = None,
+    women: Collection[int] = (),
 ) -> list[Reach]:
-    rows = session.exec(
-        select(Broadcast)
-        .where(Broadcast.status != BroadcastStatus.DRAFT)
-        .order_by(col(Broadcast.id).desc())
-        .limit(limit if scope.whole else None)  # her announcements are picked below
-    )
-    shown = [row for row in rows if scope.sees_broadcast(row)][:limit]
+    """The latest announcements her view covers, each with where its messages stand (for a
+    cohort, `women` are its women: see `_announcements`)."""
+    shown = islice(_announcements(session, scope, cohort_id, women), limit)
+    report = broadcasts.delivery_report
     return [
-        Reach(row.id or 0, row.queued_at, broadcasts.delivery_report(session, row, now=now))
-        for row in shown
+        Reach(row.id or 0, row.queued_at, report(session, row, now=now, among=who))
+        for row, who in shown
     ]
+
+
+def _announcements(
+    session: Session,
+    scope: Scope,
+    cohort_id: int | None,
+    women: Collection[int],
+    since: datetime | None = None,
+) -> Iterator[tuple[Broadcast, Collection[int] | None]]:
+    """The announcements sent out (or going out) that her view covers, newest first, each with
+    the women its figures count (None: its whole audience).
+
+    Her scope covers those written only to her countries and cohorts (`Scope.sees_broadcast`).
+    A cohort's report covers those written to this cohort alone, counted whole, and those that
+    reached some of its women, counted over them only: another cohort's announcement is not
+    this cohort's, and one to every Bolivian woman is this cohort's only for its Bolivians.
+    """
+    query = select(Broadcast).where(Broadcast.status != BroadcastStatus.DRAFT)
+    if since is not None:
+        query = query.where(col(Broadcast.queued_at) >= since)
+    touched = _reaching(session, women) if cohort_id is not None else set()
+    for row in session.exec(query.order_by(col(Broadcast.id).desc())):
+        if not scope.sees_broadcast(row):
+            continue
+        if cohort_id is None or _written_to(session, row, cohort_id):
+            yield row, None
+        elif row.id in touched:
+            yield row, women
+
+
+def _reaching(session: Session, women: Collection[int]) -> set[int]:
+    """The announcements with a message to one of these women."""
+    ids = sorted(women)
+    found: set[int] = set()
+    for start in range(0, len(ids), 500):
+        found.update(
+            broadcast_id
+            for broadcast_id in session.exec(
+                select(OutboundMessage.broadcast_id)
+                .where(col(OutboundMessage.broadcast_id).is_not(None))
+                .where(col(OutboundMessage.participant_id).in_(ids[start : start + 500]))
+                .distinct()
+            )
+            if broadcast_id is not None
+        )
+    return found
+
+
+def _written_to(session: Session, broadcast: Broadcast, cohort_id: int) -> bool:
+    """Whether the announcement was written to this cohort alone (its audience is the cohort's)."""
+    names = broadcasts.Audience.from_json(broadcast.audience or {}).cohorts
+    return bool(names) and all(_cohort_id(session, name) == cohort_id for name in names)
+
+
+def _cohort_id(session: Session, name: str) -> int | None:
+    found = find_cohort(session, name)
+    return found.id if found else None
 
 
 def build(
@@ -490,7 +545,8 @@ def build(
     """The whole report, or the part a coordinator's scope covers (the caller checks the role:
     see `flows.coordination.require`). `staff`: the coordinators' ids
     (`flows.coordination.coordinator_ids`), whose work accounts are not participants."""
-    cohort_id = cohort_by_name(session, cohort).id if cohort else None
+    chosen = cohort_or_fail(session, cohort) if cohort else None
+    cohort_id = chosen.id if chosen else None
     missing: list[str] = []
     people = _people(session, cohort_id, scope, staff)
     pairs = _pairs(session, cohort_id, scope)
@@ -508,20 +564,28 @@ def build(
     narrowed = cohort_id is not None or not scope.whole
     pair_ids = {pair.id or 0 for pair in pairs} if narrowed else None
     risky = at_risk(session, now=now, cohort_id=cohort_id, scope=scope, missing=[])
+    women = frozenset(person.id or 0 for person in people)
     report = ProgrammeReport(
         generated_at=now,
-        cohort=cohort,
+        cohort=chosen.name if chosen else None,
         funnel=funnel,
         funnel_by_country=by_country,
         sessions_per_week=_weeks(held, now),
         ratings=_ratings(session, pair_ids, missing),
         outcomes=_outcomes(session, cohort_id, scope, missing),
         at_risk=risky,
-        reach=reach(session, now=now, scope=scope),
+        reach=reach(session, now=now, scope=scope, cohort_id=cohort_id, women=women),
         missing=missing,
     )
     report.headline = headline(
-        session, report, now=now, held=held, people=people, pairs=pairs, scope=scope
+        session,
+        report,
+        now=now,
+        held=held,
+        people=people,
+        pairs=pairs,
+        scope=scope,
+        cohort_id=cohort_id,
     )
     return report
 
@@ -535,6 +599,7 @@ def headline(
     people: list[Participant],
     pairs: list[Pair],
     scope: Scope = EVERYONE,
+    cohort_id: int | None = None,
 ) -> dict[str, float | int | None]:
     month_ago = now - timedelta(days=30)
     # The same women as the funnel's: one who erased her data stays counted (anonymous, as
@@ -547,15 +612,19 @@ def headline(
         "sessions_30d": sum(1 for starts in held.values() for s in starts if s >= month_ago),
         "mean_rating": round(report.mean_rating, 1) if report.mean_rating is not None else None,
         "at_risk": len(report.at_risk),
-        "broadcasts_30d": announcements_since(session, month_ago, scope),
+        "broadcasts_30d": announcements_since(
+            session, month_ago, scope, cohort_id, [p.id or 0 for p in people]
+        ),
     }
 
 
-def announcements_since(session: Session, since: datetime, scope: Scope) -> int:
-    """Announcements sent out (or going out) since `since` that her scope covers."""
-    rows = session.exec(
-        select(Broadcast)
-        .where(Broadcast.status != BroadcastStatus.DRAFT)
-        .where(col(Broadcast.queued_at) >= since)
-    )
-    return sum(1 for row in rows if scope.sees_broadcast(row))
+def announcements_since(
+    session: Session,
+    since: datetime,
+    scope: Scope,
+    cohort_id: int | None = None,
+    women: Collection[int] = (),
+) -> int:
+    """Announcements sent out (or going out) since `since` that her view covers (see
+    `_announcements`)."""
+    return sum(1 for _row in _announcements(session, scope, cohort_id, women, since))

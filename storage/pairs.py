@@ -14,11 +14,11 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint, bindparam, literal
-from sqlmodel import Field, Session, SQLModel, col, or_, select
+from sqlmodel import Field, Session, SQLModel, col, func, or_, select
 
 from storage.dialects import OneOf
 from storage.kept import forget_when_written, keep, kept
-from storage.models import json_field, utc_field
+from storage.models import id_from_text, json_field, utc_field
 
 
 class Cohort(SQLModel, table=True):
@@ -134,6 +134,27 @@ class PairRule(SQLModel, table=True):
     kind: str = Field(max_length=8)  # "forbid" | "lock"
     created_by: str = Field(max_length=40)
     created_at: datetime | None = utc_field(nullable=False)
+
+
+def cohort_by_code(session: Session, code: str) -> Cohort | None:
+    """The cohort whose code this is, however she typed it ("pilote-26", "Pilote 26")."""
+    compact = "".join(char for char in code.strip().upper() if char.isalnum())
+    if not compact:
+        return None
+    stored = func.replace(func.replace(col(Cohort.invite_code), "-", ""), "_", "")
+    return session.exec(select(Cohort).where(stored == compact)).first()
+
+
+def find_cohort(session: Session, text: str) -> Cohort | None:
+    """A cohort as a coordinator names it, the same in every command and page: its name (any
+    case), its invitation code (however typed) or its number."""
+    wanted = text.strip()
+    if not wanted:
+        return None
+    found = session.exec(select(Cohort).where(func.lower(Cohort.name) == wanted.lower())).first()
+    number = id_from_text(wanted)
+    found = found or cohort_by_code(session, wanted)
+    return found or (session.get(Cohort, number) if number is not None else None)
 
 
 def ordered(x: int, y: int) -> tuple[int, int]:

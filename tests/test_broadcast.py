@@ -459,3 +459,64 @@ def test_the_failed_ones_retried_at_night_wait_for_her_morning(bot, clock):
     (sent,) = channel.times["201"]
     assert sent.astimezone(zone("Africa/Dakar")).hour == 8
     assert channel.by_address["201"] == ["Message de l'équipe Entrepairs :\n\nAtelier jeudi"]
+
+
+RETRY_REFUSED = {
+    "en": "This announcement was cancelled",
+    "es": "Este anuncio fue cancelado",
+    "fr": "Cette annonce a été annulée",
+}
+
+
+@pytest.mark.parametrize("language", ["en", "es", "fr"])
+def test_a_cancelled_announcement_is_not_retried(bot, clock, language, monkeypatch):
+    """Its failed messages stay failed, and she is told why in her language (chat and CLI)."""
+    from typer.testing import CliRunner
+
+    from bot.cli import app as cli
+
+    app, channel = bot
+    w = programme_of(app, clock)
+    config, now = app.engine.config, clock.now()
+    with app.db.session() as s:
+        coord = s.get(Participant, w["coord"].id)
+        coord.locale = language
+        s.add(coord)
+        draft = broadcasts.draft(s, config, OPERATOR, audience=Audience(), texts=TEXTS, now=now)
+        broadcasts.send(s, config, OPERATOR, draft, now=now)
+        first = s.exec(select(OutboundMessage).where(OutboundMessage.broadcast_id == draft.id))
+        failed = next(iter(first))
+        failed.status, failed.error_code = OutboxStatus.FAILED, "30003"
+        s.add(failed)
+        broadcast_id, failed_id = draft.id, failed.id
+    with app.db.session() as s:
+        broadcasts.cancel(s, config, OPERATOR, broadcasts.get(s, broadcast_id), now=now)
+    with app.db.session() as s, pytest.raises(BroadcastError):
+        broadcasts.retry_failed(s, config, OPERATOR, broadcasts.get(s, broadcast_id), now=now)
+    assert RETRY_REFUSED[language] in says(app, channel, "900", f"/retry {broadcast_id}")
+    monkeypatch.setenv("DATABASE_URL", app.db.url)
+    typed = ["broadcast", "--retry", str(broadcast_id), "--lang", language, "--no-wait"]
+    printed = CliRunner().invoke(cli, typed)
+    assert printed.exit_code != 0 and RETRY_REFUSED[language] in printed.output, printed.output
+    with app.db.session() as s:
+        assert s.get(OutboundMessage, failed_id).status == OutboxStatus.FAILED
+        pending = s.exec(
+            select(OutboundMessage).where(OutboundMessage.status == OutboxStatus.PENDING)
+        )
+        assert not [row for row in pending if row.broadcast_id == broadcast_id]
+
+
+def test_an_announcement_gone_out_to_everyone_cannot_be_cancelled(bot, clock):
+    app, channel = bot
+    programme_of(app, clock)
+    config, now = app.engine.config, clock.now()
+    with app.db.session() as s:
+        draft = broadcasts.draft(s, config, OPERATOR, audience=Audience(), texts=TEXTS, now=now)
+        broadcasts.send(s, config, OPERATOR, draft, now=now)
+        broadcast_id = draft.id
+    deliver(app, clock)
+    with app.db.session() as s, pytest.raises(BroadcastError) as refused:
+        broadcasts.cancel(s, config, OPERATOR, broadcasts.get(s, broadcast_id), now=clock.now())
+    assert "nothing left to stop" in render_msg(refused.value.msg, Reader("en"))
+    with app.db.session() as s:
+        assert broadcasts.get(s, broadcast_id).status == "queued"

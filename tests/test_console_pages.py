@@ -684,3 +684,38 @@ def test_both_women_hear_of_what_the_team_does_to_their_pair(signed_in, clock): 
             select(Nudge).where(Nudge.pair_id == pair_id, Nudge.status == NudgeStatus.PLANNED)
         ).all()
         assert planned == []
+
+
+def test_a_cancelled_announcement_offers_no_retry_and_refuses_one(signed_in):  # type: ignore[no-untyped-def]
+    """Its failures stay failed; asked anyway (an old tab), the page says why, in French."""
+    app, server, token, csrf, _cohort_id, _public = signed_in
+
+    async def flow():  # type: ignore[no-untyped-def]
+        async with _client(server, token) as c:
+            await c.post(
+                "/console/language", data={"csrf": csrf, "lang": "fr", "back": "/console/"}
+            )
+            made = await c.post(
+                "/console/broadcasts/new", data={"csrf": csrf, **TO_BOLIVIA, "when": "now"}
+            )
+            url = made.headers["location"]
+            await c.post(url, data={"csrf": csrf, "action": "send"})
+            with app.db.session() as s:
+                row = s.exec(
+                    select(OutboundMessage).where(OutboundMessage.broadcast_id.is_not(None))
+                ).first()
+                row.status, row.error_code = OutboxStatus.FAILED, "30003"
+                s.add(row)
+            await c.post(url, data={"csrf": csrf, "action": "cancel"})
+            page = await c.get(url)
+            retried = await c.post(url, data={"csrf": csrf, "action": "retry"})
+            again = await c.post(url, data={"csrf": csrf, "action": "cancel"})
+            return page, retried, again
+
+    page, retried, again = run(flow())
+    assert 'value="retry"' not in page.text
+    assert "Cette annonce a été annulée" in html.unescape(retried.text)
+    assert "déjà annulée" in html.unescape(again.text)
+    with app.db.session() as s:
+        statuses = {row.status for row in s.exec(select(OutboundMessage))}
+    assert OutboxStatus.PENDING not in statuses and OutboxStatus.FAILED in statuses

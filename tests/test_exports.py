@@ -151,3 +151,33 @@ def test_the_participants_export_counts_the_women_the_report_counts(db, clock, t
     listed = {row["participant"] for row in rows(out)}
     assert written == len(listed) == report.funnel["invited"]
     assert ids[0] not in listed and ids[1] in listed
+
+
+def test_a_scoped_export_of_checkins_holds_only_her_womens_answers(db, clock, tmp_path):
+    """A Canada-only admin exports the check-ins of pairs with a Bolivian woman: the Canadian
+    women's answers, never the Bolivian's own words (nor her ratings)."""
+    from flows.scope import scope_of
+    from storage.checkins import CheckIn
+
+    data = build_programme(db, clock.now())
+    bolivian = data["bo"][0].id
+    with db.session() as s:
+        for checkin in s.exec(select(CheckIn).where(CheckIn.participant_id == bolivian)):
+            checkin.learned, checkin.shared = "her own words", "her other words"
+            s.add(checkin)
+        canada = scope_of(s, ["CA"])
+    out = tmp_path / "checkins.csv"
+    for contacts in (True, False):
+        export(
+            db,
+            FlowConfig(),
+            OPERATOR,
+            "checkins",
+            out,
+            now=clock.now(),
+            with_contacts=contacts,
+            scope=canada,
+        )
+        found = rows(out)
+        assert found and {row["participant"] for row in found} <= {w.public_id for w in data["ca"]}
+        assert "her own words" not in out.read_text() and "her other words" not in out.read_text()

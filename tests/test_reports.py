@@ -407,14 +407,137 @@ def test_an_announcements_figures_are_the_same_in_the_report_and_the_console(db,
     reach = render_html(report, language).split('id="reach"')[1]
     row = re.search(r"<tr><td>#\d+</td>(.*?)</tr>", reach).group(1)  # type: ignore[union-attr]
     cells = re.findall(r"<td>([^<]*)</td>", row)
-    audience, reached, delivered, read, waiting, failed, skipped, queued = cells[1:]
+    audience, reached, delivered, read, waiting, failed, skipped, queued, later = cells[1:]
     assert (audience, reached) == ("8", "4")
-    assert (delivered, read, failed, skipped, queued) == ("1", "2", "1", "2", "1")
+    assert (delivered, read, failed, skipped, queued, later) == ("1", "2", "1", "2", "1", "0")
     for key, shown in zip(
-        ("delivered", "read", "failed", "skipped", "queued"),
-        (delivered, read, failed, skipped, queued),
+        ("delivered", "read", "failed", "skipped", "queued", "scheduled"),
+        (delivered, read, failed, skipped, queued, later),
         strict=True,
     ):
         assert cards[key] == shown, key
     reader = Reader(language)
     assert render_msg(reports.TEXT["reached"], reader) != render_msg(Msg("Sent"), reader)
+
+
+def test_a_cohorts_report_counts_only_the_announcements_to_its_women(db, clock):
+    """Another cohort's announcement is not this cohort's; one written to everyone counts over
+    this cohort's women only; one written to this cohort alone counts whole."""
+    now = clock.now()
+    data = build_programme(db, now)
+    config = programme_config()
+    with db.session() as s:
+        other = [programme.woman(s, f"o{i}", now=now, country="BO") for i in range(4)]
+        programme.cohort(s, "Ola 2", other, now=now)
+        programme.woman(s, "gone", now=now, country="BO", opted_out=True)
+        sent = {}
+        for key, audience in (
+            ("other", Audience(cohorts=("Ola 2",))),
+            ("everyone", Audience(countries=("BO",))),
+            ("ours", Audience(cohorts=("Ola 1",))),
+        ):
+            draft = broadcasts.draft(
+                s,
+                config,
+                OPERATOR,
+                audience=audience,
+                texts={"es": "Hola", "en": "Hi", "fr": "Salut"},
+                now=now,
+            )
+            broadcasts.send(s, config, OPERATOR, draft, now=now)
+            sent[key] = draft.id
+    with db.session() as s:
+        report = reports.build(s, now=now, cohort="Ola 1")
+    by_id = {item.broadcast_id: item.report for item in report.reach}
+    assert set(by_id) == {sent["everyone"], sent["ours"]}
+    assert report.headline["broadcasts_30d"] == 2
+    # To every Bolivian woman (10 queued, one who stopped): the 6 of this cohort.
+    assert by_id[sent["everyone"]].total == len(data["bo"]) == 6
+    assert by_id[sent["ours"]].total == by_id[sent["ours"]].queued == 15
+
+
+@pytest.mark.parametrize("typed", ["Ola 1", "ola 1", "OLA-1", "ola1", "1"])
+def test_report_and_broadcast_find_a_cohort_as_match_does(db, clock, monkeypatch, typed):
+    """By its name in any case, its invitation code however typed, or its number: the same
+    lookup as `entrepairs match`."""
+    from bot.cli import app
+    from storage.pairs import Cohort
+
+    build_programme(db, clock.now())
+    with db.session() as s:
+        (cohort,) = s.exec(select(Cohort))
+        cohort.invite_code = "OLA-1"  # as `entrepairs cohort create` keeps a code
+        s.add(cohort)
+    monkeypatch.setenv("DATABASE_URL", db.url)
+    result = CliRunner().invoke(app, ["report", "--cohort", typed, "--lang", "es"])
+    assert result.exit_code == 0, result.output
+    assert "Invitadas: 15" in result.output and "Cohorte: Ola 1" in result.output
+    sent = ["broadcast", "--cohort", typed, "--text", "es=Hola", "--fallback", "es", "--yes"]
+    result = CliRunner().invoke(app, [*sent, "--no-wait"])
+    assert result.exit_code == 0, result.output
+    with db.session() as s:
+        assert len(list(s.exec(select(OutboundMessage)))) == 15
+
+
+def test_an_unknown_cohort_is_a_readable_error_in_report_and_broadcast(db, clock, monkeypatch):
+    from bot.cli import app
+
+    build_programme(db, clock.now())
+    monkeypatch.setenv("DATABASE_URL", db.url)
+    for command in (["report"], ["broadcast", "--text", "es=Hola", "--yes", "--no-wait"]):
+        result = CliRunner().invoke(app, [*command, "--cohort", "Nowhere"])
+        assert result.exit_code != 0 and "Nowhere" in result.output, result.output
+        assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("language", ["en", "es", "fr"])
+def test_delivery_counts_are_disjoint_and_named_alike_on_the_console_and_the_report(
+    db, clock, language
+):
+    """Messages due at a later local hour are "scheduled for later", not also "waiting to go"
+    nor "waiting for her reply"; every message is in one count, the same on both pages."""
+    from html import unescape
+
+    from bot.console.web import render
+    from flows.i18n import zone
+
+    now = clock.now()
+    build_programme(db, now)
+    config = programme_config()
+    later = (now + timedelta(hours=3)).astimezone(zone("America/La_Paz")).strftime("%H:%M")
+    with db.session() as s:
+        draft = broadcasts.draft(
+            s,
+            config,
+            OPERATOR,
+            audience=Audience(countries=("BO",)),
+            texts={"es": "Hola"},
+            now=now,
+            local_time=later,
+        )
+        broadcasts.send(s, config, OPERATOR, draft, now=now)
+        rows = list(s.exec(select(OutboundMessage).where(OutboundMessage.broadcast_id == draft.id)))
+        rows[0].next_attempt_at = now  # one due now
+        s.add(rows[0])
+    with db.session() as s:
+        report = reports.build(s, now=now)
+        delivery = report.reach[0].report
+        page = render(
+            language, "_report.html", report=delivery, broadcast=draft, failures=[], poll=None
+        )
+    cards = {
+        key: int(n) for key, n in re.findall(r'data-count="(\w+)"><b>(\d+)</b>', page.body.decode())
+    }
+    assert (cards["queued"], cards["scheduled"]) == (1, 5)
+    assert sum(cards.values()) == delivery.total == 6
+    reader = Reader(language)
+    reach = unescape(render_html(report, language).split('id="reach"')[1])
+    heads = re.findall(r"<th>([^<]*)</th>", reach)
+    cells = re.findall(r"<td>([^<]*)</td>", re.search(r"<tr><td>#\d+</td>.*?</tr>", reach)[0])
+    shown = dict(zip(heads, cells, strict=True))
+    label = {key: render_msg(reports.TEXT[key], reader) for key in reports.TEXT}
+    assert shown[label["queued"]] == "1" and shown[label["scheduled"]] == "5"
+    assert shown[label["waiting"]] == "0"
+    assert label["scheduled"] in reach.split("</svg>")[1]  # the chart's legend names them
+    for key in ("queued", "scheduled", "waiting"):
+        assert label[key] in unescape(page.body.decode()), key  # the same words on the cards

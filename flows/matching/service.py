@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlmodel import Session, col, func, or_, select
+from sqlmodel import Session, col, or_, select
 
 from flows import pair_lifecycle as lifecycle
 from flows.matching.profile import MatchProfile
@@ -24,7 +24,17 @@ from flows.messages import Msg, _
 from flows.proactive import reachable
 from storage import participants
 from storage.models import Participant
-from storage.pairs import Cohort, CohortMember, Pair, PairEvent, PairRule, PairStatus, ordered
+from storage.pairs import (
+    Cohort,
+    CohortMember,
+    Pair,
+    PairEvent,
+    PairRule,
+    PairStatus,
+    cohort_by_code,
+    find_cohort,
+    ordered,
+)
 
 if TYPE_CHECKING:
     from flows.matching.assign import Assignment, Unpaired
@@ -108,22 +118,6 @@ def create_cohort(
     session.add(cohort)
     session.flush()
     return cohort
-
-
-def cohort_by_code(session: Session, code: str) -> Cohort | None:
-    """The cohort whose code this is, however she typed it ("pilote-26", "Pilote 26")."""
-    compact = "".join(char for char in normalise_code(code) if char.isalnum())
-    if not compact:
-        return None
-    stored = func.replace(func.replace(col(Cohort.invite_code), "-", ""), "_", "")
-    return session.exec(select(Cohort).where(stored == compact)).first()
-
-
-def find_cohort(session: Session, name_or_code: str) -> Cohort | None:
-    """A cohort by its name (any case) or its invitation code."""
-    wanted = name_or_code.strip()
-    found = session.exec(select(Cohort).where(func.lower(Cohort.name) == wanted.lower())).first()
-    return found or cohort_by_code(session, wanted)
 
 
 def cohort_or_fail(session: Session, name_or_code: str) -> Cohort:
