@@ -108,6 +108,15 @@ SECTORS: dict[str, Msg] = {
     "other": _("Other sector"),
 }
 
+# How a cohort may pair women (`PairingMode` values), as the console names them.
+PAIRING_MODES: dict[str, Msg] = {
+    "north_south": _p("pairing mode", "North–South"),
+    "south_south": _p("pairing mode", "South–South"),
+    "national": _p("pairing mode", "Same country"),
+    "diaspora": _p("pairing mode", "Diaspora"),
+    "open": _p("pairing mode", "Any two women"),
+}
+
 STAGES: dict[str, Msg] = {
     "idea": _("Idea, not started yet"),
     "early": _("Started less than 2 years ago"),

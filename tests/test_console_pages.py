@@ -524,8 +524,8 @@ def test_the_audit_log_and_announcements_come_in_pages_too(signed_in):  # type: 
             ]
 
     audit_1, audit_2, news_1, news_2 = run(flow())
-    assert "paging_129" in audit_1.text and "paging_29" not in audit_1.text
-    assert "paging_29" in audit_2.text and "paging_129" not in audit_2.text
+    assert "paging 129" in audit_1.text and "paging 29<" not in audit_1.text
+    assert "paging 29<" in audit_2.text and "paging 129" not in audit_2.text
     assert 'rel="next"' in audit_1.text and 'rel="prev"' in audit_2.text
     assert len(re.findall(r'href="/console/broadcasts/\d+"', news_1.text)) == 100
     assert 'href="/console/broadcasts/1"' in news_2.text and 'rel="prev"' in news_2.text
@@ -719,3 +719,74 @@ def test_a_cancelled_announcement_offers_no_retry_and_refuses_one(signed_in):  #
     with app.db.session() as s:
         statuses = {row.status for row in s.exec(select(OutboundMessage))}
     assert OutboxStatus.PENDING not in statuses and OutboxStatus.FAILED in statuses
+
+
+# What a coordinator reads for stored codes, in each console language: a sector, a pairing mode,
+# audit actions (one known, one made by a prefix, one refused, one nobody named).
+CODES_IN_WORDS = {
+    "es": (
+        "Tienda y comercio",
+        "Norte–Sur",
+        "informe del programa consultado",
+        "intercambio en pausa",
+        "comando de chat /stats",
+        "rechazado: exportación generada",
+    ),
+    "fr": (
+        "Boutique et commerce",
+        "Nord–Sud",
+        "rapport du programme consulté",
+        "binôme en pause",
+        "commande de chat /stats",
+        "refusé\u00a0: export généré",
+    ),
+    "en": (
+        "Shop and trade",
+        "North–South",
+        "programme report viewed",
+        "pair paused",
+        "chat command /stats",
+        "refused: export written",
+    ),
+}
+
+
+@pytest.mark.parametrize("lang", sorted(CODES_IN_WORDS))
+def test_stored_codes_read_as_words_in_her_language(signed_in, lang):  # type: ignore[no-untyped-def]
+    app, server, token, csrf, cohort_id, public = signed_in
+    from storage import coordination as store
+
+    with app.db.session() as s:
+        carmen = service.participant_by_public_id(s, public["carmen"])
+        carmen.sector = "retail"
+        s.add(carmen)
+        for action in (
+            "console_report",
+            "pair_pause",
+            "chat_stats",
+            "refused:export_written",
+            "some_new_thing",
+        ):
+            store.record(s, actor="operator:t", action=action, now=app.clock.now())
+
+    async def flow():  # type: ignore[no-untyped-def]
+        async with _client(server, token) as c:
+            await c.post("/console/language", data={"csrf": csrf, "lang": lang, "back": "/"})
+            return [
+                html.unescape((await c.get(path)).text)
+                for path in (
+                    f"/console/women/?q={public['carmen']}",
+                    f"/console/cohorts/{cohort_id}",
+                    "/console/cohorts/",
+                    "/console/audit/",
+                )
+            ]
+
+    women, cohort, cohorts, audit = run(flow())
+    sector, mode, report, paused, chat, refused = CODES_IN_WORDS[lang]
+    assert sector in women and ">retail<" not in women
+    assert mode in cohort and "north_south" not in cohort.replace('value="north_south"', "")
+    assert mode in cohorts and "> south_south<" not in cohorts
+    for said in (report, paused, chat, refused, "some new thing"):
+        assert said in audit, said
+    assert "console_report" not in audit and "pair_pause" not in audit

@@ -27,8 +27,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.app import App
-from bot.console.words import word
-from flows import console_auth
+from bot.console.words import action, label, word
+from flows import console_auth, vocabulary
 from flows.console_auth import Grant
 from flows.console_views import PAGE
 from flows.i18n import LANGUAGES, supported, translations
@@ -82,6 +82,11 @@ def render(language: str, name: str, status: int = 200, **values: Any) -> HTMLRe
             root=ROOT,
             htmx=f"{ROOT}/static/{HTMX}",
             word=partial(word, lang),
+            sector_label=partial(label, lang, vocabulary.SECTORS),
+            stage_label=partial(label, lang, vocabulary.STAGES),
+            size_label=partial(label, lang, vocabulary.SIZES),
+            mode_label=partial(label, lang, vocabulary.PAIRING_MODES),
+            audit_action=partial(action, lang),
             **values,
         )
     )

@@ -1,4 +1,5 @@
-"""Stored status words as the console shows them, in the coordinator's language."""
+"""Stored status words, codes and audit actions as the console shows them, in the coordinator's
+language."""
 
 from __future__ import annotations
 
@@ -40,6 +41,48 @@ WORDS: dict[str, Msg] = {
     "moved": _p("console status", "moved"),
 }
 
+# Audit log actions (`AuditEntry.action`); anything not here gets `action`'s fallback.
+ACTIONS: dict[str, Msg] = {
+    "console_sign_in": _p("audit action", "signed in"),
+    "console_sign_out": _p("audit action", "signed out"),
+    "console_code": _p("audit action", "sign-in code"),
+    "console_password": _p("audit action", "sign-in password"),
+    "console_language": _p("audit action", "console language changed"),
+    "console_report": _p("audit action", "programme report viewed"),
+    "console_contacts": _p("audit action", "contacts viewed"),
+    "console_names": _p("audit action", "names viewed in a match review"),
+    "report": _p("audit action", "programme report written"),
+    "cohort_create": _p("audit action", "cohort created"),
+    "cohort_add": _p("audit action", "women added to a cohort"),
+    "match_run": _p("audit action", "matching run"),
+    "match_lock": _p("audit action", "pair locked in a match review"),
+    "match_forbid": _p("audit action", "pair forbidden in a match review"),
+    "match_swap": _p("audit action", "partners swapped in a match review"),
+    "match_publish": _p("audit action", "pairs introduced"),
+    "pair_pause": _p("audit action", "pair paused"),
+    "pair_resume": _p("audit action", "pair resumed"),
+    "pair_end": _p("audit action", "pair ended"),
+    "problem_triage": _p("audit action", "alert triaged"),
+    "problem_resolve": _p("audit action", "alert resolved"),
+    "broadcast_draft": _p("audit action", "announcement drafted"),
+    "broadcast_preview": _p("audit action", "announcement previewed"),
+    "broadcast_send": _p("audit action", "announcement sent"),
+    "broadcast_retry": _p("audit action", "announcement sent again"),
+    "broadcast_cancel": _p("audit action", "announcement cancelled"),
+    "broadcast_report": _p("audit action", "announcement report viewed"),
+    "export_written": _p("audit action", "export written"),
+    "export_contacts_written": _p("audit action", "export with contacts written"),
+    "coordinator_add": _p("audit action", "coordinator added"),
+    "coordinator_added": _p("audit action", "coordinator added"),
+    "coordinator_remove": _p("audit action", "coordinator removed"),
+    "coordinator_removed": _p("audit action", "coordinator removed"),
+    "coordinator_list": _p("audit action", "coordinators listed"),
+    "coordinator_password": _p("audit action", "console password set"),
+    "coordinator_role": _p("audit action", "coordinator role changed"),
+}
+REFUSED_PREFIX = "refused:"
+CHAT_PREFIX = "chat_"
+
 
 def word(language: str, key: str | None) -> str:
     """The word for a stored value, or the value itself when it has none."""
@@ -47,3 +90,26 @@ def word(language: str, key: str | None) -> str:
         return "—"
     msg = WORDS.get(key)
     return key if msg is None else render_msg(msg, Reader(language))
+
+
+def label(language: str, labels: dict[str, Msg], key: str | None) -> str:
+    """A stored code (a sector, a pairing mode) by its label in `labels`; "—" when unset."""
+    if not key:
+        return "—"
+    msg = labels.get(key)
+    return key if msg is None else render_msg(msg, Reader(language))
+
+
+def action(language: str, key: str) -> str:
+    """An audit action in words; an unknown one still reads as words ("some_action" →
+    "some action"), never a blank."""
+    if key.startswith(REFUSED_PREFIX):
+        inner = action(language, key.removeprefix(REFUSED_PREFIX))
+        return render_msg(_p("audit action", "refused: {action}", action=inner), Reader(language))
+    msg = ACTIONS.get(key)
+    if msg is not None:
+        return render_msg(msg, Reader(language))
+    if key.startswith(CHAT_PREFIX):
+        name = key.removeprefix(CHAT_PREFIX)
+        return render_msg(_p("audit action", "chat command /{name}", name=name), Reader(language))
+    return key.replace("_", " ").strip() or "—"
