@@ -23,7 +23,7 @@ from sqlmodel import Session
 from bot.cli_words import ERROR, Lang, choose, echo, say
 from bot.cli_words import language as chosen_language
 from bot.settings import Settings
-from flows import broadcasts, console_auth, reports
+from flows import broadcasts, console_auth, i18n, reports
 from flows import coordination as roles
 from flows.clock import Clock, SystemClock
 from flows.coordination import Actor, NotAllowed
@@ -669,24 +669,29 @@ def report_text(report: reports.ProgrammeReport, language: str = "en") -> str:
     def label(msg: Any) -> str:
         return render_msg(msg, reader)
 
+    def line(name: str, value: object) -> str:
+        return t("line", label=name, value=value)
+
+    def number(value: float, signed: bool = False) -> str:
+        return i18n.decimal(language, value, signed=signed)
+
     lines = [t("title"), t("cohort", cohort=report.cohort or t("all_cohorts")), ""]
     lines.append(t("headline"))
     for key, value in report.headline.items():
-        lines.append(f"  {t(key)}: {'—' if value is None else value}")
+        shown = "—" if value is None else number(value) if key == "mean_rating" else value
+        lines.append("  " + line(t(key), shown))
     lines += ["", t("funnel")]
     for step in reports.FUNNEL:
-        lines.append(f"  {label(reports.FUNNEL_LABELS[step])}: {report.funnel[step]}")
+        lines.append("  " + line(label(reports.FUNNEL_LABELS[step]), report.funnel[step]))
     for country, counts in report.funnel_by_country.items():
         shown = " / ".join("<5" if counts[s] is None else str(counts[s]) for s in reports.FUNNEL)
-        lines.append(
-            f"    {label(reports.COUNTRY_LABELS.get(country, reports.COUNTRY_LABELS['?']))}: "
-            + shown
-        )
+        where = label(reports.COUNTRY_LABELS.get(country, reports.COUNTRY_LABELS["?"]))
+        lines.append("    " + line(where, shown))
     lines += ["", t("weeks")]
     if not report.sessions_per_week:
         lines.append(f"  {t('no_data')}")
     for week, n in report.sessions_per_week:
-        lines.append(f"  {week.isoformat()}  {'#' * min(n, 60)} {n}")
+        lines.append(f"  {i18n.day_month(language, week)}  {'#' * min(n, 60)} {n}")
     lines += ["", t("ratings")]
     if not sum(report.ratings.values()):
         lines.append(f"  {t('no_data')}")
@@ -699,19 +704,21 @@ def report_text(report: reports.ProgrammeReport, language: str = "en") -> str:
         lines.append(f"  {t('no_data')}")
     for outcome, stats in report.outcomes.items():
         overall = stats.get("all")
+        name = label(reports.OUTCOME_LABELS[outcome])
         if overall is None:  # nobody answered it, or under 5 women did
             if "all" in stats:
-                lines.append(f"  {label(reports.OUTCOME_LABELS[outcome])}: <5")
+                lines.append("  " + line(name, "<5"))
             continue
         by_country = ", ".join(
-            f"{where} {'<5' if stat is None else f'{stat.change:+.1f}'}"
+            f"{where} {'<5' if stat is None else number(stat.change, signed=True)}"
             for where, stat in stats.items()
             if where != "all"
         )
-        lines.append(
-            f"  {label(reports.OUTCOME_LABELS[outcome])}: {overall.baseline:.1f} → "
-            f"{overall.latest:.1f} ({overall.change:+.1f}, n={overall.women}) {by_country}"
+        change = (
+            f"{number(overall.baseline)} → {number(overall.latest)} "
+            f"({number(overall.change, signed=True)}, n={overall.women}) {by_country}"
         )
+        lines.append("  " + line(name, change))
     lines += ["", t("risk")]
     if not report.at_risk:
         lines.append(f"  {t('none_at_risk')}")
@@ -720,19 +727,20 @@ def report_text(report: reports.ProgrammeReport, language: str = "en") -> str:
             render_msg(Msg(reports.RISK_LABELS[key].msgid, params), reader)
             for key, params in item.reasons
         )
-        lines.append(f"  #{item.pair_id} {item.a_public} / {item.b_public}: {why}")
+        lines.append("  " + line(f"#{item.pair_id} {item.a_public} / {item.b_public}", why))
     lines += ["", t("reach")]
     if not report.reach:
         lines.append(f"  {t('no_data')}")
     for item in report.reach:
         r = item.report
-        lines.append(
-            f"  #{item.broadcast_id}: {r.total} → {t('reached')} {r.reached}, {t('delivered')} "
+        counts = (
+            f"{r.total} → {t('reached')} {r.reached}, {t('delivered')} "
             f"{r.delivered}, {t('read')} {r.read}, {t('waiting')} {r.waiting}, "
             f"{t('failed')} {r.failed}, {t('skipped')} {r.skipped + r.unreachable}, "
             f"{t('queued')} {r.going}, {t('scheduled')} {r.scheduled}"
         )
+        lines.append("  " + line(f"#{item.broadcast_id}", counts))
     lines += ["", t("suppressed")]
     if report.missing:
-        lines.append("(" + ", ".join(report.missing) + ": " + t("no_data") + ")")
+        lines.append("(" + line(", ".join(report.missing), t("no_data")) + ")")
     return "\n".join(lines)

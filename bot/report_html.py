@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC
 from html import escape
 
+from flows.i18n import day_month, decimal
 from flows.messages import Msg
 from flows.render import Reader, format_instant, render_msg
 from flows.reports import (
@@ -78,6 +79,10 @@ class Words:
 
     def __call__(self, key: str, **params: object) -> str:
         return self.msg(TEXT[key], **params)
+
+    def number(self, value: float, *, signed: bool = False) -> str:
+        """One decimal the reader's way ("2,0" in French)."""
+        return decimal(self.reader.language, value, signed=signed)
 
     def country(self, code: str) -> str:
         return self.msg(COUNTRY_LABELS.get(code, COUNTRY_LABELS["?"]))
@@ -230,7 +235,8 @@ def render_html(report: ProgrammeReport, language: str = "en") -> str:
     generated = escape(format_instant(report.generated_at.astimezone(UTC), words.reader))
     cohort = escape(report.cohort) if report.cohort else words("all_cohorts")
     cards = "".join(
-        f'<div class="card"><b>{_headline_value(report, key)}</b><span>{words(key)}</span></div>'
+        f'<div class="card"><b>{_headline_value(report, key, language)}</b>'
+        f"<span>{words(key)}</span></div>"
         for key in HEADLINE
     )
     sections = [
@@ -254,7 +260,7 @@ def render_html(report: ProgrammeReport, language: str = "en") -> str:
         )
     sections.append(_section(words("funnel"), body, "funnel"))
     # Sessions per week
-    weeks = [(week.strftime("%d/%m"), n) for week, n in report.sessions_per_week]
+    weeks = [(day_month(language, week), n) for week, n in report.sessions_per_week]
     sections.append(
         _section(
             words("weeks"),
@@ -338,19 +344,19 @@ def render_html(report: ProgrammeReport, language: str = "en") -> str:
     )
 
 
-def _headline_value(report: ProgrammeReport, key: str) -> str:
+def _headline_value(report: ProgrammeReport, key: str, language: str) -> str:
     value = report.headline.get(key)
     if value is None:
         return "—"
-    return f"{value}/5" if key == "mean_rating" else str(value)
+    return f"{decimal(language, value)}/5" if key == "mean_rating" else str(value)
 
 
-def _outcome_cell(stats: dict[str, OutcomeStat | None], where: str) -> str:
+def _outcome_cell(words: Words, stats: dict[str, OutcomeStat | None], where: str) -> str:
     """A country's change: "—" when nobody answered, "<5" when under 5 women did."""
     if where not in stats:
         return "—"
     stat = stats[where]
-    return "&lt;5" if stat is None else f"{stat.change:+.1f} (n={stat.women})"
+    return "&lt;5" if stat is None else f"{words.number(stat.change, signed=True)} (n={stat.women})"
 
 
 def _outcomes(words: Words, report: ProgrammeReport) -> str:
@@ -373,11 +379,11 @@ def _outcomes(words: Words, report: ProgrammeReport) -> str:
         else:
             row += [
                 str(overall.women),
-                f"{overall.baseline:.1f}",
-                f"{overall.latest:.1f}",
-                f"{overall.change:+.1f}",
+                words.number(overall.baseline),
+                words.number(overall.latest),
+                words.number(overall.change, signed=True),
             ]
-        row += [_outcome_cell(stats, country) for country in countries]
+        row += [_outcome_cell(words, stats, country) for country in countries]
         rows.append(row)
     chart = (
         _dumbbells(words, report) + legend

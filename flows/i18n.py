@@ -8,12 +8,15 @@ first use, so a fresh checkout works with no build step and a stale `.mo` can ne
 from __future__ import annotations
 
 import io
+from datetime import date
 from functools import cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
+from babel.dates import format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from babel.support import Translations
 
 from locales import LOCALES_DIR
@@ -71,6 +74,18 @@ def regional_locale(language: str, country: str | None) -> Locale:
     language = supported(language)
     code = _REGIONAL.get((language, country or ""), _REGIONAL_DEFAULT[language])
     return Locale.parse(code)
+
+
+def decimal(language: str, value: float, *, signed: bool = False) -> str:
+    """A number with one decimal the reader's way: "2,0" in French and Spanish, "2.0" in English;
+    `signed` shows "+" on a rise."""
+    pattern = "+#,##0.0;-#,##0.0" if signed else "#,##0.0"
+    return format_decimal(value, pattern, locale=regional_locale(language, None))
+
+
+def day_month(language: str, day: date) -> str:
+    """A day and month with no room for doubt between locales: "2 mars", "2 mar", "Mar 2"."""
+    return format_skeleton("MMMd", day, locale=regional_locale(language, None))
 
 
 @cache

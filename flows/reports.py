@@ -88,6 +88,8 @@ TEXT: dict[str, Msg] = {
     "cohort": _("Cohort: {cohort}"),
     "all_cohorts": _("All cohorts"),
     "headline": _("At a glance"),
+    # One line of the printed report ("Participants: 30"); French puts a space before the colon.
+    "line": _("{label}: {value}"),
     "participants": _("Participants"),
     "onboarded": _("Onboarded"),
     "opted_out": _("Stopped messages"),

@@ -224,7 +224,35 @@ def test_html_is_self_contained_and_translated(db, clock):
         assert "&lt;5" in page  # Senegal's small counts
         assert "private words" not in page and "B0" not in page
     text_form = report_text(report, "fr")
-    assert "Binômes à suivre" in text_form and "Confiance en soi: 2.0 → 3.0" in text_form
+    assert "Binômes à suivre" in text_form and "Confiance en soi\u00a0: 2,0 → 3,0" in text_form
+
+
+# Each reader's numbers and dates: a decimal comma and a space before the colon in French, a
+# decimal comma in Spanish, a month name where "02/03" would mean two dates.
+NUMBERS_AND_DATES = {
+    "en": ("Participants: 15", "4.0/5", "Self-confidence: 2.0 → 3.0 (+1.0", "Mar 2"),
+    "es": ("Participantes: 15", "4,0/5", "Confianza en sí misma: 2,0 → 3,0 (+1,0", "2 mar"),
+    "fr": ("Participantes\u00a0: 15", "4,0/5", "Confiance en soi\u00a0: 2,0 → 3,0 (+1,0", "2 mars"),
+}
+
+
+@pytest.mark.parametrize("language", sorted(NUMBERS_AND_DATES))
+def test_numbers_colons_and_weeks_are_written_the_readers_way(db, clock, language):
+    from datetime import date
+
+    from flows import i18n
+
+    now = clock.now()
+    build_programme(db, now)
+    with db.session() as s:
+        report = reports.build(s, now=now)
+    text_form, page = report_text(report, language), render_html(report, language)
+    participants, rating, confidence, week = NUMBERS_AND_DATES[language]
+    assert participants in text_form and confidence in text_form
+    assert f"<b>{rating}</b>" in page and rating.removesuffix("/5") in text_form
+    assert i18n.day_month(language, date(2026, 3, 2)) == week
+    monday = report.sessions_per_week[-1][0]
+    assert i18n.day_month(language, monday) in page and monday.strftime("%d/%m") not in page
 
 
 # Headless Chromium ------------------------------------------------------------------------------
@@ -354,7 +382,7 @@ def test_sessions_per_week_run_to_this_week_so_quiet_weeks_show(db, clock):
     assert [n for _week, n in weeks[-8:]] == [0] * 8
     # The five held sessions and the one confirmed for two days after `now`, now past.
     assert sum(n for _week, n in weeks) == 6 and report.headline["sessions_30d"] == 0
-    assert this_week.strftime("%d/%m") in render_html(report)
+    assert this_week.strftime("%b %-d") in render_html(report)  # "Mar 2", never "02/03"
 
 
 @pytest.mark.parametrize("language", ["en", "es", "fr"])
@@ -372,7 +400,8 @@ def test_a_cohort_of_fewer_than_five_women_hides_their_self_assessments(db, cloc
     assert report.outcomes["confidence"] == {"all": None, "SN": None}
     page, printed = render_html(report, language), report_text(report, language)
     for shown in (page, printed):
-        assert "4.0" not in shown and "+2.0" not in shown and "n=1" not in shown
+        for number in ("4.0", "4,0", "+2.0", "+2,0", "n=1"):
+            assert number not in shown
     assert page.count("&lt;5</td>") >= 2 * len(OUTCOMES)
     assert len(re.findall(r": <5$", printed, re.M)) == len(OUTCOMES)
 
