@@ -72,12 +72,16 @@ ALERT_REASONS = {
     "quiet": "quiet_alert",
 }
 ALERT_ORDER = ("problem", "connect", "quiet_alert")
+# The funnel's row for women who erased their data: erasure clears her country with the rest of
+# her profile (README, Privacy), so she is counted apart rather than as "Not given".
+ERASED = "ERASED"
 COUNTRY_LABELS: dict[str, Msg] = {
     "BO": _("Bolivia"),
     "SN": _("Senegal"),
     "CA": _("Canada"),
     "OTHER": _("Another country"),
     "?": _("Not given"),
+    ERASED: _("Erased her data"),
 }
 
 
@@ -192,6 +196,13 @@ class ProgrammeReport:
         if not total:
             return None
         return sum(value * n for value, n in self.ratings.items()) / total
+
+
+def _funnel_row(person: Participant) -> str:
+    """Her row in the funnel by country: her country, "?" when not given, ERASED once erased."""
+    if person.erased_at is not None:
+        return ERASED
+    return person.country or "?"
 
 
 def suppress(count: int) -> int | None:
@@ -556,9 +567,9 @@ def build(
     steps = _funnel_of(people, pairs, held)
     funnel = {step: sum(steps[step].values()) for step in FUNNEL}
     by_country: dict[str, dict[str, int | None]] = {}
-    countries = sorted({person.country or "?" for person in people})
+    countries = sorted({_funnel_row(person) for person in people}, key=lambda c: (c == ERASED, c))
     for country in countries:
-        ids = {person.id for person in people if (person.country or "?") == country}
+        ids = {person.id for person in people if _funnel_row(person) == country}
         by_country[country] = {
             step: suppress(sum(v for pid, v in steps[step].items() if pid in ids))
             for step in FUNNEL

@@ -570,3 +570,27 @@ def test_delivery_counts_are_disjoint_and_named_alike_on_the_console_and_the_rep
     assert label["scheduled"] in reach.split("</svg>")[1]  # the chart's legend names them
     for key in ("queued", "scheduled", "waiting"):
         assert label[key] in unescape(page.body.decode()), key  # the same words on the cards
+
+
+def test_an_erased_woman_is_counted_apart_not_as_country_not_given(db, clock):
+    """Erasure clears her country (README, Privacy): the funnel by country counts her in a row of
+    her own, so "Not given" keeps meaning women who never said."""
+    from storage import participants
+
+    now = clock.now()
+    with db.session() as s:
+        women = [programme.woman(s, f"bo{i}", now=now, country="BO") for i in range(6)]
+        programme.cohort(s, "Ola 3", women, now=now)
+        participants.erase(s, women[0], now=now)
+    with db.session() as s:
+        report = reports.build(s, now=now)
+    assert "?" not in report.funnel_by_country
+    assert report.funnel_by_country["BO"]["invited"] == 5
+    assert report.funnel_by_country[reports.ERASED]["invited"] is None  # 1: under 5, hidden
+    assert list(report.funnel_by_country)[-1] == reports.ERASED
+    for language, row in (
+        ("en", "Erased her data"),
+        ("es", "Borró sus datos"),
+        ("fr", "Données effacées"),
+    ):
+        assert row in render_html(report, language) and row in report_text(report, language)
