@@ -109,6 +109,7 @@ ASK_RHYTHM = _(
 ONCE = _("Just this once")
 SENT = _("Sent! I will let you know as soon as {name} answers.")
 PICK_NEW = _("{name} proposes a session. Which time suits you? (your local time)")
+PICK_COUNTER = _("{name} proposes other times. Which one suits you? (your local time)")
 PICK_MOVE = _(
     "{name} would like to move your session of {old}. Which new time suits you? (your local time)"
 )
@@ -588,6 +589,8 @@ class PickTime:
         name = first_name(proposer)
         if meeting.previous_start_at is not None:
             head = Msg(PICK_MOVE.msgid, {"name": name, "old": when(meeting.previous_start_at)})
+        elif meeting.version > 1:  # a new version that is no move: her own times answered
+            head = Msg(PICK_COUNTER.msgid, {"name": name})
         else:
             head = Msg(PICK_NEW.msgid, {"name": name})
         parts = [head, *details(meeting)]
