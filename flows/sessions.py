@@ -59,7 +59,7 @@ from flows.proactive import about_session, ask, forget_question, notify
 from flows.registry import register
 from flows.steps import Answer, Choose, Context, Outcome, go, stay
 from flows.text import clean_text, normalise
-from flows.timeparse import parse_times, to_wall, wall_to_utc
+from flows.timeparse import Missing, missing_part, parse_times, to_wall, wall_to_utc
 from flows.triggers import Firing, handles
 from storage import nudges as nudge_store
 from storage.checkins import CheckIn, Happened
@@ -90,6 +90,13 @@ EXAMPLE = _("Thursday 3pm, tomorrow 10:00 or 15/03 14:30")
 NOT_UNDERSTOOD = _(
     "Sorry, I did not understand that time. Please write a day and an hour, e.g. {example}."
 )
+ASK_PART_OF_DAY = _(
+    "In the morning or in the afternoon? Please write the time again, e.g. Thursday 3pm or "
+    "Thursday 9am."
+)
+ASK_HOUR = _("At what time? Please add the hour, e.g. Thursday 3pm.")
+ASK_DAY = _("Which day exactly? Please write the date, e.g. March 12 3pm.")
+OWN_ZONE = _("Please write the time where you are: I convert it for {name}.")
 TOO_MANY = _("Please propose 3 times at most.")
 READ_BACK = _("I understood: {when}\nIs that right?")
 READ_BACK_MANY = _("I understood:\n{times}\nIs that right?")
@@ -360,7 +367,7 @@ class ProposeTimes:
         if keys:
             times = [datetime.fromisoformat(slots[int(key[1:])]) for key in keys]
         if not times:
-            return stay(Msg(NOT_UNDERSTOOD.msgid, {"example": _example()}))
+            return stay(_not_understood(ctx, answer.text))
         if len(times) > MOST_TIMES:
             return stay(TOO_MANY)
         for instant in times:
@@ -372,6 +379,18 @@ class ProposeTimes:
         if not keys:  # typed in her words: read them back before going on
             return go("sessions", "read_back")
         return _after_times(ctx)
+
+
+def _not_understood(ctx: Context, text: str) -> Msg:
+    """A refused time: what it lacks, when her words tell it, else "a day and an hour"."""
+    missing = missing_part(text)
+    if missing == Missing.OTHER_ZONE:
+        return Msg(OWN_ZONE.msgid, {"name": _peer_name(ctx)})
+    if missing is not None:
+        return {Missing.PART_OF_DAY: ASK_PART_OF_DAY, Missing.HOUR: ASK_HOUR, Missing.DAY: ASK_DAY}[
+            missing
+        ]
+    return Msg(NOT_UNDERSTOOD.msgid, {"example": _example()})
 
 
 def _after_times(ctx: Context) -> Outcome:
