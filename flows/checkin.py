@@ -2,9 +2,10 @@
 
 Planned by scheduling as a "checkin" nudge after each session, for both women; each answers her
 own. Under a minute: every question takes a digit except the two free texts, which one word or
-a 0 skips. "It did not happen" asks why (short choices) and offers to propose a new time at once.
-For a session of a rhythm, the next one is proposed only when both women completed a check-in
-saying it took place (`flows.sessions.continue_rhythm`): never before "did it take place?".
+a 0 skips. "It did not happen" asks why (short choices) and offers to propose a new time at once
+(not on a paused or ended pair: she is told that instead). For a session of a rhythm, the next
+one is proposed only when both women completed a check-in saying it took place
+(`flows.sessions.continue_rhythm`): never before "did it take place?".
 A rating of 1 alerts the coordinators. After a check-in she may get one learning tip.
 
 `on_pair_activated` is the entry point matching calls when a pair becomes active: it plans the
@@ -77,6 +78,8 @@ HOW_TO_RESCHEDULE = _(
     "Your partner will be asked to confirm."
 )
 NOTED = _("All right. Thank you for telling me.")
+PAIR_ENDED = _("Your pair with {name} has ended, so there is no new session to plan.")
+PAIR_ENDED_NO_NAME = _("Your pair has ended, so there is no new session to plan.")
 
 
 def _plan_again(ctx: Context, pair_id: int, meeting_id: int | None = None) -> Outcome | None:
@@ -119,13 +122,36 @@ def _save(ctx: Context, **values: object) -> CheckIn | None:
 # Steps ---------------------------------------------------------------------------------------
 
 
+def _no_planning(ctx: Context) -> Msg | None:
+    """Why no new time can be proposed now (her pair is paused or over), or None when it can."""
+    checkin = _checkin(ctx)
+    pair = ctx.session.get(Pair, checkin.pair_id) if checkin and checkin.pair_id else None
+    if pair is None or pair.status == PairStatus.ACTIVE:
+        return None
+    if pair.status == PairStatus.PAUSED:
+        # Paused since the session: no time can be proposed until it restarts; say how.
+        from flows.pair_requests import paused_note  # it imports introductions, which import us
+
+        return paused_note(ctx, pair)
+    return _named(ctx, PAIR_ENDED, PAIR_ENDED_NO_NAME)
+
+
+def _offer_new_time(ctx: Context, *say: Msg) -> Outcome:
+    """ "Propose a new time now?", unless her pair cannot plan one: then why, and she is done."""
+    why = _no_planning(ctx)
+    if why is None:
+        return go("checkin", "reschedule", *say)
+    _save(ctx, completed_at=ctx.now)
+    return resume(ctx, *say, why)
+
+
 def _on_happened(ctx: Context, key: str) -> Outcome:
     _save(ctx, happened=key)
     if key == Happened.YES:
         return go("checkin", "useful")
     if key == Happened.NO:
         return go("checkin", "why_not")
-    return go("checkin", "reschedule", MOVED_NOTED)
+    return _offer_new_time(ctx, MOVED_NOTED)
 
 
 def _on_useful(ctx: Context, key: str) -> Outcome:
@@ -185,7 +211,7 @@ def _continue_rhythm(ctx: Context, checkin: CheckIn | None) -> Outcome | None:
 
 def _on_why_not(ctx: Context, key: str) -> Outcome:
     _save(ctx, why_not=key)
-    return go("checkin", "reschedule")
+    return _offer_new_time(ctx)
 
 
 def _on_reschedule(ctx: Context, key: str) -> Outcome:
@@ -193,13 +219,10 @@ def _on_reschedule(ctx: Context, key: str) -> Outcome:
     _save(ctx, wants_reschedule=wants, completed_at=ctx.now)
     if not wants:
         return resume(ctx, NOTED)
+    why = _no_planning(ctx)  # paused or ended since she was asked
+    if why is not None:
+        return resume(ctx, why)
     checkin = _checkin(ctx)
-    pair = ctx.session.get(Pair, checkin.pair_id) if checkin and checkin.pair_id else None
-    if pair is not None and pair.status == PairStatus.PAUSED:
-        # Paused since the session: no time can be proposed until it restarts; say how.
-        from flows.pair_requests import paused_note  # it imports introductions, which import us
-
-        return resume(ctx, paused_note(ctx, pair))
     planned = (
         _plan_again(ctx, checkin.pair_id, checkin.meeting_id)
         if checkin and checkin.pair_id

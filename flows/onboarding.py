@@ -35,7 +35,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from functools import partial
 
 from flows import choices, home
 from flows import vocabulary as vocab
@@ -53,6 +54,7 @@ from flows.steps import (
     Context,
     Outcome,
     Step,
+    WithBack,
     go,
     stay,
     too_long,
@@ -142,7 +144,6 @@ NAME_INTRO_WORDS = 3
 
 BOTH = "both"
 NONE = "none"
-BACK_WORDS = frozenset({"atras", "volver", "retour", "precedent", "back", "previous"})
 DIASPORA_OPTIONS = (
     Option("BO", vocab.DIASPORA_COUNTRIES["BO"]),
     Option("SN", vocab.DIASPORA_COUNTRIES["SN"]),
@@ -293,27 +294,6 @@ def previous_step(ctx: Context, current: str) -> Outcome:
         if name not in FILL_INS and applies(ctx.participant):
             return go("onboarding", name)
     return go("onboarding", "consent")
-
-
-@dataclass
-class WithBack:
-    """A question that also understands "atrás" / "retour" / "back"."""
-
-    name: str
-    step: Step
-
-    def offered(self, ctx: Context) -> Sequence[Option]:
-        return self.step.offered(ctx)
-
-    def ask(self, ctx: Context) -> list[Reply]:
-        """Its question, without "reply with a number": the numbered list says it (a wrong
-        answer brings the hint back)."""
-        return [replace(reply, hint=False) for reply in self.step.ask(ctx)]
-
-    def answer(self, ctx: Context, answer: Answer) -> Outcome:
-        if answer.option_key is None and normalise(answer.text) in BACK_WORDS:
-            return previous_step(ctx, self.name)
-        return self.step.answer(ctx, answer)
 
 
 def _save(ctx: Context, step: str, **fields: object) -> Outcome:
@@ -591,4 +571,10 @@ STEPS: dict[str, Step] = {
     "fix": Choose(ASK_FIX, _fix_options, _on_fix),
 }
 
-register("onboarding", {name: WithBack(name, step) for name, step in STEPS.items()})
+register(
+    "onboarding",
+    {
+        name: WithBack(step, partial(previous_step, current=name), hint=False)
+        for name, step in STEPS.items()
+    },
+)

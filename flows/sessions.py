@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -57,9 +57,9 @@ from flows.nudges import (
 )
 from flows.proactive import about_session, ask, forget_question, notify
 from flows.registry import register
-from flows.steps import Answer, Choose, Context, Outcome, go, stay
+from flows.steps import Answer, Choose, Context, Outcome, WithBack, go, stay
 from flows.text import clean_text, normalise
-from flows.timeparse import parse_times, to_wall, wall_to_utc
+from flows.timeparse import Missing, missing_part, parse_times, to_wall, wall_to_utc
 from flows.triggers import Firing, handles
 from storage import nudges as nudge_store
 from storage.checkins import CheckIn, Happened
@@ -90,6 +90,13 @@ EXAMPLE = _("Thursday 3pm, tomorrow 10:00 or 15/03 14:30")
 NOT_UNDERSTOOD = _(
     "Sorry, I did not understand that time. Please write a day and an hour, e.g. {example}."
 )
+ASK_PART_OF_DAY = _(
+    "In the morning or in the afternoon? Please write the time again, e.g. Thursday 3pm or "
+    "Thursday 9am."
+)
+ASK_HOUR = _("At what time? Please add the hour, e.g. Thursday 3pm.")
+ASK_DAY = _("Which day exactly? Please write the date, e.g. March 12 3pm.")
+OWN_ZONE = _("Please write the time where you are: I convert it for {name}.")
 TOO_MANY = _("Please propose 3 times at most.")
 READ_BACK = _("I understood: {when}\nIs that right?")
 READ_BACK_MANY = _("I understood:\n{times}\nIs that right?")
@@ -109,6 +116,7 @@ ASK_RHYTHM = _(
 ONCE = _("Just this once")
 SENT = _("Sent! I will let you know as soon as {name} answers.")
 PICK_NEW = _("{name} proposes a session. Which time suits you? (your local time)")
+PICK_COUNTER = _("{name} proposes other times. Which one suits you? (your local time)")
 PICK_MOVE = _(
     "{name} would like to move your session of {old}. Which new time suits you? (your local time)"
 )
@@ -359,7 +367,7 @@ class ProposeTimes:
         if keys:
             times = [datetime.fromisoformat(slots[int(key[1:])]) for key in keys]
         if not times:
-            return stay(Msg(NOT_UNDERSTOOD.msgid, {"example": _example()}))
+            return stay(_not_understood(ctx, answer.text))
         if len(times) > MOST_TIMES:
             return stay(TOO_MANY)
         for instant in times:
@@ -368,9 +376,22 @@ class ProposeTimes:
             if instant > ctx.now + LATEST_AHEAD:
                 return stay(Msg(TOO_FAR.msgid, {"when": when(instant)}))
         _state(ctx)["times"] = [instant.isoformat() for instant in sorted(times)]
+        _state(ctx)["typed"] = not keys  # "back" from how they meet returns to the read-back
         if not keys:  # typed in her words: read them back before going on
             return go("sessions", "read_back")
         return _after_times(ctx)
+
+
+def _not_understood(ctx: Context, text: str) -> Msg:
+    """A refused time: what it lacks, when her words tell it, else "a day and an hour"."""
+    missing = missing_part(text)
+    if missing == Missing.OTHER_ZONE:
+        return Msg(OWN_ZONE.msgid, {"name": _peer_name(ctx)})
+    if missing is not None:
+        return {Missing.PART_OF_DAY: ASK_PART_OF_DAY, Missing.HOUR: ASK_HOUR, Missing.DAY: ASK_DAY}[
+            missing
+        ]
+    return Msg(NOT_UNDERSTOOD.msgid, {"example": _example()})
 
 
 def _after_times(ctx: Context) -> Outcome:
@@ -444,11 +465,13 @@ class AskPlace:
         if answer.option_key == "later" or (
             answer.option_key is None and choices.choose_one(answer.text, options) == "later"
         ):
+            _state(ctx).pop("place", None)  # back here after a link: "Later" takes it back
             return _after_place(ctx)
         text = clean_text(answer.text)
         if not text:
             return stay(ask=True)
         if choices.is_skip(text):  # "0", "pasar", "rien": skipped, as elsewhere, not a place
+            _state(ctx).pop("place", None)
             return _after_place(ctx)
         if len(text) > self.longest:
             return stay(
@@ -588,6 +611,8 @@ class PickTime:
         name = first_name(proposer)
         if meeting.previous_start_at is not None:
             head = Msg(PICK_MOVE.msgid, {"name": name, "old": when(meeting.previous_start_at)})
+        elif meeting.version > 1:  # a new version that is no move: her own times answered
+            head = Msg(PICK_COUNTER.msgid, {"name": name})
         else:
             head = Msg(PICK_NEW.msgid, {"name": name})
         parts = [head, *details(meeting)]
@@ -1067,23 +1092,61 @@ def fire_proposal_lapsed(firing: Firing) -> bool:
     return True
 
 
+# "Atrás" / "retour" / "back" while planning: the question before ---------------------------
+
+
+def _back_from_times(ctx: Context) -> Outcome:
+    """Before her times: the proposal or session she was answering, else the menu."""
+    pair = _pair(ctx)
+    if pair is not None and _state(ctx).get("kind", "new") != "new":
+        return route(ctx, pair.id or 0)
+    ctx.data.pop("sess", None)
+    return go("home", "menu")
+
+
+def _back_to_times(ctx: Context) -> Outcome:
+    _state(ctx).pop("times", None)
+    return go("sessions", "start")
+
+
+def _back_from_mode(ctx: Context) -> Outcome:
+    return go("sessions", "read_back") if _state(ctx).get("typed") else _back_to_times(ctx)
+
+
+def _back_from_rhythm(ctx: Context) -> Outcome:
+    asked_place = _state(ctx).get("mode") in (Mode.VIDEO, Mode.IN_PERSON)
+    return go("sessions", "place" if asked_place else "mode")
+
+
+def _back_to(step: str) -> Callable[[Context], Outcome]:
+    return lambda _ctx: go("sessions", step)
+
+
 register(
     "sessions",
     {
         "which": Choose(WHICH_PEER, _which_options, _on_which),
-        "start": ProposeTimes(),
-        "read_back": ReadBack(),
-        "mode": Choose(ASK_MODE, tuple(Option(k, v) for k, v in MODES.items()), _on_mode),
-        "place": AskPlace(),
-        "rhythm": Choose(ASK_RHYTHM, RHYTHM_OPTIONS, _on_rhythm),
+        "start": WithBack(ProposeTimes(), _back_from_times),
+        "read_back": WithBack(ReadBack(), _back_to_times),
+        "mode": WithBack(
+            Choose(ASK_MODE, tuple(Option(k, v) for k, v in MODES.items()), _on_mode),
+            _back_from_mode,
+        ),
+        "place": WithBack(AskPlace(), _back_to("mode")),
+        "rhythm": WithBack(Choose(ASK_RHYTHM, RHYTHM_OPTIONS, _on_rhythm), _back_from_rhythm),
         "pick": PickTime(),
         "manage": Choose(
             _manage_prompt,
             (Option("move", MOVE), Option("cancel", CANCEL), Option("keep", KEEP)),
             _on_manage,
         ),
-        "confirm_cancel": Choose(
-            _cancel_prompt, (Option("yes", YES_CANCEL), Option("no", NO_KEEP)), _on_confirm_cancel
+        "confirm_cancel": WithBack(
+            Choose(
+                _cancel_prompt,
+                (Option("yes", YES_CANCEL), Option("no", NO_KEEP)),
+                _on_confirm_cancel,
+            ),
+            _back_to("manage"),
         ),
         "waiting": Choose(
             _waiting_prompt,

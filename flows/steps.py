@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from flows import choices
 from flows.messages import Msg, Option, Reply, _, _n
-from flows.text import clean_text
+from flows.text import clean_text, normalise
 
 if TYPE_CHECKING:
     from flows.config import FlowConfig
@@ -223,3 +223,33 @@ class AskText:
         if len(text) > self.longest:
             return stay(too_long(self.longest))
         return self.on_answer(ctx, text)
+
+
+# "Atrás" / "retour" / "back": the question before, wherever a flow offers it.
+BACK_WORDS = frozenset({"atras", "volver", "retour", "precedent", "back", "previous"})
+
+
+def is_back(answer: Answer) -> bool:
+    """True when her whole message asks to go back ("Atrás", "retour", "back")."""
+    return answer.option_key is None and normalise(answer.text) in BACK_WORDS
+
+
+@dataclass
+class WithBack:
+    """A question that also understands "atrás" / "retour" / "back": `back` says where to."""
+
+    step: Step
+    back: Callable[[Context], Outcome]
+    hint: bool = True  # False: no "reply with a number" (a wrong answer brings it back)
+
+    def offered(self, ctx: Context) -> Sequence[Option]:
+        return self.step.offered(ctx)
+
+    def ask(self, ctx: Context) -> list[Reply]:
+        replies = self.step.ask(ctx)
+        return replies if self.hint else [replace(reply, hint=False) for reply in replies]
+
+    def answer(self, ctx: Context, answer: Answer) -> Outcome:
+        if is_back(answer):
+            return self.back(ctx)
+        return self.step.answer(ctx, answer)

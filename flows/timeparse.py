@@ -18,6 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from typing import Any
 
 from flows.i18n import zone
@@ -245,6 +246,56 @@ def _split_times(
         )
         if rest is not None:
             return [_to_utc(wall, timezone), *rest]
+    return None
+
+
+class Missing(StrEnum):
+    """Why a time she typed was refused, when it can be told: what to ask her for."""
+
+    PART_OF_DAY = "part_of_day"  # "a las 3", "à 3h": three in the morning or the afternoon?
+    HOUR = "hour"  # "mañana en la tarde", "wed 10": a day, but which hour?
+    DAY = "day"  # "jeudi prochain 15h", "next week 3pm": which day exactly?
+    OTHER_ZONE = "other_zone"  # "15h heure du Canada": times are read in her own zone
+
+
+# "hora de Canadá", "heure du Canada", "her time", "su hora", "GMT": a time on another clock
+# (read on her words without accents; not "est" or "cet", everyday French words).
+_OTHER_ZONE = re.compile(
+    r"\b(?:hora|horario|heure|time)\s+(?:de|del|du|de la|d|in|en|au)\b"
+    r"|\b(?:her|his|their|your|su|sa|son|leur|votre)\s+(?:time|hora|horario|heure)\b"
+    r"|\b(?:canada|bolivia|senegal|dakar|montreal|toronto|la paz|quebec|ontario|edt|gmt|utc)\b",
+    re.IGNORECASE,
+)
+
+
+def missing_part(text: str) -> Missing | None:
+    """What a refused time lacks, when her words tell it; None when they are not a time at all.
+
+    Only for text `parse_times` refused: "el jueves a las 3" lacks the part of the day, "wed 10"
+    the hour ("10" could be the 10th), "mañana en la tarde" the hour, "jeudi prochain 15h" or
+    "next week 3pm" the day.
+    """
+    if _OTHER_ZONE.search(_plain(text)):
+        return Missing.OTHER_ZONE
+    for piece in _SEPARATORS.split(text):
+        items = _lex(piece) if piece.strip() else None
+        reading = _read(items) if items else None
+        found = _missing_in(reading.parts) if reading is not None else None
+        if found is not None:
+            return found
+    return None
+
+
+def _missing_in(parts: dict[str, Any]) -> Missing | None:
+    if "clock" not in parts:
+        if 1 <= parts.get("wd_number", 0) <= 6:
+            return Missing.PART_OF_DAY  # "martes 3": surely three o'clock, but which one?
+        return Missing.HOUR if _DAY_PARTS & parts.keys() or "pod" in parts else None
+    hour, _minute, half, _explicit = parts["clock"]
+    if half is None and "pod" not in parts and 1 <= hour <= 6:
+        return Missing.PART_OF_DAY
+    if "ambiguous" in parts or (parts.get("nextweek") and "wd" not in parts):
+        return Missing.DAY  # "jeudi prochain": this week's or next? "next week": which day?
     return None
 
 
@@ -573,7 +624,7 @@ def _noon_clock(r: _Reading, used: int) -> int:
 
 def _p_single(items: list[tuple[str, Any]], i: int, r: _Reading) -> int:
     kind, value = items[i]
-    if kind in ("rel", "pod", "nextweek"):
+    if kind in ("rel", "pod", "nextweek", "ambiguous"):  # "ambiguous": refused in `_resolve`
         r.set(kind, value)
         return 1
     if kind in ("fill", "cue", "daymark"):

@@ -172,7 +172,7 @@ def test_awa_in_english_counter_proposal_from_julie(app, clock, checkins):
     julie.says("oui")
     julie.expect("C'est envoyé ! Je vous préviens dès la réponse de votre partenaire, Awa.")
     asked = awa.inbox()
-    assert "Julie proposes a session. Which time suits you? (your local time)" in asked
+    assert "Julie proposes other times. Which one suits you? (your local time)" in asked
     assert "1. Thursday, March 5, 3:00 p.m." in asked
     assert "2. Friday, March 6, 4:30 p.m." in asked
 

@@ -23,10 +23,10 @@ def meeting_count(app) -> int:
 @pytest.mark.parametrize(
     ("proposer", "typed", "not_understood"),
     [
-        (("carmen", CARMEN), "martes 3", "Disculpe, no entendí ese horario."),
+        (("carmen", CARMEN), "martes 3", "¿De la mañana o de la tarde?"),
         (("carmen", CARMEN), "jueves tres", "Disculpe, no entendí ese horario."),
-        (("julie", JULIE), "mardi 3", "Désolée, je n'ai pas compris cette date."),
-        (("awa", AWA), "Tuesday 3", "Sorry, I did not understand that time."),
+        (("julie", JULIE), "mardi 3", "Le matin ou l'après-midi ?"),
+        (("awa", AWA), "Tuesday 3", "In the morning or in the afternoon?"),
     ],
 )
 def test_a_weekday_and_a_bare_number_never_pick_suggested_slots(
