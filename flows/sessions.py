@@ -62,6 +62,7 @@ from flows.text import clean_text, normalise
 from flows.timeparse import Missing, missing_part, parse_times, to_wall, wall_to_utc
 from flows.triggers import Firing, handles
 from storage import nudges as nudge_store
+from storage import outbox
 from storage.checkins import CheckIn, Happened
 from storage.meetings import Meeting, MeetingStatus, Mode, Rhythm, count_agreed, open_meeting
 from storage.models import Participant, Priority
@@ -586,6 +587,17 @@ def ask_peer(
 # Answering a proposal ------------------------------------------------------------------------
 
 
+def _earlier_unseen(ctx: Context, meeting: Meeting) -> bool:
+    """The earlier times were held for her night and never reached her: to her, these are the
+    first ones (the held question is about to be replaced)."""
+    return outbox.waiting_about(
+        ctx.session,
+        participant_id=ctx.participant.id or 0,
+        subject=about_session(meeting.pair_id, meeting.id).subject,
+        now=ctx.now,
+    )
+
+
 class PickTime:
     """Her peer's options in her own zone, one to tap; or "none of these"."""
 
@@ -611,7 +623,8 @@ class PickTime:
         name = first_name(proposer)
         if meeting.previous_start_at is not None:
             head = Msg(PICK_MOVE.msgid, {"name": name, "old": when(meeting.previous_start_at)})
-        elif meeting.version > 1:  # a new version that is no move: her own times answered
+        elif meeting.version > 1 and not _earlier_unseen(ctx, meeting):
+            # A new version that is no move: other times than those she was asked about.
             head = Msg(PICK_COUNTER.msgid, {"name": name})
         else:
             head = Msg(PICK_NEW.msgid, {"name": name})

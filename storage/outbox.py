@@ -477,18 +477,31 @@ def supersede_about(
     return [row.id for row in rows]
 
 
+def waiting_about(session: Session, *, participant_id: int, subject: str, now: datetime) -> bool:
+    """Whether a message to her about `subject` still waits for later, never tried: what it
+    says has not reached her (a newer one would replace it, see `supersede_about`)."""
+    session.flush()
+    found = session.connection().execute(
+        _WAITING_ABOUT.where(_outbox.c.subject == subject), {"her": participant_id, "now": now}
+    )
+    return found.first() is not None
+
+
+# Her messages about a subject that still wait for later and were never tried.
+_STILL_WAITING = (
+    _outbox.c.participant_id == bindparam("her"),
+    _outbox.c.subject.is_not(None),  # lets SQLite see that the index of subjects fits
+    _outbox.c.status == OutboxStatus.PENDING,
+    _outbox.c.attempts == 0,
+    _outbox.c.next_attempt_at > bindparam("now", type_=_outbox.c.next_attempt_at.type),
+)
 _SUPERSEDE = (
     update(_outbox)
-    .where(
-        _outbox.c.participant_id == bindparam("her"),
-        _outbox.c.subject.is_not(None),  # lets SQLite see that the index of subjects fits
-        _outbox.c.status == OutboxStatus.PENDING,
-        _outbox.c.attempts == 0,
-        _outbox.c.next_attempt_at > bindparam("now", type_=_outbox.c.next_attempt_at.type),
-    )
+    .where(*_STILL_WAITING)
     .values(status=OutboxStatus.SKIPPED, error_code="superseded")
     .returning(_outbox.c.id)
 )
+_WAITING_ABOUT = core_select(_outbox.c.id).where(*_STILL_WAITING).limit(1)
 
 
 def skip_pending_for(session: Session, participant_id: int) -> int:

@@ -100,6 +100,8 @@ def _yes_no_questions() -> list[tuple[str, tuple[Option, ...]]]:
     found = []
     for flow, steps in registry.flows().items():
         for name, step in steps.items():
+            while hasattr(step, "step"):  # a question wrapped to understand "back" (WithBack)
+                step = step.step
             options = getattr(step, "options", None)
             if isinstance(options, tuple) and {"yes", "no"} <= {o.key for o in options}:
                 found.append((f"{flow}.{name}", options))
