@@ -648,6 +648,8 @@ class PickTime:
         if typed:
             return _typed_at_pick(ctx, meeting, typed, answer)
         options = self._options(meeting, ctx.now)
+        if _a_time_lacking_a_part(answer, options):  # "el jueves a las 3": say what it lacks
+            return stay(_not_understood(ctx, answer.text), ask=True)
         step = Choose(Msg(""), options, lambda _ctx, key: _chosen(ctx, key))
         return step.answer(ctx, answer)
 
@@ -657,6 +659,13 @@ def _typed_times(ctx: Context, answer: Answer) -> list[datetime] | None:
     if answer.option_key is not None or _NUMBERS_ONLY.fullmatch(normalise(answer.text)):
         return None
     return parse_times(answer.text, timezone=ctx.participant.timezone, now=ctx.now)
+
+
+def _a_time_lacking_a_part(answer: Answer, options: Sequence[Option]) -> bool:
+    """Words that name no option but a time with a part missing (the day, the hour...)."""
+    if answer.option_key is not None or choices.choose_one(answer.text, options) is not None:
+        return False
+    return missing_part(answer.text) is not None
 
 
 def _typed_at_pick(

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import pytest
 
+from storage.meetings import MeetingStatus
 from tests.support.sessions import AWA, CARMEN, JULIE
-from tests.test_sessions_conversations import pair_of
+from tests.test_sessions_conversations import meeting, pair_of, propose
 
 PART_OF_DAY = {
     "es": "¿De la mañana o de la tarde? Escriba la hora de nuevo, p. ej. jueves 15h o jueves 9h.",
@@ -69,3 +70,23 @@ def test_words_that_are_no_time_still_get_the_general_example(app, clock):
     she.taps("sessions")
     she.says("cuando quieras")
     she.expect("Disculpe, no entendí ese horario. Escriba un día y una hora")
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "hint"),
+    [
+        ("es", "el jueves a las 3", PART_OF_DAY),
+        ("fr", "demain après-midi", HOUR),
+        ("en", "3pm her time", OWN_ZONE),
+    ],
+)
+def test_under_her_peers_proposal_she_is_told_what_her_time_lacks(
+    app, clock, language, typed, hint
+):
+    fatou, she = pair_of(app, clock, FATOU, WOMEN[language])
+    propose(fatou, "jueves 15h")
+    she.says(typed)
+    she.expect(hint[language])
+    assert "1." in she.text  # her peer's times are offered again
+    she.says("1")
+    assert meeting(app).status == MeetingStatus.CONFIRMED
