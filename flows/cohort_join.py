@@ -65,7 +65,11 @@ def _without_prefix(text: str) -> tuple[list[str], bool]:
 
 def code_in(text: str) -> str:
     """The code in what she wrote, without an optional prefix ("code: Pilote 26")."""
-    words, _prefixed = _without_prefix(text)
+    return _joined(_without_prefix(text)[0])
+
+
+def _joined(words: list[str]) -> str:
+    """Her code's words as one, without the punctuation around them."""
     return " ".join(word.strip(".,;:!?\"'«»") for word in words).strip()
 
 
@@ -83,7 +87,7 @@ def looks_like_code(text: str) -> str | None:
     if not _short_enough(text):
         return None
     words, prefixed = _without_prefix(text)
-    code = code_in(text)
+    code = _joined(words)
     if not code:
         return None
     if prefixed:

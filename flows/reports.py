@@ -28,8 +28,18 @@ from flows import broadcasts
 from flows.matching.service import cohort_or_fail
 from flows.messages import Msg, _
 from flows.scope import EVERYONE, Scope
-from storage.checkins import SAFEGUARDING_SOURCES, ProblemReport
+from storage.checkins import (
+    OUTCOMES,
+    SAFEGUARDING_SOURCES,
+    CheckIn,
+    Happened,
+    ProblemReport,
+    Pulse,
+    open_problems,
+    outcome_changes,
+)
 from storage.coordination import Broadcast, BroadcastStatus
+from storage.meetings import Meeting, MeetingStatus
 from storage.models import OutboundMessage, Participant
 from storage.pairs import CohortMember, Pair, PairStatus, find_cohort
 
@@ -256,7 +266,6 @@ def held_sessions(
     if not _has_table(session, "meeting"):
         missing.append("sessions")
         return {}
-    from storage.meetings import Meeting, MeetingStatus
 
     rows = list(
         session.exec(
@@ -279,7 +288,6 @@ def _missed_meetings(session: Session) -> set[int]:
     """Meetings both check-ins say did not happen (one "yes" is enough to count it)."""
     if not _has_table(session, "checkin"):
         return set()
-    from storage.checkins import CheckIn, Happened
 
     said: dict[int, set[str]] = defaultdict(set)
     for meeting_id, happened in session.exec(
@@ -352,7 +360,6 @@ def _ratings(session: Session, pair_ids: set[int] | None, missing: list[str]) ->
     if not _has_table(session, "checkin"):
         missing.append("checkins")
         return {}
-    from storage.checkins import CheckIn
 
     counts = {value: 0 for value in range(1, 6)}
     for pair_id, value in session.exec(
@@ -369,7 +376,6 @@ def _outcomes(
     if not _has_table(session, "outcomeanswer"):
         missing.append("outcomes")
         return {}
-    from storage.checkins import OUTCOMES, outcome_changes
 
     grouped: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
     for row in outcome_changes(session, cohort_id):
@@ -418,8 +424,6 @@ def at_risk(
     pulses: dict[int, int] = {}
     alerts: dict[int, set[str]] = defaultdict(set)  # pair → reasons from open kept alerts
     if _has_table(session, "pulse"):
-        from storage.checkins import Pulse, open_problems
-
         latest: dict[int, tuple[datetime, int]] = {}
         for pulse in session.exec(select(Pulse).where(col(Pulse.rating).is_not(None))):
             when = pulse.answered_at or pulse.asked_at or now
