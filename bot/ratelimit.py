@@ -42,6 +42,11 @@ class Pacer:
         delay = self.book(key)
         if delay > 0:
             await asyncio.sleep(delay)
+            # A busy event loop wakes late: the key's next slot follows the real start, or the
+            # next message to this address could go out closer than its gap allows.
+            if self.key_interval:
+                started = self._monotonic() + self.key_interval
+                self._next_for[key] = max(self._next_for.get(key, 0.0), started)
 
     def pause(self, seconds: float) -> None:
         """Nothing goes out for `seconds` (the platform asked us to slow down)."""

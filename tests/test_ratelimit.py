@@ -1,7 +1,9 @@
 """Spacing platform calls: the spacer keeps the real start of each request apart."""
 
+import asyncio
+
 from bot import ratelimit
-from bot.ratelimit import Spacer
+from bot.ratelimit import Pacer, Spacer
 
 
 class FakeTime:
@@ -39,3 +41,22 @@ def test_no_wait_when_calls_are_far_apart(monkeypatch):
     clock.now += 1.0
     spacer.wait()
     assert clock.slept == []
+
+
+def test_a_late_wake_pushes_back_the_next_slot_of_that_address(monkeypatch):
+    clock = FakeTime()
+
+    lateness = [0.3]  # the event loop was busy once: that wake came 0.3 s late
+
+    async def late_sleep(seconds: float) -> None:
+        clock.now += seconds + (lateness.pop() if lateness else 0.0)
+
+    monkeypatch.setattr(ratelimit.asyncio, "sleep", late_sleep)
+    pacer = Pacer(rate=100.0, per_key_rate=1.0, monotonic=clock.monotonic)
+    starts = []
+    for _ in range(4):
+        asyncio.run(pacer.wait("chat"))
+        starts.append(clock.now)
+    gaps = [later - earlier for earlier, later in zip(starts, starts[1:], strict=False)]
+    assert all(gap >= 1.0 for gap in gaps), gaps
+    assert pacer.book("other") <= 0.01 + 1e-9  # other addresses wait only for the overall rate
