@@ -26,9 +26,6 @@ from storage.db import Database
 from storage.models import OutboundMessage, OutboxStatus, Participant, Priority
 from tests.support.telegram_standin import Harness, Person, harness, standin_server, texts
 
-# PTB's own RetryAfter constructor warns about a future type change (see bot/channels/telegram.py).
-pytestmark = pytest.mark.filterwarnings("ignore:.*`retry_after` will be of type")
-
 
 @pytest.fixture
 def standin():
