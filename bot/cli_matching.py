@@ -177,18 +177,22 @@ def cohort_list(lang: Lang = None) -> None:
     from sqlmodel import select
 
     from bot.console.words import word
+    from flows.coordination import coordinator_ids
+    from flows.scope import EVERYONE, member_counts
     from storage.pairs import Cohort
 
     with _session() as (session, settings):
         chosen = choose(lang, settings.default_locale)
         table = Table(*(say(m) for m in (COHORT, CODE, MODES, MEMBERS, PAIRS)))
+        staff = coordinator_ids(session, settings.flow_config())
+        sizes = member_counts(session, EVERYONE, staff=staff)
         for cohort in session.exec(select(Cohort).order_by(Cohort.id)):
             counts = lifecycle.count_by_status(session, cohort.id or 0)
             table.add_row(
                 cohort.name,
                 cohort.invite_code,
                 ", ".join(cohort.modes),
-                str(len(service.member_ids(session, cohort))),
+                str(sizes.get(cohort.id or 0, 0)),
                 ", ".join(f"{word(chosen, status)} {n}" for status, n in sorted(counts.items()))
                 or "-",
             )

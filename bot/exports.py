@@ -22,8 +22,7 @@ from flows import coordination as roles
 from flows.config import FlowConfig
 from flows.coordination import Actor
 from flows.matching.service import cohort_or_fail
-from flows.reports import counted
-from flows.scope import EVERYONE, Scope
+from flows.scope import EVERYONE, Scope, members
 from storage.db import Database
 from storage.models import ChannelAddress, Participant
 from storage.pairs import Cohort, CohortMember, Pair
@@ -71,21 +70,10 @@ def _public_ids(session: Session) -> dict[int, str]:
     }
 
 
-def _members(session: Session, cohort_id: int | None, scope: Scope) -> set[int] | None:
-    """The women an export covers: the cohort's, within her scope (None: everyone)."""
-    if cohort_id is None:
-        return None if scope.women is None else set(scope.women)
-    found = session.exec(
-        select(CohortMember.participant_id).where(CohortMember.cohort_id == cohort_id)
-    )
-    return {member for member in found if scope.sees(member)}
-
-
 def _participants(
     session: Session, cohort_id: int | None, contacts: bool, scope: Scope, staff: Collection[int]
 ) -> Iterator[Row]:
-    """The women the programme report counts (a coordinator's chat account is not one)."""
-    members = _members(session, cohort_id, scope)
+    """The women the programme report counts (`flows.scope.members`)."""
     cohorts: dict[int, list[str]] = {}
     for member, name in session.exec(
         select(CohortMember.participant_id, Cohort.name).join(
@@ -97,9 +85,8 @@ def _participants(
     if contacts:
         for link in session.exec(select(ChannelAddress).order_by(col(ChannelAddress.id))):
             addresses.setdefault(link.participant_id, []).append(f"{link.channel}:{link.address}")
-    for person in session.exec(select(Participant).order_by(col(Participant.id))):
-        if (members is not None and person.id not in members) or not counted(person, staff):
-            continue
+    query = members(scope, staff=staff, cohort_id=cohort_id).order_by(col(Participant.id))
+    for person in session.exec(query):
         row: Row = {
             "participant": person.public_id,
             "language": person.locale,

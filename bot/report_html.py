@@ -235,7 +235,7 @@ def render_html(report: ProgrammeReport, language: str = "en") -> str:
     generated = escape(format_instant(report.generated_at.astimezone(UTC), words.reader))
     cohort = escape(report.cohort) if report.cohort else words("all_cohorts")
     cards = "".join(
-        f'<div class="card"><b>{_headline_value(report, key, language)}</b>'
+        f'<div class="card" data-key="{key}"><b>{_headline_value(report, key, language)}</b>'
         f"<span>{words(key)}</span></div>"
         for key in HEADLINE
     )

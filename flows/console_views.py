@@ -7,7 +7,7 @@ reports are triaged, annotated and resolved here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
@@ -20,10 +20,17 @@ from flows import coordination
 from flows import pair_lifecycle as lifecycle
 from flows.config import FlowConfig
 from flows.console_auth import Grant
-from flows.matching.service import matching_name, member_ids
+from flows.matching.service import (
+    MatchingError,
+    add_member,
+    cohorts_of,
+    matching_name,
+    member_ids,
+    participant_by_public_id,
+)
 from flows.messages import Msg
 from flows.pair_requests import change_by_team
-from flows.scope import Scope
+from flows.scope import Scope, members
 from storage import participants
 from storage.checkins import CheckIn, ProblemReport, concerned
 from storage.meetings import Meeting
@@ -42,41 +49,59 @@ class WomanRow:
     pair_status: str | None
 
 
-def women(
-    session: Session,
-    scope: Scope,
-    *,
-    search: str = "",
-    country: str = "",
-    cohort_id: int | None = None,
-    onboarded: str = "",
-    offset: int = 0,
-    limit: int = PAGE,
-) -> list[WomanRow]:
-    """Women matching the filters (search by public id, or by business sector), newest first."""
-    query = select(Participant).where(col(Participant.erased_at).is_(None))
-    if scope.women is not None:
-        query = query.where(col(Participant.id).in_(scope.women))
-    if country:
-        query = query.where(Participant.country == country.upper())
-    if search:
-        like = f"%{search.strip().lower()}%"
+@dataclass(frozen=True)
+class Filters:
+    """The women list's filters: a public id or sector searched, a country, a cohort, whether
+    her profile is finished ("yes", "no"; empty: either)."""
+
+    search: str = ""
+    country: str = ""
+    cohort_id: int | None = None
+    onboarded: str = ""
+
+
+def women_query(
+    scope: Scope, *, staff: Collection[int] = (), filters: Filters = Filters()
+) -> SelectOfScalar[Participant]:
+    """Her members (`flows.scope.members`) matching the filters: what the list shows and counts."""
+    query = members(scope, staff=staff, cohort_id=filters.cohort_id or None)
+    if filters.country:
+        query = query.where(Participant.country == filters.country.upper())
+    if filters.search:
+        like = f"%{filters.search.strip().lower()}%"
         query = query.where(
             or_(
                 func.lower(Participant.public_id).like(like),
                 func.lower(Participant.sector).like(like),
             )
         )
-    if onboarded == "yes":
+    if filters.onboarded == "yes":
         query = query.where(col(Participant.onboarded_at).is_not(None))
-    elif onboarded == "no":
+    elif filters.onboarded == "no":
         query = query.where(col(Participant.onboarded_at).is_(None))
-    if cohort_id:
-        members = select(CohortMember.participant_id).where(CohortMember.cohort_id == cohort_id)
-        query = query.where(col(Participant.id).in_(members))
+    return query
+
+
+def women(
+    session: Session,
+    scope: Scope,
+    *,
+    staff: Collection[int] = (),
+    filters: Filters = Filters(),
+    offset: int = 0,
+    limit: int = PAGE,
+) -> list[WomanRow]:
+    """Her women matching the filters, newest first; one who erased her data is a row too,
+    by her pseudonymous id only (see `flows.scope.members`)."""
+    query = women_query(scope, staff=staff, filters=filters)
     people = list(
         session.exec(query.order_by(col(Participant.id).desc()).offset(offset).limit(limit))
     )
+    return _rows(session, people)
+
+
+def _rows(session: Session, people: list[Participant]) -> list[WomanRow]:
+    """Each woman with her cohorts' names and the status of her latest pair."""
     ids = [p.id for p in people]
     names = {c.id: c.name for c in session.exec(select(Cohort))}
     cohorts: dict[int, list[str]] = {}
@@ -118,6 +143,57 @@ def cohort(session: Session, scope: Scope, cohort_id: int) -> Cohort | None:
     if found is None or not scope.sees_cohort(found.id, member_ids(session, found)):
         return None
     return found
+
+
+def newcomers(
+    session: Session, scope: Scope, *, staff: Collection[int] = (), limit: int = PAGE
+) -> list[Participant]:
+    """Women in no cohort yet whom she may add to one of hers (`Scope.may_add`), newest first:
+    their pseudonymous ids to choose from, no name and no contact before they are hers. The
+    coordinators' own accounts are not offered (one who takes part too is added by her id)."""
+    query = select(Participant).where(
+        col(Participant.erased_at).is_(None),
+        col(Participant.id).not_in(select(CohortMember.participant_id)),
+        col(Participant.id).not_in(sorted(set(staff))),
+    )
+    if scope.countries:
+        query = query.where(col(Participant.country).in_(scope.countries))
+    found = session.exec(query.order_by(col(Participant.id).desc()).limit(limit))
+    return [person for person in found if scope.may_add(person, in_a_cohort=False)]
+
+
+@dataclass(frozen=True)
+class Added:
+    """What adding women to a cohort did: how many joined it, how many were in it already, and
+    the ids she gave that name no woman she may add (unknown, erased, or another cohort's)."""
+
+    added: int
+    already: int
+    refused: tuple[str, ...]
+
+
+def add_women(
+    session: Session, scope: Scope, target: Cohort, public_ids: Iterable[str], *, now: datetime
+) -> Added:
+    """Put these women (by their pseudonymous ids) in `target`, a cohort she may open, each only
+    if she may add her (`Scope.may_add`): checked here on every call, whatever the form held."""
+    if cohort(session, scope, target.id or 0) is None:
+        raise coordination.NotAllowed("not her cohort")
+    added = already = 0
+    refused: list[str] = []
+    for public_id in dict.fromkeys(public_ids):
+        try:
+            person = participant_by_public_id(session, public_id)
+        except MatchingError:
+            refused.append(public_id[:32])
+            continue
+        if not scope.may_add(person, in_a_cohort=bool(cohorts_of(session, person.id or 0))):
+            refused.append(public_id[:32])
+        elif add_member(session, target, person.id or 0, now=now):
+            added += 1
+        else:
+            already += 1
+    return Added(added, already, tuple(refused))
 
 
 def pairs_of_cohort(session: Session, scope: Scope, cohort: Cohort) -> list[Pair]:

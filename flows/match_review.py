@@ -24,6 +24,7 @@ from flows.introductions import lines, publish_cohort
 from flows.matching import service
 from flows.messages import Msg, Option, Reply, _, _n
 from flows.registry import register
+from flows.scope import member_counts
 from flows.steps import Choose, Context, Outcome, go
 from storage.models import Participant
 from storage.pairs import Cohort
@@ -54,10 +55,14 @@ NOT_YOURS = _(
 )
 
 
+def _staff(ctx: Context) -> list[int]:
+    """The coordinators' own accounts, read once per message."""
+    return ctx.read_once("coordinator_ids", lambda: coordinator_ids(ctx.session, ctx.config))
+
+
 def _may_match(ctx: Context) -> bool:
     """For the menu: a coordinator whose role may change things (cheap for everyone else)."""
-    ids = ctx.read_once("coordinator_ids", lambda: coordinator_ids(ctx.session, ctx.config))
-    if ctx.participant.id not in ids:
+    if ctx.participant.id not in _staff(ctx):
         return False
     grant = coordinator_chat.grant_now(ctx)
     return grant is not None and grant.can("coordinator")
@@ -86,14 +91,11 @@ def _refusal(ctx: Context, cohort: Cohort | None) -> Outcome | None:
 def _cohorts(ctx: Context) -> Sequence[Option]:
     grant = coordinator_chat.grant_now(ctx)
     cohorts = _mine(ctx, grant)[:9] if grant else []
+    sizes = member_counts(ctx.session, grant.scope(ctx.session), staff=_staff(ctx)) if grant else {}
     return tuple(
         Option(
             str(cohort.id),
-            _(
-                COHORT_LABEL.msgid,
-                name=cohort.name,
-                members=len(service.member_ids(ctx.session, cohort)),
-            ),
+            _(COHORT_LABEL.msgid, name=cohort.name, members=sizes.get(cohort.id or 0, 0)),
         )
         for cohort in cohorts
     )

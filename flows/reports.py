@@ -27,7 +27,7 @@ from sqlmodel import Session, col, select
 from flows import broadcasts
 from flows.matching.service import cohort_or_fail
 from flows.messages import Msg, _
-from flows.scope import EVERYONE, Scope
+from flows.scope import EVERYONE, Scope, members
 from storage.checkins import (
     OUTCOMES,
     SAFEGUARDING_SOURCES,
@@ -41,7 +41,7 @@ from storage.checkins import (
 from storage.coordination import Broadcast, BroadcastStatus
 from storage.meetings import Meeting, MeetingStatus
 from storage.models import OutboundMessage, Participant
-from storage.pairs import CohortMember, Pair, PairStatus, find_cohort
+from storage.pairs import Pair, PairStatus, find_cohort
 
 SMALL = 5  # per-country counts below this are suppressed
 QUIET_DAYS = 21  # an active pair with no session for this long is at risk
@@ -230,26 +230,9 @@ def _has_table(session: Session, name: str) -> bool:
 def _people(
     session: Session, cohort_id: int | None, scope: Scope, staff: Collection[int]
 ) -> list[Participant]:
-    """The women the figures count: a coordinator's own account only if she joined as a
-    participant too (finished onboarding), not the chat account she works from."""
-    query = select(Participant)
-    if cohort_id is not None:
-        query = query.where(
-            col(Participant.id).in_(
-                select(CohortMember.participant_id).where(CohortMember.cohort_id == cohort_id)
-            )
-        )
-    return [
-        p
-        for p in session.exec(query.order_by(col(Participant.id)))
-        if scope.sees(p.id) and counted(p, staff)
-    ]
-
-
-def counted(person: Participant, staff: Collection[int]) -> bool:
-    """Whether she is one of the programme's women: a coordinator's chat account is not,
-    unless she finished her own profile as a participant too."""
-    return person.id not in staff or person.onboarded_at is not None
+    """The women the figures count: her members (`flows.scope.members`, which says who counts)."""
+    query = members(scope, staff=staff, cohort_id=cohort_id)
+    return list(session.exec(query.order_by(col(Participant.id))))
 
 
 def _pairs(session: Session, cohort_id: int | None, scope: Scope) -> list[Pair]:

@@ -28,7 +28,7 @@ from bot.server import create_app
 from storage.checkins import ProblemReport, record_problem
 from storage.models import OutboundMessage, OutboxStatus, Participant
 from tests.support import console as support
-from tests.support import pairing
+from tests.support import pairing, programme
 
 # Screenshots refresh docs/console-*.png with CONSOLE_SCREENSHOTS=1; otherwise a scratch folder
 # (random pseudonyms change every run, and a test run should not touch the repository).
@@ -165,10 +165,11 @@ def body(chrome) -> str:  # type: ignore[no-untyped-def]
     return find(chrome, "body").text
 
 
-def sign_in(chrome, live) -> None:  # type: ignore[no-untyped-def]
+def sign_in(chrome, live, address: str = "amina") -> None:  # type: ignore[no-untyped-def]
     chrome.get(live["url"] + "/signin?lang=fr")
-    find(chrome, "#address").send_keys("amina")
-    shot(chrome, "signin")
+    find(chrome, "#address").send_keys(address)
+    if address == "amina":
+        shot(chrome, "signin")
     click_text(chrome, "M'envoyer un code")
     assert "nous venons de lui envoyer un code" in body(chrome)
     find(chrome, "#code").send_keys(support.last_code(live["app"]))
@@ -187,6 +188,7 @@ def test_sign_in_cohort_matching_and_publishing(driver, live):  # type: ignore[n
     find(chrome, "#members").send_keys(" ".join(live["public"]))
     click_text(chrome, "Ajouter")
     assert "Femmes ajoutées : 4" in body(chrome)
+    assert find(chrome, "#member-count").text == "4"
     shot(chrome, "cohort")
 
     click_text(chrome, "Revoir les binômes proposés")
@@ -279,3 +281,36 @@ def test_announcement_and_safeguarding(driver, live, monkeypatch):  # type: igno
         report = s.exec(select(ProblemReport)).one()
         assert report.handled_at is not None and report.triage == "urgent"
         assert s.get(Participant, report.participant_id) is not None
+
+
+def _card(chrome, key: str) -> str:  # type: ignore[no-untyped-def]
+    return find(chrome, f"[data-key={key}] b").text
+
+
+def test_a_cohort_coordinator_adds_a_newcomer_and_every_count_follows(driver, live):  # type: ignore[no-untyped-def]
+    """Lena coordinates the cohort of Carmen and Julie only: she ticks a woman in no cohort yet,
+    adds her, and the dashboard, the women list and the cohort's page all say three."""
+    app, chrome = live["app"], driver
+    now = app.clock.now()
+    with app.db.session() as s:
+        lena = programme.woman(s, "lena", now=now, country="CA", locale="fr")
+        people = {p.name: p for p in s.exec(select(Participant))}
+        cohort = programme.cohort(s, "Pilote 2026", [people["Carmen"], people["Julie"]], now=now)
+        cohort.invite_code = "PILOTE26"
+        ids = {"lena": lena.id, "cohort": cohort.id, "awa": people["Awa"].public_id}
+    support.limit_coordinator(app, ids["lena"], cohorts=[ids["cohort"]])
+    sign_in(chrome, live, "lena")
+    assert _card(chrome, "participants") == "2"
+    chrome.get(f"{live['url']}/cohorts/{ids['cohort']}")
+    assert find(chrome, "#member-count").text == "2"
+    find(chrome, f"input[name=members][value='{ids['awa']}']").click()
+    shot(chrome, "cohort-add")
+    click_text(chrome, "Ajouter")
+    assert "Femmes ajoutées : 1" in body(chrome)
+    assert find(chrome, "#member-count").text == "3" and ids["awa"] in body(chrome)
+    chrome.get(live["url"] + "/")
+    assert _card(chrome, "participants") == "3"
+    chrome.get(live["url"] + "/women/")
+    assert find(chrome, "#women-count").get_attribute("data-count") == "3"
+    chrome.get(live["url"] + "/cohorts/")
+    assert find(chrome, f"[data-size='{ids['cohort']}']").text == "3"

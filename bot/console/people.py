@@ -13,16 +13,16 @@ from bot.report_html import COLOURS, HEADLINE, _hbars, _vbars
 from flows import console_views as views
 from flows import pair_lifecycle as lifecycle
 from flows import reports
-from flows.coordination import coordinator_ids, log
+from flows.coordination import log
 from flows.matching import service
 from flows.matching.score import PairingMode
 from flows.messages import Msg
 from flows.render import Reader, render_msg
+from flows.scope import count_members, member_counts, members
 
 
 def dashboard(ctx: Ctx) -> Response:
-    staff = coordinator_ids(ctx.session, ctx.config)
-    report = reports.build(ctx.session, now=ctx.now, scope=ctx.scope, staff=staff)
+    report = reports.build(ctx.session, now=ctx.now, scope=ctx.scope, staff=ctx.staff)
     reader = Reader(ctx.lang)
     top = max(report.funnel.values(), default=0)
     funnel = _hbars(
@@ -41,7 +41,7 @@ def dashboard(ctx: Ctx) -> Response:
         colour=COLOURS["weeks"],
     )
     cards = [
-        (render_msg(reports.TEXT[key], reader), _figure(report.headline.get(key)))
+        (key, render_msg(reports.TEXT[key], reader), _figure(report.headline.get(key)))
         for key in HEADLINE
     ]
     risky = [
@@ -70,20 +70,31 @@ def _figure(value: object) -> str:
 
 
 def women(ctx: Ctx) -> Response:
-    rows = views.women(
-        ctx.session,
-        ctx.scope,
+    filters = views.Filters(
         search=ctx.field("q"),
         country=ctx.field("country"),
         cohort_id=ctx.id("cohort"),
         onboarded=ctx.field("onboarded"),
-        offset=ctx.offset,
-        limit=PAGE + 1,
     )
-    rows, pager = ctx.paged(rows)
+    rows, pager = ctx.paged(
+        views.women(
+            ctx.session,
+            ctx.scope,
+            staff=ctx.staff,
+            filters=filters,
+            offset=ctx.offset,
+            limit=PAGE + 1,
+        )
+    )
+    listed = views.women_query(ctx.scope, staff=ctx.staff, filters=filters)
     cohorts = views.cohorts(ctx.session, ctx.scope)
     return ctx.page(
-        "women.html", rows=rows, pager=pager, cohorts=cohorts, query=ctx.request.query_params
+        "women.html",
+        rows=rows,
+        pager=pager,
+        count=count_members(ctx.session, listed),
+        cohorts=cohorts,
+        query=ctx.request.query_params,
     )
 
 
@@ -134,15 +145,12 @@ def cohorts(ctx: Ctx) -> Response:
                 details={"cohort": cohort.id},
             )
             return RedirectResponse(f"{ROOT}/cohorts/{cohort.id}", status_code=303)
-    found = views.cohorts(ctx.session, ctx.scope)
-    sizes = {
-        c.id: sum(1 for m in service.member_ids(ctx.session, c) if ctx.scope.sees(m)) for c in found
-    }
     return ctx.page(
         "cohorts.html",
-        cohorts=found,
-        sizes=sizes,
+        cohorts=views.cohorts(ctx.session, ctx.scope),
+        sizes=member_counts(ctx.session, ctx.scope, staff=ctx.staff),
         modes=[mode.value for mode in PairingMode],
+        creates=ctx.grant.can("coordinator") and not ctx.scope.cohorts,
         error=error,
     )
 
@@ -153,39 +161,40 @@ def cohort(ctx: Ctx) -> Response:
         return refused(404)
     added = None
     if ctx.request.method == "POST":
-        added = 0
-        for public_id in re.split(r"[\s,;]+", ctx.field("members")):
-            if not public_id:
-                continue
-            try:
-                person = service.participant_by_public_id(ctx.session, public_id)
-            except service.MatchingError:
-                continue
-            if not ctx.scope.sees(person.id):  # she adds her own women only
-                continue
-            added += service.add_member(ctx.session, found, person.id or 0, now=ctx.now)
+        typed = (pid for text in ctx.fields("members") for pid in re.split(r"[\s,;]+", text))
+        added = views.add_women(ctx.session, ctx.scope, found, filter(None, typed), now=ctx.now)
         log(
             ctx.session,
             ctx.grant.actor(),
             "cohort_add",
             now=ctx.now,
-            audience=added,
-            details={"cohort": found.id},
+            audience=added.added,
+            details={"cohort": found.id, "refused": len(added.refused)},
         )
-    members, pager = ctx.paged(
-        views.women(ctx.session, ctx.scope, cohort_id=found.id, offset=ctx.offset, limit=PAGE + 1)
+        ctx.widen()  # the women she added are hers from now on
+    shown, pager = ctx.paged(
+        views.women(
+            ctx.session,
+            ctx.scope,
+            staff=ctx.staff,
+            filters=views.Filters(cohort_id=found.id),
+            offset=ctx.offset,
+            limit=PAGE + 1,
+        )
     )
     counts = Counter(p.status for p in views.pairs_of_cohort(ctx.session, ctx.scope, found))
     number = re.sub(r"\D", "", ctx.app.settings.twilio_whatsapp_from or "")
     whatsapp = f"https://wa.me/{number}?text={found.invite_code}" if number else None
+    adds = ctx.grant.can("coordinator")
     return ctx.page(
         "cohort.html",
         cohort=found,
-        members=members,
+        members=shown,
         pager=pager,
-        size=len(service.member_ids(ctx.session, found)),
+        size=count_members(ctx.session, members(ctx.scope, staff=ctx.staff, cohort_id=found.id)),
         counts=counts,
         added=added,
+        newcomers=views.newcomers(ctx.session, ctx.scope, staff=ctx.staff) if adds else [],
         published=ctx.id("published"),
         whatsapp=whatsapp,
     )

@@ -16,7 +16,7 @@ from bot.report_html import render_html
 from bot.xlsx import workbook
 from flows import console_views as views
 from flows import reports
-from flows.coordination import NotAllowed, coordinator_ids
+from flows.coordination import NotAllowed
 from storage import coordination as store
 from storage.pairs import PairStatus
 
@@ -66,7 +66,7 @@ def programme_report(ctx: Ctx) -> Response:
             now=ctx.now,
             cohort=ctx.field("cohort") or None,
             scope=ctx.scope,
-            staff=coordinator_ids(ctx.session, ctx.config),
+            staff=ctx.staff,
         )
     except ValueError:  # no such cohort
         return refused(404)

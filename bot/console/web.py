@@ -31,6 +31,7 @@ from bot.console.words import action, label, word
 from flows import console_auth, vocabulary
 from flows.console_auth import Grant
 from flows.console_views import PAGE
+from flows.coordination import coordinator_ids
 from flows.i18n import LANGUAGES, supported, translations
 from flows.messages import Msg
 from flows.render import Reader, render_msg
@@ -217,8 +218,17 @@ class Ctx:
 
     @cached_property
     def scope(self) -> Scope:
-        """Her scope, computed once per request."""
+        """Her scope, computed once per request (and again after `widen`)."""
         return self.grant.scope(self.session)
+
+    def widen(self) -> None:
+        """Read her scope again: a woman she has just added to her cohort is hers now."""
+        self.__dict__.pop("scope", None)
+
+    @cached_property
+    def staff(self) -> list[int]:
+        """The coordinators' own accounts, which her counts leave out (`flows.scope.members`)."""
+        return coordinator_ids(self.session, self.config)
 
     @property
     def config(self) -> Any:
