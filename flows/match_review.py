@@ -22,7 +22,7 @@ from flows.alerts import coordinator_ids
 from flows.console_auth import Grant
 from flows.introductions import lines, publish_cohort
 from flows.matching import service
-from flows.messages import Msg, Option, Reply, _, _n
+from flows.messages import Msg, Option, Reply, _, _n, nested
 from flows.registry import register
 from flows.scope import member_counts
 from flows.steps import Choose, Context, Outcome, go
@@ -34,13 +34,14 @@ SHOWN = 8
 
 MENU_REVIEW = _("Review matching (coordinators)")
 ASK_COHORT = _("Which group do you want to match?")
-COHORT_LABEL = _("{name} ({members} women)")
+COHORT_LABEL = _n("{name} ({n} woman)", "{name} ({n} women)", 1)
 NO_COHORT = _("There is no group yet. Create one with: entrepairs cohort create")
 SUMMARY = _n(
-    "{cohort}: {n} pair proposed, {left} women left out.\n{lines}",
-    "{cohort}: {n} pairs proposed, {left} women left out.\n{lines}",
+    "{cohort}: {n} pair proposed, {left}.\n{lines}",
+    "{cohort}: {n} pairs proposed, {left}.\n{lines}",
     1,
 )
+LEFT_OUT = _n("{n} woman left out", "{n} women left out", 1)
 PAIR_LINE = _("{a} + {b}: {score}/100")
 MORE = _("…and {n} more (see entrepairs match {cohort}).")
 ASK_PUBLISH = _("Send these introductions now?")
@@ -95,7 +96,12 @@ def _cohorts(ctx: Context) -> Sequence[Option]:
     return tuple(
         Option(
             str(cohort.id),
-            _(COHORT_LABEL.msgid, name=cohort.name, members=sizes.get(cohort.id or 0, 0)),
+            _n(
+                COHORT_LABEL.msgid,
+                COHORT_LABEL.plural or "",
+                sizes.get(cohort.id or 0, 0),
+                name=cohort.name,
+            ),
         )
         for cohort in cohorts
     )
@@ -148,7 +154,7 @@ def summary(ctx: Context, cohort: Cohort) -> Msg:
         SUMMARY.plural or "",
         len(pairs),
         cohort=cohort.name,
-        left=max(0, left),
+        left=nested(_n(LEFT_OUT.msgid, LEFT_OUT.plural or "", max(0, left))),
         lines={"$msg": lines(shown).to_json()} if shown else "",
     )
 

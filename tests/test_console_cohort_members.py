@@ -11,7 +11,7 @@ import re
 import pytest
 from sqlmodel import select
 
-from flows import cohort_join
+from flows import cohort_join, match_review
 from flows import console_views as views
 from flows.coordination import NotAllowed
 from flows.matching import service
@@ -161,7 +161,8 @@ def test_a_cohort_coordinator_reads_the_same_count_on_every_page_and_in_the_chat
     lena.says("/stats")
     assert _number(r"Participant\w*\s?:\s*(\d+)", lena.text) == 5, lena.text
     lena.says("/match")
-    assert _say(Msg("{name} ({members} women)"), locale, name="Pilote", members=5) in lena.text
+    label = match_review.COHORT_LABEL
+    assert _say(Msg(label.msgid, {}, label.plural, 5), locale, name="Pilote", n=5) in lena.text
 
 
 def test_an_admin_of_the_whole_programme_reads_the_same_counts_too(world):  # type: ignore[no-untyped-def]

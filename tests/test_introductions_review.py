@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlmodel import select
 
 from bot.app import build
+from flows.matching import service
 from storage.pairs import Pair, PairStatus
 from tests.support.dialog import Person
-from tests.support.pairing import cohort_of_four, drain
+from tests.support.pairing import add_woman, cohort_of_four, drain
 
 NOW = datetime(2026, 3, 2, 17, 0, tzinfo=UTC)
 
@@ -83,3 +85,40 @@ def test_match_command_in_chat(settings, db, clock, recorder):
     carmen.says("1")
     carmen.says("/match Pilote 2026")
     assert "intercambios propuestos" not in carmen.text
+
+
+@pytest.mark.parametrize(
+    ("locale", "setup", "asked", "summary"),
+    [
+        ("en", ("hi", "3", "1", "Ana"), "Pilote 2026 (5 women)", "1 woman left out"),
+        ("es", ("hola", "1", "1", "Ana"), "Pilote 2026 (5 mujeres)", "1 mujer sin compañera"),
+        ("fr", ("salut", "2", "1", "Ana"), "Pilote 2026 (5 femmes)", "1 femme sans binôme"),
+    ],
+)
+def test_one_woman_is_counted_in_the_singular(
+    settings, db, clock, recorder, locale, setup, asked, summary
+):  # type: ignore[no-untyped-def]
+    clock.set(NOW)
+    app = build(
+        settings.model_copy(update={"coordinators": ["console:ana"]}),
+        channels=[recorder],
+        clock=clock,
+        db=db,
+    )
+    ana = Person(app, "ana")
+    for text in setup:
+        ana.says(text)
+    with db.session() as session:
+        cohort, _women = cohort_of_four(session, NOW)
+        fifth = add_woman(session, "awa", NOW, address="mariama", name="Mariama")
+        service.add_member(session, cohort, fifth.id or 0, now=NOW)
+        small = service.create_cohort(
+            session, "Taller", modes=service.parse_modes("north_south"), code="TALLER1", now=NOW
+        )
+        sixth = add_woman(session, "carmen", NOW, address="lidia", name="Lidia")
+        service.add_member(session, small, sixth.id or 0, now=NOW)
+    ana.says("/match")
+    one = {"en": "Taller (1 woman)", "es": "Taller (1 mujer)", "fr": "Taller (1 femme)"}[locale]
+    ana.expect(asked, one)
+    ana.says("/match Pilote 2026")
+    ana.expect(summary)
