@@ -19,7 +19,7 @@ from flows import i18n
 from flows.messages import Msg, Option, _
 from flows.render import Reader, render_msg
 from flows.text import normalise
-from flows.vocabulary import ANSWER_PHRASES, ANSWER_WORDS, NUMBER_WORDS
+from flows.vocabulary import ANSWER_PHRASES, ANSWER_WORDS, LANGUAGE_WORDS, NUMBER_WORDS
 
 # From strongest to weakest: "a, b" then "a y b" (or "a, y b") then "1 3".
 _SPLITS = (
@@ -128,6 +128,17 @@ def choose_one(
     if named:
         return named[0] if len(named) == 1 else None
     return _close_match(wanted, options, phrases)
+
+
+def language_named(text: str) -> str | None:
+    """The language her first words are in or name ("Bonjour, je suis Awa" → fr, "inglés" → en),
+    or None."""
+    words = normalise(text).split()
+    for size in (2, 1):
+        language = LANGUAGE_WORDS.get(" ".join(words[:size]))
+        if language is not None:
+            return language
+    return None
 
 
 def _everyday(wanted: str, options: Sequence[Option]) -> tuple[str, ...]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from flows import choices
 from flows import vocabulary as vocab
 from flows.i18n import LANGUAGES, supported
 from flows.keywords import Keyword
@@ -199,6 +200,18 @@ def _language_options(ctx: Context) -> Sequence[Option]:
     return tuple(Option(key, vocab.UI_LANGUAGES[key]) for key in _language_order(ctx))
 
 
+@dataclass
+class ChooseLanguage(Choose):
+    """The language question, answered also by a greeting or a language's name in any of the
+    three ("bonjour", "inglés", "spanish")."""
+
+    def answer(self, ctx: Context, answer: Answer) -> Outcome:
+        named = choices.language_named(answer.text) if answer.option_key is None else None
+        if named is not None:
+            return self.on_answer(ctx, named)
+        return super().answer(ctx, answer)
+
+
 def _on_language(ctx: Context, key: str) -> Outcome:
     ctx.participant.locale = key
     ctx.session.add(ctx.participant)
@@ -351,7 +364,7 @@ register(
     "home",
     {
         # The numbered languages speak for themselves: no hint in a language she may not read.
-        "language": Choose(
+        "language": ChooseLanguage(
             _language_prompt, _language_options, _on_language, hint=False, invalid=_language_invalid
         ),
         "menu": Choose(MENU, _menu_options, _on_menu),

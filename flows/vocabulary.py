@@ -20,6 +20,26 @@ UI_LANGUAGES: dict[str, Msg] = {
     "en": _p("language name in itself", "English"),
 }
 
+# Words that name the language she writes in, answering "which language?" ("bonjour", "inglés"):
+# greetings and yes in that language, and each language's name in the three (normalised).
+LANGUAGE_WORDS: dict[str, str] = {
+    **dict.fromkeys(
+        ("hola", "buenas", "buenos dias", "buenas tardes", "buenas noches", "si", "espanol")
+        + ("castellano", "en espanol", "espagnol", "spanish"),
+        "es",
+    ),
+    **dict.fromkeys(
+        ("bonjour", "bonsoir", "salut", "coucou", "oui", "francais", "en francais", "frances")
+        + ("french",),
+        "fr",
+    ),
+    **dict.fromkeys(
+        ("hello", "hi", "hey", "good morning", "good afternoon", "good evening", "yes")
+        + ("english", "in english", "ingles", "anglais"),
+        "en",
+    ),
+}
+
 # Languages a woman can hold a mentoring conversation in, named in the reader's language.
 SPOKEN_LANGUAGES: dict[str, Msg] = {
     "es": _("Spanish"),

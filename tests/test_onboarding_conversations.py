@@ -131,7 +131,7 @@ def test_whole_onboarding(any_db, settings, clock, recorder, language, script):
     her.says("hola")
     her.expect("Bienvenida a Entrepairs", "Bienvenue sur Entrepairs", "Welcome to Entrepairs")
     # Not one of the languages: her language is not known yet, so all three say so.
-    reply = her.says("buenas tardes")
+    reply = her.says("quiero información")
     her.expect(SPANISH.invalid, FRENCH.invalid, ENGLISH.invalid, "1. Español")
     assert "Reply with a number" not in "\n".join(reply)  # no line in English alone
     her.says(script.language_digit)
@@ -539,3 +539,28 @@ def test_she_is_greeted_once_not_each_time_the_question_comes_back(
     assert greeted not in her.text
     her.says("🙂")
     assert greeted not in her.text
+
+
+@pytest.mark.parametrize(
+    ("answer", "consent"),
+    [
+        ("buenas tardes", SPANISH.consent),
+        ("Bonjour, je suis Awa", FRENCH.consent),
+        ("français", FRENCH.consent),
+        ("francés", FRENCH.consent),
+        ("Hello!", ENGLISH.consent),
+        ("inglés", ENGLISH.consent),
+        ("anglais", ENGLISH.consent),
+        ("castellano", SPANISH.consent),
+    ],
+)
+def test_a_greeting_or_a_language_named_answers_which_language(
+    db, settings, clock, recorder, answer, consent
+):  # type: ignore[no-untyped-def]
+    """Asked in three languages, she answers in her own words: "bonjour" is French."""
+    app = build(settings, channels=[recorder], clock=clock, db=db)
+    her = Person(app, "newcomer")
+    her.says("hola")
+    her.expect("Bienvenida a Entrepairs", "Bienvenue sur Entrepairs", "Welcome to Entrepairs")
+    her.says(answer)
+    her.expect(consent)
