@@ -130,7 +130,8 @@ class Engine:
             if stopped is None:
                 return []  # she asked for silence: keep it until she comes back
             return self._enter(ctx, stopped)
-        if self._question_was_waiting(ctx) and keyword is None:
+        asked = keyword is None
+        if self._question_was_waiting(ctx, asked=asked) and asked:
             # A question held for her quiet hours was not out yet: she sees it now, once,
             # rather than her message answering a question she has not read.
             return self._enter(ctx, stay(ask=True))
@@ -164,10 +165,12 @@ class Engine:
         return self._enter(ctx, outcome)
 
     @staticmethod
-    def _question_was_waiting(ctx: Context) -> bool:
-        """True when she writes before a question queued for later went out (it is dropped)."""
+    def _question_was_waiting(ctx: Context, *, asked: bool) -> bool:
+        """True when she writes before a question queued for later went out (it is dropped;
+        `asked`: the conversation asks it now, so she reads it after all)."""
         held = ctx.data.pop(HELD_QUESTION, None)
-        return bool(held) and outbox.supersede(ctx.session, held) > 0
+        code = outbox.SAID_LIVE if asked else outbox.SUPERSEDED
+        return bool(held) and outbox.supersede(ctx.session, held, code=code) > 0
 
     @staticmethod
     def _keep_invite_code(ctx: Context, inbound: Inbound) -> None:

@@ -267,8 +267,19 @@ def withdraw(session: Session, pair: Pair, *, actor: str, now: datetime) -> Pair
 
 def paused_by(session: Session, pair_id: int) -> str | None:
     """Who put the pair in pause last (an actor string), read from its history."""
+    last = _last_pause(session, pair_id)
+    return last.actor if last else None
+
+
+def paused_at(session: Session, pair_id: int) -> datetime | None:
+    """When the pair was put in pause last."""
+    last = _last_pause(session, pair_id)
+    return last.at if last else None
+
+
+def _last_pause(session: Session, pair_id: int) -> PairEvent | None:
     moves = [event for event in history(session, pair_id) if event.to_status == PairStatus.PAUSED]
-    return moves[-1].actor if moves else None
+    return moves[-1] if moves else None
 
 
 def history(session: Session, pair_id: int) -> list[PairEvent]:

@@ -23,12 +23,12 @@ from flows.config import FlowConfig
 from flows.introductions import NEW_MATCH_COMING, pair_over, release, tell
 from flows.matching.service import cohorts_of
 from flows.messages import Msg, Option, _, keyword, nested, stacked, when
-from flows.proactive import About, about_pair
+from flows.proactive import About, about_pair, about_session, drop_waiting, never_reached
 from flows.registry import register
-from flows.sessions import cancel_meeting
+from flows.sessions import SESSION_OFF, cancel_meeting, planned_start
 from flows.steps import AskText, Choose, Context, Outcome, go
 from storage import nudges
-from storage.meetings import Meeting, MeetingStatus, open_meetings
+from storage.meetings import Meeting, MeetingStatus, cancelled_since, open_meetings
 from storage.models import Participant
 from storage.pairs import Pair, PairStatus, PairView
 
@@ -87,7 +87,6 @@ TEAM_ENDED = _(
 )
 # A paused pair meets no more for now: what was planned is called off, and both are told.
 PAUSE_CANCELS = _("Your session of {when} will be cancelled.")
-SESSION_OFF = _("Your session of {when} is cancelled.")
 PROPOSAL_OFF = _("The times proposed for your next session are withdrawn.")
 RESUMED = _("Your pair with {peer} is active again.")
 PEER_RESUMED = _("{peer} has restarted your pair. Welcome back!")
@@ -202,12 +201,14 @@ def change_by_team(
     her language; an end also closes what was open or planned for the pair. ValueError when
     the pair is not in a state for `action`."""
     actor = lifecycle.coordinator_actor(coordinator_id)
-    called_off: list[Msg] = []
+    called_off: list[Meeting] = []
+    since: datetime | None = None  # when the pause a restart lifts began
     if action == "pause" and pair.status == PairStatus.ACTIVE:
         lifecycle.pause(session, pair, actor=actor, now=now)
         called_off = _call_off(session, pair, by=coordinator_id, now=now, config=config)
         notice, about = TEAM_PAUSED, paused(pair)
     elif action == "resume" and pair.status == PairStatus.PAUSED:
+        since = lifecycle.paused_at(session, pair.id or 0)
         lifecycle.resume(session, pair, actor=actor, now=now)
         notice, about = RESUMED, about_pair(pair.id)
     elif action == "end" and pair.status in lifecycle.LIVE_STATUSES:
@@ -220,9 +221,14 @@ def change_by_team(
         her = session.get(Participant, member)
         peer = session.get(Participant, pair.peer_of(member))
         # An introduction still held for her quiet hours never reached her: nothing to tell.
-        if her is not None and release(session, her, pair.id or 0, now):
-            told = _(notice.msgid, peer=peer.name if peer else "")
-            tell(session, her, stacked([told, *called_off]), now=now, config=config, about=about)
+        if her is None or not release(session, her, pair.id or 0, now):
+            continue
+        told = _(notice.msgid, peer=peer.name if peer else "")
+        if action == "resume":
+            _tell_restart(session, her, pair, told, paused_at=since, now=now, config=config)
+        else:
+            lines = _called_off_for(session, called_off, her, now=now)
+            tell(session, her, stacked([told, *lines]), now=now, config=config, about=about)
 
 
 def _on_reason(ctx: Context, reason: str) -> Outcome:
@@ -356,15 +362,18 @@ def _on_confirm_pause(ctx: Context, key: str) -> Outcome:
     name = _peer_name(ctx, pair)
     told = _(PEER_PAUSED.msgid, peer=ctx.participant.name or "")
     peer = _peer(ctx, pair)
-    tell(
-        ctx.session,
-        peer,
-        stacked([told, *called_off]),
-        now=ctx.now,
-        config=ctx.config,
-        about=paused(pair),
-    )
-    return home.resume(ctx, stacked([_paused_mine(name), *called_off]))
+    if peer is not None:
+        theirs = _called_off_for(ctx.session, called_off, peer, now=ctx.now)
+        tell(
+            ctx.session,
+            peer,
+            stacked([told, *theirs]),
+            now=ctx.now,
+            config=ctx.config,
+            about=paused(pair),
+        )
+    mine = _called_off_for(ctx.session, called_off, ctx.participant, now=ctx.now)
+    return home.resume(ctx, stacked([_paused_mine(name), *mine]))
 
 
 def _paused_mine(name: str) -> Msg:
@@ -384,24 +393,71 @@ def _planned(session: Session, pair: Pair | None) -> list[Meeting]:
 
 def _start_ahead(meeting: Meeting, now: datetime) -> datetime | None:
     """When the session planned (or being moved) starts, if that is still ahead."""
-    start = meeting.start_at or meeting.previous_start_at
+    start = planned_start(meeting)
     return start if start is not None and start > now else None
 
 
 def _call_off(
     session: Session, pair: Pair, *, by: int, now: datetime, config: FlowConfig
-) -> list[Msg]:
+) -> list[Meeting]:
     """A paused pair meets no more for now: its sessions ahead and its open proposals are
-    cancelled (no reminder or check-in while it rests); returns what to tell both women.
-    A session already under way is left to close as held."""
-    said: list[Msg] = []
+    cancelled (no reminder or check-in while it rests); returns them (`_called_off_for` says
+    them to each woman). A session already under way is left to close as held."""
+    cancelled: list[Meeting] = []
     for meeting in _planned(session, pair):
-        start = _start_ahead(meeting, now)
-        if start is None and meeting.status != MeetingStatus.PROPOSED:
+        if _start_ahead(meeting, now) is None and meeting.status != MeetingStatus.PROPOSED:
             continue
         cancel_meeting(session, meeting, by=by, now=now, config=config)
-        said.append(_(SESSION_OFF.msgid, when=when(start)) if start else PROPOSAL_OFF)
+        cancelled.append(meeting)
+    return cancelled
+
+
+def _called_off_for(
+    session: Session, meetings: list[Meeting], her: Participant, *, now: datetime
+) -> list[Msg]:
+    """What a pause called off, as she knows it: each session ahead is cancelled, each proposal
+    withdrawn; but not a proposal that never reached her (held for her night), which is news
+    about nothing."""
+    said: list[Msg] = []
+    for meeting in meetings:
+        start = _start_ahead(meeting, now)
+        if start is not None:
+            said.append(_(SESSION_OFF.msgid, when=when(start)))
+        elif meeting.start_at is None and not never_reached(
+            session,
+            her,
+            about_session(meeting.pair_id, meeting.id),
+            since=meeting.created_at or now,
+            now=now,
+        ):
+            said.append(PROPOSAL_OFF)
     return said
+
+
+def _tell_restart(
+    session: Session,
+    her: Participant,
+    pair: Pair,
+    notice: Msg,
+    *,
+    paused_at: datetime | None,
+    now: datetime,
+    config: FlowConfig,
+) -> None:
+    """Her pair starts again: she reads `notice`. When the pause never reached her (held for
+    her night), the two make nothing: she hears of neither, only of what the pause called off
+    that she knew of (her session is cancelled all the same)."""
+    about = about_pair(pair.id)
+    if paused_at is None or not never_reached(session, her, about, since=paused_at, now=now):
+        tell(session, her, notice, now=now, config=config, about=about)
+        return
+    called_off = _called_off_for(
+        session, cancelled_since(session, pair.id or 0, paused_at), her, now=now
+    )
+    if called_off:
+        tell(session, her, stacked(called_off), now=now, config=config, about=about)
+    else:
+        drop_waiting(session, her, about, now=now)
 
 
 def _paused_info(ctx: Context) -> Outcome:
@@ -418,15 +474,14 @@ def _resume_pair(ctx: Context) -> Outcome:
         return home.resume(ctx, NO_PAIR)
     if not _paused_by_her(ctx, pair):  # an old menu: not hers to restart
         return home.resume(ctx, _why_paused(ctx, pair))
+    since = lifecycle.paused_at(ctx.session, pair.id or 0)
     lifecycle.resume(ctx.session, pair, actor=_actor(ctx), now=ctx.now)
-    tell(
-        ctx.session,
-        _peer(ctx, pair),
-        _(PEER_RESUMED.msgid, peer=ctx.participant.name or ""),
-        now=ctx.now,
-        config=ctx.config,
-        about=about_pair(pair.id),  # replaces the pause she has not read yet, nothing more
-    )
+    peer = _peer(ctx, pair)
+    if peer is not None:
+        told = _(PEER_RESUMED.msgid, peer=ctx.participant.name or "")
+        _tell_restart(
+            ctx.session, peer, pair, told, paused_at=since, now=ctx.now, config=ctx.config
+        )
     return home.resume(ctx, _(RESUMED.msgid, peer=_peer_name(ctx, pair)))
 
 

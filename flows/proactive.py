@@ -7,7 +7,9 @@ step, remembering the one she left (answered later through "continue where I was
 
 A message about one thing (a session, a pair's state) says so (`About`): a newer message to her
 about the same thing replaces those still waiting for her morning, so she wakes to what is true
-now, not to a time since moved or a proposal since withdrawn.
+now, not to a time since moved or a proposal since withdrawn. What is taken back before any of
+it reached her (a proposal withdrawn, a pause lifted, in her night) is told to her not at all
+(`never_reached`, `drop_waiting`).
 """
 
 from __future__ import annotations
@@ -103,15 +105,7 @@ def notify(
     if respect_quiet:
         due = next_allowed(due, participant.timezone, config.quiet_start, config.quiet_end)
     if about is not None and about.replaces:
-        replaced = outbox.supersede_about(
-            session,
-            participant_id=participant.id or 0,
-            subject=about.subject,
-            now=now,
-            within=about.within,
-        )
-        if replaced and not question:
-            _forget_unseen_question(session, participant, replaced, now)
+        drop_waiting(session, participant, about, now=now, question=question)
     queued = []
     for item in replies:
         reply = item if isinstance(item, Reply) else Reply(item)
@@ -131,6 +125,44 @@ def notify(
             )
         )
     return queued
+
+
+def drop_waiting(
+    session: Session,
+    participant: Participant,
+    about: About,
+    *,
+    now: datetime,
+    question: bool = False,
+) -> None:
+    """Drop her messages about `about` that still wait for her morning (`outbox.supersede_about`);
+    a question among them she has not seen no longer waits for her answer (unless `question`:
+    `ask` is putting her on a new one)."""
+    replaced = outbox.supersede_about(
+        session,
+        participant_id=participant.id or 0,
+        subject=about.subject,
+        now=now,
+        within=about.within,
+    )
+    if replaced and not question:
+        _forget_unseen_question(session, participant, replaced, now)
+
+
+def never_reached(
+    session: Session, participant: Participant, about: About, *, since: datetime, now: datetime
+) -> bool:
+    """She was told of `about` at `since`, and none of what she was told about it since then has
+    reached her: it all waits for her morning, or was dropped unsent for a newer word.
+
+    Taking back what began at `since` (a proposal withdrawn, a pause lifted) is then news about
+    nothing she knows: she is told neither (`drop_waiting`), as if neither had happened. When
+    she knew it another way (she proposed those times herself, she read it) she is told.
+    """
+    reached = outbox.reached_since(
+        session, participant_id=participant.id or 0, subject=about.subject, since=since, now=now
+    )
+    return reached is False
 
 
 def _forget_unseen_question(

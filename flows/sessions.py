@@ -12,6 +12,7 @@ graph LR
   route -->|she proposed| waiting -->|other times| start
   route -->|confirmed| manage -->|move| start
   manage -->|cancel| confirm_cancel
+  pick -->|a move: cancel the session| confirm_cancel
 ```
 
 Either woman proposes 1–3 times, picked from suggested slots (where both declared availability
@@ -23,6 +24,10 @@ on the proposer's wall clock, so a rhythm keeps the agreed local hour across day
 changes. A typed time is read back to her in her words and zone and confirmed before going on.
 The next session of a rhythm is proposed only after both check-ins say the last one took place
 (`continue_rhythm`), or a day later when nobody answered.
+
+A cancel wins over a move crossing it: a session being moved can still be cancelled (the woman
+asked to answer the move may cancel the session instead), and a move, or an answer to one,
+that reaches a session cancelled meanwhile tells her so instead, once (`_cancel_news`).
 """
 
 from __future__ import annotations
@@ -55,7 +60,14 @@ from flows.nudges import (
     plan_meeting,
     plan_proposal_wait,
 )
-from flows.proactive import about_session, ask, forget_question, notify
+from flows.proactive import (
+    about_session,
+    ask,
+    drop_waiting,
+    forget_question,
+    never_reached,
+    notify,
+)
 from flows.registry import register
 from flows.steps import Answer, Choose, Context, Outcome, WithBack, go, stay
 from flows.text import clean_text, normalise
@@ -64,7 +76,15 @@ from flows.triggers import Firing, handles
 from storage import nudges as nudge_store
 from storage import outbox
 from storage.checkins import CheckIn, Happened
-from storage.meetings import Meeting, MeetingStatus, Mode, Rhythm, count_agreed, open_meeting
+from storage.meetings import (
+    Meeting,
+    MeetingStatus,
+    Mode,
+    Rhythm,
+    count_agreed,
+    latest_meeting,
+    open_meeting,
+)
 from storage.models import Participant, Priority
 from storage.pairs import Pair, PairStatus, pairs_of
 
@@ -138,10 +158,16 @@ YES_CANCEL = _("Yes, cancel it")
 NO_KEEP = _("No, keep it")
 CANCELLED = _("Done, the session is cancelled. I told {name}.")
 PEER_CANCELLED = _("{name} cancelled your session ({when}). You can plan a new one from the menu.")
+SESSION_OFF = _("Your session of {when} is cancelled.")
+CANCEL_SESSION = _("Cancel the session")
 WAITING = _("You proposed times to {name}; she has not answered yet.")
 WITHDRAW = _("Withdraw my proposal")
 KEEP_WAITING = _("Keep waiting")
 WITHDRAWN = _("Done, your proposal is withdrawn. I told {name}.")
+WITHDRAWN_UNSEEN = _(
+    "Done, your proposal is withdrawn. {name} had not read it yet, so she will receive nothing "
+    "about it."
+)
 PEER_WITHDREW = _("{name} withdrew her proposal for a session.")
 MOVE_WITHDRAWN = _("Done: your session stays as planned ({when}). I told {name}.")
 PEER_MOVE_WITHDRAWN = _("{name} keeps your session as planned ({when}).")
@@ -207,6 +233,62 @@ def active_pairs(session: Session, participant_id: int) -> list[Pair]:
     return pairs_of(session, participant_id, (PairStatus.ACTIVE,))
 
 
+def planned_start(meeting: Meeting) -> datetime | None:
+    """When the session agreed on starts, also while a move of it is proposed."""
+    return meeting.start_at or meeting.previous_start_at
+
+
+def _being_moved(meeting: Meeting) -> bool:
+    """An agreed session whose move to other times waits for an answer."""
+    return meeting.status == MeetingStatus.PROPOSED and meeting.previous_start_at is not None
+
+
+def _cancelled_session(meeting: Meeting) -> bool:
+    """A session that was agreed on (not a bare proposal), cancelled since."""
+    return meeting.status == MeetingStatus.CANCELLED and planned_start(meeting) is not None
+
+
+def _unread(ctx: Context, meeting: Meeting) -> bool:
+    """Whether a note to her about this session still waits for her morning."""
+    subject = about_session(meeting.pair_id, meeting.id).subject
+    me = ctx.participant.id or 0
+    return outbox.waiting_about(ctx.session, participant_id=me, subject=subject, now=ctx.now)
+
+
+def _cancel_news(ctx: Context, meeting: Meeting) -> Msg:
+    """What she is told when she acts on a session cancelled meanwhile (moving it, cancelling it,
+    answering a move of it): who cancelled it, when the note saying so still waits for her
+    morning (it is dropped: she reads it now, once); else that it is cancelled."""
+    start = planned_start(meeting) or ctx.now
+    me = ctx.participant.id or 0
+    unread = _unread(ctx, meeting)
+    if unread:
+        about = about_session(meeting.pair_id, meeting.id)
+        drop_waiting(ctx.session, ctx.participant, about, now=ctx.now)
+    pair = ctx.session.get(Pair, meeting.pair_id)
+    by_peer = pair is not None and me in pair.members() and meeting.cancelled_by == pair.peer_of(me)
+    if unread and by_peer:
+        peer = _peer(ctx.session, pair, me)
+        return Msg(PEER_CANCELLED.msgid, {"name": first_name(peer), "when": when(start)})
+    return Msg(SESSION_OFF.msgid, {"when": when(start)})
+
+
+def _cancelled_meanwhile(ctx: Context, meeting: Meeting) -> Outcome:
+    """The session she is acting on was cancelled meanwhile: she is told, and nothing is sent
+    about it (a move of a session that no longer exists)."""
+    ctx.data.pop("sess", None)
+    return resume(ctx, _cancel_news(ctx, meeting))
+
+
+def _unread_cancel(ctx: Context, pair_id: int) -> tuple[Msg, ...]:
+    """Their last session was cancelled and the note saying so waits for her morning: she opens
+    the planning now, so she reads it now (once), before being asked for new times."""
+    last = latest_meeting(ctx.session, pair_id)
+    if last is None or not _cancelled_session(last) or not _unread(ctx, last):
+        return ()
+    return (_cancel_news(ctx, last),)
+
+
 # Entry: from the menu, or from a nudge -------------------------------------------------------
 
 
@@ -226,6 +308,8 @@ def route(ctx: Context, pair_id: int, *say: Reply | Msg) -> Outcome:
     """The step that fits the pair's situation: answer, wait, manage, or propose."""
     ctx.data["sess"] = {"pair": pair_id}
     meeting = open_meeting(ctx.session, pair_id)
+    if meeting is None:
+        say = (*_unread_cancel(ctx, pair_id), *say)
     me = ctx.participant.id
     if meeting is not None and meeting.status == MeetingStatus.PROPOSED:
         _state(ctx).update(meeting=meeting.id, version=meeting.version)
@@ -515,6 +599,8 @@ def send_proposal(ctx: Context) -> Outcome:
     if kind in ("counter", "move") and (
         meeting is None or meeting.status not in (MeetingStatus.PROPOSED, MeetingStatus.CONFIRMED)
     ):
+        if meeting is not None and _cancelled_session(meeting):
+            return _cancelled_meanwhile(ctx, meeting)  # nothing to move: she is told why
         if kind == "counter" and open_meeting(ctx.session, pair.id or 0) is None:
             # Her peer withdrew (or it lapsed) while she wrote her times: they are not lost.
             state.update(kind="new", meeting=None, version=None)
@@ -610,6 +696,8 @@ class PickTime:
             Option(f"o{index}", Msg("{when}", {"when": when(instants[index])}))
             for index in ahead(meeting, now)
         )
+        if meeting.previous_start_at is not None:  # a move: she may rather call it off
+            return (*times, Option("other", OTHER_TIMES), Option("cancel", CANCEL_SESSION))
         return (*times, Option("other", OTHER_TIMES))
 
     def offered(self, ctx: Context) -> Sequence[Option]:
@@ -638,6 +726,8 @@ class PickTime:
         pair = _pair(ctx)
         if pair is None:
             return resume(ctx, NO_PEER)
+        if meeting is not None and _cancelled_session(meeting):
+            return _cancelled_meanwhile(ctx, meeting)
         if meeting is None or meeting.status != MeetingStatus.PROPOSED:
             return route(ctx, pair.id or 0, CLOSED)
         if meeting.version != _state(ctx).get("version"):
@@ -683,6 +773,8 @@ def _chosen(ctx: Context, key: str) -> Outcome:
     if key == "other":
         _state(ctx)["kind"] = "counter"
         return go("sessions", "start")
+    if key == "cancel":
+        return go("sessions", "confirm_cancel")
     meeting = _meeting(ctx)
     pair = _pair(ctx)
     assert meeting is not None and pair is not None
@@ -744,6 +836,8 @@ def _on_manage(ctx: Context, key: str) -> Outcome:
     pair = _pair(ctx)
     if pair is None:
         return resume(ctx, NO_PEER)
+    if meeting is not None and _cancelled_session(meeting):
+        return _cancelled_meanwhile(ctx, meeting)
     if meeting is None or meeting.status != MeetingStatus.CONFIRMED:
         return route(ctx, pair.id or 0, CLOSED)
     if key == "move":
@@ -757,8 +851,14 @@ def _on_manage(ctx: Context, key: str) -> Outcome:
 
 def _cancel_prompt(ctx: Context) -> Msg:
     meeting = _meeting(ctx)
-    start = meeting.start_at if meeting and meeting.start_at else ctx.now
+    start = (planned_start(meeting) if meeting else None) or ctx.now
     return Msg(ASK_CANCEL.msgid, {"when": when(start), "name": _peer_name(ctx)})
+
+
+def _back_from_cancel(ctx: Context) -> Outcome:
+    """Back to the session (or to her peer's move of it), as it stands now."""
+    pair = _pair(ctx)
+    return route(ctx, pair.id or 0) if pair is not None else resume(ctx, NO_PEER)
 
 
 def _on_confirm_cancel(ctx: Context, key: str) -> Outcome:
@@ -766,10 +866,18 @@ def _on_confirm_cancel(ctx: Context, key: str) -> Outcome:
     pair = _pair(ctx)
     if pair is None:
         return resume(ctx, NO_PEER)
-    if key == "no" or meeting is None or meeting.status != MeetingStatus.CONFIRMED:
+    if meeting is not None and _cancelled_session(meeting):
+        return _cancelled_meanwhile(ctx, meeting)
+    if key == "no" and meeting is not None and _being_moved(meeting):
+        return route(ctx, pair.id or 0)  # the move still waits for her answer
+    # A session being moved is still the session: cancelling it closes the move too.
+    cancellable = meeting is not None and (
+        meeting.status == MeetingStatus.CONFIRMED or _being_moved(meeting)
+    )
+    if key == "no" or meeting is None or not cancellable:
         ctx.data.pop("sess", None)
         return resume(ctx)
-    start = meeting.start_at or ctx.now
+    start = planned_start(meeting) or ctx.now
     cancel_meeting(ctx.session, meeting, by=ctx.participant.id or 0, now=ctx.now, config=ctx.config)
     peer = _peer(ctx.session, pair, ctx.participant.id or 0)
     if peer is not None:
@@ -814,6 +922,11 @@ def cancel_meeting(
     nudge_store.cancel(session, meeting_id=meeting.id)
     _forget_pick(session, meeting, now)
     pair = session.get(Pair, meeting.pair_id)
+    canceller = session.get(Participant, by) if pair and by in pair.members() else None
+    if canceller is not None:
+        # She called it off, so she knows: what waits for her morning about it ("she
+        # accepted", "she keeps it as planned") would bring the session back to her.
+        drop_waiting(session, canceller, about_session(meeting.pair_id, meeting.id), now=now)
     if pair is not None and pair.status == PairStatus.ACTIVE:
         plan_ladder(
             session,
@@ -852,6 +965,8 @@ def _on_waiting(ctx: Context, key: str) -> Outcome:
     pair = _pair(ctx)
     if pair is None:
         return resume(ctx, NO_PEER)
+    if meeting is not None and _cancelled_session(meeting):
+        return _cancelled_meanwhile(ctx, meeting)
     if meeting is None or meeting.status != MeetingStatus.PROPOSED:
         return route(ctx, pair.id or 0, CLOSED)
     if key == "other":
@@ -862,17 +977,26 @@ def _on_waiting(ctx: Context, key: str) -> Outcome:
         return resume(ctx)
     peer = _peer(ctx.session, pair, ctx.participant.id or 0)
     name = first_name(ctx.participant)
+    about = about_session(pair.id, meeting.id)
+    told: Msg | None
     if meeting.previous_start_at is not None:  # withdrawing a move: the old time stands again
         old = keep_previous(ctx.session, meeting, now=ctx.now, config=ctx.config)
         mine = Msg(MOVE_WITHDRAWN.msgid, {"when": when(old), "name": first_name(peer)})
         told = Msg(PEER_MOVE_WITHDRAWN.msgid, {"name": name, "when": when(old)})
     else:
+        unseen = peer is not None and never_reached(
+            ctx.session, peer, about, since=meeting.created_at or ctx.now, now=ctx.now
+        )
         cancel_meeting(
             ctx.session, meeting, by=ctx.participant.id or 0, now=ctx.now, config=ctx.config
         )
-        mine = Msg(WITHDRAWN.msgid, {"name": first_name(peer)})
-        told = Msg(PEER_WITHDREW.msgid, {"name": name})
-    if peer is not None:
+        # Withdrawn before any of it reached her (held for her night): she hears of neither.
+        template = WITHDRAWN_UNSEEN if unseen else WITHDRAWN
+        mine = Msg(template.msgid, {"name": first_name(peer)})
+        told = None if unseen else Msg(PEER_WITHDREW.msgid, {"name": name})
+    if peer is not None and told is None:
+        drop_waiting(ctx.session, peer, about, now=ctx.now)  # the proposal she never saw
+    elif peer is not None:
         notify(
             ctx.session,
             peer,
@@ -881,7 +1005,7 @@ def _on_waiting(ctx: Context, key: str) -> Outcome:
             config=ctx.config,
             purpose=PURPOSE,
             priority=Priority.LIVE,
-            about=about_session(pair.id, meeting.id),
+            about=about,
         )
     ctx.data.pop("sess", None)
     return resume(ctx, mine)
@@ -1168,7 +1292,7 @@ register(
                 (Option("yes", YES_CANCEL), Option("no", NO_KEEP)),
                 _on_confirm_cancel,
             ),
-            _back_to("manage"),
+            _back_from_cancel,
         ),
         "waiting": Choose(
             _waiting_prompt,

@@ -95,6 +95,28 @@ def open_meeting(session: Session, pair_id: int) -> Meeting | None:
     return found[0] if found else None
 
 
+def latest_meeting(session: Session, pair_id: int) -> Meeting | None:
+    """The pair's most recent meeting, whatever became of it."""
+    return session.exec(
+        select(Meeting).where(Meeting.pair_id == pair_id).order_by(col(Meeting.id).desc())
+    ).first()
+
+
+def cancelled_since(session: Session, pair_id: int, since: datetime) -> list[Meeting]:
+    """The pair's meetings cancelled at or after `since`, oldest first."""
+    return list(
+        session.exec(
+            select(Meeting)
+            .where(
+                Meeting.pair_id == pair_id,
+                Meeting.status == MeetingStatus.CANCELLED,
+                col(Meeting.cancelled_at) >= since,
+            )
+            .order_by(col(Meeting.id))
+        )
+    )
+
+
 def any_agreed_after(session: Session, pair_id: int, after: datetime) -> bool:
     """True when the pair confirmed (or held) a session that starts after `after`."""
     return (

@@ -39,6 +39,18 @@ from storage.types import UTCDateTime
 
 LEASE = timedelta(minutes=2)
 IN_FLIGHT = (OutboxStatus.PENDING, OutboxStatus.SENDING)
+# Why a message waiting for later was skipped: a newer word replaced it, unsent (`superseded`);
+# or she wrote first and the conversation asked it then (`said_live`): that one she has read.
+SUPERSEDED = "superseded"
+SAID_LIVE = "said_live"
+# On their way to her, or with her (one held for her reply reaches her when she writes).
+_OUT = (
+    OutboxStatus.SENDING,
+    OutboxStatus.SENT,
+    OutboxStatus.DELIVERED,
+    OutboxStatus.READ,
+    OutboxStatus.HELD,
+)
 
 
 def enqueue(
@@ -428,8 +440,11 @@ def mark_failed(
     session.add(message)
 
 
-def supersede(session: Session, message_ids: Sequence[int]) -> int:
-    """Drop queued messages not yet tried (a live answer says the same now); returns how many."""
+def supersede(session: Session, message_ids: Sequence[int], *, code: str = SUPERSEDED) -> int:
+    """Drop queued messages not yet tried (a live answer says the same now); returns how many.
+
+    `code` says why: `SAID_LIVE` when the conversation has just asked what they asked.
+    """
     if not message_ids:
         return 0
     result = session.execute(
@@ -441,7 +456,7 @@ def supersede(session: Session, message_ids: Sequence[int]) -> int:
                 col(OutboundMessage.attempts) == 0,
             )
         )
-        .values(status=OutboxStatus.SKIPPED, error_code="superseded")
+        .values(status=OutboxStatus.SKIPPED, error_code=code)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
@@ -487,6 +502,49 @@ def waiting_about(session: Session, *, participant_id: int, subject: str, now: d
     return found.first() is not None
 
 
+def reached_since(
+    session: Session, *, participant_id: int, subject: str, since: datetime, now: datetime
+) -> bool | None:
+    """Whether what was queued for her about `subject` from `since` on has reached her.
+
+    None when nothing about it was queued for her at `since` itself (she knew it another way,
+    or was never told); False when it all still waits for later or was dropped unsent by a
+    newer word; True when any of it went out, is going (due, or tried), or was asked in her
+    conversation when she wrote first (`SAID_LIVE`).
+    """
+    session.flush()
+    rows = (
+        session.connection()
+        .execute(_SAID_SINCE, {"her": participant_id, "subject": subject, "since": since})
+        .all()
+    )
+    if not any(row.created_at == since for row in rows):
+        return None
+    return any(_reached(row, now) for row in rows)
+
+
+def _reached(row: Row[Any], now: datetime) -> bool:
+    if row.status == OutboxStatus.PENDING:
+        return row.attempts > 0 or row.next_attempt_at <= now
+    if row.status == OutboxStatus.SKIPPED:
+        return row.error_code == SAID_LIVE
+    return row.status in _OUT
+
+
+_SAID_SINCE = core_select(
+    _outbox.c.status,
+    _outbox.c.attempts,
+    _outbox.c.next_attempt_at,
+    _outbox.c.error_code,
+    _outbox.c.created_at,
+).where(
+    _outbox.c.participant_id == bindparam("her"),
+    _outbox.c.subject.is_not(None),  # lets SQLite see that the index of subjects fits
+    _outbox.c.subject == bindparam("subject"),
+    _outbox.c.created_at >= bindparam("since", type_=_outbox.c.created_at.type),
+)
+
+
 # Her messages about a subject that still wait for later and were never tried.
 _STILL_WAITING = (
     _outbox.c.participant_id == bindparam("her"),
@@ -498,7 +556,7 @@ _STILL_WAITING = (
 _SUPERSEDE = (
     update(_outbox)
     .where(*_STILL_WAITING)
-    .values(status=OutboxStatus.SKIPPED, error_code="superseded")
+    .values(status=OutboxStatus.SKIPPED, error_code=SUPERSEDED)
     .returning(_outbox.c.id)
 )
 _WAITING_ABOUT = core_select(_outbox.c.id).where(*_STILL_WAITING).limit(1)

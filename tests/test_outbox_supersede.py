@@ -151,3 +151,38 @@ def test_the_look_up_uses_her_subjects_not_her_whole_history(db, clock):
             session, participant_id=her.id, subject="pair:4", now=clock.now(), within=True
         )
     assert any("ix_outbox_subject" in step for step in plans[0]), plans
+
+
+def test_what_reached_her_since_a_moment(any_db, clock):
+    """`reached_since`: None unless she was told at that moment; False while all of it waits
+    or was dropped unsent; True once any of it was asked in her conversation (`said_live`)."""
+    with any_db.session() as session:
+        her = programme.woman(session, "awa", now=clock.now(), country="SN")
+        _queue(session, clock, her, subject=MEETING, later=False, status="sent")
+        clock.advance(timedelta(minutes=5))
+        since = clock.now()
+
+        def reached() -> bool | None:
+            return outbox.reached_since(
+                session, participant_id=her.id, subject=MEETING, since=since, now=clock.now()
+            )
+
+        assert reached() is None  # what she read before `since` is not what began then
+        _queue(session, clock, her, subject=MEETING)
+        _queue(session, clock, her, subject="pair:4/meeting:10", later=False, status="sent")
+        assert reached() is False  # held for her morning; another session's note is not it
+        outbox.supersede_about(session, participant_id=her.id, subject=MEETING, now=since)
+        asked = _queue(session, clock, her, subject=MEETING)
+        assert reached() is False  # the first dropped unsent, the second still waiting
+        outbox.supersede(session, [asked], code=outbox.SAID_LIVE)
+        assert reached() is True
+
+
+def test_a_message_due_now_has_reached_her(any_db, clock):
+    """Due (in her hands any second, never dropped): that counts as told."""
+    with any_db.session() as session:
+        her = programme.woman(session, "awa", now=clock.now(), country="SN")
+        _queue(session, clock, her, subject=MEETING, later=False)
+        assert outbox.reached_since(
+            session, participant_id=her.id, subject=MEETING, since=clock.now(), now=clock.now()
+        )

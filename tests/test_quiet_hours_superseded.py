@@ -32,7 +32,7 @@ class Case(NamedTuple):
     evening: datetime  # evening for the writer, night for the reader (UTC)
     morning: datetime  # the reader's morning (UTC)
     times: tuple[str, str]  # the first times typed, then the other ones
-    words: dict[str, str]  # what the reader reads
+    words: dict[str, str]  # what the reader reads (`unread`: the writer)
 
 
 CASES = {
@@ -53,6 +53,8 @@ CASES = {
             "withdrew": "Julie retiró su propuesta de sesión.",
             "menu": "¿Qué desea hacer?",
             "closed": "Esta propuesta ya no está abierta.",
+            # What the writer reads when she withdraws it unseen.
+            "unread": "C'est fait, votre proposition est retirée. Carmen ne l'avait pas encore lue",
         },
     ),
     "fr": Case(
@@ -72,6 +74,7 @@ CASES = {
             "withdrew": "Carmen a retiré sa proposition de séance.",
             "menu": "Que souhaitez-vous faire ?",
             "closed": "Cette proposition n'est plus ouverte.",
+            "unread": "Listo, su propuesta fue retirada. Awa aún no la había leído",
         },
     ),
     "en": Case(
@@ -91,6 +94,7 @@ CASES = {
             "withdrew": "Julie withdrew her proposal for a session.",
             "menu": "What would you like to do?",
             "closed": "This proposal is no longer open.",
+            "unread": "C'est fait, votre proposition est retirée. Awa ne l'avait pas encore lue",
         },
     ),
 }
@@ -170,18 +174,43 @@ def test_a_session_moved_kept_then_cancelled_in_her_night_reaches_her_as_cancell
 
 
 @pytest.mark.parametrize("lang", sorted(CASES))
-def test_a_proposal_withdrawn_in_her_night_reaches_her_as_withdrawn(app, clock, lang):
-    """The proposal she never saw is not sent; nor is her first word read as its answer."""
+def test_a_proposal_withdrawn_before_she_saw_it_never_reaches_her(app, clock, lang):
+    """Proposed and withdrawn while she sleeps: she wakes to neither the proposal nor "she
+    withdrew a proposal" about something she never saw (both dropped unsent), and the writer
+    is told so; nor is the reader's first word read as the answer to it."""
     case = CASES[lang]
     she, peer = proposed_in_her_night(app, clock, case)
     manage(she, "withdraw")
+    she.expect(case.words["unread"])
 
     clock.set(case.morning)
-    received, words = peer.inbox(), case.words
-    assert received == words["withdrew"], received
+    words = case.words
+    assert peer.inbox() == ""
+    with app.db.session() as session:
+        about_it = session.exec(
+            select(OutboundMessage.status, OutboundMessage.error_code).where(
+                OutboundMessage.address == case.reader[0]
+            )
+        ).all()
+    assert about_it == [("skipped", "superseded")]  # the question she never saw
     peer.says("1")
     assert words["closed"] not in peer.text
     peer.expect(words["menu"])
+
+
+@pytest.mark.parametrize("lang", sorted(CASES))
+def test_a_proposal_she_read_in_her_night_is_withdrawn_to_her(app, clock, lang):
+    """Up late, she writes: the proposal held for her morning is asked then, so she has read
+    it. Withdrawn afterwards, she wakes to the withdrawal."""
+    case = CASES[lang]
+    she, peer = proposed_in_her_night(app, clock, case)
+    peer.says("?")
+    peer.expect(case.words["asked"])
+    manage(she, "withdraw")
+    assert case.words["unread"] not in she.text
+
+    clock.set(case.morning)
+    assert peer.inbox() == case.words["withdrew"]
 
 
 def test_a_reminder_held_for_her_night_is_dropped_when_the_session_is_cancelled(app, clock):
@@ -221,6 +250,7 @@ def test_a_pair_paused_in_her_night_drops_the_proposal_waiting_for_her(app, cloc
     received = carmen.inbox()
     assert "Julie pausó su intercambio por ahora." in received, received
     assert "propone una sesión" not in received, received
+    assert "La propuesta de horarios" not in received, received  # withdrawn before she saw it
     carmen.says("1")
     assert "no tiene compañera" not in carmen.text  # read as a time picked, she had no peer
     carmen.expect("¿Qué desea hacer?", "Mi intercambio en pausa")
