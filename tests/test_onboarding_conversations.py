@@ -69,7 +69,7 @@ SPANISH = Script(
 )
 FRENCH = Script(
     language_digit="2",
-    consent="Avant de commencer",
+    consent="Pour trouver votre partenaire",
     ask_name="Quel est votre prénom\u00a0?",
     ask_country="Enchantée, Carmen\u00a0! Dans quel pays et quelle ville vivez-vous\u00a0?",
     invalid="Désolée, je n'ai pas compris",

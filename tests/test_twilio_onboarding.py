@@ -66,7 +66,7 @@ def test_french_onboarding_over_whatsapp(bot: TwilioBot, standin: TwilioStandIn,
     # +221: the welcome in French alone, French offered first, and no last line in English.
     _said(first, "Bienvenue sur Entrepairs", "1. Français", "2. English", "3. Español")
     assert "Welcome" not in first[0] and not first[0].endswith("English")
-    _said(bot.says(AWA, "1" if digits else "Français"), "Avant de commencer", "1. Oui")
+    _said(bot.says(AWA, "1" if digits else "Français"), "Pour trouver votre partenaire", "1. Oui")
     _said(bot.says(AWA, "1" if digits else "oui"), "Quel est votre prénom\u00a0?")
     _said(bot.says(AWA, "Awa"), "Enchantée, Awa\u00a0!", "2. Sénégal")
     if digits:  # country and city in one answer, business and sector in one answer
