@@ -28,7 +28,8 @@ class Msg:
     """A translatable message: a gettext id, its optional plural and its named parameters.
 
     Parameter values are JSON-safe. Three shapes are rendered specially (see `flows.render`):
-    `{"$msg": {...}}` a nested Msg, `{"$dt": iso}` a UTC instant shown in the reader's zone,
+    `{"$msg": {...}}` a nested Msg, `{"$dt": iso}` a UTC instant shown in the reader's zone
+    (`"format": "day"`: its day alone),
     `{"$list": [...]}` a list of values joined the reader's way ("a, b and c"),
     `{"$text": {"es": …, "fr": …}}` content in several languages, `{"$kw": word}` a global word.
     """
@@ -83,6 +84,11 @@ def nested(msg: Msg) -> dict[str, Any]:
 def when(instant: datetime) -> dict[str, str]:
     """A parameter value that is a moment in time, shown in the reader's zone and language."""
     return {"$dt": instant.isoformat()}
+
+
+def day_of(instant: datetime) -> dict[str, str]:
+    """The day of a moment, without its hour ("jueves 5 de marzo"), in the reader's zone."""
+    return {"$dt": instant.isoformat(), "format": "day"}
 
 
 def listing(

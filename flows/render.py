@@ -90,7 +90,8 @@ def _value(value: Any, reader: Reader) -> Any:
         if "$msg" in value:
             return render_msg(Msg.from_json(value["$msg"]), reader)
         if "$dt" in value:
-            return format_instant(datetime.fromisoformat(value["$dt"]), reader)
+            instant = datetime.fromisoformat(value["$dt"])
+            return format_instant(instant, reader, value.get("format", "full"))
         if "$text" in value:
             texts = value["$text"]
             return texts.get(i18n.supported(reader.language)) or texts.get("en", "")
@@ -119,17 +120,22 @@ def _lower_first(text: str) -> str:
 
 
 def format_instant(instant: datetime, reader: Reader, format: str = "full") -> str:
-    """A moment as the reader says it: her zone, her language ("jueves 5 de marzo, 15:00")."""
+    """A moment as the reader says it: her zone, her language ("jueves 5 de marzo, 15:00");
+    `format` "short" ("5 de mar, 15:00") or "day" ("jueves 5 de marzo")."""
     locale = i18n.regional_locale(reader.language, reader.country)
     tz = i18n.zone(reader.timezone)
-    pattern = _PATTERNS[locale.language][0 if format == "full" else 1]
+    pattern = _PATTERNS[locale.language][format]
     return format_datetime(instant, pattern, tzinfo=tz, locale=locale)
 
 
-# (full, short) patterns by language: "jueves 5 de marzo, 15:00", "jeudi 5 mars, 15:00",
-# "Thursday, March 5, 3:00 p.m." — a 24-hour clock where people write one ("15 h 00" in French).
+# Patterns by language: "jueves 5 de marzo, 15:00", "jeudi 5 mars, 15 h 00", "Thursday, March 5,
+# 3:00 p.m." — a 24-hour clock where people write one ("15 h 00" in French).
 _PATTERNS = {
-    "es": ("EEEE d 'de' MMMM, HH:mm", "d 'de' MMM, HH:mm"),
-    "fr": ("EEEE d MMMM, H 'h' mm", "d MMM, H 'h' mm"),
-    "en": ("EEEE, MMMM d, h:mm a", "MMM d, h:mm a"),
+    "es": {
+        "full": "EEEE d 'de' MMMM, HH:mm",
+        "short": "d 'de' MMM, HH:mm",
+        "day": "EEEE d 'de' MMMM",
+    },
+    "fr": {"full": "EEEE d MMMM, H 'h' mm", "short": "d MMM, H 'h' mm", "day": "EEEE d MMMM"},
+    "en": {"full": "EEEE, MMMM d, h:mm a", "short": "MMM d, h:mm a", "day": "EEEE, MMMM d"},
 }

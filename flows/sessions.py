@@ -5,6 +5,7 @@ graph LR
   menu --> route
   route -->|nothing planned| start -->|typed| read_back --> mode --> place --> rhythm --> sent
   start -->|suggested slot| mode
+  start -->|"3/5" in Canada| which_day --> mode
   read_back -->|no| start
   route -->|her peer proposed| pick -->|a time| confirmed
   pick -->|none of these| start
@@ -21,7 +22,9 @@ peer sees each option in HER local time and language, and picks one (by its numb
 out: "vendredi 9h") or proposes others (a counter-proposal: same meeting, new version), also by
 simply typing them under the proposal, read back to her first. Every time is stored in UTC and
 on the proposer's wall clock, so a rhythm keeps the agreed local hour across daylight-saving
-changes. A typed time is read back to her in her words and zone and confirmed before going on.
+changes. A typed time is read back to her in her words and zone and confirmed before going on;
+a date a Canadian may mean two ways ("3/5": March 5 or 3 May) is asked about instead, each
+reading in words, and her choice goes on.
 The next session of a rhythm is proposed only after both check-ins say the last one took place
 (`continue_rhythm`), or a day later when nobody answered.
 
@@ -46,7 +49,19 @@ from flows import vocabulary as vocab
 from flows.config import FlowConfig
 from flows.home import MenuItem, add_menu_item, resume
 from flows.keywords import Keyword
-from flows.messages import Msg, Option, Reply, _, _n, in_sentence, keyword, nested, when
+from flows.messages import (
+    Msg,
+    Option,
+    Reply,
+    _,
+    _n,
+    day_of,
+    in_sentence,
+    keyword,
+    listing,
+    nested,
+    when,
+)
 from flows.nudges import (
     MODES,
     PROPOSAL_LAPSED,
@@ -71,7 +86,7 @@ from flows.proactive import (
 from flows.registry import register
 from flows.steps import Answer, Choose, Context, Outcome, WithBack, go, stay
 from flows.text import clean_text, normalise
-from flows.timeparse import Missing, missing_part, parse_times, to_wall, wall_to_utc
+from flows.timeparse import Missing, missing_part, readings, to_wall, wall_to_utc
 from flows.triggers import Firing, handles
 from storage import nudges as nudge_store
 from storage import outbox
@@ -123,6 +138,7 @@ READ_BACK = _("I understood: {when}\nIs that right?")
 READ_BACK_MANY = _("I understood:\n{times}\nIs that right?")
 READ_BACK_YES = _("Yes, that's right")
 READ_BACK_NO = _("No, I will write it again")
+WHICH_DAY = _("Do you mean {first} or {second}?")
 WRITE_AGAIN = _("No problem, let's try again.")
 PASSED = _("{when} has already passed. Please choose a time in the future.")
 TOO_FAR = _("{when} is too far ahead. Please choose a time in the next six months.")
@@ -438,33 +454,147 @@ class ProposeTimes:
         options = _slot_options(ctx)
         slots = _state(ctx).get("slots", [])
         keys: list[str] | None = None
-        times: list[datetime] | None = None
+        typed: list[list[datetime]] = []
         if answer.option_key is not None:
             keys = [answer.option_key] if answer.option_key in {o.key for o in options} else None
         elif options and _NUMBERS_ONLY.fullmatch(normalise(answer.text)):
             keys = choices.choose_many(answer.text, options)  # "1 3": suggested slots
         else:
-            times = parse_times(answer.text, timezone=ctx.participant.timezone, now=ctx.now)
+            typed = typed_times(ctx, answer.text)
             # A slot named in words ("el martes"); never a time that failed to parse, whose
             # numbers would be read as slot numbers: "martes 3" is not Tuesday's and the third.
-            if not times and options and not choices.names_a_number(answer.text):
+            if not typed and options and not choices.names_a_number(answer.text):
                 keys = choices.choose_many(answer.text, options)
         if keys:
-            times = [datetime.fromisoformat(slots[int(key[1:])]) for key in keys]
-        if not times:
+            return _take_times(ctx, [datetime.fromisoformat(slots[int(key[1:])]) for key in keys])
+        if not typed:
             return stay(_not_understood(ctx, answer.text))
-        if len(times) > MOST_TIMES:
-            return stay(TOO_MANY)
-        for instant in times:
-            if instant <= ctx.now:
-                return stay(Msg(PASSED.msgid, {"when": when(instant)}))
-            if instant > ctx.now + LATEST_AHEAD:
-                return stay(Msg(TOO_FAR.msgid, {"when": when(instant)}))
-        _state(ctx)["times"] = [instant.isoformat() for instant in sorted(times)]
-        _state(ctx)["typed"] = not keys  # "back" from how they meet returns to the read-back
-        if not keys:  # typed in her words: read them back before going on
-            return go("sessions", "read_back")
-        return _after_times(ctx)
+        if len(typed) > 1:
+            return _ask_which_day(ctx, typed)
+        return _take_times(ctx, typed[0], typed=True)
+
+
+def typed_times(ctx: Context, text: str) -> list[list[datetime]]:
+    """The times she typed, each way they can be read: two when her "3/5" (in Canada) may be
+    March 5 or 3 May and both are times she can propose (ahead, within six months); else one,
+    or none when they are not understood. The one rule for every time typed while planning."""
+    found = readings(
+        text, timezone=ctx.participant.timezone, now=ctx.now, country=ctx.participant.country
+    )
+    if not found or len(found[0]) > MOST_TIMES:
+        return found[:1]  # too many times: she is told so, whichever the day
+    possible = [times for times in found if all(_proposable(ctx, t) for t in times)]
+    # When neither reading can be proposed, the day-first one tells her why, as anyone.
+    return sorted(possible) or found[:1]
+
+
+def _proposable(ctx: Context, instant: datetime) -> bool:
+    return ctx.now < instant <= ctx.now + LATEST_AHEAD
+
+
+def _take_times(
+    ctx: Context, times: list[datetime], *, typed: bool = False, chosen: bool = False
+) -> Outcome:
+    """Her times, once checked: typed ones are read back to her, unless she has just chosen
+    them among two readings (`chosen`), which said them in words already."""
+    if len(times) > MOST_TIMES:
+        return stay(TOO_MANY)
+    for instant in times:
+        if instant <= ctx.now:
+            return stay(Msg(PASSED.msgid, {"when": when(instant)}))
+        if instant > ctx.now + LATEST_AHEAD:
+            return stay(Msg(TOO_FAR.msgid, {"when": when(instant)}))
+    _state(ctx)["times"] = [instant.isoformat() for instant in sorted(times)]
+    _state(ctx)["typed"] = typed  # "back" from how they meet returns to the read-back
+    if typed and not chosen:  # typed in her words: read them back before going on
+        return go("sessions", "read_back")
+    return _after_times(ctx)
+
+
+# "3/5" typed in Canada: March 5 or 3 May? -----------------------------------------------------
+
+
+def _ask_which_day(ctx: Context, typed: list[list[datetime]], *, at_pick: bool = False) -> Outcome:
+    """Her two readings of a date, to choose from; `at_pick` when she typed it under her peer's
+    proposal, where a reading that is one of her peer's times picks it."""
+    _state(ctx)["readings"] = [[instant.isoformat() for instant in times] for times in typed]
+    _state(ctx)["at_pick"] = at_pick
+    return go("sessions", "which_day")
+
+
+def _readings(ctx: Context) -> list[list[datetime]]:
+    return [
+        [datetime.fromisoformat(iso) for iso in times] for times in _state(ctx).get("readings", [])
+    ]
+
+
+def _days(times: list[datetime], timezone: str | None) -> dict[str, Any]:
+    """The days of her times, each once, in words ("jeudi 5 mars et lundi 6 avril")."""
+    first_of_day = {to_wall(instant, timezone).date(): instant for instant in reversed(times)}
+    return listing([day_of(instant) for _day, instant in sorted(first_of_day.items())])
+
+
+def _which_day_prompt(ctx: Context) -> Msg:
+    """ "Do you mean Thursday, March 5 or Sunday, May 3?" in her language."""
+    both = [*_readings(ctx), [], []][:2]  # never short, even asked out of turn
+    first, second = (_days(times, ctx.participant.timezone) for times in both)
+    return Msg(WHICH_DAY.msgid, {"first": first, "second": second})
+
+
+def _which_day_options(ctx: Context) -> tuple[Option, ...]:
+    return tuple(
+        Option(f"r{index}", Msg("{times}", {"times": listing([when(t) for t in times])}))
+        for index, times in enumerate(_readings(ctx))
+    )
+
+
+class WhichDay:
+    """Her "3/5", read both ways: a tap, a digit, or the date typed again unmistakably."""
+
+    def _choose(self) -> Choose:
+        return Choose(_which_day_prompt, _which_day_options, _on_which_day)
+
+    def offered(self, ctx: Context) -> Sequence[Option]:
+        return _which_day_options(ctx)
+
+    def ask(self, ctx: Context) -> list[Reply]:
+        return self._choose().ask(ctx)
+
+    def answer(self, ctx: Context, answer: Answer) -> Outcome:
+        return _retyped(ctx, answer, self.offered(ctx)) or self._choose().answer(ctx, answer)
+
+
+def _retyped(ctx: Context, answer: Answer, options: Sequence[Option]) -> Outcome | None:
+    """She wrote a time again instead of answering the question: that one is read instead."""
+    if answer.option_key is not None or choices.choose_one(answer.text, options) is not None:
+        return None
+    typed = typed_times(ctx, answer.text)
+    if not typed:
+        return None
+    meeting = _meeting(ctx)
+    if _state(ctx).pop("at_pick", False) and meeting is not None:
+        return _typed_at_pick(ctx, meeting, typed)
+    return ProposeTimes().answer(ctx, answer)
+
+
+def _on_which_day(ctx: Context, key: str) -> Outcome:
+    if _pair(ctx) is None:
+        return resume(ctx, NO_PEER)
+    times = _readings(ctx)[int(key[1:])]
+    state = _state(ctx)
+    state.pop("readings", None)
+    meeting = _meeting(ctx)
+    if state.pop("at_pick", False) and meeting is not None:
+        return _typed_at_pick(ctx, meeting, [times], chosen=True)
+    return _take_times(ctx, times, typed=True, chosen=True)
+
+
+def _back_from_which_day(ctx: Context) -> Outcome:
+    """Before "March 5 or 3 May?": her peer's proposal she typed it under, or her times."""
+    pair = _pair(ctx)
+    if _state(ctx).pop("at_pick", False) and pair is not None:
+        return route(ctx, pair.id or 0)
+    return _back_to_times(ctx)
 
 
 def _not_understood(ctx: Context, text: str) -> Msg:
@@ -509,11 +639,7 @@ class ReadBack:
         return self._choose().ask(ctx)
 
     def answer(self, ctx: Context, answer: Answer) -> Outcome:
-        if answer.option_key is None and choices.choose_one(answer.text, self.options) is None:
-            typed = parse_times(answer.text, timezone=ctx.participant.timezone, now=ctx.now)
-            if typed:  # she wrote the time again instead of answering: read that one
-                return ProposeTimes().answer(ctx, answer)
-        return self._choose().answer(ctx, answer)
+        return _retyped(ctx, answer, self.options) or self._choose().answer(ctx, answer)
 
 
 def _on_read_back(ctx: Context, key: str) -> Outcome:
@@ -736,7 +862,7 @@ class PickTime:
             return route(ctx, pair.id or 0)
         typed = _typed_times(ctx, answer)
         if typed:
-            return _typed_at_pick(ctx, meeting, typed, answer)
+            return _typed_at_pick(ctx, meeting, typed)
         options = self._options(meeting, ctx.now)
         if _a_time_lacking_a_part(answer, options):  # "el jueves a las 3": say what it lacks
             return stay(_not_understood(ctx, answer.text), ask=True)
@@ -744,11 +870,11 @@ class PickTime:
         return step.answer(ctx, answer)
 
 
-def _typed_times(ctx: Context, answer: Answer) -> list[datetime] | None:
+def _typed_times(ctx: Context, answer: Answer) -> list[list[datetime]]:
     """The times she typed in her own words ("jeudi 16h"); never an option's number ("2")."""
     if answer.option_key is not None or _NUMBERS_ONLY.fullmatch(normalise(answer.text)):
-        return None
-    return parse_times(answer.text, timezone=ctx.participant.timezone, now=ctx.now)
+        return []
+    return typed_times(ctx, answer.text)
 
 
 def _a_time_lacking_a_part(answer: Answer, options: Sequence[Option]) -> bool:
@@ -759,14 +885,22 @@ def _a_time_lacking_a_part(answer: Answer, options: Sequence[Option]) -> bool:
 
 
 def _typed_at_pick(
-    ctx: Context, meeting: Meeting, typed: list[datetime], answer: Answer
+    ctx: Context, meeting: Meeting, typed: list[list[datetime]], *, chosen: bool = False
 ) -> Outcome:
-    """Her peer's time typed out picks it; other times are hers to propose, read back first."""
+    """Her peer's time typed out picks it; other times are hers to propose, read back first
+    (unless `chosen` among two readings). Her "3/5" that may be read two ways (in Canada) is
+    asked about first."""
+    if len(typed) > 1:
+        return _ask_which_day(ctx, typed, at_pick=True)
+    times = typed[0]
     offered = meeting.option_instants()
-    if len(typed) == 1 and typed[0] in offered:
-        return _chosen(ctx, f"o{offered.index(typed[0])}")
+    # Still the proposal she was shown (her answer to "3/5: which day?" may come later).
+    version = _state(ctx).get("version")
+    shown = meeting.status == MeetingStatus.PROPOSED and meeting.version == version
+    if shown and len(times) == 1 and times[0] in offered:
+        return _chosen(ctx, f"o{offered.index(times[0])}")
     _state(ctx)["kind"] = "counter"
-    return ProposeTimes().answer(ctx, answer)
+    return _take_times(ctx, times, typed=True, chosen=chosen)
 
 
 def _chosen(ctx: Context, key: str) -> Outcome:
@@ -1274,6 +1408,7 @@ register(
         "which": Choose(WHICH_PEER, _which_options, _on_which),
         "start": WithBack(ProposeTimes(), _back_from_times),
         "read_back": WithBack(ReadBack(), _back_to_times),
+        "which_day": WithBack(WhichDay(), _back_from_which_day),
         "mode": WithBack(
             Choose(ASK_MODE, tuple(Option(k, v) for k, v in MODES.items()), _on_mode),
             _back_from_mode,

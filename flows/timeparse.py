@@ -7,6 +7,10 @@ agree ("jueves 12" when the 12th is a Saturday is refused), an hour from 1 to 6 
 the day ("a las 3") is refused as ambiguous, and "next Thursday"/"jeudi prochain" (this week's
 or next week's?) is refused too. Word lists hold all three languages at once.
 
+A numeric date is read day first ("3/5" is 3 May), as in Bolivia and Senegal; many Canadians
+write the month first ("3/5" is March 5), so for a woman living in Canada `readings` gives both
+readings when they differ, for the flow to ask her which one she means (`date_orders`).
+
 A time is read on her own wall clock, in her zone, relative to `now`, and returned as a UTC
 instant; the local date decides the UTC offset, so "jeudi 15h" typed in winter for a Thursday
 after the clocks change still means 15:00 in Montréal.
@@ -196,6 +200,36 @@ _TOKEN = re.compile(
     r"|(?P<word>[a-z]+)"
 )
 
+
+class DateOrder(StrEnum):
+    """Which number of "3/5" is the day: the first (3 May) or the second (March 5)."""
+
+    DAY_FIRST = "day_first"
+    MONTH_FIRST = "month_first"
+
+
+def date_orders(country: str | None) -> tuple[DateOrder, ...]:
+    """How a woman living in `country` may mean "3/5": day first everywhere; in Canada, where
+    many write the month first (English-speaking women above all, but not only), either."""
+    if country == "CA":
+        return (DateOrder.DAY_FIRST, DateOrder.MONTH_FIRST)
+    return (DateOrder.DAY_FIRST,)
+
+
+def readings(
+    text: str, *, timezone: str | None, now: datetime, country: str | None
+) -> list[list[datetime]]:
+    """Each different way to read her times, day first first: one, or two when "3/5" typed in
+    Canada may be March 5 or 3 May (and both exist: "jeudi 3/5" is only Thursday, March 5).
+    Empty when they are not understood."""
+    found: list[list[datetime]] = []
+    for order in date_orders(country):
+        times = parse_times(text, timezone=timezone, now=now, order=order)
+        if times and times not in found:
+            found.append(times)
+    return found
+
+
 # The words that may join times in one message: "jeudi 15h ou vendredi 10h". "y"/"et" before
 # "media"/"demie"/"cuarto"/"quart" belong to the time ("a las 10 y media").
 _SEPARATORS = re.compile(
@@ -204,17 +238,24 @@ _SEPARATORS = re.compile(
 )
 
 
-def parse_times(text: str, *, timezone: str | None, now: datetime) -> list[datetime] | None:
+def parse_times(
+    text: str,
+    *,
+    timezone: str | None,
+    now: datetime,
+    order: DateOrder = DateOrder.DAY_FIRST,
+) -> list[datetime] | None:
     """Each time in the message ("jeudi 15h, vendredi 10h"), or None if one is not understood.
 
     Pieces between separators are joined back when only together they make a time
-    ("Friday, December 4 at 3pm"); every piece must belong to some time.
+    ("Friday, December 4 at 3pm"); every piece must belong to some time. `order` says how to
+    read a numeric date ("3/5"); one that can only be read one way ("13/5") is read that way.
     """
     pieces = _SEPARATORS.split(text)
     if len(pieces) > 8 or len(text) > 600 or not any(piece.strip() for piece in pieces):
         return None
     separators = [match.group(0) for match in _SEPARATORS.finditer(text)]
-    found = _split_times(pieces, separators, timezone=timezone, now=now)
+    found = _split_times(pieces, separators, timezone=timezone, now=now, order=order)
     if found is None:
         return None
     return list(dict.fromkeys(found))
@@ -226,6 +267,7 @@ def _split_times(
     *,
     timezone: str | None,
     now: datetime,
+    order: DateOrder,
     day: date | None = None,
 ) -> list[datetime] | None:
     """The first reading that uses every piece, longest first time first.
@@ -235,14 +277,21 @@ def _split_times(
     if not pieces:
         return []
     if not pieces[0].strip():
-        return _split_times(pieces[1:], separators[1:], timezone=timezone, now=now, day=day)
+        return _split_times(
+            pieces[1:], separators[1:], timezone=timezone, now=now, order=order, day=day
+        )
     for end in range(len(pieces), 0, -1):
         joined = pieces[0] + "".join(s + p for s, p in zip(separators, pieces[1:end], strict=False))
-        wall = _parse_wall(joined, timezone=timezone, now=now, day=day)
+        wall = _parse_wall(joined, timezone=timezone, now=now, order=order, day=day)
         if wall is None:
             continue
         rest = _split_times(
-            pieces[end:], separators[end:], timezone=timezone, now=now, day=wall.date()
+            pieces[end:],
+            separators[end:],
+            timezone=timezone,
+            now=now,
+            order=order,
+            day=wall.date(),
         )
         if rest is not None:
             return [_to_utc(wall, timezone), *rest]
@@ -306,7 +355,12 @@ def parse_time(text: str, *, timezone: str | None, now: datetime) -> datetime | 
 
 
 def _parse_wall(
-    text: str, *, timezone: str | None, now: datetime, day: date | None = None
+    text: str,
+    *,
+    timezone: str | None,
+    now: datetime,
+    order: DateOrder = DateOrder.DAY_FIRST,
+    day: date | None = None,
 ) -> datetime | None:
     """Her wall-clock time; `day` is the day of an hour given alone (from the time before)."""
     if len(text) > 200:
@@ -314,7 +368,7 @@ def _parse_wall(
     items = _lex(text)
     if not items:
         return None
-    reading = _read(items)
+    reading = _read(items, order)
     if reading is None:
         return None
     if day is not None and not _DAY_PARTS & reading.parts.keys():
@@ -368,7 +422,7 @@ def _lex(text: str) -> list[tuple[str, Any]] | None:
 def _raw_token(match: re.Match[str]) -> tuple[str, Any]:
     if match.group("iso"):
         year, month, day = (int(x) for x in match.group("iso").split("-"))
-        return ("date", (day, month, year))
+        return ("isodate", (day, month, year))  # year first: never month first
     if match.group("date"):
         numbers = [int(x) for x in match.group("date").split("/")]
         year = numbers[2] if len(numbers) == 3 else None
@@ -430,6 +484,7 @@ def _phrases(raw: list[tuple[str, Any]]) -> list[tuple[str, Any]] | None:
 class _Reading:
     parts: dict[str, Any] = field(default_factory=dict)
     ok: bool = True
+    order: DateOrder = DateOrder.DAY_FIRST
 
     def set(self, name: str, value: Any) -> None:
         if name in self.parts and self.parts[name] != value:
@@ -461,8 +516,8 @@ def _month(items: list[tuple[str, Any]], i: int) -> int | None:
     return None
 
 
-def _read(items: list[tuple[str, Any]]) -> _Reading | None:
-    reading = _Reading()
+def _read(items: list[tuple[str, Any]], order: DateOrder = DateOrder.DAY_FIRST) -> _Reading | None:
+    reading = _Reading(order=order)
     i = 0
     while i < len(items) and reading.ok:
         for pattern in _PATTERNS:
@@ -523,10 +578,12 @@ def _p_month_date(items: list[tuple[str, Any]], i: int, r: _Reading) -> int:
 
 
 def _p_numeric_date(items: list[tuple[str, Any]], i: int, r: _Reading) -> int:
-    if _kind(items, i) != "date":
+    if _kind(items, i) not in ("date", "isodate"):
         return 0
     day, month, year = items[i][1]
-    if month > 12 and day <= 12:  # "03/15" can only be month first
+    if _kind(items, i) == "date" and r.order == DateOrder.MONTH_FIRST:
+        day, month = month, day
+    if month > 12 and day <= 12:  # "03/15" can only be month first, "15/03" day first
         day, month = month, day
     r.set("day", day)
     r.set("month", month)

@@ -112,7 +112,8 @@ OTHER_ZONES: dict[str, Msg] = {
     "Africa/Abidjan": _("Côte d'Ivoire, Mali or Guinea"),
     "Africa/Lagos": _("Cameroon, Niger or Benin"),
     "Europe/London": _("United Kingdom or Portugal"),
-    "Europe/Paris": _("France, Spain, Italy, Belgium or Germany"),
+    # Belgium, Germany, Switzerland... are understood too when she types them (ANSWER_WORDS).
+    "Europe/Paris": _("France, Spain or Italy"),
 }
 
 SECTORS: dict[str, Msg] = {

@@ -146,7 +146,7 @@ def test_a_missing_language_blocks_unless_a_fallback_is_chosen(bot, clock):
             broadcasts.send(s, config, OPERATOR, draft, now=now)
         why = refused.value.msg  # said in the coordinator's language, naming the language
         assert render_msg(why, Reader("en")).startswith("The text in French is missing")
-        assert render_msg(why, Reader("fr")).startswith("Il manque le texte en français :")
+        assert render_msg(why, Reader("fr")).startswith("Il manque le texte en français\u00a0:")
         assert render_msg(why, Reader("es")).startswith("Falta el texto en francés:")
         with pytest.raises(BroadcastError):  # a fallback must have a text
             broadcasts.draft(
@@ -176,7 +176,7 @@ def test_a_missing_language_blocks_unless_a_fallback_is_chosen(bot, clock):
         assert broadcasts.send(s, config, OPERATOR, draft, now=now) == 8
     deliver(app, clock)
     _, channel = bot
-    assert channel.by_address["201"] == ["Message de l'équipe Entrepairs :\n\nHi"]
+    assert channel.by_address["201"] == ["Message de l'équipe Entrepairs\u00a0:\n\nHi"]
     assert channel.by_address["101"] == ["Mensaje del equipo de Entrepairs:\n\nHola"]
 
 
@@ -198,7 +198,7 @@ def test_preview_counts_per_language_and_channel_and_shows_each_text(bot, clock)
     }
     assert preview.shown == {
         "es": "Mensaje del equipo de Entrepairs:\n\nTaller el jueves",
-        "fr": "Message de l'équipe Entrepairs :\n\nAtelier jeudi",
+        "fr": "Message de l'équipe Entrepairs\u00a0:\n\nAtelier jeudi",
         "en": "Message from the Entrepairs team:\n\nWorkshop on Thursday",
     }
     assert preview.total == 8 and preview.missing == []
@@ -369,7 +369,7 @@ def test_guided_broadcast_in_chat_with_progress(bot, clock):
     preview = says(app, channel, "900", "1")  # now
     assert "8 women will receive it" in preview, when + preview
     assert "Español on WhatsApp: 1" in preview
-    assert "Message de l'équipe Entrepairs :\n\nHello all" in preview
+    assert "Message de l'équipe Entrepairs\u00a0:\n\nHello all" in preview
     assert "Mensaje del equipo de Entrepairs:\n\nHola a todas:\nel taller es el jueves." in preview
     assert "Not sent to 1 who stopped messages and 1 unreachable." in preview
     done = says(app, channel, "900", "1")  # Send
@@ -377,7 +377,7 @@ def test_guided_broadcast_in_chat_with_progress(bot, clock):
     deliver(app, clock)
     assert (
         channel.by_address["201"][-1]
-        == "Message de l'équipe Entrepairs :\n\nHello all: the workshop is on Thursday."
+        == "Message de l'équipe Entrepairs\u00a0:\n\nHello all: the workshop is on Thursday."
     )
     progress = says(app, channel, "900", "/progress")
     assert "sent: 8" in progress and "Announcement 1, 10 women" in progress
@@ -458,7 +458,7 @@ def test_the_failed_ones_retried_at_night_wait_for_her_morning(bot, clock):
     deliver(app, clock, minutes=5)
     (sent,) = channel.times["201"]
     assert sent.astimezone(zone("Africa/Dakar")).hour == 8
-    assert channel.by_address["201"] == ["Message de l'équipe Entrepairs :\n\nAtelier jeudi"]
+    assert channel.by_address["201"] == ["Message de l'équipe Entrepairs\u00a0:\n\nAtelier jeudi"]
 
 
 RETRY_REFUSED = {

@@ -125,3 +125,69 @@ def test_every_message_survives_compilation(language: str) -> None:
         if not compiled.get(key):
             lost.append(singular)
     assert not lost, f"{len(lost)} entries missing or empty once compiled: {lost[:9]}"
+
+
+# French puts a non-breaking space (U+00A0, as the catalog mostly does) before ? ! : ; so the
+# mark never starts a line of its own on a narrow screen. Not a mark inside a token ("10:30",
+# "telegram:123", "https://…"), inside a placeholder ("{value:.1f}"), nor one closing text
+# kept in English (found as such in the English source: « Are you free? »).
+NBSP = "\u00a0"
+_FR_MARK = re.compile(r"[?!:;]")
+_NOT_PROSE = re.compile(r"\{[^{}]*\}|\b(?:https?://|www\.)\S+")
+
+
+def french_spacing_faults(text: str, source: str = "") -> list[str]:
+    """Each ? ! : ; of a French text not preceded by a non-breaking space, shown in context."""
+    prose = _NOT_PROSE.sub(lambda found: "X" * len(found.group(0)), text)
+    faults = []
+    for mark in _FR_MARK.finditer(prose):
+        at = mark.start()
+        before = prose[at - 1] if at else ""
+        after = prose[at + 1] if at + 1 < len(prose) else ""
+        if before == NBSP or before in "?!:;" or after.isalnum() or after == "/":
+            continue
+        word = re.search(r"\S*$", prose[:at])
+        if before.isalnum() and word and word.group(0) + mark.group(0) in source:
+            continue  # English kept as it is inside the French
+        if text[at] == mark.group(0):  # not inside a placeholder or a URL
+            faults.append(text[max(0, at - 20) : at + 1])
+    return faults
+
+
+@pytest.mark.parametrize(
+    ("text", "faults"),
+    [
+        ("Quel est votre prénom ?", 1),  # a plain space
+        ("Quel est votre prénom?", 1),  # no space
+        ("Avant de commencer\u202f: oui ; non !", 3),  # one convention: U+00A0
+        ("Quel est votre prénom\u00a0? Oui\u00a0!", 0),
+        ("Écrivez l'heure comme 10:30, ou /coordinators add telegram:123\u00a0;", 0),
+        ("Le lien\u00a0: https://meet.example/a?b=c ou {when:%H:%M}\u00a0!", 0),
+        ("Répondez « {answer} »\u00a0?!", 0),
+    ],
+)
+def test_the_french_spacing_check_sees_each_plain_or_missing_space(text: str, faults: int):
+    assert len(french_spacing_faults(text)) == faults, french_spacing_faults(text)
+
+
+def test_the_french_spacing_check_leaves_english_inside_french_alone():
+    source = 'Write for example: "Are you free?"'
+    assert french_spacing_faults("Écrivez par exemple\u00a0: « Are you free? »", source) == []
+    assert french_spacing_faults("Écrivez par exemple: « Are you free? »", source) != []
+
+
+def test_french_has_a_non_breaking_space_before_each_question_mark_colon_and_the_like():
+    """Every French message and learning tip: "prénom\u00a0?", never "prénom ?" or "prénom?"."""
+    from flows.tips import library
+
+    faults = []
+    for entry in _catalog(LOCALES_DIR / "fr" / "LC_MESSAGES" / "messages.po"):
+        if not entry.id:
+            continue
+        sources = entry.id if isinstance(entry.id, tuple) else (entry.id,)
+        strings = entry.string if isinstance(entry.string, tuple) else (entry.string,)
+        for string in strings:
+            faults += french_spacing_faults(string, " ".join(sources))
+    for tip in library():
+        faults += french_spacing_faults(tip.text["fr"], tip.text["en"])
+    assert not faults, f"{len(faults)} without a non-breaking space: {faults[:8]}"

@@ -43,15 +43,15 @@ CASES = {
         "jueves 15h",
         datetime(2026, 3, 5, 19, 0, tzinfo=UTC),
         {
-            "happened": "A-t-elle eu lieu ?",
+            "happened": "A-t-elle eu lieu\u00a0?",
             "mine": "Votre binôme avec Carmen est en pause. Écrivez MENU et choisissez "
             "« Reprendre mon binôme » quand vous serez prête.",
-            "theirs": "Votre binôme avec Carmen est en pause : Carmen l'a mis en pause",
+            "theirs": "Votre binôme avec Carmen est en pause\u00a0: Carmen l'a mis en pause",
             "no_peer": "pas encore de partenaire",
             "new_time": "nouvel horaire",
             "moved": "Merci de me l'avoir dit.",
-            "ended": "Votre binôme avec Carmen est terminé : il n'y a donc pas de nouvelle séance "
-            "à planifier.",
+            "ended": "Votre binôme avec Carmen est terminé\u00a0: il n'y a donc pas de nouvelle "
+            "séance à planifier.",
         },
     ),
     "en": (

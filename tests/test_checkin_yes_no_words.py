@@ -20,7 +20,7 @@ USEFUL = {
     "fr": "Cette séance vous a-t-elle été utile",
     "en": "How useful",
 }
-WHY_NOT = {"es": "¿Qué pasó?", "fr": "Que s'est-il passé ?", "en": "What happened?"}
+WHY_NOT = {"es": "¿Qué pasó?", "fr": "Que s'est-il passé\u00a0?", "en": "What happened?"}
 
 
 @pytest.mark.parametrize(

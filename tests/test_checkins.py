@@ -257,15 +257,15 @@ SCRIPTS = {
         noted="Gracias por contarme.",
     ),
     "fr": Script(
-        happened="A-t-elle eu lieu ?",
-        useful="Cette séance vous a-t-elle été utile ?",
-        learned="Qu'avez-vous appris avec Carmen ?",
-        shared="Et une chose que vous lui avez transmise ?",
-        thanks="Merci ! Vos réponses aident le programme.",
+        happened="A-t-elle eu lieu\u00a0?",
+        useful="Cette séance vous a-t-elle été utile\u00a0?",
+        learned="Qu'avez-vous appris avec Carmen\u00a0?",
+        shared="Et une chose que vous lui avez transmise\u00a0?",
+        thanks="Merci\u00a0! Vos réponses aident le programme.",
         tip="💡 Conseil ·",
         skip_word="passer",
-        why_not="Que s'est-il passé ?",
-        reschedule="Voulez-vous proposer maintenant un nouvel horaire à Carmen ?",
+        why_not="Que s'est-il passé\u00a0?",
+        reschedule="Voulez-vous proposer maintenant un nouvel horaire à Carmen\u00a0?",
         pointer_or_plan="écrivez MENU",
         noted="Merci de me l'avoir dit.",
     ),
@@ -408,7 +408,7 @@ def test_rating_of_one_alerts_the_coordinators_in_their_language(app):
     coordinator = Person(app, COORDINATOR)
     alerts = inbox(coordinator)
     assert len(alerts) == 1
-    assert alerts[0].startswith("Alerte : Carmen") and "1 sur 5" in alerts[0]
+    assert alerts[0].startswith("Alerte\u00a0: Carmen") and "1 sur 5" in alerts[0]
     assert "Emily" in alerts[0]
     assert not any("Alert" in text for text in inbox(peer))
     with app.db.session() as session:

@@ -47,7 +47,7 @@ def test_cohort_commands(database):  # type: ignore[no-untyped-def]
     assert "Membres" in run("cohort", "list", "--lang", "fr")
     assert "Integrantes" in run("cohort", "list", "--lang", "es")
     out = run("match", "Pilote", "--lang", "fr")
-    assert "Binômes proposés" in out and "Essai : rien n'a été envoyé" in out
+    assert "Binômes proposés" in out and "Essai\u00a0: rien n'a été envoyé" in out
     assert "Prueba: no se envió nada" in run("match", "Pilote", "--lang", "es")
 
 
@@ -68,11 +68,12 @@ def test_broadcast_command(database):  # type: ignore[no-untyped-def]
     run("seed-demo", "--participants", "6")
     texts = ("--text", "es=Hola", "--text", "fr=Bonjour", "--text", "en=Hello")
     out = run("broadcast", *texts, "--yes", "--no-wait", "--lang", "fr")
-    assert "Annonce 1 : 6 femmes" in out and "Annonce 1 : 6 messages en file d'envoi." in out
+    assert "Annonce 1\u00a0: 6 femmes" in out
+    assert "Annonce 1\u00a0: 6 messages en file d'envoi." in out
     out = run("broadcast", *texts, "--country", "OTHER", "--yes", "--lang", "es", code=1)
     assert "No se envió: nadie coincide con estos filtros." in out
     out = run("broadcast", "--text", "es=Hola", "--yes", "--lang", "fr", code=2)
-    assert "Rien n'est parti : il manque le texte en" in out
+    assert "Rien n'est parti\u00a0: il manque le texte en" in out
     # What was not sent is not left as a draft that the console could send later.
     with database.session() as session:
         statuses = [b.status for b in session.exec(select(Broadcast).order_by(col(Broadcast.id)))]
@@ -115,7 +116,7 @@ def test_a_coordinator_can_be_scoped_to_cohorts(database):  # type: ignore[no-un
     out = run(
         "coordinators", "role", "+221770000003", "viewer", "--cohort", "Pilote", "--lang", "fr"
     )
-    assert "+221770000003 : viewer, Pilote." in out
+    assert "+221770000003\u00a0: viewer, Pilote." in out
     with database.session() as session:
         pilot = session.exec(select(Cohort)).one()
         assert session.exec(select(Coordinator)).one().cohorts == [pilot.id]

@@ -69,16 +69,16 @@ WORDS = {
     "fr": Words(
         digit="2",
         typed="code : pilote-26",
-        ask_name="Quel est votre prénom ?",
-        ask_stage="Où en est votre entreprise ?",
-        ask_sector="Dans quel secteur ?",
+        ask_name="Quel est votre prénom\u00a0?",
+        ask_stage="Où en est votre entreprise\u00a0?",
+        ask_sector="Dans quel secteur\u00a0?",
         noted=(
-            "Merci ! Votre code est bien noté : vous rejoindrez le groupe Pilote 2026 dès que "
-            "votre profil sera complet."
+            "Merci\u00a0! Votre code est bien noté\u00a0: vous rejoindrez le groupe Pilote 2026 "
+            "dès que votre profil sera complet."
         ),
-        done="Merci, Carmen ! Votre profil est complet.",
-        joined="Bienvenue dans le groupe Pilote 2026 ! Je vous écris dès que j'ai trouvé",
-        joined_midway="Bienvenue dans le groupe Pilote 2026 ! Reprenons ma question.",
+        done="Merci, Carmen\u00a0! Votre profil est complet.",
+        joined="Bienvenue dans le groupe Pilote 2026\u00a0! Je vous écris dès que j'ai trouvé",
+        joined_midway="Bienvenue dans le groupe Pilote 2026\u00a0! Reprenons ma question.",
         invalid="Désolée, je n'ai pas compris.",
     ),
     "en": Words(

@@ -151,7 +151,7 @@ def test_a_coordinator_gets_stats_and_at_risk_in_her_own_language(coordinated, c
         group = programme.cohort(s, "Ola 1", list(found.values()), now=clock.now())
         programme.pair(s, group, found["tg_woman"], found["sms_woman"], now=clock.now())
     stats = says(app, channel, "telegram", "111", "/stats")  # she reads French
-    assert "Binômes actifs : 1" in stats, stats
+    assert "Binômes actifs\u00a0: 1" in stats, stats
     risky = says(app, channel, "whatsapp", "+59170000001", "/atrisk")  # she reads Spanish
     assert "sin sesión desde hace 30 días" in risky, risky
     actions = [e.action for e in audit(app.db) if e.allowed]

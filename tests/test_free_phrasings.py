@@ -25,7 +25,7 @@ UP_TO_FREE_TIME = {
 }
 AFTER_FREE_TIME = {
     "es": "¡Gracias, Carmen! Su perfil está listo",
-    "fr": "Merci, Carmen ! Votre profil est complet",
+    "fr": "Merci, Carmen\u00a0! Votre profil est complet",
     "en": "Do you have family ties with Bolivia or Senegal?",
 }
 NOT_UNDERSTOOD = {
@@ -35,7 +35,7 @@ NOT_UNDERSTOOD = {
 }
 ASK_FREE_TIME = {
     "es": "¿Cuándo tiene una hora libre para una llamada?",
-    "fr": "Quand pouvez-vous prendre un appel d'une heure ?",
+    "fr": "Quand pouvez-vous prendre un appel d'une heure\u00a0?",
     "en": "When are you usually free for a one-hour call?",
 }
 
@@ -132,9 +132,12 @@ def test_she_corrects_her_free_time_in_her_own_words(
 PROPOSER = {"es": (CARMEN, JULIE, "jueves 15h"), "fr": (JULIE, CARMEN, "jeudi 15h")}
 PROPOSER["en"] = (AWA, CARMEN, "Thursday 3pm")
 ASK_RHYTHM = {"es": "¿Le gustaría reunirse", "fr": "régulièrement", "en": "meet regularly"}
-SENT = {"es": "¡Enviado!", "fr": "C'est envoyé !", "en": "Sent!"}
+SENT = {"es": "¡Enviado!", "fr": "C'est envoyé\u00a0!", "en": "Sent!"}
 PEER_READS = {  # her peer reads the rhythm in her own language
-    "es": {"weekly": "Rythme : Chaque semaine", "biweekly": "Rythme : Toutes les deux semaines"},
+    "es": {
+        "weekly": "Rythme\u00a0: Chaque semaine",
+        "biweekly": "Rythme\u00a0: Toutes les deux semaines",
+    },
     "fr": {"biweekly": "Frecuencia: Cada dos semanas", "monthly": "Frecuencia: Cada mes"},
     "en": {"biweekly": "Frecuencia: Cada dos semanas", "monthly": "Frecuencia: Cada mes"},
 }

@@ -77,13 +77,13 @@ def test_each_woman_is_introduced_in_her_language(programme, recorder):
     assert "¿Le gustaría conocer a Julie?" in carmen and "1. Sí, me gustaría conocerla" in carmen
 
     julie = inbox(app, recorder, "julie")
-    assert "Julie, je vous ai trouvé une partenaire ! Elle s'appelle Carmen (Bolivie)" in julie
+    assert "Julie, je vous ai trouvé une partenaire\u00a0! Elle s'appelle Carmen (Bolivie)" in julie
     assert "Tejidos Carmen" in julie
     assert (
         "Vous pouvez aider Carmen pour le marketing numérique, l'export et les nouveaux marchés"
         in julie
     )
-    assert "Heure locale chez Carmen : La Paz, 1 heure de plus que chez vous." in julie
+    assert "Heure locale chez Carmen\u00a0: La Paz, 1 heure de plus que chez vous." in julie
     assert "1. Oui, je veux la rencontrer" in julie
 
     emily = inbox(app, recorder, "emily")
@@ -110,8 +110,8 @@ def test_both_accept_and_receive_each_others_shared_contact(programme, recorder)
     carmen.expect("¡Gracias! Le aviso apenas Julie también responda.")
     _no_secret_in_outbox(app)  # one yes is not enough
     julie.says("oui")  # the option's words work too
-    julie.expect("Formidable : vous et Carmen avez toutes les deux dit oui !")
-    julie.expect("Vous pouvez la joindre ici : WhatsApp +59171234567")
+    julie.expect("Formidable\u00a0: vous et Carmen avez toutes les deux dit oui\u00a0!")
+    julie.expect("Vous pouvez la joindre ici\u00a0: WhatsApp +59171234567")
     julie.expect("Pour briser la glace")
     # Julie goes straight on to proposing times: she is not sent to the menu for it.
     assert "choisissez « Planifier" not in julie.text
@@ -128,7 +128,7 @@ def test_both_accept_and_receive_each_others_shared_contact(programme, recorder)
     # Awa keeps her contact private: Emily is told the programme team was asked to connect
     # them (no coordinator here to promise it "very soon": see below), while Awa receives
     # Emily's number, which Emily agreed to share.
-    awa.expect("Vous pouvez la joindre ici : téléphone +16045550123 (SMS)")
+    awa.expect("Vous pouvez la joindre ici\u00a0: téléphone +16045550123 (SMS)")
     drain(app)
     emily_now = recorder.by_address["emily"][-1]
     assert "Wonderful: you and Awa both said yes!" in emily_now
@@ -301,7 +301,7 @@ def test_start_after_answering_brings_the_menu_not_silence(programme):
     carmen.expect("¿Qué desea hacer?")
     julie.says("2")  # declines
     julie.says("reprendre")
-    julie.expect("Que souhaitez-vous faire ?")
+    julie.expect("Que souhaitez-vous faire\u00a0?")
 
 
 def test_a_decline_says_nothing_to_a_peer_whose_introduction_never_reached_her(

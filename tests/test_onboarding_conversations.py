@@ -69,18 +69,18 @@ SPANISH = Script(
 )
 FRENCH = Script(
     language_digit="2",
-    consent="Avant de commencer",
-    ask_name="Quel est votre prénom ?",
-    ask_country="Enchantée, Carmen ! Dans quel pays et quelle ville vivez-vous ?",
+    consent="Pour trouver votre partenaire",
+    ask_name="Quel est votre prénom\u00a0?",
+    ask_country="Enchantée, Carmen\u00a0! Dans quel pays et quelle ville vivez-vous\u00a0?",
     invalid="Désolée, je n'ai pas compris",
     ask_city="Dans quelle ville",
     ask_business="Comment s'appelle votre entreprise",
-    ask_sector="Dans quel secteur ?",
+    ask_sector="Dans quel secteur\u00a0?",
     ask_offers="Que pouvez-vous transmettre",
     too_many="en choisir 3 au plus",
     ask_wants="Qu'aimeriez-vous apprendre",
     ask_languages="À part le français",
-    done="Merci, Carmen ! Votre profil est complet",
+    done="Merci, Carmen\u00a0! Votre profil est complet",
     stop_word="arrêt",
     stopped="vous ne recevrez plus de messages",
     start_word="REPRENDRE",
@@ -117,7 +117,7 @@ ENGLISH = Script(
 )
 # After the switch she carries on in the other language; these are its prompts.
 SWITCH_TO = {
-    "es": ("2", "Dans quel secteur ?", "langue"),
+    "es": ("2", "Dans quel secteur\u00a0?", "langue"),
     "fr": ("1", "¿En qué rubro trabaja?", "idioma"),
     "en": ("1", "¿En qué rubro trabaja?", "idioma"),
 }
@@ -238,7 +238,7 @@ def test_idle_for_days_resumes_gracefully(app, clock):
         her.says(text)
     clock.advance(days=6)
     her.says("bonjour")
-    her.expect("Bon retour, Awa !", "Dans quel pays et quelle ville vivez-vous ?")
+    her.expect("Bon retour, Awa\u00a0!", "Dans quel pays et quelle ville vivez-vous\u00a0?")
     her.says("2")
     her.expect("Dans quelle ville")
 
@@ -264,7 +264,7 @@ def test_help_and_my_data_keep_her_place(app):
     her.says("aide")
     her.expect("MENU", "LANGUE", "Dans quelle province")
     her.says("mes données")
-    her.expect("Votre profil :", "Julie, Canada", "Dans quelle province")
+    her.expect("Votre profil\u00a0:", "Julie, Canada", "Dans quelle province")
     her.says("québec")
     her.expect("Comment s'appelle votre entreprise")
 
@@ -469,8 +469,8 @@ NAMES = {
     ),
     "fr": (
         "Je m’appelle Elena",
-        "Quel est votre prénom ? Écrivez-le en lettres",
-        "Enchantée, {} !",
+        "Quel est votre prénom\u00a0? Écrivez-le en lettres",
+        "Enchantée, {}\u00a0!",
         "MOI C'EST",
     ),
     "en": (
@@ -512,7 +512,7 @@ def test_a_long_introduction_does_not_count_against_her_name(app, db):
     her = Person(app, "marie")
     for text in ("bonjour", "2", "1", "Je m'appelle Marie-Claire ndiaye"):
         her.says(text)
-    her.expect("Enchantée, Marie-Claire ndiaye !")  # not all small: her spelling is kept
+    her.expect("Enchantée, Marie-Claire ndiaye\u00a0!")  # not all small: her spelling is kept
     her.says("retour")
     her.expect(FRENCH.ask_name)
     her.says("x" * 31)
@@ -523,7 +523,7 @@ def test_a_long_introduction_does_not_count_against_her_name(app, db):
     ("greeting", "digit", "greeted", "help_word"),
     [
         ("hola", "1", "¡Mucho gusto, Ndeye!", "AYUDA"),
-        ("bonjour", "2", "Enchantée, Ndeye !", "AIDE"),
+        ("bonjour", "2", "Enchantée, Ndeye\u00a0!", "AIDE"),
         ("hello", "3", "Nice to meet you, Ndeye!", "HELP"),
     ],
 )

@@ -6,15 +6,23 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
-from bot.channels.twilio_text import segments
+from bot.channels.twilio_text import segments, sms_body, units
+from flows import registry
+from flows.config import FlowConfig
+from flows.messages import Reply, _
+from flows.onboarding import DECLINED, DONE
+from flows.render import Reader, render
+from flows.steps import Answer, Context
 from storage import conversations
 from storage.models import Participant
 from tests.support.dialog import Person
+from tests.test_message_length import woman
 
 ROOT = Path(__file__).resolve().parents[1]
 LANGUAGE_DIGIT = {"es": "1", "fr": "2", "en": "3"}
@@ -109,10 +117,10 @@ def test_no_canadian_ties_asked_or_shown_south(app):
     for text in ("bonjour", "2", "1", "Khady", "2 Dakar", "Saveurs Khady 1", "3", "2", "3 / 4",
                  "4", "2"):  # fmt: skip
         her.says(text)
-    her.expect("Merci, Khady !")
+    her.expect("Merci, Khady\u00a0!")
     assert not any("famil" in text.lower() for text in her.received)
     her.says("mes données")
-    her.expect("Khady, Dakar, Sénégal", "Langues : français et wolof")
+    her.expect("Khady, Dakar, Sénégal", "Langues\u00a0: français et wolof")
     assert "famil" not in her.text.lower()
 
 
@@ -179,8 +187,8 @@ def test_a_short_yes_agrees_and_shares_her_contact(app, db, digit, yes):
     assert nadia.consent_at is not None and nadia.share_contact is True
 
 
-CONSENT_FIRST = {"es": "Antes de empezar", "fr": "Avant de commencer", "en": "Before we start"}
-ASK_NAME = {"es": "¿Cuál es su nombre?", "fr": "Quel est votre prénom ?", "en": "first name?"}
+CONSENT_FIRST = {"es": "Antes de empezar", "fr": "Pour trouver votre", "en": "Before we start"}
+ASK_NAME = {"es": "¿Cuál es su nombre?", "fr": "Quel est votre prénom\u00a0?", "en": "first name?"}
 
 
 @pytest.mark.parametrize(("language", "back"), [("es", "atrás"), ("fr", "retour"), ("en", "back")])
@@ -283,3 +291,106 @@ def test_back_after_a_city_that_named_her_province_goes_to_the_country(app, db):
     her.says("3")
     her.expect("Which province or territory?")
     assert _woman(db, "Ruth").region is None  # Calgary's Alberta went with her new answer
+
+
+SCREEN = 320  # one SMS-ish screen: what Twilio sends as a single SMS part
+
+
+def _screens(reply: Reply, reader: Reader, *, sms_only: bool = False) -> dict[str, int]:
+    """Its length as each channel writes it: numbered options (WhatsApp, the console) and SMS
+    with accents kept, dropped where that saves a segment (the default), or always dropped."""
+    shown = render(reply, reader)
+    forms = {} if sms_only else {"numbered": units(shown.as_numbered_text(reader.language))}
+    for accents in ("never", "auto", "always"):
+        forms[f"sms {accents}"] = units(sms_body(shown, reader.language, accents))
+    return forms
+
+
+def _women(language: str) -> list[tuple[Participant, Reader]]:
+    """A woman in Canada and one elsewhere, each with the longest answers the bot accepts."""
+    elsewhere = woman()
+    canadian = woman()
+    canadian.country, canadian.region, canadian.timezone = "CA", "QC", "America/Toronto"
+    found = []
+    for her in (canadian, elsewhere):
+        her.locale, her.consent_at = language, None
+        found.append((her, Reader(language, her.country, her.timezone)))
+    return found
+
+
+@pytest.mark.parametrize("language", ["es", "fr", "en"])
+def test_every_onboarding_message_fits_one_sms_screen(db, language):
+    """Each question of onboarding (consent with its options included), as WhatsApp and SMS
+    show it, and the answer to a wrong reply at each one, as SMS sends it (WhatsApp writes
+    "reply with a number" under it, in one message however long); also the welcome, the thanks
+    and the goodbye to a woman who says no. Her profile's summary, shown from the menu, is a
+    list that SMS splits at its lines: not an onboarding question."""
+    too_long = []
+    with db.session() as session:
+        for her, reader in _women(language):
+            steps = registry.flows()["onboarding"]
+            asked = [("home", "language", registry.flows()["home"]["language"])]
+            asked += [("onboarding", name, step) for name, step in steps.items()]
+            for flow, name, step in asked:
+                if name == "summary":
+                    continue
+                ctx = Context(session, her, None, {}, datetime(2026, 3, 2, tzinfo=UTC),
+                              FlowConfig(), flow, name)  # fmt: skip
+                for reply in step.ask(ctx):
+                    too_long += [(name, form, n) for form, n in _screens(reply, reader).items()]
+                for reply in step.answer(ctx, Answer(text="")).say:
+                    screens = _screens(reply, reader, sms_only=True)
+                    too_long += [(f"{name} again", form, n) for form, n in screens.items()]
+                session.rollback()
+            for msg in (_(DONE.msgid, name=her.name, menu={"$kw": "menu"}), DECLINED):
+                too_long += [("end", form, n) for form, n in _screens(Reply(msg), reader).items()]
+    assert not [found for found in too_long if found[2] > SCREEN], sorted(
+        found for found in too_long if found[2] > SCREEN
+    )
+
+
+# What she agrees to, which no shortening may drop: what is kept and why, who sees it, what her
+# peer sees and when her contact, that she can erase it all at any time, and the question.
+CONSENT_SAYS = {
+    "es": (
+        "guarda sus respuestas y la fecha de hoy",
+        "para buscarle una compañera",
+        "Solo las ve el equipo del programa",
+        "Su compañera verá su nombre, país y negocio",
+        "y su contacto si las dos aceptan",
+        "Puede borrarlo todo cuando quiera",
+        "¿Está de acuerdo?",
+    ),
+    "fr": (
+        "nous gardons vos réponses et la date du jour",
+        "Pour trouver votre partenaire",
+        "seule notre équipe les voit",
+        "Votre partenaire verra votre prénom, pays et entreprise",
+        "et votre contact si vous acceptez toutes deux",
+        "Vous pouvez tout effacer à tout moment",
+        "Êtes-vous d'accord\u00a0?",
+    ),
+    "en": (
+        "keeps your answers and today's date",
+        "to find you a peer",
+        "Only the programme team sees them",
+        "Your peer will see your first name, country and business",
+        "and your contact if you both accept",
+        "You can erase it all at any time",
+        "Do you agree?",
+    ),
+}
+CONSENT_OPTIONS = {
+    "es": ("1. Sí, acepto", "2. Sí, sin dar mi contacto", "3. No"),
+    "fr": ("1. Oui", "2. Oui, sans mon contact", "3. Non"),
+    "en": ("1. Yes, I agree", "2. Yes, without sharing my contact", "3. No"),
+}
+
+
+@pytest.mark.parametrize("language", ["es", "fr", "en"])
+def test_consent_says_everything_she_agrees_to_in_one_screen(app, language):
+    her = Person(app, f"alma-{language}")
+    her.says("hola")
+    her.says(LANGUAGE_DIGIT[language])
+    her.expect(*CONSENT_SAYS[language], *CONSENT_OPTIONS[language])
+    assert len(her.last) == 1 and units(her.text) <= SCREEN

@@ -158,7 +158,7 @@ def test_pause_and_restart_from_the_menu_tell_the_peer(app, clock, recorder):
     menu = "\n".join(julie.says("menu"))
     assert "Reprendre mon binôme" not in menu and "Mon binôme en pause" in menu
     julie.says("Mon binôme en pause")
-    julie.expect("Votre binôme avec Carmen est en pause : Carmen l'a mis en pause")
+    julie.expect("Votre binôme avec Carmen est en pause\u00a0: Carmen l'a mis en pause")
     carmen.says("menú")
     carmen.says("Retomar mi intercambio")
     carmen.expect("Su intercambio con Julie está activo de nuevo.")

@@ -43,7 +43,7 @@ PAIR_WORDS = {
     ),
     "fr": Words(
         "Carmen a mis votre binôme en pause pour le moment.",
-        "Carmen a repris votre binôme. Bon retour !",
+        "Carmen a repris votre binôme. Bon retour\u00a0!",
         "Planifier une séance",
         "Las coordinadoras del programa pusieron en pausa su intercambio con Awa",
         "Su intercambio con Awa está activo de nuevo.",

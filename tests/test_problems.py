@@ -52,7 +52,7 @@ SCRIPTS = {
     ),
     "fr": Script(
         "signaler",
-        "Seules les coordinatrices du programme le liront : Carmen ne le verra pas.",
+        "Seules les coordinatrices du programme le liront\u00a0: Carmen ne le verra pas.",
         "Merci de nous l'avoir dit.",
         "rien n'a été envoyé",
         "Signaler un problème",

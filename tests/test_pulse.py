@@ -32,7 +32,7 @@ def app(tmp_path, db, clock, recorder):
 
 PROMPTS = {
     "es": ("¿Cómo va su intercambio con Emily?", "¿Quiere que una coordinadora del programa"),
-    "fr": ("Comment se passe votre échange avec Carmen ?", "Voulez-vous qu'une coordinatrice"),
+    "fr": ("Comment se passe votre échange avec Carmen\u00a0?", "Voulez-vous qu'une coordinatrice"),
     "en": ("How is your exchange with Aminata going?", "Would you like a programme coordinator"),
 }
 
@@ -92,7 +92,7 @@ def test_low_pulse_and_contact_request_alert_the_coordinators(app, clock, langua
     deliver(app)
     alerts = inbox(Person(app, COORDINATOR))
     assert len(alerts) == 2
-    assert alerts[0].startswith("Alerte :") and "2 sur 5" in alerts[0]
+    assert alerts[0].startswith("Alerte\u00a0:") and "2 sur 5" in alerts[0]
     assert "souhaite qu'une coordinatrice la contacte" in alerts[1]
     assert not any("Alert" in text for text in inbox(peer))
     with app.db.session() as session:

@@ -64,15 +64,17 @@ CASES = {
         datetime(2026, 3, 3, 8, 1, tzinfo=UTC),  # 08:01 in Dakar
         ("jueves 15h", "viernes 16h"),
         {
-            "asked": "Carmen propose une séance. Quel horaire vous convient ? (votre heure locale)",
+            "asked": "Carmen propose une séance. Quel horaire vous convient\u00a0? "
+            "(votre heure locale)",
             "first": "jeudi 5 mars, 19 h 00",
             "second": "vendredi 6 mars, 20 h 00",
-            "confirmed": "C'est confirmé ! Votre séance avec Carmen : vendredi 6 mars, 20 h 00",
+            "confirmed": "C'est confirmé\u00a0! Votre séance avec Carmen\u00a0: "
+            "vendredi 6 mars, 20 h 00",
             "moved": "Carmen souhaite déplacer votre séance",
             "kept": "Carmen garde votre séance",
             "cancelled": "Carmen a annulé votre séance (jeudi 5 mars, 19 h 00).",
             "withdrew": "Carmen a retiré sa proposition de séance.",
-            "menu": "Que souhaitez-vous faire ?",
+            "menu": "Que souhaitez-vous faire\u00a0?",
             "closed": "Cette proposition n'est plus ouverte.",
             "unread": "Listo, su propuesta fue retirada. Awa aún no la había leído",
         },

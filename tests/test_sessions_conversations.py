@@ -106,14 +106,16 @@ def test_carmen_proposes_in_spanish_julie_accepts_in_french(app, clock, checkins
 
     # Julie reads Carmen's 15:00 in La Paz as 14:00 in Montréal (UTC−5 until 8 March).
     asked = julie.inbox()
-    assert "Carmen propose une séance. Quel horaire vous convient ? (votre heure locale)" in asked
-    assert "Comment : Appel vidéo" in asked
-    assert "Lien ou lieu : https://meet.example/carmen-julie" in asked
+    assert "Carmen propose une séance. Quel horaire vous convient\u00a0? (votre heure" in asked
+    assert "Comment\u00a0: Appel vidéo" in asked
+    assert "Lien ou lieu\u00a0: https://meet.example/carmen-julie" in asked
     assert "1. jeudi 5 mars, 14 h 00" in asked
-    assert "2. Aucun : proposer d'autres horaires" in asked
+    assert "2. Aucun\u00a0: proposer d'autres horaires" in asked
 
     julie.says("1")
-    julie.expect("C'est confirmé ! Votre séance avec Carmen : jeudi 5 mars, 14 h 00 (votre heure).")
+    julie.expect(
+        "C'est confirmé\u00a0! Votre séance avec Carmen\u00a0: jeudi 5 mars, 14 h 00 (votre heure)."
+    )
     told = carmen.inbox()
     assert "¡Julie aceptó! Su sesión: jueves 5 de marzo, 15:00 (su hora)." in told
     assert "Enlace o lugar: https://meet.example/carmen-julie" in told
@@ -129,14 +131,14 @@ def test_carmen_proposes_in_spanish_julie_accepts_in_french(app, clock, checkins
         in carmen.inbox()
     )
     assert (
-        "Rappel : votre séance avec Carmen est le jeudi 5 mars, 14 h 00 (votre heure)."
+        "Rappel\u00a0: votre séance avec Carmen est le jeudi 5 mars, 14 h 00 (votre heure)."
         in julie.inbox()
     )
     run_until(app, clock, datetime(2026, 3, 5, 18, 0, tzinfo=UTC))
     soon = "Su sesión con Julie empieza pronto: jueves 5 de marzo, 15:00 (su hora)."
     assert soon in carmen.inbox()
     assert (
-        "Votre séance avec Carmen commence bientôt : jeudi 5 mars, 14 h 00 (votre heure)."
+        "Votre séance avec Carmen commence bientôt\u00a0: jeudi 5 mars, 14 h 00 (votre heure)."
         in julie.inbox()
     )
     run_until(app, clock, datetime(2026, 3, 5, 21, 0, tzinfo=UTC))
@@ -160,17 +162,18 @@ def test_awa_in_english_counter_proposal_from_julie(app, clock, checkins):
     propose(awa, "Tue 9am", mode="phone", place=None)
     awa.expect("Sent! I will let you know as soon as Julie answers.")
     asked = julie.inbox()
-    assert "Comment : Appel téléphonique" in asked
+    assert "Comment\u00a0: Appel téléphonique" in asked
     assert "1. mardi 3 mars, 4 h 00" in asked  # 09:00 in Dakar is 04:00 in Montréal
 
     julie.taps("other")
-    julie.expect("Quels horaires vous conviendraient mieux ?")
+    julie.expect("Quels horaires vous conviendraient mieux\u00a0?")
     julie.says("jeudi 10h ou vendredi 11h30")
     julie.expect(
-        "J'ai compris :\n• jeudi 5 mars, 10 h 00\n• vendredi 6 mars, 11 h 30\nC'est bien ça ?"
+        "J'ai compris\u00a0:\n• jeudi 5 mars, 10 h 00\n• vendredi 6 mars, 11 h 30\n"
+        "C'est bien ça\u00a0?"
     )
     julie.says("oui")
-    julie.expect("C'est envoyé ! Je vous préviens dès la réponse de votre partenaire, Awa.")
+    julie.expect("C'est envoyé\u00a0! Je vous préviens dès la réponse de votre partenaire, Awa.")
     asked = awa.inbox()
     assert "Julie proposes other times. Which one suits you? (your local time)" in asked
     assert "1. Thursday, March 5, 3:00 p.m." in asked
@@ -178,7 +181,8 @@ def test_awa_in_english_counter_proposal_from_julie(app, clock, checkins):
 
     awa.says("2")
     awa.expect("Confirmed! Your session with Julie: Friday, March 6, 4:30 p.m. (your time).")
-    assert "Awa a accepté ! Votre séance : vendredi 6 mars, 11 h 30 (votre heure)." in julie.inbox()
+    accepted = "Awa a accepté\u00a0! Votre séance\u00a0: vendredi 6 mars, 11 h 30 (votre heure)."
+    assert accepted in julie.inbox()
     agreed = meeting(app)
     assert agreed.version == 2 and agreed.local_start == "2026-03-06T11:30"
 
@@ -188,7 +192,9 @@ def test_reschedule_old_reminders_never_fire_new_ones_do(app, clock, checkins):
     propose(carmen, "miércoles 10:00")
     awa.inbox()
     awa.says("1")
-    awa.expect("C'est confirmé ! Votre séance avec Carmen : mercredi 4 mars, 14 h 00 (votre heure")
+    awa.expect(
+        "C'est confirmé\u00a0! Votre séance avec Carmen\u00a0: mercredi 4 mars, 14 h 00 (votre"
+    )
     carmen.inbox()
     first = meeting(app)
 
@@ -197,18 +203,19 @@ def test_reschedule_old_reminders_never_fire_new_ones_do(app, clock, checkins):
     carmen.inbox()
     awa.says("menu")
     awa.taps("sessions")
-    awa.expect("Votre prochaine séance avec Carmen : mercredi 4 mars, 14 h 00 (votre heure).")
+    awa.expect("Votre prochaine séance avec Carmen\u00a0: mercredi 4 mars, 14 h 00 (votre heure).")
     awa.taps("move")
-    awa.expect("À quand voulez-vous déplacer votre séance avec Carmen ?")
+    awa.expect("À quand voulez-vous déplacer votre séance avec Carmen\u00a0?")
     awa.says("vendredi 15h")
-    awa.expect("J'ai compris : vendredi 6 mars, 15 h 00\nC'est bien ça ?")
+    awa.expect("J'ai compris\u00a0: vendredi 6 mars, 15 h 00\nC'est bien ça\u00a0?")
     awa.taps("yes")
     asked = carmen.inbox()
     assert "Awa quiere cambiar la fecha de su sesión del miércoles 4 de marzo, 10:00." in asked
     assert "1. viernes 6 de marzo, 11:00" in asked
     carmen.says("1")
     carmen.expect("¡Confirmado! Su sesión con Awa: viernes 6 de marzo, 11:00 (su hora).")
-    assert "Carmen a accepté ! Votre séance : vendredi 6 mars, 15 h 00 (votre heure" in awa.inbox()
+    accepted = "Carmen a accepté\u00a0! Votre séance\u00a0: vendredi 6 mars, 15 h 00 (votre heure"
+    assert accepted in awa.inbox()
 
     with app.db.session() as session:
         rows = session.exec(select(Nudge).where(Nudge.meeting_id == first.id)).all()
@@ -222,7 +229,7 @@ def test_reschedule_old_reminders_never_fire_new_ones_do(app, clock, checkins):
     awa_text = awa.inbox()
     carmen_text = carmen.inbox()
     assert (
-        "Rappel : votre séance avec Carmen est le vendredi 6 mars, 15 h 00 (votre heure" in awa_text
+        "Rappel\u00a0: votre séance avec Carmen est le vendredi 6 mars, 15 h 00 (votre" in awa_text
     )
     reminder = "Recordatorio: su sesión con Awa es el viernes 6 de marzo, 11:00 (su hora)."
     assert reminder in carmen_text
@@ -242,7 +249,7 @@ def test_cancel_tells_the_other_and_no_reminder_fires(app, clock, checkins):
     julie.says("menu")
     julie.taps("sessions")
     julie.taps("cancel")
-    julie.expect("Annuler votre séance du mardi 3 mars, 10 h 00 avec Awa ?")
+    julie.expect("Annuler votre séance du mardi 3 mars, 10 h 00 avec Awa\u00a0?")
     julie.taps("yes")
     julie.expect("C'est fait, la séance est annulée. J'ai prévenu Awa.")
     assert (
@@ -306,7 +313,7 @@ def test_unanswered_proposal_nudges_both_after_48_hours(app, clock):
     assert "1. vendredi 6 mars, 14 h 00" in asked
     assert "Julie todavía no respondió a su propuesta." in carmen.inbox()
     julie.says("1")
-    julie.expect("C'est confirmé !")
+    julie.expect("C'est confirmé\u00a0!")
 
 
 def test_no_session_ladder_for_both_then_the_coordinators(app, clock, settings):
@@ -357,9 +364,9 @@ def test_no_session_ladder_for_both_then_the_coordinators(app, clock, settings):
             "jeudi 13 à 15h",
             "Désolée, je n'ai pas compris cette date.",
             "jeudi 12 à 15h",
-            "J'ai compris : jeudi 12 mars, 15 h 00\nC'est bien ça ?",
+            "J'ai compris\u00a0: jeudi 12 mars, 15 h 00\nC'est bien ça\u00a0?",
             "Pas de souci, on recommence.",
-            "Comment voulez-vous vous rencontrer ?",
+            "Comment voulez-vous vous rencontrer\u00a0?",
         ),
         (
             AWA,

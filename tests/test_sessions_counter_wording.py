@@ -17,7 +17,7 @@ from tests.test_sessions_conversations import pair_of, propose
             ("carmen", CARMEN),
             "jeudi 10h",
             "viernes 11h",
-            "Carmen propose d'autres horaires. Lequel vous convient ? (votre heure locale)",
+            "Carmen propose d'autres horaires. Lequel vous convient\u00a0? (votre heure locale)",
         ),
         (
             ("carmen", CARMEN),

@@ -36,7 +36,7 @@ EMILY = {"name": "Emily", "locale": "en", "country": "CA", "timezone": "America/
             ("carmen", CARMEN),
             "jeudi 8h",
             datetime(2026, 3, 5, 1, 30, tzinfo=UTC),  # 20:30 on Wednesday in Montréal
-            "Rappel : votre séance avec Carmen est le jeudi 5 mars, 8 h 00 (votre heure).",
+            "Rappel\u00a0: votre séance avec Carmen est le jeudi 5 mars, 8 h 00 (votre heure).",
             "commence bientôt",
         ),
         (
@@ -125,9 +125,9 @@ def test_only_the_times_still_ahead_are_offered(app, clock):
     asked = julie.inbox()
     assert "Carmen attend toujours votre réponse à sa proposition." in asked
     assert "mardi 3 mars" not in asked
-    assert "1. jeudi 5 mars, 14 h 00\n2. Aucun : proposer d'autres horaires" in asked
+    assert "1. jeudi 5 mars, 14 h 00\n2. Aucun\u00a0: proposer d'autres horaires" in asked
     julie.says("1")
-    julie.expect("C'est confirmé ! Votre séance avec Carmen : jeudi 5 mars, 14 h 00")
+    julie.expect("C'est confirmé\u00a0! Votre séance avec Carmen\u00a0: jeudi 5 mars, 14 h 00")
 
 
 def test_a_move_left_unanswered_past_its_times_keeps_the_session_as_planned(app, clock):
@@ -148,11 +148,12 @@ def test_a_move_left_unanswered_past_its_times_keeps_the_session_as_planned(app,
         "se mantiene: viernes 6 de marzo, 10:00 (su hora)." in carmen.inbox()
     )
     assert (
-        "Les nouveaux horaires proposés pour votre séance avec Carmen sont passés sans réponse : "
-        "elle reste donc prévue le vendredi 6 mars, 14 h 00 (votre heure)." in awa.inbox()
+        "Les nouveaux horaires proposés pour votre séance avec Carmen sont passés sans "
+        "réponse\u00a0: elle reste donc prévue le vendredi 6 mars, 14 h 00 (votre heure)."
+        in awa.inbox()
     )
     kept = meeting(app)
     assert kept.status == MeetingStatus.CONFIRMED
     assert kept.start_at == datetime(2026, 3, 6, 14, 0, tzinfo=UTC)
     run_until(app, clock, datetime(2026, 3, 6, 13, 30, tzinfo=UTC))
-    assert "Rappel : votre séance avec Carmen est le vendredi 6 mars, 14 h 00" in awa.inbox()
+    assert "Rappel\u00a0: votre séance avec Carmen est le vendredi 6 mars, 14 h 00" in awa.inbox()

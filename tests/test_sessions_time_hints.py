@@ -14,23 +14,23 @@ from tests.test_sessions_conversations import meeting, pair_of, propose
 
 PART_OF_DAY = {
     "es": "¿De la mañana o de la tarde? Escriba la hora de nuevo, p. ej. jueves 15h o jueves 9h.",
-    "fr": "Le matin ou l'après-midi ? Réécrivez l'heure, par ex. jeudi 15h ou jeudi 9h.",
+    "fr": "Le matin ou l'après-midi\u00a0? Réécrivez l'heure, par ex. jeudi 15h ou jeudi 9h.",
     "en": "In the morning or in the afternoon? Please write the time again, e.g. Thursday 3pm or "
     "Thursday 9am.",
 }
 HOUR = {
     "es": "¿A qué hora? Agregue la hora, p. ej. jueves 15h.",
-    "fr": "À quelle heure ? Ajoutez l'heure, par ex. jeudi 15h.",
+    "fr": "À quelle heure\u00a0? Ajoutez l'heure, par ex. jeudi 15h.",
     "en": "At what time? Please add the hour, e.g. Thursday 3pm.",
 }
 DAY = {
     "es": "¿Qué día exactamente? Escriba la fecha, p. ej. 12 de marzo 15h.",
-    "fr": "Quel jour exactement ? Écrivez la date, par ex. 12 mars 15h.",
+    "fr": "Quel jour exactement\u00a0? Écrivez la date, par ex. 12 mars 15h.",
     "en": "Which day exactly? Please write the date, e.g. March 12 3pm.",
 }
 OWN_ZONE = {
     "es": "Escriba la hora de donde está usted, por favor: yo la convierto para Fatou.",
-    "fr": "Écrivez l'heure de chez vous, s'il vous plaît : je la convertis pour Fatou.",
+    "fr": "Écrivez l'heure de chez vous, s'il vous plaît\u00a0: je la convertis pour Fatou.",
     "en": "Please write the time where you are: I convert it for Fatou.",
 }
 WOMEN = {"es": ("carmen", CARMEN), "fr": ("julie", JULIE), "en": ("awa", AWA)}

@@ -25,7 +25,7 @@ def meeting_count(app) -> int:
     [
         (("carmen", CARMEN), "martes 3", "¿De la mañana o de la tarde?"),
         (("carmen", CARMEN), "jueves tres", "Disculpe, no entendí ese horario."),
-        (("julie", JULIE), "mardi 3", "Le matin ou l'après-midi ?"),
+        (("julie", JULIE), "mardi 3", "Le matin ou l'après-midi\u00a0?"),
         (("awa", AWA), "Tuesday 3", "In the morning or in the afternoon?"),
     ],
 )
@@ -53,7 +53,8 @@ def test_a_weekday_and_a_bare_number_never_pick_suggested_slots(
             "jueves 15h o viernes 10h",
             ("julie", JULIE),
             "vendredi 9h",  # 10:00 in La Paz is 09:00 in Montréal
-            "C'est confirmé ! Votre séance avec Carmen : vendredi 6 mars, 9 h 00 (votre heure).",
+            "C'est confirmé\u00a0! Votre séance avec Carmen\u00a0: vendredi 6 mars, 9 h 00 "
+            "(votre heure).",
         ),
         (
             ("julie", JULIE),
@@ -89,7 +90,7 @@ def test_her_peers_time_typed_instead_of_its_number_confirms_it(
             ("carmen", CARMEN),
             ("julie", JULIE),
             "jeudi 16h",
-            "J'ai compris : jeudi 5 mars, 16 h 00\nC'est bien ça ?",
+            "J'ai compris\u00a0: jeudi 5 mars, 16 h 00\nC'est bien ça\u00a0?",
             "oui",
             "1. jueves 5 de marzo, 17:00",
         ),
@@ -134,7 +135,7 @@ def test_another_time_typed_under_her_peers_proposal_is_a_counter_proposal(
             ("carmen", CARMEN),
             ("julie", JULIE),
             "jeudi 10h",
-            "Cette proposition n'est plus ouverte : vos horaires seront envoyés comme une "
+            "Cette proposition n'est plus ouverte\u00a0: vos horaires seront envoyés comme une "
             "nouvelle proposition.",
             "1. jueves 5 de marzo, 11:00",
         ),

@@ -71,7 +71,7 @@ SCRIPTS = {
         help_word="aide",
         help_text="Entrepairs",
         reminder="Il vous reste 4 questions dans votre questionnaire",
-        done="Merci, c'est terminé !",
+        done="Merci, c'est terminé\u00a0!",
         scale="1. Pas du tout",
     ),
     "en": Script(

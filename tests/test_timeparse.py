@@ -8,7 +8,7 @@ import pytest
 
 from flows import i18n
 from flows.sessions import EXAMPLE
-from flows.timeparse import parse_time, parse_times, to_wall
+from flows.timeparse import parse_time, parse_times, readings, to_wall
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # Monday 11:00 in La Paz, 10:00 in Montréal
 
@@ -99,3 +99,30 @@ def test_an_hour_alone_takes_the_day_of_the_time_before_it(text, zone, walls):
 )
 def test_what_cannot_be_read_for_sure_is_refused(text):
     assert parse_times(text, timezone="America/La_Paz", now=NOW) is None
+
+
+TORONTO = "America/Toronto"
+
+
+@pytest.mark.parametrize(
+    ("text", "country", "walls"),
+    [
+        ("3/5 10h", "CA", [["2026-05-03 10:00"], ["2026-03-05 10:00"]]),  # day first first
+        ("04/06/2026 10am", "CA", [["2026-06-04 10:00"], ["2026-04-06 10:00"]]),
+        ("3/5 10h", "BO", [["2026-05-03 10:00"]]),  # Bolivia, Senegal: day first only
+        ("3/5 10h", None, [["2026-05-03 10:00"]]),
+        ("13/5 10h", "CA", [["2026-05-13 10:00"]]),  # only one reading exists
+        ("5/13 10h", "CA", [["2026-05-13 10:00"]]),
+        ("4/4 10h", "CA", [["2026-04-04 10:00"]]),  # both readings are the same day
+        ("jeudi 3/5 10h", "CA", [["2026-03-05 10:00"]]),  # 3 May is a Sunday
+        ("2026-03-05 10h", "CA", [["2026-03-05 10:00"]]),  # year first: never month first
+        ("3/5 10h ou 4/5 9h", "CA", [["2026-05-03 10:00", "2026-05-04 09:00"],
+                                     ["2026-03-05 10:00", "2026-04-05 09:00"]]),
+        ("jeudi 15h", "CA", [["2026-03-05 15:00"]]),
+        ("3/5", "CA", []),  # no hour: not understood, whichever day
+    ],
+)  # fmt: skip
+def test_a_numeric_date_reads_both_ways_only_in_canada(text, country, walls):
+    found = readings(text, timezone=TORONTO, now=NOW, country=country)
+    shown = [[to_wall(t, TORONTO).strftime("%Y-%m-%d %H:%M") for t in times] for times in found]
+    assert shown == walls

@@ -66,16 +66,16 @@ def test_french_onboarding_over_whatsapp(bot: TwilioBot, standin: TwilioStandIn,
     # +221: the welcome in French alone, French offered first, and no last line in English.
     _said(first, "Bienvenue sur Entrepairs", "1. Français", "2. English", "3. Español")
     assert "Welcome" not in first[0] and not first[0].endswith("English")
-    _said(bot.says(AWA, "1" if digits else "Français"), "Avant de commencer", "1. Oui")
-    _said(bot.says(AWA, "1" if digits else "oui"), "Quel est votre prénom ?")
-    _said(bot.says(AWA, "Awa"), "Enchantée, Awa !", "2. Sénégal")
+    _said(bot.says(AWA, "1" if digits else "Français"), "Pour trouver votre partenaire", "1. Oui")
+    _said(bot.says(AWA, "1" if digits else "oui"), "Quel est votre prénom\u00a0?")
+    _said(bot.says(AWA, "Awa"), "Enchantée, Awa\u00a0!", "2. Sénégal")
     if digits:  # country and city in one answer, business and sector in one answer
         _said(bot.says(AWA, "2 Thiès"), "Comment s'appelle votre entreprise")
         _said(bot.says(AWA, "Awa Couture 2"), "Où en est")
     else:  # one thing at a time: what she leaves out is asked next
         _said(bot.says(AWA, "senegal"), "Dans quelle ville")
         _said(bot.says(AWA, "Thiès"), "Comment s'appelle votre entreprise")
-        _said(bot.says(AWA, "Awa Couture"), "Dans quel secteur ?", "2. Artisanat")
+        _said(bot.says(AWA, "Awa Couture"), "Dans quel secteur\u00a0?", "2. Artisanat")
         _said(bot.says(AWA, "couture"), "Où en est")
     _said(bot.says(AWA, "3" if digits else "En croissance"), "Combien de personnes")
     _said(bot.says(AWA, "2" if digits else "deux"), "Que pouvez-vous transmettre")
@@ -85,7 +85,7 @@ def test_french_onboarding_over_whatsapp(bot: TwilioBot, standin: TwilioStandIn,
         _said(bot.says(AWA, "marketing numérique et ventes"), "Qu'aimeriez")
         _said(bot.says(AWA, "finances, export"), "À part le français", "4. Wolof")
     _said(bot.says(AWA, "4" if digits else "wolof"), "Quand pouvez-vous")
-    _said(bot.says(AWA, "1 4" if digits else "samedi"), "Merci, Awa ! Votre profil est complet")
+    _said(bot.says(AWA, "1 4" if digits else "samedi"), "Merci, Awa\u00a0! Votre profil est")
 
     awa = _participant(bot, ChannelKind.WHATSAPP, "+221771234567")
     assert (awa.name, awa.locale, awa.country, awa.region) == ("Awa", "fr", "SN", "Thiès")

@@ -214,17 +214,17 @@ def test_media_only_message_gets_please_answer_in_text(bot, standin):
     bot.says(AWA, "1")  # French
     answer = bot.says(AWA, "", NumMedia="1", MediaUrl0="https://api.twilio.com/x.jpg")
     assert answer[0].startswith(i18n.gettext("fr", home.NOT_TEXT.msgid))
-    assert "Avant de commencer" in answer[0] or len(answer) > 1  # the question again
+    assert "Pour trouver votre partenaire" in answer[0] or len(answer) > 1  # the question again
 
 
 def test_template_buttons_open_or_choose(bot, standin):
     rosa = "whatsapp:+59171234567"  # buttons exist on WhatsApp only
     bot.says(rosa, "hola")
     answer = bot.says(rosa, "", ButtonPayload="key:fr", ButtonText="Français")
-    assert "Avant de commencer" in answer[0]
+    assert "Pour trouver votre partenaire" in answer[0]
     # "open" (the invitation template's button) repeats the pending question, nothing else.
     again = bot.says(rosa, "", ButtonPayload="open", ButtonText="Répondre")
-    assert len(again) == 1 and "Avant de commencer" in again[0]
+    assert len(again) == 1 and "Pour trouver votre partenaire" in again[0]
 
 
 def test_whatsapp_and_sms_of_one_number_can_be_linked_to_one_participant(bot, standin, clock):

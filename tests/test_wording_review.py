@@ -41,7 +41,7 @@ BANNED = {
         re.compile(r"se conocieron"),
     ],
     "fr": [
-        re.compile(r"toutes les deux :"),
+        re.compile(r"toutes les deux\s:"),
         re.compile(r"aider \{?\w+\}? en "),
         re.compile(r"liens familiaux avec ce pays"),
         re.compile(r"\bPlus de conseils après"),
@@ -99,7 +99,7 @@ def _woman(id_: int, name: str, country: str, zone: str, **extra: object) -> Mat
                 "de la famille au Sénégal",
                 "pour le marketing numérique",
                 "Vous parlez toutes les deux espagnol et français",
-                "secteur : artisanat",
+                "secteur\u00a0: artisanat",
             ],
         ),
         (
