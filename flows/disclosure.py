@@ -12,7 +12,8 @@ this hidden count be worked out?" is answered exactly, as a flow problem (`_Funn
 hidden count that can be gets a neighbour of its row or column hidden too.
 
 The reader is taken to know every count shown, every total shown, the order of a funnel's steps
-and that counts are whole numbers from 0 up. Every hidden count is shown the same way, so she
+(and that a country has a row only when it has a woman) and that counts are whole numbers from
+0 up. Every hidden count is shown the same way, so she
 cannot tell a small count from one hidden to protect it (which would tell her its range).
 """
 
@@ -41,7 +42,8 @@ def hidden_cells(
     takes that no hidden one can be worked out.
 
     `totals[column]`: whether that column's total is shown beside the table (all are, unless
-    said). `funnel`: each row is a funnel, no step above the one before it, and the reader knows.
+    said). `funnel`: each row is a funnel, no step above the one before it, starting from one
+    woman at least (a country's row is there because she is), and the reader knows it.
     """
     grid = [list(row) for row in table]
     columns = len(grid[0]) if grid else 0
@@ -180,7 +182,8 @@ class _Funnel:
             for c in range(self.columns):
                 into = "source" if c == 0 else (r, c - 1)
                 count = self.grid[r][c]
-                least, most = (0, self.most) if (r, c) in self.hidden else (count, count)
+                # A row is there for a country with women: its first step has one at least.
+                least, most = (int(c == 0), self.most) if (r, c) in self.hidden else (count, count)
                 if (r, c) == cell:
                     least, most = max(least, low), min(most, self.most if high is None else high)
                 edges.append((into, (r, c), least, most))
