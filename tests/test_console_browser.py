@@ -279,3 +279,17 @@ def test_announcement_and_safeguarding(driver, live, monkeypatch):  # type: igno
         report = s.exec(select(ProblemReport)).one()
         assert report.handled_at is not None and report.triage == "urgent"
         assert s.get(Participant, report.participant_id) is not None
+
+
+def test_the_report_opens_from_the_console_and_leads_back(driver, live):  # type: ignore[no-untyped-def]
+    """From the console's "Report" page to the programme report and back, as a coordinator on
+    her phone does it (French)."""
+    chrome = driver
+    sign_in(chrome, live)
+    click_text(chrome, "Rapport")
+    click_text(chrome, "Ouvrir le rapport du programme")
+    assert "Rapport du programme Entrepairs" in body(chrome)
+    assert find(chrome, 'svg[data-chart="funnel"]')  # the page itself, not an error
+    click_text(chrome, "← Retour à la console des coordinatrices")
+    assert chrome.current_url == live["url"] + "/exports/"
+    assert "Rapport du programme et exports" in body(chrome)
