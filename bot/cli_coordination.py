@@ -13,6 +13,7 @@ import json
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -664,10 +665,15 @@ def report_text(report: reports.ProgrammeReport, language: str = "en") -> str:
     reader = Reader(language)
 
     def t(key: str, **params: object) -> str:
-        return render_msg(Msg(reports.TEXT[key].msgid, dict(params)), reader)
+        return render_msg(replace(reports.TEXT[key], params=dict(params)), reader)
 
     def label(msg: Any) -> str:
         return render_msg(msg, reader)
+
+    def where(row: str) -> str:
+        return label(reports.COUNTRY_LABELS.get(row, reports.COUNTRY_LABELS["?"]))
+
+    hidden = t("hidden")
 
     def line(name: str, value: object) -> str:
         return t("line", label=name, value=value)
@@ -684,9 +690,8 @@ def report_text(report: reports.ProgrammeReport, language: str = "en") -> str:
     for step in reports.FUNNEL:
         lines.append("  " + line(label(reports.FUNNEL_LABELS[step]), report.funnel[step]))
     for country, counts in report.funnel_by_country.items():
-        shown = " / ".join("<5" if counts[s] is None else str(counts[s]) for s in reports.FUNNEL)
-        where = label(reports.COUNTRY_LABELS.get(country, reports.COUNTRY_LABELS["?"]))
-        lines.append("    " + line(where, shown))
+        shown = " / ".join(hidden if counts[s] is None else str(counts[s]) for s in reports.FUNNEL)
+        lines.append("    " + line(where(country), shown))
     lines += ["", t("weeks")]
     if not report.sessions_per_week:
         lines.append(f"  {t('no_data')}")
@@ -707,12 +712,12 @@ def report_text(report: reports.ProgrammeReport, language: str = "en") -> str:
         name = label(reports.OUTCOME_LABELS[outcome])
         if overall is None:  # nobody answered it, or under 5 women did
             if "all" in stats:
-                lines.append("  " + line(name, "<5"))
+                lines.append("  " + line(name, hidden))
             continue
         by_country = ", ".join(
-            f"{where} {'<5' if stat is None else number(stat.change, signed=True)}"
-            for where, stat in stats.items()
-            if where != "all"
+            f"{where(row)} {hidden if stat is None else number(stat.change, signed=True)}"
+            for row, stat in sorted(stats.items(), key=lambda item: reports.row_order(item[0]))
+            if row != "all"
         )
         change = (
             f"{number(overall.baseline)} → {number(overall.latest)} "
@@ -740,7 +745,9 @@ def report_text(report: reports.ProgrammeReport, language: str = "en") -> str:
             f"{t('queued')} {r.going}, {t('scheduled')} {r.scheduled}"
         )
         lines.append("  " + line(f"#{item.broadcast_id}", counts))
-    lines += ["", t("suppressed")]
+    lines += ["", t("suppressed", mark=hidden)]
+    if report.counts_erased:
+        lines.append(t("erased", row=where(reports.ERASED)))
     if report.missing:
         lines.append("(" + line(", ".join(report.missing), t("no_data")) + ")")
     return "\n".join(lines)

@@ -231,6 +231,10 @@ def _outcomes(
         if not scope.sees(answer.participant_id):
             continue
         person = people.get(answer.participant_id)
+        if person is not None and person.erased_at is not None:
+            # Once she erased her data her answers are not given one by one: the report counts
+            # them in its "Erased her data" column only.
+            continue
         yield {
             "participant": person.public_id if person else "",
             "country": (person.country or "") if person else "",

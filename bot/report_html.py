@@ -4,10 +4,15 @@ Charts are inline SVG drawn here (bars for the funnel, sessions per week, rating
 reach; baseline → latest dots for the nine outcomes). Every SVG scales to its container, tables
 scroll sideways on a narrow screen, so the same file reads on a laptop and on a phone, online or
 not. All words come from the catalogs, in the language asked for.
+
+Opened from the coordinator console, the page leads back to it (`back`); the same report written
+to a file (`entrepairs report --html`, the console's download) has no such link, which would lead
+nowhere once the file is sent on.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC
 from html import escape
 
@@ -16,6 +21,7 @@ from flows.messages import Msg
 from flows.render import Reader, format_instant, render_msg
 from flows.reports import (
     COUNTRY_LABELS,
+    ERASED,
     FUNNEL,
     FUNNEL_LABELS,
     OUTCOME_LABELS,
@@ -23,6 +29,7 @@ from flows.reports import (
     TEXT,
     OutcomeStat,
     ProgrammeReport,
+    row_order,
 )
 
 # One colour per chart, so a screenshot shows which charts are on the page.
@@ -64,7 +71,8 @@ th,td{padding:4px 8px;border-bottom:1px solid #eee;text-align:right;white-space:
 th:first-child,td:first-child{text-align:left}.note{color:#616161;font-size:.85rem}
 .empty{color:#757575;font-style:italic}.legend span{display:inline-block;margin-right:12px;
 font-size:.85rem}.legend i{display:inline-block;width:10px;height:10px;margin-right:4px;
-border-radius:2px}@media (max-width:600px){main{padding:8px}h1{font-size:1.3rem}}
+border-radius:2px}.back{margin:0 0 .6rem}.back a{color:#4a148c}
+@media (max-width:600px){main{padding:8px}h1{font-size:1.3rem}}@media print{.back{display:none}}
 """
 
 
@@ -75,7 +83,7 @@ class Words:
         self.reader = Reader(language, None, "UTC")
 
     def msg(self, msg: Msg, **params: object) -> str:
-        return escape(render_msg(Msg(msg.msgid, dict(params)), self.reader))
+        return escape(render_msg(replace(msg, params=dict(params)), self.reader))
 
     def __call__(self, key: str, **params: object) -> str:
         return self.msg(TEXT[key], **params)
@@ -87,9 +95,9 @@ class Words:
     def country(self, code: str) -> str:
         return self.msg(COUNTRY_LABELS.get(code, COUNTRY_LABELS["?"]))
 
-
-def _shown(value: int | None) -> str:
-    return "&lt;5" if value is None else str(value)
+    def count(self, value: int | None) -> str:
+        """A count of a table, or the mark of a hidden one."""
+        return self("hidden") if value is None else str(value)
 
 
 def _hbars(name: str, rows: list[tuple[str, float, str]], *, colour: str, scale: float) -> str:
@@ -229,7 +237,8 @@ def _section(title: str, body: str, name: str) -> str:
     return f'<section id="{name}"><h2>{title}</h2>{body}</section>'
 
 
-def render_html(report: ProgrammeReport, language: str = "en") -> str:
+def render_html(report: ProgrammeReport, language: str = "en", *, back: str | None = None) -> str:
+    """The page; `back`: the console's address to lead back to, when opened from it."""
     words = Words(language)
     empty = f'<p class="empty">{words("no_data")}</p>'
     generated = escape(format_instant(report.generated_at.astimezone(UTC), words.reader))
@@ -239,8 +248,9 @@ def render_html(report: ProgrammeReport, language: str = "en") -> str:
         f"<span>{words(key)}</span></div>"
         for key in HEADLINE
     )
+    link = f'<p class="back"><a href="{escape(back)}">← {words("back")}</a></p>' if back else ""
     sections = [
-        f'<h1>{words("title")}</h1><p class="meta">{words("cohort", cohort=cohort)} · '
+        f'{link}<h1>{words("title")}</h1><p class="meta">{words("cohort", cohort=cohort)} · '
         f'{words("generated", date=generated)} (UTC)</p><div class="cards">{cards}</div>'
     ]
     # Funnel
@@ -254,7 +264,7 @@ def render_html(report: ProgrammeReport, language: str = "en") -> str:
         body += f"<h3>{words('by_country')}</h3>" + _table(
             [words("country"), *(words.msg(FUNNEL_LABELS[step]) for step in FUNNEL)],
             [
-                [words.country(country), *(_shown(counts[step]) for step in FUNNEL)]
+                [words.country(country), *(words.count(counts[step]) for step in FUNNEL)]
                 for country, counts in report.funnel_by_country.items()
             ],
         )
@@ -333,7 +343,12 @@ def render_html(report: ProgrammeReport, language: str = "en") -> str:
     else:
         body = empty
     sections.append(_section(words("reach"), body, "reach"))
-    notes = f'<p class="note">{words("suppressed")} {words("pseudonyms")}</p>'
+    # The parameters unescaped: the whole sentence is escaped once.
+    mark = render_msg(TEXT["hidden"], words.reader)
+    notes = f'<p class="note">{words("suppressed", mark=mark)} {words("pseudonyms")}'
+    if report.counts_erased:
+        notes += " " + words("erased", row=render_msg(COUNTRY_LABELS[ERASED], words.reader))
+    notes += "</p>"
     return (
         f'<!doctype html><html lang="{escape(language)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
@@ -352,17 +367,20 @@ def _headline_value(report: ProgrammeReport, key: str, language: str) -> str:
 
 
 def _outcome_cell(words: Words, stats: dict[str, OutcomeStat | None], where: str) -> str:
-    """A country's change: "—" when nobody answered, "<5" when under 5 women did."""
+    """A country's change: "—" when nobody answered, the hidden mark when hidden."""
     if where not in stats:
         return "—"
     stat = stats[where]
-    return "&lt;5" if stat is None else f"{words.number(stat.change, signed=True)} (n={stat.women})"
+    if stat is None:
+        return words("hidden")
+    return f"{words.number(stat.change, signed=True)} (n={stat.women})"
 
 
 def _outcomes(words: Words, report: ProgrammeReport) -> str:
     if not any(report.outcomes.values()):
         return ""
-    countries = sorted({where for stats in report.outcomes.values() for where in stats} - {"all"})
+    wheres = {where for stats in report.outcomes.values() for where in stats} - {"all"}
+    countries = sorted(wheres, key=row_order)
     legend = (
         f'<p class="legend"><span><i style="background:{COLOURS["baseline"]}"></i>'
         f'{words("baseline")}</span><span><i style="background:{COLOURS["latest"]}"></i>'
@@ -375,7 +393,7 @@ def _outcomes(words: Words, report: ProgrammeReport) -> str:
         overall = stats.get("all")
         row = [words.msg(OUTCOME_LABELS[outcome])]
         if overall is None:  # nobody answered it, or under 5 women did
-            row += ["&lt;5" if "all" in stats else "0", "—", "—", "—"]
+            row += [words("hidden") if "all" in stats else "0", "—", "—", "—"]
         else:
             row += [
                 str(overall.women),

@@ -1,6 +1,7 @@
 """Make docs/report.png: `entrepairs seed-demo` women, matched with `entrepairs match --publish`,
 then ten weeks of invented programme life (acceptances, sessions, check-ins, pulses, surveys, one
-announcement), the HTML report, and a headless Chromium screenshot of it.
+announcement, one woman who erased her data), the HTML report, and a headless Chromium screenshot
+of it.
 
     python docs/make_report_png.py [--out docs/report.png] [--html /tmp/report.html]
 """
@@ -26,10 +27,10 @@ from bot.report_html import render_html  # noqa: E402
 from flows import broadcasts, reports  # noqa: E402
 from flows.config import FlowConfig  # noqa: E402
 from flows.coordination import Actor  # noqa: E402
-from storage import checkins  # noqa: E402
+from storage import checkins, participants  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.meetings import Meeting  # noqa: E402
-from storage.models import OutboundMessage, OutboxStatus  # noqa: E402
+from storage.models import OutboundMessage, OutboxStatus, Participant  # noqa: E402
 from storage.pairs import Pair, PairStatus  # noqa: E402
 
 COHORT = "Demo 2026"
@@ -118,6 +119,12 @@ def live(db: Database, now: datetime, rng: random.Random) -> None:
                     )
                     for outcome, value in values.items():
                         checkins.record_answer(s, round_, outcome, value, now=at)
+        # One woman of a declined pair erased her data: the report counts her apart, hidden.
+        declined = next((p for p in pairs if p.status == PairStatus.DECLINED), None)
+        if declined is not None:
+            gone = s.get(Participant, declined.a_id)
+            if gone is not None:
+                participants.erase(s, gone, now=now)
         problem_pair = next((p for p in pairs if p.status == PairStatus.ACTIVE), None)
         if problem_pair is not None:
             checkins.record_problem(

@@ -4,9 +4,11 @@ Funnel (invited → onboarded → matched → both accepted → first session �
 per week, check-in ratings, the change of each of the nine outcomes from baseline to the latest
 survey by country, pairs at risk (no session for 21+ days, a low pulse, an open problem report,
 an open alert to put them in touch or about the pair gone quiet) and the reach of each
-broadcast. Per-country figures under 5 women are suppressed (`None`), and so is any outcome
-average over fewer than 5 women, so no woman can be singled out; the report holds pseudonymous
-ids only, never names or contacts.
+broadcast. Per-country figures under 5 women are hidden (`None`), and so is any outcome average
+over fewer than 5 women, so no woman can be singled out; so are the other figures from which a
+hidden one could be worked out (`flows.disclosure`). A woman who erased her data is counted in
+a row of her own, never under a country. The report holds pseudonymous ids only, never names or
+contacts.
 
 Every figure is computed from the tables, so it is always current. A source whose table is not
 there yet (an older database) is listed in `missing` and its section says "no data yet".
@@ -25,8 +27,9 @@ from sqlalchemy import inspect
 from sqlmodel import Session, col, select
 
 from flows import broadcasts
+from flows.disclosure import SMALL, hidden_cells
 from flows.matching.service import cohort_or_fail
-from flows.messages import Msg, _
+from flows.messages import Msg, _, _p
 from flows.scope import EVERYONE, Scope, members
 from storage.checkins import (
     OUTCOMES,
@@ -43,7 +46,6 @@ from storage.meetings import Meeting, MeetingStatus
 from storage.models import OutboundMessage, Participant
 from storage.pairs import Pair, PairStatus, find_cohort
 
-SMALL = 5  # per-country counts below this are suppressed
 QUIET_DAYS = 21  # an active pair with no session for this long is at risk
 LOW_PULSE = 2  # a pulse at or under this is at risk
 
@@ -82,8 +84,8 @@ ALERT_REASONS = {
     "quiet": "quiet_alert",
 }
 ALERT_ORDER = ("problem", "connect", "quiet_alert")
-# The funnel's row for women who erased their data: erasure clears her country with the rest of
-# her profile (README, Privacy), so she is counted apart rather than as "Not given".
+# The row (the outcomes' column) for women who erased their data: erasure clears her country with
+# the rest of her profile (README, Privacy), so she is counted apart rather than as "Not given".
 ERASED = "ERASED"
 COUNTRY_LABELS: dict[str, Msg] = {
     "BO": _("Bolivia"),
@@ -147,7 +149,17 @@ TEXT: dict[str, Msg] = {
     "total": _("Audience"),
     "no_data": _("No data yet."),
     "none_at_risk": _("No pair needs attention."),
-    "suppressed": _("Figures under 5 are shown as <5 so that no woman can be singled out."),
+    # Translators: what a hidden figure shows in the report's tables, in place of the number.
+    "hidden": _p("hidden figure", "x"),
+    "suppressed": _(
+        "{mark}: hidden so that no woman can be singled out: under 5 women, or a figure from "
+        "which one under 5 could be worked out."
+    ),
+    "erased": _(
+        "Women who erased their data still count, apart from any country (“{row}”); their "
+        "answers are no longer listed one by one."
+    ),
+    "back": _("Back to the coordinator console"),
     "pseudonyms": _("Women are shown by their pseudonymous ids only."),
 }
 
@@ -188,17 +200,25 @@ class ProgrammeReport:
     generated_at: datetime
     cohort: str | None
     funnel: dict[str, int]
-    # country → step → count (None when under SMALL)
+    # country → step → count (None when hidden: under SMALL, or it would let one be worked out)
     funnel_by_country: dict[str, dict[str, int | None]]
     sessions_per_week: list[tuple[date, int]]
     ratings: dict[int, int]
-    # outcome → "all" or a country → stat; None under SMALL women (the programme's average too),
-    # absent when no woman answered it at baseline and later
+    # outcome → "all" or a country → stat; None when hidden: under SMALL women (the programme's
+    # average too), or it would let such a country's be worked out; absent when no woman of
+    # that country answered it at baseline and later
     outcomes: dict[str, dict[str, OutcomeStat | None]]
     at_risk: list[AtRisk]
     reach: list[Reach]
     headline: dict[str, float | int | None] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
+
+    @property
+    def counts_erased(self) -> bool:
+        """Whether a row (the outcomes' column) counts women who erased their data."""
+        return ERASED in self.funnel_by_country or any(
+            ERASED in stats for stats in self.outcomes.values()
+        )
 
     @property
     def mean_rating(self) -> float | None:
@@ -208,16 +228,18 @@ class ProgrammeReport:
         return sum(value * n for value, n in self.ratings.items()) / total
 
 
+def country_row(country: str | None, erased: bool) -> str:
+    """Her row in the figures by country: her country, "?" when not given, ERASED once erased."""
+    return ERASED if erased else country or "?"
+
+
+def row_order(row: str) -> tuple[bool, str]:
+    """Rows by country in their order: the countries, then the women who erased their data."""
+    return row == ERASED, row
+
+
 def _funnel_row(person: Participant) -> str:
-    """Her row in the funnel by country: her country, "?" when not given, ERASED once erased."""
-    if person.erased_at is not None:
-        return ERASED
-    return person.country or "?"
-
-
-def suppress(count: int) -> int | None:
-    """A per-country count as it may be shown: under 5 (but not 0) is hidden."""
-    return None if 0 < count < SMALL else count
+    return country_row(person.country, person.erased_at is not None)
 
 
 def _has_table(session: Session, name: str) -> bool:
@@ -360,16 +382,29 @@ def _outcomes(
         missing.append("outcomes")
         return {}
 
-    grouped: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
+    grouped: dict[str, dict[str, list[tuple[int, int]]]] = {
+        outcome: defaultdict(list) for outcome in OUTCOMES
+    }
     for row in outcome_changes(session, cohort_id):
-        if not scope.sees(row.participant_id):
+        if not scope.sees(row.participant_id) or row.outcome not in grouped:
             continue
-        grouped[(row.outcome, "all")].append((row.baseline, row.latest))
-        grouped[(row.outcome, row.country or "?")].append((row.baseline, row.latest))
+        answers = (row.baseline, row.latest)
+        grouped[row.outcome]["all"].append(answers)
+        grouped[row.outcome][country_row(row.country, row.erased)].append(answers)
+    answered = [outcome for outcome in OUTCOMES if grouped[outcome]]
+    places = sorted({where for o in answered for where in grouped[o]} - {"all"}, key=row_order)
+    # A country's women for each outcome: each outcome's add up to its "all", shown from 5 up.
+    table = [[len(grouped[outcome][where]) for outcome in answered] for where in places]
+    totals = [len(grouped[outcome]["all"]) >= SMALL for outcome in answered]
+    hidden = hidden_cells(table, totals=totals)
     result: dict[str, dict[str, OutcomeStat | None]] = {outcome: {} for outcome in OUTCOMES}
-    for (outcome, where), values in sorted(grouped.items()):
-        if outcome in result:
-            result[outcome][where] = _outcome_stat(values)
+    for column, outcome in enumerate(answered):
+        result[outcome]["all"] = _outcome_stat(grouped[outcome]["all"])
+        for line, where in enumerate(places):
+            if (line, column) in hidden:
+                result[outcome][where] = None
+            elif table[line][column]:
+                result[outcome][where] = _outcome_stat(grouped[outcome][where])
     return result
 
 
@@ -553,14 +588,21 @@ def build(
     held = held_sessions(session, [pair.id or 0 for pair in pairs], now=now, missing=missing)
     steps = _funnel_of(people, pairs, held)
     funnel = {step: sum(steps[step].values()) for step in FUNNEL}
-    by_country: dict[str, dict[str, int | None]] = {}
-    countries = sorted({_funnel_row(person) for person in people}, key=lambda c: (c == ERASED, c))
-    for country in countries:
-        ids = {person.id for person in people if _funnel_row(person) == country}
-        by_country[country] = {
-            step: suppress(sum(v for pid, v in steps[step].items() if pid in ids))
-            for step in FUNNEL
+    rows: dict[str, list[int]] = defaultdict(list)
+    for person in people:
+        rows[_funnel_row(person)].append(person.id or 0)
+    countries = sorted(rows, key=row_order)
+    table = [[sum(steps[step][pid] for pid in rows[c]) for step in FUNNEL] for c in countries]
+    # Each step's countries add up to the funnel's figure, and no step has more women than the one
+    # before: a reader knows both, so the hidden counts are chosen knowing them too.
+    hidden = hidden_cells(table, funnel=True)
+    by_country = {
+        country: {
+            step: None if (line, column) in hidden else table[line][column]
+            for column, step in enumerate(FUNNEL)
         }
+        for line, country in enumerate(countries)
+    }
     narrowed = cohort_id is not None or not scope.whole
     pair_ids = {pair.id or 0 for pair in pairs} if narrowed else None
     risky = at_risk(session, now=now, cohort_id=cohort_id, scope=scope, missing=[])

@@ -335,6 +335,7 @@ class OutcomeChange(NamedTuple):
     outcome: str
     baseline: int
     latest: int
+    erased: bool  # she erased her data (her country was cleared with it)
 
     @property
     def change(self) -> int:
@@ -348,17 +349,17 @@ def outcome_changes(session: Session, cohort_id: int | None = None) -> list[Outc
     baseline and in at least one later wave appear; rows are ordered by participant, then the
     order the outcomes are asked in.
     """
-    query = select(OutcomeAnswer, Participant.country).join(
+    query = select(OutcomeAnswer, Participant.country, Participant.erased_at).join(
         Participant, col(Participant.id) == col(OutcomeAnswer.participant_id)
     )
     if cohort_id is not None:
         query = query.where(OutcomeAnswer.cohort_id == cohort_id)
     baseline: dict[tuple[int, str], int] = {}
     latest: dict[tuple[int, str], tuple[int, datetime, int]] = {}
-    countries: dict[int, str | None] = {}
-    for answer, country in session.exec(query):
+    countries: dict[int, tuple[str | None, bool]] = {}
+    for answer, country, erased_at in session.exec(query):
         key = (answer.participant_id, answer.outcome)
-        countries[answer.participant_id] = country
+        countries[answer.participant_id] = (country, erased_at is not None)
         if answer.wave == Wave.BASELINE:
             baseline[key] = answer.value
             continue
@@ -367,7 +368,9 @@ def outcome_changes(session: Session, cohort_id: int | None = None) -> list[Outc
             latest[key] = rank  # type: ignore[assignment]
     order = {outcome: index for index, outcome in enumerate(OUTCOMES)}
     rows = [
-        OutcomeChange(pid, countries[pid], outcome, baseline[(pid, outcome)], found[2])
+        OutcomeChange(
+            pid, countries[pid][0], outcome, baseline[(pid, outcome)], found[2], countries[pid][1]
+        )
         for (pid, outcome), found in latest.items()
         if (pid, outcome) in baseline
     ]

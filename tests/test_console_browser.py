@@ -314,3 +314,17 @@ def test_a_cohort_coordinator_adds_a_newcomer_and_every_count_follows(driver, li
     assert find(chrome, "#women-count").get_attribute("data-count") == "3"
     chrome.get(live["url"] + "/cohorts/")
     assert find(chrome, f"[data-size='{ids['cohort']}']").text == "3"
+
+
+def test_the_report_opens_from_the_console_and_leads_back(driver, live):  # type: ignore[no-untyped-def]
+    """From the console's "Report" page to the programme report and back, as a coordinator on
+    her phone does it (French)."""
+    chrome = driver
+    sign_in(chrome, live)
+    click_text(chrome, "Rapport")
+    click_text(chrome, "Ouvrir le rapport du programme")
+    assert "Rapport du programme Entrepairs" in body(chrome)
+    assert find(chrome, 'svg[data-chart="funnel"]')  # the page itself, not an error
+    click_text(chrome, "← Retour à la console des coordinatrices")
+    assert chrome.current_url == live["url"] + "/exports/"
+    assert "Rapport du programme et exports" in body(chrome)

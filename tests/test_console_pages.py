@@ -21,6 +21,7 @@ from storage.models import OutboundMessage, OutboxStatus, Participant
 from storage.pairs import Cohort, Pair, PairRule, PairStatus
 from tests.support import console as support
 from tests.support import pairing, programme
+from tests.test_reports import BACK_TO_CONSOLE
 
 LIMIT = 100 * 1024
 # An announcement to Bolivia, saved as a draft (the compose form's fields).
@@ -790,3 +791,27 @@ def test_stored_codes_read_as_words_in_her_language(signed_in, lang):  # type: i
     for said in (report, paused, chat, refused, "some new thing"):
         assert said in audit, said
     assert "console_report" not in audit and "pair_pause" not in audit
+
+
+@pytest.mark.parametrize("lang", sorted(BACK_TO_CONSOLE))
+def test_the_report_leads_back_to_the_console_and_downloads_without_the_link(signed_in, lang):  # type: ignore[no-untyped-def]
+    """Opened from the console's "Report" page, the report leads back to it; downloaded to be
+    kept or sent on, it is the same report without that link (it would lead nowhere there)."""
+    _app, server, token, csrf, _cohort_id, _public = signed_in
+
+    async def flow():  # type: ignore[no-untyped-def]
+        async with _client(server, token) as c:
+            await c.post("/console/language", data={"csrf": csrf, "lang": lang, "back": "/"})
+            return [
+                await c.get(path)
+                for path in ("/console/exports/", "/console/report/", "/console/report/?download=1")
+            ]
+
+    exports, page, download = run(flow())
+    link = f'<p class="back"><a href="/console/exports/">← {BACK_TO_CONSOLE[lang]}</a></p>'
+    assert 'href="/console/report/?download=1"' in exports.text
+    assert link in page.text and "attachment" not in page.headers.get("content-disposition", "")
+    assert (
+        download.headers["content-disposition"] == 'attachment; filename="entrepairs-report.html"'
+    )
+    assert download.text == page.text.replace(link, "")

@@ -94,21 +94,23 @@ def test_funnel_sessions_ratings_and_small_counts_hidden(db, clock):
         "three_sessions": 2,
     }
     assert report.funnel_by_country["BO"] == {
-        "invited": 6,
-        "onboarded": 6,
+        "invited": None,  # 6, hidden: else Senegal's 2 would be 15 - 6 - 7
+        "onboarded": None,
         "matched": 6,
         "accepted": 5,
         "first_session": None,
         "three_sessions": None,
     }
+    assert report.funnel_by_country["CA"]["invited"] == 7
     assert report.funnel_by_country["SN"]["invited"] is None  # 2 women: hidden
     assert sum(n for _week, n in report.sessions_per_week) == 5
     assert report.ratings == {1: 1, 2: 0, 3: 0, 4: 5, 5: 3}
     assert report.headline["sessions_30d"] == 5 and report.headline["active_pairs"] == 5
     confidence = report.outcomes["confidence"]
     assert confidence["all"] == reports.OutcomeStat(14, 2, 3)
-    assert confidence["BO"] == reports.OutcomeStat(6, 2, 3)
+    assert confidence["CA"] == reports.OutcomeStat(6, 2, 3)
     assert confidence["SN"] is None  # under 5 women
+    assert confidence["BO"] is None  # else Senegal's two would be 14 - 6 - 6
     assert report.outcomes["leadership"]["CA"].change == 2
     assert report.outcomes["networking"] == {}  # no later answer
     assert report.missing == []
@@ -205,6 +207,13 @@ def programme_config():  # type: ignore[no-untyped-def]
     return FlowConfig(quiet_start=0, quiet_end=0)
 
 
+BACK_TO_CONSOLE = {
+    "en": "Back to the coordinator console",
+    "es": "Volver a la consola de coordinación",
+    "fr": "Retour à la console des coordinatrices",
+}
+
+
 def test_html_is_self_contained_and_translated(db, clock):
     now = clock.now()
     build_programme(db, now)
@@ -219,9 +228,15 @@ def test_html_is_self_contained_and_translated(db, clock):
         assert title in page
         assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
         assert "https://" not in page and "<script" not in page and "<img" not in page
+        # A file sent on has no link that would lead nowhere; from the console, it leads back.
+        link = f'<p class="back"><a href="/console/exports/">← {BACK_TO_CONSOLE[language]}</a></p>'
+        assert "<a " not in page
+        assert render_html(report, language, back="/console/exports/") == page.replace(
+            "<h1>", link + "<h1>", 1
+        )
         for chart in ("funnel", "weeks", "ratings", "outcomes"):
             assert f'data-chart="{chart}"' in page
-        assert "&lt;5" in page  # Senegal's small counts
+        assert "<td>x</td>" in page  # Senegal's small counts
         assert "private words" not in page and "B0" not in page
     text_form = report_text(report, "fr")
     assert "Binômes à suivre" in text_form and "Confiance en soi\u00a0: 2,0 → 3,0" in text_form
@@ -402,8 +417,8 @@ def test_a_cohort_of_fewer_than_five_women_hides_their_self_assessments(db, cloc
     for shown in (page, printed):
         for number in ("4.0", "4,0", "+2.0", "+2,0", "n=1"):
             assert number not in shown
-    assert page.count("&lt;5</td>") >= 2 * len(OUTCOMES)
-    assert len(re.findall(r": <5$", printed, re.M)) == len(OUTCOMES)
+    assert page.count(">x</td>") >= 2 * len(OUTCOMES)
+    assert len(re.findall(r": x$", printed, re.M)) == len(OUTCOMES)
 
 
 @pytest.mark.parametrize("language", ["en", "es", "fr"])
@@ -585,8 +600,8 @@ def test_an_erased_woman_is_counted_apart_not_as_country_not_given(db, clock):
     with db.session() as s:
         report = reports.build(s, now=now)
     assert "?" not in report.funnel_by_country
-    assert report.funnel_by_country["BO"]["invited"] == 5
     assert report.funnel_by_country[reports.ERASED]["invited"] is None  # 1: under 5, hidden
+    assert report.funnel_by_country["BO"]["invited"] is None  # 5 of 6 would tell the 1
     assert list(report.funnel_by_country)[-1] == reports.ERASED
     for language, row in (
         ("en", "Erased her data"),
@@ -594,3 +609,85 @@ def test_an_erased_woman_is_counted_apart_not_as_country_not_given(db, clock):
         ("fr", "Données effacées"),
     ):
         assert row in render_html(report, language) and row in report_text(report, language)
+
+
+BOLIVIA = {"en": "Bolivia", "es": "Bolivia", "fr": "Bolivie"}
+SENEGAL = {"en": "Senegal", "es": "Senegal", "fr": "Sénégal"}
+HIDDEN_NOTE = {"en": "hidden so that", "es": "cifra oculta", "fr": "chiffre masqué"}
+
+
+def funnel_row(page: str, label: str) -> list[str]:
+    """The cells of one country's row in the HTML funnel by country."""
+    funnel = page.split('id="funnel"')[1].split("</section>")[0]
+    row = re.search(rf"<tr><td>{label}</td>(.*?)</tr>", funnel)
+    assert row, label
+    return re.findall(r"<td>([^<]*)</td>", row.group(1))
+
+
+@pytest.mark.parametrize("language", ["en", "es", "fr"])
+def test_a_hidden_count_cannot_be_worked_out_from_the_total(db, clock, language):
+    """Invited 12, Bolivia 9, Senegal 3: Senegal's 3 hidden alone would be 12 - 9, so Bolivia's
+    9 is hidden too, in the HTML and the printed report, with the same mark and a note."""
+    now = clock.now()
+    with db.session() as s:
+        women = [programme.woman(s, f"b{i}", now=now, country="BO") for i in range(9)]
+        women += [programme.woman(s, f"s{i}", now=now, country="SN") for i in range(3)]
+        programme.cohort(s, "Ola 5", women, now=now)
+        report = reports.build(s, now=now)
+    assert report.funnel["invited"] == report.funnel["onboarded"] == 12
+    page, printed = render_html(report, language), report_text(report, language)
+    for label in (BOLIVIA[language], SENEGAL[language]):
+        assert funnel_row(page, label) == ["x", "x", "0", "0", "0", "0"]
+        assert re.search(rf"{label}\s?: x / x / 0 / 0 / 0 / 0$", printed, re.M), printed
+    assert HIDDEN_NOTE[language] in page and HIDDEN_NOTE[language] in printed
+
+
+ERASED_ROW = {"en": "Erased her data", "es": "Borró sus datos", "fr": "Données effacées"}
+ERASED_NOTE = {
+    "en": "Women who erased their data still count",
+    "es": "Las mujeres que borraron sus datos siguen contando",
+    "fr": "Les femmes qui ont effacé leurs données comptent toujours",
+}
+
+
+@pytest.mark.parametrize("language", ["en", "es", "fr"])
+def test_erased_womens_self_assessments_count_apart_and_are_no_longer_listed(
+    db, clock, tmp_path, language
+):
+    """Erasure clears her country: her answers count in "Erased her data" (as in the funnel),
+    not under "Not given", which keeps meaning women who never said; the outcomes export no
+    longer lists them one by one."""
+    from bot.exports import export
+    from flows.config import FlowConfig
+    from storage import participants
+
+    now = clock.now()
+    with db.session() as s:
+        women = [programme.woman(s, f"bo{i}", now=now, country="BO") for i in range(12)]
+        programme.cohort(s, "Ola 4", women, now=now)
+        for woman in women:
+            programme.survey(s, woman, "baseline", {"confidence": 2}, at=now - timedelta(60))
+            programme.survey(s, woman, "end", {"confidence": 4}, at=now - timedelta(1))
+        for woman in women[:6]:
+            participants.erase(s, woman, now=now)
+        kept = {woman.public_id for woman in women[6:]}
+    with db.session() as s:
+        report = reports.build(s, now=now)
+    confidence = report.outcomes["confidence"]
+    assert confidence == {
+        "all": reports.OutcomeStat(12, 2, 4),
+        "BO": reports.OutcomeStat(6, 2, 4),
+        reports.ERASED: reports.OutcomeStat(6, 2, 4),
+    }
+    page, printed = render_html(report, language), report_text(report, language)
+    outcomes = page.split('id="outcomes"')[1].split("</section>")[0]
+    assert f"<th>{ERASED_ROW[language]}</th>" in outcomes
+    assert render_msg(reports.COUNTRY_LABELS["?"], Reader(language)) not in outcomes
+    assert ERASED_NOTE[language] in page and ERASED_NOTE[language] in printed
+    out = tmp_path / "outcomes.csv"
+    export(db, FlowConfig(), OPERATOR, "outcomes", out, now=now)
+    import csv
+
+    with out.open(encoding="utf-8") as handle:
+        listed = {row["participant"] for row in csv.DictReader(handle)}
+    assert listed == kept

@@ -60,6 +60,8 @@ def pair(ctx: Ctx) -> Response:
 
 
 def programme_report(ctx: Ctx) -> Response:
+    """The report, with a link back to the console; `?download=1`: the same report as a file to
+    keep or send on, without that link (it would lead nowhere from there)."""
     try:
         report = reports.build(
             ctx.session,
@@ -71,7 +73,18 @@ def programme_report(ctx: Ctx) -> Response:
     except ValueError:  # no such cohort
         return refused(404)
     store.record(ctx.session, actor=ctx.grant.actor().label(), action="console_report", now=ctx.now)
-    return HTMLResponse(render_html(report, ctx.lang), headers=SECURITY_HEADERS)
+    if ctx.field("download") == "1":
+        return HTMLResponse(
+            render_html(report, ctx.lang),
+            headers={
+                **SECURITY_HEADERS,
+                "Content-Disposition": 'attachment; filename="entrepairs-report.html"',
+            },
+        )
+    # Back to the page it is opened from, the console's "Report".
+    return HTMLResponse(
+        render_html(report, ctx.lang, back=f"{ROOT}/exports/"), headers=SECURITY_HEADERS
+    )
 
 
 def exports(ctx: Ctx) -> Response:
