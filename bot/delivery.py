@@ -53,9 +53,11 @@ RELEASE_EVERY = timedelta(seconds=10)
 # instead of 5-7. Telegram spaces a chat's messages a second apart anyway.
 CLAIM_COALESCE = 0.02
 RECORD_COALESCE = 0.02
-# Rendered messages kept (see `rendered`): a broadcast's few languages and the common replies,
-# about 2 kB each.
-RENDERED_KEPT = 1024
+# Rendered messages kept (see `rendered`): a broadcast's few ways of reading and the common
+# replies, 1-5 kB each. The rest (her profile, with her name in it) is rendered once and never
+# again, and only fills the cache: in bench/load.py 52 of 1,000 renders were ever read back, and
+# a cache of 64 found them as often as one of 1,024, which held 2 MB (up to 5 of profiles).
+RENDERED_KEPT = 256
 
 
 def backoff(attempts: int) -> timedelta:

@@ -13,11 +13,11 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 
 from sqlalchemy import Index, UniqueConstraint, bindparam, update
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel import Field, Session, col, select
 
 from storage.dialects import OneOf
 from storage.kept import forget_when_written, keep, kept
-from storage.models import Participant, json_field, utc_field
+from storage.models import Participant, Table, json_field, utc_field
 from storage.pairs import Pair
 
 # The nine outcomes the programme reports on (think-piece), in the order they are asked.
@@ -49,7 +49,7 @@ class Happened(StrEnum):
     MOVED = "moved"
 
 
-class CheckIn(SQLModel, table=True):
+class CheckIn(Table, table=True):
     """One woman's reflection on one session; created when asked, filled as she answers."""
 
     __table_args__ = (Index("ix_checkin_pair_meeting", "pair_id", "meeting_id"),)
@@ -69,7 +69,7 @@ class CheckIn(SQLModel, table=True):
     completed_at: datetime | None = utc_field()
 
 
-class SurveyRound(SQLModel, table=True):
+class SurveyRound(Table, table=True):
     """One wave of the outcome survey for one woman: when it opened and when she finished it."""
 
     __table_args__ = (UniqueConstraint("participant_id", "wave", "cohort_id"),)
@@ -83,7 +83,7 @@ class SurveyRound(SQLModel, table=True):
     completed_at: datetime | None = utc_field()
 
 
-class OutcomeAnswer(SQLModel, table=True):
+class OutcomeAnswer(Table, table=True):
     """Her self-assessment (1–5) of one outcome in one wave."""
 
     __table_args__ = (UniqueConstraint("round_id", "outcome"),)
@@ -99,7 +99,7 @@ class OutcomeAnswer(SQLModel, table=True):
     answered_at: datetime | None = utc_field(nullable=False)
 
 
-class Pulse(SQLModel, table=True):
+class Pulse(Table, table=True):
     """How she says the exchange with her peer is going (1–5), and whether she wants a call."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -111,7 +111,7 @@ class Pulse(SQLModel, table=True):
     answered_at: datetime | None = utc_field()
 
 
-class ProblemReport(SQLModel, table=True):
+class ProblemReport(Table, table=True):
     """An alert for the coordinators, kept whether or not one could be reached in the chat:
     something she reported, a low rating, or a pair that needs a hand; seen by coordinators
     only."""
@@ -135,7 +135,7 @@ class ProblemReport(SQLModel, table=True):
     notes: list[dict[str, Any]] = json_field(list)
 
 
-class TipSent(SQLModel, table=True):
+class TipSent(Table, table=True):
     """A learning tip she received; unique per woman, so no tip reaches her twice."""
 
     __table_args__ = (UniqueConstraint("participant_id", "tip_id"),)
@@ -148,7 +148,7 @@ class TipSent(SQLModel, table=True):
     sent_at: datetime | None = utc_field(nullable=False)
 
 
-class TipPreference(SQLModel, table=True):
+class TipPreference(Table, table=True):
     """Her choice about tips after check-ins (asking for one from the menu always works)."""
 
     participant_id: int = Field(foreign_key="participant.id", primary_key=True)

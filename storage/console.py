@@ -11,16 +11,16 @@ import hashlib
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel import Field, Session, col, select
 
-from storage.models import utc_field
+from storage.models import Table, utc_field
 
 
 def digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-class ConsoleCode(SQLModel, table=True):
+class ConsoleCode(Table, table=True):
     id: int | None = Field(default=None, primary_key=True)
     # Hash of the browser's pending nonce: the code only works in the browser that asked.
     nonce_hash: str = Field(max_length=64, unique=True)
@@ -32,7 +32,7 @@ class ConsoleCode(SQLModel, table=True):
     used_at: datetime | None = utc_field()
 
 
-class ConsoleSession(SQLModel, table=True):
+class ConsoleSession(Table, table=True):
     id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(max_length=64, unique=True)
     participant_id: int = Field(foreign_key="participant.id", index=True)

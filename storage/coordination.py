@@ -15,13 +15,13 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Index, Row
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel import Field, Session, col, select
 
 from storage.kept import forget_when_written, keep, kept
-from storage.models import json_field, utc_field
+from storage.models import Table, json_field, utc_field
 
 
-class Coordinator(SQLModel, table=True):
+class Coordinator(Table, table=True):
     __table_args__ = (Index("ix_coordinator_identity", "channel", "address"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -44,7 +44,7 @@ class Coordinator(SQLModel, table=True):
     password_hash: str | None = Field(default=None, max_length=200)
 
 
-class AuditEntry(SQLModel, table=True):
+class AuditEntry(Table, table=True):
     __table_args__ = (Index("ix_audit_at", "at"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -63,7 +63,7 @@ class BroadcastStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-class Broadcast(SQLModel, table=True):
+class Broadcast(Table, table=True):
     id: int | None = Field(default=None, primary_key=True)
     created_by: str = Field(max_length=48)
     created_at: datetime | None = utc_field(nullable=False)

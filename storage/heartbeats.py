@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Field, Session, SQLModel
+from sqlmodel import Field, Session
 
-from storage.models import utc_field
+from storage.models import Table, utc_field
 
 SCHEDULER = "scheduler"
 
 
-class Heartbeat(SQLModel, table=True):
+class Heartbeat(Table, table=True):
     name: str = Field(primary_key=True, max_length=32)
     holder: str = Field(default="", max_length=80)
     beat_at: datetime | None = utc_field(nullable=False)

@@ -16,9 +16,9 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Index, insert
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel import Field, Session, col, select
 
-from storage.models import json_field, utc_field
+from storage.models import Table, json_field, utc_field
 from storage.nudges import Nudge, NudgeStatus
 
 
@@ -45,7 +45,7 @@ class Rhythm(StrEnum):
 OPEN_STATUSES = (MeetingStatus.PROPOSED, MeetingStatus.CONFIRMED)
 
 
-class Meeting(SQLModel, table=True):
+class Meeting(Table, table=True):
     __table_args__ = (Index("ix_meeting_pair_status", "pair_id", "status"),)
 
     id: int | None = Field(default=None, primary_key=True)

@@ -14,9 +14,9 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Index, update
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel import Field, Session, col, select
 
-from storage.models import json_field, utc_field
+from storage.models import Table, json_field, utc_field
 
 
 class NudgeStatus(StrEnum):
@@ -26,7 +26,7 @@ class NudgeStatus(StrEnum):
     CANCELLED = "cancelled"  # its meeting moved or was cancelled, or its pair ended
 
 
-class Nudge(SQLModel, table=True):
+class Nudge(Table, table=True):
     __table_args__ = (Index("ix_nudge_due", "status", "due_at"),)
 
     id: int | None = Field(default=None, primary_key=True)

@@ -14,14 +14,14 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint, bindparam, literal
-from sqlmodel import Field, Session, SQLModel, col, func, or_, select
+from sqlmodel import Field, Session, col, func, or_, select
 
 from storage.dialects import OneOf
 from storage.kept import forget_when_written, keep, kept
-from storage.models import id_from_text, json_field, utc_field
+from storage.models import Table, id_from_text, json_field, utc_field
 
 
-class Cohort(SQLModel, table=True):
+class Cohort(Table, table=True):
     """A group matched together, with its pairing rules and survey dates."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -37,7 +37,7 @@ class Cohort(SQLModel, table=True):
     created_at: datetime | None = utc_field(nullable=False)
 
 
-class CohortMember(SQLModel, table=True):
+class CohortMember(Table, table=True):
     cohort_id: int = Field(foreign_key="cohort.id", primary_key=True)
     participant_id: int = Field(foreign_key="participant.id", primary_key=True, index=True)
     joined_at: datetime | None = utc_field(nullable=False)
@@ -82,7 +82,7 @@ class Members:
         return self.a_response if participant_id == self.a_id else self.b_response
 
 
-class Pair(Members, SQLModel, table=True):
+class Pair(Members, Table, table=True):
     __table_args__ = (
         CheckConstraint("a_id < b_id", name="pair_ordered"),
         Index("ix_pair_members", "a_id", "b_id"),
@@ -109,7 +109,7 @@ class Pair(Members, SQLModel, table=True):
     end_reason: str | None = Field(default=None, max_length=200)
 
 
-class PairEvent(SQLModel, table=True):
+class PairEvent(Table, table=True):
     """One transition of a pair: from which status to which, when, by whom and why."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -122,7 +122,7 @@ class PairEvent(SQLModel, table=True):
     note: str | None = Field(default=None, max_length=200)
 
 
-class PairRule(SQLModel, table=True):
+class PairRule(Table, table=True):
     """A coordinator's decision about two women: never pair them, or always pair them."""
 
     __table_args__ = (UniqueConstraint("cohort_id", "a_id", "b_id"),)

@@ -486,3 +486,64 @@ def test_one_payload_is_rendered_once_for_women_who_read_alike(db, clock, monkey
         "w3": "Responda con un número.",
         "w4": "Responda con un número.",
     }
+
+
+def test_her_own_messages_pass_through_and_the_common_ones_stay_kept(monkeypatch):
+    """Her profile, with her name in it, is rendered once and never again; a common reply is
+    rendered for thousands. Two thousand profiles passing through leave what is kept small
+    (a cache sized for them held 5 MB), and the common reply stays kept among them."""
+    import gc
+    import tracemalloc
+
+    import bot.delivery as delivery_module
+    from flows.profile import summary
+    from flows.render import Reader
+    from storage import json_codec
+
+    readers = [
+        Reader("es", "BO", "America/La_Paz"),
+        Reader("fr", "SN", "Africa/Dakar"),
+        Reader("en", "CA", "America/Toronto"),
+    ]
+    common = json_codec.dumps(Reply(_("Reply with a number.")).to_json())
+
+    def profile(n: int) -> str:
+        her = Participant(
+            name=f"Ana {n}",
+            country="BO",
+            region="El Alto",
+            business_name=f"Tejidos {n}",
+            sector="crafts",
+            skills_offered=["sales", "networking"],
+            skills_wanted=["export", "digital_marketing"],
+            mentor_languages=["es", "qu"],
+            availability=["wd_morning", "sat"],
+        )
+        return json_codec.dumps(Reply(summary(her)).to_json())
+
+    for n, reader in enumerate(readers):  # the catalogs and each locale's data, loaded once
+        delivery_module.rendered(profile(n), reader)
+    commons: list[str] = []  # who the common reply was rendered for
+    real = delivery_module.render
+
+    def render(reply: Reply, reader: Reader) -> object:
+        if reply.msg.msgid == "Reply with a number.":
+            commons.append(reader.language)
+        return real(reply, reader)
+
+    monkeypatch.setattr(delivery_module, "render", render)
+    delivery_module.rendered.cache_clear()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for n in range(2000):
+            delivery_module.rendered(profile(n), readers[n % 3])
+            delivery_module.rendered(common, readers[n % 3])
+        gc.collect()
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+        delivery_module.rendered.cache_clear()
+    assert sorted(commons) == ["en", "es", "fr"]  # once per way of reading
+    assert kept < 2_000_000

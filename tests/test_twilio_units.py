@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -11,7 +15,7 @@ from hypothesis import strategies as st
 from sqlmodel import select
 from twilio.base.exceptions import TwilioRestException
 
-from bot.channels.twilio import send_error, twilio_channels
+from bot.channels.twilio import SEND_THREADS, send_error, twilio_channels
 from bot.channels.twilio_text import SMS_LIMIT, WHATSAPP_LIMIT, segments, split, units
 from bot.channels.twilio_window import Templates, needs_template
 from bot.phones import e164, language_hint, parse_address, twilio_address
@@ -20,6 +24,8 @@ from flows.messages import ChannelKind
 from storage import outbox
 from storage.models import Participant
 from tests.support.twilio_standin import TwilioBot, running_standin, twilio_settings
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize(
@@ -210,3 +216,78 @@ def test_sends_are_paced_under_the_stand_ins_limit(db, clock, tmp_path):
         assert threads == {"twilio-whatsapp"}
         with bot.app.db.session() as session:
             assert session.exec(select(Participant)).one().opted_out_at is None
+
+
+# Both channels' sending threads at once through the real twilio client, to the stand-in served
+# over TLS; then what it cost: TLS contexts made on the way, connections opened.
+TLS_SENDS = """
+import gc, ssl, sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from bot.channels.twilio import SEND_THREADS, make_client
+from tests.support.tls import Certificates
+from tests.support.twilio_standin import WHATSAPP_FROM, running_standin, twilio_settings
+
+
+def contexts():
+    return sum(isinstance(thing, ssl.SSLContext) for thing in gc.get_objects())
+
+
+def send(n):
+    return messages.create(to=f"whatsapp:+5917{n:07d}", from_=WHATSAPP_FROM, body="Hola")
+
+
+with running_standin(tls=Certificates(Path(sys.argv[1])).server_context()) as standin:
+    before = contexts()
+    messages = make_client(twilio_settings(standin, "sqlite://"))
+    with ThreadPoolExecutor(2 * SEND_THREADS) as senders:
+        sids = set(senders.map(send, range(20 * SEND_THREADS)))
+    print(len(sids), len(standin.accepted), contexts() - before, standin.connections)
+"""
+
+
+@pytest.fixture
+def certificates(tmp_path):
+    from tests.support.tls import make_certificates
+
+    try:
+        return make_certificates(tmp_path)
+    except FileNotFoundError:
+        pytest.skip("needs the openssl command to make test certificates")
+
+
+def _sends_over_tls(certificates, bundle) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "REQUESTS_CA_BUNDLE": str(bundle)}
+    return subprocess.run(
+        [sys.executable, "-c", TLS_SENDS, str(certificates.folder)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_sends_over_tls_share_one_context_and_keep_their_connections(certificates):
+    """In production Twilio is reached over TLS. Each connection made its own TLS context with
+    the CA bundle loaded (0.8 MB with certifi's), and the pool kept fewer connections than
+    threads send, so the others were handshaken again for each message."""
+    out = _sends_over_tls(certificates, certificates.authority)
+    assert out.returncode == 0, out.stderr
+    sids, accepted, contexts, connections = map(int, out.stdout.split())
+    assert sids == accepted == 20 * SEND_THREADS
+    assert contexts == 1
+    assert connections <= 2 * SEND_THREADS
+
+
+def test_a_server_the_bundle_does_not_vouch_for_is_refused(certificates):
+    """One shared context still verifies: without the stand-in's CA in the bundle, no send."""
+    certifi = subprocess.run(
+        [sys.executable, "-c", "import certifi; print(certifi.where())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    out = _sends_over_tls(certificates, certifi)
+    assert out.returncode != 0
+    assert "CERTIFICATE_VERIFY_FAILED" in out.stderr

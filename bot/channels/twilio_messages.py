@@ -10,11 +10,13 @@ fields `MessageList.create` would send.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from requests.adapters import HTTPAdapter
 from twilio.base import values
 from twilio.base.domain import Domain
 from twilio.base.version import Version
+from urllib3.util.ssl_ import create_urllib3_context
 
 if TYPE_CHECKING:
     from twilio.rest import Client
@@ -45,3 +47,18 @@ class Messages:
         data = values.of({FIELDS[name]: value for name, value in fields.items()})
         created = self._version.create(method="POST", uri=self._uri, data=data, headers=HEADERS)
         return str(created["sid"])
+
+
+class OneTLSContext(HTTPAdapter):
+    """requests' transport with one TLS context for all of its connections.
+
+    Given none, urllib3 builds a context for each new connection and loads the CA bundle into
+    it: 0.8 MB a connection with certifi's 150 certificates, one for each connection the pool
+    keeps (and for each it opens beyond them). Verification is the same on the shared context:
+    urllib3 sets it up as for its own and loads into it the bundle requests names (a certificate
+    already there is not added twice).
+    """
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("ssl_context", create_urllib3_context())
+        super().init_poolmanager(*args, **kwargs)

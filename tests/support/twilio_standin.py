@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import ssl
 import threading
 import time
 import uuid
@@ -84,9 +85,19 @@ class _Bucket:
 
 
 class TwilioStandIn:
-    def __init__(self, account_sid: str = ACCOUNT_SID, auth_token: str = AUTH_TOKEN) -> None:
+    def __init__(
+        self,
+        account_sid: str = ACCOUNT_SID,
+        auth_token: str = AUTH_TOKEN,
+        *,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
         self.account_sid = account_sid
         self.auth_token = auth_token
+        # Served over TLS with this (server) context, as Twilio is; plain HTTP without.
+        self.tls = tls
+        # Connections the client opened (with TLS, each one a handshake).
+        self.connections = 0
         self.calls: list[Call] = []
         self.rejected_429 = 0
         self._failures: list[_Failure] = []
@@ -139,7 +150,7 @@ class TwilioStandIn:
     def url(self) -> str:
         assert self._server is not None
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{'https' if self.tls else 'http'}://{host}:{port}"
 
     # Serving ----------------------------------------------------------------------------------
 
@@ -155,6 +166,11 @@ class TwilioStandIn:
 
             def log_message(self, *args: object) -> None:  # quiet
                 return
+
+            def setup(self) -> None:
+                with standin._lock:
+                    standin.connections += 1
+                super().setup()
 
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 length = int(self.headers.get("Content-Length") or 0)
@@ -174,6 +190,10 @@ class TwilioStandIn:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
+        if self.tls is not None:  # each connection's handshake in its own handler thread
+            self._server.socket = self.tls.wrap_socket(
+                self._server.socket, server_side=True, do_handshake_on_connect=False
+            )
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 
@@ -249,8 +269,8 @@ def _error(status: int, code: int | None, message: str) -> dict[str, Any]:
 
 
 @contextmanager
-def running_standin() -> Iterator[TwilioStandIn]:
-    standin = TwilioStandIn().start()
+def running_standin(*, tls: ssl.SSLContext | None = None) -> Iterator[TwilioStandIn]:
+    standin = TwilioStandIn(tls=tls).start()
     try:
         yield standin
     finally:
