@@ -203,10 +203,12 @@ def _language_options(ctx: Context) -> Sequence[Option]:
 @dataclass
 class ChooseLanguage(Choose):
     """The language question, answered also by a greeting or a language's name in any of the
-    three ("bonjour", "inglés", "spanish")."""
+    three ("bonjour", "inglés", "spanish"); a number she gives ("hola, 2") still decides."""
 
     def answer(self, ctx: Context, answer: Answer) -> Outcome:
-        named = choices.language_named(answer.text) if answer.option_key is None else None
+        named = None
+        if answer.option_key is None and not choices.names_a_number(answer.text):
+            named = choices.language_named(answer.text)
         if named is not None:
             return self.on_answer(ctx, named)
         return super().answer(ctx, answer)

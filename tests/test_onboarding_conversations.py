@@ -552,6 +552,9 @@ def test_she_is_greeted_once_not_each_time_the_question_comes_back(
         ("inglés", ENGLISH.consent),
         ("anglais", ENGLISH.consent),
         ("castellano", SPANISH.consent),
+        # A number with it is not overruled by the greeting: asked again, never guessed.
+        ("hola, 2", FRENCH.invalid),
+        ("Hello, 1", SPANISH.invalid),
     ],
 )
 def test_a_greeting_or_a_language_named_answers_which_language(
