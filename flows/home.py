@@ -203,7 +203,8 @@ def _language_options(ctx: Context) -> Sequence[Option]:
 @dataclass
 class ChooseLanguage(Choose):
     """The language question, answered also by a greeting or a language's name in any of the
-    three ("bonjour", "inglés", "spanish"); a number she gives ("hola, 2") still decides."""
+    three ("bonjour", "inglés", "spanish"); not when she gives a number too ("hola, 2"), which
+    the usual reading decides."""
 
     def answer(self, ctx: Context, answer: Answer) -> Outcome:
         named = None
