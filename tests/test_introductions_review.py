@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-from bot.app import build
+from bot.app import App, build
 from flows.matching import service
 from storage.pairs import Pair, PairStatus
 from tests.support.dialog import Person
@@ -16,7 +16,8 @@ from tests.support.pairing import add_woman, cohort_of_four, drain
 NOW = datetime(2026, 3, 2, 17, 0, tzinfo=UTC)
 
 
-def test_a_coordinator_reviews_and_publishes_in_chat(settings, db, clock, recorder):
+def _coordinator_ana(settings, db, clock, recorder, *first_words: str) -> tuple[App, Person]:  # type: ignore[no-untyped-def]
+    """The app at NOW with Ana as a coordinator, after her first words (language, consent, name)."""
     clock.set(NOW)
     app = build(
         settings.model_copy(update={"coordinators": ["console:ana"]}),
@@ -25,8 +26,13 @@ def test_a_coordinator_reviews_and_publishes_in_chat(settings, db, clock, record
         db=db,
     )
     ana = Person(app, "ana")
-    for text in ("hi", "3", "1", "Ana"):
+    for text in first_words:
         ana.says(text)
+    return app, ana
+
+
+def test_a_coordinator_reviews_and_publishes_in_chat(settings, db, clock, recorder):
+    app, ana = _coordinator_ana(settings, db, clock, recorder, "hi", "3", "1", "Ana")
     with db.session() as session:
         cohort_of_four(session, NOW)
 
@@ -63,16 +69,7 @@ def test_the_review_is_not_offered_to_participants(app, clock):
 
 
 def test_match_command_in_chat(settings, db, clock, recorder):
-    clock.set(NOW)
-    app = build(
-        settings.model_copy(update={"coordinators": ["console:ana"]}),
-        channels=[recorder],
-        clock=clock,
-        db=db,
-    )
-    ana = Person(app, "ana")
-    for text in ("hola", "1", "1", "Ana"):
-        ana.says(text)
+    app, ana = _coordinator_ana(settings, db, clock, recorder, "hola", "1", "1", "Ana")
     with db.session() as session:
         cohort_of_four(session, NOW)
     ana.says("/match Pilote 2026")
@@ -98,16 +95,7 @@ def test_match_command_in_chat(settings, db, clock, recorder):
 def test_one_woman_is_counted_in_the_singular(
     settings, db, clock, recorder, locale, setup, asked, summary
 ):  # type: ignore[no-untyped-def]
-    clock.set(NOW)
-    app = build(
-        settings.model_copy(update={"coordinators": ["console:ana"]}),
-        channels=[recorder],
-        clock=clock,
-        db=db,
-    )
-    ana = Person(app, "ana")
-    for text in setup:
-        ana.says(text)
+    _app, ana = _coordinator_ana(settings, db, clock, recorder, *setup)
     with db.session() as session:
         cohort, _women = cohort_of_four(session, NOW)
         fifth = add_woman(session, "awa", NOW, address="mariama", name="Mariama")
