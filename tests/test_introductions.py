@@ -114,7 +114,7 @@ def test_both_accept_and_receive_each_others_shared_contact(programme, recorder)
     julie.expect("Vous pouvez la joindre ici\u00a0: WhatsApp +59171234567")
     julie.expect("Pour briser la glace")
     # Julie goes straight on to proposing times: she is not sent to the menu for it.
-    assert "choisissez « Planifier" not in julie.text
+    assert "choisissez «\u00a0Planifier" not in julie.text
     drain(app)
     carmen_now = recorder.by_address["carmen"][-1]
     assert "¡Qué alegría: usted y Julie dijeron que sí!" in carmen_now
