@@ -84,7 +84,7 @@ def test_each_woman_is_introduced_in_her_language(programme, recorder):
         in julie
     )
     assert "Heure locale chez Carmen\u00a0: La Paz, 1 heure de plus que chez vous." in julie
-    assert "1. Oui, je veux la rencontrer" in julie
+    assert "1. Oui, j'aimerais la rencontrer" in julie
 
     emily = inbox(app, recorder, "emily")
     assert "Emily, I have found you a peer! Awa lives in Senegal and runs Saveurs Teranga." in emily
