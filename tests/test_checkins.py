@@ -258,7 +258,7 @@ SCRIPTS = {
     ),
     "fr": Script(
         happened="A-t-elle eu lieu\u00a0?",
-        useful="Cette séance vous a-t-elle été utile\u00a0?",
+        useful="À quel point cette séance vous a-t-elle été utile\u00a0?",
         learned="Qu'avez-vous appris avec Carmen\u00a0?",
         shared="Et une chose que vous lui avez transmise\u00a0?",
         thanks="Merci\u00a0! Vos réponses aident le programme.",
