@@ -346,6 +346,23 @@ def test_checkin_free_texts_skipped_with_one_word_or_a_digit(app, language):
     assert row.completed_at is not None
 
 
+@pytest.mark.parametrize(("language", "none"), [("es", "Ninguna."), ("fr", "Aucune\u00a0!")])
+def test_one_thing_answered_with_the_feminine_none_is_skipped(app, language, none):
+    """ "¿Una cosa que aprendió?" "Ninguna.": "una cosa", "une chose", is answered in the
+    feminine, and that none is a skip like "nada" or "rien", not something she learned."""
+    s = SCRIPTS[language]
+    programme, her, _peer = start_checkin(app, language)
+    her.says("1")
+    her.says("3")
+    her.expect(s.learned)
+    her.says(none)
+    her.expect(s.shared)
+    her.says(none)
+    her.expect(s.thanks)
+    row = the_checkin(app, programme.her)
+    assert row.learned is None and row.shared is None
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_session_that_did_not_happen_leads_to_a_new_time(app, language):
     s = SCRIPTS[language]
