@@ -135,6 +135,21 @@ def test_contacts_only_when_asked_and_audited(signed_in):  # type: ignore[no-unt
     assert "console_contacts" in _audit(app)
 
 
+def test_a_woman_s_skills_read_as_words_in_her_language(signed_in):  # type: ignore[no-untyped-def]
+    """Her profile says what Carmen offers and wants in the coordinator's French, not as the
+    codes stored ("sales", "digital_marketing")."""
+    _app, server, token, _csrf, _cohort_id, public = signed_in
+
+    async def flow():  # type: ignore[no-untyped-def]
+        async with _client(server, token) as c:
+            return await c.get(f"/console/women/{public['carmen']}")
+
+    page = html.unescape(run(flow()).text)
+    assert "<td>Ventes et clientèle, Réseau et partenaires</td>" in page
+    assert "<td>Export et nouveaux marchés, Marketing numérique</td>" in page
+    assert "digital_marketing" not in page
+
+
 def test_exports_are_csv_or_xlsx_and_logged(signed_in):  # type: ignore[no-untyped-def]
     app, server, token, csrf, _cohort_id, public = signed_in
 
@@ -398,6 +413,24 @@ def test_the_compose_page_loads_htmx_and_keeps_its_button(signed_in):  # type: i
     assert "immutable" in script.headers["cache-control"]
 
 
+def test_an_announcement_to_one_woman_says_one_woman(signed_in):  # type: ignore[no-untyped-def]
+    """The count, the send button and what was queued agree with the number: "1 femme", not
+    "1 femmes" (Carmen is the cohort's only Bolivian)."""
+    _app, server, token, csrf, cohort_id, _public = signed_in
+    form = {**TO_BOLIVIA, "cohorts": str(cohort_id), "csrf": csrf}
+
+    async def flow():  # type: ignore[no-untyped-def]
+        async with _client(server, token) as c:
+            url = (await c.post("/console/broadcasts/new", data=form)).headers["location"]
+            draft = await c.get(url)
+            sent = await c.post(url, data={"csrf": csrf, "action": "send"})
+            return draft, await c.get(sent.headers["location"])
+
+    draft, sent = (html.unescape(page.text) for page in run(flow()))
+    assert "1 femme la recevra." in draft and "Envoyer à 1 femme</button>" in draft
+    assert "1 message est en file d'envoi." in sent
+
+
 def _sent_broadcast(app, server, token, csrf) -> str:  # type: ignore[no-untyped-def]
     """An announcement to Bolivia, sent: its page's address."""
 
@@ -628,6 +661,39 @@ def test_a_cohort_form_with_bad_values_says_which(signed_in, name, max_pairs, sa
     assert answer.status_code == 200 and said in answer.text  # Amina reads French
     with app.db.session() as s:
         assert not s.exec(select(Cohort).where(Cohort.name.startswith(name[:10] or "∅"))).all()
+
+
+@pytest.mark.parametrize(
+    ("name", "code", "said"),
+    [
+        ("Pilote 2026", "", "Une cohorte porte déjà ce nom"),  # the fixture's cohort
+        ("Dakar Sud", "PILOTE26", "Une cohorte porte déjà ce code"),
+        ("Dakar Sud", "DAKAR SUD!", "Le code d'invitation ne peut contenir"),
+    ],
+)
+def test_a_refused_cohort_form_keeps_what_she_typed(signed_in, name, code, said):  # type: ignore[no-untyped-def]
+    """A name or code already taken, or a code with a space: she is told which, and finds her
+    name, code, pairing modes and pairs at once as she typed them, to correct one thing."""
+    _app, server, token, csrf, _cohort_id, _public = signed_in
+    form = {
+        "csrf": csrf,
+        "name": name,
+        "code": code,
+        "modes": ["south_south", "national"],
+        "max_pairs": "2",
+    }
+
+    async def flow():  # type: ignore[no-untyped-def]
+        async with _client(server, token) as c:
+            return await c.post("/console/cohorts/", data=form)
+
+    page = html.unescape(run(flow()).text)
+    assert said in page  # Amina reads French
+    assert f'id="name" name="name" required maxlength="80" value="{name}"' in page
+    assert f'id="code" name="code" maxlength="32" value="{code}"' in page
+    ticked = re.findall(r'name="modes" value="(\w+)" checked', page)
+    assert sorted(ticked) == ["national", "south_south"]
+    assert 'name="max_pairs" type="number" min="1" max="3" value="2"' in page
 
 
 def test_the_publish_page_promises_the_messages_that_go_out(signed_in):  # type: ignore[no-untyped-def]

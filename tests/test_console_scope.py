@@ -13,11 +13,14 @@ from datetime import timedelta
 import pytest
 from sqlmodel import col, select
 
-from flows import broadcasts, reports
+from flows import broadcasts, console_auth, reports
 from flows.coordination import Actor
+from flows.matching import service
+from flows.messages import Msg
 from flows.scope import scope_of
 from storage.checkins import record_problem
-from storage.pairs import PairStatus
+from storage.models import Participant
+from storage.pairs import Pair, PairStatus
 from tests.support import console as support
 from tests.support import programme
 
@@ -314,3 +317,47 @@ def test_a_coordinator_scoped_to_a_cohort_sees_and_reaches_only_it(world):  # ty
     with app.db.session() as s:
         newest = s.exec(select(Broadcast).order_by(col(Broadcast.id).desc())).first()
         assert newest.audience["cohorts"] == [str(mixed)]
+
+
+def _same_sector(a: str, b: str) -> dict:  # type: ignore[type-arg]
+    """A proposal's reason for coordinators, naming its two women as matching does."""
+    msg = Msg("{a} and {b} both work in the same sector: {sector}.", dict(a=a, b=b, sector="x"))
+    return {"for": service.COORDINATOR, "msg": msg.to_json()}
+
+
+def test_a_proposal_s_reasons_name_its_own_two_women_only(world):  # type: ignore[no-untyped-def]
+    """Two women of the cohort share a first name: each proposal's reasons give the id of its own
+    Aida, not "id/id" (with a cohort of 200, a name carried by five women made every reason a
+    row of ids no coordinator could read)."""
+    app, server, _token, _csrf, bo, sn, mixed = world
+    with app.db.session() as s:
+        people = [s.get(Participant, p.id) for p in (*bo["people"], *sn["people"])]
+        eva, ines, aida, coumba = people
+        eva.name = "Aida Quispe"
+        for pair_id, (a, b) in ((bo["proposal"], (eva, ines)), (sn["proposal"], (aida, coumba))):
+            pair = s.get(Pair, pair_id)
+            pair.reasons = [_same_sector(a.name.split()[0], b.name.split()[0])]
+            s.add_all([eva, pair])
+        keys = ("eva", "ines", "aida", "coumba")
+        ids = {key: p.public_id for key, p in zip(keys, people, strict=True)}
+        amina = console_auth.find_by_address(s, "amina")  # an admin: she sees both proposals
+    token, _ = support.session_cookie(app, amina.id)
+    review = _get(server, token, f"/console/cohorts/{mixed}/match")
+    reasons = [r for r in re.findall(r"<li>([^<]*)</li>", review.text) if "secteur" in r]
+    same = "{} et {} travaillent dans le même secteur\u00a0: x."
+    assert sorted(reasons) == sorted(
+        [same.format(ids["eva"], ids["ines"]), same.format(ids["aida"], ids["coumba"])]
+    )
+
+
+def test_match_review_offers_no_action_she_would_be_refused(world):  # type: ignore[no-untyped-def]
+    """Matching again, the rules and publishing act on the whole cohort: on a cohort with women
+    outside her scope she is told so, instead of buttons that answer a bare "forbidden"."""
+    _app, server, token, _csrf, _bo, sn, mixed = world
+    mixed_page = _get(server, token, f"/console/cohorts/{mixed}/match").text
+    own_page = _get(server, token, f"/console/cohorts/{sn['cohort']}/match").text
+    for action in ('value="run"', 'value="lock"', 'value="forbid"', "/publish"):
+        assert action not in mixed_page, action
+    assert "need every woman of the cohort in your scope" in mixed_page
+    assert 'value="run"' in own_page and "in your scope" not in own_page
+    assert 'value="names"' in mixed_page  # her own women's names she may still ask for

@@ -65,27 +65,27 @@ def review(ctx: Ctx) -> Response:
         p.id: p for p in ctx.session.exec(select(Participant).where(col(Participant.id).in_(ids)))
     }
     reader = Reader(ctx.lang)
-    names = {} if action == NAMES else views.pseudonyms(people.values())
 
-    def words(msg: Msg) -> str:
+    def words(msg: Msg, women: list[Participant | None]) -> str:
+        """The message naming `women` (its only names) by their ids, unless she asked for names:
+        a map of the whole cohort would give a name carried by five women all five ids."""
+        names = {} if action == NAMES else views.pseudonyms(filter(None, women))
         return render_msg(views.pseudonymous(msg, names), reader)
 
     rows = [
-        (
-            pair,
-            people.get(pair.a_id),
-            people.get(pair.b_id),
-            list(map(words, service.reasons_for(pair))),
-        )
+        (pair, a, b, [words(msg, [a, b]) for msg in service.reasons_for(pair)])
         for pair in proposals
+        for a, b in [(people.get(pair.a_id), people.get(pair.b_id))]
     ]
     return ctx.page(
         "match.html",
         cohort=cohort,
         rows=rows,
-        left=[("", words(msg)) for _person, msg in left],
+        left=[("", words(msg, [person])) for person, msg in left],
         ran=ctx.form is not None,
         named=action == NAMES,
+        # Matching again, the rules and publishing need the whole cohort (see `publish`).
+        acts=ctx.grant.can("coordinator") and views.whole_cohort(ctx.session, ctx.scope, cohort),
     )
 
 

@@ -114,6 +114,16 @@ def woman(ctx: Ctx) -> Response:
     )
 
 
+# What the cohort form says when the domain refuses it (see cohorts.html).
+COHORT_ERRORS = {
+    service.BadCohortName: "cohort_name",
+    service.BadPairLimit: "max_pairs",
+    service.BadInviteCode: "cohort_code",
+    service.CohortNameTaken: "cohort_exists",
+    service.CohortCodeTaken: "code_exists",
+}
+
+
 def cohorts(ctx: Ctx) -> Response:
     error = ""
     if ctx.request.method == "POST" and ctx.scope.cohorts:  # her cohorts are given to her
@@ -130,12 +140,8 @@ def cohorts(ctx: Ctx) -> Response:
                 now=ctx.now,
                 max_active_pairs=_small_number(ctx.field("max_pairs") or "1"),
             )
-        except service.BadCohortName:
-            error = "cohort_name"
-        except service.BadPairLimit:
-            error = "max_pairs"
-        except service.MatchingError:
-            error = "cohort_exists"
+        except service.MatchingError as refusal:
+            error = COHORT_ERRORS.get(type(refusal), "cohort_exists")
         else:
             log(
                 ctx.session,
@@ -152,6 +158,9 @@ def cohorts(ctx: Ctx) -> Response:
         modes=[mode.value for mode in PairingMode],
         creates=ctx.grant.can("coordinator") and not ctx.scope.cohorts,
         error=error,
+        # A refused form comes back as she typed it, to correct the one thing said.
+        typed=ctx.field if ctx.form is not None else None,
+        ticked=ctx.fields("modes") if ctx.form is not None else ["north_south"],
     )
 
 

@@ -86,6 +86,7 @@ def render(language: str, name: str, status: int = 200, **values: Any) -> HTMLRe
             sector_label=partial(label, lang, vocabulary.SECTORS),
             stage_label=partial(label, lang, vocabulary.STAGES),
             size_label=partial(label, lang, vocabulary.SIZES),
+            skill_label=partial(label, lang, vocabulary.SKILLS),
             mode_label=partial(label, lang, vocabulary.PAIRING_MODES),
             audit_action=partial(action, lang),
             **values,

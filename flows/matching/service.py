@@ -63,6 +63,18 @@ class BadPairLimit(MatchingError):
     """Live pairs a woman may have in a cohort: from 1 to MAX_ACTIVE_PAIRS."""
 
 
+class BadInviteCode(MatchingError):
+    """An invitation code is letters, digits, - and _."""
+
+
+class CohortNameTaken(MatchingError):
+    """Another cohort already answers to this name (its name, code or number: `find_cohort`)."""
+
+
+class CohortCodeTaken(MatchingError):
+    """Another cohort already has this invitation code, however typed."""
+
+
 COHORT_NAME_LIMIT = 80
 MAX_ACTIVE_PAIRS = 3
 
@@ -104,9 +116,11 @@ def create_cohort(
         raise BadPairLimit(f"live pairs a woman may have: 1 to {MAX_ACTIVE_PAIRS}")
     code = normalise_code(code)
     if not code or not code.replace("-", "").replace("_", "").isalnum():
-        raise MatchingError("an invitation code is letters, digits, - or _")
-    if find_cohort(session, name) is not None or cohort_by_code(session, code) is not None:
-        raise MatchingError(f"a cohort named {name!r} or with code {code!r} already exists")
+        raise BadInviteCode("an invitation code is letters, digits, - or _")
+    if find_cohort(session, name) is not None:
+        raise CohortNameTaken(f"a cohort named {name!r} already exists")
+    if cohort_by_code(session, code) is not None:
+        raise CohortCodeTaken(f"a cohort with code {code!r} already exists")
     cohort = Cohort(
         name=name,
         invite_code=code,
