@@ -361,3 +361,14 @@ def test_match_review_offers_no_action_she_would_be_refused(world):  # type: ign
     assert "need every woman of the cohort in your scope" in mixed_page
     assert 'value="run"' in own_page and "in your scope" not in own_page
     assert 'value="names"' in mixed_page  # her own women's names she may still ask for
+
+
+def test_the_report_of_a_cohort_she_cannot_open_is_not_found(world):  # type: ignore[no-untyped-def]
+    """Scoped to the mixed cohort, she gets its report; another cohort's answers "not found",
+    as a cohort that does not exist does, so its name tells her nothing either."""
+    app, server, _token, _csrf, _bo, sn, mixed = world
+    lena_id = support.scoped_coordinator(app, "lena", country="CA", cohorts=[mixed])
+    token, _csrf = support.session_cookie(app, lena_id)
+    assert _get(server, token, "/console/report/?cohort=Mixed").status_code == 200
+    for other in ("Cohort SN", str(sn["cohort"]), "nosuch"):
+        assert _get(server, token, f"/console/report/?cohort={other}").status_code == 404, other

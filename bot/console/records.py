@@ -18,7 +18,7 @@ from flows import console_views as views
 from flows import reports
 from flows.coordination import NotAllowed
 from storage import coordination as store
-from storage.pairs import PairStatus
+from storage.pairs import PairStatus, find_cohort
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -62,6 +62,10 @@ def pair(ctx: Ctx) -> Response:
 def programme_report(ctx: Ctx) -> Response:
     """The report, with a link back to the console; `?download=1`: the same report as a file to
     keep or send on, without that link (it would lead nowhere from there)."""
+    named = ctx.field("cohort")
+    found = find_cohort(ctx.session, named) if named else None
+    if named and (found is None or views.cohort(ctx.session, ctx.scope, found.id or 0) is None):
+        return refused(404)  # no such cohort, or not one she may open: the same answer
     try:
         report = reports.build(
             ctx.session,
