@@ -64,6 +64,7 @@ TOO_LONG = _("The text in {language} has {length} characters: {longest} at most.
 BAD_TIME = _("Write the local hour like 10:00 (not “{text}”).")
 UNKNOWN_FALLBACK = _("“{language}” cannot be the fallback language: choose es, fr or en.")
 EMPTY_FALLBACK = _("The fallback language, {language}, has no text.")
+NO_TEXT = _("Write the announcement in at least one language.")
 MISSING_TEXT = _("The text in {languages} is missing: add it, or choose a fallback language.")
 ALREADY_SENT = _("This announcement was already sent or cancelled.")
 NOT_FOUND = _("There is no announcement number {number}.")
@@ -389,6 +390,8 @@ def draft(
         send_mode="local" if local_time else "now",
         local_time=parse_local_time(local_time) if local_time else None,
     )
+    if not broadcast.texts:
+        raise BroadcastError(NO_TEXT)
     if fallback is not None and fallback not in broadcast.texts:
         raise BroadcastError(_(EMPTY_FALLBACK.msgid, language=_languages(fallback)))
     session.add(broadcast)

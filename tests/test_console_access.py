@@ -370,6 +370,42 @@ def test_signing_out_ends_the_session(setup):  # type: ignore[no-untyped-def]
     assert out.status_code == 303 and after.status_code == 303
 
 
+def test_a_wrong_password_keeps_her_address_and_the_password_form_open(setup):  # type: ignore[no-untyped-def]
+    """The password form sits folded under the code form: after a wrong password she sees it
+    open again, her address still typed (the password, never sent back, is hers to retype)."""
+    _app, server, _ids = setup
+
+    async def flow():  # type: ignore[no-untyped-def]
+        async with support.client(server) as c:
+            await c.get("/console/signin?lang=fr")
+            return await c.post(
+                "/console/signin/password?lang=fr",
+                data={
+                    "csrf": c.cookies.get("console_csrf"),
+                    "address": "+221 77 000 00 01",
+                    "password": "not-the-one-123",
+                },
+            )
+
+    page = run(flow())
+    assert page.status_code == 400
+    assert "<details open>" in page.text
+    assert 'id="p-address" name="address" value="+221 77 000 00 01"' in page.text
+    assert "not-the-one-123" not in page.text
+
+
+def test_signing_out_leads_to_the_sign_in_page_in_her_language(setup):  # type: ignore[no-untyped-def]
+    app, server, ids = setup
+    token, csrf = support.session_cookie(app, ids["amina"])  # she reads French
+
+    async def flow():  # type: ignore[no-untyped-def]
+        async with support.client(server) as c:
+            c.cookies.set("console", token, path="/console")
+            return await c.post("/console/signout", data={"csrf": csrf})
+
+    assert run(flow()).headers["location"] == "/console/signin?lang=fr"
+
+
 def test_the_live_fragments_are_listed_route_by_route() -> None:
     """The htmx fragments pass the same checks as pages: they are among the routes tested above."""
     found = paths()

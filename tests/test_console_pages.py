@@ -197,6 +197,22 @@ def test_an_id_of_digits_stays_text_in_the_xlsx_exports(signed_in, clock):  # ty
         assert digits in cells and int(digits) not in cells
 
 
+def test_the_language_switch_keeps_her_filters(signed_in):  # type: ignore[no-untyped-def]
+    """Switching language on a filtered list comes back to the same list, still filtered."""
+    _app, server, token, csrf, _cohort_id, _public = signed_in
+    here = "/console/women/?country=BO&onboarded=yes&page=2"
+
+    async def flow():  # type: ignore[no-untyped-def]
+        async with _client(server, token) as c:
+            page = await c.get(here)
+            back = re.search(r'name="back" value="([^"]+)"', page.text).group(1)
+            return await c.post(
+                "/console/language", data={"csrf": csrf, "lang": "es", "back": html.unescape(back)}
+            )
+
+    assert run(flow()).headers["location"] == here
+
+
 def test_the_language_switch_and_a_failed_announcement_retried(signed_in):  # type: ignore[no-untyped-def]
     app, server, token, csrf, _cohort_id, _public = signed_in
 
@@ -429,6 +445,25 @@ def test_an_announcement_to_one_woman_says_one_woman(signed_in):  # type: ignore
     draft, sent = (html.unescape(page.text) for page in run(flow()))
     assert "1 femme la recevra." in draft and "Envoyer à 1 femme</button>" in draft
     assert "1 message est en file d'envoi." in sent
+
+
+def test_an_announcement_without_any_text_is_not_saved(signed_in):  # type: ignore[no-untyped-def]
+    """ "Save" with the three texts empty (or blank) tells her to write it, and keeps her
+    audience ticked; no empty draft waits in the list."""
+    app, server, token, csrf, _cohort_id, _public = signed_in
+    form = {**TO_BOLIVIA, "text_es": "", "text_fr": "  ", "text_en": "", "csrf": csrf}
+
+    async def flow():  # type: ignore[no-untyped-def]
+        async with _client(server, token) as c:
+            return await c.post("/console/broadcasts/new", data=form)
+
+    answer = run(flow())
+    page = html.unescape(answer.text)
+    assert answer.status_code == 400
+    assert "Écrivez l'annonce dans au moins une langue." in page
+    assert 'name="countries" value="BO" checked' in page
+    with app.db.session() as s:
+        assert not s.exec(select(Broadcast)).all()
 
 
 def _sent_broadcast(app, server, token, csrf) -> str:  # type: ignore[no-untyped-def]

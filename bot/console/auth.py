@@ -92,14 +92,12 @@ def routes(app: App) -> list[tuple[str, object, list[str]]]:
             return web.refused()
         if not tries.allow(_client(request), app.clock.now()):
             return _signin_page(app, request, "address", 429, error="slow_down")
+        address = str(form.get("address", ""))[:64]
         opened = await asyncio.to_thread(
-            _with_password,
-            app,
-            str(form.get("address", ""))[:64],
-            str(form.get("password", ""))[:200],
+            _with_password, app, address, str(form.get("password", ""))[:200]
         )
-        if opened is None:
-            return _signin_page(app, request, "address", 400, error="wrong_password")
+        if opened is None:  # the form again, open, with the address she typed
+            return _signin_page(app, request, "address", 400, error="wrong_password", typed=address)
         response = RedirectResponse(f"{ROOT}/", status_code=303)
         web.set_cookie(
             response, app, web.COOKIE, opened, int(console_auth.SESSION_LIFE.total_seconds())
@@ -144,7 +142,7 @@ def _check(app: App, nonce: str, code: str) -> str | None:
 
 def sign_out(ctx: Ctx) -> Response:
     console_auth.close(ctx.session, ctx.console, ctx.grant, now=ctx.now)
-    response = RedirectResponse(f"{ROOT}/signin", status_code=303)
+    response = RedirectResponse(f"{ROOT}/signin?lang={ctx.lang}", status_code=303)
     response.delete_cookie(web.COOKIE, path=ROOT)
     return response
 

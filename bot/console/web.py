@@ -280,8 +280,15 @@ class Ctx:
             grant=self.grant,
             me=self.me,
             path=self.request.url.path,
+            here=_here(self.request),
             **values,
         )
+
+
+def _here(request: Request) -> str:
+    """This page with her filters (`?country=BO`): where the language switch leads back."""
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query and request.method == "GET" else "")
 
 
 Handler = Callable[[Ctx], Response]
