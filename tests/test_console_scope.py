@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import html
 import io
 import re
 import zipfile
@@ -372,3 +373,20 @@ def test_the_report_of_a_cohort_she_cannot_open_is_not_found(world):  # type: ig
     assert _get(server, token, "/console/report/?cohort=Mixed").status_code == 200
     for other in ("Cohort SN", str(sn["cohort"]), "nosuch"):
         assert _get(server, token, f"/console/report/?cohort={other}").status_code == 404, other
+
+
+def test_times_read_in_her_own_zone_and_language(world):  # type: ignore[no-untyped-def]
+    """A coordinator in La Paz reads a report received at 15:00 UTC, her note on it and the pair's
+    session as La Paz hours, the zone named, never "15:00 UTC" to convert in her head."""
+    app, server, _token, _csrf, bo, _sn, _mixed = world
+    rosa = support.scoped_coordinator(app, "rosa", country="BO", countries=["BO"])
+    token, csrf = support.session_cookie(app, rosa)
+    report = f"/console/safeguarding/{bo['problem']}"
+    _post(server, token, report, {"csrf": csrf, "note": "Called her", "action": "save"})
+    inbox, page = _get(server, token, "/console/safeguarding/"), _get(server, token, report)
+    pair = _get(server, token, f"/console/pairs/{bo['pair']}")
+    for text in (inbox.text, page.text):
+        assert "Mar 2, 11:00 a.m. (La Paz)" in html.unescape(text)
+    assert "Mar 2, 11:00 a.m. (La Paz)</span> Called her" in html.unescape(page.text)
+    assert "Jan 21, 11:00 a.m. (La Paz)" in html.unescape(pair.text)  # held 40 days before
+    assert not any("UTC" in t for t in (inbox.text, page.text, pair.text))

@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.app import App
-from bot.console.words import action, label, word
+from bot.console.words import action, label, moment, word
 from flows import console_auth, vocabulary
 from flows.console_auth import Grant
 from flows.console_views import PAGE
@@ -281,6 +281,7 @@ class Ctx:
             me=self.me,
             path=self.request.url.path,
             here=_here(self.request),
+            moment=partial(moment, self.lang, self.me.timezone),
             **values,
         )
 

@@ -3,8 +3,11 @@ language."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from flows.i18n import zone
 from flows.messages import Msg, _p
-from flows.render import Reader, render_msg
+from flows.render import Reader, format_instant, render_msg
 
 WORDS: dict[str, Msg] = {
     # Announcements
@@ -113,3 +116,14 @@ def action(language: str, key: str) -> str:
         name = key.removeprefix(CHAT_PREFIX)
         return render_msg(_p("audit action", "chat command /{name}", name=name), Reader(language))
     return key.replace("_", " ").strip() or "—"
+
+
+def moment(language: str, timezone: str | None, instant: datetime | str | None) -> str:
+    """A moment in the coordinator's own zone and language, the zone named by its city
+    ("2 mars, 11 h 00 (La Paz)"); a stored ISO text (a note's time) too."""
+    if not instant:
+        return "—"
+    when = datetime.fromisoformat(instant) if isinstance(instant, str) else instant
+    place = zone(timezone).key.rsplit("/", 1)[-1].replace("_", " ")
+    shown = format_instant(when, Reader(language, timezone=zone(timezone).key), "short")
+    return f"{shown} ({place})"
