@@ -97,18 +97,20 @@ def women(
     people = list(
         session.exec(query.order_by(col(Participant.id).desc()).offset(offset).limit(limit))
     )
-    return _rows(session, people)
+    return _rows(session, scope, people)
 
 
-def _rows(session: Session, people: list[Participant]) -> list[WomanRow]:
-    """Each woman with her cohorts' names and the status of her latest pair."""
+def _rows(session: Session, scope: Scope, people: list[Participant]) -> list[WomanRow]:
+    """Each woman with the names of her cohorts that are hers to open (another cohort's name is
+    not hers to read) and the status of her latest pair."""
     ids = [p.id for p in people]
-    names = {c.id: c.name for c in session.exec(select(Cohort))}
-    cohorts: dict[int, list[str]] = {}
+    names = {c.id: c.name for c in cohorts(session, scope)}
+    found: dict[int, list[str]] = {}
     for member in session.exec(
         select(CohortMember).where(col(CohortMember.participant_id).in_(ids))
     ):
-        cohorts.setdefault(member.participant_id, []).append(names.get(member.cohort_id, "?"))
+        if member.cohort_id in names:
+            found.setdefault(member.participant_id, []).append(names[member.cohort_id])
     status: dict[int, str] = {}
     for pair in session.exec(
         select(Pair)
@@ -117,7 +119,7 @@ def _rows(session: Session, people: list[Participant]) -> list[WomanRow]:
     ):
         for member in pair.members():
             status[member] = pair.status
-    return [WomanRow(p, cohorts.get(p.id or 0, []), status.get(p.id or 0)) for p in people]
+    return [WomanRow(p, found.get(p.id or 0, []), status.get(p.id or 0)) for p in people]
 
 
 def woman(session: Session, scope: Scope, public_id: str) -> Participant | None:

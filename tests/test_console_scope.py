@@ -21,7 +21,7 @@ from flows.messages import Msg
 from flows.scope import scope_of
 from storage.checkins import record_problem
 from storage.models import Participant
-from storage.pairs import Pair, PairStatus
+from storage.pairs import Cohort, Pair, PairStatus
 from tests.support import console as support
 from tests.support import programme
 
@@ -390,3 +390,19 @@ def test_times_read_in_her_own_zone_and_language(world):  # type: ignore[no-unty
     assert "Mar 2, 11:00 a.m. (La Paz)</span> Called her" in html.unescape(page.text)
     assert "Jan 21, 11:00 a.m. (La Paz)" in html.unescape(pair.text)  # held 40 days before
     assert not any("UTC" in t for t in (inbox.text, page.text, pair.text))
+
+
+def test_a_cohort_coordinator_sees_no_other_cohort_s_name(world):  # type: ignore[no-untyped-def]
+    """Eva is in the mixed cohort and in Cohort SN too: the coordinator of the mixed cohort alone
+    reads only its name beside her, in the list, on the cohort's page and on her profile."""
+    app, server, _token, _csrf, bo, sn, mixed = world
+    with app.db.session() as s:
+        eva = s.get(Participant, bo["people"][0].id)
+        service.add_member(s, s.get(Cohort, sn["cohort"]), eva.id, now=app.clock.now())
+        public = eva.public_id
+    lena_id = support.scoped_coordinator(app, "lena", country="CA", cohorts=[mixed])
+    token, _csrf = support.session_cookie(app, lena_id)
+    for url in ("/console/women/", f"/console/cohorts/{mixed}", f"/console/women/{public}"):
+        page = _get(server, token, url)
+        assert public in page.text and "Mixed" in page.text, url
+        assert "Cohort SN" not in page.text and f"/cohorts/{sn['cohort']}" not in page.text, url

@@ -109,7 +109,11 @@ def woman(ctx: Ctx) -> Response:
         "woman.html",
         person=person,
         contacts=shown,
-        cohorts=service.cohorts_of(ctx.session, person.id or 0),
+        cohorts=[  # hers to open only: another cohort's name is not hers to read
+            c
+            for c in service.cohorts_of(ctx.session, person.id or 0)
+            if views.cohort(ctx.session, ctx.scope, c.id or 0) is not None
+        ],
         pairs=[p for p in lifecycle.live_pairs(ctx.session, person.id or 0)],
     )
 
