@@ -359,8 +359,8 @@ def test_match_review_offers_no_action_she_would_be_refused(world):  # type: ign
     own_page = _get(server, token, f"/console/cohorts/{sn['cohort']}/match").text
     for action in ('value="run"', 'value="lock"', 'value="forbid"', "/publish"):
         assert action not in mixed_page, action
-    assert "need every woman of the cohort in your scope" in mixed_page
-    assert 'value="run"' in own_page and "in your scope" not in own_page
+    assert "some of its women are not among those you follow" in mixed_page
+    assert 'value="run"' in own_page and "not among those you follow" not in own_page
     assert 'value="names"' in mixed_page  # her own women's names she may still ask for
 
 
