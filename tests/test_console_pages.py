@@ -106,7 +106,8 @@ def test_pairs_can_be_paused_resumed_and_ended(signed_in, clock):  # type: ignor
         async with _client(server, token) as c:
             url = f"/console/pairs/{pair_id}"
             for action in ("pause", "resume", "end"):
-                answer = await c.post(url, data={"csrf": csrf, "action": action, "reason": "moved"})
+                form = {"csrf": csrf, "action": action, "reason": "moved", "confirm": "yes"}
+                answer = await c.post(url, data=form)
                 assert answer.status_code == 303, action
             return await c.get(url)
 
@@ -116,6 +117,59 @@ def test_pairs_can_be_paused_resumed_and_ended(signed_in, clock):  # type: ignor
     with app.db.session() as s:
         assert s.get(Pair, pair_id).status == PairStatus.ENDED
     assert {"pair_pause", "pair_resume", "pair_end"} <= set(_audit(app))
+
+
+def _live_pair(app, clock, cohort_id, public) -> int:  # type: ignore[no-untyped-def]
+    with app.db.session() as s:
+        women = {k: service.participant_by_public_id(s, v) for k, v in public.items()}
+        pair = programme.pair(
+            s, s.get(Cohort, cohort_id), women["carmen"], women["julie"], now=clock.now()
+        )
+        return pair.id
+
+
+def test_ending_a_pair_asks_first(signed_in, clock):  # type: ignore[no-untyped-def]
+    """Ending tells both women and cannot be undone: one tap asks "are you sure?" (her reason
+    kept), the second ends it."""
+    app, server, token, csrf, cohort_id, public = signed_in
+    pair_id = _live_pair(app, clock, cohort_id, public)
+    url = f"/console/pairs/{pair_id}"
+    form = {"csrf": csrf, "action": "end", "reason": "Elle a déménagé"}
+
+    async def flow():  # type: ignore[no-untyped-def]
+        async with _client(server, token) as c:
+            asked = await c.post(url, data=form)
+            with app.db.session() as s:
+                between = s.get(Pair, pair_id).status
+            done = await c.post(url, data={**form, "confirm": "yes"})
+            return asked, between, done
+
+    asked, between, done = run(flow())
+    page = html.unescape(asked.text)
+    assert asked.status_code == 200 and between == PairStatus.ACTIVE
+    assert "Mettre fin au binôme" in page and 'name="confirm" value="yes"' in page
+    assert 'name="reason" value="Elle a déménagé"' in page
+    assert done.status_code == 303
+    with app.db.session() as s:
+        assert s.get(Pair, pair_id).status == PairStatus.ENDED
+    assert _audit(app).count("pair_end") == 1
+
+
+def test_a_pair_changed_meanwhile_says_so_not_a_blank_page(signed_in, clock):  # type: ignore[no-untyped-def]
+    """Paused twice (a second tap on a slow phone, or a colleague's tab): the second answer
+    says that nothing changed and how the pair stands, in French."""
+    app, server, token, csrf, cohort_id, public = signed_in
+    pair_id = _live_pair(app, clock, cohort_id, public)
+    url = f"/console/pairs/{pair_id}"
+
+    async def flow():  # type: ignore[no-untyped-def]
+        async with _client(server, token) as c:
+            await c.post(url, data={"csrf": csrf, "action": "pause"})
+            return await c.post(url, data={"csrf": csrf, "action": "pause"})
+
+    again = run(flow())
+    assert again.status_code == 409
+    assert "Rien n'a changé\u00a0: ce binôme est maintenant en pause." in html.unescape(again.text)
 
 
 def test_contacts_only_when_asked_and_audited(signed_in):  # type: ignore[no-untyped-def]
@@ -751,6 +805,22 @@ def test_the_publish_page_promises_the_messages_that_go_out(signed_in):  # type:
         assert promised == len(queued.all()) > 0
 
 
+def test_the_publish_page_counts_one_pair_as_one(signed_in):  # type: ignore[no-untyped-def]
+    app, server, token, csrf, cohort_id, _public = signed_in
+
+    async def flow():  # type: ignore[no-untyped-def]
+        async with _client(server, token) as c:
+            await c.post(
+                f"/console/cohorts/{cohort_id}/match", data={"csrf": csrf, "action": "run"}
+            )
+            with app.db.session() as s:  # one of the two proposals is taken back
+                s.exec(select(Pair)).first().status = PairStatus.WITHDRAWN
+            return await c.get(f"/console/cohorts/{cohort_id}/publish")
+
+    page = html.unescape(run(flow()).text)
+    assert "1 binôme va être présenté\u00a0: 4 messages vont partir" in page
+
+
 def test_both_women_hear_of_what_the_team_does_to_their_pair(signed_in, clock):  # type: ignore[no-untyped-def]
     """Pause, resume and end from the console reach Carmen (es) and Julie (fr) in their own
     language; the end cancels their coming session and whatever was planned for the pair."""
@@ -775,7 +845,8 @@ def test_both_women_hear_of_what_the_team_does_to_their_pair(signed_in, clock): 
     async def act(action: str):  # type: ignore[no-untyped-def]
         async with _client(server, token) as c:
             url = f"/console/pairs/{pair_id}"
-            return await c.post(url, data={"csrf": csrf, "action": action, "reason": "moved"})
+            form = {"csrf": csrf, "action": action, "reason": "moved", "confirm": "yes"}
+            return await c.post(url, data=form)
 
     for action, notice in (("pause", TEAM_PAUSED), ("resume", RESUMED), ("end", TEAM_ENDED)):
         assert run(act(action)).status_code == 303

@@ -20,6 +20,7 @@ from flows.coordination import NotAllowed
 from storage import coordination as store
 from storage.pairs import PairStatus, find_cohort
 
+CHANGES = ("pause", "resume", "end")  # what the pair page's buttons do
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -42,19 +43,24 @@ def pair(ctx: Ctx) -> Response:
     view = views.pair_view(ctx.session, ctx.scope, int(ctx.request.path_params["pair_id"]))
     if view is None:
         return refused(404)
-    if ctx.request.method == "POST":
+    action = ctx.field("action") if ctx.form is not None else ""
+    if action not in ("", *CHANGES):
+        return refused(400)
+    if action == "end" and ctx.field("confirm") != "yes":  # both are told: she says it twice
+        return ctx.page("pair.html", view=view, confirm_end=True, reason=ctx.field("reason"))
+    if action:
         try:
             views.change_pair(
                 ctx.session,
                 ctx.grant,
                 view.pair,
-                ctx.field("action"),
+                action,
                 now=ctx.now,
                 config=ctx.config,
                 reason=ctx.field("reason"),
             )
-        except ValueError:
-            return refused(400)
+        except ValueError:  # changed meanwhile (a second tap, a colleague): say how it stands
+            return ctx.page("pair.html", 409, view=view, stale=True)
         return RedirectResponse(f"{ROOT}/pairs/{view.pair.id}", status_code=303)
     return ctx.page("pair.html", view=view)
 
