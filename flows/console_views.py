@@ -30,7 +30,10 @@ from flows.matching.service import (
 )
 from flows.messages import Msg
 from flows.pair_requests import change_by_team
+from flows.render import Reader, render_msg
 from flows.scope import Scope, members
+from flows.text import normalise
+from flows.vocabulary import SECTORS
 from storage import participants
 from storage.checkins import CheckIn, ProblemReport, concerned
 from storage.meetings import Meeting
@@ -52,12 +55,23 @@ class WomanRow:
 @dataclass(frozen=True)
 class Filters:
     """The women list's filters: a public id or sector searched, a country, a cohort, whether
-    her profile is finished ("yes", "no"; empty: either)."""
+    her profile is finished ("yes", "no"; empty: either). `language`: the words the
+    coordinator reads, which name the sectors she may search for."""
 
     search: str = ""
     country: str = ""
     cohort_id: int | None = None
     onboarded: str = ""
+    language: str = "en"
+
+
+def sectors_named(text: str, language: str) -> list[str]:
+    """The sectors whose label, as she reads it, holds these words ("artisanat" → crafts)."""
+    wanted = normalise(text)
+    if not wanted:
+        return []
+    reader = Reader(language)
+    return [key for key, msg in SECTORS.items() if wanted in normalise(render_msg(msg, reader))]
 
 
 def women_query(
@@ -73,6 +87,7 @@ def women_query(
             or_(
                 func.lower(Participant.public_id).like(like),
                 func.lower(Participant.sector).like(like),
+                col(Participant.sector).in_(sectors_named(filters.search, filters.language)),
             )
         )
     if filters.onboarded == "yes":

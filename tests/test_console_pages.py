@@ -172,6 +172,20 @@ def test_a_pair_changed_meanwhile_says_so_not_a_blank_page(signed_in, clock):  #
     assert "Rien n'a changé\u00a0: ce binôme est maintenant en pause." in html.unescape(again.text)
 
 
+@pytest.mark.parametrize("typed", ["artisanat", "Textile", "crafts", "ARTISANAT, TEXTILE"])
+def test_the_women_list_finds_a_sector_by_the_words_she_reads(signed_in, typed):  # type: ignore[no-untyped-def]
+    """The list shows "Artisanat, textile, mode": typing that (any case, any part) finds the
+    two craftswomen, Carmen and Julie, as the stored code "crafts" does."""
+    _app, server, token, _csrf, _cohort_id, public = signed_in
+
+    async def flow():  # type: ignore[no-untyped-def]
+        async with _client(server, token) as c:
+            return await c.get("/console/women/", params={"q": typed})
+
+    page = run(flow()).text
+    assert 'data-count="2"' in page and public["carmen"] in page and public["julie"] in page
+
+
 def test_contacts_only_when_asked_and_audited(signed_in):  # type: ignore[no-untyped-def]
     app, server, token, csrf, _cohort_id, public = signed_in
 

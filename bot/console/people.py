@@ -75,6 +75,7 @@ def women(ctx: Ctx) -> Response:
         country=ctx.field("country"),
         cohort_id=ctx.id("cohort"),
         onboarded=ctx.field("onboarded"),
+        language=ctx.lang,
     )
     rows, pager = ctx.paged(
         views.women(
