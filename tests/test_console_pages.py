@@ -835,6 +835,20 @@ def test_the_publish_page_counts_one_pair_as_one(signed_in):  # type: ignore[no-
     assert "1 binôme va être présenté\u00a0: 4 messages vont partir" in page
 
 
+def test_the_publish_page_without_proposals_offers_no_button(signed_in):  # type: ignore[no-untyped-def]
+    """Opened again after publishing (the back button), or before matching: it says there is
+    nothing to publish, and does not offer to send nothing."""
+    _app, server, token, _csrf, cohort_id, _public = signed_in
+
+    async def flow():  # type: ignore[no-untyped-def]
+        async with _client(server, token) as c:
+            return await c.get(f"/console/cohorts/{cohort_id}/publish")
+
+    page = html.unescape(run(flow()).text)
+    assert "Rien à publier" in page
+    assert "Oui, envoyer les mises en relation" not in page and "0 binôme" not in page
+
+
 def test_both_women_hear_of_what_the_team_does_to_their_pair(signed_in, clock):  # type: ignore[no-untyped-def]
     """Pause, resume and end from the console reach Carmen (es) and Julie (fr) in their own
     language; the end cancels their coming session and whatever was planned for the pair."""
