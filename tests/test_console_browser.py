@@ -328,3 +328,32 @@ def test_the_report_opens_from_the_console_and_leads_back(driver, live):  # type
     click_text(chrome, "← Retour à la console des coordinatrices")
     assert chrome.current_url == live["url"] + "/exports/"
     assert "Rapport du programme et exports" in body(chrome)
+
+
+def test_an_announcement_with_a_long_link_fits_a_phone(driver, live):  # type: ignore[no-untyped-def]
+    """Its preview at 360 px: a registration link of 120 characters wraps, the page does not
+    scroll sideways (the Send button would be off screen)."""
+    from flows import broadcasts
+    from flows.coordination import Actor
+
+    app, chrome = live["app"], driver
+    link = "https://forms.example.org/entrepairs/inscription-foire-" + "x" * 70
+    with app.db.session() as s:
+        draft = broadcasts.draft(
+            s,
+            app.settings.flow_config(),
+            Actor.operator("t"),
+            audience=broadcasts.Audience(),
+            texts={"fr": f"Inscrivez-vous : {link}"},
+            fallback="fr",
+            now=app.clock.now(),
+        )
+        url = f"{live['url']}/broadcasts/{draft.id}"
+    sign_in(chrome, live)
+    chrome.set_window_size(360, PHONE[1])
+    chrome.get(url)
+    assert link in body(chrome).replace("\n", "")
+    wide, seen = chrome.execute_script(
+        "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert wide <= seen
