@@ -714,6 +714,23 @@ def test_match_review_is_pseudonymous_until_names_are_asked_for(signed_in):  # t
 HUGE = "99999999999999999999"
 
 
+def test_a_page_not_found_says_so_in_her_language(signed_in):  # type: ignore[no-untyped-def]
+    """A stale link (a pair of another country, a mistyped address) shows a page in French with
+    the way back, not a blank one; what htmx fetches stays bare (it is pasted in a page)."""
+    _app, server, token, _csrf, _cohort_id, _public = signed_in
+
+    async def flow():  # type: ignore[no-untyped-def]
+        async with _client(server, token) as c:
+            page = await c.get("/console/pairs/424242")
+            poll = await c.get("/console/broadcasts/424242/report", headers={"HX-Request": "true"})
+            return page, poll
+
+    page, poll = run(flow())
+    assert page.status_code == 404 and "Page introuvable" in html.unescape(page.text)
+    assert 'href="/console/"' in page.text
+    assert poll.status_code == 404 and poll.content == b""
+
+
 def test_tampered_ids_and_unknown_cohorts_are_not_found_not_errors(signed_in):  # type: ignore[no-untyped-def]
     _app, server, token, _csrf, cohort_id, _public = signed_in
 

@@ -339,10 +339,20 @@ def _serve(
         me = session.get(Participant, grant.participant_id)
         if me is None:
             return refused()
+        ctx = Ctx(app, request, form, session, console, grant, me, now)
         # Routes take ids as {…:int}: one no row can have is a page that does not exist.
         if any(isinstance(v, int) and v > MAX_ID for v in request.path_params.values()):
-            return refused(404)
-        return handler(Ctx(app, request, form, session, console, grant, me, now))
+            return _not_found(ctx)
+        response = handler(ctx)
+        return _not_found(ctx) if response.status_code == 404 and not response.body else response
+
+
+def _not_found(ctx: Ctx) -> Response:
+    """A page she cannot open, as a page with the way back: the same whether it does not exist
+    or is not hers, so it tells nothing. A POST or what htmx fetches stays bare."""
+    if ctx.request.method != "GET" or ctx.request.headers.get("hx-request"):
+        return refused(404)
+    return ctx.page("missing.html", 404)
 
 
 def new_token() -> str:
