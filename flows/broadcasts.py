@@ -323,11 +323,19 @@ def preview(
 # When ----------------------------------------------------------------------------------------
 
 
+# An hour as coordinators write it: "10:00", "10h", "10 h 30", "9.30", "1030", "3pm", "3:30 p.m.".
+LOCAL_HOUR = re.compile(r"\s*(\d{1,2})(?:\s*[:h.]\s*|\s*)(\d{2})?\s*(?:([ap])\.?\s*m\.?)?\s*", re.I)
+
+
 def parse_local_time(text: str) -> str:
-    match = re.fullmatch(r"\s*(\d{1,2})(?::|h)?(\d{2})?\s*", text)
-    if not match or int(match.group(1)) > 23 or int(match.group(2) or 0) > 59:
+    """The hour she typed as "HH:MM" (24 hours); BroadcastError when it names none."""
+    match = LOCAL_HOUR.fullmatch(text)
+    hour, minute = (int(match.group(1)), int(match.group(2) or 0)) if match else (99, 0)
+    if match and match.group(3):  # a.m. / p.m.: 1 to 12 only
+        hour = hour % 12 + (12 if match.group(3).lower() == "p" else 0) if 1 <= hour <= 12 else 99
+    if hour > 23 or minute > 59:
         raise BroadcastError(_(BAD_TIME.msgid, text=text))
-    return f"{int(match.group(1)):02d}:{int(match.group(2) or 0):02d}"
+    return f"{hour:02d}:{minute:02d}"
 
 
 def next_local(now: datetime, timezone: str | None, hhmm: str, on: date | None = None) -> datetime:

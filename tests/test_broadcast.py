@@ -520,3 +520,28 @@ def test_an_announcement_gone_out_to_everyone_cannot_be_cancelled(bot, clock):
     assert "nothing left to stop" in render_msg(refused.value.msg, Reader("en"))
     with app.db.session() as s:
         assert broadcasts.get(s, broadcast_id).status == "queued"
+
+
+@pytest.mark.parametrize(
+    ("typed", "hour"),
+    [
+        ("10:00", "10:00"),
+        ("10h", "10:00"),
+        ("10 h 30", "10:30"),  # as a coordinator in Dakar writes it
+        ("18H", "18:00"),
+        ("9.30", "09:30"),
+        ("1030", "10:30"),
+        ("3pm", "15:00"),  # as a coordinator in Canada writes it
+        ("3:30 p.m.", "15:30"),
+        ("12 am", "00:00"),
+        ("12 PM", "12:00"),
+    ],
+)
+def test_the_local_hour_reads_as_each_language_writes_it(typed, hour):  # type: ignore[no-untyped-def]
+    assert broadcasts.parse_local_time(typed) == hour
+
+
+@pytest.mark.parametrize("typed", ["25:00", "10:60", "13pm", "0 am", "hier", "10 h 3", ""])
+def test_a_local_hour_that_is_none_is_refused(typed):  # type: ignore[no-untyped-def]
+    with pytest.raises(BroadcastError):
+        broadcasts.parse_local_time(typed)
