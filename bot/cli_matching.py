@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import random
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -130,7 +129,7 @@ def cohort_create(
             session,
             name,
             modes=service.parse_modes(modes),
-            code=code or _code_from(name),
+            code=code or service.code_for(name),
             now=SystemClock().now(),
             max_active_pairs=max_pairs,
             min_overlap_hours=min_overlap,
@@ -143,10 +142,6 @@ def cohort_create(
                 code=cohort.invite_code,
             )
         )
-
-
-def _code_from(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-").upper()[:24] or "COHORT"
 
 
 @cohort_app.command("add")
@@ -241,7 +236,7 @@ def match_command(
                 )
         result = service.run(session, found, now=now, actor=OPERATOR, count_first=count_first)
         _print_run(console, result)
-        path = csv_path or Path(f"match-{_code_from(found.name).lower()}.csv")
+        path = csv_path or Path(f"match-{service.code_for(found.name).lower()}.csv")
         _write_csv(path, result)
         console.print(say(CSV_WRITTEN, path=path), highlight=False)
         if not publish:
@@ -369,7 +364,11 @@ def seed_demo_command(
         target = None
         if cohort:
             target = service.find_cohort(session, cohort) or service.create_cohort(
-                session, cohort, modes=service.parse_modes(modes), code=_code_from(cohort), now=now
+                session,
+                cohort,
+                modes=service.parse_modes(modes),
+                code=service.code_for(cohort),
+                now=now,
             )
             for person in people:
                 service.add_member(session, target, person.id or 0, now=now)

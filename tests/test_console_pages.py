@@ -816,6 +816,23 @@ def test_a_refused_cohort_form_keeps_what_she_typed(signed_in, name, code, said)
     assert 'name="max_pairs" type="number" min="1" max="3" value="2"' in page
 
 
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [("Éducation Sénégal", "EDUCATION-SENEGAL"), ("Señoras de El Alto", "SENORAS-DE-EL-ALTO")],
+)
+def test_a_cohort_named_with_accents_gets_its_code_in_plain_letters(signed_in, name, code):  # type: ignore[no-untyped-def]
+    """No code typed: the code is the name in capitals, "É" as "E" (not "DUCATION-S-N-GAL")."""
+    app, server, token, csrf, _cohort_id, _public = signed_in
+
+    async def flow():  # type: ignore[no-untyped-def]
+        async with _client(server, token) as c:
+            return await c.post("/console/cohorts/", data={"csrf": csrf, "name": name})
+
+    assert run(flow()).status_code == 303
+    with app.db.session() as s:
+        assert s.exec(select(Cohort).where(Cohort.name == name)).one().invite_code == code
+
+
 def test_the_publish_page_promises_the_messages_that_go_out(signed_in):  # type: ignore[no-untyped-def]
     app, server, token, csrf, cohort_id, _public = signed_in
 

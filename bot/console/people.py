@@ -135,7 +135,7 @@ def cohorts(ctx: Ctx) -> Response:
         return refused()
     if ctx.request.method == "POST":
         name = ctx.field("name")
-        code = ctx.field("code") or re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-").upper()[:24]
+        code = ctx.field("code") or service.code_for(name)
         try:
             cohort = service.create_cohort(
                 ctx.session,

@@ -10,6 +10,8 @@ locked ones. Publishing (introducing the women) is `flows.introductions.publish_
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -93,6 +95,13 @@ def parse_modes(text: str | Iterable[str]) -> list[str]:
             f"pairing modes must be among {', '.join(sorted(known))} (got {', '.join(unknown)})"
         )
     return list(dict.fromkeys(modes))
+
+
+def code_for(name: str) -> str:
+    """The invitation code of a cohort given none: its name in capitals, accents dropped
+    ("Éducation Sénégal" → "EDUCATION-SENEGAL"), at most 24 characters."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-").upper()[:24] or "COHORT"
 
 
 def normalise_code(code: str) -> str:
