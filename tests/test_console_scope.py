@@ -406,3 +406,24 @@ def test_a_cohort_coordinator_sees_no_other_cohort_s_name(world):  # type: ignor
         page = _get(server, token, url)
         assert public in page.text and "Mixed" in page.text, url
         assert "Cohort SN" not in page.text and f"/cohorts/{sn['cohort']}" not in page.text, url
+
+
+def test_show_names_shows_only_the_names_of_her_own_women(world):  # type: ignore[no-untyped-def]
+    """A proposal of the mixed cohort pairs Aida (Senegal, hers) with Eva (Bolivia, not hers):
+    "Show names" gives the Senegal coordinator Aida's name, and Eva's id only, as her
+    profile would (it is not hers to open)."""
+    app, server, token, csrf, bo, sn, mixed = world
+    with app.db.session() as s:
+        eva, aida = s.get(Participant, bo["people"][0].id), s.get(Participant, sn["people"][0].id)
+        cross = programme.pair(
+            s, s.get(Cohort, mixed), eva, aida, now=app.clock.now(), status="proposed"
+        )
+        cross.reasons = [_same_sector("Aida", "Eva")]
+        s.add(cross)
+        eva_id = eva.public_id
+    named = _post(
+        server, token, f"/console/cohorts/{mixed}/match", {"csrf": csrf, "action": "names"}
+    )
+    reasons = [r for r in re.findall(r"<li>([^<]*)</li>", named.text) if "sector" in r]
+    assert reasons == [f"Aida and {eva_id} both work in the same sector: x."]
+    assert "Eva" not in named.text

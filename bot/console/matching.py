@@ -67,10 +67,11 @@ def review(ctx: Ctx) -> Response:
     reader = Reader(ctx.lang)
 
     def words(msg: Msg, women: list[Participant | None]) -> str:
-        """The message naming `women` (its only names) by their ids, unless she asked for names:
-        a map of the whole cohort would give a name carried by five women all five ids."""
-        names = {} if action == NAMES else views.pseudonyms(filter(None, women))
-        return render_msg(views.pseudonymous(msg, names), reader)
+        """The message naming `women` (its only names) by their ids; when she asked for names,
+        her own women's names (another's stays an id, as her profile is not hers to open). A
+        map of the whole cohort would give a name carried by five women all five ids."""
+        hidden = [w for w in women if w and (action != NAMES or not ctx.scope.sees(w.id))]
+        return render_msg(views.pseudonymous(msg, views.pseudonyms(hidden)), reader)
 
     rows = [
         (pair, a, b, [words(msg, [a, b]) for msg in service.reasons_for(pair)])
