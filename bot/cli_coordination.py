@@ -704,6 +704,8 @@ def report_text(report: reports.ProgrammeReport, language: str = "en") -> str:
         for value in range(1, 6):
             n = report.ratings.get(value, 0)
             lines.append(f"  {value}  {'#' * min(n, 60)} {n}")
+        if report.ratings_erased:
+            lines.append("  " + line(t("ratings_erased"), report.ratings_erased))
     lines += ["", t("outcomes")]
     if not any("all" in stats for stats in report.outcomes.values()):
         lines.append(f"  {t('no_data')}")

@@ -283,6 +283,10 @@ def render_html(report: ProgrammeReport, language: str = "en", *, back: str | No
     body = empty
     if sum(n for _label, n in ratings):
         body = _vbars("ratings", ratings, colour=COLOURS["ratings"])
+    if report.ratings_erased:
+        # The parameters unescaped: the whole sentence is escaped once.
+        erased = render_msg(TEXT["ratings_erased"], words.reader)
+        body += f'<p class="note">{words("line", label=erased, value=report.ratings_erased)}</p>'
     sections.append(_section(words("ratings"), body, "ratings"))
     # Outcomes
     sections.append(_section(words("outcomes"), _outcomes(words, report) or empty, "outcomes"))

@@ -123,6 +123,8 @@ TEXT: dict[str, Msg] = {
     "ratings": _("How useful the sessions were (check-ins, 1 to 5)"),
     "rating": _("Rating"),
     "answers": _("Answers"),
+    # A line under the ratings: they are in the counts above, not in the check-ins export.
+    "ratings_erased": _("Of these, given by women who have since erased their data"),
     "outcomes": _("What changed: self-assessment at baseline and at the latest survey (1 to 5)"),
     "outcome": _("Outcome"),
     "women": _("Women"),
@@ -204,6 +206,8 @@ class ProgrammeReport:
     funnel_by_country: dict[str, dict[str, int | None]]
     sessions_per_week: list[tuple[date, int]]
     ratings: dict[int, int]
+    # of those ratings, the ones given by women who erased their data since (not in the export)
+    ratings_erased: int
     # outcome → "all" or a country → stat; None when hidden: under SMALL women (the programme's
     # average too), or it would let such a country's be worked out; absent when no woman of
     # that country answered it at baseline and later
@@ -215,9 +219,11 @@ class ProgrammeReport:
 
     @property
     def counts_erased(self) -> bool:
-        """Whether a row (the outcomes' column) counts women who erased their data."""
-        return ERASED in self.funnel_by_country or any(
-            ERASED in stats for stats in self.outcomes.values()
+        """Whether a row (the outcomes' column) or the ratings count women who erased their data."""
+        return (
+            ERASED in self.funnel_by_country
+            or any(ERASED in stats for stats in self.outcomes.values())
+            or self.ratings_erased > 0
         )
 
     @property
@@ -361,18 +367,27 @@ def _weeks(held: dict[int, list[datetime]], now: datetime) -> list[tuple[date, i
     return weeks
 
 
-def _ratings(session: Session, pair_ids: set[int] | None, missing: list[str]) -> dict[int, int]:
+def _ratings(
+    session: Session, pair_ids: set[int] | None, missing: list[str]
+) -> tuple[dict[int, int], int]:
+    """How many check-ins gave each rating, and how many of them women who erased their data
+    gave: still counted (as their self-assessments in "All countries"), never listed."""
     if not _has_table(session, "checkin"):
         missing.append("checkins")
-        return {}
+        return {}, 0
 
     counts = {value: 0 for value in range(1, 6)}
-    for pair_id, value in session.exec(
-        select(CheckIn.pair_id, CheckIn.usefulness).where(col(CheckIn.usefulness).is_not(None))
-    ):
+    erased = 0
+    query = (
+        select(CheckIn.pair_id, CheckIn.usefulness, Participant.erased_at)
+        .join(Participant, col(Participant.id) == col(CheckIn.participant_id))
+        .where(col(CheckIn.usefulness).is_not(None))
+    )
+    for pair_id, value, erased_at in session.exec(query):
         if (pair_ids is None or pair_id in pair_ids) and value in counts:
             counts[value] += 1
-    return counts
+            erased += erased_at is not None
+    return counts, erased
 
 
 def _outcomes(
@@ -607,13 +622,15 @@ def build(
     pair_ids = {pair.id or 0 for pair in pairs} if narrowed else None
     risky = at_risk(session, now=now, cohort_id=cohort_id, scope=scope, missing=[])
     women = frozenset(person.id or 0 for person in people)
+    ratings, ratings_erased = _ratings(session, pair_ids, missing)
     report = ProgrammeReport(
         generated_at=now,
         cohort=chosen.name if chosen else None,
         funnel=funnel,
         funnel_by_country=by_country,
         sessions_per_week=_weeks(held, now),
-        ratings=_ratings(session, pair_ids, missing),
+        ratings=ratings,
+        ratings_erased=ratings_erased,
         outcomes=_outcomes(session, cohort_id, scope, missing),
         at_risk=risky,
         reach=reach(session, now=now, scope=scope, cohort_id=cohort_id, women=women),

@@ -691,3 +691,56 @@ def test_erased_womens_self_assessments_count_apart_and_are_no_longer_listed(
     with out.open(encoding="utf-8") as handle:
         listed = {row["participant"] for row in csv.DictReader(handle)}
     assert listed == kept
+
+
+ERASED_RATINGS = {
+    "en": "Of these, given by women who have since erased their data: 2",
+    "es": "De estas, dadas por mujeres que luego borraron sus datos: 2",
+    "fr": "Dont réponses de femmes qui ont depuis effacé leurs données\u00a0: 2",
+}
+
+
+@pytest.mark.parametrize("language", ["en", "es", "fr"])
+def test_erased_womens_checkins_count_in_the_ratings_and_are_no_longer_listed(
+    db, clock, tmp_path, language
+):
+    """Her ratings stay in the report's counts, said apart under them (as her self-assessments
+    in "Erased her data"); the check-ins export no longer lists them under her id, so the
+    export's ratings and the erased ones add up to the report's."""
+    import csv
+    from html import unescape
+
+    from bot.exports import export
+    from flows.config import FlowConfig
+    from storage import participants
+
+    now = clock.now()
+    with db.session() as s:
+        bo = [programme.woman(s, f"bo{i}", now=now, country="BO") for i in range(3)]
+        ca = [programme.woman(s, f"ca{i}", now=now, country="CA") for i in range(3)]
+        group = programme.cohort(s, "Ola 6", [*bo, *ca], now=now)
+        for a, b in zip(bo, ca, strict=True):
+            pair = programme.pair(s, group, a, b, now=now)
+            for week in (1, 2):
+                start = now - timedelta(days=7 * week)
+                meeting = programme.meeting(s, pair, start)
+                programme.checkin(s, pair, a, meeting.id, 4, at=start)
+                programme.checkin(s, pair, b, meeting.id, 5, at=start)
+        gone = bo[0].public_id
+        participants.erase(s, bo[0], now=now)
+    with db.session() as s:
+        report = reports.build(s, now=now)
+    assert report.ratings == {1: 0, 2: 0, 3: 0, 4: 6, 5: 6}  # hers still counted
+    assert report.ratings_erased == 2 and report.counts_erased
+    out = tmp_path / "checkins.csv"
+    export(db, FlowConfig(), OPERATOR, "checkins", out, now=now)
+    with out.open(encoding="utf-8") as handle:
+        listed = list(csv.DictReader(handle))
+    assert gone not in {row["participant"] for row in listed}
+    rated = sum(1 for row in listed if row["usefulness"])
+    assert rated + report.ratings_erased == sum(report.ratings.values())
+    page, printed = render_html(report, language), report_text(report, language)
+    ratings = page.split('id="ratings"')[1].split("</section>")[0]
+    assert ERASED_RATINGS[language] in unescape(ratings)
+    assert ERASED_RATINGS[language] in printed
+    assert ERASED_NOTE[language] in page and ERASED_NOTE[language] in printed
