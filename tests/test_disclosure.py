@@ -161,3 +161,18 @@ def test_a_countrys_row_tells_it_has_one_woman_at_least() -> None:
     assert worked_out(table, small_ones, funnel=True) == sorted(small_ones)
     hidden = hidden_cells(table, funnel=True)
     assert small_ones < hidden and worked_out(table, hidden, funnel=True) == []
+
+
+def test_the_same_figures_are_worked_out_once_and_each_caller_gets_its_own_set() -> None:
+    """The console's dashboard builds the report on every load: a table seen before is not
+    worked out again, and a caller changing the set it got changes nobody else's."""
+    from flows.disclosure import _hidden_cells
+
+    table = [[6, 6, 6, 5], [7, 6, 6, 5], [2, 2, 0, 0]]
+    _hidden_cells.cache_clear()
+    first = hidden_cells(table, funnel=True)
+    expected = set(first)
+    first.add((9, 9))
+    again = hidden_cells([list(row) for row in table], funnel=True)
+    assert again == expected and again is not first
+    assert _hidden_cells.cache_info().hits == 1
