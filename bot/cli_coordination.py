@@ -692,6 +692,8 @@ def report_text(report: reports.ProgrammeReport, language: str = "en") -> str:
     for country, counts in report.funnel_by_country.items():
         shown = " / ".join(hidden if counts[s] is None else str(counts[s]) for s in reports.FUNNEL)
         lines.append("    " + line(where(country), shown))
+    if report.funnel_withheld:
+        lines.append("    " + t("withheld"))
     lines += ["", t("weeks")]
     if not report.sessions_per_week:
         lines.append(f"  {t('no_data')}")

@@ -268,6 +268,8 @@ def render_html(report: ProgrammeReport, language: str = "en", *, back: str | No
                 for country, counts in report.funnel_by_country.items()
             ],
         )
+    elif report.funnel_withheld:
+        body += f'<h3>{words("by_country")}</h3><p class="note">{words("withheld")}</p>'
     sections.append(_section(words("funnel"), body, "funnel"))
     # Sessions per week
     weeks = [(day_month(language, week), n) for week, n in report.sessions_per_week]

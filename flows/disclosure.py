@@ -15,6 +15,10 @@ The reader is taken to know every count shown, every total shown, the order of a
 (and that a country has a row only when it has a woman) and that counts are whole numbers from
 0 up. Every hidden count is shown the same way, so she
 cannot tell a small count from one hidden to protect it (which would tell her its range).
+
+Sometimes what she knows before any count is shown already tells a small one: invited 2 in two
+countries, each country's row has a woman, so each is 1; one row alone is its totals. No hiding
+helps then, so such a table is `withheld`: not shown by row at all, its totals alone.
 """
 
 from __future__ import annotations
@@ -50,6 +54,22 @@ def hidden_cells(
     figures = tuple(tuple(row) for row in table)
     shown = tuple(totals) if totals is not None else (True,) * (len(figures[0]) if figures else 0)
     return set(_hidden_cells(figures, shown, funnel))
+
+
+def withheld(
+    table: Sequence[Sequence[int]],
+    *,
+    totals: Sequence[bool] | None = None,
+    funnel: bool = False,
+) -> bool:
+    """Whether the table must not be shown by row at all: the totals and the list of rows alone
+    already tell a small count, so no hiding of cells can protect it (invited 2 in a funnel of
+    two countries: each country's row has a woman, so each is 1; or one row, each count its
+    column's total). Its totals alone are shown then."""
+    grid = [list(row) for row in table]
+    shown = list(totals) if totals is not None else [True] * (len(grid[0]) if grid else 0)
+    every = {(r, c) for r, row in enumerate(grid) for c in range(len(row))}
+    return any(small(_count(grid, cell)) for cell in _worked_out(grid, every, shown, funnel))
 
 
 # The same figures give the same answer: the console's dashboard builds the report on every load.

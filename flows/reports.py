@@ -6,8 +6,10 @@ survey by country, pairs at risk (no session for 21+ days, a low pulse, an open 
 an open alert to put them in touch or about the pair gone quiet) and the reach of each
 broadcast. Per-country figures under 5 women are hidden (`None`), and so is any outcome average
 over fewer than 5 women, so no woman can be singled out; so are the other figures from which a
-hidden one could be worked out (`flows.disclosure`). A woman who erased her data is counted in
-a row of her own, never under a country. The report holds pseudonymous ids only, never names or
+hidden one could be worked out (`flows.disclosure`); where the totals and the list of countries
+alone would tell a small count (invited 2 in two countries: 1 each), the funnel is not shown by
+country at all. A woman who erased her data is counted in a row of her own, never under a
+country. The report holds pseudonymous ids only, never names or
 contacts.
 
 Every figure is computed from the tables, so it is always current. A source whose table is not
@@ -27,7 +29,7 @@ from sqlalchemy import inspect
 from sqlmodel import Session, col, select
 
 from flows import broadcasts
-from flows.disclosure import SMALL, hidden_cells
+from flows.disclosure import SMALL, hidden_cells, withheld
 from flows.matching.service import cohort_or_fail
 from flows.messages import Msg, _, _p
 from flows.scope import EVERYONE, Scope, members
@@ -116,6 +118,10 @@ TEXT: dict[str, Msg] = {
     "broadcasts_30d": _("Announcements, last 30 days"),
     "funnel": _("From invitation to regular sessions"),
     "by_country": _("By country"),
+    "withheld": _(
+        "Not shown by country: with so few women in each, even hidden figures could be worked "
+        "out from the totals."
+    ),
     "country": _("Country"),
     "weeks": _("Sessions per week"),
     "week_of": _("Week of"),
@@ -202,7 +208,8 @@ class ProgrammeReport:
     generated_at: datetime
     cohort: str | None
     funnel: dict[str, int]
-    # country → step → count (None when hidden: under SMALL, or it would let one be worked out)
+    # country → step → count (None when hidden: under SMALL, or it would let one be worked out);
+    # empty when `funnel_withheld`
     funnel_by_country: dict[str, dict[str, int | None]]
     sessions_per_week: list[tuple[date, int]]
     ratings: dict[int, int]
@@ -216,6 +223,9 @@ class ProgrammeReport:
     reach: list[Reach]
     headline: dict[str, float | int | None] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
+    # The funnel by country is not shown: its totals and its countries alone would tell a small
+    # count, whatever is hidden (`flows.disclosure.withheld`).
+    funnel_withheld: bool = False
 
     @property
     def counts_erased(self) -> bool:
@@ -610,13 +620,15 @@ def build(
     table = [[sum(steps[step][pid] for pid in rows[c]) for step in FUNNEL] for c in countries]
     # Each step's countries add up to the funnel's figure, and no step has more women than the one
     # before: a reader knows both, so the hidden counts are chosen knowing them too.
-    hidden = hidden_cells(table, funnel=True)
+    funnel_withheld = withheld(table, funnel=True)
+    hidden = set() if funnel_withheld else hidden_cells(table, funnel=True)
     by_country = {
         country: {
             step: None if (line, column) in hidden else table[line][column]
             for column, step in enumerate(FUNNEL)
         }
         for line, country in enumerate(countries)
+        if not funnel_withheld
     }
     narrowed = cohort_id is not None or not scope.whole
     pair_ids = {pair.id or 0 for pair in pairs} if narrowed else None
@@ -635,6 +647,7 @@ def build(
         at_risk=risky,
         reach=reach(session, now=now, scope=scope, cohort_id=cohort_id, women=women),
         missing=missing,
+        funnel_withheld=funnel_withheld,
     )
     report.headline = headline(
         session,

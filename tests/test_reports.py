@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 from datetime import timedelta
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -540,8 +541,6 @@ def test_delivery_counts_are_disjoint_and_named_alike_on_the_console_and_the_rep
 ):
     """Messages due at a later local hour are "scheduled for later", not also "waiting to go"
     nor "waiting for her reply"; every message is in one count, the same on both pages."""
-    from html import unescape
-
     from bot.console.web import render
     from flows.i18n import zone
 
@@ -708,7 +707,6 @@ def test_erased_womens_checkins_count_in_the_ratings_and_are_no_longer_listed(
     in "Erased her data"); the check-ins export no longer lists them under her id, so the
     export's ratings and the erased ones add up to the report's."""
     import csv
-    from html import unescape
 
     from bot.exports import export
     from flows.config import FlowConfig
@@ -744,3 +742,31 @@ def test_erased_womens_checkins_count_in_the_ratings_and_are_no_longer_listed(
     assert ERASED_RATINGS[language] in unescape(ratings)
     assert ERASED_RATINGS[language] in printed
     assert ERASED_NOTE[language] in page and ERASED_NOTE[language] in printed
+
+
+WITHHELD = {
+    "en": "Not shown by country: with so few women in each",
+    "es": "No se muestra por país: con tan pocas mujeres en cada uno",
+    "fr": "Pas de détail par pays\u00a0: avec si peu de femmes dans chacun",
+}
+
+
+@pytest.mark.parametrize("language", ["en", "es", "fr"])
+def test_a_funnel_whose_totals_tell_each_country_is_not_shown_by_country(db, clock, language):
+    """Invited 2, one in Bolivia and one in Senegal: each country's row has a woman, so each is
+    1 whatever is hidden. The funnel is shown whole, not by country, and the report says why."""
+    now = clock.now()
+    with db.session() as s:
+        women = [
+            programme.woman(s, "b0", now=now, country="BO"),
+            programme.woman(s, "s0", now=now, country="SN"),
+        ]
+        programme.cohort(s, "Ola 7", women, now=now)
+        report = reports.build(s, now=now)
+    assert report.funnel["invited"] == 2
+    assert report.funnel_withheld and report.funnel_by_country == {}
+    page, printed = render_html(report, language), report_text(report, language)
+    funnel = page.split('id="funnel"')[1].split("</section>")[0]
+    assert WITHHELD[language] in unescape(funnel) and WITHHELD[language] in printed
+    for label in (BOLIVIA[language], SENEGAL[language]):
+        assert label not in funnel and label not in printed
