@@ -6,7 +6,8 @@ python bench/disclosure.py [--before 9c74299] [--tables 200] [--rounds 3]
 "before" is `flows/disclosure.py` as it was at the git revision `--before` (by default the last
 one that asked a maximum flow "one more? one less?" for every hidden count), loaded beside
 today's; "after" is today's without its memo (every table worked out afresh), "memoised" today's
-asked again for the same figures, as the console's dashboard does on every load. The tables: the
+asked again for the same figures, as the console's dashboard does on every load, and "withheld"
+the question the report asks first (whether no hiding could protect the table). The tables: the
 funnels the tests build (flows/reports.py's six steps by country) and `--tables` random funnels
 of 2 to 6 rows (countries, "Not given", "Erased her data") by six steps, drawn with a fixed seed.
 Times are per table, in milliseconds: the mean and the slowest. Both versions must hide the same
@@ -118,6 +119,8 @@ def main() -> None:
         result["before"] = timed(lambda t: old.hidden_cells(t, funnel=True), tables, args.rounds)
         result["differ"] = sum(old.hidden_cells(t, funnel=True) != after(t) for t in tables)
     result["after"] = timed(after, tables, args.rounds)
+    # Asked before hiding, since the report withholds the tables no hiding could protect.
+    result["withheld"] = timed(lambda t: disclosure.withheld(t, funnel=True), tables, args.rounds)
     for table in tables:
         memoised(table)
     result["memoised"] = timed(memoised, tables, args.rounds)
