@@ -728,6 +728,8 @@ def report_text(report: reports.ProgrammeReport, language: str = "en") -> str:
             f"({number(overall.change, signed=True)}, n={overall.women}) {by_country}"
         )
         lines.append("  " + line(name, change))
+    if report.outcomes_withheld:
+        lines.append("  " + t("withheld"))
     lines += ["", t("risk")]
     if not report.at_risk:
         lines.append(f"  {t('none_at_risk')}")

@@ -414,4 +414,5 @@ def _outcomes(words: Words, report: ProgrammeReport) -> str:
         if any(s.get("all") for s in report.outcomes.values())
         else ""
     )
-    return chart + _table(head, rows)
+    withheld = f'<p class="note">{words("withheld")}</p>' if report.outcomes_withheld else ""
+    return chart + _table(head, rows) + withheld

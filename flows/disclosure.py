@@ -16,6 +16,10 @@ The reader is taken to know every count shown, every total shown, the order of a
 0 up. Every hidden count is shown the same way, so she
 cannot tell a small count from one hidden to protect it (which would tell her its range).
 
+A table whose columns are read apart (an outcome's women by country: "—" for nobody, a count
+or the mark) tells its reader which counts are 0, so each column's other counts are read as a
+funnel of one step (`hidden_apart`).
+
 Sometimes what she knows before any count is shown already tells a small one: invited 2 in two
 countries, each country's row has a woman, so each is 1; one row alone is its totals. No hiding
 helps then, so such a table is `withheld`: not shown by row at all, its totals alone.
@@ -70,6 +74,28 @@ def withheld(
     shown = list(totals) if totals is not None else [True] * (len(grid[0]) if grid else 0)
     every = {(r, c) for r, row in enumerate(grid) for c in range(len(row))}
     return any(small(_count(grid, cell)) for cell in _worked_out(grid, every, shown, funnel))
+
+
+def hidden_apart(
+    table: Sequence[Sequence[int]], *, totals: Sequence[bool] | None = None
+) -> set[Cell] | None:
+    """The cells to hide of a table whose columns are read apart (an outcome's women by
+    country), or None when it must be withheld (see `withheld`).
+
+    Its reader tells a count of 0 from a hidden one (nobody is shown as such) and knows that a
+    row is there because it has a woman somewhere, so she may well know each other count is 1
+    at least: each column's counts above 0 are read as a funnel of one step.
+    """
+    grid = [list(row) for row in table]
+    shown = list(totals) if totals is not None else [True] * (len(grid[0]) if grid else 0)
+    hidden: set[Cell] = set()
+    for c, total in enumerate(shown):
+        lines = [r for r, row in enumerate(grid) if row[c]]
+        column = [[grid[r][c]] for r in lines]
+        if withheld(column, totals=[total], funnel=True):
+            return None
+        hidden |= {(lines[r], c) for r, _c in hidden_cells(column, totals=[total], funnel=True)}
+    return hidden
 
 
 # The same figures give the same answer: the console's dashboard builds the report on every load.

@@ -29,7 +29,7 @@ from sqlalchemy import inspect
 from sqlmodel import Session, col, select
 
 from flows import broadcasts
-from flows.disclosure import SMALL, hidden_cells, withheld
+from flows.disclosure import SMALL, hidden_apart, hidden_cells, withheld
 from flows.matching.service import cohort_or_fail
 from flows.messages import Msg, _, _p
 from flows.scope import EVERYONE, Scope, members
@@ -217,7 +217,7 @@ class ProgrammeReport:
     ratings_erased: int
     # outcome → "all" or a country → stat; None when hidden: under SMALL women (the programme's
     # average too), or it would let such a country's be worked out; absent when no woman of
-    # that country answered it at baseline and later
+    # that country answered it at baseline and later; "all" alone when `outcomes_withheld`
     outcomes: dict[str, dict[str, OutcomeStat | None]]
     at_risk: list[AtRisk]
     reach: list[Reach]
@@ -226,6 +226,8 @@ class ProgrammeReport:
     # The funnel by country is not shown: its totals and its countries alone would tell a small
     # count, whatever is hidden (`flows.disclosure.withheld`).
     funnel_withheld: bool = False
+    # The same for the outcomes by country (five countries of one woman each, say).
+    outcomes_withheld: bool = False
 
     @property
     def counts_erased(self) -> bool:
@@ -402,10 +404,12 @@ def _ratings(
 
 def _outcomes(
     session: Session, cohort_id: int | None, scope: Scope, missing: list[str]
-) -> dict[str, dict[str, OutcomeStat | None]]:
+) -> tuple[dict[str, dict[str, OutcomeStat | None]], bool]:
+    """Each outcome's averages, for all and by country, and whether the breakdown by country is
+    withheld (see `ProgrammeReport.outcomes`)."""
     if not _has_table(session, "outcomeanswer"):
         missing.append("outcomes")
-        return {}
+        return {}, False
 
     grouped: dict[str, dict[str, list[tuple[int, int]]]] = {
         outcome: defaultdict(list) for outcome in OUTCOMES
@@ -418,19 +422,22 @@ def _outcomes(
         grouped[row.outcome][country_row(row.country, row.erased)].append(answers)
     answered = [outcome for outcome in OUTCOMES if grouped[outcome]]
     places = sorted({where for o in answered for where in grouped[o]} - {"all"}, key=row_order)
-    # A country's women for each outcome: each outcome's add up to its "all", shown from 5 up.
+    # A country's women for each outcome: each outcome's add up to its "all", shown from 5 up;
+    # "—" where nobody answered, so the reader tells a 0 from a hidden count.
     table = [[len(grouped[outcome][where]) for outcome in answered] for where in places]
     totals = [len(grouped[outcome]["all"]) >= SMALL for outcome in answered]
-    hidden = hidden_cells(table, totals=totals)
+    hidden = hidden_apart(table, totals=totals)
     result: dict[str, dict[str, OutcomeStat | None]] = {outcome: {} for outcome in OUTCOMES}
     for column, outcome in enumerate(answered):
         result[outcome]["all"] = _outcome_stat(grouped[outcome]["all"])
         for line, where in enumerate(places):
+            if hidden is None:
+                break
             if (line, column) in hidden:
                 result[outcome][where] = None
             elif table[line][column]:
                 result[outcome][where] = _outcome_stat(grouped[outcome][where])
-    return result
+    return result, hidden is None
 
 
 def _outcome_stat(values: list[tuple[int, int]]) -> OutcomeStat | None:
@@ -635,6 +642,7 @@ def build(
     risky = at_risk(session, now=now, cohort_id=cohort_id, scope=scope, missing=[])
     women = frozenset(person.id or 0 for person in people)
     ratings, ratings_erased = _ratings(session, pair_ids, missing)
+    outcomes, outcomes_withheld = _outcomes(session, cohort_id, scope, missing)
     report = ProgrammeReport(
         generated_at=now,
         cohort=chosen.name if chosen else None,
@@ -643,11 +651,12 @@ def build(
         sessions_per_week=_weeks(held, now),
         ratings=ratings,
         ratings_erased=ratings_erased,
-        outcomes=_outcomes(session, cohort_id, scope, missing),
+        outcomes=outcomes,
         at_risk=risky,
         reach=reach(session, now=now, scope=scope, cohort_id=cohort_id, women=women),
         missing=missing,
         funnel_withheld=funnel_withheld,
+        outcomes_withheld=outcomes_withheld,
     )
     report.headline = headline(
         session,

@@ -9,7 +9,7 @@ from collections.abc import Callable, Hashable, Sequence
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from flows.disclosure import SMALL, hidden_cells, small, withheld, worked_out
+from flows.disclosure import SMALL, hidden_apart, hidden_cells, small, withheld, worked_out
 
 Cells = dict[Hashable, int]
 
@@ -182,3 +182,33 @@ def test_the_same_figures_are_worked_out_once_and_each_caller_gets_its_own_set()
     again = hidden_cells([list(row) for row in table], funnel=True)
     assert again == expected and again is not first
     assert _hidden_cells.cache_info().hits == 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 12), min_size=1, max_size=6))
+# Five countries of one woman each, their total shown: each is 1 whatever is hidden.
+@example([1, 1, 1, 1, 1])
+@example([6, 1, 1, 0])
+def test_no_hidden_count_can_be_worked_out_by_a_reader_who_tells_0_from_hidden(
+    numbers: list[int],
+) -> None:
+    """An outcome's women by country: "—" where nobody answered, so the reader knows which
+    counts are 0 and that every other one is 1 at least (its country's row has a woman). Where
+    that alone tells a small count, the table is withheld, and only there."""
+    counts: Cells = {(row, 0): n for row, n in enumerate(numbers)}
+    group = list(counts)
+
+    def zeros_known(values: Cells) -> bool:
+        return all((values[cell] > 0) == (n > 0) for cell, n in counts.items())
+
+    def told(key: Hashable, hidden: set[Hashable]) -> bool:
+        return not another_reading(counts, hidden, key, [group], also=zeros_known)
+
+    hidden = hidden_apart([[n] for n in numbers])
+    if hidden is None:
+        assert any(small(n) and told(key, set(counts)) for key, n in counts.items()), numbers
+        return
+    assert {cell for cell, n in counts.items() if small(n)} <= hidden
+    assert all(counts[cell] for cell in hidden)  # a hidden 0 would hide nothing
+    for key in hidden:
+        assert not told(key, hidden), (numbers, hidden, key)

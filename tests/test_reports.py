@@ -770,3 +770,27 @@ def test_a_funnel_whose_totals_tell_each_country_is_not_shown_by_country(db, clo
     assert WITHHELD[language] in unescape(funnel) and WITHHELD[language] in printed
     for label in (BOLIVIA[language], SENEGAL[language]):
         assert label not in funnel and label not in printed
+
+
+@pytest.mark.parametrize("language", ["en", "es", "fr"])
+def test_outcomes_of_one_woman_in_each_country_are_not_shown_by_country(db, clock, language):
+    """Five women, one in each of five rows (Bolivia, Senegal, Canada, another country, not
+    given), answered: the programme's average is shown (5 women), but five hidden counts that
+    add up to 5 in five rows that each have a woman are 1 each. So no country is listed."""
+    now = clock.now()
+    with db.session() as s:
+        women = [
+            programme.woman(s, f"w{i}", now=now, country=country)
+            for i, country in enumerate(("BO", "SN", "CA", "OTHER", None))
+        ]
+        programme.cohort(s, "Ola 8", women, now=now)
+        for woman in women:
+            programme.survey(s, woman, "baseline", {"confidence": 2}, at=now - timedelta(60))
+            programme.survey(s, woman, "end", {"confidence": 4}, at=now - timedelta(1))
+        report = reports.build(s, now=now)
+    assert report.outcomes_withheld
+    assert report.outcomes["confidence"] == {"all": reports.OutcomeStat(5, 2, 4)}
+    page, printed = render_html(report, language), report_text(report, language)
+    outcomes = page.split('id="outcomes"')[1].split("</section>")[0]
+    assert WITHHELD[language] in unescape(outcomes) and WITHHELD[language] in printed
+    assert f"<th>{BOLIVIA[language]}</th>" not in outcomes
