@@ -150,7 +150,13 @@ def drop_waiting(
 
 
 def never_reached(
-    session: Session, participant: Participant, about: About, *, since: datetime, now: datetime
+    session: Session,
+    participant: Participant,
+    about: About,
+    *,
+    since: datetime,
+    now: datetime,
+    also: Sequence[About] = (),
 ) -> bool:
     """She was told of `about` at `since`, and none of what she was told about it since then has
     reached her: it all waits for her morning, or was dropped unsent for a newer word.
@@ -158,9 +164,11 @@ def never_reached(
     Taking back what began at `since` (a proposal withdrawn, a pause lifted) is then news about
     nothing she knows: she is told neither (`drop_waiting`), as if neither had happened. When
     she knew it another way (she proposed those times herself, she read it) she is told.
+    `also`: what else may have told her the same (a pause that named her cancelled session).
     """
+    subjects = [about.subject, *(other.subject for other in also)]
     reached = outbox.reached_since(
-        session, participant_id=participant.id or 0, subject=about.subject, since=since, now=now
+        session, participant_id=participant.id or 0, subject=subjects, since=since, now=now
     )
     return reached is False
 

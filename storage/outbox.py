@@ -492,6 +492,28 @@ def supersede_about(
     return [row.id for row in rows]
 
 
+def restore_superseded(
+    session: Session, *, participant_id: int, subject: str, since: datetime, before: datetime
+) -> int:
+    """Put back what was queued for her about `subject` between `since` and `before` and
+    dropped unsent for a newer word that is now taken back before it reached her (a move
+    withdrawn in her night brings back "she accepted"); returns how many."""
+    result = session.execute(
+        update(OutboundMessage)
+        .where(
+            col(OutboundMessage.participant_id) == participant_id,
+            col(OutboundMessage.subject).is_not(None),
+            col(OutboundMessage.subject) == subject,
+            col(OutboundMessage.status) == OutboxStatus.SKIPPED,
+            col(OutboundMessage.error_code) == SUPERSEDED,
+            col(OutboundMessage.created_at) >= since,
+            col(OutboundMessage.created_at) < before,
+        )
+        .values(status=OutboxStatus.PENDING, error_code=None)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 def waiting_about(session: Session, *, participant_id: int, subject: str, now: datetime) -> bool:
     """Whether a message to her about `subject` still waits for later, never tried: what it
     says has not reached her (a newer one would replace it, see `supersede_about`)."""
@@ -503,9 +525,15 @@ def waiting_about(session: Session, *, participant_id: int, subject: str, now: d
 
 
 def reached_since(
-    session: Session, *, participant_id: int, subject: str, since: datetime, now: datetime
+    session: Session,
+    *,
+    participant_id: int,
+    subject: str | Sequence[str],
+    since: datetime,
+    now: datetime,
 ) -> bool | None:
-    """Whether what was queued for her about `subject` from `since` on has reached her.
+    """Whether what was queued for her about `subject` (or any of several) from `since` on
+    has reached her.
 
     None when nothing about it was queued for her at `since` itself (she knew it another way,
     or was never told); False when it all still waits for later or was dropped unsent by a
@@ -513,9 +541,10 @@ def reached_since(
     conversation when she wrote first (`SAID_LIVE`).
     """
     session.flush()
+    subjects = [subject] if isinstance(subject, str) else list(subject)
     rows = (
         session.connection()
-        .execute(_SAID_SINCE, {"her": participant_id, "subject": subject, "since": since})
+        .execute(_SAID_SINCE, {"her": participant_id, "subjects": subjects, "since": since})
         .all()
     )
     if not any(row.created_at == since for row in rows):
@@ -540,7 +569,7 @@ _SAID_SINCE = core_select(
 ).where(
     _outbox.c.participant_id == bindparam("her"),
     _outbox.c.subject.is_not(None),  # lets SQLite see that the index of subjects fits
-    _outbox.c.subject == bindparam("subject"),
+    _outbox.c.subject.in_(bindparam("subjects", expanding=True)),
     _outbox.c.created_at >= bindparam("since", type_=_outbox.c.created_at.type),
 )
 
