@@ -134,16 +134,19 @@ def drop_waiting(
     *,
     now: datetime,
     question: bool = False,
+    said_live: bool = False,
 ) -> None:
     """Drop her messages about `about` that still wait for her morning (`outbox.supersede_about`);
     a question among them she has not seen no longer waits for her answer (unless `question`:
-    `ask` is putting her on a new one)."""
+    `ask` is putting her on a new one). `said_live`: her conversation tells her the same now, so
+    she has read it (`never_reached` counts it)."""
     replaced = outbox.supersede_about(
         session,
         participant_id=participant.id or 0,
         subject=about.subject,
         now=now,
         within=about.within,
+        code=outbox.SAID_LIVE if said_live else outbox.SUPERSEDED,
     )
     if replaced and not question:
         _forget_unseen_question(session, participant, replaced, now)

@@ -283,9 +283,9 @@ def _cancel_news(ctx: Context, meeting: Meeting) -> Msg:
     start = planned_start(meeting) or ctx.now
     me = ctx.participant.id or 0
     unread = _unread(ctx, meeting)
-    if unread:
+    if unread:  # she reads it now: the note is dropped as told (a pause won't say it again)
         about = about_session(meeting.pair_id, meeting.id)
-        drop_waiting(ctx.session, ctx.participant, about, now=ctx.now)
+        drop_waiting(ctx.session, ctx.participant, about, now=ctx.now, said_live=True)
     pair = ctx.session.get(Pair, meeting.pair_id)
     by_peer = pair is not None and me in pair.members() and meeting.cancelled_by == pair.peer_of(me)
     if unread and by_peer:

@@ -472,10 +472,17 @@ def purposes(session: Session, message_ids: Sequence[int]) -> set[str]:
 
 
 def supersede_about(
-    session: Session, *, participant_id: int, subject: str, now: datetime, within: bool = False
+    session: Session,
+    *,
+    participant_id: int,
+    subject: str,
+    now: datetime,
+    within: bool = False,
+    code: str = SUPERSEDED,
 ) -> list[int]:
     """A newer message to her about `subject` is being queued: drop her earlier ones about it
     that still wait for later (held for her quiet hours) and were never tried; returns their ids.
+    `code` says why (`SAID_LIVE`: she is told the same in her conversation now).
 
     `within`: those about what lies within the subject go too ("pair:4/meeting:9" lies within
     "pair:4": a pair paused or ended makes its sessions' notes wrong). A message that is due
@@ -487,7 +494,7 @@ def supersede_about(
     if within:
         about = or_(about, _outbox.c.subject.like(f"{subject}/%"))
     rows = session.connection().execute(
-        _SUPERSEDE.where(about), {"her": participant_id, "now": now}
+        _SUPERSEDE.where(about), {"her": participant_id, "now": now, "code": code}
     )
     return [row.id for row in rows]
 
@@ -585,7 +592,7 @@ _STILL_WAITING = (
 _SUPERSEDE = (
     update(_outbox)
     .where(*_STILL_WAITING)
-    .values(status=OutboxStatus.SKIPPED, error_code=SUPERSEDED)
+    .values(status=OutboxStatus.SKIPPED, error_code=bindparam("code"))
     .returning(_outbox.c.id)
 )
 _WAITING_ABOUT = core_select(_outbox.c.id).where(*_STILL_WAITING).limit(1)

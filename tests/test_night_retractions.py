@@ -17,6 +17,7 @@ from flows.pair_requests import change_by_team
 from storage.meetings import MeetingStatus
 from storage.pairs import Pair
 from tests.support.sessions import Member
+from tests.test_pause_restart_night import PAIR_WORDS
 from tests.test_quiet_hours_superseded import CASES, manage
 from tests.test_sessions_cancel_crossing import ACCEPTED, READER_TIMES, WORDS, agreed, move
 from tests.test_sessions_conversations import meeting, pair_of, propose
@@ -122,3 +123,107 @@ def test_a_session_accepted_moved_and_kept_in_her_night_reaches_her_as_accepted(
     received = reader.inbox()
     assert received.startswith(ACCEPTED[lang]) and "\n---\n" not in received, received
     assert case.words["kept"] not in received and case.words["moved"] not in received
+
+
+# 2. A pause in her night after her peer cancelled ---------------------------------------------
+
+
+@pytest.mark.parametrize("by", ["her", "team"])
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_pause_after_a_cancel_in_her_night_still_says_the_session_is_off(app, clock, lang, by):
+    """The writer cancels the session, then the pair is paused (by her or the coordinators),
+    all while the reader sleeps: she wakes to the pause and to her session being off, once."""
+    case, words = CASES[lang], PAIR_WORDS[lang]
+    writer, reader = agreed(app, clock, case)
+
+    clock.set(case.evening)
+    manage(writer, "cancel", "yes")
+    if by == "her":
+        pause(writer)
+    else:
+        by_team(app, "pause")
+
+    clock.set(case.morning)
+    received = reader.inbox()
+    assert session_off_told(received, lang) == 1, received
+    if by == "her":
+        assert words.paused in received, received
+
+
+# 3. Several pauses and restarts in one night --------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_paused_and_restarted_twice_in_her_night_she_reads_her_session_is_off_once(
+    app, clock, lang
+):
+    """The session agreed; pause, restart, pause, restart while she sleeps: she wakes to "your
+    session is cancelled" alone (the first pause cancelled it), once."""
+    case = CASES[lang]
+    writer, reader = agreed(app, clock, case)
+
+    clock.set(case.evening)
+    for _ in range(2):
+        pause(writer)
+        restart(writer)
+
+    clock.set(case.morning)
+    assert reader.inbox() == WORDS[lang].reader_off
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_paused_restarted_and_paused_in_her_night_she_reads_one_pause(app, clock, lang):
+    """Pause, restart, pause while she sleeps: one pause message, which says her session (the
+    first pause cancelled it) is off; no restart."""
+    case, words = CASES[lang], PAIR_WORDS[lang]
+    writer, reader = agreed(app, clock, case)
+
+    clock.set(case.evening)
+    pause(writer)
+    restart(writer)
+    pause(writer)
+
+    clock.set(case.morning)
+    received = reader.inbox()
+    assert received.count(words.paused) == 1 and "\n---\n" not in received, received
+    assert session_off_told(received, lang) == 1, received
+    assert words.restarted not in received, received
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_pauses_and_restarts_by_her_and_the_team_without_a_session(app, clock, lang):
+    """Nothing planned: paused and restarted twice (by her, then by the coordinators) makes
+    nothing; once more paused, she wakes to that pause alone."""
+    case, words = CASES[lang], PAIR_WORDS[lang]
+    writer, reader = pair_of(app, clock, case.writer, case.reader)
+
+    clock.set(case.evening)
+    pause(writer)
+    restart(writer)
+    by_team(app, "pause")
+    by_team(app, "resume")
+    assert reader.inbox() == ""
+    pause(writer)
+
+    clock.set(case.morning)
+    received = reader.inbox()
+    assert received.startswith(words.paused) and "\n---\n" not in received, received
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_cancel_she_read_live_in_her_night_is_not_told_again_by_a_pause(app, clock, lang):
+    """The writer cancels; the reader, up late, opens her session and reads it is cancelled
+    there (the note held for her morning is dropped); the writer then pauses the pair: the
+    reader wakes to the pause alone, not to her session being off a second time."""
+    case, words = CASES[lang], PAIR_WORDS[lang]
+    writer, reader = agreed(app, clock, case)
+
+    clock.set(case.evening)
+    manage(writer, "cancel", "yes")
+    manage(reader)
+    assert reader.text.startswith(case.words["cancelled"]), reader.text
+    pause(writer)
+
+    clock.set(case.morning)
+    received = reader.inbox()
+    assert received.startswith(words.paused) and session_off_told(received, lang) == 0, received
