@@ -31,6 +31,10 @@ from storage.models import OutboundMessage, Participant, Priority
 
 # Conversation data key: the outbox rows of a question queued for later (see `ask`).
 HELD_QUESTION = "held_question"
+# Conversation data key: the outbox rows of the question last put to her on the bot's own
+# initiative, until her next message (see `ask`, and the engine: one written before they
+# reached her is no answer to it).
+ASKED_ROWS = "asked_rows"
 
 
 @dataclass(frozen=True)
@@ -219,6 +223,7 @@ def _leave_question(
     """Back to the step she left for a question (`return_to`), or to the quiet home step."""
     data = dict(data)
     data.pop(HELD_QUESTION, None)
+    data.pop(ASKED_ROWS, None)
     flow, step = data.pop("return_to", None) or ("home", "idle")
     _save_place(session, participant, flow, step, data, now)
 
@@ -289,11 +294,13 @@ def ask(
         about=about,
         question=True,
     )
+    session.flush()
+    # A message of hers written before these reached her (they crossed) answers not them.
+    ctx.data[ASKED_ROWS] = [message.id for message in queued]
     held = [message for message in queued if message.next_attempt_at > now]
     if held:
         # Held for later (her quiet hours): if she writes first, the live conversation asks this
         # question instead, and these rows are dropped (`outbox.supersede`), so it comes once.
-        session.flush()
         ctx.data[HELD_QUESTION] = [message.id for message in held]
     conversations.save(
         session,

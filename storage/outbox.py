@@ -461,6 +461,17 @@ def supersede(session: Session, message_ids: Sequence[int], *, code: str = SUPER
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+def went_out_by(session: Session, message_ids: Sequence[int], at: datetime) -> bool:
+    """Whether the last of these messages (a question, after its introduction) had gone out to
+    her by `at`; True when none of them is left (erased with her data)."""
+    last = session.exec(
+        select(OutboundMessage.id, OutboundMessage.sent_at)
+        .where(col(OutboundMessage.id).in_(list(message_ids)))
+        .order_by(col(OutboundMessage.id).desc())
+    ).first()
+    return last is None or (last.sent_at is not None and last.sent_at <= at)
+
+
 def purposes(session: Session, message_ids: Sequence[int]) -> set[str]:
     """What these messages were queued for ("introduction", "intro_reminder"...)."""
     if not message_ids:
