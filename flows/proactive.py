@@ -8,8 +8,8 @@ step, remembering the one she left (answered later through "continue where I was
 A message about one thing (a session, a pair's state) says so (`About`): a newer message to her
 about the same thing replaces those still waiting for her morning, so she wakes to what is true
 now, not to a time since moved or a proposal since withdrawn. What is taken back before any of
-it reached her (a proposal withdrawn, a pause lifted, in her night) is told to her not at all
-(`never_reached`, `drop_waiting`).
+it reached her (a proposal or a move withdrawn, a pause lifted, in her night) is told to her not
+at all (`never_reached`, `drop_waiting`).
 """
 
 from __future__ import annotations
