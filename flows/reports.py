@@ -32,7 +32,7 @@ from flows import broadcasts
 from flows.disclosure import SMALL, hidden_apart, hidden_cells, withheld
 from flows.matching.service import cohort_or_fail
 from flows.messages import Msg, _, _p
-from flows.scope import EVERYONE, Scope, members
+from flows.scope import EVERYONE, Scope, members, sees_report
 from storage.checkins import (
     OUTCOMES,
     SAFEGUARDING_SOURCES,
@@ -380,10 +380,11 @@ def _weeks(held: dict[int, list[datetime]], now: datetime) -> list[tuple[date, i
 
 
 def _ratings(
-    session: Session, pair_ids: set[int] | None, missing: list[str]
+    session: Session, pair_ids: set[int] | None, scope: Scope, missing: list[str]
 ) -> tuple[dict[int, int], int]:
-    """How many check-ins gave each rating, and how many of them women who erased their data
-    gave: still counted (as their self-assessments in "All countries"), never listed."""
+    """How many check-ins her women gave each rating in these pairs, and how many of them women
+    who erased their data gave: still counted (as their self-assessments in "All countries"),
+    never listed. The other woman of a mixed pair is not hers: as in the check-ins export."""
     if not _has_table(session, "checkin"):
         missing.append("checkins")
         return {}, 0
@@ -391,12 +392,12 @@ def _ratings(
     counts = {value: 0 for value in range(1, 6)}
     erased = 0
     query = (
-        select(CheckIn.pair_id, CheckIn.usefulness, Participant.erased_at)
+        select(CheckIn.pair_id, CheckIn.participant_id, CheckIn.usefulness, Participant.erased_at)
         .join(Participant, col(Participant.id) == col(CheckIn.participant_id))
         .where(col(CheckIn.usefulness).is_not(None))
     )
-    for pair_id, value, erased_at in session.exec(query):
-        if (pair_ids is None or pair_id in pair_ids) and value in counts:
+    for pair_id, woman, value, erased_at in session.exec(query):
+        if (pair_ids is None or pair_id in pair_ids) and scope.sees(woman) and value in counts:
             counts[value] += 1
             erased += erased_at is not None
     return counts, erased
@@ -463,7 +464,9 @@ def at_risk(
     scope: Scope = EVERYONE,
     missing: list[str] | None = None,
 ) -> list[AtRisk]:
-    """Active (or paused) pairs needing a coordinator's attention, the most urgent first."""
+    """Active (or paused) pairs needing a coordinator's attention, the most urgent first. A pair
+    of hers counts whole (its sessions), but only her women's pulses and the alerts of her own
+    inbox (`flows.scope.sees_report`) put it at risk: the other woman's are her coordinators'."""
     missing = missing if missing is not None else []
     pairs = [
         pair
@@ -476,6 +479,8 @@ def at_risk(
     if _has_table(session, "pulse"):
         latest: dict[int, tuple[datetime, int]] = {}
         for pulse in session.exec(select(Pulse).where(col(Pulse.rating).is_not(None))):
+            if not scope.sees(pulse.participant_id):
+                continue  # the other woman's pulse alerts her own coordinators, not this one
             when = pulse.answered_at or pulse.asked_at or now
             if pulse.pair_id not in latest or when >= latest[pulse.pair_id][0]:
                 latest[pulse.pair_id] = (when, pulse.rating or 0)
@@ -485,6 +490,8 @@ def at_risk(
             reason = ALERT_REASONS.get(problem.source)
             if reason is None or _answered_by_a_session(problem, held):
                 continue
+            if not sees_report(session, scope, problem):
+                continue  # the console's inbox does not show it her either
             if problem.pair_id is not None:
                 alerts[problem.pair_id].add(reason)
             elif problem.participant_id in members:
@@ -641,7 +648,7 @@ def build(
     pair_ids = {pair.id or 0 for pair in pairs} if narrowed else None
     risky = at_risk(session, now=now, cohort_id=cohort_id, scope=scope, missing=[])
     women = frozenset(person.id or 0 for person in people)
-    ratings, ratings_erased = _ratings(session, pair_ids, missing)
+    ratings, ratings_erased = _ratings(session, pair_ids, scope, missing)
     outcomes, outcomes_withheld = _outcomes(session, cohort_id, scope, missing)
     report = ProgrammeReport(
         generated_at=now,

@@ -794,3 +794,58 @@ def test_outcomes_of_one_woman_in_each_country_are_not_shown_by_country(db, cloc
     outcomes = page.split('id="outcomes"')[1].split("</section>")[0]
     assert WITHHELD[language] in unescape(outcomes) and WITHHELD[language] in printed
     assert f"<th>{BOLIVIA[language]}</th>" not in outcomes
+
+
+def test_a_country_coordinators_report_counts_her_womens_answers_only(db, clock, tmp_path):
+    """A Senegal–Canada pair: the Canadian rates the session 1 and the Senegalese 5; later the
+    Canadian gives a low pulse and reports a problem. The Senegal coordinator's report counts
+    her woman's answers only (5), as her check-ins export lists them, and the Canadian's pulse
+    and report (her own coordinators', not in this one's inbox) do not put the pair at risk
+    there; the admin's report counts both (3) and sees the pair at risk."""
+    import csv
+
+    from bot.exports import export
+    from flows.config import FlowConfig
+    from flows.scope import scope_of
+    from storage.checkins import Pulse
+
+    now = clock.now()
+    with db.session() as s:
+        fatou = programme.woman(s, "sn", now=now, country="SN")
+        anne = programme.woman(s, "ca", now=now, country="CA")
+        group = programme.cohort(s, "Ponts", [fatou, anne], now=now)
+        pair = programme.pair(s, group, fatou, anne, now=now)
+        start = now - timedelta(days=3)
+        meeting = programme.meeting(s, pair, start)
+        programme.checkin(s, pair, anne, meeting.id, 1, at=start)
+        programme.checkin(s, pair, fatou, meeting.id, 5, at=start)
+        for who, rating, days in ((fatou, 4, 2), (anne, 1, 1)):
+            at = now - timedelta(days=days)
+            s.add(
+                Pulse(
+                    participant_id=who.id,
+                    pair_id=pair.id,
+                    asked_at=at,
+                    rating=rating,
+                    answered_at=at,
+                )
+            )
+        record_problem(s, participant_id=anne.id, source="report", now=now, pair_id=pair.id)
+        pair_id = pair.id
+    with db.session() as s:
+        senegal = scope_of(s, ["SN"])
+        mine = reports.build(s, now=now, scope=senegal)
+        whole = reports.build(s, now=now)
+    assert mine.ratings == {1: 0, 2: 0, 3: 0, 4: 0, 5: 1} and mine.headline["mean_rating"] == 5
+    assert whole.ratings == {1: 1, 2: 0, 3: 0, 4: 0, 5: 1} and whole.headline["mean_rating"] == 3
+    # Pair-level figures count her pair whole: its session is hers too.
+    assert mine.headline["sessions_30d"] == whole.headline["sessions_30d"] == 1
+    assert mine.at_risk == [] and mine.headline["at_risk"] == 0
+    assert [(r.pair_id, dict(r.reasons)) for r in whole.at_risk] == [
+        (pair_id, {"pulse": {"rating": 1}, "problem": {}})
+    ]
+    out = tmp_path / "checkins.csv"
+    export(db, FlowConfig(), OPERATOR, "checkins", out, now=now, scope=senegal)
+    with out.open(encoding="utf-8") as handle:
+        rated = [int(row["usefulness"]) for row in csv.DictReader(handle) if row["usefulness"]]
+    assert sorted(rated) == [value for value, n in mine.ratings.items() for _ in range(n)]
