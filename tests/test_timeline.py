@@ -1,0 +1,330 @@
+"""Two pairs' lives over weeks of simulated time, across Canada's daylight-saving changes.
+
+Carmen (Spanish, La Paz, UTC−4 all year) is paired with Sarah (English, Toronto, UTC−5, UTC−4
+from 14 March 2027); Awa (French, Dakar, UTC all year) with Julie (French, Montréal). The clock
+jumps from one due nudge or held message to the next, and each round runs as the scheduler does
+(`bot.scheduler`: the pair scan, the dispatcher, then the delivery worker). Every message each
+woman receives is recorded with the instant it reached her, so the tests check exact local
+times, exact texts, and that nothing comes in her night, twice, or not at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlmodel import col, select
+
+from bot.app import App, build
+from bot.channels.base import Outgoing
+from bot.scheduler import dispatch_round, scan_round
+from bot.settings import Settings
+from flows.clock import FakeClock
+from flows.quiet import is_quiet
+from flows.timeparse import to_wall
+from storage.db import Database
+from storage.models import OutboundMessage, OutboxStatus
+from storage.nudges import Nudge, NudgeStatus
+from tests.support.recorder import RecordingChannel
+from tests.support.sessions import Member, active_pair, add_woman
+
+CARMEN = {"name": "Carmen", "locale": "es", "country": "BO", "timezone": "America/La_Paz"}
+SARAH = {"name": "Sarah", "locale": "en", "country": "CA", "timezone": "America/Toronto"}
+AWA = {"name": "Awa", "locale": "fr", "country": "SN", "timezone": "Africa/Dakar"}
+JULIE = {"name": "Julie", "locale": "fr", "country": "CA", "timezone": "America/Toronto"}
+
+
+@dataclass(frozen=True)
+class Received:
+    at: datetime
+    address: str
+    text: str
+
+
+class Timed(RecordingChannel):
+    """A recording channel that also notes when each message reached her."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        super().__init__()
+        self.clock = clock
+        self.log: list[Received] = []
+
+    async def send(self, message: Outgoing) -> str | None:
+        sent = await super().send(message)
+        text = message.rendered.as_numbered_text(message.language)
+        self.log.append(Received(self.clock.now(), message.address, text))
+        return sent
+
+
+def _next_event(app: App, after: datetime, until: datetime) -> datetime | None:
+    """The next instant a nudge falls due or a held message may go, up to `until`."""
+    with app.db.session() as session:
+        nudge = session.exec(
+            select(Nudge.due_at)
+            .where(Nudge.status == NudgeStatus.PLANNED, Nudge.due_at > after, Nudge.due_at <= until)
+            .order_by(col(Nudge.due_at))
+        ).first()
+        held = session.exec(
+            select(OutboundMessage.next_attempt_at)
+            .where(
+                OutboundMessage.status == OutboxStatus.PENDING,
+                OutboundMessage.next_attempt_at > after,
+                OutboundMessage.next_attempt_at <= until,
+            )
+            .order_by(col(OutboundMessage.next_attempt_at))
+        ).first()
+    found = [moment for moment in (nudge, held) if moment is not None]
+    return min(found).replace(tzinfo=UTC) if found else None
+
+
+def live(app: App, clock: FakeClock, until: datetime) -> None:
+    """Jump from event to event up to `until`, each a scheduler round then a delivery round."""
+    while True:
+        scan_round(app.db, clock, app.engine.config)
+        dispatch_round(app.db, clock, app.engine.config)
+        asyncio.run(app.delivery.drain())
+        moment = _next_event(app, clock.now(), until)
+        if moment is None:
+            break
+        clock.set(moment)
+    clock.set(until)
+    dispatch_round(app.db, clock, app.engine.config)
+    asyncio.run(app.delivery.drain())
+
+
+COORDINATOR = {"name": "Ana", "locale": "en", "country": "CA", "timezone": "America/Toronto"}
+
+
+@pytest.fixture
+def channel(clock: FakeClock) -> Timed:
+    return Timed(clock)
+
+
+@pytest.fixture
+def app(tmp_path: Path, db: Database, clock: FakeClock, channel: Timed) -> App:
+    """The app with one coordinator (console:coord), who hears the "pair is quiet" alerts."""
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        database_url=f"sqlite:///{tmp_path / 'unused.db'}",
+        coordinators=["console:coord"],
+    )
+    built = build(settings, channels=[channel], clock=clock, db=db)
+    add_woman(db, "coord", COORDINATOR, now=clock.now())
+    return built
+
+
+def propose(member: Member, text: str, *, rhythm: str = "weekly") -> None:
+    member.says("menu")
+    member.taps("sessions")
+    member.says(text)
+    member.taps("yes")
+    member.taps("video")
+    member.taps("later")
+    member.taps(rhythm)
+
+
+def local(received: Received, zone: str) -> str:
+    return f"{to_wall(received.at, zone):%a %Y-%m-%d %H:%M}"
+
+
+def heard(channel: Timed, zones: dict[str, str], since: datetime) -> list[tuple[str, str, str]]:
+    """What each woman received from `since`: who, her local day and time, the first line."""
+    return [
+        (r.address, f"{to_wall(r.at, zones[r.address]):%a %d %b %H:%M}", r.text.split("\n")[0])
+        for r in channel.log
+        if r.at >= since and r.address in zones
+    ]
+
+
+def never_at_night(app: App, channel: Timed, zones: dict[str, str]) -> None:
+    config = app.engine.config
+    for r in channel.log:
+        if r.address in zones:
+            assert not is_quiet(r.at, zones[r.address], config.quiet_start, config.quiet_end), r
+
+
+ASK_TIMES = {
+    "carmen": "¿Cuándo le gustaría reunirse con Sarah?",
+    "sarah": "When would you like to meet Carmen?",
+}
+SINCE = {
+    "carmen": "Ya pasaron {days} días desde su última sesión con Sarah, y no hay otra prevista.",
+    "sarah": "It has been {days} days since your last session with Carmen, and no next one is",
+}
+
+
+def _ladder(days: int, day: str) -> list[tuple[str, str, str]]:
+    """One rung of the no-session ladder: both women at 10:00, the count, the question."""
+    said = [(who, f"{day} 10:00", SINCE[who].format(days=days)) for who in ("carmen", "sarah")]
+    asked = [(who, f"{day} 10:00", ASK_TIMES[who]) for who in ("carmen", "sarah")]
+    return said + asked
+
+
+# Sarah proposes on Monday 8 March "Thursday 10am" (Toronto, UTC−5), weekly; Carmen accepts the
+# first and the second (18 March, after the change on the 14th, UTC−4), then leaves the third
+# unanswered. Nobody answers the check-ins. Each line: who, her local day and time, its start.
+SPRING = [
+    (
+        "carmen",
+        "Wed 10 Mar 11:00",
+        "Recordatorio: su sesión con Sarah es el jueves 11 de marzo, 11:00",
+    ),
+    (
+        "sarah",
+        "Wed 10 Mar 10:00",
+        "Reminder: your session with Carmen is on Thursday, March 11, 10:00",
+    ),
+    (
+        "carmen",
+        "Thu 11 Mar 10:00",
+        "Su sesión con Sarah empieza pronto: jueves 11 de marzo, 11:00 (su",
+    ),
+    (
+        "sarah",
+        "Thu 11 Mar 09:00",
+        "Your session with Carmen starts soon: Thursday, March 11, 10:00 a",
+    ),
+    (
+        "carmen",
+        "Thu 11 Mar 12:30",
+        "Una pregunta rápida sobre su sesión con Sarah (menos de un minuto",
+    ),
+    (
+        "sarah",
+        "Thu 11 Mar 11:30",
+        "Quick check-in about your session with Carmen, less than a minute",
+    ),
+    ("carmen", "Fri 12 Mar 11:00", "Como acordaron (cada semana), aquí está su próxima sesión."),
+    (
+        "sarah",
+        "Fri 12 Mar 10:00",
+        "As agreed (every week), I proposed your next session to Carmen (T",
+    ),
+    (
+        "carmen",
+        "Fri 12 Mar 11:00",
+        "Sarah propone una sesión. ¿Qué horario le conviene? (su hora loca",
+    ),
+    (
+        "sarah",
+        "Fri 12 Mar 11:00",
+        "Carmen accepted! Your session: Thursday, March 18, 10:00 a.m. (yo",
+    ),
+    (
+        "carmen",
+        "Fri 12 Mar 12:00",
+        "¡Confirmado! Su sesión con Sarah: jueves 18 de marzo, 10:00 (su h",
+    ),
+    (
+        "carmen",
+        "Fri 12 Mar 12:00",
+        "Una pregunta rápida sobre su sesión con Sarah (menos de un minuto",
+    ),
+    (
+        "carmen",
+        "Wed 17 Mar 10:00",
+        "Recordatorio: su sesión con Sarah es el jueves 18 de marzo, 10:00",
+    ),
+    (
+        "sarah",
+        "Wed 17 Mar 10:00",
+        "Reminder: your session with Carmen is on Thursday, March 18, 10:00",
+    ),
+    (
+        "carmen",
+        "Thu 18 Mar 09:00",
+        "Su sesión con Sarah empieza pronto: jueves 18 de marzo, 10:00 (su",
+    ),
+    (
+        "sarah",
+        "Thu 18 Mar 09:00",
+        "Your session with Carmen starts soon: Thursday, March 18, 10:00 a",
+    ),
+    (
+        "carmen",
+        "Thu 18 Mar 11:30",
+        "Una pregunta rápida sobre su sesión con Sarah (menos de un minuto",
+    ),
+    (
+        "sarah",
+        "Thu 18 Mar 11:30",
+        "Quick check-in about your session with Carmen, less than a minute",
+    ),
+    ("carmen", "Fri 19 Mar 10:00", "Como acordaron (cada semana), aquí está su próxima sesión."),
+    (
+        "sarah",
+        "Fri 19 Mar 10:00",
+        "As agreed (every week), I proposed your next session to Carmen (T",
+    ),
+    (
+        "carmen",
+        "Fri 19 Mar 10:00",
+        "Sarah propone una sesión. ¿Qué horario le conviene? (su hora loca",
+    ),
+    ("carmen", "Sun 21 Mar 10:00", "Sarah todavía espera su respuesta a su propuesta."),
+    (
+        "sarah",
+        "Sun 21 Mar 10:00",
+        "Carmen has not answered your proposal yet. I reminded her; you ca",
+    ),
+    (
+        "carmen",
+        "Sun 21 Mar 10:00",
+        "Sarah propone una sesión. ¿Qué horario le conviene? (su hora loca",
+    ),
+    # The third time passes unanswered: closed, both told, and the count restarts, once.
+    (
+        "sarah",
+        "Thu 25 Mar 10:00",
+        "Carmen did not answer in time, and the times you proposed have pa",
+    ),
+    (
+        "carmen",
+        "Thu 25 Mar 10:00",
+        "Los horarios que Sarah propuso para una sesión ya pasaron. Para p",
+    ),
+    *_ladder(14, "Thu 01 Apr"),
+    *_ladder(21, "Thu 08 Apr"),
+    *_ladder(28, "Thu 15 Apr"),
+]
+# The texts whose day and time are checked in full, beyond the 65 characters above.
+WHOLE = {
+    "As agreed (every week), I proposed your next session to Carmen "
+    "(Thursday, March 18, 10:00 a.m.).",
+    "As agreed (every week), I proposed your next session to Carmen "
+    "(Thursday, March 25, 10:00 a.m.).",
+    "Carmen accepted! Your session: Thursday, March 18, 10:00 a.m. (your time).",
+}
+
+
+def test_bolivia_canada_weekly_rhythm_across_the_spring_change(app, clock, channel):
+    clock.set(datetime(2027, 3, 8, 15, 0, tzinfo=UTC))
+    c = add_woman(app.db, "carmen", CARMEN, now=clock.now())
+    s = add_woman(app.db, "sarah", SARAH, now=clock.now())
+    active_pair(app.db, c, s, now=clock.now())
+    carmen, sarah = Member(app, "carmen"), Member(app, "sarah")
+    propose(sarah, "Thursday 10am")
+    sarah.expect("Sent! I will let you know as soon as Carmen answers.")
+    assert "1. jueves 11 de marzo, 11:00" in carmen.inbox()  # 10:00 in Toronto, before the change
+    carmen.says("1")
+    carmen.expect("¡Confirmado! Su sesión con Sarah: jueves 11 de marzo, 11:00 (su hora).")
+    live(app, clock, datetime(2027, 3, 12, 16, 0, tzinfo=UTC))
+    carmen.says("1")  # the next of the rhythm, 10:00 in Toronto after the change: 10:00 for her
+    live(app, clock, datetime(2027, 5, 3, 15, 0, tzinfo=UTC))  # eight weeks in all
+
+    zones = {"carmen": CARMEN["timezone"], "sarah": SARAH["timezone"]}
+    got = heard(channel, zones, datetime(2027, 3, 9, tzinfo=UTC))
+    assert len(got) == len(SPRING), got
+    assert [
+        (who, at, line[: len(start)])
+        for (who, at, line), (_w, _a, start) in zip(got, SPRING, strict=True)
+    ] == SPRING
+    assert {line for _who, _at, line in got} >= WHOLE
+    never_at_night(app, channel, zones)
+    # Four weeks after the lapse restarted the count, the coordinator hears the true count.
+    alerts = [(f"{r.at:%d %b %H:%M}Z", r.text) for r in channel.log if r.address == "coord"]
+    assert len(alerts) == 1 and alerts[0][0] == "22 Apr 14:00Z"
+    assert "has had no session for 35 days." in alerts[0][1]  # since 18 March
