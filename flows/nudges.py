@@ -252,6 +252,31 @@ def plan_meeting(session: Session, meeting: Meeting, *, now: datetime, config: F
     return plan_many(session, rows, now=now)
 
 
+def follow_her_zone(
+    session: Session, participant: Participant, *, now: datetime, config: FlowConfig
+) -> int:
+    """Her planned reminders moved to her new zone's waking hours (she moved, or corrected her
+    country): planned in the old zone, the hour-before reminder of an early session would come
+    in her new night and be dropped. Returns how many moved or were cancelled."""
+    planned = session.exec(
+        select(Nudge).where(
+            Nudge.participant_id == participant.id,
+            Nudge.status == NudgeStatus.PLANNED,
+            Nudge.purpose == REMINDER,
+        )
+    ).all()
+    for nudge in planned:
+        start = datetime.fromisoformat(nudge.data["start"])
+        lead = timedelta(hours=int(nudge.data.get("lead_hours", 0)))
+        due = reminder_due(start, lead, participant.timezone, config)
+        if due is None:
+            nudge.status = NudgeStatus.CANCELLED
+        else:
+            nudge.due_at = max(due, now)
+        session.add(nudge)
+    return len(planned)
+
+
 def plan_proposal_wait(
     session: Session, meeting: Meeting, *, now: datetime, config: FlowConfig
 ) -> int:

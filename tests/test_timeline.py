@@ -116,6 +116,13 @@ def app(tmp_path: Path, db: Database, clock: FakeClock, channel: Timed) -> App:
     return built
 
 
+def paired(app: App, clock: FakeClock, *women: tuple[str, dict]) -> list[Member]:
+    """Two women (address, profile), paired and active since now."""
+    ids = [add_woman(app.db, address, profile, now=clock.now()) for address, profile in women]
+    active_pair(app.db, *ids, now=clock.now())
+    return [Member(app, address) for address, _profile in women]
+
+
 def propose(member: Member, text: str, *, rhythm: str = "weekly") -> None:
     member.says("menu")
     member.taps("sessions")
@@ -137,6 +144,15 @@ def heard(channel: Timed, zones: dict[str, str], since: datetime) -> list[tuple[
         for r in channel.log
         if r.at >= since and r.address in zones
     ]
+
+
+def assert_heard(got: list[tuple[str, str, str]], expected: list[tuple[str, str, str]]) -> None:
+    """Exactly these messages, in this order, each starting with the expected words."""
+    assert len(got) == len(expected), got
+    assert [
+        (who, at, line[: len(start)])
+        for (who, at, line), (_who, _at, start) in zip(got, expected, strict=True)
+    ] == expected
 
 
 def never_at_night(app: App, channel: Timed, zones: dict[str, str]) -> None:
@@ -302,10 +318,7 @@ WHOLE = {
 
 def test_bolivia_canada_weekly_rhythm_across_the_spring_change(app, clock, channel):
     clock.set(datetime(2027, 3, 8, 15, 0, tzinfo=UTC))
-    c = add_woman(app.db, "carmen", CARMEN, now=clock.now())
-    s = add_woman(app.db, "sarah", SARAH, now=clock.now())
-    active_pair(app.db, c, s, now=clock.now())
-    carmen, sarah = Member(app, "carmen"), Member(app, "sarah")
+    carmen, sarah = paired(app, clock, ("carmen", CARMEN), ("sarah", SARAH))
     propose(sarah, "Thursday 10am")
     sarah.expect("Sent! I will let you know as soon as Carmen answers.")
     assert "1. jueves 11 de marzo, 11:00" in carmen.inbox()  # 10:00 in Toronto, before the change
@@ -317,14 +330,50 @@ def test_bolivia_canada_weekly_rhythm_across_the_spring_change(app, clock, chann
 
     zones = {"carmen": CARMEN["timezone"], "sarah": SARAH["timezone"]}
     got = heard(channel, zones, datetime(2027, 3, 9, tzinfo=UTC))
-    assert len(got) == len(SPRING), got
-    assert [
-        (who, at, line[: len(start)])
-        for (who, at, line), (_w, _a, start) in zip(got, SPRING, strict=True)
-    ] == SPRING
+    assert_heard(got, SPRING)
     assert {line for _who, _at, line in got} >= WHOLE
     never_at_night(app, channel, zones)
     # Four weeks after the lapse restarted the count, the coordinator hears the true count.
     alerts = [(f"{r.at:%d %b %H:%M}Z", r.text) for r in channel.log if r.address == "coord"]
     assert len(alerts) == 1 and alerts[0][0] == "22 Apr 14:00Z"
     assert "has had no session for 35 days." in alerts[0][1]  # since 18 March
+
+
+def test_diaspora_woman_moving_from_dakar_to_montreal_keeps_her_reminders(app, clock, channel):
+    # Monday 9 November 2026, after Montréal's fall-back (UTC−5). Julie proposes Thursday 08:00.
+    clock.set(datetime(2026, 11, 9, 14, 0, tzinfo=UTC))
+    awa, julie = paired(app, clock, ("awa", AWA), ("julie", JULIE))
+    propose(julie, "jeudi 8h", rhythm="once")
+    assert "1. jeudi 12 novembre, 13 h 00" in awa.inbox()  # 08:00 in Montréal is 13:00 in Dakar
+    awa.says("1")
+    awa.expect("Votre séance avec Julie\u00a0: jeudi 12 novembre, 13 h 00 (votre heure).")
+
+    # On Tuesday she moves to Montréal and says so in her profile.
+    live(app, clock, datetime(2026, 11, 10, 14, 0, tzinfo=UTC))
+    for word in ("menu", "2", "2", "2", "Canada", "Québec", "4", "1"):
+        awa.says(word)
+    live(app, clock, datetime(2026, 11, 20, 15, 0, tzinfo=UTC))
+
+    zones = {"awa": "America/Toronto", "julie": JULIE["timezone"]}
+    got = heard(channel, zones, datetime(2026, 11, 10, 14, 1, tzinfo=UTC))
+    day = "Rappel\u00a0: votre séance avec {} est le jeudi 12 novembre, 8 h 00 (votre heure)."
+    checkin = "Petit bilan de votre séance avec {}, moins d'une minute. A-t-elle eu lieu\u00a0?"
+    since = "Votre dernière séance avec {} remonte à 7 jours, et aucune autre n'est prévue"
+    ask = "Quand aimeriez-vous rencontrer {}\u00a0? Choisissez jusqu'à 3 de ces horaires où"
+    assert_heard(
+        got,
+        [
+            ("awa", "Wed 11 Nov 08:00", day.format("Julie")),
+            ("julie", "Wed 11 Nov 08:00", day.format("Awa")),
+            # The hour-before reminder of an 08:00 session, the evening before: now hers too.
+            ("awa", "Wed 11 Nov 20:30", day.format("Julie")),
+            ("julie", "Wed 11 Nov 20:30", day.format("Awa")),
+            ("awa", "Thu 12 Nov 09:30", checkin.format("Julie")),
+            ("julie", "Thu 12 Nov 09:30", checkin.format("Awa")),
+            ("awa", "Thu 19 Nov 08:00", since.format("Julie")),
+            ("julie", "Thu 19 Nov 08:00", since.format("Awa")),
+            ("awa", "Thu 19 Nov 08:00", ask.format("Julie")),
+            ("julie", "Thu 19 Nov 08:00", ask.format("Awa")),
+        ],
+    )
+    never_at_night(app, channel, zones)
