@@ -252,7 +252,7 @@ def plan_meeting(session: Session, meeting: Meeting, *, now: datetime, config: F
     return plan_many(session, rows, now=now)
 
 
-def follow_her_zone(
+def replan_reminders(
     session: Session, participant: Participant, *, now: datetime, config: FlowConfig
 ) -> int:
     """Her planned reminders moved to her new zone's waking hours (she moved, or corrected her

@@ -42,7 +42,6 @@ from flows import choices, home
 from flows import vocabulary as vocab
 from flows.cohort_join import after_onboarding
 from flows.messages import Msg, Option, Reply, _, nested
-from flows.nudges import follow_her_zone
 from flows.profile import summary
 from flows.registry import register
 from flows.steps import (
@@ -303,8 +302,7 @@ def _save(ctx: Context, step: str, **fields: object) -> Outcome:
         setattr(ctx.participant, name, value)
     ctx.session.add(ctx.participant)
     if moved and fields["timezone"]:
-        # Her reminders were planned out of her old zone's night, not her new one's.
-        follow_her_zone(ctx.session, ctx.participant, now=ctx.now, config=ctx.config)
+        home.zone_changed(ctx)
     return next_step(ctx, step)
 
 

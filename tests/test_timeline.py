@@ -377,3 +377,56 @@ def test_diaspora_woman_moving_from_dakar_to_montreal_keeps_her_reminders(app, c
         ],
     )
     never_at_night(app, channel, zones)
+
+
+def test_a_rhythm_she_proposed_follows_her_to_montreal_across_the_spring_change(
+    app, clock, channel
+):
+    # Monday 1 March 2027: Awa, in Dakar, proposes Thursdays 13:00 (08:00 in Montréal), weekly.
+    clock.set(datetime(2027, 3, 1, 14, 0, tzinfo=UTC))
+    awa, julie = paired(app, clock, ("awa", AWA), ("julie", JULIE))
+    propose(awa, "jeudi 13h")
+    assert "1. jeudi 4 mars, 8 h 00" in julie.inbox()
+    julie.says("1")
+    # The next day she moves to Montréal: both women now live there, both meet at 08:00.
+    clock.set(datetime(2027, 3, 2, 14, 0, tzinfo=UTC))
+    for word in ("menu", "2", "2", "2", "Canada", "Québec", "4", "1"):
+        awa.says(word)
+    live(app, clock, datetime(2027, 3, 5, 16, 0, tzinfo=UTC))
+    julie.says("1")  # Thursday 11 March, the last before the change
+    live(app, clock, datetime(2027, 3, 12, 16, 0, tzinfo=UTC))
+    julie.says("1")  # Thursday 18 March, after it: still 08:00 for both, not 09:00
+    live(app, clock, datetime(2027, 3, 19, 16, 0, tzinfo=UTC))
+
+    zones = {"awa": "America/Toronto", "julie": JULIE["timezone"]}
+    got = heard(channel, zones, datetime(2027, 3, 12, 12, 0, tzinfo=UTC))
+    next_ = "Comme convenu (chaque semaine), j'ai proposé votre prochaine séance à Julie ({})."
+    day = "Rappel\u00a0: votre séance avec {} est le jeudi 18 mars, 8 h 00 (votre heure)."
+    checkin = "Petit bilan de votre séance avec {}, moins d'une minute."
+    accepted = "Julie a accepté\u00a0! Votre séance\u00a0: jeudi 18 mars, 8 h 00 (votre heure)."
+    assert_heard(
+        got,
+        [
+            ("julie", "Fri 12 Mar 08:00", "Comme convenu (chaque semaine), voici votre prochaine"),
+            ("awa", "Fri 12 Mar 08:00", next_.format("jeudi 18 mars, 8 h 00")),
+            ("julie", "Fri 12 Mar 08:00", "Awa propose une séance."),
+            ("awa", "Fri 12 Mar 11:00", accepted),
+            (
+                "julie",
+                "Fri 12 Mar 11:00",
+                "C'est confirmé\u00a0! Votre séance avec Awa\u00a0: jeudi",
+            ),
+            ("julie", "Fri 12 Mar 11:00", checkin.format("Awa")),  # hers of the 11th, again
+            ("awa", "Wed 17 Mar 08:00", day.format("Julie")),
+            ("julie", "Wed 17 Mar 08:00", day.format("Awa")),
+            ("awa", "Wed 17 Mar 20:30", day.format("Julie")),
+            ("julie", "Wed 17 Mar 20:30", day.format("Awa")),
+            ("awa", "Thu 18 Mar 09:30", checkin.format("Julie")),
+            ("julie", "Thu 18 Mar 09:30", checkin.format("Awa")),
+            ("julie", "Fri 19 Mar 08:00", "Comme convenu (chaque semaine), voici votre prochaine"),
+            ("awa", "Fri 19 Mar 08:00", next_.format("jeudi 25 mars, 8 h 00")),
+            ("julie", "Fri 19 Mar 08:00", "Awa propose une séance."),
+        ],
+    )
+    assert "1. jeudi 25 mars, 8 h 00" in channel.log[-1].text
+    never_at_night(app, channel, zones)
