@@ -430,3 +430,27 @@ def test_a_rhythm_she_proposed_follows_her_to_montreal_across_the_spring_change(
     )
     assert "1. jeudi 25 mars, 8 h 00" in channel.log[-1].text
     never_at_night(app, channel, zones)
+
+
+def test_what_waited_for_her_dakar_morning_waits_for_her_montreal_morning(app, clock, channel):
+    clock.set(datetime(2026, 11, 9, 14, 0, tzinfo=UTC))
+    awa, julie = paired(app, clock, ("awa", AWA), ("julie", JULIE))
+    propose(awa, "jeudi 15h", rhythm="once")
+    julie.inbox()
+    # Julie accepts at 17:30 in Montréal: 22:30 in Dakar, so the news waits for 08:00 there.
+    clock.set(datetime(2026, 11, 9, 22, 30, tzinfo=UTC))
+    julie.says("1")
+    # Awa has just landed in Montréal (18:00 there) and says so in her profile.
+    clock.set(datetime(2026, 11, 9, 23, 0, tzinfo=UTC))
+    for word in ("menu", "2", "2", "2", "Canada", "Québec", "4", "1"):
+        awa.says(word)
+    awa.expect("C'est enregistré.")
+    live(app, clock, datetime(2026, 11, 10, 16, 0, tzinfo=UTC))
+
+    zones = {"awa": "America/Toronto", "julie": JULIE["timezone"]}
+    accepted = (
+        "Julie a accepté\u00a0! Votre séance\u00a0: jeudi 12 novembre, 10 h 00 (votre heure)."
+    )
+    got = heard(channel, zones, datetime(2026, 11, 9, 23, 1, tzinfo=UTC))
+    assert got == [("awa", "Tue 10 Nov 08:00", accepted)]  # not 03:00, Dakar's 08:00
+    never_at_night(app, channel, zones)
