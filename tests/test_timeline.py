@@ -454,3 +454,68 @@ def test_what_waited_for_her_dakar_morning_waits_for_her_montreal_morning(app, c
     got = heard(channel, zones, datetime(2026, 11, 9, 23, 1, tzinfo=UTC))
     assert got == [("awa", "Tue 10 Nov 08:00", accepted)]  # not 03:00, Dakar's 08:00
     never_at_night(app, channel, zones)
+
+
+PROACTIVE = ("Rappel", "Votre séance avec", "Petit bilan", "Comme convenu", "Julie propose")
+
+
+def test_senegal_canada_weekly_rhythm_across_the_fall_change(app, clock, channel):
+    # Monday 26 October 2026: Julie proposes Thursdays 16:00 in Montréal (UTC−4, UTC−5 from
+    # 1 November): 20:00 in Dakar, then 21:00, inside Awa's quiet hours (21-8) but hers to keep.
+    clock.set(datetime(2026, 10, 26, 14, 0, tzinfo=UTC))
+    awa, julie = paired(app, clock, ("awa", AWA), ("julie", JULIE))
+    propose(julie, "jeudi 16h")
+    assert "1. jeudi 29 octobre, 20 h 00" in awa.inbox()
+    awa.says("1")
+    live(app, clock, datetime(2026, 10, 30, 9, 0, tzinfo=UTC))
+    for word in ("1", "4", "les prix", "0"):  # both say it took place: the rhythm goes on
+        awa.says(word)
+    live(app, clock, datetime(2026, 10, 30, 13, 0, tzinfo=UTC))  # 09:00 in Montréal
+    for word in ("1", "5", "le marketing", "0"):
+        julie.says(word)
+    live(app, clock, datetime(2026, 10, 31, 12, 0, tzinfo=UTC))
+    awa.says("1")
+    awa.expect("C'est confirmé\u00a0! Votre séance avec Julie\u00a0: jeudi 5 novembre, 21 h 00")
+    live(app, clock, datetime(2026, 11, 8, 16, 0, tzinfo=UTC))
+
+    zones = {"awa": AWA["timezone"], "julie": JULIE["timezone"]}
+    got = [
+        row
+        for row in heard(channel, zones, datetime(2026, 10, 27, tzinfo=UTC))
+        if row[2].startswith(PROACTIVE)
+    ]
+    day = "Rappel\u00a0: votre séance avec {} est le jeudi {} (votre heure)."
+    soon = "Votre séance avec {} commence bientôt\u00a0: jeudi {} (votre heure)."
+    checkin = "Petit bilan de votre séance avec {}, moins d'une minute."
+    mine = "Comme convenu (chaque semaine), j'ai proposé votre prochaine séance à Awa (jeudi {})."
+    yours = "Comme convenu (chaque semaine), voici votre prochaine séance."
+    asked = "Julie propose une séance."
+    assert_heard(
+        got,
+        [
+            ("awa", "Wed 28 Oct 20:00", day.format("Julie", "29 octobre, 20 h 00")),
+            ("julie", "Wed 28 Oct 16:00", day.format("Awa", "29 octobre, 16 h 00")),
+            ("awa", "Thu 29 Oct 19:00", soon.format("Julie", "29 octobre, 20 h 00")),
+            ("julie", "Thu 29 Oct 15:00", soon.format("Awa", "29 octobre, 16 h 00")),
+            ("julie", "Thu 29 Oct 17:30", checkin.format("Awa")),
+            ("awa", "Fri 30 Oct 08:00", checkin.format("Julie")),  # 21:30 in Dakar: her morning
+            # Both said it took place (Julie last, at 09:00 hers): the next is proposed at once.
+            ("awa", "Fri 30 Oct 13:00", yours),
+            ("julie", "Fri 30 Oct 09:00", mine.format("5 novembre, 16 h 00")),
+            ("awa", "Fri 30 Oct 13:00", asked),
+            # After the change: 16:00 in Montréal is 21:00 in Dakar, her reminder the day
+            # before would be at 21:00, so it comes that morning.
+            ("julie", "Wed 04 Nov 16:00", day.format("Awa", "5 novembre, 16 h 00")),
+            ("awa", "Thu 05 Nov 08:00", day.format("Julie", "5 novembre, 21 h 00")),
+            ("awa", "Thu 05 Nov 20:00", soon.format("Julie", "5 novembre, 21 h 00")),
+            ("julie", "Thu 05 Nov 15:00", soon.format("Awa", "5 novembre, 16 h 00")),
+            ("julie", "Thu 05 Nov 17:30", checkin.format("Awa")),
+            ("awa", "Fri 06 Nov 08:00", checkin.format("Julie")),
+            # Nobody answered: a day after its start the next is proposed, Awa told next morning.
+            ("julie", "Fri 06 Nov 16:00", mine.format("12 novembre, 16 h 00")),
+            ("awa", "Sat 07 Nov 08:00", yours),
+            ("awa", "Sat 07 Nov 08:00", asked),
+        ],
+    )
+    assert "1. jeudi 12 novembre, 21 h 00" in channel.log[-1].text
+    never_at_night(app, channel, zones)
