@@ -519,3 +519,23 @@ def test_senegal_canada_weekly_rhythm_across_the_fall_change(app, clock, channel
     )
     assert "1. jeudi 12 novembre, 21 h 00" in channel.log[-1].text
     never_at_night(app, channel, zones)
+
+
+def test_her_zone_stays_while_her_new_province_is_not_yet_said(app, clock, channel):
+    # Carmen, in La Paz, has a session with Sarah on Thursday 11 March 2027, 10:00 in Toronto.
+    clock.set(datetime(2027, 3, 8, 15, 0, tzinfo=UTC))
+    carmen, sarah = paired(app, clock, ("carmen", CARMEN), ("sarah", SARAH))
+    propose(sarah, "Thursday 10am", rhythm="once")
+    carmen.inbox()
+    carmen.says("1")
+    # She starts telling she moved to Canada, and leaves the province question for later.
+    for word in ("menu", "2", "2", "2", "Canadá"):
+        carmen.says(word)
+    carmen.expect("¿En qué provincia o territorio?")
+    live(app, clock, datetime(2027, 3, 10, 16, 0, tzinfo=UTC))
+
+    zones = {"carmen": CARMEN["timezone"]}
+    day = "Recordatorio: su sesión con Sarah es el jueves 11 de marzo, 11:00 (su hora)."
+    assert heard(channel, zones, datetime(2027, 3, 9, tzinfo=UTC)) == [
+        ("carmen", "Wed 10 Mar 11:00", day)  # in La Paz's time still, not UTC's 15:00
+    ]
