@@ -390,7 +390,10 @@ def days_without(session: Session, pair: Pair, now: datetime, rung: int) -> int:
     (a ladder restarted by a cancelled proposal counts its rungs from the cancel, not this);
     `rung` when neither is known."""
     since = pair_anchor(session, pair, now)
-    return max((now - since).days, rung) if since is not None else rung
+    if since is None:
+        return rung
+    # To the nearest day: both women are told the same count, each in her own morning.
+    return max(round((now - since) / timedelta(days=1)), rung)
 
 
 def pair_anchor(session: Session, pair: Pair, now: datetime) -> datetime | None:

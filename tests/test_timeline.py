@@ -539,3 +539,31 @@ def test_her_zone_stays_while_her_new_province_is_not_yet_said(app, clock, chann
     assert heard(channel, zones, datetime(2027, 3, 9, tzinfo=UTC)) == [
         ("carmen", "Wed 10 Mar 11:00", day)  # in La Paz's time still, not UTC's 15:00
     ]
+
+
+EMILY = {"name": "Emily", "locale": "en", "country": "CA", "timezone": "America/Vancouver"}
+
+
+def test_both_women_are_told_the_same_count_of_days(app, clock, channel):
+    # Monday 8 March 2027, 11:00 in La Paz: Carmen proposes Thursday 10:00 (06:00 in Vancouver).
+    clock.set(datetime(2027, 3, 8, 15, 0, tzinfo=UTC))
+    carmen, emily = paired(app, clock, ("carmen", CARMEN), ("emily", EMILY))
+    propose(carmen, "jueves 10:00", rhythm="once")
+    # Emily never answers: the time passes, then the count of days since their introduction.
+    live(app, clock, datetime(2027, 3, 19, 16, 0, tzinfo=UTC))
+
+    zones = {"carmen": CARMEN["timezone"], "emily": EMILY["timezone"]}
+    got = heard(channel, zones, datetime(2027, 3, 12, tzinfo=UTC))
+    assert got[0] == (
+        "carmen",
+        "Thu 18 Mar 10:00",
+        "Ya pasaron 10 días desde que le presenté a Emily, y todavía no tienen ninguna sesión "
+        "planificada. ¿Buscamos un horario?",
+    )
+    assert got[2] == (
+        "emily",
+        "Thu 18 Mar 08:00",
+        "It has been 10 days since you and Carmen were introduced, and no session is planned "
+        "yet. Shall we find a time?",
+    )
+    assert len(got) == 4  # and each woman's question that comes with it
