@@ -567,3 +567,36 @@ def test_both_women_are_told_the_same_count_of_days(app, clock, channel):
         "yet. Shall we find a time?",
     )
     assert len(got) == 4  # and each woman's question that comes with it
+
+
+def test_a_move_from_la_paz_to_santa_cruz_changes_no_time(app, clock, channel):
+    clock.set(datetime(2027, 3, 8, 15, 0, tzinfo=UTC))
+    carmen, sarah = paired(app, clock, ("carmen", CARMEN), ("sarah", SARAH))
+    propose(sarah, "Thursday 10am", rhythm="once")
+    carmen.inbox()
+    carmen.says("1")
+    for word in ("menu", "2", "2", "2", "1 Santa Cruz"):
+        carmen.says(word)
+    carmen.expect("Carmen, Santa Cruz, Bolivia")
+    carmen.says("1")
+    live(app, clock, datetime(2027, 3, 11, 18, 0, tzinfo=UTC))
+
+    zones = {"carmen": CARMEN["timezone"]}
+    got = heard(channel, zones, datetime(2027, 3, 9, tzinfo=UTC))
+    assert got == [
+        (
+            "carmen",
+            "Wed 10 Mar 11:00",
+            "Recordatorio: su sesión con Sarah es el jueves 11 de marzo, 11:00 (su hora).",
+        ),
+        (
+            "carmen",
+            "Thu 11 Mar 10:00",
+            "Su sesión con Sarah empieza pronto: jueves 11 de marzo, 11:00 (su hora).",
+        ),
+        (
+            "carmen",
+            "Thu 11 Mar 12:30",
+            "Una pregunta rápida sobre su sesión con Sarah (menos de un minuto): ¿se realizó?",
+        ),
+    ]
