@@ -123,6 +123,23 @@ def paired(app: App, clock: FakeClock, *women: tuple[str, dict]) -> list[Member]
     return [Member(app, address) for address, _profile in women]
 
 
+def says_she_lives(member: Member, *answers: str) -> None:
+    """She corrects her country and city in her profile (menu, profile, correct, country)."""
+    for word in ("menu", "2", "2", "2", *answers):
+        member.says(word)
+
+
+def carmen_meets_sarah_on_thursday(app: App, clock: FakeClock) -> Member:
+    """Sarah proposes on Monday 8 March 2027 Thursday 10:00 in Toronto (11:00 in La Paz), once;
+    Carmen accepts. Returns Carmen."""
+    clock.set(datetime(2027, 3, 8, 15, 0, tzinfo=UTC))
+    carmen, sarah = paired(app, clock, ("carmen", CARMEN), ("sarah", SARAH))
+    propose(sarah, "Thursday 10am", rhythm="once")
+    carmen.inbox()
+    carmen.says("1")
+    return carmen
+
+
 def propose(member: Member, text: str, *, rhythm: str = "weekly") -> None:
     member.says("menu")
     member.taps("sessions")
@@ -153,6 +170,17 @@ def assert_heard(got: list[tuple[str, str, str]], expected: list[tuple[str, str,
         (who, at, line[: len(start)])
         for (who, at, line), (_who, _at, start) in zip(got, expected, strict=True)
     ] == expected
+
+
+# What Awa and Julie read, in French ({} her peer, then the day and time where there is one).
+RAPPEL = "Rappel\u00a0: votre séance avec {} est le jeudi {} (votre heure)."
+BILAN = "Petit bilan de votre séance avec {}, moins d'une minute."
+BOTH_IN_MONTREAL = {"awa": "America/Toronto", "julie": JULIE["timezone"]}
+
+
+def both(at: str, text: str) -> list[tuple[str, str, str]]:
+    """Awa and Julie, both in Montréal, each told `text` about the other at the same hour."""
+    return [("awa", at, text.format("Julie")), ("julie", at, text.format("Awa"))]
 
 
 def never_at_night(app: App, channel: Timed, zones: dict[str, str]) -> None:
@@ -350,30 +378,23 @@ def test_diaspora_woman_moving_from_dakar_to_montreal_keeps_her_reminders(app, c
 
     # On Tuesday she moves to Montréal and says so in her profile.
     live(app, clock, datetime(2026, 11, 10, 14, 0, tzinfo=UTC))
-    for word in ("menu", "2", "2", "2", "Canada", "Québec", "4", "1"):
-        awa.says(word)
+    says_she_lives(awa, "Canada", "Québec", "4", "1")  # no family ties; her profile is right
     live(app, clock, datetime(2026, 11, 20, 15, 0, tzinfo=UTC))
 
-    zones = {"awa": "America/Toronto", "julie": JULIE["timezone"]}
+    zones = BOTH_IN_MONTREAL
     got = heard(channel, zones, datetime(2026, 11, 10, 14, 1, tzinfo=UTC))
-    day = "Rappel\u00a0: votre séance avec {} est le jeudi 12 novembre, 8 h 00 (votre heure)."
-    checkin = "Petit bilan de votre séance avec {}, moins d'une minute. A-t-elle eu lieu\u00a0?"
+    day = RAPPEL.replace("jeudi {}", "jeudi 12 novembre, 8 h 00")
     since = "Votre dernière séance avec {} remonte à 7 jours, et aucune autre n'est prévue"
     ask = "Quand aimeriez-vous rencontrer {}\u00a0? Choisissez jusqu'à 3 de ces horaires où"
     assert_heard(
         got,
         [
-            ("awa", "Wed 11 Nov 08:00", day.format("Julie")),
-            ("julie", "Wed 11 Nov 08:00", day.format("Awa")),
+            *both("Wed 11 Nov 08:00", day),
             # The hour-before reminder of an 08:00 session, the evening before: now hers too.
-            ("awa", "Wed 11 Nov 20:30", day.format("Julie")),
-            ("julie", "Wed 11 Nov 20:30", day.format("Awa")),
-            ("awa", "Thu 12 Nov 09:30", checkin.format("Julie")),
-            ("julie", "Thu 12 Nov 09:30", checkin.format("Awa")),
-            ("awa", "Thu 19 Nov 08:00", since.format("Julie")),
-            ("julie", "Thu 19 Nov 08:00", since.format("Awa")),
-            ("awa", "Thu 19 Nov 08:00", ask.format("Julie")),
-            ("julie", "Thu 19 Nov 08:00", ask.format("Awa")),
+            *both("Wed 11 Nov 20:30", day),
+            *both("Thu 12 Nov 09:30", BILAN),
+            *both("Thu 19 Nov 08:00", since),
+            *both("Thu 19 Nov 08:00", ask),
         ],
     )
     never_at_night(app, channel, zones)
@@ -390,19 +411,17 @@ def test_a_rhythm_she_proposed_follows_her_to_montreal_across_the_spring_change(
     julie.says("1")
     # The next day she moves to Montréal: both women now live there, both meet at 08:00.
     clock.set(datetime(2027, 3, 2, 14, 0, tzinfo=UTC))
-    for word in ("menu", "2", "2", "2", "Canada", "Québec", "4", "1"):
-        awa.says(word)
+    says_she_lives(awa, "Canada", "Québec", "4", "1")  # no family ties; her profile is right
     live(app, clock, datetime(2027, 3, 5, 16, 0, tzinfo=UTC))
     julie.says("1")  # Thursday 11 March, the last before the change
     live(app, clock, datetime(2027, 3, 12, 16, 0, tzinfo=UTC))
     julie.says("1")  # Thursday 18 March, after it: still 08:00 for both, not 09:00
     live(app, clock, datetime(2027, 3, 19, 16, 0, tzinfo=UTC))
 
-    zones = {"awa": "America/Toronto", "julie": JULIE["timezone"]}
+    zones = BOTH_IN_MONTREAL
     got = heard(channel, zones, datetime(2027, 3, 12, 12, 0, tzinfo=UTC))
     next_ = "Comme convenu (chaque semaine), j'ai proposé votre prochaine séance à Julie ({})."
-    day = "Rappel\u00a0: votre séance avec {} est le jeudi 18 mars, 8 h 00 (votre heure)."
-    checkin = "Petit bilan de votre séance avec {}, moins d'une minute."
+    day = RAPPEL.replace("jeudi {}", "jeudi 18 mars, 8 h 00")
     accepted = "Julie a accepté\u00a0! Votre séance\u00a0: jeudi 18 mars, 8 h 00 (votre heure)."
     assert_heard(
         got,
@@ -416,13 +435,10 @@ def test_a_rhythm_she_proposed_follows_her_to_montreal_across_the_spring_change(
                 "Fri 12 Mar 11:00",
                 "C'est confirmé\u00a0! Votre séance avec Awa\u00a0: jeudi",
             ),
-            ("julie", "Fri 12 Mar 11:00", checkin.format("Awa")),  # hers of the 11th, again
-            ("awa", "Wed 17 Mar 08:00", day.format("Julie")),
-            ("julie", "Wed 17 Mar 08:00", day.format("Awa")),
-            ("awa", "Wed 17 Mar 20:30", day.format("Julie")),
-            ("julie", "Wed 17 Mar 20:30", day.format("Awa")),
-            ("awa", "Thu 18 Mar 09:30", checkin.format("Julie")),
-            ("julie", "Thu 18 Mar 09:30", checkin.format("Awa")),
+            ("julie", "Fri 12 Mar 11:00", BILAN.format("Awa")),  # hers of the 11th, again
+            *both("Wed 17 Mar 08:00", day),
+            *both("Wed 17 Mar 20:30", day),
+            *both("Thu 18 Mar 09:30", BILAN),
             ("julie", "Fri 19 Mar 08:00", "Comme convenu (chaque semaine), voici votre prochaine"),
             ("awa", "Fri 19 Mar 08:00", next_.format("jeudi 25 mars, 8 h 00")),
             ("julie", "Fri 19 Mar 08:00", "Awa propose une séance."),
@@ -442,12 +458,11 @@ def test_what_waited_for_her_dakar_morning_waits_for_her_montreal_morning(app, c
     julie.says("1")
     # Awa has just landed in Montréal (18:00 there) and says so in her profile.
     clock.set(datetime(2026, 11, 9, 23, 0, tzinfo=UTC))
-    for word in ("menu", "2", "2", "2", "Canada", "Québec", "4", "1"):
-        awa.says(word)
+    says_she_lives(awa, "Canada", "Québec", "4", "1")  # no family ties; her profile is right
     awa.expect("C'est enregistré.")
     live(app, clock, datetime(2026, 11, 10, 16, 0, tzinfo=UTC))
 
-    zones = {"awa": "America/Toronto", "julie": JULIE["timezone"]}
+    zones = BOTH_IN_MONTREAL
     accepted = (
         "Julie a accepté\u00a0! Votre séance\u00a0: jeudi 12 novembre, 10 h 00 (votre heure)."
     )
@@ -484,33 +499,31 @@ def test_senegal_canada_weekly_rhythm_across_the_fall_change(app, clock, channel
         for row in heard(channel, zones, datetime(2026, 10, 27, tzinfo=UTC))
         if row[2].startswith(PROACTIVE)
     ]
-    day = "Rappel\u00a0: votre séance avec {} est le jeudi {} (votre heure)."
     soon = "Votre séance avec {} commence bientôt\u00a0: jeudi {} (votre heure)."
-    checkin = "Petit bilan de votre séance avec {}, moins d'une minute."
     mine = "Comme convenu (chaque semaine), j'ai proposé votre prochaine séance à Awa (jeudi {})."
     yours = "Comme convenu (chaque semaine), voici votre prochaine séance."
     asked = "Julie propose une séance."
     assert_heard(
         got,
         [
-            ("awa", "Wed 28 Oct 20:00", day.format("Julie", "29 octobre, 20 h 00")),
-            ("julie", "Wed 28 Oct 16:00", day.format("Awa", "29 octobre, 16 h 00")),
+            ("awa", "Wed 28 Oct 20:00", RAPPEL.format("Julie", "29 octobre, 20 h 00")),
+            ("julie", "Wed 28 Oct 16:00", RAPPEL.format("Awa", "29 octobre, 16 h 00")),
             ("awa", "Thu 29 Oct 19:00", soon.format("Julie", "29 octobre, 20 h 00")),
             ("julie", "Thu 29 Oct 15:00", soon.format("Awa", "29 octobre, 16 h 00")),
-            ("julie", "Thu 29 Oct 17:30", checkin.format("Awa")),
-            ("awa", "Fri 30 Oct 08:00", checkin.format("Julie")),  # 21:30 in Dakar: her morning
+            ("julie", "Thu 29 Oct 17:30", BILAN.format("Awa")),
+            ("awa", "Fri 30 Oct 08:00", BILAN.format("Julie")),  # 21:30 in Dakar: her morning
             # Both said it took place (Julie last, at 09:00 hers): the next is proposed at once.
             ("awa", "Fri 30 Oct 13:00", yours),
             ("julie", "Fri 30 Oct 09:00", mine.format("5 novembre, 16 h 00")),
             ("awa", "Fri 30 Oct 13:00", asked),
             # After the change: 16:00 in Montréal is 21:00 in Dakar, her reminder the day
             # before would be at 21:00, so it comes that morning.
-            ("julie", "Wed 04 Nov 16:00", day.format("Awa", "5 novembre, 16 h 00")),
-            ("awa", "Thu 05 Nov 08:00", day.format("Julie", "5 novembre, 21 h 00")),
+            ("julie", "Wed 04 Nov 16:00", RAPPEL.format("Awa", "5 novembre, 16 h 00")),
+            ("awa", "Thu 05 Nov 08:00", RAPPEL.format("Julie", "5 novembre, 21 h 00")),
             ("awa", "Thu 05 Nov 20:00", soon.format("Julie", "5 novembre, 21 h 00")),
             ("julie", "Thu 05 Nov 15:00", soon.format("Awa", "5 novembre, 16 h 00")),
-            ("julie", "Thu 05 Nov 17:30", checkin.format("Awa")),
-            ("awa", "Fri 06 Nov 08:00", checkin.format("Julie")),
+            ("julie", "Thu 05 Nov 17:30", BILAN.format("Awa")),
+            ("awa", "Fri 06 Nov 08:00", BILAN.format("Julie")),
             # Nobody answered: a day after its start the next is proposed, Awa told next morning.
             ("julie", "Fri 06 Nov 16:00", mine.format("12 novembre, 16 h 00")),
             ("awa", "Sat 07 Nov 08:00", yours),
@@ -522,15 +535,9 @@ def test_senegal_canada_weekly_rhythm_across_the_fall_change(app, clock, channel
 
 
 def test_her_zone_stays_while_her_new_province_is_not_yet_said(app, clock, channel):
-    # Carmen, in La Paz, has a session with Sarah on Thursday 11 March 2027, 10:00 in Toronto.
-    clock.set(datetime(2027, 3, 8, 15, 0, tzinfo=UTC))
-    carmen, sarah = paired(app, clock, ("carmen", CARMEN), ("sarah", SARAH))
-    propose(sarah, "Thursday 10am", rhythm="once")
-    carmen.inbox()
-    carmen.says("1")
+    carmen = carmen_meets_sarah_on_thursday(app, clock)
     # She starts telling she moved to Canada, and leaves the province question for later.
-    for word in ("menu", "2", "2", "2", "Canadá"):
-        carmen.says(word)
+    says_she_lives(carmen, "Canadá")
     carmen.expect("¿En qué provincia o territorio?")
     live(app, clock, datetime(2027, 3, 10, 16, 0, tzinfo=UTC))
 
@@ -570,13 +577,8 @@ def test_both_women_are_told_the_same_count_of_days(app, clock, channel):
 
 
 def test_a_move_from_la_paz_to_santa_cruz_changes_no_time(app, clock, channel):
-    clock.set(datetime(2027, 3, 8, 15, 0, tzinfo=UTC))
-    carmen, sarah = paired(app, clock, ("carmen", CARMEN), ("sarah", SARAH))
-    propose(sarah, "Thursday 10am", rhythm="once")
-    carmen.inbox()
-    carmen.says("1")
-    for word in ("menu", "2", "2", "2", "1 Santa Cruz"):
-        carmen.says(word)
+    carmen = carmen_meets_sarah_on_thursday(app, clock)
+    says_she_lives(carmen, "1 Santa Cruz")
     carmen.expect("Carmen, Santa Cruz, Bolivia")
     carmen.says("1")
     live(app, clock, datetime(2027, 3, 11, 18, 0, tzinfo=UTC))
