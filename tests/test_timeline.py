@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -602,3 +602,37 @@ def test_a_move_from_la_paz_to_santa_cruz_changes_no_time(app, clock, channel):
             "Una pregunta rápida sobre su sesión con Sarah (menos de un minuto): ¿se realizó?",
         ),
     ]
+
+
+def test_thursday_10_in_toronto_agreed_a_week_before_the_change(app, clock, channel):
+    # Sunday 7 March 2027, a week before Toronto's clocks go forward (14 March): Sarah types
+    # Thursday 18 March, 10:00, her time (UTC−4 by then: 14:00 UTC, 10:00 in La Paz too).
+    clock.set(datetime(2027, 3, 7, 15, 0, tzinfo=UTC))
+    carmen, sarah = paired(app, clock, ("carmen", CARMEN), ("sarah", SARAH))
+    propose(sarah, "18/03 10am", rhythm="once")
+    sarah.expect("Sent! I will let you know as soon as Carmen answers.")
+    assert "1. jueves 18 de marzo, 10:00" in carmen.inbox()  # 11:00 for her this week
+    carmen.says("1")
+    carmen.expect("¡Confirmado! Su sesión con Sarah: jueves 18 de marzo, 10:00 (su hora).")
+    assert "Carmen accepted! Your session: Thursday, March 18, 10:00 a.m." in sarah.inbox()
+    live(app, clock, datetime(2027, 3, 18, 16, 0, tzinfo=UTC))
+
+    zones = {"carmen": CARMEN["timezone"], "sarah": SARAH["timezone"]}
+    got = heard(channel, zones, clock.now() - timedelta(days=2))
+    assert_heard(
+        got,
+        [
+            ("carmen", "Wed 17 Mar 10:00", "Recordatorio: su sesión con Sarah es el jueves 18 de"),
+            ("sarah", "Wed 17 Mar 10:00", "Reminder: your session with Carmen is on Thursday,"),
+            ("carmen", "Thu 18 Mar 09:00", "Su sesión con Sarah empieza pronto: jueves 18 de"),
+            ("sarah", "Thu 18 Mar 09:00", "Your session with Carmen starts soon: Thursday, March"),
+            ("carmen", "Thu 18 Mar 11:30", "Una pregunta rápida sobre su sesión con Sarah"),
+            ("sarah", "Thu 18 Mar 11:30", "Quick check-in about your session with Carmen"),
+        ],
+    )
+    # Each says the session's day and hour in her own words and zone.
+    assert got[0][2].endswith("jueves 18 de marzo, 10:00 (su hora).")
+    assert got[1][2].endswith("Thursday, March 18, 10:00 a.m. (your time).")
+    assert got[2][2].endswith("jueves 18 de marzo, 10:00 (su hora).")
+    assert got[3][2].endswith("Thursday, March 18, 10:00 a.m. (your time).")
+    never_at_night(app, channel, zones)
