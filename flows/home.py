@@ -311,6 +311,22 @@ def add_before_erase(hook: BeforeErase) -> None:
     BEFORE_ERASE.append(hook)
 
 
+# Features that follow her when her time zone changes (she moved, or corrected her country in
+# her profile): what they planned on her old wall clock (flows/sessions.py).
+ZoneChanged = Callable[[Context], None]
+ZONE_CHANGED: list[ZoneChanged] = []
+
+
+def add_zone_changed(hook: ZoneChanged) -> None:
+    ZONE_CHANGED.append(hook)
+
+
+def zone_changed(ctx: Context) -> None:
+    """Her time zone has just changed: each feature follows (`add_zone_changed`)."""
+    for hook in ZONE_CHANGED:
+        hook(ctx)
+
+
 def erase(ctx: Context) -> None:
     """Erase her data: first what features must do about her (`add_before_erase`), then
     `storage.participants.erase`."""

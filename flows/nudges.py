@@ -13,7 +13,9 @@ Planning rules (all due times in UTC, each moved out of the recipient's quiet ho
   must answer, and the one who
   waits);
 - a pair with nothing scheduled: the ladder 7, 14, 21 days after the introduction or the last
-  session ("no_session", to both), then a coordinator alert at 28 days ("pair_quiet").
+  session ("no_session", to both), then a coordinator alert at 28 days ("pair_quiet"); a
+  proposal cancelled or lapsed restarts it (one ladder a pair), and each rung says the true
+  count of days since their last session or introduction.
 
 Keys carry the meeting's version, so a moved session plans new rows and cancels the old ones;
 handlers check the version again when they fire, so a stale reminder can never go out.
@@ -250,6 +252,31 @@ def plan_meeting(session: Session, meeting: Meeting, *, now: datetime, config: F
     return plan_many(session, rows, now=now)
 
 
+def replan_reminders(
+    session: Session, participant: Participant, *, now: datetime, config: FlowConfig
+) -> int:
+    """Her planned reminders moved to her new zone's waking hours (she moved, or corrected her
+    country): planned in the old zone, the hour-before reminder of an early session would come
+    in her new night and be dropped. Returns how many moved or were cancelled."""
+    planned = session.exec(
+        select(Nudge).where(
+            Nudge.participant_id == participant.id,
+            Nudge.status == NudgeStatus.PLANNED,
+            Nudge.purpose == REMINDER,
+        )
+    ).all()
+    for nudge in planned:
+        start = datetime.fromisoformat(nudge.data["start"])
+        lead = timedelta(hours=int(nudge.data.get("lead_hours", 0)))
+        due = reminder_due(start, lead, participant.timezone, config)
+        if due is None:
+            nudge.status = NudgeStatus.CANCELLED
+        else:
+            nudge.due_at = max(due, now)
+        session.add(nudge)
+    return len(planned)
+
+
 def plan_proposal_wait(
     session: Session, meeting: Meeting, *, now: datetime, config: FlowConfig
 ) -> int:
@@ -332,12 +359,41 @@ def plan_ladder(
     config: FlowConfig,
     cause: str | None = None,
 ) -> int:
-    """Plan the no-session ladder from `anchor` (idempotent for the same anchor and cause)."""
+    """Plan the no-session ladder from `anchor` (idempotent for the same anchor and cause); it
+    replaces the pair's ladder from an earlier anchor, so the women hear one count, not two."""
     cause = cause or f"a{anchor:%Y%m%d%H%M}"
+    _cancel_other_ladders(session, pair, cause)
     rows = ladder_rows(
         pair, members_of(session, pair), anchor=anchor, cause=cause, now=now, config=config
     )
     return plan_many(session, rows, now=now)
+
+
+def _cancel_other_ladders(session: Session, pair: Pair, cause: str) -> None:
+    """Cancel the pair's planned rungs of another ladder (a proposal cancelled or lapsed while
+    the ladder since their last session still ran restarts the count: both would fire)."""
+    planned = session.exec(
+        select(Nudge).where(
+            Nudge.pair_id == pair.id,
+            Nudge.status == NudgeStatus.PLANNED,
+            col(Nudge.purpose).in_(LADDER_PURPOSES),
+        )
+    ).all()
+    for nudge in planned:
+        if nudge.data.get("cause") != cause:
+            nudge.status = NudgeStatus.CANCELLED
+            session.add(nudge)
+
+
+def days_without(session: Session, pair: Pair, now: datetime, rung: int) -> int:
+    """How many days the pair has gone without a session: since its last one or its start
+    (a ladder restarted by a cancelled proposal counts its rungs from the cancel, not this);
+    `rung` when neither is known."""
+    since = pair_anchor(session, pair, now)
+    if since is None:
+        return rung
+    # To the nearest day: both women are told the same count, each in her own morning.
+    return max(round((now - since) / timedelta(days=1)), rung)
 
 
 def pair_anchor(session: Session, pair: Pair, now: datetime) -> datetime | None:
@@ -657,6 +713,10 @@ def fire_no_session(firing: Firing) -> bool:
     pending = session.exec(
         select(Meeting).where(Meeting.pair_id == pair.id, Meeting.status == MeetingStatus.PROPOSED)
     ).first()
+    if pending is not None and not ahead(pending, now):
+        # Its times have passed: its close (`PROPOSAL_LAPSED`, due now too) tells her, and
+        # restarts the count (a weekly rhythm's next time falls on the ladder's 7th day).
+        return False
     sess: dict[str, Any] = {"pair": pair.id}
     # An invitation, which replaces nothing; a pause, or the proposal it points to withdrawn,
     # replaces it while it waits for her morning.
@@ -670,7 +730,8 @@ def fire_no_session(firing: Firing) -> bool:
         return False  # she proposed and waits: the proposal nudge speaks to her
     else:
         held = last_held_start(session, pair.id or 0, now) is not None
-        intro = Msg((LADDER_SINCE if held else LADDER_INTRO).msgid, {"days": days, "name": name})
+        count = days_without(session, pair, now, days)
+        intro = Msg((LADDER_SINCE if held else LADDER_INTRO).msgid, {"days": count, "name": name})
         step = "start"
         about = about_pair(pair.id, replaces=False)
     return bool(
@@ -706,7 +767,9 @@ def fire_pair_quiet(firing: Firing) -> bool:
             "pair": pair.id,
             "a": f"{first_name(a)} ({a.public_id})" if a else "?",
             "b": f"{first_name(b)} ({b.public_id})" if b else "?",
-            "days": nudge.data.get("days", RULES.alert_days),
+            "days": days_without(
+                session, pair, firing.now, int(nudge.data.get("days", RULES.alert_days))
+            ),
         },
     )
     keep_and_alert(

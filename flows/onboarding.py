@@ -297,9 +297,12 @@ def previous_step(ctx: Context, current: str) -> Outcome:
 
 
 def _save(ctx: Context, step: str, **fields: object) -> Outcome:
+    moved = "timezone" in fields and fields["timezone"] != ctx.participant.timezone
     for name, value in fields.items():
         setattr(ctx.participant, name, value)
     ctx.session.add(ctx.participant)
+    if moved and fields["timezone"]:
+        home.zone_changed(ctx)
     return next_step(ctx, step)
 
 
@@ -316,13 +319,17 @@ def _on_consent(ctx: Context, key: str) -> Outcome:
 def _on_country(ctx: Context, key: str, city: str = "") -> Outcome:
     """Her country, and her city when she wrote it too ("1 El Alto"); in Canada her city
     names her province ("3 Toronto"), which is then not asked."""
+    # Until her province (or zone) says where, her zone stays what it was: she may leave that
+    # question unanswered for days, and every time shown and every night kept needs one.
+    known = ctx.participant.timezone
     if key == "CA":
         province = _province_of(city)
-        zone = vocab.CANADA_REGIONS[province].zone if province else None
+        zone = vocab.CANADA_REGIONS[province].zone if province else known
         return _save(ctx, "country", country=key, timezone=zone, region=province)
     ctx.participant.diaspora_ties = []
     region = city if 0 < len(city) <= CITY_LONGEST else None
-    return _save(ctx, "country", country=key, timezone=vocab.COUNTRY_ZONES.get(key), region=region)
+    zone = vocab.COUNTRY_ZONES.get(key, known)
+    return _save(ctx, "country", country=key, timezone=zone, region=region)
 
 
 def _province_of(city: str) -> str | None:

@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from flows import registry
+from flows import home, registry
 from flows.config import FlowConfig
 from flows.messages import Msg, Reply
 from flows.quiet import next_allowed
@@ -129,6 +129,22 @@ def notify(
             )
         )
     return queued
+
+
+def hold_for_her_zone(ctx: Context) -> None:
+    """She lives in another zone now (`home.add_zone_changed`): what waits for her old morning
+    waits for her new one instead (08:00 in Dakar is 03:00 in Montréal)."""
+    config, her = ctx.config, ctx.participant
+    for message in outbox.held_for_later(ctx.session, her.id or 0, now=ctx.now):
+        due = message.next_attempt_at
+        assert due is not None
+        message.next_attempt_at = next_allowed(
+            due, her.timezone, config.quiet_start, config.quiet_end
+        )
+        ctx.session.add(message)
+
+
+home.add_zone_changed(hold_for_her_zone)
 
 
 def drop_waiting(

@@ -47,7 +47,7 @@ from flows import choices
 from flows import pair_lifecycle as lifecycle
 from flows import vocabulary as vocab
 from flows.config import FlowConfig
-from flows.home import MenuItem, add_menu_item, resume
+from flows.home import MenuItem, add_menu_item, add_zone_changed, resume
 from flows.keywords import Keyword
 from flows.messages import (
     Msg,
@@ -74,6 +74,7 @@ from flows.nudges import (
     plan_ladder,
     plan_meeting,
     plan_proposal_wait,
+    replan_reminders,
 )
 from flows.proactive import (
     About,
@@ -1158,6 +1159,31 @@ def _withdraw_move(ctx: Context, meeting: Meeting, peer: Participant | None) -> 
             before=moved_at,
         )
     return Msg(MOVE_WITHDRAWN_UNSEEN.msgid, {"when": at, "name": name})
+
+
+# When she moves ------------------------------------------------------------------------------
+
+
+def _follow_her_zone(ctx: Context) -> None:
+    """She lives in another zone now: the sessions she proposed keep their instants, but their
+    rhythm counts on her new wall clock (two women in Montréal keep their 08:00 across the
+    spring change, not Dakar's 13:00), and her reminders leave her new night."""
+    me = ctx.participant
+    mine = ctx.session.exec(
+        select(Meeting).where(
+            Meeting.proposer_id == me.id, Meeting.status != MeetingStatus.CANCELLED
+        )
+    ).all()
+    for meeting in mine:
+        meeting.proposer_zone = me.timezone or "UTC"
+        meeting.local_options = _local_options(meeting.option_instants(), me.timezone)
+        if meeting.start_at is not None:
+            meeting.local_start = _local_options([meeting.start_at], me.timezone)[0]
+        ctx.session.add(meeting)
+    replan_reminders(ctx.session, me, now=ctx.now, config=ctx.config)
+
+
+add_zone_changed(_follow_her_zone)
 
 
 # After a session: close it, restart the clock, propose the next one of a rhythm ---------------

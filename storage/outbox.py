@@ -609,6 +609,23 @@ _SUPERSEDE = (
 _WAITING_ABOUT = core_select(_outbox.c.id).where(*_STILL_WAITING).limit(1)
 
 
+def held_for_later(
+    session: Session, participant_id: int, *, now: datetime
+) -> list[OutboundMessage]:
+    """Her messages of the bot's own that wait for a later hour (her morning, a broadcast's
+    local hour); answers to what she wrote are left out."""
+    return list(
+        session.exec(
+            select(OutboundMessage).where(
+                OutboundMessage.participant_id == participant_id,
+                OutboundMessage.status == OutboxStatus.PENDING,
+                col(OutboundMessage.next_attempt_at) > now,
+                OutboundMessage.purpose != "reply",
+            )
+        )
+    )
+
+
 def skip_pending_for(session: Session, participant_id: int) -> int:
     """Stop everything still queued (or held for her reply) for her: she opted out or blocked us."""
     result = session.execute(
