@@ -84,7 +84,7 @@ from flows.proactive import (
     notify,
 )
 from flows.registry import register
-from flows.steps import Answer, Choose, Context, Outcome, WithBack, go, stay
+from flows.steps import INVALID_ONE, Answer, Choose, Context, Outcome, WithBack, go, stay
 from flows.text import clean_text, normalise
 from flows.timeparse import Missing, missing_part, readings, to_wall, wall_to_utc
 from flows.triggers import Firing, handles
@@ -684,6 +684,8 @@ class AskPlace:
         if choices.is_skip(text):  # "0", "pasar", "rien": skipped, as elsewhere, not a place
             _state(ctx).pop("place", None)
             return _after_place(ctx)
+        if _is_option_number(text):  # "4": an option she thinks she sees, not a link or place
+            return stay(INVALID_ONE, ask=True)
         if len(text) > self.longest:
             return stay(
                 _n(
@@ -694,6 +696,13 @@ class AskPlace:
             )
         _state(ctx)["place"] = text
         return _after_place(ctx)
+
+
+def _is_option_number(text: str) -> bool:
+    """A bare number as short as an option's ("4", "12"): never a link or a place, which a phone
+    number for a WhatsApp call ("+591 71234567") is long enough not to be taken for."""
+    plain = normalise(text)
+    return plain.isdigit() and len(plain) <= 3
 
 
 def _after_place(ctx: Context) -> Outcome:
