@@ -198,3 +198,24 @@ def test_a_time_spelt_as_in_a_text_message_is_read_back(app, clock, proposer, ty
     she.taps("sessions")
     she.says(typed)
     she.expect(read_back)
+
+
+@pytest.mark.parametrize(
+    ("who", "typed", "help_starts", "again"),
+    [
+        (("carmen", CARMEN), "ayuda por favor", "Soy la asistente de Entrepairs", "¿Cuándo"),
+        (("awa", AWA_FR), "AIDE SVP", "Je suis l'assistante d'Entrepairs", "Quand aimeriez"),
+        (("awa", AWA), "help please", "I am the Entrepairs assistant", "When would you"),
+        (("carmen", CARMEN), "hola, menú por favor", "¿Qué desea hacer?", "1. Seguir donde estaba"),
+    ],
+)
+def test_a_global_word_with_courtesy_around_it_is_understood(
+    app, clock, who, typed, help_starts, again
+):
+    """ "ayuda por favor", "AIDE SVP": the global word, with a courtesy a woman adds, is understood
+    at any question (here, when to meet), not answered with "I did not understand that time"."""
+    she, _peer = pair_of(app, clock, who, ("peer", JULIE))
+    she.says("menu")
+    she.taps("sessions")
+    she.says(typed)
+    she.expect(help_starts, again)
