@@ -61,6 +61,35 @@ _YES_NO_TAILS = {
 }
 
 
+# What only acknowledges or thanks ("ok", "gracias", "ok merci", "merci bcp", "thanks a lot"):
+# an answer to a reminder or a confirmation, asking for nothing.
+_OK = frozenset(
+    {"ok", "okay", "oki", "okey", "okk", "vale", "dale", "bueno", "listo", "perfecto", "genial"}
+    | {"entendido", "muy bien", "de acuerdo", "d accord", "daccord", "dac", "parfait", "super"}
+    | {"tres bien", "bien recu", "c est note", "compris", "great", "perfect", "cool", "got it"}
+    | {"noted", "good", "all right", "alright", "sure"}
+)
+_THANKS = frozenset(
+    {"gracias", "muchas gracias", "mil gracias", "merci", "merci beaucoup", "merci bcp", "mrc"}
+    | {"mrci", "mci", "thanks", "thank you", "thx", "thanks a lot", "thank you so much"}
+)
+_ACKNOWLEDGED = (
+    _OK
+    | _THANKS
+    | {f"{ok} {thanks}" for ok in _OK for thanks in _THANKS}
+    | {f"{thanks} {ok}" for ok in _OK for thanks in _THANKS}
+)
+
+
+def is_thanks(text: str) -> bool:
+    """True when her message only acknowledges or thanks: "ok", "gracias", "Ok merci !", or
+    emoji alone ("👍", "🙏🏾"); not a question mark."""
+    plain = normalise(text)
+    if not plain:
+        return bool(text.strip()) and "?" not in text
+    return plain in _ACKNOWLEDGED
+
+
 def _yes_or_no(wanted: str, options: Sequence[Option]) -> str | None:
     """The "yes" or "no" option that a short yes/no word names, if the question has one: alone
     ("sí", "non merci") or followed by words that only repeat it ("sí se hizo", "not yet")."""

@@ -56,6 +56,7 @@ CONFIRM_DELETE = _(
 )
 DELETED = _("Your data has been erased. Thank you for your time. Take care!")
 NOT_DELETED = _("Nothing was erased.")
+NOTED = _("Noted, thank you! Write {menu} whenever you need me.")
 YES = _("Yes")
 NO = _("No")
 
@@ -360,6 +361,11 @@ class Idle:
             outcome = reader(ctx, answer.text)
             if outcome is not None:
                 return outcome
+        if choices.is_thanks(answer.text):
+            # "ok", "gracias", "👍" after a reminder: a kind word back, not a menu of twelve
+            # lines (whose next "ok" would be "I did not understand"). A move, so a thanks after
+            # days of silence is not met with "welcome back" and nothing to answer.
+            return go("home", "idle", Msg(NOTED.msgid, {"menu": keyword(Keyword.MENU)}))
         return go("home", "menu")
 
 
