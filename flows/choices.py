@@ -51,12 +51,16 @@ _YES_NO_TAILS = {
         | {"on s est vues", "on s est parle", "c est ca", "c est bien ca", "c est correct"}
         | {"it did", "it happened", "it took place", "we did", "we met", "thanks", "thank you"}
         | {"that s right", "correct", "it is"}
+        # How it went, said with the yes: "sí, muy bien", "oui c'était super", "yes it was great".
+        | {"muy bien", "estuvo bien", "estuvo muy bien", "excelente", "c etait bien", "super"}
+        | {"c etait super", "tres bien", "it was great", "it went well", "great", "very good"}
     ),
     "no": frozenset(
         {"no pudimos", "no se hizo", "no se realizo", "no hubo", "todavia no", "aun no"}
         | {"todavia", "aun", "gracias", "pas encore", "elle n a pas eu lieu", "on n a pas pu"}
         | {"pas du tout", "merci", "not yet", "it didn t", "it did not", "we didn t"}
         | {"we did not", "we couldn t", "we could not", "thanks", "thank you"}
+        | {"lamentablemente", "malheureusement", "unfortunately", "sadly"}
     ),
 }
 

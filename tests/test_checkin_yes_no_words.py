@@ -34,6 +34,13 @@ WHY_NOT = {"es": "¿Qué pasó?", "fr": "Que s'est-il passé\u00a0?", "en": "Wha
         ("fr", "non, pas encore", WHY_NOT),
         ("en", "yes it did", USEFUL),
         ("en", "No, it didn't", WHY_NOT),
+        # How it went, said with the yes; a regret with the no.
+        ("es", "sí, muy bien", USEFUL),
+        ("es", "no, lamentablemente", WHY_NOT),
+        ("fr", "oui c'était super", USEFUL),
+        ("fr", "non malheureusement", WHY_NOT),
+        ("en", "yes it was great", USEFUL),
+        ("en", "no unfortunately", WHY_NOT),
     ],
 )
 def test_a_yes_or_no_in_a_few_words_answers_did_it_happen(
@@ -47,7 +54,7 @@ def test_a_yes_or_no_in_a_few_words_answers_did_it_happen(
 
 
 @pytest.mark.parametrize(
-    "said", ["no sé", "je ne sais pas", "si pero tarde", "pas encore", "not yet"]
+    "said", ["no sé", "je ne sais pas", "si pero tarde", "pas encore", "not yet", "muy bien"]
 )
 def test_other_sentences_are_no_yes_or_no(said):
     """Unrelated words, and a tail without its yes or no, name no option: asked again."""
