@@ -47,6 +47,11 @@ MENU_LABEL = _("Report a problem")
 ALERT_REPORT = _(
     "Problem reported by {name} ({who}, {contact}), pair {pair}, cohort {cohort}:\n{text}"
 )
+# A report longer than the chat can show: its beginning, and where the rest is.
+ALERT_REPORT_LONG = _(
+    "Problem reported by {name} ({who}, {contact}), pair {pair}, cohort {cohort}. Its beginning "
+    "(the whole message is in the console's safeguarding inbox):\n{text}…"
+)
 ALERT_CHECKIN = _(
     "Alert: {name} ({who}, {contact}) rated her last session with {peer} 1 out of 5 "
     "(pair {pair}). Please contact her."
@@ -60,7 +65,13 @@ ALERT_CONTACT = _(
     "{peer} (pair {pair}, rated {rating} out of 5)."
 )
 
-LONGEST = 500
+# Her report is kept whole up to this (a WhatsApp message holds 1,600 characters): a long
+# message about something painful is not refused, to be typed again shorter on a small phone.
+LONGEST = 2000
+# The coordinators' chat alert shows a report whole up to SHOWN characters, else its first
+# BEGINNING ones (the alert says where the rest is): it stays one short message.
+SHOWN = 500
+BEGINNING = 400
 
 
 @dataclass(frozen=True)
@@ -161,18 +172,26 @@ def _prompt(ctx: Context) -> Msg:
 def _on_text(ctx: Context, text: str) -> Outcome:
     if normalise(text) in ("0", "") or normalise(text) in cancel_words():
         return resume(ctx, CANCELLED)
+    shown = text if len(text) <= SHOWN else _beginning(text, BEGINNING)
     report = raise_alert(
         ctx.session,
         ctx.participant,
         source="report",
-        message=ALERT_REPORT,
-        params={"text": text},
+        message=ALERT_REPORT if shown == text else ALERT_REPORT_LONG,
+        params={"text": shown},
         context=pair_context(ctx.session, ctx.participant.id or 0),
         now=ctx.now,
         config=ctx.config,
         text=text,
     )
     return resume(ctx, SENT if report.coordinators_alerted else SAVED)
+
+
+def _beginning(text: str, most: int) -> str:
+    """The beginning of `text`, under `most` characters, cut between words."""
+    cut = text[: most - 1]  # room for the "…" the alert adds
+    space = cut.rfind(" ")
+    return cut[:space] if space > most // 2 else cut
 
 
 # Translators: words that cancel a problem report, separated by commas.

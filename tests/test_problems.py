@@ -111,6 +111,35 @@ def test_report_reaches_the_coordinator_and_not_the_peer(app, language):
         assert report.coordinators_alerted == 1
 
 
+LONG_REPORT = {
+    "es": "Desde hace un mes mi compañera me pide dinero prestado en cada llamada. " * 16,
+    "fr": "Depuis un mois ma partenaire me demande de l'argent à chaque appel, j'ai peur. " * 15,
+    "en": "For a month my peer has asked me to lend her money at every call, I am afraid. " * 15,
+}
+
+
+@pytest.mark.parametrize("language", list(SCRIPTS))
+def test_a_long_report_is_kept_whole_not_refused(app, language):
+    """A 1,200-character report (something painful, told at length on a phone) is not refused
+    with "keep it shorter": it is kept whole for the console, and the coordinator's chat alert
+    gives its beginning and says where the rest is, in one short message."""
+    s = SCRIPTS[language]
+    setup_pair(app, language)
+    her = Person(app, BY_LANGUAGE[language].address)
+    her.says(s.word)
+    words = LONG_REPORT[language].strip()
+    assert 1100 < len(words) < 1300
+    her.says(words)
+    her.expect(s.ack)
+    deliver(app)
+    alerts = inbox(Person(app, COORDINATOR))
+    assert len(alerts) == 1 and len(alerts[0]) <= 700
+    assert "Son début (le message entier est dans la console, page Protection)" in alerts[0]
+    assert words[:300] in alerts[0] and alerts[0].endswith("…")
+    with app.db.session() as session:
+        assert session.exec(select(ProblemReport)).one().text == words
+
+
 def test_report_from_the_middle_of_a_question_goes_back_to_it(app):
     programme = setup_pair(app, "fr")
     with app.db.session() as session:
