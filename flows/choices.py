@@ -134,6 +134,9 @@ def choose_one(
     the text may name several options at once (`choose_many`), which a near miss could merge.
     `everyday=False`: only the option's number or its own words count, not an everyday word or
     a near miss (for one word cut out of a sentence, see `_split_choices`)."""
+    rated = _rating(text, options)
+    if rated is not None:
+        return rated
     wanted = normalise(text)
     wanted = NUMBER_WORDS.get(wanted, wanted)
     if not wanted:
@@ -161,6 +164,34 @@ def choose_one(
     if named:
         return named[0] if len(named) == 1 else None
     return _close_match(wanted, options, phrases)
+
+
+# A rating as people write one: "4/5", "4 sur 5", "4 de 5", "4 out of 5", "4 étoiles", "⭐⭐⭐⭐".
+_RATING = re.compile(
+    r"\s*(\d{1,2})\s*(?:(?:/|sur|de|of|out of)\s*(\d{1,2}))?\s*"
+    r"(?:estrellas?|[eé]toiles?|stars?)?\s*[.!]*\s*",
+    re.IGNORECASE,
+)
+_STARS = frozenset("⭐★🌟")
+
+
+def _rating(text: str, options: Sequence[Option]) -> str | None:
+    """The option a rating names, on a scale whose options are its numbers ("1" to "5"): out of
+    as many as it offers ("4/5", not "4/10"), or one star an option (emoji alone)."""
+    keys = [option.key for option in options]
+    if keys != [str(number) for number in range(1, len(keys) + 1)]:
+        return None
+    found = _RATING.fullmatch(text)
+    if found is not None:
+        value, scale = found.groups()
+        if scale is not None and int(scale) != len(keys):
+            return None
+    else:
+        marks = [char for char in text if not char.isspace() and char != "\ufe0f"]
+        if not marks or any(char not in _STARS for char in marks):
+            return None
+        value = str(len(marks))
+    return value if value in keys else None
 
 
 def language_named(text: str) -> str | None:
