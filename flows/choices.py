@@ -54,6 +54,10 @@ _YES_NO_TAILS = {
         # How it went, said with the yes: "sí, muy bien", "oui c'était super", "yes it was great".
         | {"muy bien", "estuvo bien", "estuvo muy bien", "excelente", "c etait bien", "super"}
         | {"c etait super", "tres bien", "it was great", "it went well", "great", "very good"}
+        # Gladly, as one accepts an introduction: "sí, me encantaría", "oui avec plaisir".
+        | {"me encantaria", "con gusto", "con mucho gusto", "por favor", "claro", "claro que si"}
+        | {"avec plaisir", "bien sur", "volontiers", "svp", "s il vous plait", "please"}
+        | {"of course", "gladly", "with pleasure", "i would love to", "i d love to", "sure"}
     ),
     "no": frozenset(
         {"no pudimos", "no se hizo", "no se realizo", "no hubo", "todavia no", "aun no"}
@@ -61,6 +65,7 @@ _YES_NO_TAILS = {
         | {"pas du tout", "merci", "not yet", "it didn t", "it did not", "we didn t"}
         | {"we did not", "we couldn t", "we could not", "thanks", "thank you"}
         | {"lamentablemente", "malheureusement", "unfortunately", "sadly"}
+        | {"lo siento", "desolee", "sorry", "no puedo", "je ne peux pas", "i can t"}
     ),
 }
 
