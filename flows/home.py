@@ -99,7 +99,19 @@ def welcome_back(ctx: Context) -> Outcome:
 def not_text(ctx: Context, kind: str) -> Outcome:
     if kind == "edited":
         return stay(EDITED)
-    return stay(NOT_TEXT, ask=True)
+    reader = MEDIA_READERS.get((ctx.flow, ctx.step)) if kind == "media" else None
+    outcome = reader(ctx) if reader is not None else None
+    return outcome if outcome is not None else stay(NOT_TEXT, ask=True)
+
+
+# Steps where a voice note or a photo means something even unread (a problem she reports):
+# each returns an outcome, or None for the usual "I can only read text".
+MediaReader = Callable[[Context], "Outcome | None"]
+MEDIA_READERS: dict[tuple[str, str], MediaReader] = {}
+
+
+def add_media_reader(flow: str, step: str, reader: MediaReader) -> None:
+    MEDIA_READERS[(flow, step)] = reader
 
 
 def global_word(ctx: Context, word: Keyword) -> Outcome:

@@ -140,6 +140,36 @@ def test_a_long_report_is_kept_whole_not_refused(app, language):
         assert session.exec(select(ProblemReport)).one().text == words
 
 
+MEDIA_THANKS = {
+    "es": "Gracias. Solo puedo leer texto, así que le pedí a una coordinadora que la contacte.",
+    "fr": "Merci. Je ne peux lire que du texte, j'ai donc demandé à une coordinatrice de vous",
+    "en": "Thank you. I can only read text, so I asked a coordinator to contact you.",
+}
+
+
+@pytest.mark.parametrize("language", list(SCRIPTS))
+def test_a_voice_note_as_a_report_alerts_the_coordinators(app, language):
+    """A woman who cannot write it sends a voice note to report a problem: the coordinators
+    are told to contact her (once within the hour), she is told so, and may still write it."""
+    s = SCRIPTS[language]
+    setup_pair(app, language)
+    her = Person(app, BY_LANGUAGE[language].address)
+    her.says(s.word)
+    her.says("", kind="media")
+    her.expect(MEDIA_THANKS[language])
+    her.says("", kind="media")  # a second one: no second alert
+    deliver(app)
+    alerts = inbox(Person(app, COORDINATOR))
+    assert len(alerts) == 1
+    assert "a envoyé un message vocal ou une photo pour signaler un problème" in alerts[0]
+    assert alerts[0].startswith(BY_LANGUAGE[language].name)
+    her.says(SECRET)  # the question still waits for her words
+    her.expect(s.ack)
+    with app.db.session() as session:
+        reports = session.exec(select(ProblemReport).order_by(ProblemReport.id)).all()  # type: ignore[arg-type]
+        assert [(r.source, r.text) for r in reports] == [("report", None), ("report", SECRET)]
+
+
 def test_report_from_the_middle_of_a_question_goes_back_to_it(app):
     programme = setup_pair(app, "fr")
     with app.db.session() as session:
