@@ -386,7 +386,7 @@ def _coordinators(ctx: Context, args: Sequence[str], grant: Grant) -> Outcome:
 
 
 def _broadcast(ctx: Context, args: Sequence[str], grant: Grant) -> Outcome:
-    remember_place(ctx)
+    remember_place(ctx, opening=FLOW)
     ctx.data["bc"] = {}
     return go(FLOW, "audience")
 

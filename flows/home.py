@@ -124,9 +124,10 @@ def global_word(ctx: Context, word: Keyword) -> Outcome:
         return stay(*data_held(ctx.participant), ask=True)
     if word is Keyword.STOP:
         return opt_out(ctx)
-    remember_place(ctx)
     if word is Keyword.REPORT:  # flows/problems.py
+        remember_place(ctx, opening="problems")
         return go("problems", "write")
+    remember_place(ctx)
     if word is Keyword.LANGUAGE:
         return go("home", "language")
     if word is Keyword.DELETE:
@@ -161,9 +162,11 @@ def while_stopped(ctx: Context, word: Keyword | None, answer: Answer) -> Outcome
     return None
 
 
-def remember_place(ctx: Context) -> None:
-    """Keep the question she left, unless she is already in a home step."""
-    if ctx.flow != "home":
+def remember_place(ctx: Context, opening: str = "home") -> None:
+    """Keep the question she left, unless she is already in a home step or in the flow she is
+    opening again (REPORT written at the report's own question): the place kept before stays, so
+    she is not asked that question again once it is answered."""
+    if ctx.flow not in ("home", opening):
         ctx.data["return_to"] = [ctx.flow, ctx.step]
 
 

@@ -173,7 +173,7 @@ def raise_alert(
 
 def start(ctx: Context) -> Outcome:
     """Where the global word and the menu entry lead."""
-    remember_place(ctx)
+    remember_place(ctx, opening="problems")
     return go("problems", "write")
 
 

@@ -170,6 +170,25 @@ def test_a_voice_note_as_a_report_alerts_the_coordinators(app, language):
         assert [(r.source, r.text) for r in reports] == [("report", None), ("report", SECRET)]
 
 
+@pytest.mark.parametrize("language", list(SCRIPTS))
+def test_the_word_written_twice_does_not_ask_again_after_the_report(app, language):
+    """REPORT sent twice (the first answer was slow to come): once her words are sent she is
+    thanked and back at rest, not asked to write the problem again (whose "0" would then say
+    "nothing was sent" about a report that was)."""
+    s = SCRIPTS[language]
+    programme = setup_pair(app, language)
+    her = Person(app, BY_LANGUAGE[language].address)
+    her.says(s.word)
+    her.says(s.word)
+    her.expect(s.prompt)
+    her.says(SECRET)
+    her.expect(s.ack)
+    assert s.prompt not in her.text
+    with app.db.session() as session:
+        state = conversations.load(session, programme.her)
+        assert (state.flow, state.step) == ("home", "idle")
+
+
 def test_report_from_the_middle_of_a_question_goes_back_to_it(app):
     programme = setup_pair(app, "fr")
     with app.db.session() as session:
