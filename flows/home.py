@@ -28,6 +28,8 @@ WELCOME = _(
 # The same welcome when it is shown in all three languages at once (kept short: on SMS, one
 # letter outside GSM-7 makes the whole message cost a segment per 67 characters).
 WELCOME_SHORT = _("Welcome to Entrepairs! Which language do you prefer?")
+# The same question for a woman already in the programme who asks to change it: no welcome.
+ASK_LANGUAGE = _("Which language do you prefer?")
 HELP = _(
     "I am the Entrepairs assistant. I help you meet another woman entrepreneur: "
     "each of you shares what she knows and learns from the other.\n\n"
@@ -193,11 +195,13 @@ def _language_order(ctx: Context) -> list[str]:
 
 
 def _language_prompt(ctx: Context) -> Msg:
-    """The welcome in her likely language alone, or in all three when nothing hints at one."""
+    """The welcome in her likely language alone, or in all three when nothing hints at one; to
+    a woman who already agreed to take part (she wrote LANGUAGE), the question alone."""
     hint = ctx.data.get("hint")
     if hint:
         return Msg(MULTILINGUAL, {"msg": WELCOME.to_json(), "languages": [hint]})
-    return Msg(MULTILINGUAL, {"msg": WELCOME_SHORT.to_json(), "languages": list(LANGUAGES)})
+    question = WELCOME_SHORT if ctx.participant.consent_at is None else ASK_LANGUAGE
+    return Msg(MULTILINGUAL, {"msg": question.to_json(), "languages": list(LANGUAGES)})
 
 
 def in_languages_asked(ctx: Context, msg: Msg) -> Msg:
