@@ -384,8 +384,24 @@ class Idle:
             # "ok", "gracias", "👍" after a reminder: a kind word back, not a menu of twelve
             # lines (whose next "ok" would be "I did not understand"). A move, so a thanks after
             # days of silence is not met with "welcome back" and nothing to answer.
-            return go("home", "idle", Msg(NOTED.msgid, {"menu": keyword(Keyword.MENU)}))
+            return noted()
         return go("home", "menu")
+
+
+def noted() -> Outcome:
+    """At rest, with "Noted, thank you! Write MENU whenever you need me." """
+    return go("home", "idle", Msg(NOTED.msgid, {"menu": keyword(Keyword.MENU)}))
+
+
+@dataclass
+class Menu(Choose):
+    """The menu; an "ok" or a thanks that picks nothing closes it: back to the question she
+    left, or at rest with a kind word (not "I did not understand")."""
+
+    def answer(self, ctx: Context, answer: Answer) -> Outcome:
+        if answer.option_key is None and choices.is_thanks(answer.text):
+            return resume(ctx) if ctx.data.get("return_to") else noted()
+        return super().answer(ctx, answer)
 
 
 register(
@@ -395,7 +411,7 @@ register(
         "language": ChooseLanguage(
             _language_prompt, _language_options, _on_language, hint=False, invalid=_language_invalid
         ),
-        "menu": Choose(MENU, _menu_options, _on_menu),
+        "menu": Menu(MENU, _menu_options, _on_menu),
         "confirm_delete": CONFIRM_DELETE_STEP,
         "idle": Idle(),
     },

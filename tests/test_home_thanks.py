@@ -45,3 +45,27 @@ def test_anything_else_at_rest_still_brings_the_menu(app, clock, text):
     her = Member(app, "her")
     her.says(text)
     her.expect("¿Qué desea hacer?")
+
+
+@pytest.mark.parametrize(
+    ("profile", "language", "thanks"),
+    [(CARMEN, "es", "ok gracias"), (AWA_FR, "fr", "merci"), (AWA, "en", "thanks")],
+)
+def test_thanks_at_the_menu_closes_it_kindly(app, clock, profile, language, thanks):
+    """The menu opened (by MENU, or by any word at rest), then "ok gracias": closed with a kind
+    word, not "I did not understand. Please choose one of the options"."""
+    add_woman(app.db, "her", profile, now=clock.now())
+    her = Member(app, "her")
+    her.says("menu")
+    her.says(thanks)
+    assert her.text == NOTED[language]
+
+
+def test_ok_at_the_menu_opened_mid_question_goes_back_to_it(app, clock):
+    add_woman(app.db, "her", CARMEN, now=clock.now())
+    her = Member(app, "her")
+    her.says("REPORTAR")  # a question: what is happening?
+    her.expect("Por favor, escriba lo que está pasando")
+    her.says("menú")
+    her.says("ok")
+    her.expect("Por favor, escriba lo que está pasando")
