@@ -84,6 +84,14 @@ def test_several_choices_refused_when_one_is_unknown(text):
         ("borrar mis datos", Keyword.DELETE),
         ("Effacer mes données", Keyword.DELETE),
         ("mis datos", Keyword.MY_DATA),
+        # As she asks in a sentence of two words.
+        ("Aidez-moi", Keyword.HELP),
+        ("ayúdeme", Keyword.HELP),
+        ("help me", Keyword.HELP),
+        ("changer de langue", Keyword.LANGUAGE),
+        ("cambiar idioma", Keyword.LANGUAGE),
+        ("change language", Keyword.LANGUAGE),
+        ("Arrêtez", Keyword.STOP),
     ],
 )
 def test_global_words_in_every_language(text, word):
