@@ -92,6 +92,8 @@ def test_several_choices_refused_when_one_is_unknown(text):
         ("cambiar idioma", Keyword.LANGUAGE),
         ("change language", Keyword.LANGUAGE),
         ("Arrêtez", Keyword.STOP),
+        ("eliminar mis datos", Keyword.DELETE),
+        ("delete my account", Keyword.DELETE),
     ],
 )
 def test_global_words_in_every_language(text, word):

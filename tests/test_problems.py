@@ -71,7 +71,11 @@ SECRET = "Ella me pidió dinero prestado y ya no contesta"
 
 
 def test_the_word_is_global_in_every_language():
-    for word in ("report", "REPORTAR", "problema", "signaler", "Problème !", "report a problem"):
+    for word in ("report", "REPORTAR", "problema", "signaler", "Problème !", "report a problem") + (
+        "Tengo un problema",
+        "J'ai un problème",
+        "I have a problem",
+    ):
         assert recognise(word) is Keyword.REPORT, word
 
 
