@@ -692,6 +692,8 @@ def report_text(report: reports.ProgrammeReport, language: str = "en") -> str:
     for country, counts in report.funnel_by_country.items():
         shown = " / ".join(hidden if counts[s] is None else str(counts[s]) for s in reports.FUNNEL)
         lines.append("    " + line(where(country), shown))
+    if report.funnel_withheld:
+        lines.append("    " + t("withheld"))
     lines += ["", t("weeks")]
     if not report.sessions_per_week:
         lines.append(f"  {t('no_data')}")
@@ -704,6 +706,8 @@ def report_text(report: reports.ProgrammeReport, language: str = "en") -> str:
         for value in range(1, 6):
             n = report.ratings.get(value, 0)
             lines.append(f"  {value}  {'#' * min(n, 60)} {n}")
+        if report.ratings_erased:
+            lines.append("  " + line(t("ratings_erased"), report.ratings_erased))
     lines += ["", t("outcomes")]
     if not any("all" in stats for stats in report.outcomes.values()):
         lines.append(f"  {t('no_data')}")
@@ -724,6 +728,8 @@ def report_text(report: reports.ProgrammeReport, language: str = "en") -> str:
             f"({number(overall.change, signed=True)}, n={overall.women}) {by_country}"
         )
         lines.append("  " + line(name, change))
+    if report.outcomes_withheld:
+        lines.append("  " + t("withheld"))
     lines += ["", t("risk")]
     if not report.at_risk:
         lines.append(f"  {t('none_at_risk')}")

@@ -70,6 +70,12 @@ def _public_ids(session: Session) -> dict[int, str]:
     }
 
 
+def _erased(session: Session) -> set[int]:
+    """The women who erased their data: their answers are counted in the report, never listed."""
+    query = select(Participant.id).where(col(Participant.erased_at).is_not(None))
+    return {pid for pid in session.exec(query) if pid is not None}
+
+
 def _participants(
     session: Session, cohort_id: int | None, contacts: bool, scope: Scope, staff: Collection[int]
 ) -> Iterator[Row]:
@@ -194,12 +200,15 @@ def _checkins(
 
     ids = _public_ids(session)
     pairs = _pair_filter(session, cohort_id, scope)
+    erased = _erased(session)
     for checkin in session.exec(select(CheckIn).order_by(col(CheckIn.id))):
         # Her pairs, and in them only her women's answers: a pair she sees through one woman
         # does not open the other's words or ratings to her (as the outcomes export).
         if pairs is not None and checkin.pair_id not in pairs:
             continue
-        if not scope.sees(checkin.participant_id):
+        if not scope.sees(checkin.participant_id) or checkin.participant_id in erased:
+            # Once she erased her data her ratings are not given one by one under her id: the
+            # report still counts them (its ratings, "from women who erased their data").
             continue
         row: Row = {
             "checkin": checkin.id,
@@ -224,17 +233,16 @@ def _outcomes(
     from storage.checkins import OutcomeAnswer
 
     people = {person.id: person for person in session.exec(select(Participant))}
+    erased = _erased(session)
     query = select(OutcomeAnswer).order_by(col(OutcomeAnswer.id))
     if cohort_id is not None:
         query = query.where(OutcomeAnswer.cohort_id == cohort_id)
     for answer in session.exec(query):
-        if not scope.sees(answer.participant_id):
-            continue
-        person = people.get(answer.participant_id)
-        if person is not None and person.erased_at is not None:
+        if not scope.sees(answer.participant_id) or answer.participant_id in erased:
             # Once she erased her data her answers are not given one by one: the report counts
             # them in its "Erased her data" column only.
             continue
+        person = people.get(answer.participant_id)
         yield {
             "participant": person.public_id if person else "",
             "country": (person.country or "") if person else "",

@@ -268,6 +268,8 @@ def render_html(report: ProgrammeReport, language: str = "en", *, back: str | No
                 for country, counts in report.funnel_by_country.items()
             ],
         )
+    elif report.funnel_withheld:
+        body += f'<h3>{words("by_country")}</h3><p class="note">{words("withheld")}</p>'
     sections.append(_section(words("funnel"), body, "funnel"))
     # Sessions per week
     weeks = [(day_month(language, week), n) for week, n in report.sessions_per_week]
@@ -283,6 +285,10 @@ def render_html(report: ProgrammeReport, language: str = "en", *, back: str | No
     body = empty
     if sum(n for _label, n in ratings):
         body = _vbars("ratings", ratings, colour=COLOURS["ratings"])
+    if report.ratings_erased:
+        # The parameters unescaped: the whole sentence is escaped once.
+        erased = render_msg(TEXT["ratings_erased"], words.reader)
+        body += f'<p class="note">{words("line", label=erased, value=report.ratings_erased)}</p>'
     sections.append(_section(words("ratings"), body, "ratings"))
     # Outcomes
     sections.append(_section(words("outcomes"), _outcomes(words, report) or empty, "outcomes"))
@@ -408,4 +414,5 @@ def _outcomes(words: Words, report: ProgrammeReport) -> str:
         if any(s.get("all") for s in report.outcomes.values())
         else ""
     )
-    return chart + _table(head, rows)
+    withheld = f'<p class="note">{words("withheld")}</p>' if report.outcomes_withheld else ""
+    return chart + _table(head, rows) + withheld

@@ -30,7 +30,7 @@ from flows.matching.service import (
 )
 from flows.messages import Msg
 from flows.pair_requests import change_by_team
-from flows.scope import Scope, members
+from flows.scope import Scope, members, sees_report
 from storage import participants
 from storage.checkins import CheckIn, ProblemReport, concerned
 from storage.meetings import Meeting
@@ -350,19 +350,14 @@ def problems(
         else col(ProblemReport.handled_at).is_(None)
     )
     query = query.order_by(col(ProblemReport.id).desc())
-    return _window(session, scope, query, lambda r: _sees_report(session, scope, r), offset, limit)
+    return _window(session, scope, query, lambda r: sees_report(session, scope, r), offset, limit)
 
 
 def problem(session: Session, scope: Scope, report_id: int) -> ProblemReport | None:
     report = session.get(ProblemReport, report_id)
-    if report is None or not _sees_report(session, scope, report):
+    if report is None or not sees_report(session, scope, report):
         return None
     return report
-
-
-def _sees_report(session: Session, scope: Scope, report: ProblemReport) -> bool:
-    """Hers when it concerns one of her women: the coordinators its alert went to."""
-    return scope.whole or any(scope.sees(woman) for woman in concerned(session, report))
 
 
 def women_of(session: Session, report: ProblemReport) -> list[Participant]:

@@ -15,12 +15,21 @@ The reader is taken to know every count shown, every total shown, the order of a
 (and that a country has a row only when it has a woman) and that counts are whole numbers from
 0 up. Every hidden count is shown the same way, so she
 cannot tell a small count from one hidden to protect it (which would tell her its range).
+
+A table whose columns are read apart (an outcome's women by country: "—" for nobody, a count
+or the mark) tells its reader which counts are 0, so each column's other counts are read as a
+funnel of one step (`hidden_apart`).
+
+Sometimes what she knows before any count is shown already tells a small one: invited 2 in two
+countries, each country's row has a woman, so each is 1; one row alone is its totals. No hiding
+helps then, so such a table is `withheld`: not shown by row at all, its totals alone.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
 
 SMALL = 5  # counts from 1 to SMALL - 1 are hidden
 
@@ -39,22 +48,70 @@ def hidden_cells(
     funnel: bool = False,
 ) -> set[Cell]:
     """The cells of `table` (rows of counts) to hide: every small one, then as many more as it
-    takes that no hidden one can be worked out.
+    takes that no hidden one can be worked out (unless the table is `withheld`: then no hiding
+    helps).
 
     `totals[column]`: whether that column's total is shown beside the table (all are, unless
     said). `funnel`: each row is a funnel, no step above the one before it, starting from one
     woman at least (a country's row is there because she is), and the reader knows it.
     """
+    figures = tuple(tuple(row) for row in table)
+    shown = tuple(totals) if totals is not None else (True,) * (len(figures[0]) if figures else 0)
+    return set(_hidden_cells(figures, shown, funnel))
+
+
+def withheld(
+    table: Sequence[Sequence[int]],
+    *,
+    totals: Sequence[bool] | None = None,
+    funnel: bool = False,
+) -> bool:
+    """Whether the table must not be shown by row at all: the totals and the list of rows alone
+    already tell a small count, so no hiding of cells can protect it (invited 2 in a funnel of
+    two countries: each country's row has a woman, so each is 1; or one row, each count its
+    column's total). Its totals alone are shown then."""
     grid = [list(row) for row in table]
-    columns = len(grid[0]) if grid else 0
-    shown_totals = list(totals) if totals is not None else [True] * columns
+    shown = list(totals) if totals is not None else [True] * (len(grid[0]) if grid else 0)
+    every = {(r, c) for r, row in enumerate(grid) for c in range(len(row))}
+    return any(small(_count(grid, cell)) for cell in _worked_out(grid, every, shown, funnel))
+
+
+def hidden_apart(
+    table: Sequence[Sequence[int]], *, totals: Sequence[bool] | None = None
+) -> set[Cell] | None:
+    """The cells to hide of a table whose columns are read apart (an outcome's women by
+    country), or None when it must be withheld (see `withheld`).
+
+    Its reader tells a count of 0 from a hidden one (nobody is shown as such) and knows that a
+    row is there because it has a woman somewhere, so she may well know each other count is 1
+    at least: each column's counts above 0 are read as a funnel of one step.
+    """
+    grid = [list(row) for row in table]
+    shown = list(totals) if totals is not None else [True] * (len(grid[0]) if grid else 0)
+    hidden: set[Cell] = set()
+    for c, total in enumerate(shown):
+        lines = [r for r, row in enumerate(grid) if row[c]]
+        column = [[grid[r][c]] for r in lines]
+        if withheld(column, totals=[total], funnel=True):
+            return None
+        hidden |= {(lines[r], c) for r, _c in hidden_cells(column, totals=[total], funnel=True)}
+    return hidden
+
+
+# The same figures give the same answer: the console's dashboard builds the report on every load.
+@lru_cache(maxsize=256)
+def _hidden_cells(
+    table: tuple[tuple[int, ...], ...], totals: tuple[bool, ...], funnel: bool
+) -> frozenset[Cell]:
+    grid = [list(row) for row in table]
+    shown_totals = list(totals)
     hidden = {(r, c) for r, row in enumerate(grid) for c, n in enumerate(row) if small(n)}
     while True:
         extra = _alone_in_column(grid, hidden, shown_totals)
         if extra is None:
             extra = _next_to_hide(grid, hidden, shown_totals, funnel)
         if extra is None:
-            return hidden
+            return frozenset(hidden)
         hidden.add(extra)
 
 
@@ -106,9 +163,9 @@ def _knower(
 ) -> Callable[[Cell], bool]:
     """Whether a reader can work out a hidden cell, given the cells hidden."""
     if funnel and all(totals):
-        steps = _Funnel(grid, hidden)
-        if steps.possible():
-            return steps.fixed
+        known = _Funnel(grid, hidden).knower()
+        if known is not None:
+            return known
 
     def alone(cell: Cell) -> bool:
         # Each column on its own: a hidden count is known when it is its column's only one (or
@@ -162,58 +219,96 @@ class _Funnel:
     row r is the flow on the edge into node (r, c), and the women who stop there go on to node
     "stop c", which passes on exactly the step's total minus the next step's. A shown count fixes
     its edge; a hidden one may carry anything. Every flow that fits is a table the reader cannot
-    tell from the true one, so a hidden count is known exactly when no flow fits with that edge
-    one below or one above its true count.
+    tell from the true one, so a hidden count is known exactly when every flow that fits carries
+    its true count.
+
+    One flow that fits is found once (the true table itself, else a maximum flow's); any other
+    differs from it by cycles of its residual graph. So an edge's count can grow exactly when the
+    edge can carry more and its end leads back to its start by other edges, and shrink when it
+    can carry less and its start leads to its end by other edges: a search through a small graph
+    for each hidden count, where asking "one more? one less?" of a maximum flow costs two.
     """
 
     def __init__(self, grid: list[list[int]], hidden: set[Cell]) -> None:
         self.grid, self.hidden = grid, hidden
-        self.rows, self.columns = len(grid), len(grid[0]) if grid else 0
+        self.columns = len(grid[0]) if grid else 0
         totals = [sum(row[c] for row in grid) for c in range(self.columns)] + [0]
         self.stops = [totals[c] - totals[c + 1] for c in range(self.columns)]
         self.most = totals[0]
 
-    def possible(self, cell: Cell | None = None, low: int = 0, high: int | None = None) -> bool:
-        """Whether a flow fits (with `cell`'s count between `low` and `high`)."""
-        if any(stop < 0 for stop in self.stops):
-            return False  # the totals themselves are not a funnel: no flow fits
-        edges: list[tuple[object, object, int, int]] = []
-        for r in range(self.rows):
-            for c in range(self.columns):
-                into = "source" if c == 0 else (r, c - 1)
-                count = self.grid[r][c]
+    def _edges(self) -> list[_Edge]:
+        """Every edge with its bounds and its count in the true table."""
+        edges: list[_Edge] = []
+        for r, row in enumerate(self.grid):
+            for c, count in enumerate(row):
+                into = _into((r, c))
                 # A row is there for a country with women: its first step has one at least.
                 least, most = (int(c == 0), self.most) if (r, c) in self.hidden else (count, count)
-                if (r, c) == cell:
-                    least, most = max(least, low), min(most, self.most if high is None else high)
-                edges.append((into, (r, c), least, most))
-                edges.append(((r, c), ("stop", c), 0, self.most))
+                after = row[c + 1] if c + 1 < self.columns else 0
+                edges.append((into, (r, c), least, most, count))
+                edges.append(((r, c), ("stop", c), 0, self.most, count - after))
         for c, stop in enumerate(self.stops):
-            edges.append((("stop", c), "sink", stop, stop))
-        return _feasible(edges)
+            edges.append((("stop", c), "sink", stop, stop, stop))
+        edges.append(("sink", "source", 0, self.most, self.most))
+        return edges
 
-    def fixed(self, cell: Cell) -> bool:
-        """Whether the reader can work out this hidden count."""
-        count = _count(self.grid, cell)
-        below = count > 0 and self.possible(cell, high=count - 1)
-        return not below and not self.possible(cell, low=count + 1)
+    def knower(self) -> Callable[[Cell], bool] | None:
+        """Whether the reader can work out a hidden count, or None when no flow fits (the totals
+        themselves are not a funnel)."""
+        if any(stop < 0 for stop in self.stops):
+            return None
+        residual = _residual(self._edges())
+        if residual is None:
+            return None
+
+        def known(cell: Cell) -> bool:
+            into, least = _into(cell), int(cell[1] == 0)
+            carried = least + residual[cell].get(into, 0)
+            if carried != _count(self.grid, cell):
+                return False  # a flow that fits carries another count
+            more = residual[into].get(cell, 0) > 0 and _reaches(residual, cell, into)
+            return not more and not (carried > least and _reaches(residual, into, cell))
+
+        return known
 
 
-def _feasible(edges: list[tuple[object, object, int, int]]) -> bool:
-    """Whether some flow from "source" to "sink" keeps every edge within its (least, most): each
-    least is sent on ahead (a supply where the edge ends, a demand where it starts), and a
-    maximum flow must meet every supply."""
-    capacity: dict[object, dict[object, int]] = defaultdict(lambda: defaultdict(int))
+def _into(cell: Cell) -> object:
+    """The node a cell's edge comes from: the step before it in its row, or the source."""
+    return "source" if cell[1] == 0 else (cell[0], cell[1] - 1)
+
+
+# An edge of a flow problem: start, end, least, most, and its count in the true table.
+_Edge = tuple[object, object, int, int, int]
+Graph = dict[object, dict[object, int]]
+
+
+def _residual(edges: list[_Edge]) -> Graph | None:
+    """The residual capacities around a flow that keeps every edge within its (least, most):
+    the true table's counts when they do (a funnel always does), else a maximum flow's, or None
+    when no flow fits."""
+    if all(least <= count <= most for _s, _e, least, most, count in edges):
+        residual: Graph = defaultdict(dict)
+        for start, end, least, most, count in edges:
+            residual[start][end] = most - count
+            residual[end][start] = count - least
+        return residual
+    return _feasible(edges)
+
+
+def _feasible(edges: list[_Edge]) -> Graph | None:
+    """The residual capacities of some flow keeping every edge within its (least, most), or None
+    when none does: each least is sent on ahead (a supply where the edge ends, a demand where it
+    starts), and a maximum flow must meet every supply. Its nodes "in" and "out" lie on no cycle
+    once it does (every edge out of "in" and into "out" is full)."""
+    capacity: Graph = defaultdict(lambda: defaultdict(int))
     balance: dict[object, int] = defaultdict(int)
-    for start, end, least, most in edges:
+    for start, end, least, most, _count in edges:
         if least > most:
-            return False
+            return None
         capacity[start][end] += most - least
         capacity[end][start] += 0
         balance[end] += least
         balance[start] -= least
-    capacity["sink"]["source"] += sum(most for _s, _e, _l, most in edges)
-    capacity["source"]["sink"] += 0
     for node, amount in list(balance.items()):
         if amount > 0:
             capacity["in"][node] += amount
@@ -222,10 +317,10 @@ def _feasible(edges: list[tuple[object, object, int, int]]) -> bool:
             capacity[node]["out"] += -amount
             capacity["out"][node] += 0
     needed = sum(amount for amount in balance.values() if amount > 0)
-    return _max_flow(capacity, "in", "out") == needed
+    return capacity if _max_flow(capacity, "in", "out") == needed else None
 
 
-def _max_flow(capacity: dict[object, dict[object, int]], source: object, sink: object) -> int:
+def _max_flow(capacity: Graph, source: object, sink: object) -> int:
     """Edmonds–Karp: shortest augmenting paths on the residual capacities (changed in place)."""
     total = 0
     while True:
@@ -248,3 +343,18 @@ def _max_flow(capacity: dict[object, dict[object, int]], source: object, sink: o
             capacity[a][b] -= push
             capacity[b][a] += push
         total += push
+
+
+def _reaches(graph: Graph, start: object, goal: object) -> bool:
+    """Whether `goal` can be reached from `start` along edges with capacity left, not by the edge
+    between the two themselves (going back along the edge one came by moves nothing)."""
+    seen, queue = {start}, deque([start])
+    while queue:
+        node = queue.popleft()
+        for other, left in graph[node].items():
+            if left > 0 and other not in seen and (node, other) != (start, goal):
+                if other == goal:
+                    return True
+                seen.add(other)
+                queue.append(other)
+    return False

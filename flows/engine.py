@@ -18,14 +18,16 @@ from flows.clock import Clock
 from flows.config import FlowConfig
 from flows.i18n import supported
 from flows.keywords import Keyword, recognise
-from flows.messages import Inbound, Reply
-from flows.proactive import HELD_QUESTION
+from flows.messages import Inbound, Reply, _
+from flows.proactive import ASKED_ROWS, HELD_QUESTION
 from flows.steps import Answer, Context, Outcome, stay
 from storage import conversations, inbox, outbox, participants
 from storage.db import Database
 from storage.models import ChannelAddress, Participant, Priority
 
 log = logging.getLogger(__name__)
+
+CROSSED = _("Our messages crossed: here is my new question.")
 
 
 @dataclass(frozen=True)
@@ -131,10 +133,16 @@ class Engine:
                 return []  # she asked for silence: keep it until she comes back
             return self._enter(ctx, stopped)
         asked = keyword is None
+        crossed = self._crossed(ctx, inbound)
         if self._question_was_waiting(ctx, asked=asked) and asked:
             # A question held for her quiet hours was not out yet: she sees it now, once,
             # rather than her message answering a question she has not read.
             return self._enter(ctx, stay(ask=True))
+        if crossed and asked:
+            # Her "1" was for the question she had on screen, not for the one on its way to
+            # her: that one is asked now (and not sent again if it had not gone out yet).
+            outbox.supersede(ctx.session, crossed, code=outbox.SAID_LIVE)
+            return self._enter(ctx, stay(CROSSED, ask=True))
         if inbound.kind == "open":  # she opened the chat: repeat the pending question
             return self._enter(ctx, stay(ask=True))
         if inbound.kind != "text":
@@ -163,6 +171,19 @@ class Engine:
         ):
             outcome = home.welcome_back(ctx)
         return self._enter(ctx, outcome)
+
+    @staticmethod
+    def _crossed(ctx: Context, inbound: Inbound) -> list[int]:
+        """The rows of the question the bot put to her on its own, when her typed message was
+        written before they reached her (it reached us before they went out): it is no answer
+        to them. Known where the channel tells when her message arrived (`arrived_at`: WhatsApp
+        and SMS, whose numbered options a bare "1" answers; a Telegram button names its own
+        question)."""
+        rows = ctx.data.pop(ASKED_ROWS, None) or []
+        typed = inbound.kind == "text" and inbound.option_key is None
+        if not rows or not typed or inbound.arrived_at is None:
+            return []
+        return [] if outbox.went_out_by(ctx.session, rows, inbound.arrived_at) else rows
 
     @staticmethod
     def _question_was_waiting(ctx: Context, *, asked: bool) -> bool:

@@ -33,7 +33,7 @@ from flows.config import FlowConfig
 from flows.i18n import regional_locale, zone
 from flows.matching.service import proposals, reasons_for
 from flows.messages import Msg, Option, Reply, _, _n, keyword, nested, stacked, when
-from flows.proactive import HELD_QUESTION, About, about_pair, ask, notify
+from flows.proactive import ASKED_ROWS, HELD_QUESTION, About, about_pair, ask, notify
 from flows.registry import register
 from flows.steps import Choose, Context, Outcome, go
 from flows.triggers import Firing, handles
@@ -276,6 +276,7 @@ def release(session: Session, person: Participant, pair_id: int, now: datetime) 
         return True
     data = dict(state.data)
     data.pop("intro_pair", None)
+    data.pop(ASKED_ROWS, None)
     # A reminder of this introduction held for her quiet hours is moot now: dropped, or her
     # next message would be taken as her opening a question that is no longer there.
     held = data.pop(HELD_QUESTION, None) or []

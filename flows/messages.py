@@ -190,6 +190,9 @@ class Inbound:
     option_key: str | None = None
     platform_key: str | None = None
     received_at: datetime | None = None
+    # When her message reached the bot (the webhook), where the channel keeps it apart from
+    # when it is processed: a question that went out to her after it is not what it answers.
+    arrived_at: datetime | None = None
     kind: str = "text"  # "text" | "media" | "edited" | "location" | "sticker"
     locale_hint: str | None = None
     profile_name: str | None = None

@@ -24,6 +24,7 @@ from flows.introductions import NEW_MATCH_COMING, pair_over, release, tell
 from flows.matching.service import cohorts_of
 from flows.messages import Msg, Option, _, keyword, nested, stacked, when
 from flows.proactive import About, about_pair, about_session, drop_waiting, never_reached
+from flows.quiet import LONGEST_NIGHT
 from flows.registry import register
 from flows.sessions import SESSION_OFF, cancel_meeting, planned_start
 from flows.steps import AskText, Choose, Context, Outcome, go
@@ -227,7 +228,7 @@ def change_by_team(
         if action == "resume":
             _tell_restart(session, her, pair, told, paused_at=since, now=now, config=config)
         else:
-            lines = _called_off_for(session, called_off, her, now=now)
+            lines = _off_for(session, pair, called_off, her, now=now)
             tell(session, her, stacked([told, *lines]), now=now, config=config, about=about)
 
 
@@ -363,7 +364,7 @@ def _on_confirm_pause(ctx: Context, key: str) -> Outcome:
     told = _(PEER_PAUSED.msgid, peer=ctx.participant.name or "")
     peer = _peer(ctx, pair)
     if peer is not None:
-        theirs = _called_off_for(ctx.session, called_off, peer, now=ctx.now)
+        theirs = _off_for(ctx.session, pair, called_off, peer, now=ctx.now)
         tell(
             ctx.session,
             peer,
@@ -434,6 +435,36 @@ def _called_off_for(
     return said
 
 
+def _untold(session: Session, pair: Pair, her: Participant, *, now: datetime) -> list[Meeting]:
+    """What was called off (by her peer, a pause, the coordinators) whose news has not reached
+    her: held for her night, then dropped (or about to be) for a newer word about the pair (a
+    pause, its restart). That word says it again, so she reads it once, never loses it."""
+    about = about_pair(pair.id)
+    return [
+        meeting
+        for meeting in cancelled_since(session, pair.id or 0, now - LONGEST_NIGHT)
+        if meeting.cancelled_by != her.id
+        and never_reached(
+            session,
+            her,
+            about_session(meeting.pair_id, meeting.id),
+            since=meeting.cancelled_at or now,
+            now=now,
+            also=[about],
+        )
+    ]
+
+
+def _off_for(
+    session: Session, pair: Pair, called_off: list[Meeting], her: Participant, *, now: datetime
+) -> list[Msg]:
+    """What a pause called off, and what was called off before it that she has not heard of
+    yet (the pause's word replaces the note saying it), as she knows it."""
+    known = {meeting.id for meeting in called_off}
+    earlier = [m for m in _untold(session, pair, her, now=now) if m.id not in known]
+    return _called_off_for(session, [*earlier, *called_off], her, now=now)
+
+
 def _tell_restart(
     session: Session,
     her: Participant,
@@ -451,9 +482,7 @@ def _tell_restart(
     if paused_at is None or not never_reached(session, her, about, since=paused_at, now=now):
         tell(session, her, notice, now=now, config=config, about=about)
         return
-    called_off = _called_off_for(
-        session, cancelled_since(session, pair.id or 0, paused_at), her, now=now
-    )
+    called_off = _called_off_for(session, _untold(session, pair, her, now=now), her, now=now)
     if called_off:
         tell(session, her, stacked(called_off), now=now, config=config, about=about)
     else:

@@ -8,8 +8,8 @@ step, remembering the one she left (answered later through "continue where I was
 A message about one thing (a session, a pair's state) says so (`About`): a newer message to her
 about the same thing replaces those still waiting for her morning, so she wakes to what is true
 now, not to a time since moved or a proposal since withdrawn. What is taken back before any of
-it reached her (a proposal withdrawn, a pause lifted, in her night) is told to her not at all
-(`never_reached`, `drop_waiting`).
+it reached her (a proposal or a move withdrawn, a pause lifted, in her night) is told to her not
+at all (`never_reached`, `drop_waiting`).
 """
 
 from __future__ import annotations
@@ -31,6 +31,10 @@ from storage.models import OutboundMessage, Participant, Priority
 
 # Conversation data key: the outbox rows of a question queued for later (see `ask`).
 HELD_QUESTION = "held_question"
+# Conversation data key: the outbox rows of the question last put to her on the bot's own
+# initiative, until her next message (see `ask`, and the engine: one written before they
+# reached her is no answer to it).
+ASKED_ROWS = "asked_rows"
 
 
 @dataclass(frozen=True)
@@ -134,23 +138,32 @@ def drop_waiting(
     *,
     now: datetime,
     question: bool = False,
+    said_live: bool = False,
 ) -> None:
     """Drop her messages about `about` that still wait for her morning (`outbox.supersede_about`);
     a question among them she has not seen no longer waits for her answer (unless `question`:
-    `ask` is putting her on a new one)."""
+    `ask` is putting her on a new one). `said_live`: her conversation tells her the same now, so
+    she has read it (`never_reached` counts it)."""
     replaced = outbox.supersede_about(
         session,
         participant_id=participant.id or 0,
         subject=about.subject,
         now=now,
         within=about.within,
+        code=outbox.SAID_LIVE if said_live else outbox.SUPERSEDED,
     )
     if replaced and not question:
         _forget_unseen_question(session, participant, replaced, now)
 
 
 def never_reached(
-    session: Session, participant: Participant, about: About, *, since: datetime, now: datetime
+    session: Session,
+    participant: Participant,
+    about: About,
+    *,
+    since: datetime,
+    now: datetime,
+    also: Sequence[About] = (),
 ) -> bool:
     """She was told of `about` at `since`, and none of what she was told about it since then has
     reached her: it all waits for her morning, or was dropped unsent for a newer word.
@@ -158,9 +171,11 @@ def never_reached(
     Taking back what began at `since` (a proposal withdrawn, a pause lifted) is then news about
     nothing she knows: she is told neither (`drop_waiting`), as if neither had happened. When
     she knew it another way (she proposed those times herself, she read it) she is told.
+    `also`: what else may have told her the same (a pause that named her cancelled session).
     """
+    subjects = [about.subject, *(other.subject for other in also)]
     reached = outbox.reached_since(
-        session, participant_id=participant.id or 0, subject=about.subject, since=since, now=now
+        session, participant_id=participant.id or 0, subject=subjects, since=since, now=now
     )
     return reached is False
 
@@ -208,6 +223,7 @@ def _leave_question(
     """Back to the step she left for a question (`return_to`), or to the quiet home step."""
     data = dict(data)
     data.pop(HELD_QUESTION, None)
+    data.pop(ASKED_ROWS, None)
     flow, step = data.pop("return_to", None) or ("home", "idle")
     _save_place(session, participant, flow, step, data, now)
 
@@ -278,11 +294,13 @@ def ask(
         about=about,
         question=True,
     )
+    session.flush()
+    # A message of hers written before these reached her (they crossed) answers not them.
+    ctx.data[ASKED_ROWS] = [message.id for message in queued]
     held = [message for message in queued if message.next_attempt_at > now]
     if held:
         # Held for later (her quiet hours): if she writes first, the live conversation asks this
         # question instead, and these rows are dropped (`outbox.supersede`), so it comes once.
-        session.flush()
         ctx.data[HELD_QUESTION] = [message.id for message in held]
     conversations.save(
         session,

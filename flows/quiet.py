@@ -6,6 +6,9 @@ from datetime import datetime, time, timedelta
 
 from flows.i18n import zone
 
+# Quiet hours last less than a day, so nothing waits longer than this for her morning.
+LONGEST_NIGHT = timedelta(days=1)
+
 
 def is_quiet(instant: datetime, timezone: str | None, start: int, end: int) -> bool:
     """True when `instant` falls inside [start, end) local hours (the range may cross midnight)."""

@@ -6,8 +6,10 @@ survey by country, pairs at risk (no session for 21+ days, a low pulse, an open 
 an open alert to put them in touch or about the pair gone quiet) and the reach of each
 broadcast. Per-country figures under 5 women are hidden (`None`), and so is any outcome average
 over fewer than 5 women, so no woman can be singled out; so are the other figures from which a
-hidden one could be worked out (`flows.disclosure`). A woman who erased her data is counted in
-a row of her own, never under a country. The report holds pseudonymous ids only, never names or
+hidden one could be worked out (`flows.disclosure`); where the totals and the list of countries
+alone would tell a small count (invited 2 in two countries: 1 each), the funnel is not shown by
+country at all. A woman who erased her data is counted in a row of her own, never under a
+country. The report holds pseudonymous ids only, never names or
 contacts.
 
 Every figure is computed from the tables, so it is always current. A source whose table is not
@@ -27,10 +29,10 @@ from sqlalchemy import inspect
 from sqlmodel import Session, col, select
 
 from flows import broadcasts
-from flows.disclosure import SMALL, hidden_cells
+from flows.disclosure import SMALL, hidden_apart, hidden_cells, withheld
 from flows.matching.service import cohort_or_fail
 from flows.messages import Msg, _, _p
-from flows.scope import EVERYONE, Scope, members
+from flows.scope import EVERYONE, Scope, members, sees_report
 from storage.checkins import (
     OUTCOMES,
     SAFEGUARDING_SOURCES,
@@ -116,6 +118,10 @@ TEXT: dict[str, Msg] = {
     "broadcasts_30d": _("Announcements, last 30 days"),
     "funnel": _("From invitation to regular sessions"),
     "by_country": _("By country"),
+    "withheld": _(
+        "Not shown by country: with so few women in each, even hidden figures could be worked "
+        "out from the totals."
+    ),
     "country": _("Country"),
     "weeks": _("Sessions per week"),
     "week_of": _("Week of"),
@@ -123,6 +129,8 @@ TEXT: dict[str, Msg] = {
     "ratings": _("How useful the sessions were (check-ins, 1 to 5)"),
     "rating": _("Rating"),
     "answers": _("Answers"),
+    # A line under the ratings: they are in the counts above, not in the check-ins export.
+    "ratings_erased": _("Of these, given by women who have since erased their data"),
     "outcomes": _("What changed: self-assessment at baseline and at the latest survey (1 to 5)"),
     "outcome": _("Outcome"),
     "women": _("Women"),
@@ -200,24 +208,34 @@ class ProgrammeReport:
     generated_at: datetime
     cohort: str | None
     funnel: dict[str, int]
-    # country → step → count (None when hidden: under SMALL, or it would let one be worked out)
+    # country → step → count (None when hidden: under SMALL, or it would let one be worked out);
+    # empty when `funnel_withheld`
     funnel_by_country: dict[str, dict[str, int | None]]
     sessions_per_week: list[tuple[date, int]]
     ratings: dict[int, int]
+    # of those ratings, the ones given by women who erased their data since (not in the export)
+    ratings_erased: int
     # outcome → "all" or a country → stat; None when hidden: under SMALL women (the programme's
     # average too), or it would let such a country's be worked out; absent when no woman of
-    # that country answered it at baseline and later
+    # that country answered it at baseline and later; "all" alone when `outcomes_withheld`
     outcomes: dict[str, dict[str, OutcomeStat | None]]
     at_risk: list[AtRisk]
     reach: list[Reach]
     headline: dict[str, float | int | None] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
+    # The funnel by country is not shown: its totals and its countries alone would tell a small
+    # count, whatever is hidden (`flows.disclosure.withheld`).
+    funnel_withheld: bool = False
+    # The same for the outcomes by country (five countries of one woman each, say).
+    outcomes_withheld: bool = False
 
     @property
     def counts_erased(self) -> bool:
-        """Whether a row (the outcomes' column) counts women who erased their data."""
-        return ERASED in self.funnel_by_country or any(
-            ERASED in stats for stats in self.outcomes.values()
+        """Whether a row (the outcomes' column) or the ratings count women who erased their data."""
+        return (
+            ERASED in self.funnel_by_country
+            or any(ERASED in stats for stats in self.outcomes.values())
+            or self.ratings_erased > 0
         )
 
     @property
@@ -361,26 +379,38 @@ def _weeks(held: dict[int, list[datetime]], now: datetime) -> list[tuple[date, i
     return weeks
 
 
-def _ratings(session: Session, pair_ids: set[int] | None, missing: list[str]) -> dict[int, int]:
+def _ratings(
+    session: Session, pair_ids: set[int] | None, scope: Scope, missing: list[str]
+) -> tuple[dict[int, int], int]:
+    """How many check-ins her women gave each rating in these pairs, and how many of them women
+    who erased their data gave: still counted (as their self-assessments in "All countries"),
+    never listed. The other woman of a mixed pair is not hers: as in the check-ins export."""
     if not _has_table(session, "checkin"):
         missing.append("checkins")
-        return {}
+        return {}, 0
 
     counts = {value: 0 for value in range(1, 6)}
-    for pair_id, value in session.exec(
-        select(CheckIn.pair_id, CheckIn.usefulness).where(col(CheckIn.usefulness).is_not(None))
-    ):
-        if (pair_ids is None or pair_id in pair_ids) and value in counts:
+    erased = 0
+    query = (
+        select(CheckIn.pair_id, CheckIn.participant_id, CheckIn.usefulness, Participant.erased_at)
+        .join(Participant, col(Participant.id) == col(CheckIn.participant_id))
+        .where(col(CheckIn.usefulness).is_not(None))
+    )
+    for pair_id, woman, value, erased_at in session.exec(query):
+        if (pair_ids is None or pair_id in pair_ids) and scope.sees(woman) and value in counts:
             counts[value] += 1
-    return counts
+            erased += erased_at is not None
+    return counts, erased
 
 
 def _outcomes(
     session: Session, cohort_id: int | None, scope: Scope, missing: list[str]
-) -> dict[str, dict[str, OutcomeStat | None]]:
+) -> tuple[dict[str, dict[str, OutcomeStat | None]], bool]:
+    """Each outcome's averages, for all and by country, and whether the breakdown by country is
+    withheld (see `ProgrammeReport.outcomes`)."""
     if not _has_table(session, "outcomeanswer"):
         missing.append("outcomes")
-        return {}
+        return {}, False
 
     grouped: dict[str, dict[str, list[tuple[int, int]]]] = {
         outcome: defaultdict(list) for outcome in OUTCOMES
@@ -393,19 +423,22 @@ def _outcomes(
         grouped[row.outcome][country_row(row.country, row.erased)].append(answers)
     answered = [outcome for outcome in OUTCOMES if grouped[outcome]]
     places = sorted({where for o in answered for where in grouped[o]} - {"all"}, key=row_order)
-    # A country's women for each outcome: each outcome's add up to its "all", shown from 5 up.
+    # A country's women for each outcome: each outcome's add up to its "all", shown from 5 up;
+    # "—" where nobody answered, so the reader tells a 0 from a hidden count.
     table = [[len(grouped[outcome][where]) for outcome in answered] for where in places]
     totals = [len(grouped[outcome]["all"]) >= SMALL for outcome in answered]
-    hidden = hidden_cells(table, totals=totals)
+    hidden = hidden_apart(table, totals=totals)
     result: dict[str, dict[str, OutcomeStat | None]] = {outcome: {} for outcome in OUTCOMES}
     for column, outcome in enumerate(answered):
         result[outcome]["all"] = _outcome_stat(grouped[outcome]["all"])
         for line, where in enumerate(places):
+            if hidden is None:
+                break
             if (line, column) in hidden:
                 result[outcome][where] = None
             elif table[line][column]:
                 result[outcome][where] = _outcome_stat(grouped[outcome][where])
-    return result
+    return result, hidden is None
 
 
 def _outcome_stat(values: list[tuple[int, int]]) -> OutcomeStat | None:
@@ -431,7 +464,9 @@ def at_risk(
     scope: Scope = EVERYONE,
     missing: list[str] | None = None,
 ) -> list[AtRisk]:
-    """Active (or paused) pairs needing a coordinator's attention, the most urgent first."""
+    """Active (or paused) pairs needing a coordinator's attention, the most urgent first. A pair
+    of hers counts whole (its sessions), but only her women's pulses and the alerts of her own
+    inbox (`flows.scope.sees_report`) put it at risk: the other woman's are her coordinators'."""
     missing = missing if missing is not None else []
     pairs = [
         pair
@@ -444,6 +479,8 @@ def at_risk(
     if _has_table(session, "pulse"):
         latest: dict[int, tuple[datetime, int]] = {}
         for pulse in session.exec(select(Pulse).where(col(Pulse.rating).is_not(None))):
+            if not scope.sees(pulse.participant_id):
+                continue  # the other woman's pulse alerts her own coordinators, not this one
             when = pulse.answered_at or pulse.asked_at or now
             if pulse.pair_id not in latest or when >= latest[pulse.pair_id][0]:
                 latest[pulse.pair_id] = (when, pulse.rating or 0)
@@ -453,6 +490,8 @@ def at_risk(
             reason = ALERT_REASONS.get(problem.source)
             if reason is None or _answered_by_a_session(problem, held):
                 continue
+            if not sees_report(session, scope, problem):
+                continue  # the console's inbox does not show it her either
             if problem.pair_id is not None:
                 alerts[problem.pair_id].add(reason)
             elif problem.participant_id in members:
@@ -595,29 +634,36 @@ def build(
     table = [[sum(steps[step][pid] for pid in rows[c]) for step in FUNNEL] for c in countries]
     # Each step's countries add up to the funnel's figure, and no step has more women than the one
     # before: a reader knows both, so the hidden counts are chosen knowing them too.
-    hidden = hidden_cells(table, funnel=True)
+    funnel_withheld = withheld(table, funnel=True)
+    hidden = set() if funnel_withheld else hidden_cells(table, funnel=True)
     by_country = {
         country: {
             step: None if (line, column) in hidden else table[line][column]
             for column, step in enumerate(FUNNEL)
         }
         for line, country in enumerate(countries)
+        if not funnel_withheld
     }
     narrowed = cohort_id is not None or not scope.whole
     pair_ids = {pair.id or 0 for pair in pairs} if narrowed else None
     risky = at_risk(session, now=now, cohort_id=cohort_id, scope=scope, missing=[])
     women = frozenset(person.id or 0 for person in people)
+    ratings, ratings_erased = _ratings(session, pair_ids, scope, missing)
+    outcomes, outcomes_withheld = _outcomes(session, cohort_id, scope, missing)
     report = ProgrammeReport(
         generated_at=now,
         cohort=chosen.name if chosen else None,
         funnel=funnel,
         funnel_by_country=by_country,
         sessions_per_week=_weeks(held, now),
-        ratings=_ratings(session, pair_ids, missing),
-        outcomes=_outcomes(session, cohort_id, scope, missing),
+        ratings=ratings,
+        ratings_erased=ratings_erased,
+        outcomes=outcomes,
         at_risk=risky,
         reach=reach(session, now=now, scope=scope, cohort_id=cohort_id, women=women),
         missing=missing,
+        funnel_withheld=funnel_withheld,
+        outcomes_withheld=outcomes_withheld,
     )
     report.headline = headline(
         session,

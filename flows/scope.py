@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, func, or_, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from storage.checkins import ProblemReport, concerned
 from storage.coordination import Broadcast
 from storage.models import Participant
 from storage.pairs import Cohort, CohortMember, Pair
@@ -103,6 +104,12 @@ def scope_of(session: Session, countries: Iterable[str], cohorts: Iterable[int] 
         frozenset(pid for pid in session.exec(query) if pid is not None),
         frozenset([*(str(g) for g in groups), *names]),
     )
+
+
+def sees_report(session: Session, scope: Scope, report: ProblemReport) -> bool:
+    """An alert is hers when it concerns one of her women (`storage.checkins.concerned`): the
+    coordinators its alert went to, so the console's inbox and the report's pairs at risk agree."""
+    return scope.whole or any(scope.sees(woman) for woman in concerned(session, report))
 
 
 def members(

@@ -76,6 +76,7 @@ from flows.nudges import (
     plan_proposal_wait,
 )
 from flows.proactive import (
+    About,
     about_session,
     ask,
     drop_waiting,
@@ -189,6 +190,10 @@ WITHDRAWN_UNSEEN = _(
 )
 PEER_WITHDREW = _("{name} withdrew her proposal for a session.")
 MOVE_WITHDRAWN = _("Done: your session stays as planned ({when}). I told {name}.")
+MOVE_WITHDRAWN_UNSEEN = _(
+    "Done: your session stays as planned ({when}). {name} had not read your request to move it "
+    "yet, so she will receive nothing about it."
+)
 PEER_MOVE_WITHDRAWN = _("{name} keeps your session as planned ({when}).")
 LAPSED_MINE = _(
     "{name} did not answer in time, and the times you proposed have passed. To propose new "
@@ -281,9 +286,9 @@ def _cancel_news(ctx: Context, meeting: Meeting) -> Msg:
     start = planned_start(meeting) or ctx.now
     me = ctx.participant.id or 0
     unread = _unread(ctx, meeting)
-    if unread:
+    if unread:  # she reads it now: the note is dropped as told (a pause won't say it again)
         about = about_session(meeting.pair_id, meeting.id)
-        drop_waiting(ctx.session, ctx.participant, about, now=ctx.now)
+        drop_waiting(ctx.session, ctx.participant, about, now=ctx.now, said_live=True)
     pair = ctx.session.get(Pair, meeting.pair_id)
     by_peer = pair is not None and me in pair.members() and meeting.cancelled_by == pair.peer_of(me)
     if unread and by_peer:
@@ -778,6 +783,7 @@ def send_proposal(ctx: Context) -> Outcome:
         meeting.version += 1
         if meeting.status == MeetingStatus.CONFIRMED:  # a reschedule: the old time is off
             meeting.previous_start_at = meeting.start_at
+            meeting.moved_at = ctx.now
         meeting.start_at = None
         meeting.local_start = None
         meeting.status = MeetingStatus.PROPOSED
@@ -954,16 +960,7 @@ def _chosen(ctx: Context, key: str) -> Outcome:
             Msg(ACCEPTED.msgid, {"name": first_name(ctx.participant), "when": when(start)}),
             *details(meeting),
         )
-        notify(
-            ctx.session,
-            proposer,
-            [theirs],
-            now=ctx.now,
-            config=ctx.config,
-            purpose=PURPOSE,
-            priority=Priority.LIVE,
-            about=about_session(meeting.pair_id, meeting.id),
-        )
+        _tell_peer(ctx, proposer, about_session(meeting.pair_id, meeting.id), theirs)
     ctx.data.pop("sess", None)
     return resume(ctx, mine)
 
@@ -976,6 +973,7 @@ def confirm(
     meeting.start_at = meeting.option_instants()[index]
     meeting.local_start = meeting.local_options[index]
     meeting.previous_start_at = None
+    meeting.moved_at = None
     meeting.confirmed_at = now
     meeting.updated_at = now
     session.add(meeting)
@@ -1044,16 +1042,7 @@ def _on_confirm_cancel(ctx: Context, key: str) -> Outcome:
     peer = _peer(ctx.session, pair, ctx.participant.id or 0)
     if peer is not None:
         told = Msg(PEER_CANCELLED.msgid, {"name": first_name(ctx.participant), "when": when(start)})
-        notify(
-            ctx.session,
-            peer,
-            [told],
-            now=ctx.now,
-            config=ctx.config,
-            purpose=PURPOSE,
-            priority=Priority.LIVE,
-            about=about_session(pair.id, meeting.id),
-        )
+        _tell_peer(ctx, peer, about_session(pair.id, meeting.id), told)
     ctx.data.pop("sess", None)
     return resume(ctx, Msg(CANCELLED.msgid, {"name": first_name(peer)}))
 
@@ -1140,37 +1129,63 @@ def _on_waiting(ctx: Context, key: str) -> Outcome:
     peer = _peer(ctx.session, pair, ctx.participant.id or 0)
     name = first_name(ctx.participant)
     about = about_session(pair.id, meeting.id)
-    told: Msg | None
+    ctx.data.pop("sess", None)
     if meeting.previous_start_at is not None:  # withdrawing a move: the old time stands again
-        old = keep_previous(ctx.session, meeting, now=ctx.now, config=ctx.config)
-        mine = Msg(MOVE_WITHDRAWN.msgid, {"when": when(old), "name": first_name(peer)})
-        told = Msg(PEER_MOVE_WITHDRAWN.msgid, {"name": name, "when": when(old)})
-    else:
-        unseen = peer is not None and never_reached(
-            ctx.session, peer, about, since=meeting.created_at or ctx.now, now=ctx.now
-        )
-        cancel_meeting(
-            ctx.session, meeting, by=ctx.participant.id or 0, now=ctx.now, config=ctx.config
-        )
-        # Withdrawn before any of it reached her (held for her night): she hears of neither.
-        template = WITHDRAWN_UNSEEN if unseen else WITHDRAWN
-        mine = Msg(template.msgid, {"name": first_name(peer)})
-        told = None if unseen else Msg(PEER_WITHDREW.msgid, {"name": name})
-    if peer is not None and told is None:
+        return resume(ctx, _withdraw_move(ctx, meeting, peer))
+    unseen = peer is not None and never_reached(
+        ctx.session, peer, about, since=meeting.created_at or ctx.now, now=ctx.now
+    )
+    cancel_meeting(ctx.session, meeting, by=ctx.participant.id or 0, now=ctx.now, config=ctx.config)
+    # Withdrawn before any of it reached her (held for her night): she hears of neither.
+    if peer is not None and unseen:
         drop_waiting(ctx.session, peer, about, now=ctx.now)  # the proposal she never saw
     elif peer is not None:
-        notify(
+        _tell_peer(ctx, peer, about, Msg(PEER_WITHDREW.msgid, {"name": name}))
+    template = WITHDRAWN_UNSEEN if unseen else WITHDRAWN
+    return resume(ctx, Msg(template.msgid, {"name": first_name(peer)}))
+
+
+def _tell_peer(ctx: Context, peer: Participant, about: About, told: Msg) -> None:
+    """A note to her peer about the session, at once (or in her morning)."""
+    notify(
+        ctx.session,
+        peer,
+        [told],
+        now=ctx.now,
+        config=ctx.config,
+        purpose=PURPOSE,
+        priority=Priority.LIVE,
+        about=about,
+    )
+
+
+def _withdraw_move(ctx: Context, meeting: Meeting, peer: Participant | None) -> Msg:
+    """Her move taken back: the session is at its time again, and her peer is told it stays as
+    planned; unless the move never reached her (held for her night): then, as for a proposal,
+    she hears of neither, and what the move replaced comes back to her morning as it was ("she
+    accepted"). Returns what the one who withdrew reads."""
+    about = about_session(meeting.pair_id, meeting.id)
+    moved_at, confirmed_at = meeting.moved_at or meeting.proposed_at, meeting.confirmed_at
+    unseen = peer is not None and never_reached(
+        ctx.session, peer, about, since=moved_at or ctx.now, now=ctx.now
+    )
+    old = keep_previous(ctx.session, meeting, now=ctx.now, config=ctx.config)
+    name, at = first_name(peer), when(old)
+    if peer is None or not unseen:
+        if peer is not None:
+            me = first_name(ctx.participant)
+            _tell_peer(ctx, peer, about, Msg(PEER_MOVE_WITHDRAWN.msgid, {"name": me, "when": at}))
+        return Msg(MOVE_WITHDRAWN.msgid, {"when": at, "name": name})
+    drop_waiting(ctx.session, peer, about, now=ctx.now)
+    if confirmed_at is not None and moved_at is not None:
+        outbox.restore_superseded(
             ctx.session,
-            peer,
-            [told],
-            now=ctx.now,
-            config=ctx.config,
-            purpose=PURPOSE,
-            priority=Priority.LIVE,
-            about=about,
+            participant_id=peer.id or 0,
+            subject=about.subject,
+            since=confirmed_at,
+            before=moved_at,
         )
-    ctx.data.pop("sess", None)
-    return resume(ctx, mine)
+    return Msg(MOVE_WITHDRAWN_UNSEEN.msgid, {"when": at, "name": name})
 
 
 # After a session: close it, restart the clock, propose the next one of a rhythm ---------------

@@ -62,6 +62,9 @@ class Meeting(Table, table=True):
     local_start: str | None = Field(default=None, max_length=20)
     # The confirmed start before a reschedule was asked, to tell the other member what moves.
     previous_start_at: datetime | None = utc_field()
+    # When the move now asked began (its first times; a counter-proposal keeps it): what her
+    # peer was told of it since then tells whether she ever saw it. None when nothing moves.
+    moved_at: datetime | None = utc_field()
     mode: str = Field(default=Mode.VIDEO, max_length=16)
     place: str | None = Field(default=None, max_length=200)  # a link or a place
     rhythm: str | None = Field(default=None, max_length=16)

@@ -461,6 +461,17 @@ def supersede(session: Session, message_ids: Sequence[int], *, code: str = SUPER
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+def went_out_by(session: Session, message_ids: Sequence[int], at: datetime) -> bool:
+    """Whether the last of these messages (a question, after its introduction) had gone out to
+    her by `at`; True when none of them is left (erased with her data)."""
+    last = session.exec(
+        select(OutboundMessage.id, OutboundMessage.sent_at)
+        .where(col(OutboundMessage.id).in_(list(message_ids)))
+        .order_by(col(OutboundMessage.id).desc())
+    ).first()
+    return last is None or (last.sent_at is not None and last.sent_at <= at)
+
+
 def purposes(session: Session, message_ids: Sequence[int]) -> set[str]:
     """What these messages were queued for ("introduction", "intro_reminder"...)."""
     if not message_ids:
@@ -472,10 +483,17 @@ def purposes(session: Session, message_ids: Sequence[int]) -> set[str]:
 
 
 def supersede_about(
-    session: Session, *, participant_id: int, subject: str, now: datetime, within: bool = False
+    session: Session,
+    *,
+    participant_id: int,
+    subject: str,
+    now: datetime,
+    within: bool = False,
+    code: str = SUPERSEDED,
 ) -> list[int]:
     """A newer message to her about `subject` is being queued: drop her earlier ones about it
     that still wait for later (held for her quiet hours) and were never tried; returns their ids.
+    `code` says why (`SAID_LIVE`: she is told the same in her conversation now).
 
     `within`: those about what lies within the subject go too ("pair:4/meeting:9" lies within
     "pair:4": a pair paused or ended makes its sessions' notes wrong). A message that is due
@@ -487,9 +505,31 @@ def supersede_about(
     if within:
         about = or_(about, _outbox.c.subject.like(f"{subject}/%"))
     rows = session.connection().execute(
-        _SUPERSEDE.where(about), {"her": participant_id, "now": now}
+        _SUPERSEDE.where(about), {"her": participant_id, "now": now, "code": code}
     )
     return [row.id for row in rows]
+
+
+def restore_superseded(
+    session: Session, *, participant_id: int, subject: str, since: datetime, before: datetime
+) -> int:
+    """Put back what was queued for her about `subject` between `since` and `before` and
+    dropped unsent for a newer word that is now taken back before it reached her (a move
+    withdrawn in her night brings back "she accepted"); returns how many."""
+    result = session.execute(
+        update(OutboundMessage)
+        .where(
+            col(OutboundMessage.participant_id) == participant_id,
+            col(OutboundMessage.subject).is_not(None),
+            col(OutboundMessage.subject) == subject,
+            col(OutboundMessage.status) == OutboxStatus.SKIPPED,
+            col(OutboundMessage.error_code) == SUPERSEDED,
+            col(OutboundMessage.created_at) >= since,
+            col(OutboundMessage.created_at) < before,
+        )
+        .values(status=OutboxStatus.PENDING, error_code=None)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def waiting_about(session: Session, *, participant_id: int, subject: str, now: datetime) -> bool:
@@ -503,9 +543,15 @@ def waiting_about(session: Session, *, participant_id: int, subject: str, now: d
 
 
 def reached_since(
-    session: Session, *, participant_id: int, subject: str, since: datetime, now: datetime
+    session: Session,
+    *,
+    participant_id: int,
+    subject: str | Sequence[str],
+    since: datetime,
+    now: datetime,
 ) -> bool | None:
-    """Whether what was queued for her about `subject` from `since` on has reached her.
+    """Whether what was queued for her about `subject` (or any of several) from `since` on
+    has reached her.
 
     None when nothing about it was queued for her at `since` itself (she knew it another way,
     or was never told); False when it all still waits for later or was dropped unsent by a
@@ -513,9 +559,10 @@ def reached_since(
     conversation when she wrote first (`SAID_LIVE`).
     """
     session.flush()
+    subjects = [subject] if isinstance(subject, str) else list(subject)
     rows = (
         session.connection()
-        .execute(_SAID_SINCE, {"her": participant_id, "subject": subject, "since": since})
+        .execute(_SAID_SINCE, {"her": participant_id, "subjects": subjects, "since": since})
         .all()
     )
     if not any(row.created_at == since for row in rows):
@@ -540,7 +587,7 @@ _SAID_SINCE = core_select(
 ).where(
     _outbox.c.participant_id == bindparam("her"),
     _outbox.c.subject.is_not(None),  # lets SQLite see that the index of subjects fits
-    _outbox.c.subject == bindparam("subject"),
+    _outbox.c.subject.in_(bindparam("subjects", expanding=True)),
     _outbox.c.created_at >= bindparam("since", type_=_outbox.c.created_at.type),
 )
 
@@ -556,7 +603,7 @@ _STILL_WAITING = (
 _SUPERSEDE = (
     update(_outbox)
     .where(*_STILL_WAITING)
-    .values(status=OutboxStatus.SKIPPED, error_code=SUPERSEDED)
+    .values(status=OutboxStatus.SKIPPED, error_code=bindparam("code"))
     .returning(_outbox.c.id)
 )
 _WAITING_ABOUT = core_select(_outbox.c.id).where(*_STILL_WAITING).limit(1)

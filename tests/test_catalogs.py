@@ -130,14 +130,17 @@ def test_every_message_survives_compilation(language: str) -> None:
 # French puts a non-breaking space (U+00A0, as the catalog mostly does) before ? ! : ; so the
 # mark never starts a line of its own on a narrow screen. Not a mark inside a token ("10:30",
 # "telegram:123", "https://…"), inside a placeholder ("{value:.1f}"), nor one closing text
-# kept in English (found as such in the English source: « Are you free? »).
+# kept in English (found as such in the English source: « Are you free? »). Guillemets hold
+# their words with the same space inside, so « never ends a line nor » starts one.
 NBSP = "\u00a0"
 _FR_MARK = re.compile(r"[?!:;]")
+_LOOSE_GUILLEMET = re.compile(r"«(?!\u00a0)|(?<!\u00a0)»")
 _NOT_PROSE = re.compile(r"\{[^{}]*\}|\b(?:https?://|www\.)\S+")
 
 
 def french_spacing_faults(text: str, source: str = "") -> list[str]:
-    """Each ? ! : ; of a French text not preceded by a non-breaking space, shown in context."""
+    """Each ? ! : ; of a French text not preceded by a non-breaking space, and each « » without
+    one inside, shown in context."""
     prose = _NOT_PROSE.sub(lambda found: "X" * len(found.group(0)), text)
     faults = []
     for mark in _FR_MARK.finditer(prose):
@@ -151,6 +154,8 @@ def french_spacing_faults(text: str, source: str = "") -> list[str]:
             continue  # English kept as it is inside the French
         if text[at] == mark.group(0):  # not inside a placeholder or a URL
             faults.append(text[max(0, at - 20) : at + 1])
+    for loose in _LOOSE_GUILLEMET.finditer(text):
+        faults.append(text[max(0, loose.start() - 10) : loose.end() + 10])
     return faults
 
 
@@ -163,7 +168,9 @@ def french_spacing_faults(text: str, source: str = "") -> list[str]:
         ("Quel est votre prénom\u00a0? Oui\u00a0!", 0),
         ("Écrivez l'heure comme 10:30, ou /coordinators add telegram:123\u00a0;", 0),
         ("Le lien\u00a0: https://meet.example/a?b=c ou {when:%H:%M}\u00a0!", 0),
-        ("Répondez « {answer} »\u00a0?!", 0),
+        ("Répondez «\u00a0{answer}\u00a0»\u00a0?!", 0),
+        ("Choisissez « Aide »\u00a0!", 2),  # plain spaces inside the guillemets
+        ("Choisissez «Aide»\u00a0!", 2),  # none
     ],
 )
 def test_the_french_spacing_check_sees_each_plain_or_missing_space(text: str, faults: int):
@@ -172,8 +179,9 @@ def test_the_french_spacing_check_sees_each_plain_or_missing_space(text: str, fa
 
 def test_the_french_spacing_check_leaves_english_inside_french_alone():
     source = 'Write for example: "Are you free?"'
-    assert french_spacing_faults("Écrivez par exemple\u00a0: « Are you free? »", source) == []
-    assert french_spacing_faults("Écrivez par exemple: « Are you free? »", source) != []
+    kept = "Écrivez par exemple\u00a0: «\u00a0Are you free?\u00a0»"
+    assert french_spacing_faults(kept, source) == []
+    assert french_spacing_faults(kept.replace("\u00a0:", ":"), source) != []
 
 
 def test_french_has_a_non_breaking_space_before_each_question_mark_colon_and_the_like():

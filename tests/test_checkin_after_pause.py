@@ -45,7 +45,7 @@ CASES = {
         {
             "happened": "A-t-elle eu lieu\u00a0?",
             "mine": "Votre binôme avec Carmen est en pause. Écrivez MENU et choisissez "
-            "« Reprendre mon binôme » quand vous serez prête.",
+            "«\u00a0Reprendre mon binôme\u00a0» quand vous serez prête.",
             "theirs": "Votre binôme avec Carmen est en pause\u00a0: Carmen l'a mis en pause",
             "no_peer": "pas encore de partenaire",
             "new_time": "nouvel horaire",

@@ -19,7 +19,7 @@ from tests.test_sessions_conversations import run_until
 
 USEFUL = {
     "es": "¿Qué tan útil fue",
-    "fr": "Cette séance vous a-t-elle été utile",
+    "fr": "À quel point cette séance vous a-t-elle été utile",
     "en": "How useful",
 }
 WHY_NOT = {"es": "¿Qué pasó?", "fr": "Que s'est-il passé\u00a0?", "en": "What happened?"}

@@ -247,7 +247,7 @@ SCRIPTS = {
         happened="¿se realizó?",
         useful="¿Qué tan útil fue para usted?",
         learned="¿Una cosa que aprendió de Emily?",
-        shared="¿Y una cosa que usted le compartió?",
+        shared="¿Y una cosa que usted compartió con ella?",
         thanks="¡Gracias! Sus respuestas ayudan al programa.",
         tip="💡 Consejo ·",
         skip_word="pasar",
@@ -258,7 +258,7 @@ SCRIPTS = {
     ),
     "fr": Script(
         happened="A-t-elle eu lieu\u00a0?",
-        useful="Cette séance vous a-t-elle été utile\u00a0?",
+        useful="À quel point cette séance vous a-t-elle été utile\u00a0?",
         learned="Qu'avez-vous appris avec Carmen\u00a0?",
         shared="Et une chose que vous lui avez transmise\u00a0?",
         thanks="Merci\u00a0! Vos réponses aident le programme.",
@@ -344,6 +344,23 @@ def test_checkin_free_texts_skipped_with_one_word_or_a_digit(app, language):
     assert row.usefulness == 5
     assert row.learned is None and row.shared is None
     assert row.completed_at is not None
+
+
+@pytest.mark.parametrize(("language", "none"), [("es", "Ninguna."), ("fr", "Aucune\u00a0!")])
+def test_one_thing_answered_with_the_feminine_none_is_skipped(app, language, none):
+    """ "¿Una cosa que aprendió?" "Ninguna.": "una cosa", "une chose", is answered in the
+    feminine, and that none is a skip like "nada" or "rien", not something she learned."""
+    s = SCRIPTS[language]
+    programme, her, _peer = start_checkin(app, language)
+    her.says("1")
+    her.says("3")
+    her.expect(s.learned)
+    her.says(none)
+    her.expect(s.shared)
+    her.says(none)
+    her.expect(s.thanks)
+    row = the_checkin(app, programme.her)
+    assert row.learned is None and row.shared is None
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -77,7 +77,7 @@ WORDS = {
             "dès que votre profil sera complet."
         ),
         done="Merci, Carmen\u00a0! Votre profil est complet.",
-        joined="Bienvenue dans le groupe Pilote 2026\u00a0! Je vous écris dès que j'ai trouvé",
+        joined="Bienvenue dans le groupe Pilote 2026\u00a0! Je vous écrirai dès que j'aurai trouvé",
         joined_midway="Bienvenue dans le groupe Pilote 2026\u00a0! Reprenons ma question.",
         invalid="Désolée, je n'ai pas compris.",
     ),

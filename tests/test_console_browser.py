@@ -202,8 +202,8 @@ def test_sign_in_cohort_matching_and_publishing(driver, live):  # type: ignore[n
     assert "Carmen" in body(chrome)
     click_text(chrome, "Publier…")
     assert "2 binômes vont être présentés : 8 messages" in find(chrome, "#publish-count").text
-    click_text(chrome, "Oui, envoyer les présentations")
-    assert "Présentations envoyées : 2 binômes." in body(chrome)
+    click_text(chrome, "Oui, envoyer les mises en relation")
+    assert "Mises en relation envoyées : 2 binômes." in body(chrome)
     app = live["app"]
     with app.db.session() as s:
         intros = s.exec(

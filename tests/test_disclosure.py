@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from flows.disclosure import SMALL, hidden_cells, small, worked_out
+from flows.disclosure import SMALL, hidden_apart, hidden_cells, small, withheld, worked_out
 
 Cells = dict[Hashable, int]
 
@@ -61,10 +61,12 @@ def test_no_hidden_count_of_a_row_can_be_worked_out_from_its_total(numbers: list
     is even told that some hidden count is under 5."""
     counts: Cells = {(row, 0): n for row, n in enumerate(numbers)}
     group = list(counts)
+    if withheld([[n] for n in numbers]):
+        # One row is its total: a small one is told whatever is hidden, so no row is shown.
+        assert len(group) == 1 and small(numbers[0])
+        return
     hidden = hidden_cells([[n] for n in numbers])
     assert {cell for cell, n in counts.items() if small(n)} <= hidden
-    if len(group) == 1:
-        return  # the one cell is its total, shown anyway
     assert len(hidden) != 1
 
     def one_small(values: Cells) -> bool:
@@ -109,33 +111,37 @@ def funnels(draw: st.DrawFn) -> list[list[int]]:
 
 @settings(max_examples=200, deadline=None)
 @given(funnels())
+# Invited 2 in two countries (each is 1), and three countries of one woman each: the totals and
+# the rows alone tell every count, whatever is hidden.
+@example([[1, 1], [1, 0]])
+@example([[1, 1, 0], [1, 1, 1], [1, 0, 0]])
 def test_no_hidden_count_of_a_funnel_can_be_worked_out_from_totals_and_steps(
     table: list[list[int]],
 ) -> None:
     """Each step's countries add up to the step's total (shown), along a country's row no step
     has more women than the one before, and a country has a row when it has a woman: a reader
-    may use all three."""
+    may use all three. Where they alone tell a small count, the table is withheld (its totals
+    alone are shown), and only there."""
     counts: Cells = {(r, step): n for r, line in enumerate(table) for step, n in enumerate(line)}
     steps = range(len(table[0]))
     columns = [[(row, step) for row in range(len(table))] for step in steps]
     rows = [[(row, step) for step in steps] for row in range(len(table))]
-    hidden = hidden_cells(table, funnel=True)
-    assert {cell for cell, n in counts.items() if small(n)} <= hidden
-    # A step no woman reached is 0 in every country: hiding one of its cells would hide nothing.
-    assert all(sum(counts[cell] for cell in column) for column in columns if hidden & {*column})
 
     def each_row_a_woman(values: Cells) -> bool:
         return all(values[line[0]] >= 1 for line in rows)
 
+    def told(key: Hashable, hidden: set[Hashable]) -> bool:
+        return not another_reading(counts, hidden, key, columns, rows, each_row_a_woman)
+
+    if withheld(table, funnel=True):
+        assert any(small(n) and told(key, set(counts)) for key, n in counts.items()), table
+        return
+    hidden = hidden_cells(table, funnel=True)
+    assert {cell for cell, n in counts.items() if small(n)} <= hidden
+    # A step no woman reached is 0 in every country: hiding one of its cells would hide nothing.
+    assert all(sum(counts[cell] for cell in column) for column in columns if hidden & {*column})
     for key in hidden:
-        # Unless the totals and the rows alone tell it (invited 2, two countries: 1 each).
-        assert another_reading(
-            counts, hidden, key, columns, rows, each_row_a_woman
-        ) or not another_reading(counts, set(counts), key, columns, rows, each_row_a_woman), (
-            table,
-            hidden,
-            key,
-        )
+        assert not told(key, hidden), (table, hidden, key)
 
 
 def test_one_small_row_costs_the_next_smallest_row_not_the_whole_table() -> None:
@@ -161,3 +167,48 @@ def test_a_countrys_row_tells_it_has_one_woman_at_least() -> None:
     assert worked_out(table, small_ones, funnel=True) == sorted(small_ones)
     hidden = hidden_cells(table, funnel=True)
     assert small_ones < hidden and worked_out(table, hidden, funnel=True) == []
+
+
+def test_the_same_figures_are_worked_out_once_and_each_caller_gets_its_own_set() -> None:
+    """The console's dashboard builds the report on every load: a table seen before is not
+    worked out again, and a caller changing the set it got changes nobody else's."""
+    from flows.disclosure import _hidden_cells
+
+    table = [[6, 6, 6, 5], [7, 6, 6, 5], [2, 2, 0, 0]]
+    _hidden_cells.cache_clear()
+    first = hidden_cells(table, funnel=True)
+    expected = set(first)
+    first.add((9, 9))
+    again = hidden_cells([list(row) for row in table], funnel=True)
+    assert again == expected and again is not first
+    assert _hidden_cells.cache_info().hits == 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 12), min_size=1, max_size=6))
+# Five countries of one woman each, their total shown: each is 1 whatever is hidden.
+@example([1, 1, 1, 1, 1])
+@example([6, 1, 1, 0])
+def test_no_hidden_count_can_be_worked_out_by_a_reader_who_tells_0_from_hidden(
+    numbers: list[int],
+) -> None:
+    """An outcome's women by country: "—" where nobody answered, so the reader knows which
+    counts are 0 and that every other one is 1 at least (its country's row has a woman). Where
+    that alone tells a small count, the table is withheld, and only there."""
+    counts: Cells = {(row, 0): n for row, n in enumerate(numbers)}
+    group = list(counts)
+
+    def zeros_known(values: Cells) -> bool:
+        return all((values[cell] > 0) == (n > 0) for cell, n in counts.items())
+
+    def told(key: Hashable, hidden: set[Hashable]) -> bool:
+        return not another_reading(counts, hidden, key, [group], also=zeros_known)
+
+    hidden = hidden_apart([[n] for n in numbers])
+    if hidden is None:
+        assert any(small(n) and told(key, set(counts)) for key, n in counts.items()), numbers
+        return
+    assert {cell for cell, n in counts.items() if small(n)} <= hidden
+    assert all(counts[cell] for cell in hidden)  # a hidden 0 would hide nothing
+    for key in hidden:
+        assert not told(key, hidden), (numbers, hidden, key)

@@ -84,7 +84,7 @@ def test_each_woman_is_introduced_in_her_language(programme, recorder):
         in julie
     )
     assert "Heure locale chez Carmen\u00a0: La Paz, 1 heure de plus que chez vous." in julie
-    assert "1. Oui, je veux la rencontrer" in julie
+    assert "1. Oui, j'aimerais la rencontrer" in julie
 
     emily = inbox(app, recorder, "emily")
     assert "Emily, I have found you a peer! Awa lives in Senegal and runs Saveurs Teranga." in emily
@@ -114,7 +114,7 @@ def test_both_accept_and_receive_each_others_shared_contact(programme, recorder)
     julie.expect("Vous pouvez la joindre ici\u00a0: WhatsApp +59171234567")
     julie.expect("Pour briser la glace")
     # Julie goes straight on to proposing times: she is not sent to the menu for it.
-    assert "choisissez « Planifier" not in julie.text
+    assert "choisissez «\u00a0Planifier" not in julie.text
     drain(app)
     carmen_now = recorder.by_address["carmen"][-1]
     assert "¡Qué alegría: usted y Julie dijeron que sí!" in carmen_now

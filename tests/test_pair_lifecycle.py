@@ -154,7 +154,7 @@ def test_pause_and_restart_from_the_menu_tell_the_peer(app, clock, recorder):
     drain(app)
     told = recorder.by_address["julie"][-1]
     assert "Carmen a mis votre binôme en pause" in told
-    assert "Seule elle ou la coordination peut le reprendre" in told
+    assert "Elle ou la coordination peuvent le reprendre" in told
     menu = "\n".join(julie.says("menu"))
     assert "Reprendre mon binôme" not in menu and "Mon binôme en pause" in menu
     julie.says("Mon binôme en pause")

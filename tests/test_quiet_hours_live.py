@@ -37,7 +37,7 @@ def test_a_digit_written_before_the_held_question_went_out_does_not_answer_it(ap
     awa = Person(app, "awa")
     clock.advance(timedelta(minutes=5))
     awa.says("1")  # meant for something else: she has not read the introduction yet
-    awa.expect("je vous ai trouvé une partenaire", "1. Oui, je veux la rencontrer")
+    awa.expect("je vous ai trouvé une partenaire", "1. Oui, j'aimerais la rencontrer")
     awa.says("1")  # now she has read it
     awa.expect("Emily")
     clock.set(EVENING_IN_DAKAR.replace(hour=8) + timedelta(days=1, minutes=1))

@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 from datetime import timedelta
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -540,8 +541,6 @@ def test_delivery_counts_are_disjoint_and_named_alike_on_the_console_and_the_rep
 ):
     """Messages due at a later local hour are "scheduled for later", not also "waiting to go"
     nor "waiting for her reply"; every message is in one count, the same on both pages."""
-    from html import unescape
-
     from bot.console.web import render
     from flows.i18n import zone
 
@@ -691,3 +690,162 @@ def test_erased_womens_self_assessments_count_apart_and_are_no_longer_listed(
     with out.open(encoding="utf-8") as handle:
         listed = {row["participant"] for row in csv.DictReader(handle)}
     assert listed == kept
+
+
+ERASED_RATINGS = {
+    "en": "Of these, given by women who have since erased their data: 2",
+    "es": "De estas, dadas por mujeres que luego borraron sus datos: 2",
+    "fr": "Dont réponses de femmes qui ont depuis effacé leurs données\u00a0: 2",
+}
+
+
+@pytest.mark.parametrize("language", ["en", "es", "fr"])
+def test_erased_womens_checkins_count_in_the_ratings_and_are_no_longer_listed(
+    db, clock, tmp_path, language
+):
+    """Her ratings stay in the report's counts, said apart under them (as her self-assessments
+    in "Erased her data"); the check-ins export no longer lists them under her id, so the
+    export's ratings and the erased ones add up to the report's."""
+    import csv
+
+    from bot.exports import export
+    from flows.config import FlowConfig
+    from storage import participants
+
+    now = clock.now()
+    with db.session() as s:
+        bo = [programme.woman(s, f"bo{i}", now=now, country="BO") for i in range(3)]
+        ca = [programme.woman(s, f"ca{i}", now=now, country="CA") for i in range(3)]
+        group = programme.cohort(s, "Ola 6", [*bo, *ca], now=now)
+        for a, b in zip(bo, ca, strict=True):
+            pair = programme.pair(s, group, a, b, now=now)
+            for week in (1, 2):
+                start = now - timedelta(days=7 * week)
+                meeting = programme.meeting(s, pair, start)
+                programme.checkin(s, pair, a, meeting.id, 4, at=start)
+                programme.checkin(s, pair, b, meeting.id, 5, at=start)
+        gone = bo[0].public_id
+        participants.erase(s, bo[0], now=now)
+    with db.session() as s:
+        report = reports.build(s, now=now)
+    assert report.ratings == {1: 0, 2: 0, 3: 0, 4: 6, 5: 6}  # hers still counted
+    assert report.ratings_erased == 2 and report.counts_erased
+    out = tmp_path / "checkins.csv"
+    export(db, FlowConfig(), OPERATOR, "checkins", out, now=now)
+    with out.open(encoding="utf-8") as handle:
+        listed = list(csv.DictReader(handle))
+    assert gone not in {row["participant"] for row in listed}
+    rated = sum(1 for row in listed if row["usefulness"])
+    assert rated + report.ratings_erased == sum(report.ratings.values())
+    page, printed = render_html(report, language), report_text(report, language)
+    ratings = page.split('id="ratings"')[1].split("</section>")[0]
+    assert ERASED_RATINGS[language] in unescape(ratings)
+    assert ERASED_RATINGS[language] in printed
+    assert ERASED_NOTE[language] in page and ERASED_NOTE[language] in printed
+
+
+WITHHELD = {
+    "en": "Not shown by country: with so few women in each",
+    "es": "No se muestra por país: con tan pocas mujeres en cada uno",
+    "fr": "Pas de détail par pays\u00a0: avec si peu de femmes dans chacun",
+}
+
+
+@pytest.mark.parametrize("language", ["en", "es", "fr"])
+def test_a_funnel_whose_totals_tell_each_country_is_not_shown_by_country(db, clock, language):
+    """Invited 2, one in Bolivia and one in Senegal: each country's row has a woman, so each is
+    1 whatever is hidden. The funnel is shown whole, not by country, and the report says why."""
+    now = clock.now()
+    with db.session() as s:
+        women = [
+            programme.woman(s, "b0", now=now, country="BO"),
+            programme.woman(s, "s0", now=now, country="SN"),
+        ]
+        programme.cohort(s, "Ola 7", women, now=now)
+        report = reports.build(s, now=now)
+    assert report.funnel["invited"] == 2
+    assert report.funnel_withheld and report.funnel_by_country == {}
+    page, printed = render_html(report, language), report_text(report, language)
+    funnel = page.split('id="funnel"')[1].split("</section>")[0]
+    assert WITHHELD[language] in unescape(funnel) and WITHHELD[language] in printed
+    for label in (BOLIVIA[language], SENEGAL[language]):
+        assert label not in funnel and label not in printed
+
+
+@pytest.mark.parametrize("language", ["en", "es", "fr"])
+def test_outcomes_of_one_woman_in_each_country_are_not_shown_by_country(db, clock, language):
+    """Five women, one in each of five rows (Bolivia, Senegal, Canada, another country, not
+    given), answered: the programme's average is shown (5 women), but five hidden counts that
+    add up to 5 in five rows that each have a woman are 1 each. So no country is listed."""
+    now = clock.now()
+    with db.session() as s:
+        women = [
+            programme.woman(s, f"w{i}", now=now, country=country)
+            for i, country in enumerate(("BO", "SN", "CA", "OTHER", None))
+        ]
+        programme.cohort(s, "Ola 8", women, now=now)
+        for woman in women:
+            programme.survey(s, woman, "baseline", {"confidence": 2}, at=now - timedelta(60))
+            programme.survey(s, woman, "end", {"confidence": 4}, at=now - timedelta(1))
+        report = reports.build(s, now=now)
+    assert report.outcomes_withheld
+    assert report.outcomes["confidence"] == {"all": reports.OutcomeStat(5, 2, 4)}
+    page, printed = render_html(report, language), report_text(report, language)
+    outcomes = page.split('id="outcomes"')[1].split("</section>")[0]
+    assert WITHHELD[language] in unescape(outcomes) and WITHHELD[language] in printed
+    assert f"<th>{BOLIVIA[language]}</th>" not in outcomes
+
+
+def test_a_country_coordinators_report_counts_her_womens_answers_only(db, clock, tmp_path):
+    """A Senegal–Canada pair: the Canadian rates the session 1 and the Senegalese 5; later the
+    Canadian gives a low pulse and reports a problem. The Senegal coordinator's report counts
+    her woman's answers only (5), as her check-ins export lists them, and the Canadian's pulse
+    and report (her own coordinators', not in this one's inbox) do not put the pair at risk
+    there; the admin's report counts both (3) and sees the pair at risk."""
+    import csv
+
+    from bot.exports import export
+    from flows.config import FlowConfig
+    from flows.scope import scope_of
+    from storage.checkins import Pulse
+
+    now = clock.now()
+    with db.session() as s:
+        fatou = programme.woman(s, "sn", now=now, country="SN")
+        anne = programme.woman(s, "ca", now=now, country="CA")
+        group = programme.cohort(s, "Ponts", [fatou, anne], now=now)
+        pair = programme.pair(s, group, fatou, anne, now=now)
+        start = now - timedelta(days=3)
+        meeting = programme.meeting(s, pair, start)
+        programme.checkin(s, pair, anne, meeting.id, 1, at=start)
+        programme.checkin(s, pair, fatou, meeting.id, 5, at=start)
+        for who, rating, days in ((fatou, 4, 2), (anne, 1, 1)):
+            at = now - timedelta(days=days)
+            s.add(
+                Pulse(
+                    participant_id=who.id,
+                    pair_id=pair.id,
+                    asked_at=at,
+                    rating=rating,
+                    answered_at=at,
+                )
+            )
+        record_problem(s, participant_id=anne.id, source="report", now=now, pair_id=pair.id)
+        pair_id = pair.id
+    with db.session() as s:
+        senegal = scope_of(s, ["SN"])
+        mine = reports.build(s, now=now, scope=senegal)
+        whole = reports.build(s, now=now)
+    assert mine.ratings == {1: 0, 2: 0, 3: 0, 4: 0, 5: 1} and mine.headline["mean_rating"] == 5
+    assert whole.ratings == {1: 1, 2: 0, 3: 0, 4: 0, 5: 1} and whole.headline["mean_rating"] == 3
+    # Pair-level figures count her pair whole: its session is hers too.
+    assert mine.headline["sessions_30d"] == whole.headline["sessions_30d"] == 1
+    assert mine.at_risk == [] and mine.headline["at_risk"] == 0
+    assert [(r.pair_id, dict(r.reasons)) for r in whole.at_risk] == [
+        (pair_id, {"pulse": {"rating": 1}, "problem": {}})
+    ]
+    out = tmp_path / "checkins.csv"
+    export(db, FlowConfig(), OPERATOR, "checkins", out, now=now, scope=senegal)
+    with out.open(encoding="utf-8") as handle:
+        rated = [int(row["usefulness"]) for row in csv.DictReader(handle) if row["usefulness"]]
+    assert sorted(rated) == [value for value, n in mine.ratings.items() for _ in range(n)]

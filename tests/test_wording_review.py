@@ -158,3 +158,29 @@ def test_no_french_de_or_que_before_a_name() -> None:
         if before_name.search(text)
     ]
     assert not found, found[:5]
+
+
+@pytest.mark.parametrize("language", ["es", "fr"])
+def test_a_moment_never_opens_a_sentence(language: str) -> None:
+    """Spanish and French write weekdays with a small letter ("lunes 2 de marzo, 09:00"), so a
+    message starting with one would start with a small letter: "El lunes 2 de marzo… ya pasó"."""
+    from flows.messages import Msg, when
+
+    past = Msg("{when} has already passed. Please choose a time in the future.",
+               {"when": when(datetime(2026, 3, 2, 13, tzinfo=UTC))})  # fmt: skip
+    text = render_msg(past, Reader(language, "BO" if language == "es" else "SN"))
+    assert text[0].isupper(), text
+    moment_first = re.compile(r"(?:^|[.!?]\s)\{(?:when|old|deadline|date)\}")
+    assert not [text for text in _messages_raw(language) if moment_first.search(text)]
+
+
+def _messages_raw(language: str) -> list[str]:
+    """Every translation of the language's catalog, placeholders kept."""
+    with (LOCALES_DIR / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle)
+    return [
+        text
+        for entry in catalog
+        if entry.id
+        for text in (entry.string if isinstance(entry.string, tuple) else (entry.string,))
+    ]

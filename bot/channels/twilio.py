@@ -391,7 +391,7 @@ class TwilioChannel:
         assert app is not None
         form = ImmutableMultiDict(parse_qsl(row.payload or "", keep_blank_values=True))
         kind = ChannelKind(row.channel)
-        inbound = self._inbound_of(session, app, kind, row.address, form)
+        inbound = self._inbound_of(session, app, kind, row.address, form, row.received_at)
         handled = app.engine.handle_in(session, inbound, recorded=True)
         released = outbox.release_held(
             session, channel=kind.value, address=row.address, now=app.clock.now()
@@ -408,6 +408,7 @@ class TwilioChannel:
         kind: ChannelKind,
         number: str,
         form: ImmutableMultiDict[str, str],
+        arrived_at: datetime | None,
     ) -> Inbound:
         body = form.get("Body", "")
         payload = form.get("ButtonPayload", "").strip()
@@ -433,6 +434,7 @@ class TwilioChannel:
             option_key=option_key,
             platform_key=form["MessageSid"],
             received_at=app.clock.now(),
+            arrived_at=arrived_at,  # the webhook's time: she wrote it before then
             kind=kind_of,
             locale_hint=language_hint(number),
             profile_name=form.get("ProfileName") or None,
