@@ -491,9 +491,13 @@ def test_a_decline_reaches_a_peer_who_saw_the_introduction_though_her_reminder_w
         (
             "julie",
             "oui avec plaisir",
-            "Merci\u00a0! Je vous préviens dès que votre partenaire, Carmen",
+            "Merci\u00a0! Je vous préviendrai dès que votre partenaire, Carmen",
         ),
-        ("awa", "Oui bien sûr !", "Merci\u00a0! Je vous préviens dès que votre partenaire, Emily"),
+        (
+            "awa",
+            "Oui bien sûr !",
+            "Merci\u00a0! Je vous préviendrai dès que votre partenaire, Emily",
+        ),
         ("emily", "yes please", "Thank you! I will tell you as soon as Awa has answered too."),
         ("carmen", "no, lo siento", "Entendido, gracias por avisarme."),
     ],
