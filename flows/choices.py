@@ -51,14 +51,52 @@ _YES_NO_TAILS = {
         | {"on s est vues", "on s est parle", "c est ca", "c est bien ca", "c est correct"}
         | {"it did", "it happened", "it took place", "we did", "we met", "thanks", "thank you"}
         | {"that s right", "correct", "it is"}
+        # How it went, said with the yes: "sí, muy bien", "oui c'était super", "yes it was great".
+        | {"muy bien", "estuvo bien", "estuvo muy bien", "excelente", "c etait bien", "super"}
+        | {"c etait super", "tres bien", "it was great", "it went well", "great", "very good"}
+        # Gladly, as one accepts an introduction: "sí, me encantaría", "oui avec plaisir".
+        | {"me encantaria", "con gusto", "con mucho gusto", "por favor", "claro", "claro que si"}
+        | {"avec plaisir", "bien sur", "volontiers", "svp", "s il vous plait", "please"}
+        | {"of course", "gladly", "with pleasure", "i would love to", "i d love to", "sure"}
     ),
     "no": frozenset(
         {"no pudimos", "no se hizo", "no se realizo", "no hubo", "todavia no", "aun no"}
         | {"todavia", "aun", "gracias", "pas encore", "elle n a pas eu lieu", "on n a pas pu"}
         | {"pas du tout", "merci", "not yet", "it didn t", "it did not", "we didn t"}
         | {"we did not", "we couldn t", "we could not", "thanks", "thank you"}
+        | {"lamentablemente", "malheureusement", "unfortunately", "sadly"}
+        | {"lo siento", "desolee", "sorry", "no puedo", "je ne peux pas", "i can t"}
     ),
 }
+
+
+# What only acknowledges or thanks ("ok", "gracias", "ok merci", "merci bcp", "thanks a lot"):
+# an answer to a reminder or a confirmation, asking for nothing.
+_OK = frozenset(
+    {"ok", "okay", "oki", "okey", "okk", "vale", "dale", "bueno", "listo", "perfecto", "genial"}
+    | {"entendido", "muy bien", "de acuerdo", "d accord", "daccord", "dac", "parfait", "super"}
+    | {"tres bien", "bien recu", "c est note", "compris", "great", "perfect", "cool", "got it"}
+    | {"noted", "good", "all right", "alright", "sure"}
+)
+_THANKS = frozenset(
+    {"gracias", "muchas gracias", "mil gracias", "merci", "merci beaucoup", "merci bcp", "mrc"}
+    | {"mrci", "mci", "thanks", "thank you", "thx", "thanks a lot", "thank you so much"}
+)
+_ACKNOWLEDGED = (
+    _OK
+    | _THANKS
+    | {f"{ok} {thanks}" for ok in _OK for thanks in _THANKS}
+    | {f"{thanks} {ok}" for ok in _OK for thanks in _THANKS}
+)
+
+
+def is_thanks(text: str) -> bool:
+    """True when her message only acknowledges or thanks: "ok", "gracias", "Ok merci !", or
+    emoji alone ("👍", "🙏🏾"); not a question mark."""
+    plain = normalise(text)
+    if not plain:
+        return bool(text.strip()) and "?" not in text
+    return plain in _ACKNOWLEDGED
 
 
 def _yes_or_no(wanted: str, options: Sequence[Option]) -> str | None:
@@ -101,6 +139,9 @@ def choose_one(
     the text may name several options at once (`choose_many`), which a near miss could merge.
     `everyday=False`: only the option's number or its own words count, not an everyday word or
     a near miss (for one word cut out of a sentence, see `_split_choices`)."""
+    rated = _rating(text, options)
+    if rated is not None:
+        return rated
     wanted = normalise(text)
     wanted = NUMBER_WORDS.get(wanted, wanted)
     if not wanted:
@@ -128,6 +169,34 @@ def choose_one(
     if named:
         return named[0] if len(named) == 1 else None
     return _close_match(wanted, options, phrases)
+
+
+# A rating as people write one: "4/5", "4 sur 5", "4 de 5", "4 out of 5", "4 étoiles", "⭐⭐⭐⭐".
+_RATING = re.compile(
+    r"\s*(\d{1,2})\s*(?:(?:/|sur|de|of|out of)\s*(\d{1,2}))?\s*"
+    r"(?:estrellas?|[eé]toiles?|stars?)?\s*[.!]*\s*",
+    re.IGNORECASE,
+)
+_STARS = frozenset("⭐★🌟")
+
+
+def _rating(text: str, options: Sequence[Option]) -> str | None:
+    """The option a rating names, on a scale whose options are its numbers ("1" to "5"): out of
+    as many as it offers ("4/5", not "4/10"), or one star an option (emoji alone)."""
+    keys = [option.key for option in options]
+    if keys != [str(number) for number in range(1, len(keys) + 1)]:
+        return None
+    found = _RATING.fullmatch(text)
+    if found is not None:
+        value, scale = found.groups()
+        if scale is not None and int(scale) != len(keys):
+            return None
+    else:
+        marks = [char for char in text if not char.isspace() and char != "\ufe0f"]
+        if not marks or any(char not in _STARS for char in marks):
+            return None
+        value = str(len(marks))
+    return value if value in keys else None
 
 
 def language_named(text: str) -> str | None:

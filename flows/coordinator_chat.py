@@ -28,7 +28,7 @@ from flows.console_auth import Grant
 from flows.coordination import Actor, NotAllowed
 from flows.home import remember_place, resume
 from flows.i18n import LANGUAGES
-from flows.messages import Msg, Option, Reply, _, nested, stacked
+from flows.messages import Msg, Option, Reply, _, _n, nested, stacked
 from flows.registry import register
 from flows.render import Reader, render_msg
 from flows.steps import Answer, Choose, Context, Outcome, go, stay
@@ -85,7 +85,6 @@ PROGRESS = _(
     "skipped (stopped messages): {skipped}, unreachable: {unreachable}"
 )
 NO_BROADCAST = _("No announcement has been sent yet.")
-RETRIED = _("{n} failed messages will be sent again.")
 COORDINATORS = _("Coordinators:\n{lines}")
 COORDINATOR_ADDED = _("Done: {who} is a coordinator.")
 COORDINATOR_REMOVED = _("Done: {who} is no longer a coordinator.")
@@ -106,29 +105,21 @@ ASK_COUNTRY = _("Which country?")
 ASK_COHORT = _("Which cohort?")
 NO_COHORT = _("There is no cohort yet.")
 NOBODY = _("Nobody can receive it with this choice. Nothing was sent.")
-ASK_TEXT = _(
-    "Write the announcement for the {n} women who read {language} (600 characters at most). "
-    "Send 0 if you have no text in this language."
-)
 TEXT_TOO_LONG = _("It is {n} characters long; please keep it to 600.")
 ASK_FALLBACK = _("No text for the women who read {languages}. Send them the text in:")
 ASK_WHEN = _("When should it arrive?")
 WHEN_NOW = _("Now (after each woman's quiet hours)")
 WHEN_10 = _("At 10:00 in each woman's own time")
 WHEN_18 = _("At 18:00 in each woman's own time")
-PREVIEW = _("{n} women will receive it:\n{lines}")
 PREVIEW_LINE = _("{language} on {channel}: {n}")
-PREVIEW_TEMPLATE = _(
-    "{n} on WhatsApp have not written for 24 hours: they first get the announcement template "
-    "and the text when they reply."
-)
 PREVIEW_SKIPPED = _("Not sent to {opted_out} who stopped messages and {unreachable} unreachable.")
 PREVIEW_TEXT = _("In {language} it will read:\n\n{text}")
 ASK_CONFIRM = _("Send it?")
 SEND = _("Send")
-QUEUED = _("Done: {n} messages are on their way. Write /progress to follow them.")
 CANCELLED = _("Cancelled: nothing was sent.")
 NOT_SENT = _("Not sent: {reason}")
+
+
 READ_ONLY = _(
     "Sorry, your role lets you read the figures (/stats, /atrisk, /progress) but not change "
     "anything. An administrator can change your role if you need more."
@@ -143,6 +134,48 @@ CHANNEL_LABELS: dict[str, Msg] = {
     "sms": _("SMS"),
     "console": _("local chat"),
 }
+
+
+# Counts said in the singular when there is one: a cohort or a country may hold one woman.
+def retried(n: int) -> Msg:
+    return _n(
+        "{n} failed message will be sent again.", "{n} failed messages will be sent again.", n
+    )
+
+
+def ask_text(n: int, language: str) -> Msg:
+    return _n(
+        "Write the announcement in {language} for {n} woman (600 characters at most). "
+        "Send 0 if you have no text in this language.",
+        "Write the announcement in {language} for {n} women (600 characters at most). "
+        "Send 0 if you have no text in this language.",
+        n,
+        language=nested(vocab.UI_LANGUAGES[language]),
+    )
+
+
+def preview_total(n: int, lines: str) -> Msg:
+    return _n(
+        "{n} woman will receive it:\n{lines}", "{n} women will receive it:\n{lines}", n, lines=lines
+    )
+
+
+def preview_template(n: int) -> Msg:
+    return _n(
+        "{n} on WhatsApp has not written for 24 hours: she first gets the announcement template "
+        "and the text when she replies.",
+        "{n} on WhatsApp have not written for 24 hours: they first get the announcement template "
+        "and the text when they reply.",
+        n,
+    )
+
+
+def queued(n: int) -> Msg:
+    return _n(
+        "Done: {n} message is on its way. Write /progress to follow it.",
+        "Done: {n} messages are on their way. Write /progress to follow them.",
+        n,
+    )
 
 
 # Recognising commands ------------------------------------------------------------------------
@@ -330,7 +363,7 @@ def _retry(ctx: Context, args: Sequence[str], grant: Grant) -> Outcome:
         )
     except broadcasts.BroadcastError as error:  # a cancelled one: says why
         return stay(error.msg)
-    return stay(_(RETRIED.msgid, n=again))
+    return stay(retried(again))
 
 
 def _coordinators(ctx: Context, args: Sequence[str], grant: Grant) -> Outcome:
@@ -353,7 +386,7 @@ def _coordinators(ctx: Context, args: Sequence[str], grant: Grant) -> Outcome:
 
 
 def _broadcast(ctx: Context, args: Sequence[str], grant: Grant) -> Outcome:
-    remember_place(ctx)
+    remember_place(ctx, opening=FLOW)
     ctx.data["bc"] = {}
     return go(FLOW, "audience")
 
@@ -485,7 +518,7 @@ class WriteText:
         language = (state.get("todo") or [ctx.participant.locale])[0]
         language = language if language in vocab.UI_LANGUAGES else "en"
         n = state.get("counts", {}).get(language, 0)
-        return [Reply(_(ASK_TEXT.msgid, n=n, language=nested(vocab.UI_LANGUAGES[language])))]
+        return [Reply(ask_text(n, language))]
 
     def answer(self, ctx: Context, answer: Answer) -> Outcome:
         return _guarded(self._on_text)(ctx, answer.text)
@@ -581,9 +614,9 @@ def _confirm_prompt(ctx: Context) -> list[Reply]:
         )
         for (language, channel), n in preview.by_language_channel.items()
     )
-    replies = [Reply(_(PREVIEW.msgid, n=preview.total, lines=lines))]
+    replies = [Reply(preview_total(preview.total, lines))]
     if preview.outside_window:
-        replies.append(Reply(_(PREVIEW_TEMPLATE.msgid, n=preview.outside_window)))
+        replies.append(Reply(preview_template(preview.outside_window)))
     if preview.selection.opted_out or preview.selection.unreachable:
         replies.append(
             Reply(
@@ -624,14 +657,14 @@ def _on_confirm(ctx: Context, key: str, grant: Grant) -> Outcome:
             local_time=state.get("at"),
             now=ctx.now,
         )
-        queued = broadcasts.send(ctx.session, ctx.config, actor, broadcast, now=ctx.now)
+        sent = broadcasts.send(ctx.session, ctx.config, actor, broadcast, now=ctx.now)
     except NotAllowed:
         ctx.data.pop("bc", None)
         ctx.data.pop("return_to", None)
         return go("home", "menu")
     except broadcasts.BroadcastError as error:
         return _end(ctx, _(NOT_SENT.msgid, reason={"$msg": error.msg.to_json()}))
-    return _end(ctx, _(QUEUED.msgid, n=queued))
+    return _end(ctx, queued(sent))
 
 
 class Confirm(Choose):

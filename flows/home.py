@@ -28,6 +28,8 @@ WELCOME = _(
 # The same welcome when it is shown in all three languages at once (kept short: on SMS, one
 # letter outside GSM-7 makes the whole message cost a segment per 67 characters).
 WELCOME_SHORT = _("Welcome to Entrepairs! Which language do you prefer?")
+# The same question for a woman already in the programme who asks to change it: no welcome.
+ASK_LANGUAGE = _("Which language do you prefer?")
 HELP = _(
     "I am the Entrepairs assistant. I help you meet another woman entrepreneur: "
     "each of you shares what she knows and learns from the other.\n\n"
@@ -56,6 +58,7 @@ CONFIRM_DELETE = _(
 )
 DELETED = _("Your data has been erased. Thank you for your time. Take care!")
 NOT_DELETED = _("Nothing was erased.")
+NOTED = _("Noted, thank you! Write {menu} whenever you need me.")
 YES = _("Yes")
 NO = _("No")
 
@@ -98,7 +101,19 @@ def welcome_back(ctx: Context) -> Outcome:
 def not_text(ctx: Context, kind: str) -> Outcome:
     if kind == "edited":
         return stay(EDITED)
-    return stay(NOT_TEXT, ask=True)
+    reader = MEDIA_READERS.get((ctx.flow, ctx.step)) if kind == "media" else None
+    outcome = reader(ctx) if reader is not None else None
+    return outcome if outcome is not None else stay(NOT_TEXT, ask=True)
+
+
+# Steps where a voice note or a photo means something even unread (a problem she reports):
+# each returns an outcome, or None for the usual "I can only read text".
+MediaReader = Callable[[Context], "Outcome | None"]
+MEDIA_READERS: dict[tuple[str, str], MediaReader] = {}
+
+
+def add_media_reader(flow: str, step: str, reader: MediaReader) -> None:
+    MEDIA_READERS[(flow, step)] = reader
 
 
 def global_word(ctx: Context, word: Keyword) -> Outcome:
@@ -111,9 +126,10 @@ def global_word(ctx: Context, word: Keyword) -> Outcome:
         return stay(*data_held(ctx.participant), ask=True)
     if word is Keyword.STOP:
         return opt_out(ctx)
-    remember_place(ctx)
     if word is Keyword.REPORT:  # flows/problems.py
+        remember_place(ctx, opening="problems")
         return go("problems", "write")
+    remember_place(ctx)
     if word is Keyword.LANGUAGE:
         return go("home", "language")
     if word is Keyword.DELETE:
@@ -148,9 +164,11 @@ def while_stopped(ctx: Context, word: Keyword | None, answer: Answer) -> Outcome
     return None
 
 
-def remember_place(ctx: Context) -> None:
-    """Keep the question she left, unless she is already in a home step."""
-    if ctx.flow != "home":
+def remember_place(ctx: Context, opening: str = "home") -> None:
+    """Keep the question she left, unless she is already in a home step or in the flow she is
+    opening again (REPORT written at the report's own question): the place kept before stays, so
+    she is not asked that question again once it is answered."""
+    if ctx.flow not in ("home", opening):
         ctx.data["return_to"] = [ctx.flow, ctx.step]
 
 
@@ -177,11 +195,13 @@ def _language_order(ctx: Context) -> list[str]:
 
 
 def _language_prompt(ctx: Context) -> Msg:
-    """The welcome in her likely language alone, or in all three when nothing hints at one."""
+    """The welcome in her likely language alone, or in all three when nothing hints at one; to
+    a woman who already agreed to take part (she wrote LANGUAGE), the question alone."""
     hint = ctx.data.get("hint")
     if hint:
         return Msg(MULTILINGUAL, {"msg": WELCOME.to_json(), "languages": [hint]})
-    return Msg(MULTILINGUAL, {"msg": WELCOME_SHORT.to_json(), "languages": list(LANGUAGES)})
+    question = WELCOME_SHORT if ctx.participant.consent_at is None else ASK_LANGUAGE
+    return Msg(MULTILINGUAL, {"msg": question.to_json(), "languages": list(LANGUAGES)})
 
 
 def in_languages_asked(ctx: Context, msg: Msg) -> Msg:
@@ -376,7 +396,28 @@ class Idle:
             outcome = reader(ctx, answer.text)
             if outcome is not None:
                 return outcome
+        if choices.is_thanks(answer.text):
+            # "ok", "gracias", "👍" after a reminder: a kind word back, not a menu of twelve
+            # lines (whose next "ok" would be "I did not understand"). A move, so a thanks after
+            # days of silence is not met with "welcome back" and nothing to answer.
+            return noted()
         return go("home", "menu")
+
+
+def noted() -> Outcome:
+    """At rest, with "Noted, thank you! Write MENU whenever you need me." """
+    return go("home", "idle", Msg(NOTED.msgid, {"menu": keyword(Keyword.MENU)}))
+
+
+@dataclass
+class Menu(Choose):
+    """The menu; an "ok" or a thanks that picks nothing closes it: back to the question she
+    left, or at rest with a kind word (not "I did not understand")."""
+
+    def answer(self, ctx: Context, answer: Answer) -> Outcome:
+        if answer.option_key is None and choices.is_thanks(answer.text):
+            return resume(ctx) if ctx.data.get("return_to") else noted()
+        return super().answer(ctx, answer)
 
 
 register(
@@ -386,7 +427,7 @@ register(
         "language": ChooseLanguage(
             _language_prompt, _language_options, _on_language, hint=False, invalid=_language_invalid
         ),
-        "menu": Choose(MENU, _menu_options, _on_menu),
+        "menu": Menu(MENU, _menu_options, _on_menu),
         "confirm_delete": CONFIRM_DELETE_STEP,
         "idle": Idle(),
     },

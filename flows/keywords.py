@@ -61,9 +61,42 @@ def _table() -> dict[str, Keyword]:
     return table
 
 
+# Courtesy around a global word ("ayuda por favor", "AIDE SVP", "bjr menu", "Help please") asks
+# for nothing more: without it the word is read; what is left must still be the whole word, so
+# "stop it please" stays a sentence.
+_COURTESY = tuple(
+    tuple(phrase.split())
+    for phrase in (
+        *("por favor", "porfa", "porfavor", "xfa", "plis", "gracias", "hola", "buenas"),
+        *("buenos dias", "buenas tardes", "s il vous plait", "s il te plait", "svp", "stp"),
+        *("merci", "bonjour", "bjr", "bonsoir", "salut", "slt", "please", "pls", "plz"),
+        *("thanks", "thank you", "hello", "hi"),
+    )
+)
+
+
+def _without_courtesy(words: list[str]) -> list[str]:
+    """Her words without the courtesies at their start and end."""
+    trimmed = True
+    while trimmed and words:
+        trimmed = False
+        for phrase in _COURTESY:
+            size = len(phrase)
+            if len(words) > size and tuple(words[:size]) == phrase:
+                words, trimmed = words[size:], True
+            elif len(words) > size and tuple(words[-size:]) == phrase:
+                words, trimmed = words[:-size], True
+    return words
+
+
 def recognise(text: str) -> Keyword | None:
-    """The global word her whole message is, if it is one ("/help", "AYUDA", "Aide !")."""
-    return _table().get(normalise(text))
+    """The global word her whole message is, if it is one ("/help", "AYUDA", "Aide !"), with
+    or without courtesy around it ("ayuda por favor")."""
+    plain = normalise(text)
+    found = _table().get(plain)
+    if found is None:
+        found = _table().get(" ".join(_without_courtesy(plain.split())))
+    return found
 
 
 def shown(keyword: Keyword, language: str) -> str:

@@ -192,7 +192,7 @@ def _open(ctx: Context) -> Outcome:
 
 def match_command(ctx: Context, args: Sequence[str], grant: Grant) -> Outcome:
     """`/match COHORT` (or `/match` to choose the cohort)."""
-    home.remember_place(ctx)
+    home.remember_place(ctx, opening=FLOW)
     cohort = service.find_cohort(ctx.session, " ".join(args)) if args else None
     # A cohort she may not even see is answered as one that does not exist (the console: 404).
     if cohort is not None and views.cohort(ctx.session, grant.scope(ctx.session), cohort.id or 0):

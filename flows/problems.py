@@ -10,14 +10,15 @@ will contact her.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
 from flows import alerts
-from flows.home import MenuItem, add_menu_item, remember_place, resume
+from flows.home import MenuItem, add_media_reader, add_menu_item, remember_place, resume
 from flows.messages import Msg, _
 from flows.registry import register
-from flows.steps import AskText, Context, Outcome, go
+from flows.steps import AskText, Context, Outcome, go, stay
 from flows.text import normalise
 from storage import checkins, participants
 from storage.models import Participant
@@ -47,6 +48,25 @@ MENU_LABEL = _("Report a problem")
 ALERT_REPORT = _(
     "Problem reported by {name} ({who}, {contact}), pair {pair}, cohort {cohort}:\n{text}"
 )
+# A report longer than the chat can show: its beginning, and where the rest is.
+ALERT_REPORT_LONG = _(
+    "Problem reported by {name} ({who}, {contact}), pair {pair}, cohort {cohort}. Its beginning "
+    "(the whole message is in the console's safeguarding inbox):\n{text}…"
+)
+# A voice note or a photo sent to report a problem: the bot cannot read it, a person can call.
+ALERT_MEDIA = _(
+    "{name} ({who}, {contact}), pair {pair}, cohort {cohort}, sent a voice note or a photo to "
+    "report a problem. The bot cannot read it: please contact her."
+)
+MEDIA_SENT = _(
+    "Thank you. I can only read text, so I asked a coordinator to contact you. If you can, you "
+    "may also write it here in words, or send 0."
+)
+MEDIA_SAVED = _(
+    "Thank you. I can only read text. The programme team will see that you wanted to report a "
+    "problem, but no coordinator could be reached right now: if you can, please write it here in "
+    "words, or send 0."
+)
 ALERT_CHECKIN = _(
     "Alert: {name} ({who}, {contact}) rated her last session with {peer} 1 out of 5 "
     "(pair {pair}). Please contact her."
@@ -60,7 +80,13 @@ ALERT_CONTACT = _(
     "{peer} (pair {pair}, rated {rating} out of 5)."
 )
 
-LONGEST = 500
+# Her report is kept whole up to this (a WhatsApp message holds 1,600 characters): a long
+# message about something painful is not refused, to be typed again shorter on a small phone.
+LONGEST = 2000
+# The coordinators' chat alert shows a report whole up to SHOWN characters, else its first
+# BEGINNING ones (the alert says where the rest is): it stays one short message.
+SHOWN = 500
+BEGINNING = 400
 
 
 @dataclass(frozen=True)
@@ -147,7 +173,7 @@ def raise_alert(
 
 def start(ctx: Context) -> Outcome:
     """Where the global word and the menu entry lead."""
-    remember_place(ctx)
+    remember_place(ctx, opening="problems")
     return go("problems", "write")
 
 
@@ -161,18 +187,52 @@ def _prompt(ctx: Context) -> Msg:
 def _on_text(ctx: Context, text: str) -> Outcome:
     if normalise(text) in ("0", "") or normalise(text) in cancel_words():
         return resume(ctx, CANCELLED)
+    shown = text if len(text) <= SHOWN else _beginning(text, BEGINNING)
     report = raise_alert(
         ctx.session,
         ctx.participant,
         source="report",
-        message=ALERT_REPORT,
-        params={"text": text},
+        message=ALERT_REPORT if shown == text else ALERT_REPORT_LONG,
+        params={"text": shown},
         context=pair_context(ctx.session, ctx.participant.id or 0),
         now=ctx.now,
         config=ctx.config,
         text=text,
     )
     return resume(ctx, SENT if report.coordinators_alerted else SAVED)
+
+
+def _beginning(text: str, most: int) -> str:
+    """The beginning of `text`, under `most` characters, cut between words."""
+    cut = text[: most - 1]  # room for the "…" the alert adds
+    space = cut.rfind(" ")
+    return cut[:space] if space > most // 2 else cut
+
+
+# When a voice note at the report's question last alerted the coordinators (ISO time).
+MEDIA_ALERTED = "report_media_alerted"
+MEDIA_ALERT_EVERY = timedelta(hours=1)
+
+
+def _on_media(ctx: Context) -> Outcome | None:
+    """A voice note or a photo as her report: the coordinators are told she wants to report a
+    problem, and she may still write it in words. Once an hour: a second voice note soon after
+    gets the usual "I can only read text", and the coordinators one alert."""
+    alerted = ctx.data.get(MEDIA_ALERTED)
+    if alerted and ctx.now - datetime.fromisoformat(alerted) < MEDIA_ALERT_EVERY:
+        return None
+    ctx.data[MEDIA_ALERTED] = ctx.now.isoformat()
+    report = raise_alert(
+        ctx.session,
+        ctx.participant,
+        source="report",
+        message=ALERT_MEDIA,
+        params={},
+        context=pair_context(ctx.session, ctx.participant.id or 0),
+        now=ctx.now,
+        config=ctx.config,
+    )
+    return stay(MEDIA_SENT if report.coordinators_alerted else MEDIA_SAVED)
 
 
 # Translators: words that cancel a problem report, separated by commas.
@@ -191,4 +251,5 @@ def cancel_words() -> set[str]:
 
 
 register("problems", {"write": AskText(_prompt, _on_text, longest=LONGEST)})
+add_media_reader("problems", "write", _on_media)
 add_menu_item(MenuItem("report", MENU_LABEL, lambda ctx: True, start))

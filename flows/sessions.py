@@ -47,7 +47,7 @@ from flows import choices
 from flows import pair_lifecycle as lifecycle
 from flows import vocabulary as vocab
 from flows.config import FlowConfig
-from flows.home import MenuItem, add_menu_item, add_zone_changed, resume
+from flows.home import YES, MenuItem, add_menu_item, add_zone_changed, resume
 from flows.keywords import Keyword
 from flows.messages import (
     Msg,
@@ -86,7 +86,7 @@ from flows.proactive import (
     notify,
 )
 from flows.registry import register
-from flows.steps import Answer, Choose, Context, Outcome, WithBack, go, stay
+from flows.steps import INVALID_ONE, Answer, Choose, Context, Outcome, WithBack, go, stay
 from flows.text import clean_text, normalise
 from flows.timeparse import Missing, missing_part, readings, to_wall, wall_to_utc
 from flows.triggers import Firing, handles
@@ -114,6 +114,9 @@ SLOT_NOTICE = timedelta(hours=12)  # a suggested slot leaves time to get ready
 LATEST_AHEAD = timedelta(days=180)
 
 PLAN = _("Plan a session")
+# "Shall we find a time?" (the nudge after 7 days) answered as it was asked, by yes or no.
+NOT_NOW = _("Not now")
+WHEN_READY = _('All right. When you are ready, write {menu} and choose "{plan}".')
 NO_PEER = _("You do not have a peer yet. I will write to you as soon as you have one.")
 WHICH_PEER = _("With whom would you like to plan a session?")
 ASK_NEW = _("When would you like to meet {name}?")
@@ -474,10 +477,26 @@ class ProposeTimes:
         if keys:
             return _take_times(ctx, [datetime.fromisoformat(slots[int(key[1:])]) for key in keys])
         if not typed:
-            return stay(_not_understood(ctx, answer.text))
+            return _yes_or_not_now(ctx, answer.text) or stay(_not_understood(ctx, answer.text))
         if len(typed) > 1:
             return _ask_which_day(ctx, typed)
         return _take_times(ctx, typed[0], typed=True)
+
+
+def _yes_or_not_now(ctx: Context, text: str) -> Outcome | None:
+    """ "Yes" or "not now" where her times are asked ("Shall we find a time?" came first): a yes
+    brings the question again, without "I did not understand that time"; a no leaves it, as
+    "back" does, telling her how to come back when she is the one who opened it."""
+    said = choices.choose_one(text, (Option("yes", YES), Option("no", NOT_NOW)))
+    if said == "yes":
+        return stay(ask=True)
+    if said != "no":
+        return None
+    if _state(ctx).get("kind", "new") != "new":
+        return _back_from_times(ctx)
+    ctx.data.pop("sess", None)
+    plan = {"$msg": PLAN.to_json()}
+    return go("home", "idle", _(WHEN_READY.msgid, menu=keyword(Keyword.MENU), plan=plan))
 
 
 def typed_times(ctx: Context, text: str) -> list[list[datetime]]:
@@ -690,6 +709,8 @@ class AskPlace:
         if choices.is_skip(text):  # "0", "pasar", "rien": skipped, as elsewhere, not a place
             _state(ctx).pop("place", None)
             return _after_place(ctx)
+        if _is_option_number(text):  # "4": an option she thinks she sees, not a link or place
+            return stay(INVALID_ONE, ask=True)
         if len(text) > self.longest:
             return stay(
                 _n(
@@ -700,6 +721,13 @@ class AskPlace:
             )
         _state(ctx)["place"] = text
         return _after_place(ctx)
+
+
+def _is_option_number(text: str) -> bool:
+    """A bare number as short as an option's ("4", "12"): never a link or a place, which a phone
+    number for a WhatsApp call ("+591 71234567") is long enough not to be taken for."""
+    plain = normalise(text)
+    return plain.isdigit() and len(plain) <= 3
 
 
 def _after_place(ctx: Context) -> Outcome:

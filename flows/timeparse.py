@@ -396,9 +396,27 @@ def _to_utc(wall: datetime, timezone: str | None) -> datetime:
 # Lexing: text → items (kind, value) ----------------------------------------------------------
 
 
+# How words of time are spelt in a text message ("dmain 15h", "2m1 à 10h", "jeudi aprem",
+# "mañana x la tarde", "2moro 9am"): read as the words they stand for, so she is not asked again
+# for what any reader would understand. Each stands for one word only, so nothing is guessed.
+_SMS_SPELLINGS = {
+    "demain": "dmain dmn dm1 dem1 2main 2m1",
+    "apres midi": "aprem aprm",
+    "matin": "mat",
+    "tomorrow": "2moro 2morow 2morrow tomoro tomorow",
+}
+_SMS_WORD = re.compile(
+    r"\b(" + "|".join(word for words in _SMS_SPELLINGS.values() for word in words.split()) + r")\b"
+)
+_SMS_MEANING = {word: full for full, words in _SMS_SPELLINGS.items() for word in words.split()}
+_SMS_POR = re.compile(r"\bx(?=\s+la\b)")  # Spanish "x la tarde": "por la tarde"
+
+
 def _plain(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    plain = _SMS_WORD.sub(lambda match: _SMS_MEANING[match.group(1)], plain)
+    plain = _SMS_POR.sub("por", plain)
     plain = re.sub(r"\b([ap])\s?\.\s?m\b\.?", r"\1m", plain)  # "p.m." → "pm"
     plain = re.sub(r"(?<!\d)-|-(?!\d)", " ", plain)  # "après-midi", but "2026-12-10" stays
     return re.sub(r"['’`´]", " ", plain)

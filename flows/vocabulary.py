@@ -25,17 +25,20 @@ UI_LANGUAGES: dict[str, Msg] = {
 LANGUAGE_WORDS: dict[str, str] = {
     **dict.fromkeys(
         ("hola", "buenas", "buenos dias", "buenas tardes", "buenas noches", "si", "espanol")
-        + ("castellano", "en espanol", "espagnol", "spanish"),
+        + ("castellano", "en espanol", "espagnol", "spanish")
+        + ("buen dia", "buenos", "wenas", "ola"),  # as typed on a phone
         "es",
     ),
     **dict.fromkeys(
         ("bonjour", "bonsoir", "salut", "coucou", "oui", "francais", "en francais", "frances")
-        + ("french",),
+        + ("french",)
+        + ("bjr", "bsr", "slt", "bonjr", "bnjr"),  # as typed on a phone
         "fr",
     ),
     **dict.fromkeys(
         ("hello", "hi", "hey", "good morning", "good afternoon", "good evening", "yes")
-        + ("english", "in english", "ingles", "anglais"),
+        + ("english", "in english", "ingles", "anglais")
+        + ("hii", "helo", "hiya"),  # as typed on a phone
         "en",
     ),
 }

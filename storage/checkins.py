@@ -125,7 +125,8 @@ class ProblemReport(Table, table=True):
     # reason in `text`); about her pair as a whole (`PAIR_SOURCES`): "quiet" (four weeks without
     # a session), "connect" (both accepted, a contact to pass on by hand).
     source: str = Field(max_length=16)
-    text: str | None = Field(default=None, max_length=600)
+    # Her own words (a report of up to `flows.problems.LONGEST` characters, a reason...).
+    text: str | None = Field(default=None, max_length=2000)
     rating: int | None = Field(default=None)
     created_at: datetime | None = utc_field(nullable=False)
     coordinators_alerted: int = Field(default=0)

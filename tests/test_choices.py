@@ -84,13 +84,25 @@ def test_several_choices_refused_when_one_is_unknown(text):
         ("borrar mis datos", Keyword.DELETE),
         ("Effacer mes données", Keyword.DELETE),
         ("mis datos", Keyword.MY_DATA),
+        # As she asks in a sentence of two words.
+        ("Aidez-moi", Keyword.HELP),
+        ("ayúdeme", Keyword.HELP),
+        ("help me", Keyword.HELP),
+        ("changer de langue", Keyword.LANGUAGE),
+        ("cambiar idioma", Keyword.LANGUAGE),
+        ("change language", Keyword.LANGUAGE),
+        ("Arrêtez", Keyword.STOP),
+        ("eliminar mis datos", Keyword.DELETE),
+        ("delete my account", Keyword.DELETE),
     ],
 )
 def test_global_words_in_every_language(text, word):
     assert recognise(text) == word
 
 
-@pytest.mark.parametrize("text", ["help me with sales", "1", "Carmen", "stop it please"])
+@pytest.mark.parametrize(
+    "text", ["help me with sales", "1", "Carmen", "stop it please", "hola", "merci", "please"]
+)
 def test_sentences_are_not_global_words(text):
     assert recognise(text) is None
 

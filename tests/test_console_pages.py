@@ -438,6 +438,18 @@ def _count(text: str) -> int:
     return int(re.search(r"<strong>(\d+)", block).group(1))
 
 
+def test_one_woman_in_the_audience_is_counted_in_the_singular(signed_in):  # type: ignore[no-untyped-def]
+    """Julie is the one French reader in Canada: "1 femme la recevra.", not "1 femmes"."""
+    _app, server, token, csrf, _cohort_id, _public = signed_in
+    form = {"csrf": csrf, "countries": "CA", "languages": "fr"}
+
+    async def flow():  # type: ignore[no-untyped-def]
+        async with _client(server, token) as c:
+            return await c.post("/console/broadcasts/new/count", data=form)
+
+    assert "<strong>1 femme la recevra.</strong>" in run(flow()).text
+
+
 def test_the_live_count_follows_the_form_and_matches_the_button(signed_in):  # type: ignore[no-untyped-def]
     app, server, token, csrf, _cohort_id, _public = signed_in
     form = {"csrf": csrf, "countries": "BO", "text_es": "Hola, la feria es el sábado."}

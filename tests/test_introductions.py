@@ -482,3 +482,28 @@ def test_a_decline_reaches_a_peer_who_saw_the_introduction_though_her_reminder_w
     clock.set(morning)
     drain(app)
     assert inbox(app, recorder, asleep, seen).startswith(told)
+
+
+@pytest.mark.parametrize(
+    ("who", "said", "answered"),
+    [
+        ("carmen", "Sí, me encantaría", "¡Gracias! Le aviso apenas Julie también responda."),
+        (
+            "julie",
+            "oui avec plaisir",
+            "Merci\u00a0! Je vous préviendrai dès que votre partenaire, Carmen",
+        ),
+        (
+            "awa",
+            "Oui bien sûr !",
+            "Merci\u00a0! Je vous préviendrai dès que votre partenaire, Emily",
+        ),
+        ("emily", "yes please", "Thank you! I will tell you as soon as Awa has answered too."),
+        ("carmen", "no, lo siento", "Entendido, gracias por avisarme."),
+    ],
+)
+def test_a_yes_or_no_said_warmly_answers_the_introduction(programme, who, said, answered):
+    """ "Sí, me encantaría", "oui avec plaisir", "yes please": she accepts, as with "1"."""
+    _app, _ids, people = programme
+    people[who].says(said)
+    people[who].expect(answered)

@@ -85,6 +85,30 @@ def test_match_command_in_chat(settings, db, clock, recorder):
 
 
 @pytest.mark.parametrize(
+    ("setup", "cohort_asked", "not_sent", "her_question"),
+    [
+        (("hola", "1", "1", "Ana"), "¿Qué grupo", "No se envió nada.", "¿En qué país"),
+        (("salut", "2", "1", "Ana"), "Quel groupe", "Rien n'a été envoyé.", "Dans quel pays"),
+        (("hi", "3", "1", "Ana"), "Which group", "Nothing was sent.", "Which country"),
+    ],
+)
+def test_match_typed_again_at_its_own_question_goes_back_to_hers(
+    settings, db, clock, recorder, setup, cohort_asked, not_sent, her_question
+):
+    """ "/match", then "/match PILOTE26" at its own "which group?": once she answers "not now",
+    she is back at the question she left before (her profile), not asked "which group?" again."""
+    _app, ana = _coordinator_ana(settings, db, clock, recorder, *setup)
+    with db.session() as session:
+        cohort_of_four(session, NOW)
+    ana.says("/match")
+    ana.expect(cohort_asked)
+    ana.says("/match pilote26")
+    ana.says("2")  # not now
+    ana.expect(not_sent, her_question)
+    assert cohort_asked not in ana.text
+
+
+@pytest.mark.parametrize(
     ("locale", "setup", "asked", "summary"),
     [
         ("en", ("hi", "3", "1", "Ana"), "Pilote 2026 (5 women)", "1 woman left out"),

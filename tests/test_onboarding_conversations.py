@@ -552,6 +552,14 @@ def test_she_is_greeted_once_not_each_time_the_question_comes_back(
         ("inglés", ENGLISH.consent),
         ("anglais", ENGLISH.consent),
         ("castellano", SPANISH.consent),
+        # Greetings as typed on a phone, in Dakar ("bjr", "slt", "bsr"), La Paz ("buen día") or
+        # Canada ("hii").
+        ("bjr", FRENCH.consent),
+        ("Slt", FRENCH.consent),
+        ("bsr madame", FRENCH.consent),
+        ("Buen día", SPANISH.consent),
+        ("wenas", SPANISH.consent),
+        ("hii", ENGLISH.consent),
         # A number with it is not overruled by the greeting: asked again, never guessed.
         ("hola, 2", FRENCH.invalid),
         ("Hello, 1", SPANISH.invalid),

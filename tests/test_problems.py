@@ -71,7 +71,11 @@ SECRET = "Ella me pidió dinero prestado y ya no contesta"
 
 
 def test_the_word_is_global_in_every_language():
-    for word in ("report", "REPORTAR", "problema", "signaler", "Problème !", "report a problem"):
+    for word in ("report", "REPORTAR", "problema", "signaler", "Problème !", "report a problem") + (
+        "Tengo un problema",
+        "J'ai un problème",
+        "I have a problem",
+    ):
         assert recognise(word) is Keyword.REPORT, word
 
 
@@ -109,6 +113,84 @@ def test_report_reaches_the_coordinator_and_not_the_peer(app, language):
         )
         assert report.source == "report" and report.text == SECRET
         assert report.coordinators_alerted == 1
+
+
+LONG_REPORT = {
+    "es": "Desde hace un mes mi compañera me pide dinero prestado en cada llamada. " * 16,
+    "fr": "Depuis un mois ma partenaire me demande de l'argent à chaque appel, j'ai peur. " * 15,
+    "en": "For a month my peer has asked me to lend her money at every call, I am afraid. " * 15,
+}
+
+
+@pytest.mark.parametrize("language", list(SCRIPTS))
+def test_a_long_report_is_kept_whole_not_refused(app, language):
+    """A 1,200-character report (something painful, told at length on a phone) is not refused
+    with "keep it shorter": it is kept whole for the console, and the coordinator's chat alert
+    gives its beginning and says where the rest is, in one short message."""
+    s = SCRIPTS[language]
+    setup_pair(app, language)
+    her = Person(app, BY_LANGUAGE[language].address)
+    her.says(s.word)
+    words = LONG_REPORT[language].strip()
+    assert 1100 < len(words) < 1300
+    her.says(words)
+    her.expect(s.ack)
+    deliver(app)
+    alerts = inbox(Person(app, COORDINATOR))
+    assert len(alerts) == 1 and len(alerts[0]) <= 700
+    assert "Son début (le message entier est dans la console, page Protection)" in alerts[0]
+    assert words[:300] in alerts[0] and alerts[0].endswith("…")
+    with app.db.session() as session:
+        assert session.exec(select(ProblemReport)).one().text == words
+
+
+MEDIA_THANKS = {
+    "es": "Gracias. Solo puedo leer texto, así que le pedí a una coordinadora que la contacte.",
+    "fr": "Merci. Je ne peux lire que du texte, j'ai donc demandé à une coordinatrice de vous",
+    "en": "Thank you. I can only read text, so I asked a coordinator to contact you.",
+}
+
+
+@pytest.mark.parametrize("language", list(SCRIPTS))
+def test_a_voice_note_as_a_report_alerts_the_coordinators(app, language):
+    """A woman who cannot write it sends a voice note to report a problem: the coordinators
+    are told to contact her (once within the hour), she is told so, and may still write it."""
+    s = SCRIPTS[language]
+    setup_pair(app, language)
+    her = Person(app, BY_LANGUAGE[language].address)
+    her.says(s.word)
+    her.says("", kind="media")
+    her.expect(MEDIA_THANKS[language])
+    her.says("", kind="media")  # a second one: no second alert
+    deliver(app)
+    alerts = inbox(Person(app, COORDINATOR))
+    assert len(alerts) == 1
+    assert "a envoyé un message vocal ou une photo pour signaler un problème" in alerts[0]
+    assert alerts[0].startswith(BY_LANGUAGE[language].name)
+    her.says(SECRET)  # the question still waits for her words
+    her.expect(s.ack)
+    with app.db.session() as session:
+        reports = session.exec(select(ProblemReport).order_by(ProblemReport.id)).all()  # type: ignore[arg-type]
+        assert [(r.source, r.text) for r in reports] == [("report", None), ("report", SECRET)]
+
+
+@pytest.mark.parametrize("language", list(SCRIPTS))
+def test_the_word_written_twice_does_not_ask_again_after_the_report(app, language):
+    """REPORT sent twice (the first answer was slow to come): once her words are sent she is
+    thanked and back at rest, not asked to write the problem again (whose "0" would then say
+    "nothing was sent" about a report that was)."""
+    s = SCRIPTS[language]
+    programme = setup_pair(app, language)
+    her = Person(app, BY_LANGUAGE[language].address)
+    her.says(s.word)
+    her.says(s.word)
+    her.expect(s.prompt)
+    her.says(SECRET)
+    her.expect(s.ack)
+    assert s.prompt not in her.text
+    with app.db.session() as session:
+        state = conversations.load(session, programme.her)
+        assert (state.flow, state.step) == ("home", "idle")
 
 
 def test_report_from_the_middle_of_a_question_goes_back_to_it(app):

@@ -423,3 +423,35 @@ def test_zero_at_the_link_or_place_skips_it_as_later_does(
     propose(first, when, mode="video", place=skip, rhythm="once")
     assert meeting(app).place is None
     assert no_place not in second.inbox()
+
+
+@pytest.mark.parametrize(
+    ("proposer", "peer", "when", "mode", "sorry", "no_place"),
+    [
+        (
+            ("carmen", CARMEN),
+            ("julie", JULIE),
+            "jueves 15h",
+            "video",
+            "Disculpe, no entendí.",
+            "Lien",
+        ),
+        (("julie", JULIE), ("awa", AWA), "jeudi 15h", "in_person", "Désolée, je n'ai pas", "Link"),
+        (("awa", AWA), ("carmen", CARMEN), "Thursday 3pm", "video", "Sorry, I did not", "Enlace"),
+    ],
+)
+def test_a_bare_number_at_the_link_or_place_is_asked_again_not_sent_as_a_link(
+    app, clock, proposer, peer, when, mode, sorry, no_place
+):
+    """ "4" under the one option "Later" (she took it for the list of an earlier question) is no
+    link and no place: she is asked again, and her peer never reads "Link or place: 4"."""
+    first, second = pair_of(app, clock, proposer, peer)
+    propose(first, when, mode=mode, place=None, rhythm=None)
+    first.says("4")
+    first.expect(sorry, "1. ")  # the question again, "Later" offered
+    first.taps("later")
+    first.taps("once")
+    assert meeting(app).place is None
+    proposal = second.inbox()
+    assert "Carmen" in proposal or "Julie" in proposal or "Awa" in proposal
+    assert no_place not in proposal

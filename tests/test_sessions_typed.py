@@ -177,3 +177,45 @@ def test_her_other_times_are_kept_when_her_peer_withdrew_meanwhile(
     assert asked in first.inbox()
     proposal = meeting(app)
     assert proposal.status == MeetingStatus.PROPOSED and proposal.version == 1
+
+
+@pytest.mark.parametrize(
+    ("proposer", "typed", "read_back"),
+    [
+        (("carmen", CARMEN), "mañana x la tarde a las 3", "Entendí: martes 3 de marzo, 15:00"),
+        (("awa", AWA_FR), "dmain 15h", "J'ai compris\u00a0: mardi 3 mars, 15 h 00"),
+        (("awa", AWA_FR), "dm1 a 10h", "J'ai compris\u00a0: mardi 3 mars, 10 h 00"),
+        (("awa", AWA_FR), "jeudi 3h de l'aprem", "J'ai compris\u00a0: jeudi 5 mars, 15 h 00"),
+        (("awa", AWA_FR), "2main vers 9h du mat", "J'ai compris\u00a0: mardi 3 mars, 9 h 00"),
+        (("awa", AWA), "2moro 9am", "I understood: Tuesday, March 3, 9:00 a.m."),
+    ],
+)
+def test_a_time_spelt_as_in_a_text_message_is_read_back(app, clock, proposer, typed, read_back):
+    """ "dmain 15h", "jeudi 3h de l'aprem", "x la tarde", "2moro": how women write on a phone
+    (Dakar above all); she is read back the time, not asked to write it again."""
+    she, _peer = pair_of(app, clock, proposer, ("peer", JULIE))
+    she.says("menu")
+    she.taps("sessions")
+    she.says(typed)
+    she.expect(read_back)
+
+
+@pytest.mark.parametrize(
+    ("who", "typed", "help_starts", "again"),
+    [
+        (("carmen", CARMEN), "ayuda por favor", "Soy la asistente de Entrepairs", "¿Cuándo"),
+        (("awa", AWA_FR), "AIDE SVP", "Je suis l'assistante d'Entrepairs", "Quand aimeriez"),
+        (("awa", AWA), "help please", "I am the Entrepairs assistant", "When would you"),
+        (("carmen", CARMEN), "hola, menú por favor", "¿Qué desea hacer?", "1. Seguir donde estaba"),
+    ],
+)
+def test_a_global_word_with_courtesy_around_it_is_understood(
+    app, clock, who, typed, help_starts, again
+):
+    """ "ayuda por favor", "AIDE SVP": the global word, with a courtesy a woman adds, is understood
+    at any question (here, when to meet), not answered with "I did not understand that time"."""
+    she, _peer = pair_of(app, clock, who, ("peer", JULIE))
+    she.says("menu")
+    she.taps("sessions")
+    she.says(typed)
+    she.expect(help_starts, again)

@@ -275,7 +275,9 @@ def test_non_text_gets_please_reply_in_text_in_her_language(settings, db, clock,
     async def scenario(h: Harness) -> None:
         await h.exchange(ana, ana.start())
         await h.taps(ana, "es")
-        got = await h.exchange(ana, ana.kind(kind))
+        update = ana.kind(kind)
+        update["message"].pop("caption", None)  # a photo alone (with words: see below)
+        got = await h.exchange(ana, update)
         assert "Solo puedo leer texto" in texts(got), texts(got)
         # …and the pending question comes again, with its buttons.
         assert "¿Está de acuerdo?" in got[-1].params["text"]
@@ -285,6 +287,25 @@ def test_non_text_gets_please_reply_in_text_in_her_language(settings, db, clock,
     with db.session() as session:
         kinds = session.exec(select(InboundMessage.kind)).all()
     assert kinds[-1] == {"sticker": "sticker", "location": "location"}.get(kind, "media")
+
+
+@pytest.mark.parametrize("kind", ["photo", "voice"])
+def test_her_words_under_a_photo_are_her_message(settings, db, clock, standin, kind):
+    """A photo or a voice note with a caption: the caption is read as her answer, as WhatsApp's
+    are, not dropped with "I can only read text"."""
+    ana = Person(5917000026, language_code="es")
+
+    async def scenario(h: Harness) -> None:
+        await h.exchange(ana, ana.start())
+        await h.taps(ana, "es")
+        await h.taps(ana, "yes")
+        update = ana.kind(kind)
+        update["message"]["caption"] = "Ana María"
+        got = await h.exchange(ana, update)
+        assert "¡Mucho gusto, Ana María!" in texts(got), texts(got)
+        assert "Solo puedo leer texto" not in texts(got)
+
+    play(settings, db, clock, standin, scenario)
 
 
 def test_a_document_with_an_empty_thumbnail_is_answered_not_refused(settings, db, clock, standin):

@@ -180,6 +180,11 @@ def _content(message: dict[str, Any]) -> tuple[str | None, str, str | None]:
     if "location" in message or "venue" in message:
         return "location", "", None
     if any(name in message for name in _ATTACHMENTS):
+        caption = message.get("caption")
+        if isinstance(caption, str) and caption.strip():
+            # Her words under a photo or a voice note ("2", "mi compañera me insulta") are her
+            # message, as WhatsApp's are (Twilio gives them as the Body): not lost as "media".
+            return "text", caption, None
         return "media", "", None
     return None, "", None
 
