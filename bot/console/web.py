@@ -281,7 +281,7 @@ class Ctx:
             me=self.me,
             path=self.request.url.path,
             here=_here(self.request),
-            moment=partial(moment, self.lang, self.me.timezone),
+            moment=partial(moment, self.lang, self.me),
             **values,
         )
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from flows.i18n import zone
+from flows.introductions import zone_name
 from flows.messages import Msg, _p
 from flows.render import Reader, format_instant, render_msg
+from storage.models import Participant
 
 WORDS: dict[str, Msg] = {
     # Announcements
@@ -118,12 +120,13 @@ def action(language: str, key: str) -> str:
     return key.replace("_", " ").strip() or "—"
 
 
-def moment(language: str, timezone: str | None, instant: datetime | str | None) -> str:
-    """A moment in the coordinator's own zone and language, the zone named by its city
-    ("2 mars, 11 h 00 (La Paz)"); a stored ISO text (a note's time) too."""
+def moment(language: str, her: Participant, instant: datetime | str | None) -> str:
+    """A moment in the coordinator's own zone and language, the zone named by its city as the
+    women read theirs (`introductions.zone_name`: "2 mars, 11 h 00 (La Paz)"); a stored ISO
+    text (a note's time) too."""
     if not instant:
         return "—"
     when = datetime.fromisoformat(instant) if isinstance(instant, str) else instant
-    place = zone(timezone).key.rsplit("/", 1)[-1].replace("_", " ")
-    shown = format_instant(when, Reader(language, timezone=zone(timezone).key), "short")
+    place = zone_name(her, language)
+    shown = format_instant(when, Reader(language, timezone=zone(her.timezone).key), "short")
     return f"{shown} ({place})"
