@@ -6,6 +6,7 @@ traceback. Secrets are `SecretStr`: they print as `**********`.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +16,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from bot.channels.twilio_text import Transliteration
 from flows.config import FlowConfig
 from flows.i18n import LANGUAGES
+
+USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{4,31}")  # Telegram's rule for a username
 
 
 class SettingsError(Exception):
@@ -43,6 +46,9 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr | None = None
     telegram_webhook_secret: SecretStr | None = None
     telegram_api_base_url: str = "https://api.telegram.org"
+    # The bot's @username, for the console's join links (t.me/NAME?start=CODE). Optional: a web
+    # process that starts the Telegram channel learns it from getMe.
+    telegram_bot_username: str | None = None
     # Messages per second this process sends to Telegram (its limit is about 30 per bot; with
     # several delivery processes give each a share, e.g. 15 with two).
     telegram_mps: float = Field(default=30.0, gt=0)
@@ -70,6 +76,17 @@ class Settings(BaseSettings):
     @classmethod
     def _coordinators(cls, value: object) -> object:
         return _split(value)
+
+    @field_validator("telegram_bot_username")
+    @classmethod
+    def _bot_username(cls, value: str | None) -> str | None:
+        """ "@EntrepairsBot" or "https://t.me/EntrepairsBot" as the bare name."""
+        if value is None:
+            return None
+        name = re.sub(r"^(https?://)?(t\.me/)?@?", "", value.strip()).rstrip("/")
+        if not USERNAME.fullmatch(name):
+            raise ValueError("a Telegram bot's username: 5 to 32 letters, digits or _")
+        return name
 
     @field_validator("sms_transliterate", mode="before")
     @classmethod

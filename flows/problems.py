@@ -235,6 +235,12 @@ def _on_media(ctx: Context) -> Outcome | None:
     return stay(MEDIA_SENT if report.coordinators_alerted else MEDIA_SAVED)
 
 
+def sent_as_media(report: checkins.ProblemReport) -> bool:
+    """Whether she reported it by voice note or photo (`_on_media`): the bot kept no words of it,
+    the only report of hers without any (a written one has her words)."""
+    return report.source == "report" and not report.text
+
+
 # Translators: words that cancel a problem report, separated by commas.
 CANCEL_WORDS = _("cancel")
 

@@ -141,6 +141,14 @@ class TelegramChannel:
     def webhook_url(self) -> str:
         return f"{self.public_base_url}{WEBHOOK_PATH}"
 
+    @property
+    def username(self) -> str | None:
+        """The bot's @username (without the @) once `start` has asked Telegram (getMe)."""
+        try:
+            return self.bot.username or None
+        except RuntimeError:  # not initialised: getMe not asked yet
+            return None
+
     # Lifecycle ---------------------------------------------------------------------------------
 
     def attach(self, app: App) -> None:

@@ -66,8 +66,15 @@ def _segments(ctx: Ctx, preview: broadcasts.Preview) -> dict[str, tuple[str, int
 
 
 def _local(ctx: Ctx) -> str:
-    """The local hour she chose, or "" for now."""
-    return ctx.field("local_time") if ctx.field("when") == "local" else ""
+    """The local hour she typed, or "" for now: an hour typed is an hour meant (a tick box
+    beside it, left unticked, once sent at once what she had scheduled)."""
+    return ctx.field("local_time")
+
+
+def _hour(ctx: Ctx) -> str:
+    """The hour she typed as the review page will say it ("18:00"), or "" for now."""
+    local = _local(ctx)
+    return broadcasts.parse_local_time(local) if local else ""
 
 
 def _preview(ctx: Ctx) -> broadcasts.Preview:
@@ -112,7 +119,13 @@ def compose(ctx: Ctx) -> Response:
         preview = _preview(ctx)
     except BroadcastError as error:
         return ctx.page("compose.html", 400, error_text=ctx.say(error.msg), **values)
-    return ctx.page("compose.html", preview=preview, segments=_segments(ctx, preview), **values)
+    return ctx.page(
+        "compose.html",
+        preview=preview,
+        segments=_segments(ctx, preview),
+        hour=_hour(ctx),
+        **values,
+    )
 
 
 def count(ctx: Ctx) -> Response:
@@ -122,7 +135,9 @@ def count(ctx: Ctx) -> Response:
     except BroadcastError as error:
         # 200, so htmx shows the problem where the count stands (it leaves a 400 unswapped).
         return ctx.page("_count.html", error_text=ctx.say(error.msg))
-    return ctx.page("_count.html", preview=preview, segments=_segments(ctx, preview))
+    return ctx.page(
+        "_count.html", preview=preview, segments=_segments(ctx, preview), hour=_hour(ctx)
+    )
 
 
 def _chosen(ctx: Ctx) -> Broadcast | None:

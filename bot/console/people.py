@@ -8,6 +8,7 @@ from collections import Counter
 from markupsafe import Markup
 from starlette.responses import RedirectResponse, Response
 
+from bot.app import App
 from bot.console.web import PAGE, ROOT, Ctx, refused
 from bot.report_html import COLOURS, HEADLINE, _hbars, _vbars
 from flows import console_views as views
@@ -199,6 +200,8 @@ def cohort(ctx: Ctx) -> Response:
     counts = Counter(p.status for p in views.pairs_of_cohort(ctx.session, ctx.scope, found))
     number = re.sub(r"\D", "", ctx.app.settings.twilio_whatsapp_from or "")
     whatsapp = f"https://wa.me/{number}?text={found.invite_code}" if number else None
+    name = bot_username(ctx.app)
+    telegram = f"https://t.me/{name}?start={found.invite_code}" if name else None
     adds = ctx.grant.can("coordinator")
     return ctx.page(
         "cohort.html",
@@ -211,7 +214,21 @@ def cohort(ctx: Ctx) -> Response:
         newcomers=views.newcomers(ctx.session, ctx.scope, staff=ctx.staff) if adds else [],
         published=ctx.id("published"),
         whatsapp=whatsapp,
+        telegram=telegram,
+        # Without its name the Telegram link cannot be given; say who can fix that.
+        telegram_unnamed=telegram is None and ctx.app.settings.telegram_bot_token is not None,
     )
+
+
+def bot_username(app: App) -> str | None:
+    """The Telegram bot's username: the setting, else what getMe told this process's channel."""
+    if app.settings.telegram_bot_username:
+        return app.settings.telegram_bot_username
+    for channel in app.channels:
+        name = getattr(channel, "username", None)  # a started TelegramChannel's
+        if isinstance(name, str) and name:
+            return name
+    return None
 
 
 def _small_number(text: str) -> int:

@@ -6,6 +6,7 @@ from starlette.responses import RedirectResponse, Response
 
 from bot.console.web import PAGE, ROOT, Ctx, refused
 from flows import console_views as views
+from flows.problems import sent_as_media
 
 
 def inbox(ctx: Ctx) -> Response:
@@ -15,7 +16,12 @@ def inbox(ctx: Ctx) -> Response:
     )
     people = {r.id: views.women_of(ctx.session, r) for r in reports}
     return ctx.page(
-        "safeguarding.html", reports=reports, pager=pager, people=people, resolved=resolved
+        "safeguarding.html",
+        reports=reports,
+        pager=pager,
+        people=people,
+        resolved=resolved,
+        media=sent_as_media,
     )
 
 
@@ -40,4 +46,11 @@ def report(ctx: Ctx) -> Response:
     people = views.women_of(ctx.session, found)
     # A pair alert names both women; her link opens only the profiles in her scope.
     mine = {person.id for person in people if ctx.scope.sees(person.id)}
-    return ctx.page("problem.html", report=found, people=people, mine=mine, levels=views.TRIAGE)
+    return ctx.page(
+        "problem.html",
+        report=found,
+        people=people,
+        mine=mine,
+        levels=views.TRIAGE,
+        media=sent_as_media(found),
+    )

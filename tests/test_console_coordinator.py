@@ -1,0 +1,261 @@
+"""The console as a coordinator reads it: a cohort's join link with the bot's real name (or what
+to do without it), an announcement's hour that means what she typed, a problem reported by voice
+note or photo marked as such. Through HTTP, in en, es and fr."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+
+import pytest
+
+from bot.channels.telegram import TelegramChannel
+from bot.settings import Settings, SettingsError
+from flows.matching import service
+from tests.support import console as support
+from tests.support import pairing
+from tests.support.telegram_standin import standin_server
+
+
+def run(coro):  # type: ignore[no-untyped-def]
+    return asyncio.run(coro)
+
+
+@pytest.fixture
+def console(tmp_path, db, clock, recorder):  # type: ignore[no-untyped-def]
+    """Amina (an admin) signed in; the cohort of four (code PILOTE26)."""
+    app, server, ids = support.make_app(tmp_path, db, clock, recorder)
+    with db.session() as s:
+        cohort, women = pairing.cohort_of_four(s, clock.now())
+        cohort_id = cohort.id
+        public = {key: w.public_id for key, w in women.items()}
+    token, csrf = support.session_cookie(app, ids["amina"])
+    return {"app": app, "server": server, "token": token, "csrf": csrf, "cohort": cohort_id,
+            "public": public}  # fmt: skip
+
+
+def _client(server, token):  # type: ignore[no-untyped-def]
+    c = support.client(server)
+    c.cookies.set("console", token, path="/console")
+    return c
+
+
+def _get(console, path: str, lang: str = "fr") -> str:  # type: ignore[no-untyped-def]
+    """The page in her language, as she reads it (entities decoded)."""
+
+    async def flow() -> str:
+        async with _client(console["server"], console["token"]) as c:
+            back = {"csrf": console["csrf"], "lang": lang, "back": "/"}
+            await c.post("/console/language", data=back)
+            return html.unescape((await c.get(path)).text)
+
+    return run(flow())
+
+
+# The cohort's join link ----------------------------------------------------------------------
+
+JOIN_BY_CODE = {
+    "en": "Women join by typing this code in the chat with the bot.",
+    "es": "Las mujeres se unen escribiendo este código en el chat con el bot.",
+    "fr": "Les femmes rejoignent la cohorte en écrivant ce code dans la conversation avec le bot.",
+}
+NO_NAME = {
+    "en": "No Telegram link yet",
+    "es": "Todavía no hay enlace de Telegram",
+    "fr": "Pas encore de lien Telegram",
+}
+
+
+def _with(console, **changes: object) -> None:  # type: ignore[no-untyped-def]
+    app = console["app"]
+    app.settings = app.settings.model_copy(update=changes)
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "fr"])
+def test_the_cohort_page_gives_the_telegram_link_with_the_bot_s_name(console, lang):  # type: ignore[no-untyped-def]
+    _with(console, telegram_bot_username="EntrepairsBot")
+    page = _get(console, f"/console/cohorts/{console['cohort']}", lang)
+    link = "https://t.me/EntrepairsBot?start=PILOTE26"
+    assert f'href="{link}" id="telegram-link">{link}</a>' in page
+    assert "<bot>" not in page and NO_NAME[lang] not in page
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "fr"])
+def test_without_the_bot_s_name_the_cohort_page_says_what_to_do_not_a_placeholder(console, lang):  # type: ignore[no-untyped-def]
+    """Telegram configured, its name not known: she gives the code, and is told who can add the
+    link; without Telegram at all, the code alone is the way in."""
+    page = _get(console, f"/console/cohorts/{console['cohort']}", lang)
+    assert JOIN_BY_CODE[lang] in page and "t.me" not in page and "<bot>" not in page
+    assert NO_NAME[lang] not in page  # no Telegram here: nothing to set
+    _with(console, telegram_bot_token="123:abc")
+    page = _get(console, f"/console/cohorts/{console['cohort']}", lang)
+    assert JOIN_BY_CODE[lang] in page and "t.me" not in page
+    assert NO_NAME[lang] in page and "TELEGRAM_BOT_USERNAME" in page
+
+
+def test_a_started_telegram_channel_names_the_bot_as_getme_told_it(tmp_path, db, clock):  # type: ignore[no-untyped-def]
+    """No setting: the web process asked Telegram who the bot is (getMe) when it started."""
+    with standin_server() as standin:
+        channel = TelegramChannel(standin.token, api_base_url=standin.base_url)
+        app, server, ids = support.make_app(tmp_path, db, clock, channel)
+        with db.session() as s:
+            cohort = service.create_cohort(
+                s, "Ola 1", modes=service.parse_modes(["north_south"]), code="OLA1", now=clock.now()
+            )
+            cohort_id = cohort.id
+        token, _csrf = support.session_cookie(app, ids["amina"])
+        assert channel.username is None  # not asked yet
+
+        async def flow() -> str:
+            await channel.start(app)
+            try:
+                async with _client(server, token) as c:
+                    return html.unescape((await c.get(f"/console/cohorts/{cohort_id}")).text)
+            finally:
+                await channel.stop()
+
+        page = run(flow())
+    assert 'id="telegram-link">https://t.me/EntrepairsBot?start=OLA1</a>' in page
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [("EntrepairsBot", "EntrepairsBot"), ("@EntrepairsBot", "EntrepairsBot"),
+     ("https://t.me/EntrepairsBot", "EntrepairsBot"), ("t.me/Entrepairs_bot/", "Entrepairs_bot")],
+)  # fmt: skip
+def test_the_bot_s_name_is_read_as_an_administrator_writes_it(tmp_path, typed, kept):  # type: ignore[no-untyped-def]
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, database_url="sqlite://", telegram_bot_username=typed
+    )
+    assert settings.telegram_bot_username == kept
+
+
+def test_a_name_telegram_would_not_take_is_refused_at_start(monkeypatch):  # type: ignore[no-untyped-def]
+    from bot.settings import load
+
+    monkeypatch.setenv("TELEGRAM_BOT_USERNAME", "my bot")
+    with pytest.raises(SettingsError, match="TELEGRAM_BOT_USERNAME"):
+        load(_env_file=None)
+
+
+# The announcement's hour ---------------------------------------------------------------------
+
+GOES_AT = {
+    "en": "It goes at 18:00 in each woman's own time.",
+    "es": "Sale a las 18:00 en la hora de cada mujer.",
+    "fr": "Elle part à 18:00, à l'heure de chaque femme.",
+}
+GOES_NOW = {
+    "en": "It goes as soon as you confirm it.",
+    "es": "Sale en cuanto usted lo confirme.",
+    "fr": "Elle part dès que vous la confirmez.",
+}
+
+
+def _compose(console, lang: str, form: dict[str, str]):  # type: ignore[no-untyped-def]
+    """The live count, then the draft saved, as she types `form` in the compose page."""
+
+    async def flow():  # type: ignore[no-untyped-def]
+        async with _client(console["server"], console["token"]) as c:
+            csrf = console["csrf"]
+            await c.post("/console/language", data={"csrf": csrf, "lang": lang, "back": "/"})
+            blank = html.unescape((await c.get("/console/broadcasts/new")).text)
+            data = {"csrf": csrf, "text_es": "Hola", "text_fr": "Salut", "text_en": "Hi", **form}
+            live = await c.post("/console/broadcasts/new/count", data=data)
+            saved = await c.post("/console/broadcasts/new", data={**data, "action": "save"})
+            review = await c.get(saved.headers["location"])
+            return blank, html.unescape(live.text), html.unescape(review.text)
+
+    return run(flow())
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "fr"])
+def test_an_hour_typed_in_the_announcement_form_schedules_it(console, lang):  # type: ignore[no-untyped-def]
+    """She types 18:00 and ticks nothing: the count says 18:00 as she types, the draft is saved
+    for 18:00 in each woman's time, and the review page says so (it said "Now" and sent at once)."""
+    from sqlmodel import select
+
+    from storage.coordination import Broadcast
+
+    blank, live, review = _compose(console, lang, {"local_time": "18:00"})
+    assert 'name="when"' not in blank  # no tick box to forget
+    assert 'name="local_time" value=""' in blank  # no hour she did not type
+    assert GOES_AT[lang] in live
+    with console["app"].db.session() as s:
+        draft = s.exec(select(Broadcast)).one()
+        assert (draft.send_mode, draft.local_time) == ("local", "18:00")
+    assert "18:00" in review
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "fr"])
+def test_no_hour_typed_sends_the_announcement_once_confirmed(console, lang):  # type: ignore[no-untyped-def]
+    from sqlmodel import select
+
+    from storage.coordination import Broadcast
+
+    _blank, live, _review = _compose(console, lang, {"local_time": ""})
+    assert GOES_NOW[lang] in live
+    with console["app"].db.session() as s:
+        draft = s.exec(select(Broadcast)).one()
+        assert (draft.send_mode, draft.local_time) == ("now", None)
+
+
+def test_a_wrong_hour_is_refused_even_without_the_old_tick_box(console):  # type: ignore[no-untyped-def]
+    async def flow():  # type: ignore[no-untyped-def]
+        async with _client(console["server"], console["token"]) as c:
+            data = {"csrf": console["csrf"], "text_fr": "Salut", "local_time": "25:99"}
+            return await c.post("/console/broadcasts/new", data={**data, "action": "save"})
+
+    answer = run(flow())
+    assert answer.status_code == 400 and "25:99" in html.unescape(answer.text)
+
+
+# A problem reported by voice note or photo ---------------------------------------------------
+
+MEDIA_MARK = {
+    "en": "Voice note or photo: contact her",
+    "es": "Nota de voz o foto: contáctela",
+    "fr": "Message vocal ou photo\u00a0: contactez-la",
+}
+MEDIA_NOTE = {
+    "en": "She sent a voice note or a photo to report a problem.",
+    "es": "Ella envió una nota de voz o una foto para reportar un problema.",
+    "fr": "Elle a envoyé un message vocal ou une photo pour signaler un problème.",
+}
+REPORT_WORD = {"en": "REPORT", "es": "REPORTAR", "fr": "signaler"}
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "fr"])
+def test_a_problem_reported_by_voice_note_is_marked_in_the_console(  # type: ignore[no-untyped-def]
+    tmp_path, db, clock, recorder, lang
+):
+    """A woman who cannot write it sends a voice note, another writes hers: the safeguarding list
+    marks the voice note and says what to do, its page explains it; the written one is not marked.
+    The woman and the coordinator both read `lang`."""
+    from bot import console as console_routes
+    from bot.server import create_app
+    from tests.support.dialog import Person
+    from tests.test_checkins import BY_LANGUAGE, programme_app, setup_pair
+
+    app = programme_app(tmp_path, db, clock, recorder)
+    programme = setup_pair(app, lang)
+    her = Person(app, BY_LANGUAGE[lang].address)
+    her.says(REPORT_WORD[lang])
+    her.says("", kind="media")
+    her.says("0")  # she leaves the question: the voice note stands as her report
+    her.says(REPORT_WORD[lang])
+    her.says("Ella no vino a la sesión.")
+    server = create_app(app, console_routes.routes(app))
+    token, csrf = support.session_cookie(app, programme.coordinator)
+    board = {"server": server, "token": token, "csrf": csrf}
+    inbox = _get(board, "/console/safeguarding/", lang)
+    rows = [row for row in inbox.split("<tr>") if re.search(r"/console/safeguarding/\d", row)]
+    assert len(rows) == 2
+    voice, written = sorted(rows, key=lambda row: "data-media" not in row)
+    assert MEDIA_MARK[lang] in voice and MEDIA_MARK[lang] not in written
+    voice_id = voice.split('href="/console/safeguarding/')[1].split('"')[0]
+    written_id = written.split('href="/console/safeguarding/')[1].split('"')[0]
+    assert MEDIA_NOTE[lang] in _get(board, f"/console/safeguarding/{voice_id}", lang)
+    page = _get(board, f"/console/safeguarding/{written_id}", lang)
+    assert MEDIA_NOTE[lang] not in page and "Ella no vino a la sesión." in page
