@@ -68,11 +68,14 @@ font-size:.85rem}section{background:#fff;border:1px solid #e0e0e0;border-radius:
 padding:12px 14px;margin-top:14px}svg.chart{width:100%;height:auto;display:block}
 .scroll{overflow-x:auto}table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{padding:4px 8px;border-bottom:1px solid #eee;text-align:right;white-space:nowrap}
-th:first-child,td:first-child{text-align:left}.note{color:#616161;font-size:.85rem}
+th:first-child,td:first-child,#risk th,#risk td{text-align:left}
+th,td:first-child,#risk td{white-space:normal}
+.meta,td{overflow-wrap:break-word}.note{color:#616161;font-size:.85rem}
 .empty{color:#757575;font-style:italic}.legend span{display:inline-block;margin-right:12px;
 font-size:.85rem}.legend i{display:inline-block;width:10px;height:10px;margin-right:4px;
 border-radius:2px}.back{margin:0 0 .6rem}.back a{color:#4a148c}
-@media (max-width:600px){main{padding:8px}h1{font-size:1.3rem}}@media print{.back{display:none}}
+@media (max-width:600px){main{padding:8px}h1{font-size:1.3rem}section{padding:10px 8px}
+th,td{padding:4px 5px}}@media print{.back{display:none}}
 """
 
 
@@ -261,11 +264,17 @@ def render_html(report: ProgrammeReport, language: str = "en", *, back: str | No
     ]
     body = _hbars("funnel", funnel_rows, colour=COLOURS["funnel"], scale=top) if top else empty
     if report.funnel_by_country:
+        # The steps down, as in the chart above, and a narrow column a country: six steps across
+        # did not fit a phone (Spanish 911 px for 360), and countries are three or four.
+        countries = report.funnel_by_country
         body += f"<h3>{words('by_country')}</h3>" + _table(
-            [words("country"), *(words.msg(FUNNEL_LABELS[step]) for step in FUNNEL)],
+            ["", *(words.country(country) for country in countries)],
             [
-                [words.country(country), *(words.count(counts[step]) for step in FUNNEL)]
-                for country, counts in report.funnel_by_country.items()
+                [
+                    words.msg(FUNNEL_LABELS[step]),
+                    *(words.count(counts[step]) for counts in countries.values()),
+                ]
+                for step in FUNNEL
             ],
         )
     elif report.funnel_withheld:

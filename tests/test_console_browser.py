@@ -357,3 +357,40 @@ def test_an_announcement_with_a_long_link_fits_a_phone(driver, live):  # type: i
         "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
     )
     assert wide <= seen
+
+
+def at_width(chrome, width: int) -> None:  # type: ignore[no-untyped-def]
+    """The page laid out `width` CSS pixels wide, as on a phone: a window is never narrower than
+    about 500 pixels in headless Chromium, so the viewport is set through DevTools."""
+    chrome.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": PHONE[1], "deviceScaleFactor": 1, "mobile": True},
+    )
+
+
+FITS = """const wide = (e) => e.scrollWidth > e.clientWidth + 1;
+const page = document.documentElement, meta = document.querySelector('.meta');
+return {page: [page.scrollWidth, page.clientWidth], meta: wide(meta) ? meta.outerHTML : '',
+        tables: Array.from(document.querySelectorAll('section .scroll')).filter(wide)
+                     .map(e => `${e.closest('section').id} ${e.scrollWidth}>${e.clientWidth}`)}"""
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "fr"])
+def test_the_programme_report_fits_a_phone_of_360_pixels(driver, live, lang):  # type: ignore[no-untyped-def]
+    """The report opened from the console on a 360 px phone: nothing scrolls sideways, neither
+    the page, nor its "Generated … (UTC)" line, nor the funnel by country or the pairs at risk
+    (each of their columns readable without swiping)."""
+    from tests.test_reports import build_programme
+
+    app, chrome = live["app"], driver
+    build_programme(app.db, app.clock.now())
+    sign_in(chrome, live)
+    click_text(chrome, lang)  # the console's language switch
+    chrome.get(live["url"] + "/report/")
+    at_width(chrome, 360)
+    assert find(chrome, "html").get_attribute("lang") == lang
+    assert find(chrome, "#funnel table") and find(chrome, "#risk table")
+    fits = chrome.execute_script(FITS)
+    assert fits["page"][0] <= fits["page"][1] == 360
+    assert fits["meta"] == ""
+    assert [t for t in fits["tables"] if not t.startswith(("outcomes", "reach"))] == []

@@ -616,11 +616,12 @@ HIDDEN_NOTE = {"en": "hidden so that", "es": "cifra oculta", "fr": "chiffre masq
 
 
 def funnel_row(page: str, label: str) -> list[str]:
-    """The cells of one country's row in the HTML funnel by country."""
+    """One country's counts, step by step, in the HTML funnel by country (a column a country)."""
     funnel = page.split('id="funnel"')[1].split("</section>")[0]
-    row = re.search(rf"<tr><td>{label}</td>(.*?)</tr>", funnel)
-    assert row, label
-    return re.findall(r"<td>([^<]*)</td>", row.group(1))
+    head = re.findall(r"<th>([^<]*)</th>", funnel)
+    assert label in head, label
+    rows = re.findall(r"<tr>(.*?)</tr>", funnel.split("<tbody>")[1])
+    return [re.findall(r"<td>([^<]*)</td>", row)[head.index(label)] for row in rows]
 
 
 @pytest.mark.parametrize("language", ["en", "es", "fr"])
