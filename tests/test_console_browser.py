@@ -350,7 +350,7 @@ def test_an_announcement_with_a_long_link_fits_a_phone(driver, live):  # type: i
         )
         url = f"{live['url']}/broadcasts/{draft.id}"
     sign_in(chrome, live)
-    chrome.set_window_size(360, PHONE[1])
+    at_width(chrome, 360)
     chrome.get(url)
     assert link in body(chrome).replace("\n", "")
     wide, seen = chrome.execute_script(

@@ -259,3 +259,26 @@ def test_a_problem_reported_by_voice_note_is_marked_in_the_console(  # type: ign
     assert MEDIA_NOTE[lang] in _get(board, f"/console/safeguarding/{voice_id}", lang)
     page = _get(board, f"/console/safeguarding/{written_id}", lang)
     assert MEDIA_NOTE[lang] not in page and "Ella no vino a la sesión." in page
+
+
+# The dashboard's figures ---------------------------------------------------------------------
+
+WEEK = {"en": "Feb 23", "es": "23 feb", "fr": "23 févr."}
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "fr"])
+def test_the_dashboard_writes_its_figures_as_the_report_does(console, lang):  # type: ignore[no-untyped-def]
+    """The same figures, the same way, on the dashboard and in the report she sends on: "4,0/5"
+    in Spanish and French (the dashboard said "4.0"), weeks as "23 févr." (not "23/02", which a
+    Canadian reads as a month 23)."""
+    from tests.test_reports import build_programme
+
+    build_programme(console["app"].db, console["app"].clock.now())
+    dashboard, report = _get(console, "/console/", lang), _get(console, "/console/report/", lang)
+
+    def cards(page: str) -> dict[str, str]:
+        return dict(re.findall(r'class="card" data-key="(\w+)"><b>([^<]*)</b>', page))
+
+    assert cards(dashboard) == cards(report) and len(cards(report)) == 8
+    assert {"en": "4.0/5", "es": "4,0/5", "fr": "4,0/5"}[lang] == cards(dashboard)["mean_rating"]
+    assert f">{WEEK[lang]}<" in dashboard and ">23/02<" not in dashboard

@@ -10,11 +10,12 @@ from starlette.responses import RedirectResponse, Response
 
 from bot.app import App
 from bot.console.web import PAGE, ROOT, Ctx, refused
-from bot.report_html import COLOURS, HEADLINE, _hbars, _vbars
+from bot.report_html import COLOURS, HEADLINE, _hbars, _headline_value, _vbars
 from flows import console_views as views
 from flows import pair_lifecycle as lifecycle
 from flows import reports
 from flows.coordination import log
+from flows.i18n import day_month
 from flows.matching import service
 from flows.matching.score import PairingMode
 from flows.messages import Msg
@@ -36,13 +37,14 @@ def dashboard(ctx: Ctx) -> Response:
         colour=COLOURS["funnel"],
         scale=top,
     )
+    # Weeks and figures written as in the report she sends on ("23 févr.", "4,0/5").
     weeks = _vbars(
         "weeks",
-        [(week.strftime("%d/%m"), n) for week, n in report.sessions_per_week[-12:]],
+        [(day_month(ctx.lang, week), n) for week, n in report.sessions_per_week[-12:]],
         colour=COLOURS["weeks"],
     )
     cards = [
-        (key, render_msg(reports.TEXT[key], reader), _figure(report.headline.get(key)))
+        (key, render_msg(reports.TEXT[key], reader), _headline_value(report, key, ctx.lang))
         for key in HEADLINE
     ]
     risky = [
@@ -62,12 +64,6 @@ def dashboard(ctx: Ctx) -> Response:
         weeks=Markup(weeks) if report.sessions_per_week else "",
         at_risk=risky,
     )
-
-
-def _figure(value: object) -> str:
-    if value is None:
-        return "—"
-    return f"{value:.1f}" if isinstance(value, float) else str(value)
 
 
 def women(ctx: Ctx) -> Response:
