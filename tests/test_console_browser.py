@@ -394,3 +394,24 @@ def test_the_programme_report_fits_a_phone_of_360_pixels(driver, live, lang):  #
     assert fits["page"][0] <= fits["page"][1] == 360
     assert fits["meta"] == ""
     assert [t for t in fits["tables"] if not t.startswith(("outcomes", "reach"))] == []
+
+
+def test_the_safeguarding_list_shows_what_matters_on_a_360_pixel_phone(driver, live):  # type: ignore[no-untyped-def]
+    """On her phone, without swiping sideways, each report's triage (urgent?) and its kind, with
+    the mark of a voice note and what to do about it (French)."""
+    app, chrome = live["app"], driver
+    with app.db.session() as s:
+        carmen = s.exec(select(Participant).where(Participant.name == "Carmen")).one()
+        voice = record_problem(s, participant_id=carmen.id, source="report", now=app.clock.now())
+        voice.triage = "urgent"
+    sign_in(chrome, live)
+    at_width(chrome, 360)
+    chrome.get(live["url"] + "/safeguarding/")
+    edges = chrome.execute_script(
+        "return Array.from(document.querySelectorAll('td[data-triage], td[data-kind]'))"
+        ".map(e => Math.round(e.getBoundingClientRect().right))"
+    )
+    assert len(edges) == 4 and max(edges) <= 360, edges
+    assert "urgent" in find(chrome, "td[data-triage=urgent]").text
+    said = find(chrome, "[data-media]").get_attribute("textContent")
+    assert said == "Message vocal ou photo\u00a0: contactez-la"
