@@ -681,7 +681,10 @@ def report_text(report: reports.ProgrammeReport, language: str = "en") -> str:
     def number(value: float, signed: bool = False) -> str:
         return i18n.decimal(language, value, signed=signed)
 
-    lines = [t("title"), t("cohort", cohort=report.cohort or t("all_cohorts")), ""]
+    lines = [t("title"), t("cohort", cohort=report.cohort or t("all_cohorts"))]
+    if report.countries:  # a country-scoped coordinator's report covers those only
+        lines.append(t("countries", countries=", ".join(where(c) for c in report.countries)))
+    lines.append("")
     lines.append(t("headline"))
     for key, value in report.headline.items():
         shown = "—" if value is None else number(value) if key == "mean_rating" else value

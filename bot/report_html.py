@@ -251,9 +251,12 @@ def render_html(report: ProgrammeReport, language: str = "en", *, back: str | No
         f"<span>{words(key)}</span></div>"
         for key in HEADLINE
     )
+    countries = ", ".join(words.country(code) for code in report.countries)
+    covered = f"{words('countries', countries=countries)} · " if countries else ""
     link = f'<p class="back"><a href="{escape(back)}">← {words("back")}</a></p>' if back else ""
     sections = [
         f'{link}<h1>{words("title")}</h1><p class="meta">{words("cohort", cohort=cohort)} · '
+        f"{covered}"
         f'{words("generated", date=generated)} (UTC)</p><div class="cards">{cards}</div>'
     ]
     # Funnel

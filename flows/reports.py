@@ -46,7 +46,7 @@ from storage.checkins import (
 from storage.coordination import Broadcast, BroadcastStatus
 from storage.meetings import Meeting, MeetingStatus
 from storage.models import OutboundMessage, Participant
-from storage.pairs import Pair, PairStatus, find_cohort
+from storage.pairs import Cohort, Pair, PairStatus, find_cohort
 
 QUIET_DAYS = 21  # an active pair with no session for this long is at risk
 LOW_PULSE = 2  # a pulse at or under this is at risk
@@ -105,6 +105,8 @@ TEXT: dict[str, Msg] = {
     "generated": _("Generated on {date}"),
     "cohort": _("Cohort: {cohort}"),
     "all_cohorts": _("All cohorts"),
+    # A country-scoped coordinator's report: the countries it covers ("Countries: Senegal").
+    "countries": _("Countries: {countries}"),
     "headline": _("At a glance"),
     # One line of the printed report ("Participants: 30"); French puts a space before the colon.
     "line": _("{label}: {value}"),
@@ -206,6 +208,7 @@ class Reach:
 @dataclass
 class ProgrammeReport:
     generated_at: datetime
+    # The cohort it covers (her cohorts' names for a cohort-scoped coordinator); None: all.
     cohort: str | None
     funnel: dict[str, int]
     # country → step → count (None when hidden: under SMALL, or it would let one be worked out);
@@ -228,6 +231,8 @@ class ProgrammeReport:
     funnel_withheld: bool = False
     # The same for the outcomes by country (five countries of one woman each, say).
     outcomes_withheld: bool = False
+    # A country-scoped coordinator's countries: the report covers their women only.
+    countries: tuple[str, ...] = ()
 
     @property
     def counts_erased(self) -> bool:
@@ -608,6 +613,13 @@ def _cohort_id(session: Session, name: str) -> int | None:
     return found.id if found else None
 
 
+def _covered_cohorts(session: Session, scope: Scope) -> str | None:
+    """A cohort-scoped coordinator's cohorts by name: her report says whose figures it gives (a
+    funder reading "All cohorts" would take one cohort's for the programme's)."""
+    found = (session.get(Cohort, cohort_id) for cohort_id in scope.cohorts)
+    return ", ".join(sorted(cohort.name for cohort in found if cohort is not None)) or None
+
+
 def build(
     session: Session,
     *,
@@ -652,7 +664,7 @@ def build(
     outcomes, outcomes_withheld = _outcomes(session, cohort_id, scope, missing)
     report = ProgrammeReport(
         generated_at=now,
-        cohort=chosen.name if chosen else None,
+        cohort=chosen.name if chosen else _covered_cohorts(session, scope),
         funnel=funnel,
         funnel_by_country=by_country,
         sessions_per_week=_weeks(held, now),
@@ -664,6 +676,7 @@ def build(
         missing=missing,
         funnel_withheld=funnel_withheld,
         outcomes_withheld=outcomes_withheld,
+        countries=scope.countries,
     )
     report.headline = headline(
         session,

@@ -282,3 +282,33 @@ def test_the_dashboard_writes_its_figures_as_the_report_does(console, lang):  # 
     assert cards(dashboard) == cards(report) and len(cards(report)) == 8
     assert {"en": "4.0/5", "es": "4,0/5", "fr": "4,0/5"}[lang] == cards(dashboard)["mean_rating"]
     assert f">{WEEK[lang]}<" in dashboard and ">23/02<" not in dashboard
+
+
+# What a scoped coordinator's report covers ---------------------------------------------------
+
+ALL_COHORTS = {"en": "All cohorts", "es": "Todas las cohortes", "fr": "Toutes les cohortes"}
+COVERS = {
+    "en": ("Cohort: Pilote 2026", "Countries: Senegal"),
+    "es": ("Cohorte: Pilote 2026", "Países: Senegal"),
+    "fr": ("Cohorte\u00a0: Pilote 2026", "Pays\u00a0: Sénégal"),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "fr"])
+def test_a_scoped_coordinator_s_report_says_what_it_covers(console, lang):  # type: ignore[no-untyped-def]
+    """The report she downloads and sends to a funder gives her cohort's or her country's
+    figures: it says which, not "All cohorts" alone (which read as the whole programme's)."""
+    app = console["app"]
+    lena = support.scoped_coordinator(app, "lena", country="CA", cohorts=[console["cohort"]])
+    fatou = support.scoped_coordinator(app, "fatou", country="SN", countries=["SN"])
+    cohort_line, country_line = COVERS[lang]
+    for who, said in ((lena, cohort_line), (fatou, country_line)):
+        token, csrf = support.session_cookie(app, who)
+        board = {**console, "token": token, "csrf": csrf}
+        page = _get(board, "/console/report/?download=1", lang)
+        meta = page.split('<p class="meta">')[1].split("</p>")[0]
+        assert said in meta, meta
+        assert (ALL_COHORTS[lang] in meta) == (who == fatou)  # hers: all cohorts, one country
+    amina = _get(console, "/console/report/", lang)  # the whole programme's: all cohorts
+    meta = amina.split('<p class="meta">')[1].split("</p>")[0]
+    assert ALL_COHORTS[lang] in meta and cohort_line not in meta and country_line not in meta
