@@ -312,3 +312,33 @@ def test_a_scoped_coordinator_s_report_says_what_it_covers(console, lang):  # ty
     amina = _get(console, "/console/report/", lang)  # the whole programme's: all cohorts
     meta = amina.split('<p class="meta">')[1].split("</p>")[0]
     assert ALL_COHORTS[lang] in meta and cohort_line not in meta and country_line not in meta
+
+
+# Exports -------------------------------------------------------------------------------------
+
+FOR_COORDINATORS = {
+    "en": "Exports are for coordinators.",
+    "es": "Las exportaciones son para las coordinadoras.",
+    "fr": "Les exports sont réservés aux coordinatrices.",
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "fr"])
+def test_a_country_s_coordinator_is_offered_her_exports(console, lang):  # type: ignore[no-untyped-def]
+    """Fatou coordinates Senegal: her exports hold Senegal's rows (tests/test_console_scope.py),
+    so the page offers them, not "Exports are for coordinators" (she is one); a viewer is told."""
+    app = console["app"]
+    fatou = support.scoped_coordinator(app, "fatou", country="SN", countries=["SN"])
+    token, csrf = support.session_cookie(app, fatou)
+    page = _get({**console, "token": token, "csrf": csrf}, "/console/exports/", lang)
+    assert 'action="/console/exports/participants.csv"' in page
+    assert FOR_COORDINATORS[lang] not in page and 'name="contacts"' not in page  # admins only
+    with app.db.session() as s:
+        from sqlmodel import select
+
+        from storage.models import Participant
+
+        vera = s.exec(select(Participant).where(Participant.name == "Vera")).one().id
+    token, csrf = support.session_cookie(app, vera)
+    page = _get({**console, "token": token, "csrf": csrf}, "/console/exports/", lang)
+    assert FOR_COORDINATORS[lang] in page and "/console/exports/participants.csv" not in page
