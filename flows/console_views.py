@@ -320,11 +320,15 @@ def pair_view(session: Session, scope: Scope, pair_id: int) -> PairView | None:
     a, b = (session.get(Participant, member) for member in pair.members())
     if a is None or b is None:
         return None
-    checks = list(
-        session.exec(
+    # Her women's answers only, as in the exports and the report: the other woman of a pair
+    # across two coordinators' countries answers to hers.
+    checks = [
+        check
+        for check in session.exec(
             select(CheckIn).where(CheckIn.pair_id == pair_id).order_by(col(CheckIn.id).desc())
         )
-    )
+        if scope.sees(check.participant_id)
+    ]
     meetings = list(
         session.exec(
             select(Meeting).where(Meeting.pair_id == pair_id).order_by(col(Meeting.id).desc())

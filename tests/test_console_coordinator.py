@@ -342,3 +342,44 @@ def test_a_country_s_coordinator_is_offered_her_exports(console, lang):  # type:
     token, csrf = support.session_cookie(app, vera)
     page = _get({**console, "token": token, "csrf": csrf}, "/console/exports/", lang)
     assert FOR_COORDINATORS[lang] in page and "/console/exports/participants.csv" not in page
+
+
+# A pair across two coordinators' countries ---------------------------------------------------
+
+
+def test_a_country_s_coordinator_reads_her_own_woman_s_check_ins_of_a_mixed_pair(console):  # type: ignore[no-untyped-def]
+    """Awa (Senegal) and Julie (Canada) meet; Fatou coordinates Senegal. The pair's page shows
+    their sessions, and Awa's check-in, not Julie's (Canada's coordinators' to read, as in the
+    exports and the report); Julie's id is no link to a page Fatou cannot open."""
+    from datetime import timedelta
+
+    from sqlmodel import select
+
+    from storage.models import Participant
+    from storage.pairs import Cohort
+    from tests.support import programme
+
+    app = console["app"]
+    now = app.clock.now()
+    with app.db.session() as s:
+        people = {p.name: p for p in s.exec(select(Participant))}
+        awa, julie = people["Awa"], people["Julie"]
+        cohort = s.get(Cohort, console["cohort"])
+        pair = programme.pair(s, cohort, awa, julie, now=now)
+        meeting = programme.meeting(s, pair, now - timedelta(days=3))
+        programme.checkin(s, pair, awa, meeting.id, 5, at=now - timedelta(days=3))
+        programme.checkin(s, pair, julie, meeting.id, 2, at=now - timedelta(days=2))
+        pair_id = pair.id
+    fatou = support.scoped_coordinator(app, "fatou", country="SN", countries=["SN"])
+    token, csrf = support.session_cookie(app, fatou)
+    for lang in ("en", "es", "fr"):
+        page = _get({**console, "token": token, "csrf": csrf}, f"/console/pairs/{pair_id}", lang)
+        checkins = page.split("<table>")[1].split("</table>")[0]
+        assert "<td>5</td>" in checkins and "<td>2</td>" not in checkins
+        assert f'href="/console/women/{console["public"]["awa"]}"' in page
+        assert console["public"]["julie"] in page
+        assert f'href="/console/women/{console["public"]["julie"]}"' not in page
+    # Amina sees the whole programme: both check-ins, both links.
+    page = _get(console, f"/console/pairs/{pair_id}")
+    assert "<td>5</td>" in page and "<td>2</td>" in page
+    assert f'href="/console/women/{console["public"]["julie"]}"' in page

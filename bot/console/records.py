@@ -43,11 +43,14 @@ def pair(ctx: Ctx) -> Response:
     view = views.pair_view(ctx.session, ctx.scope, int(ctx.request.path_params["pair_id"]))
     if view is None:
         return refused(404)
+    mine = _mine(ctx, view)
     action = ctx.field("action") if ctx.form is not None else ""
     if action not in ("", *CHANGES):
         return refused(400)
     if action == "end" and ctx.field("confirm") != "yes":  # both are told: she says it twice
-        return ctx.page("pair.html", view=view, confirm_end=True, reason=ctx.field("reason"))
+        return ctx.page(
+            "pair.html", view=view, mine=mine, confirm_end=True, reason=ctx.field("reason")
+        )
     if action:
         try:
             views.change_pair(
@@ -60,9 +63,14 @@ def pair(ctx: Ctx) -> Response:
                 reason=ctx.field("reason"),
             )
         except ValueError:  # changed meanwhile (a second tap, a colleague): say how it stands
-            return ctx.page("pair.html", 409, view=view, stale=True)
+            return ctx.page("pair.html", 409, view=view, mine=mine, stale=True)
         return RedirectResponse(f"{ROOT}/pairs/{view.pair.id}", status_code=303)
-    return ctx.page("pair.html", view=view)
+    return ctx.page("pair.html", view=view, mine=mine)
+
+
+def _mine(ctx: Ctx, view: views.PairView) -> set[int]:
+    """The pair's women whose profile she may open (the other of a mixed pair: not a link)."""
+    return {person.id or 0 for person in (view.a, view.b) if ctx.scope.sees(person.id)}
 
 
 def programme_report(ctx: Ctx) -> Response:
