@@ -383,3 +383,16 @@ def test_a_country_s_coordinator_reads_her_own_woman_s_check_ins_of_a_mixed_pair
     page = _get(console, f"/console/pairs/{pair_id}")
     assert "<td>5</td>" in page and "<td>2</td>" in page
     assert f'href="/console/women/{console["public"]["julie"]}"' in page
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "fr"])
+def test_the_printed_report_of_a_country_says_so_too(db, clock, lang):  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from bot.cli_coordination import report_text
+    from flows import reports
+
+    with db.session() as s:
+        report = reports.build(s, now=clock.now())
+    assert COVERS[lang][1] not in report_text(report, lang)
+    assert COVERS[lang][1] in report_text(replace(report, countries=("SN",)), lang)
