@@ -223,6 +223,7 @@ MEDIA_NOTE = {
     "es": "Ella envió una nota de voz o una foto para reportar un problema.",
     "fr": "Elle a envoyé un message vocal ou une photo pour signaler un problème.",
 }
+PROBLEM_REPORT = {"en": "Problem report", "es": "Reporte", "fr": "Signalement"}
 REPORT_WORD = {"en": "REPORT", "es": "REPORTAR", "fr": "signaler"}
 
 
@@ -256,7 +257,10 @@ def test_a_problem_reported_by_voice_note_is_marked_in_the_console(  # type: ign
     assert MEDIA_MARK[lang] in voice and MEDIA_MARK[lang] not in written
     voice_id = voice.split('href="/console/safeguarding/')[1].split('"')[0]
     written_id = written.split('href="/console/safeguarding/')[1].split('"')[0]
-    assert MEDIA_NOTE[lang] in _get(board, f"/console/safeguarding/{voice_id}", lang)
+    voice_page = _get(board, f"/console/safeguarding/{voice_id}", lang)
+    assert MEDIA_NOTE[lang] in voice_page
+    # Called as the list calls it: "Signalement", not "Rapport" (the programme report's name).
+    assert f"<h1>{PROBLEM_REPORT[lang]} #{voice_id}</h1>" in voice_page
     page = _get(board, f"/console/safeguarding/{written_id}", lang)
     assert MEDIA_NOTE[lang] not in page and "Ella no vino a la sesión." in page
 
