@@ -276,7 +276,7 @@ def test_announcement_and_safeguarding(driver, live, monkeypatch):  # type: igno
     Select(find(chrome, "#triage")).select_by_value("urgent")
     shot(chrome, "safeguarding")
     click_text(chrome, "Enregistrer et marquer comme résolu")
-    assert "Résolus" in body(chrome) and "Appelée, elle va bien." in body(chrome)
+    assert "Signalement #1 · résolu" in body(chrome) and "Appelée, elle va bien." in body(chrome)
     with live["app"].db.session() as s:
         report = s.exec(select(ProblemReport)).one()
         assert report.handled_at is not None and report.triage == "urgent"

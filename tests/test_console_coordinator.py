@@ -400,3 +400,39 @@ def test_the_printed_report_of_a_country_says_so_too(db, clock, lang):  # type: 
         report = reports.build(s, now=clock.now())
     assert COVERS[lang][1] not in report_text(report, lang)
     assert COVERS[lang][1] in report_text(replace(report, countries=("SN",)), lang)
+
+
+# Words that meant two things -----------------------------------------------------------------
+
+RESOLVED = {"en": "resolved", "es": "resuelto", "fr": "résolu"}
+CHANGE_PAIR = {
+    "en": "Change this pair",
+    "es": "Cambiar este intercambio",
+    "fr": "Modifier ce binôme",
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "fr"])
+def test_a_resolved_report_and_a_pair_s_buttons_are_named_for_what_they_are(console, lang):  # type: ignore[no-untyped-def]
+    """A resolved report is "Signalement #1 · résolu" (it read "· Résolus", the list's tab), and
+    the pair's pause and end buttons sit under "Modifier ce binôme" (it read "Évolution", the
+    report's column of change from baseline)."""
+    from storage.checkins import record_problem
+    from storage.pairs import Cohort
+    from tests.support import programme
+
+    app = console["app"]
+    with app.db.session() as s:
+        carmen = service.participant_by_public_id(s, console["public"]["carmen"])
+        julie = service.participant_by_public_id(s, console["public"]["julie"])
+        report = record_problem(
+            s, participant_id=carmen.id, source="report", now=app.clock.now(), text="No vino."
+        )
+        report.handled_at = app.clock.now()
+        report_id = report.id
+        cohort = s.get(Cohort, console["cohort"])
+        pair_id = programme.pair(s, cohort, carmen, julie, now=app.clock.now()).id
+    page = _get(console, f"/console/safeguarding/{report_id}", lang)
+    assert f"<h1>{PROBLEM_REPORT[lang]} #{report_id} · {RESOLVED[lang]}</h1>" in page
+    page = _get(console, f"/console/pairs/{pair_id}", lang)
+    assert f"<h2>{CHANGE_PAIR[lang]}</h2>" in page

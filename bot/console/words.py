@@ -30,6 +30,7 @@ WORDS: dict[str, Msg] = {
     "new": _p("console status", "new"),
     "in_progress": _p("console status", "in progress"),
     "urgent": _p("console status", "urgent"),
+    "resolved": _p("console status", "resolved"),  # one report (the list's tab: "Resolved")
     "report": _p("console status", "reported by her"),
     "checkin": _p("console status", "session rated 1"),
     "pulse": _p("console status", "low pulse"),
