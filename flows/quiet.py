@@ -12,9 +12,13 @@ LONGEST_NIGHT = timedelta(days=1)
 
 def is_quiet(instant: datetime, timezone: str | None, start: int, end: int) -> bool:
     """True when `instant` falls inside [start, end) local hours (the range may cross midnight)."""
+    return quiet_hour(instant.astimezone(zone(timezone)).hour, start, end)
+
+
+def quiet_hour(hour: int, start: int, end: int) -> bool:
+    """True when the wall-clock `hour` is inside [start, end) (the range may cross midnight)."""
     if start == end:
         return False
-    hour = instant.astimezone(zone(timezone)).hour
     return start <= hour or hour < end if start > end else start <= hour < end
 
 

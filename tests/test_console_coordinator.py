@@ -146,10 +146,21 @@ GOES_AT = {
     "es": "Sale a las 18:00 en la hora de cada mujer.",
     "fr": "Elle part à 18:00, à l'heure de chaque femme.",
 }
+# Quiet hours (21–8 by default) hold what would wake her: the count says so, not "at 22:00".
 GOES_NOW = {
-    "en": "It goes as soon as you confirm it.",
-    "es": "Sale en cuanto usted lo confirme.",
-    "fr": "Elle part dès que vous la confirmez.",
+    "en": "It goes as soon as you confirm it; a woman in her quiet hours (21:00–08:00) gets it "
+    "at 08:00 her own time.",
+    "es": "Sale en cuanto usted lo confirme; una mujer en sus horas de descanso (21:00–08:00) lo "
+    "recibe a las 08:00, en su hora local.",
+    "fr": "Elle part dès que vous la confirmez\u00a0; une femme dans ses heures de repos "
+    "(21:00–08:00) la reçoit à 08:00, à son heure locale.",
+}
+GOES_IN_THE_MORNING = {
+    "en": "22:00 is in the women's quiet hours (21:00–08:00): each gets it at 08:00 her own time.",
+    "es": "Las 22:00 caen en las horas de descanso de las mujeres (21:00–08:00): cada una lo "
+    "recibe a las 08:00, en su hora local.",
+    "fr": "22:00 tombe pendant les heures de repos des femmes (21:00–08:00)\u00a0: chacune la "
+    "reçoit à 08:00, à son heure locale.",
 }
 
 
@@ -199,6 +210,21 @@ def test_no_hour_typed_sends_the_announcement_once_confirmed(console, lang):  # 
     with console["app"].db.session() as s:
         draft = s.exec(select(Broadcast)).one()
         assert (draft.send_mode, draft.local_time) == ("now", None)
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "fr"])
+def test_an_hour_in_the_night_says_it_waits_for_her_morning(console, lang):  # type: ignore[no-untyped-def]
+    _blank, live, _review = _compose(console, lang, {"local_time": "22:00"})
+    assert GOES_IN_THE_MORNING[lang] in live
+    assert GOES_AT[lang].replace("18:00", "22:00") not in live
+
+
+def test_without_quiet_hours_now_is_now_and_a_night_hour_is_that_hour(console):  # type: ignore[no-untyped-def]
+    _with(console, quiet_hours="0-0")
+    _blank, live, _review = _compose(console, "fr", {"local_time": ""})
+    assert "Elle part dès que vous la confirmez." in live and "repos" not in live
+    _blank, live, _review = _compose(console, "fr", {"local_time": "22:00"})
+    assert GOES_AT["fr"].replace("18:00", "22:00") in live and "repos" not in live
 
 
 def test_a_wrong_hour_is_refused_even_without_the_old_tick_box(console):  # type: ignore[no-untyped-def]

@@ -20,6 +20,7 @@ from flows import broadcasts
 from flows import console_views as views
 from flows.broadcasts import Audience, Broadcast, BroadcastError
 from flows.i18n import LANGUAGES
+from flows.quiet import quiet_hour
 from storage.coordination import BroadcastStatus
 
 COUNTRIES = ("BO", "SN", "CA")
@@ -71,10 +72,17 @@ def _local(ctx: Ctx) -> str:
     return ctx.field("local_time")
 
 
-def _hour(ctx: Ctx) -> str:
-    """The hour she typed as the review page will say it ("18:00"), or "" for now."""
+def _when(ctx: Ctx) -> dict[str, Any]:
+    """What the count says of when it goes: the hour she typed as the review page will say it
+    ("18:00", "" for now), and the quiet hours that hold it for a woman's morning."""
     local = _local(ctx)
-    return broadcasts.parse_local_time(local) if local else ""
+    hour = broadcasts.parse_local_time(local) if local else ""
+    start, end = ctx.config.quiet_start, ctx.config.quiet_end
+    return {
+        "hour": hour,
+        "night": quiet_hour(int(hour[:2]), start, end) if hour else False,
+        "quiet": (f"{start:02d}:00", f"{end:02d}:00") if start != end else None,
+    }
 
 
 def _preview(ctx: Ctx) -> broadcasts.Preview:
@@ -123,7 +131,7 @@ def compose(ctx: Ctx) -> Response:
         "compose.html",
         preview=preview,
         segments=_segments(ctx, preview),
-        hour=_hour(ctx),
+        **_when(ctx),
         **values,
     )
 
@@ -135,9 +143,7 @@ def count(ctx: Ctx) -> Response:
     except BroadcastError as error:
         # 200, so htmx shows the problem where the count stands (it leaves a 400 unswapped).
         return ctx.page("_count.html", error_text=ctx.say(error.msg))
-    return ctx.page(
-        "_count.html", preview=preview, segments=_segments(ctx, preview), hour=_hour(ctx)
-    )
+    return ctx.page("_count.html", preview=preview, segments=_segments(ctx, preview), **_when(ctx))
 
 
 def _chosen(ctx: Ctx) -> Broadcast | None:
