@@ -192,7 +192,7 @@ def test_an_hour_typed_in_the_announcement_form_schedules_it(console, lang):  # 
     blank, live, review = _compose(console, lang, {"local_time": "18:00"})
     assert 'name="when"' not in blank  # no tick box to forget
     assert 'name="local_time" value=""' in blank  # no hour she did not type
-    assert GOES_AT[lang] in live
+    assert GOES_AT[lang] in live and GOES_AT[lang] in review
     with console["app"].db.session() as s:
         draft = s.exec(select(Broadcast)).one()
         assert (draft.send_mode, draft.local_time) == ("local", "18:00")
@@ -205,8 +205,8 @@ def test_no_hour_typed_sends_the_announcement_once_confirmed(console, lang):  # 
 
     from storage.coordination import Broadcast
 
-    _blank, live, _review = _compose(console, lang, {"local_time": ""})
-    assert GOES_NOW[lang] in live
+    _blank, live, review = _compose(console, lang, {"local_time": ""})
+    assert GOES_NOW[lang] in live and GOES_NOW[lang] in review
     with console["app"].db.session() as s:
         draft = s.exec(select(Broadcast)).one()
         assert (draft.send_mode, draft.local_time) == ("now", None)
@@ -214,9 +214,10 @@ def test_no_hour_typed_sends_the_announcement_once_confirmed(console, lang):  # 
 
 @pytest.mark.parametrize("lang", ["en", "es", "fr"])
 def test_an_hour_in_the_night_says_it_waits_for_her_morning(console, lang):  # type: ignore[no-untyped-def]
-    _blank, live, _review = _compose(console, lang, {"local_time": "22:00"})
-    assert GOES_IN_THE_MORNING[lang] in live
-    assert GOES_AT[lang].replace("18:00", "22:00") not in live
+    _blank, live, review = _compose(console, lang, {"local_time": "22:00"})
+    for page in (live, review):  # as she types, and on the page she sends it from
+        assert GOES_IN_THE_MORNING[lang] in page
+        assert GOES_AT[lang].replace("18:00", "22:00") not in page
 
 
 def test_without_quiet_hours_now_is_now_and_a_night_hour_is_that_hour(console):  # type: ignore[no-untyped-def]

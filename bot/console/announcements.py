@@ -72,11 +72,12 @@ def _local(ctx: Ctx) -> str:
     return ctx.field("local_time")
 
 
-def _when(ctx: Ctx) -> dict[str, Any]:
-    """What the count says of when it goes: the hour she typed as the review page will say it
-    ("18:00", "" for now), and the quiet hours that hold it for a woman's morning."""
-    local = _local(ctx)
-    hour = broadcasts.parse_local_time(local) if local else ""
+def _when(ctx: Ctx, hour: str | None = None) -> dict[str, Any]:
+    """What _when.html says of when it goes: the hour ("18:00"; by default the one she typed,
+    "" for now), and the quiet hours that hold it for a woman's morning."""
+    if hour is None:
+        local = _local(ctx)
+        hour = broadcasts.parse_local_time(local) if local else ""
     start, end = ctx.config.quiet_start, ctx.config.quiet_end
     return {
         "hour": hour,
@@ -195,6 +196,7 @@ def detail(ctx: Ctx) -> Response:
             preview=preview,
             segments=_segments(ctx, preview),
             error_text=error,
+            **_when(ctx, broadcast.local_time or ""),
         )
     params = ctx.request.query_params
     if params.get("queued"):
