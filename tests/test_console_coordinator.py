@@ -94,6 +94,23 @@ def test_without_the_bot_s_name_the_cohort_page_says_what_to_do_not_a_placeholde
     assert NO_NAME[lang] in page and "TELEGRAM_BOT_USERNAME" in page
 
 
+SMS_JOIN = {
+    "en": "SMS: send the code to +15145550100",
+    "es": "SMS: envíe el código al +15145550100",
+    "fr": "SMS\u00a0: envoyez le code au +15145550100",
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "fr"])
+def test_the_cohort_page_gives_the_number_to_text_the_code_to(console, lang):  # type: ignore[no-untyped-def]
+    """A woman on SMS only needs the number: the page says where to send the code."""
+    page = _get(console, f"/console/cohorts/{console['cohort']}", lang)
+    assert "+15145550100" not in page
+    _with(console, twilio_sms_from="+15145550100")
+    page = _get(console, f"/console/cohorts/{console['cohort']}", lang)
+    assert SMS_JOIN[lang] in page
+
+
 def test_a_started_telegram_channel_names_the_bot_as_getme_told_it(tmp_path, db, clock):  # type: ignore[no-untyped-def]
     """No setting: the web process asked Telegram who the bot is (getMe) when it started."""
     with standin_server() as standin:

@@ -211,6 +211,7 @@ def cohort(ctx: Ctx) -> Response:
         published=ctx.id("published"),
         whatsapp=whatsapp,
         telegram=telegram,
+        sms=ctx.app.settings.twilio_sms_from,  # a woman on SMS only texts the code there
         # Without its name the Telegram link cannot be given; say who can fix that.
         telegram_unnamed=telegram is None and ctx.app.settings.telegram_bot_token is not None,
     )
