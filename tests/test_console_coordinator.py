@@ -480,3 +480,15 @@ def test_a_resolved_report_and_a_pair_s_buttons_are_named_for_what_they_are(cons
     assert f"<h1>{PROBLEM_REPORT[lang]} #{report_id} · {RESOLVED[lang]}</h1>" in page
     page = _get(console, f"/console/pairs/{pair_id}", lang)
     assert f"<h2>{CHANGE_PAIR[lang]}</h2>" in page
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "fr"])
+def test_the_announcements_list_says_when_each_goes(console, lang):  # type: ignore[no-untyped-def]
+    """Scheduled for 18:00 or sent at once: the list says which, without opening each one."""
+    _compose(console, lang, {"local_time": "18:00"})
+    _compose(console, lang, {"local_time": ""})
+    page = _get(console, "/console/broadcasts/", lang)
+    rows = [row for row in page.split("<tr>") if 'href="/console/broadcasts/' in row]
+    rows = [row for row in rows if "/new" not in row]
+    when = [re.search(r'<td data-when="[^"]*">([^<]*)</td>', row).group(1) for row in rows]
+    assert when == [{"en": "Now", "es": "Ahora", "fr": "Maintenant"}[lang], "18:00"]
