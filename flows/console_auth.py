@@ -143,7 +143,8 @@ def find_by_address(session: Session, text: str) -> Participant | None:
         .where(
             or_(
                 col(ChannelAddress.address).in_(shapes),
-                func.lower(ChannelAddress.handle) == handle,
+                # Telegram's channel keeps it as "@name"; she may type it with or without.
+                func.lower(ChannelAddress.handle).in_([handle, f"@{handle}"]),
             )
         )
         .order_by(col(ChannelAddress.id))

@@ -492,3 +492,37 @@ def test_the_announcements_list_says_when_each_goes(console, lang):  # type: ign
     rows = [row for row in rows if "/new" not in row]
     when = [re.search(r'<td data-when="[^"]*">([^<]*)</td>', row).group(1) for row in rows]
     assert when == [{"en": "Now", "es": "Ahora", "fr": "Maintenant"}[lang], "18:00"]
+
+
+def test_a_telegram_username_is_shown_with_one_at_sign(console):  # type: ignore[no-untyped-def]
+    """Julie's Telegram @username, kept with its @ (as the channel stores it), reads
+    "@julie_boreal", not "@@julie_boreal", when her contacts are asked for."""
+
+    async def flow() -> str:
+        async with _client(console["server"], console["token"]) as c:
+            url = f"/console/women/{console['public']['julie']}"
+            return (await c.post(url, data={"csrf": console["csrf"]})).text
+
+    page = run(flow())
+    assert "(@julie_boreal)" in page and "@@" not in page
+
+
+@pytest.mark.parametrize("typed", ["amina_tg", "@amina_tg", "@Amina_TG", " Amina_tg "])
+def test_a_coordinator_signs_in_with_her_telegram_username(console, typed):  # type: ignore[no-untyped-def]
+    """The sign-in page asks for "the Telegram username you use with the bot": the channel keeps
+    it as "@amina_tg", and she may type it with or without its @, in any case."""
+    from sqlmodel import select
+
+    from flows import console_auth
+    from storage.models import ChannelAddress, Participant
+
+    app = console["app"]
+    with app.db.session() as s:
+        amina = s.exec(select(Participant).where(Participant.name == "Amina")).one()
+        s.add(ChannelAddress(participant_id=amina.id, channel="telegram", address="777001",
+                             handle="@amina_tg", created_at=app.clock.now()))  # fmt: skip
+        amina_id = amina.id
+    with app.db.session() as s:
+        found = console_auth.find_by_address(s, typed)
+        assert found is not None and found.id == amina_id
+        assert console_auth.find_by_address(s, "someone_else") is None
