@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flows import broadcasts, cohort_join, console_auth, reports
 from flows import console_views as views
@@ -215,11 +215,17 @@ def command(ctx: Context, text: str) -> Outcome | None:
     if grant is None:
         return None
     if not allowed:
-        return stay(ADMINS_ONLY if found.name in MANAGERS else READ_ONLY)
+        return _then_ask(stay(ADMINS_ONLY if found.name in MANAGERS else READ_ONLY))
     try:
-        return HANDLERS[found.name](ctx, found.args, grant)
+        return _then_ask(HANDLERS[found.name](ctx, found.args, grant))
     except NotAllowed:
         return None
+
+
+def _then_ask(outcome: Outcome) -> Outcome:
+    """A command's answer, then the question she was on (as after HELP), so a coordinator who
+    typed /stats half-way through her profile knows what to answer next."""
+    return replace(outcome, ask=True) if outcome.goto is None else outcome
 
 
 def checked(ctx: Context, action: str, role: str = "coordinator") -> tuple[Grant | None, bool]:
