@@ -459,7 +459,8 @@ def _on_audience(ctx: Context, key: str, grant: Grant) -> Outcome:
             return _end(ctx, NO_COHORT)
         return go(FLOW, "cohort")
     audience = {
-        "all": {},
+        # Everyone: the women in the programme, their profile finished (and so consenting).
+        "all": {"onboarded": True},
         "no_pair": {"pair_statuses": [broadcasts.NO_PAIR]},
         "not_onboarded": {"onboarded": False},
     }[key]
@@ -474,7 +475,7 @@ def _within(ctx: Context, audience: dict, grant: Grant) -> dict:
 
 def _chose(ctx: Context, audience: dict, grant: Grant) -> Outcome:
     _state(ctx)["audience"] = _within(ctx, audience, grant)
-    selection = broadcasts.select_audience(ctx.session, _audience(ctx))
+    selection = broadcasts.audience_of(ctx.session, ctx.config, _audience(ctx))
     counts: dict[str, int] = {}
     for recipient in selection.recipients:
         counts[recipient.language] = counts.get(recipient.language, 0) + 1

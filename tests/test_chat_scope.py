@@ -230,7 +230,7 @@ def test_a_scoped_coordinator_acts_within_senegal_only(world, locale):  # type: 
     with app.db.session() as s:
         sent = s.exec(select(Broadcast).order_by(col(Broadcast.id).desc())).first()
         assert sent is not None and sent.id != ids["to_bolivia"]
-        assert sent.audience == {"countries": ["SN"]}
+        assert sent.audience == {"countries": ["SN"], "onboarded": True}
         reached = {
             s.get(Participant, row.participant_id).country  # type: ignore[union-attr]
             for row in s.exec(
