@@ -42,6 +42,7 @@ NOT_ALLOWED = _("Not allowed: {error}")
 IS_COORDINATOR = _("{who} is a coordinator ({role}).")
 PASSWORD = _("Console password")
 PASSWORD_SET = _("{who} can sign in to the console with this password.")
+PASSWORD_KEPT = _("Password saved for {who}.")
 ROLE_SET = _("{who}: {role}, {scope}.")
 ALL_COUNTRIES = _("All countries")
 REMOVED = _("{who} is no longer a coordinator.")
@@ -210,7 +211,10 @@ def register(app: typer.Typer, load: Callable[[], Settings]) -> None:
                 actor = _operator(operator)
                 row = roles.add(session, settings.flow_config(), actor, who, now=_now())
                 _set_role(session, actor, row.id or 0, role, country, cohort)
+                written = roles.has_written(session, who)
             echo(IS_COORDINATOR, who=who, role=role)
+            if not written:
+                echo(roles.NOT_WRITTEN, who=who)
 
         run(act, lang)
 
@@ -231,7 +235,11 @@ def register(app: typer.Typer, load: Callable[[], Settings]) -> None:
                 actor = _operator(operator)
                 row = roles.add(session, settings.flow_config(), actor, who, now=_now())
                 console_auth.set_password(session, actor, row.id or 0, secret, now=_now())
-            echo(PASSWORD_SET, who=who)
+                written = roles.has_written(session, who)
+            # Only true once the console can find her by the address she writes from.
+            echo(PASSWORD_SET if written else PASSWORD_KEPT, who=who)
+            if not written:
+                echo(roles.NOT_WRITTEN, who=who)
 
         run(act, lang)
 

@@ -381,7 +381,10 @@ def _coordinators(ctx: Context, args: Sequence[str], grant: Grant) -> Outcome:
         try:
             if args[0].lower() == "add":
                 roles.add(ctx.session, ctx.config, actor, who, now=ctx.now)
-                return stay(_(COORDINATOR_ADDED.msgid, who=who))
+                added = _(COORDINATOR_ADDED.msgid, who=who)
+                if roles.has_written(ctx.session, who):
+                    return stay(added)
+                return stay(stacked([added, _(roles.NOT_WRITTEN.msgid, who=who)]))
             if roles.remove(ctx.session, ctx.config, actor, who, now=ctx.now):
                 return stay(_(COORDINATOR_REMOVED.msgid, who=who))
             return stay(_(COORDINATOR_UNKNOWN.msgid, who=who))

@@ -8,8 +8,16 @@ import html
 
 import pytest
 from sqlmodel import select
+from typer.testing import CliRunner
 
+from bot import cli_coordination
+from bot.cli import app as cli
+from flows import console_auth
+from flows.config import FlowConfig
+from flows.messages import Msg
+from flows.render import Reader, render_msg
 from storage.coordination import Coordinator
+from storage.db import Database
 from storage.models import OutboundMessage, Participant
 from tests.support import console, programme
 from tests.support.pairing import cohort_of_four
@@ -135,3 +143,96 @@ def test_the_console_counts_and_sends_by_the_same_rule(tmp_path, db, clock, reco
     assert f"<strong>{len(women)} femmes la recevront.</strong>" in html.unescape(counted)
     with db.session() as session:
         assert {row.participant_id for row in _announcements(session)} == women
+
+
+# A coordinator added before she ever wrote: what the chat and the command line tell, per
+# language (her language's number; the first words of "she has not written yet").
+NOT_WRITTEN = [
+    pytest.param("1", "es", "todavía no ha escrito al bot", id="es"),
+    pytest.param("2", "fr", "n'a pas encore écrit au bot", id="fr"),
+    pytest.param("3", "en", "has not written to the bot yet", id="en"),
+]
+NEVER_WROTE = "+221770000009"
+WROTE = "+221770000001"
+
+
+@pytest.mark.parametrize(("language", "code", "not_written"), NOT_WRITTEN)
+def test_adding_in_chat_someone_who_never_wrote_says_what_she_must_do(
+    settings, db, clock, recorder, language, code, not_written
+):
+    """The console finds a coordinator by the address she writes from: until she has written,
+    she cannot sign in, and Ana is told so (and not for a woman who has written)."""
+    _app, ana = _coordinator_ana(settings, db, clock, recorder, "hello", language, "1", "Ana")
+    with db.session() as session:
+        programme.woman(session, WROTE, now=NOW, channel="whatsapp", country="SN")
+    ana.says(f"/coordinators add {NEVER_WROTE}")
+    ana.expect(NEVER_WROTE, not_written)
+    with db.session() as session:
+        assert console_auth.find_by_address(session, NEVER_WROTE) is None  # true: she cannot
+    ana.says(f"/coordinators add {WROTE}")
+    ana.expect(WROTE)
+    assert not_written not in ana.text
+
+
+@pytest.fixture
+def cli_database(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.delenv("DEFAULT_LOCALE", raising=False)
+    monkeypatch.delenv("COORDINATORS", raising=False)
+    database = Database(url)
+    database.upgrade()
+    with database.session() as session:
+        programme.woman(session, WROTE, now=NOW, channel="whatsapp", country="SN")
+    return database
+
+
+def _cli(*args: str, given: str | None = None) -> str:
+    result = CliRunner().invoke(cli, list(args), input=given, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.mark.parametrize(("language", "code", "not_written"), NOT_WRITTEN)
+def test_the_cli_says_she_must_write_first(cli_database, language, code, not_written):
+    """`coordinators add` (and `password`) for someone who never wrote no longer lets the
+    operator believe she can sign in: it says she must write to the bot first."""
+    out = _cli("coordinators", "add", NEVER_WROTE, "--lang", code, "--as", "t")
+    assert NEVER_WROTE in out and not_written in out
+    secret = "jolof-rice-2026"
+    out = _cli(
+        "coordinators",
+        "password",
+        NEVER_WROTE,
+        "--lang",
+        code,
+        "--as",
+        "t",
+        given=f"{secret}\n{secret}\n",
+    )
+    assert not_written in out
+    assert _say(cli_coordination.PASSWORD_SET, code, who=NEVER_WROTE) not in out
+    with cli_database.session() as session:
+        config = FlowConfig(coordinators=frozenset())
+        assert console_auth.check_password(session, config, NEVER_WROTE, secret, now=NOW) is None
+    # She who wrote can sign in: nothing more to say.
+    out = _cli("coordinators", "add", WROTE, "--lang", code, "--as", "t")
+    assert WROTE in out and not_written not in out
+    out = _cli(
+        "coordinators",
+        "password",
+        WROTE,
+        "--lang",
+        code,
+        "--as",
+        "t",
+        given=f"{secret}\n{secret}\n",
+    )
+    assert _say(cli_coordination.PASSWORD_SET, code, who=WROTE) in out
+    with cli_database.session() as session:
+        config = FlowConfig(coordinators=frozenset())
+        assert console_auth.check_password(session, config, WROTE, secret, now=NOW) is not None
+
+
+def _say(msg: Msg, language: str, **params: str) -> str:
+    return render_msg(Msg(msg.msgid, params), Reader(language))
