@@ -268,8 +268,11 @@ def register(app: typer.Typer, load: Callable[[], Settings]) -> None:
                 actor = _operator(operator)
                 row = roles.add(session, settings.flow_config(), actor, who, now=_now())
                 _set_role(session, actor, row.id or 0, role, country, cohort)
+                written = roles.has_written(session, who)
             scope = ", ".join([*country, *cohort]) or say(ALL_COUNTRIES)
             echo(ROLE_SET, who=who, role=role, scope=scope)
+            if not written:  # a role makes her a coordinator as `add` does
+                echo(roles.NOT_WRITTEN, who=who)
 
         run(act, lang)
 

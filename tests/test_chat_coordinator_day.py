@@ -236,3 +236,30 @@ def test_the_cli_says_she_must_write_first(cli_database, language, code, not_wri
 
 def _say(msg: Msg, language: str, **params: str) -> str:
     return render_msg(Msg(msg.msgid, params), Reader(language))
+
+
+@pytest.mark.parametrize(("language", "code", "not_written"), NOT_WRITTEN)
+def test_a_role_given_to_someone_who_never_wrote_says_she_must_write(
+    cli_database, language, code, not_written
+):
+    """`coordinators role` makes a coordinator too: it tells as much as `add` does."""
+    out = _cli("coordinators", "role", NEVER_WROTE, "viewer", "--lang", code, "--as", "t")
+    assert not_written in out
+    assert not_written not in _cli("coordinators", "role", WROTE, "viewer", "--lang", code)
+
+
+def test_a_country_the_programme_does_not_know_is_refused(cli_database):
+    """ "--country senegal" (or "SEN") would give her a console with nobody in it: refused,
+    and nobody is made a coordinator."""
+    for typed in ("senegal", "SEN"):
+        result = CliRunner().invoke(
+            cli, ["coordinators", "add", WROTE, "--country", typed, "--as", "t"]
+        )
+        assert result.exit_code == 2, result.output
+        assert typed.upper() in result.output and "SN" in result.output
+    assert WROTE not in _cli("coordinators", "list")
+    out = _cli("coordinators", "add", WROTE, "--country", "sn", "--as", "t")
+    assert WROTE in out
+    with cli_database.session() as session:
+        row = session.exec(select(Coordinator)).one()
+        assert row.countries == ["SN"]
