@@ -40,7 +40,10 @@ TELEGRAM_RATE = 30.0  # messages per second Telegram allows a bot (see bot/chann
 # What the commands print, in the --lang language (see bot/cli_words.py).
 NOT_ALLOWED = _("Not allowed: {error}")
 IS_COORDINATOR = _("{who} is a coordinator ({role}).")
-PASSWORD = _("Console password")
+# Each prompt carries its own colon: French puts a no-break space before it.
+PASSWORD = _("Console password:")
+PASSWORD_AGAIN = _("The same password again:")
+PASSWORDS_DIFFER = _("The two passwords are not the same: nothing was changed.")
 PASSWORD_SET = _("{who} can sign in to the console with this password.")
 PASSWORD_KEPT = _("Password saved for {who}.")
 ROLE_SET = _("{who}: {role}, {scope}.")
@@ -228,7 +231,10 @@ def register(app: typer.Typer, load: Callable[[], Settings]) -> None:
     ) -> None:
         """Set a coordinator's console password (asked twice, kept as an Argon2 hash)."""
         choose(lang, load().default_locale)  # the prompt comes before `run` reads them again
-        secret = typer.prompt(say(PASSWORD), hide_input=True, confirmation_prompt=True)
+        # Asked twice here rather than by click, whose confirmation is in English only.
+        secret = typer.prompt(say(PASSWORD), hide_input=True, prompt_suffix=" ")
+        if typer.prompt(say(PASSWORD_AGAIN), hide_input=True, prompt_suffix=" ") != secret:
+            _exit(PASSWORDS_DIFFER)
 
         def act(settings: Settings, db: Database) -> None:
             with db.session() as session:

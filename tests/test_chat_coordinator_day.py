@@ -263,3 +263,44 @@ def test_a_country_the_programme_does_not_know_is_refused(cli_database):
     with cli_database.session() as session:
         row = session.exec(select(Coordinator)).one()
         assert row.countries == ["SN"]
+
+
+PASSWORD_PROMPTS = [
+    pytest.param("es", "Contraseña de la consola:", "La misma contraseña otra vez:", id="es"),
+    pytest.param(
+        "fr",
+        "Mot de passe de la console\u00a0:",
+        "Le même mot de passe encore une fois\u00a0:",
+        id="fr",
+    ),
+    pytest.param("en", "Console password:", "The same password again:", id="en"),
+]
+
+
+@pytest.mark.parametrize(("code", "first", "again"), PASSWORD_PROMPTS)
+def test_the_password_prompts_are_in_her_language(cli_database, code, first, again):
+    """Both prompts and a mismatch are in the operator's language (not click's English
+    "Repeat for confirmation"), with French punctuation; a mismatch changes nothing."""
+    secret = "jolof-rice-2026"
+    out = _cli(
+        "coordinators",
+        "password",
+        WROTE,
+        "--lang",
+        code,
+        "--as",
+        "t",
+        given=f"{secret}\n{secret}\n",
+    )
+    assert first in out and again in out and "Repeat" not in out
+    result = CliRunner().invoke(
+        cli,
+        ["coordinators", "password", WROTE, "--lang", code, "--as", "t"],
+        input=f"{secret}\nanother-one-2026\n",
+    )
+    assert result.exit_code == 2
+    assert _say(cli_coordination.PASSWORDS_DIFFER, code) in result.output
+    assert "do not match" not in result.output
+    with cli_database.session() as session:
+        config = FlowConfig(coordinators=frozenset())
+        assert console_auth.check_password(session, config, WROTE, secret, now=NOW) is not None
