@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.cli_words import ERROR, Lang, choose, echo, say
 from bot.cli_words import language as chosen_language
@@ -32,6 +32,7 @@ from flows.matching.service import cohort_or_fail
 from flows.messages import Msg, _, _n
 from flows.render import Reader, render_msg
 from storage.db import Database
+from storage.pairs import Cohort
 
 coordinators_app = typer.Typer(no_args_is_help=True, help="Who may act as a coordinator.")
 
@@ -315,10 +316,18 @@ def register(app: typer.Typer, load: Callable[[], Settings]) -> None:
                 found = roles.listing(
                     session, settings.flow_config(), _operator(operator), now=_now()
                 )
+                names = {
+                    cohort.id: cohort.name
+                    for cohort in session.exec(select(Cohort))
+                    if any(cohort.id in item.cohorts for item in found)
+                }
             for item in found:
                 since = item.added_at.strftime("%Y-%m-%d") if item.added_at else ""
                 added = say(ADDED_BY, who=item.added_by)
-                typer.echo(f"{item.identity}\t{item.role}\t{added}\t{since}")
+                # What she sees, as `role` said it when it was set.
+                cohorts = [names.get(cohort, str(cohort)) for cohort in item.cohorts]
+                scope = ", ".join([*item.countries, *cohorts]) or say(ALL_COUNTRIES)
+                typer.echo(f"{item.identity}\t{item.role}\t{scope}\t{added}\t{since}")
 
         run(act, lang)
 

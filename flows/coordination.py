@@ -317,6 +317,8 @@ class Listed:
     added_by: str
     added_at: datetime | None
     role: str = "admin"  # console role; settings entries are admins
+    countries: tuple[str, ...] = ()  # what she sees (none of either: the whole programme)
+    cohorts: tuple[int, ...] = ()
 
 
 def add(
@@ -385,6 +387,8 @@ def listing(session: Session, config: FlowConfig, actor: Actor, *, now: datetime
             row.added_by if row else "settings",
             row.added_at if row else None,
             row.role if row else "admin",
+            tuple(row.countries or ()) if row else (),
+            tuple(row.cohorts or ()) if row else (),
         )
         for identity, row in effective(session, config)
     ]

@@ -304,3 +304,17 @@ def test_the_password_prompts_are_in_her_language(cli_database, code, first, aga
     with cli_database.session() as session:
         config = FlowConfig(coordinators=frozenset())
         assert console_auth.check_password(session, config, WROTE, secret, now=NOW) is not None
+
+
+def test_the_list_tells_each_coordinators_countries_and_cohorts(cli_database):
+    """An operator who scoped a coordinator to one cohort (or country) reads it back in
+    `coordinators list`, as `role` said it when she set it."""
+    _cli("cohort", "create", "Pilote", "--code", "PIL")
+    _cli("coordinators", "add", WROTE, "--cohort", "Pilote", "--as", "t")
+    _cli("coordinators", "add", NEVER_WROTE, "--country", "bo", "--as", "t")
+    _cli("coordinators", "add", "+221770000008", "--as", "t")
+    lines = {line.split("\t")[0]: line for line in _cli("coordinators", "list").splitlines()}
+    assert "\tcoordinator\tPilote\t" in lines[WROTE]
+    assert "\tcoordinator\tBO\t" in lines[NEVER_WROTE]
+    assert "\tcoordinator\tAll countries\t" in lines["+221770000008"]
+    assert "\tcoordinator\tTous les pays\t" in _cli("coordinators", "list", "--lang", "fr")
