@@ -336,10 +336,18 @@ def _chosen_broadcast(ctx: Context, args: Sequence[str], grant: Grant) -> Broadc
     return broadcasts.latest(ctx.session, scope=scope)
 
 
+def _not_chosen(args: Sequence[str]) -> Msg:
+    """Why no announcement was found: the number she gave (one she may not see is answered
+    the same, so it tells nothing), else that none has been sent."""
+    if args and args[0].lstrip("#").isdigit():
+        return _(broadcasts.NOT_FOUND.msgid, number=int(args[0].lstrip("#")))
+    return NO_BROADCAST
+
+
 def _progress(ctx: Context, args: Sequence[str], grant: Grant) -> Outcome:
     broadcast = _chosen_broadcast(ctx, args, grant)
     if broadcast is None:
-        return stay(NO_BROADCAST)
+        return stay(_not_chosen(args))
     report = broadcasts.report_checked(ctx.session, ctx.config, _actor(ctx), broadcast, now=ctx.now)
     return stay(
         _(
@@ -362,7 +370,7 @@ def _progress(ctx: Context, args: Sequence[str], grant: Grant) -> Outcome:
 def _retry(ctx: Context, args: Sequence[str], grant: Grant) -> Outcome:
     broadcast = _chosen_broadcast(ctx, args, grant)
     if broadcast is None:
-        return stay(NO_BROADCAST)
+        return stay(_not_chosen(args))
     try:
         again = broadcasts.retry_failed(
             ctx.session, ctx.config, _actor(ctx), broadcast, now=ctx.now

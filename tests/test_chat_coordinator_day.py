@@ -318,3 +318,30 @@ def test_the_list_tells_each_coordinators_countries_and_cohorts(cli_database):
     assert "\tcoordinator\tBO\t" in lines[NEVER_WROTE]
     assert "\tcoordinator\tAll countries\t" in lines["+221770000008"]
     assert "\tcoordinator\tTous les pays\t" in _cli("coordinators", "list", "--lang", "fr")
+
+
+NO_NUMBER = [
+    pytest.param("1", "No hay ningún anuncio número 99.", id="es"),
+    pytest.param("2", "Il n'y a pas d'annonce numéro 99.", id="fr"),
+    pytest.param("3", "There is no announcement number 99.", id="en"),
+]
+
+
+@pytest.mark.parametrize(("language", "no_number"), NO_NUMBER)
+def test_an_announcement_number_that_is_not_hers_is_named(
+    settings, db, clock, recorder, language, no_number
+):
+    """/progress 99 (a typo) after an announcement went out: not "no announcement has been sent
+    yet", which is untrue, but that there is no number 99; /retry 99 too."""
+    _app, ana = _coordinator_ana(settings, db, clock, recorder, "hello", language, "1", "Ana")
+    with db.session() as session:
+        cohort_of_four(session, NOW)
+    ana.says("/broadcast")
+    ana.says("1")  # everyone
+    for text in ("Feria", "Foire", "Fair"):
+        ana.says(text)
+    ana.says("1")  # now
+    ana.says("1")  # send
+    for command in ("/progress 99", "/retry #99"):
+        ana.says(command)
+        assert ana.last[0] == no_number, ana.text
