@@ -470,12 +470,18 @@ def _on_audience(ctx: Context, key: str, grant: Grant) -> Outcome:
             return _end(ctx, NO_COHORT)
         return go(FLOW, "cohort")
     audience = {
-        # Everyone: the women in the programme, their profile finished (and so consenting).
-        "all": {"onboarded": True},
+        "all": {},
         "no_pair": {"pair_statuses": [broadcasts.NO_PAIR]},
         "not_onboarded": {"onboarded": False},
     }[key]
     return _chose(ctx, audience, grant)
+
+
+def _in_programme(audience: dict) -> dict:
+    """The audience among the women in the programme: Everyone, a country, a cohort and those
+    without a pair are women whose profile is finished (and so who consented), each a part of
+    Everyone; the others are "Women who have not finished their profile"."""
+    return audience if "onboarded" in audience else {**audience, "onboarded": True}
 
 
 def _within(ctx: Context, audience: dict, grant: Grant) -> dict:
@@ -485,7 +491,7 @@ def _within(ctx: Context, audience: dict, grant: Grant) -> dict:
 
 
 def _chose(ctx: Context, audience: dict, grant: Grant) -> Outcome:
-    _state(ctx)["audience"] = _within(ctx, audience, grant)
+    _state(ctx)["audience"] = _within(ctx, _in_programme(audience), grant)
     selection = broadcasts.audience_of(ctx.session, ctx.config, _audience(ctx))
     counts: dict[str, int] = {}
     for recipient in selection.recipients:

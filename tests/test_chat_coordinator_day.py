@@ -19,6 +19,7 @@ from flows.render import Reader, render_msg
 from storage.coordination import Coordinator
 from storage.db import Database
 from storage.models import OutboundMessage, Participant
+from storage.pairs import CohortMember
 from tests.support import console, programme
 from tests.support.pairing import cohort_of_four
 from tests.test_introductions_review import NOW, _coordinator_ana
@@ -345,3 +346,41 @@ def test_an_announcement_number_that_is_not_hers_is_named(
     for command in ("/progress 99", "/retry #99"):
         ana.says(command)
         assert ana.last[0] == no_number, ana.text
+
+
+# Her language's number; what she reads for the one Spanish reader, then for the one woman
+# without a pair (Carmen both times: Rosa has not finished her profile).
+NARROWER = [
+    pytest.param("1", "para 1 mujer (600", id="es"),
+    pytest.param("2", "pour 1 femme (600", id="fr"),
+    pytest.param("3", "for 1 woman (600", id="en"),
+]
+
+
+@pytest.mark.parametrize(("language", "one"), NARROWER)
+def test_a_country_a_cohort_or_no_pair_are_women_of_everyone(
+    settings, db, clock, recorder, language, one
+):
+    """The women of one country, of one cohort, or without a pair are some of "Everyone": with
+    a finished profile. Rosa, who has not finished hers, is for "Women who have not finished
+    their profile"; so a country's count is never more than Everyone's."""
+    _app, ana = _coordinator_ana(settings, db, clock, recorder, "hello", language, "1", "Ana")
+    with db.session() as session:
+        cohort, women = cohort_of_four(session, NOW)
+        rosa = programme.woman(session, "rosa", now=NOW, country="BO", onboarded=False)
+        session.add(CohortMember(cohort_id=cohort.id, participant_id=rosa.id, joined_at=NOW))
+        carmen = women["carmen"]
+        # Carmen alone has no pair: the other three are paired.
+        programme.pair(session, cohort, women["julie"], women["emily"], now=NOW)
+        programme.pair(session, cohort, women["awa"], women["emily"], now=NOW)
+    assert carmen.id
+    for choice in (("2", "1"), ("4",)):  # Bolivia; women without a pair
+        ana.says("/broadcast")
+        for key in choice:
+            ana.says(key)
+        ana.expect(one)
+        ana.says("/broadcast")  # she starts again: no harm
+    ana.says("/broadcast")
+    ana.says("3")  # one cohort
+    ana.says("1")  # Pilote 2026
+    ana.expect(one)  # Carmen, the cohort's one Spanish reader; not Rosa
