@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot.cli_words import ERROR, Lang, choose, echo, say
 from bot.cli_words import language as chosen_language
@@ -32,7 +32,6 @@ from flows.matching.service import cohort_or_fail
 from flows.messages import Msg, _, _n
 from flows.render import Reader, render_msg
 from storage.db import Database
-from storage.pairs import Cohort
 
 coordinators_app = typer.Typer(no_args_is_help=True, help="Who may act as a coordinator.")
 
@@ -316,11 +315,7 @@ def register(app: typer.Typer, load: Callable[[], Settings]) -> None:
                 found = roles.listing(
                     session, settings.flow_config(), _operator(operator), now=_now()
                 )
-                names = {
-                    cohort.id: cohort.name
-                    for cohort in session.exec(select(Cohort))
-                    if any(cohort.id in item.cohorts for item in found)
-                }
+                names = roles.cohort_names(session, found)
             for item in found:
                 since = item.added_at.strftime("%Y-%m-%d") if item.added_at else ""
                 added = say(ADDED_BY, who=item.added_by)

@@ -29,6 +29,7 @@ from storage import coordination as store
 from storage.coordination import Coordinator
 from storage.db import Database
 from storage.models import ChannelAddress, Participant
+from storage.pairs import Cohort
 
 # Said (chat and command line) after making a coordinator of someone the bot does not know yet.
 NOT_WRITTEN = _(
@@ -375,6 +376,15 @@ def remove(session: Session, config: FlowConfig, actor: Actor, who: str, *, now:
         log(session, actor, "coordinator_removed", now=now, details={"coordinator": row.id})
         removed += 1
     return removed
+
+
+def cohort_names(session: Session, found: Sequence[Listed]) -> dict[int, str]:
+    """The names of the cohorts these coordinators are limited to, by id (for their lists)."""
+    wanted = sorted({cohort for item in found for cohort in item.cohorts})
+    if not wanted:
+        return {}
+    rows = session.exec(select(Cohort.id, Cohort.name).where(col(Cohort.id).in_(wanted)))
+    return {cohort_id: name for cohort_id, name in rows if cohort_id is not None}
 
 
 def listing(session: Session, config: FlowConfig, actor: Actor, *, now: datetime) -> list[Listed]:

@@ -28,7 +28,7 @@ from flows.console_auth import Grant
 from flows.coordination import Actor, NotAllowed
 from flows.home import remember_place, resume
 from flows.i18n import LANGUAGES
-from flows.messages import Msg, Option, Reply, _, _n, nested, stacked
+from flows.messages import Msg, Option, Reply, _, _n, _p, nested, stacked
 from flows.registry import register
 from flows.render import Reader, render_msg
 from flows.steps import Answer, Choose, Context, Outcome, go, stay
@@ -86,6 +86,14 @@ PROGRESS = _(
 )
 NO_BROADCAST = _("No announcement has been sent yet.")
 COORDINATORS = _("Coordinators:\n{lines}")
+COORDINATOR_LINE = _("- {who}: {role}, {scope}")
+# Console roles as an admin reads them in the list of coordinators.
+ROLE_LABELS: dict[str, Msg] = {
+    "viewer": _p("console role", "reads only"),
+    "coordinator": _p("console role", "coordinator"),
+    "admin": _p("console role", "administrator"),
+}
+WHOLE_PROGRAMME = _("the whole programme")
 COORDINATOR_ADDED = _("Done: {who} is a coordinator.")
 COORDINATOR_REMOVED = _("Done: {who} is no longer a coordinator.")
 COORDINATOR_UNKNOWN = _("{who} is not a coordinator: nothing changed.")
@@ -399,7 +407,26 @@ def _coordinators(ctx: Context, args: Sequence[str], grant: Grant) -> Outcome:
         except ValueError:
             return stay(BAD_IDENTITY)
     found = roles.listing(ctx.session, ctx.config, actor, now=ctx.now)
-    return stay(_(COORDINATORS.msgid, lines="\n".join(f"- {item.identity}" for item in found)))
+    names = roles.cohort_names(ctx.session, found)
+    lines = [
+        _local(
+            ctx,
+            _(
+                COORDINATOR_LINE.msgid,
+                who=item.identity,
+                role=nested(ROLE_LABELS.get(item.role, ROLE_LABELS["admin"])),
+                scope=", ".join(
+                    [
+                        *(_local(ctx, vocab.COUNTRIES.get(c, Msg(c))) for c in item.countries),
+                        *(names.get(cohort, str(cohort)) for cohort in item.cohorts),
+                    ]
+                )
+                or nested(WHOLE_PROGRAMME),
+            ),
+        )
+        for item in found
+    ]
+    return stay(_(COORDINATORS.msgid, lines="\n".join(lines)))
 
 
 def _broadcast(ctx: Context, args: Sequence[str], grant: Grant) -> Outcome:

@@ -384,3 +384,62 @@ def test_a_country_a_cohort_or_no_pair_are_women_of_everyone(
     ana.says("3")  # one cohort
     ana.says("1")  # Pilote 2026
     ana.expect(one)  # Carmen, the cohort's one Spanish reader; not Rosa
+
+
+LISTS = [
+    pytest.param(
+        "1",
+        (
+            "- console:ana: administradora, todo el programa",
+            "- console:vic: solo lectura, Bolivia",
+            "- console:coco: coordinadora, Pilote 2026",
+        ),
+        id="es",
+    ),
+    pytest.param(
+        "2",
+        (
+            "- console:ana\u00a0: administratrice, tout le programme",
+            "- console:vic\u00a0: lecture seule, Bolivie",
+            "- console:coco\u00a0: coordinatrice, Pilote 2026",
+        ),
+        id="fr",
+    ),
+    pytest.param(
+        "3",
+        (
+            "- console:ana: administrator, the whole programme",
+            "- console:vic: reads only, Bolivia",
+            "- console:coco: coordinator, Pilote 2026",
+        ),
+        id="en",
+    ),
+]
+
+
+@pytest.mark.parametrize(("language", "lines"), LISTS)
+def test_the_chat_list_of_coordinators_tells_what_each_may_do_and_see(
+    settings, db, clock, recorder, language, lines
+):
+    """/coordinators tells an admin each one's role and scope (a cohort by its name), so she
+    knows who sees what; the command line lists them the same way."""
+    _app, ana = _coordinator_ana(settings, db, clock, recorder, "hello", language, "1", "Ana")
+    with db.session() as session:
+        cohort, _women = cohort_of_four(session, NOW)
+        for address, role, countries, cohorts in (
+            ("vic", "viewer", ["BO"], []),
+            ("coco", "coordinator", [], [cohort.id]),
+        ):
+            session.add(
+                Coordinator(
+                    channel="console",
+                    address=address,
+                    added_by="operator:t",
+                    added_at=NOW,
+                    role=role,
+                    countries=countries,
+                    cohorts=cohorts,
+                )
+            )
+    ana.says("/coordinators")
+    ana.expect(*lines)
