@@ -46,6 +46,9 @@ PASSWORD_AGAIN = _("The same password again:")
 PASSWORDS_DIFFER = _("The two passwords are not the same: nothing was changed.")
 PASSWORD_SET = _("{who} can sign in to the console with this password.")
 PASSWORD_KEPT = _("Password saved for {who}.")
+NOT_A_COORDINATOR = _(
+    "{who} is not a coordinator: make her one first with `entrepairs coordinators add {who}`."
+)
 ROLE_SET = _("{who}: {role}, {scope}.")
 ALL_COUNTRIES = _("All countries")
 REMOVED = _("{who} is no longer a coordinator.")
@@ -239,6 +242,10 @@ def register(app: typer.Typer, load: Callable[[], Settings]) -> None:
         def act(settings: Settings, db: Database) -> None:
             with db.session() as session:
                 actor = _operator(operator)
+                # A password is for a coordinator: a mistyped number must not become one (her
+                # row is written here only for one named in the settings).
+                if not roles.is_named(session, settings.flow_config(), who):
+                    _exit(NOT_A_COORDINATOR, who=who)
                 row = roles.add(session, settings.flow_config(), actor, who, now=_now())
                 console_auth.set_password(session, actor, row.id or 0, secret, now=_now())
                 written = roles.has_written(session, who)

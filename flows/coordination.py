@@ -378,6 +378,12 @@ def remove(session: Session, config: FlowConfig, actor: Actor, who: str, *, now:
     return removed
 
 
+def is_named(session: Session, config: FlowConfig, who: str) -> bool:
+    """Whether `who`, as written, is a coordinator now (an active row or a settings entry)."""
+    identity = parse_identity(who)
+    return any(found == identity for found, _row in effective(session, config))
+
+
 def cohort_names(session: Session, found: Sequence[Listed]) -> dict[int, str]:
     """The names of the cohorts these coordinators are limited to, by id (for their lists)."""
     wanted = sorted({cohort for item in found for cohort in item.cohorts})

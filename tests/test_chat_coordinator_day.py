@@ -283,6 +283,7 @@ def test_the_password_prompts_are_in_her_language(cli_database, code, first, aga
     """Both prompts and a mismatch are in the operator's language (not click's English
     "Repeat for confirmation"), with French punctuation; a mismatch changes nothing."""
     secret = "jolof-rice-2026"
+    _cli("coordinators", "add", WROTE, "--as", "t")
     out = _cli(
         "coordinators",
         "password",
@@ -443,3 +444,25 @@ def test_the_chat_list_of_coordinators_tells_what_each_may_do_and_see(
             )
     ana.says("/coordinators")
     ana.expect(*lines)
+
+
+NOT_YET = [
+    pytest.param("es", "+221770000007 no es coordinadora", id="es"),
+    pytest.param("fr", "+221770000007 n'est pas coordinatrice", id="fr"),
+    pytest.param("en", "+221770000007 is not a coordinator", id="en"),
+]
+
+
+@pytest.mark.parametrize(("code", "refused"), NOT_YET)
+def test_a_password_makes_nobody_a_coordinator(cli_database, code, refused):
+    """A password for a number that is no coordinator (a typo) is refused: it does not make
+    her one, which would open the console, names and contacts to whoever writes from it."""
+    secret = "jolof-rice-2026"
+    result = CliRunner().invoke(
+        cli,
+        ["coordinators", "password", "+221770000007", "--lang", code, "--as", "t"],
+        input=f"{secret}\n{secret}\n",
+    )
+    assert result.exit_code == 2, result.output
+    assert refused in result.output and "coordinators add" in result.output
+    assert "+221770000007" not in _cli("coordinators", "list")

@@ -100,6 +100,7 @@ def test_without_lang_the_deployment_default_is_used(database, monkeypatch):  # 
 
 def test_the_password_prompt_follows_the_default_language(database, monkeypatch):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("DEFAULT_LOCALE", "fr")
+    run("coordinators", "add", "+221770000002")  # a password is for a coordinator
     result = runner.invoke(
         cli, ["coordinators", "password", "+221770000002"], input="long-secret-1\n" * 2
     )
