@@ -801,6 +801,7 @@ __all__ = [
     "BroadcastError",
     "DeliveryReport",
     "Preview",
+    "audience_of",
     "cancel",
     "delivery_report",
     "draft",
@@ -809,7 +810,6 @@ __all__ = [
     "next_local",
     "preview",
     "retry_failed",
-    "audience_of",
     "select_audience",
     "send",
 ]
