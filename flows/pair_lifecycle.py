@@ -277,6 +277,17 @@ def paused_at(session: Session, pair_id: int) -> datetime | None:
     return last.at if last else None
 
 
+def restarted_at(session: Session, pair_id: int) -> datetime | None:
+    """When the pair last came back from a pause (None when it never rested)."""
+    return session.exec(
+        select(func.max(PairEvent.at)).where(
+            PairEvent.pair_id == pair_id,
+            PairEvent.from_status == PairStatus.PAUSED,
+            PairEvent.to_status == PairStatus.ACTIVE,
+        )
+    ).one()
+
+
 def _last_pause(session: Session, pair_id: int) -> PairEvent | None:
     moves = [event for event in history(session, pair_id) if event.to_status == PairStatus.PAUSED]
     return moves[-1] if moves else None
