@@ -169,15 +169,30 @@ def while_stopped(ctx: Context, word: Keyword | None, answer: Answer) -> Outcome
 RESTING: set[tuple[str, str]] = set()
 
 
+# Questions another flow answers when it opens: planning a session answers the check-in's
+# "propose a new time now?", which would come back moot after the session is agreed.
+ANSWERED_BY: dict[tuple[str, str], set[str]] = {}
+
+
 def add_resting(flow: str, step: str) -> None:
     """Declare a step at rest (see `RESTING`)."""
     RESTING.add((flow, step))
 
 
+def add_answered_by(flow: str, step: str, opening: str) -> None:
+    """Declare that opening the flow `opening` answers the question `flow`/`step`."""
+    ANSWERED_BY.setdefault((flow, step), set()).add(opening)
+
+
 def keeps_place(flow: str, step: str, opening: str = "home") -> bool:
     """Whether leaving `flow`/`step` for `opening` keeps it as the place to come back to: not a
-    home step, not the flow she is opening again, not a step at rest."""
-    return flow not in ("home", opening) and (flow, step) not in RESTING
+    home step, not the flow she is opening again, not a step at rest, not a question that
+    `opening` answers."""
+    return (
+        flow not in ("home", opening)
+        and (flow, step) not in RESTING
+        and opening not in ANSWERED_BY.get((flow, step), ())
+    )
 
 
 def remember_place(ctx: Context, opening: str = "home") -> None:
