@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from flows import choices
 from flows.messages import Msg, Option, Reply, _, _n
-from flows.text import clean_text, normalise
+from flows.text import beginning, clean_text, normalise
 
 if TYPE_CHECKING:
     from flows.config import FlowConfig
@@ -123,6 +123,20 @@ OptionsFactory = Callable[[Context], Sequence[Option]]
 
 EMPTY = _("Please write a short answer in text.")
 
+# Her own words (a check-in answer, a problem report) are kept whole up to this: more than a
+# WhatsApp message (1,600) or a long SMS holds, so what she wrote at length on her phone is never
+# refused, to be typed again shorter.
+LONGEST_OWN_WORDS = 2000
+
+
+def kept_beginning(most: int) -> Msg:
+    """Her answer was longer than the bot keeps: thanks, and which part was kept."""
+    return _n(
+        "Thank you for writing so much! I kept the first {n} character of your message.",
+        "Thank you for writing so much! I kept the first {n} characters of your message.",
+        most,
+    )
+
 
 def too_long(most: int) -> Msg:
     return _n(
@@ -204,11 +218,15 @@ class ChooseMany:
 
 @dataclass
 class AskText:
-    """A question answered in her own words, kept short so it fits every screen and report."""
+    """A question answered in her own words, kept short so it fits every screen and report.
+
+    `keep`: past `longest`, her answer's beginning is kept and she is told so, rather than asked
+    to type it all again shorter (her own words at length: a check-in, a reason)."""
 
     prompt: Msg | MsgFactory
     on_answer: Callable[[Context, str], Outcome]
     longest: int = 80
+    keep: bool = False
 
     def offered(self, ctx: Context) -> Sequence[Option]:
         return ()
@@ -220,9 +238,13 @@ class AskText:
         text = clean_text(answer.text)
         if not text:
             return stay(EMPTY)
-        if len(text) > self.longest:
+        if len(text) <= self.longest:
+            return self.on_answer(ctx, text)
+        if not self.keep:
             return stay(too_long(self.longest))
-        return self.on_answer(ctx, text)
+        outcome = self.on_answer(ctx, beginning(text, self.longest))
+        outcome.say.insert(0, Reply(kept_beginning(self.longest)))
+        return outcome
 
 
 # "Atrás" / "retour" / "back": the question before, wherever a flow offers it.

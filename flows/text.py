@@ -22,6 +22,16 @@ def clean_text(text: str) -> str:
     return " ".join(printable.split())
 
 
+def beginning(text: str, most: int) -> str:
+    """The beginning of `text`, at most `most` characters, cut between words where one ends in
+    its second half."""
+    if len(text) <= most:
+        return text
+    cut = text[: most + 1]  # a word that ends right at `most` is kept whole
+    space = cut.rfind(" ")
+    return cut[:space].rstrip() if space > most // 2 else text[:most]
+
+
 # Particles that stay in small letters inside a name ("María del Carmen", "Anne van Dijk").
 NAME_PARTICLES = frozenset(
     {"de", "del", "la", "las", "los", "y", "e", "du", "des", "le", "van", "von", "der", "da", "dos"}
