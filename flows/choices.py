@@ -41,6 +41,15 @@ _YES_NO = {
 }
 
 
+# What says a time or a plan suits her, alone or after a yes: "me parece bien", "ça me va",
+# "that works".
+_AGREE = frozenset(
+    {"me parece bien", "me queda bien", "me va bien", "esta bien", "perfecto", "de acuerdo"}
+    | {"ca me va", "ca me convient", "ca marche", "parfait", "c est parfait", "c est bon"}
+    | {"that works", "works for me", "that suits me", "perfect", "fine", "that s fine"}
+)
+
+
 # What may follow a yes or a no and only repeats it ("sí, se hizo", "yes it did", "no, no pudimos",
 # "non, pas encore"), as people answer "did it take place?" or "is that right?". Only after a
 # yes or no word, never alone, and only these: "no sé" (I do not know) is no "no".
@@ -58,6 +67,8 @@ _YES_NO_TAILS = {
         | {"me encantaria", "con gusto", "con mucho gusto", "por favor", "claro", "claro que si"}
         | {"avec plaisir", "bien sur", "volontiers", "svp", "s il vous plait", "please"}
         | {"of course", "gladly", "with pleasure", "i would love to", "i d love to", "sure"}
+        # It suits her, as one accepts a time: "sí, me parece bien", "oui ça me va".
+        | _AGREE
     ),
     "no": frozenset(
         {"no pudimos", "no se hizo", "no se realizo", "no hubo", "todavia no", "aun no"}
@@ -102,13 +113,24 @@ def is_thanks(text: str) -> bool:
 def _yes_or_no(wanted: str, options: Sequence[Option]) -> str | None:
     """The "yes" or "no" option that a short yes/no word names, if the question has one: alone
     ("sí", "non merci") or followed by words that only repeat it ("sí se hizo", "not yet")."""
-    keys = {option.key for option in options}
+    said = _said_yes_or_no(wanted)
+    return said if said in {option.key for option in options} else None
+
+
+def _said_yes_or_no(wanted: str) -> str | None:
+    """ "yes" or "no" when a normalised answer only says that, else None."""
     first, _space, rest = wanted.partition(" ")
     for key, words in _YES_NO.items():
-        repeated = len(first) > 1 and first in words and rest in _YES_NO_TAILS[key]
-        if (wanted in words or repeated) and key in keys:
+        if wanted in words or (len(first) > 1 and first in words and rest in _YES_NO_TAILS[key]):
             return key
     return None
+
+
+def is_yes(text: str) -> bool:
+    """True when her answer only says yes, or that it suits her: "sí", "Oui ça me va",
+    "yes that works", "me parece bien 👍", "perfecto"."""
+    wanted = normalise(text)
+    return _said_yes_or_no(wanted) == "yes" or wanted in _AGREE
 
 
 def _labels(option: Option) -> frozenset[str]:
