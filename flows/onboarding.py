@@ -47,6 +47,7 @@ from flows.registry import register
 from flows.steps import (
     INVALID_MANY,
     INVALID_ONE,
+    ONLY_ONE,
     Answer,
     AskText,
     Choose,
@@ -56,6 +57,7 @@ from flows.steps import (
     Step,
     WithBack,
     go,
+    several_named,
     stay,
     too_long,
 )
@@ -104,6 +106,11 @@ ASK_SKILLS = _("What can you teach, and what do you want to learn? Up to 3 each,
 TOO_MANY_SKILLS = _("Please choose 3 at most, e.g. 1 4 7.")
 ASK_LANGUAGES = _("Besides English, which languages can you hold a conversation in?")
 NO_OTHER_LANGUAGE = _("None")
+# "1 2" when 1 is "None": which does she mean? ("None" is always first, so always 1.)
+NONE_AND_LANGUAGES = _(
+    'You chose "{none}" and also a language. Please send only the numbers of the languages you '
+    "speak, e.g. 2 4, or just 1 if none."
+)
 ASK_AVAILABILITY = _("When are you usually free for a one-hour call? (your local time)")
 ASK_DIASPORA = _("Do you have family ties with Bolivia or Senegal?")
 ASK_CONTACT = _(
@@ -447,6 +454,8 @@ class ChooseWithText:
         if answer.option_key in {option.key for option in self.options}:
             return self.on_answer(ctx, answer.option_key, "")
         text = clean_text(answer.text)
+        if several_named(text, self.options):  # "1 2": not country 1 and the city "2"
+            return stay(Reply(ONLY_ONE, tuple(self.options)))
         key, words = choices.choice_and_text(text, self.options, named_first=self.named_first)
         if key is None and (self.need_choice or not words):
             return stay(Reply(INVALID_ONE, tuple(self.options)))
@@ -562,13 +571,21 @@ STEPS: dict[str, Step] = {
         most=MOST_SKILLS,
         too_many=TOO_MANY_SKILLS,
     ),
-    "languages": ChooseMany(ASK_LANGUAGES, _other_languages, _on_languages),
+    "languages": ChooseMany(
+        ASK_LANGUAGES,
+        _other_languages,
+        _on_languages,
+        alone=NONE,
+        not_alone=_(NONE_AND_LANGUAGES.msgid, none=nested(NO_OTHER_LANGUAGE)),
+    ),
     "availability": ChooseMany(
         ASK_AVAILABILITY,
         vocab.options(vocab.block_labels()),
         _saver("availability", "availability"),
     ),
-    "diaspora": Choose(ASK_DIASPORA, DIASPORA_OPTIONS, _on_diaspora),
+    "diaspora": Choose(
+        ASK_DIASPORA, DIASPORA_OPTIONS, _on_diaspora, together={frozenset({"BO", "SN"}): BOTH}
+    ),
     "contact": Choose(
         ASK_CONTACT,
         (Option("yes", CONTACT_YES), Option("no", CONTACT_NO)),

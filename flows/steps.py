@@ -148,6 +148,15 @@ def too_long(most: int) -> Msg:
 
 INVALID_ONE = _("Sorry, I did not understand. Please choose one of the options.")
 INVALID_MANY = _("Sorry, I did not understand. Please send the numbers of your choices, e.g. 1 3.")
+# She named several options ("1 2") where one answer is asked for: understood, but which one?
+ONLY_ONE = _("Just one, please: send the number of the answer that fits you best.")
+
+
+def several_named(text: str, options: Sequence[Option]) -> list[str]:
+    """The options an answer names when it names more than one ("1 2", "Bolivia y Senegal"),
+    else [] (one option, or none)."""
+    named = list(dict.fromkeys(choices.choose_many(text, options) or []))
+    return named if len(named) > 1 else []
 
 
 def _const(msg: Msg) -> MsgFactory:
@@ -163,6 +172,8 @@ class Choose:
     on_answer: Callable[[Context, str], Outcome]
     hint: bool = True  # "reply with a number" under the options, on text channels
     invalid: Msg | MsgFactory = INVALID_ONE  # the reply to an answer that is none of them
+    # Several options named at once that mean one of them ("1 2": Bolivia and Senegal, "both").
+    together: dict[frozenset[str], str] = field(default_factory=dict)
 
     def offered(self, ctx: Context) -> Sequence[Option]:
         return self.options(ctx) if callable(self.options) else self.options
@@ -178,6 +189,10 @@ class Choose:
         key = answer.option_key if answer.option_key in keys else None
         if key is None and answer.option_key is None:
             key = choices.choose_one(answer.text, options)
+            several = several_named(answer.text, options) if key is None else []
+            key = self.together.get(frozenset(several)) if several else key
+            if key is None and several and self.invalid is INVALID_ONE:
+                return stay(Reply(ONLY_ONE, tuple(options), hint=self.hint))
         if key is None:
             invalid = self.invalid(ctx) if callable(self.invalid) else self.invalid
             return stay(Reply(invalid, tuple(options), hint=self.hint))
@@ -193,6 +208,10 @@ class ChooseMany:
     on_answer: Callable[[Context, list[str]], Outcome]
     most: int | None = None
     too_many: Msg | None = None
+    # An option that goes only alone ("None" among languages), and what she is told when she
+    # chooses it with others ("1 2"): she is asked which she means, never read one way silently.
+    alone: str | None = None
+    not_alone: Msg | None = None
 
     def offered(self, ctx: Context) -> Sequence[Option]:
         return self.options(ctx) if callable(self.options) else self.options
@@ -213,6 +232,8 @@ class ChooseMany:
             return stay(Reply(INVALID_MANY, tuple(options), multi=True))
         if self.most is not None and len(chosen) > self.most:
             return stay(Reply(self.too_many or INVALID_MANY, tuple(options), multi=True))
+        if self.alone in chosen and len(set(chosen)) > 1:
+            return stay(Reply(self.not_alone or INVALID_MANY, tuple(options), multi=True))
         return self.on_answer(ctx, chosen)
 
 
