@@ -144,7 +144,22 @@ NAME_INTROS = frozenset(
         "i m",
         "im",
         "i am",
+        # As typed on a phone: "yo soy Rosa", "c moi Fatou", "this is Grace".
+        "yo soy",
+        "yo me llamo",
+        "c moi",
+        "c est",
+        "c est moi",
+        "this is",
+        "it s",
     }
+)
+# A greeting before her introduction, one word at a time ("Hola, soy Carmen", "Buenos días,
+# me llamo Rosa", "slt c moi Fatou", "Hi! I'm Emily"): no part of her name.
+NAME_GREETINGS = frozenset(
+    {"hola", "holaa", "buenas", "buenos", "buen", "dia", "dias", "tardes", "noches", "alo"}
+    | {"bonjour", "bjr", "bonsoir", "salut", "slt", "coucou", "allo"}
+    | {"hello", "hi", "hey", "good", "morning", "afternoon", "evening"}
 )
 # Longest introduction in her words ("je m'appelle" is two words as typed, three normalised).
 NAME_INTRO_WORDS = 3
@@ -364,6 +379,8 @@ def tidy_name(text: str) -> str | None:
     """Her name from her answer: without "me llamo" or "je m'appelle", without the punctuation or
     emoji around it, capitalised if she wrote it all small; None when it has no letter at all."""
     words = clean_text(text).split()
+    while len(words) > 1 and normalise(words[0]) in NAME_GREETINGS:
+        words = words[1:]
     for count in range(min(NAME_INTRO_WORDS, len(words) - 1), 0, -1):
         if normalise(" ".join(words[:count])) in NAME_INTROS:
             words = words[count:]
