@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from flows import checkin, pulse, registry, survey, vocabulary
-from flows.choices import choose_many, choose_one, is_yes
+from flows.choices import choose_many, choose_one, is_thanks, is_yes
 from flows.messages import Option
 from storage.checkins import Happened
 from storage.models import Participant
@@ -300,3 +300,10 @@ def test_a_range_names_every_option_between_or_none(first, last, form):
         assert chosen == EVERY_BLOCK[first - 1 : last]
     else:  # "3 a 3" or "5 a 1" is no range: asked again, never read as something else
         assert chosen is None or chosen == [EVERY_BLOCK[first - 1]] == [EVERY_BLOCK[last - 1]]
+
+
+@pytest.mark.parametrize(
+    "text", ["graciasss", "Merciii 🙏🏾", "okkk", "thanksss", "muchas graciass"]
+)
+def test_thanks_with_a_letter_held_down_only_thanks(text):
+    assert is_thanks(text)
