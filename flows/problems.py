@@ -244,6 +244,6 @@ def cancel_words() -> set[str]:
     return words
 
 
-register("problems", {"write": AskText(_prompt, _on_text, longest=LONGEST)})
+register("problems", {"write": AskText(_prompt, _on_text, longest=LONGEST, keep=True)})
 add_media_reader("problems", "write", _on_media)
 add_menu_item(MenuItem("report", MENU_LABEL, lambda ctx: True, start))

@@ -256,7 +256,7 @@ class AskText:
         return [Reply(self.prompt(ctx) if callable(self.prompt) else self.prompt)]
 
     def answer(self, ctx: Context, answer: Answer) -> Outcome:
-        text = clean_text(answer.text)
+        text = clean_text(answer.text, lines=self.keep)  # at length, her paragraphs are kept
         if not text:
             return stay(EMPTY)
         if len(text) <= self.longest:

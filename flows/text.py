@@ -16,10 +16,19 @@ def normalise(text: str) -> str:
     return " ".join(kept.split())
 
 
-def clean_text(text: str) -> str:
-    """Her words without control characters or runs of spaces."""
+def clean_text(text: str, *, lines: bool = False) -> str:
+    """Her words without control characters or runs of spaces; with `lines`, her line breaks
+    kept (a blank line between paragraphs at most), for words she wrote at length."""
+    if lines:
+        kept = "\n".join(clean_text(line) for line in text.splitlines())
+        return "\n\n".join(_paragraphs(kept))
     printable = "".join(char if char.isprintable() else " " for char in text)
     return " ".join(printable.split())
+
+
+def _paragraphs(text: str) -> list[str]:
+    """Blocks of lines separated by blank lines, without empty ones."""
+    return [block.strip("\n") for block in text.split("\n\n") if block.strip("\n")]
 
 
 def beginning(text: str, most: int) -> str:

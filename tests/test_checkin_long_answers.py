@@ -96,3 +96,24 @@ def test_the_database_holds_the_longest_answer(any_db):
     with any_db.session() as session:
         row = session.exec(select(CheckIn)).one()
         assert row.learned == longest and row.shared == longest
+
+
+PARAGRAPHS = {
+    "es": "Aprendí a poner precios.\n\nY también a decir que no, sin miedo.",
+    "fr": "J'ai appris à fixer mes prix.\n\nEt aussi à dire non, sans peur.",
+    "en": "I learned to set my prices.\n\nAnd also to say no, without fear.",
+}
+
+
+@pytest.mark.parametrize("language", list(SCRIPTS))
+def test_her_paragraphs_are_kept(app, language):
+    """Written in two paragraphs, her answer keeps them (runs of spaces and blank lines are
+    tidied, not her line breaks)."""
+    s = SCRIPTS[language]
+    programme, her, _peer = start_checkin(app, language)
+    her.says("1")
+    her.says("4")
+    first, second = PARAGRAPHS[language].split("\n\n")
+    her.says(f"  {first}  \n\n\n\n{second}\t \n")
+    her.expect(s.shared)
+    assert the_checkin(app, programme.her).learned == PARAGRAPHS[language]
