@@ -61,7 +61,7 @@ from flows.steps import (
     stay,
     too_long,
 )
-from flows.text import clean_text, name_case, normalise
+from flows.text import clean_text, name_case, normalise, without_intro
 from storage.models import Participant
 
 MOST_SKILLS = 3
@@ -161,8 +161,29 @@ NAME_GREETINGS = frozenset(
     | {"bonjour", "bjr", "bonsoir", "salut", "slt", "coucou", "allo"}
     | {"hello", "hi", "hey", "good", "morning", "afternoon", "evening"}
 )
-# Longest introduction in her words ("je m'appelle" is two words as typed, three normalised).
-NAME_INTRO_WORDS = 3
+# How she may say where she lives before her city ("vivo en El Alto", "j'habite à Thiès", "I
+# live in Toronto"), and what her business is called before its name ("mi negocio se llama",
+# "mon entreprise s'appelle", "it's called"), as `normalise` writes them.
+CITY_INTROS = frozenset(
+    {"vivo en", "vivo en la ciudad de", "estoy en", "soy de", "en", "en la ciudad de", "de"}
+    | {"desde", "la ciudad de", "j habite a", "j habite au", "j habite", "je vis a", "je suis a"}
+    | {"je suis de", "je viens de", "a", "a la ville de", "la ville de", "depuis"}
+    | {"i live in", "i m in", "i am in", "i m from", "i am from", "in", "from", "the city of"}
+)
+BUSINESS_INTROS = frozenset(
+    {"mi negocio se llama", "mi negocio es", "mi emprendimiento se llama", "mi empresa se llama"}
+    | {"mi emprendimiento es", "mi empresa es", "mi tienda se llama", "se llama", "es"}
+    | {"mon entreprise s appelle", "mon entreprise c est", "mon entreprise est", "c est"}
+    | {"mon business s appelle", "elle s appelle", "ca s appelle", "il s appelle", "ma boutique"}
+    | {"my business is called", "my business is", "my company is called", "my company is"}
+    | {"it s called", "it is called", "it s", "called"}
+)
+
+
+def _her_words(text: str, intros: frozenset[str]) -> str:
+    """Her city or her business's name, without the words she introduced it with."""
+    return " ".join(without_intro(text.split(), intros)).strip(" ,;:-.") or text.strip()
+
 
 BOTH = "both"
 NONE = "none"
@@ -344,6 +365,7 @@ def _on_country(ctx: Context, key: str, city: str = "") -> Outcome:
     # Until her province (or zone) says where, her zone stays what it was: she may leave that
     # question unanswered for days, and every time shown and every night kept needs one.
     known = ctx.participant.timezone
+    city = _her_words(city, CITY_INTROS)
     if key == "CA":
         province = _province_of(city)
         zone = vocab.CANADA_REGIONS[province].zone if province else known
@@ -364,6 +386,7 @@ def _province_of(city: str) -> str | None:
 
 def _on_business(ctx: Context, sector: str | None, name: str) -> Outcome:
     """Her business's name and sector from one answer; what she left out is asked next."""
+    name = _her_words(name, BUSINESS_INTROS)
     if name:
         ctx.participant.business_name = name[:BUSINESS_LONGEST]
     return _save(ctx, "business", sector=sector or ctx.participant.sector)
@@ -381,11 +404,7 @@ def tidy_name(text: str) -> str | None:
     words = clean_text(text).split()
     while len(words) > 1 and normalise(words[0]) in NAME_GREETINGS:
         words = words[1:]
-    for count in range(min(NAME_INTRO_WORDS, len(words) - 1), 0, -1):
-        if normalise(" ".join(words[:count])) in NAME_INTROS:
-            words = words[count:]
-            break
-    name = " ".join(words)
+    name = " ".join(without_intro(words, NAME_INTROS))
     # Letters (and their accents) at both ends: "Elena!", "¿Awa?" and "Rosa 🙂" lose the rest.
     kept = [i for i, char in enumerate(name) if unicodedata.category(char)[0] == "L"]
     if not kept:
@@ -559,7 +578,11 @@ STEPS: dict[str, Step] = {
     ),
     "province": Choose(ASK_PROVINCE, PROVINCES, _on_province),
     "zone": Choose(ASK_ZONE, vocab.options(vocab.OTHER_ZONES), _saver("zone", "timezone")),
-    "city": AskText(ASK_CITY, _saver("city", "region"), longest=CITY_LONGEST),
+    "city": AskText(
+        ASK_CITY,
+        lambda ctx, text: _save(ctx, "city", region=_her_words(text, CITY_INTROS)),
+        longest=CITY_LONGEST,
+    ),
     "business": ChooseWithText(
         ASK_BUSINESS_SECTOR,
         vocab.options(vocab.SECTORS),
@@ -568,7 +591,11 @@ STEPS: dict[str, Step] = {
         need_choice=False,
     ),
     "business_name": AskText(
-        ASK_BUSINESS, _saver("business_name", "business_name"), longest=BUSINESS_LONGEST
+        ASK_BUSINESS,
+        lambda ctx, text: _save(
+            ctx, "business_name", business_name=_her_words(text, BUSINESS_INTROS)
+        ),
+        longest=BUSINESS_LONGEST,
     ),
     "sector": Choose(ASK_SECTOR, vocab.options(vocab.SECTORS), _saver("sector", "sector")),
     "stage": Choose(ASK_STAGE, vocab.options(vocab.STAGES), _saver("stage", "stage")),

@@ -41,6 +41,16 @@ def beginning(text: str, most: int) -> str:
     return cut[:space].rstrip() if space > most // 2 else text[:most]
 
 
+def without_intro(words: list[str], intros: frozenset[str]) -> list[str]:
+    """Her words without the introduction she put before them ("me llamo", "vivo en", "mon
+    entreprise s'appelle"), as `normalise` writes it; something must follow it."""
+    longest = max((len(intro.split()) for intro in intros), default=0)
+    for count in range(min(longest, len(words) - 1), 0, -1):
+        if normalise(" ".join(words[:count])) in intros:
+            return words[count:]
+    return words
+
+
 # Particles that stay in small letters inside a name ("María del Carmen", "Anne van Dijk").
 NAME_PARTICLES = frozenset(
     {"de", "del", "la", "las", "los", "y", "e", "du", "des", "le", "van", "von", "der", "da", "dos"}

@@ -307,3 +307,44 @@ def test_a_range_names_every_option_between_or_none(first, last, form):
 )
 def test_thanks_with_a_letter_held_down_only_thanks(text):
     assert is_thanks(text)
+
+
+@pytest.mark.parametrize(
+    ("digit", "country", "business", "region", "name"),
+    [
+        ("1", "Bolivia, vivo en El Alto", "Mi negocio se llama Tejidos Luz, textiles", "El Alto",
+         "Tejidos Luz"),
+        ("1", "1 en la ciudad de Sucre", "se llama Api Luz 1", "Sucre", "Api Luz"),
+        ("2", "J'habite à Thiès au Sénégal", "Mon entreprise s'appelle Luz Couture 2", "Thiès",
+         "Luz Couture"),
+        ("2", "2 je suis à Dakar", "C'est Saveurs Luz 1", "Dakar", "Saveurs Luz"),
+        ("3", "I live in Toronto, Canada", "My business is called Boreal, 3", "ON", "Boreal"),
+    ],
+)  # fmt: skip
+def test_her_city_and_business_without_the_words_that_introduce_them(
+    app, db, digit, country, business, region, name
+):
+    """ "Vivo en El Alto" is El Alto, "Mon entreprise s'appelle Luz Couture" is Luz Couture: the
+    words she says them with are no part of them (and a Canadian city still names her province)."""
+    her = Person(app, f"luz-{digit}-{region}")
+    for text in ("hi", digit, "1", "Luz", country, business):
+        her.says(text)
+    with db.session() as session:
+        luz = session.exec(select(Participant).where(Participant.name == "Luz")).one()
+        assert (luz.region, luz.business_name) == (region, name)
+
+
+@pytest.mark.parametrize(
+    ("digit", "city", "business"),
+    [("1", "vivo en Cochabamba", "mi emprendimiento es Dulces Luz"),
+     ("2", "je vis à Ziguinchor", "elle s'appelle Luz Couture"),
+     ("3", "I'm in Sucre", "it's called Luz Crafts")],
+)  # fmt: skip
+def test_asked_alone_too(app, db, digit, city, business):
+    her = Person(app, f"luz-alone-{digit}")
+    for text in ("hi", digit, "1", "Luz", "1", city, business):
+        her.says(text)
+    with db.session() as session:
+        luz = session.exec(select(Participant).where(Participant.name == "Luz")).one()
+        assert luz.region == city.split()[-1]
+        assert luz.business_name == " ".join(business.split()[-2:])
