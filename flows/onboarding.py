@@ -490,7 +490,10 @@ class ChooseWithText:
         if answer.option_key in {option.key for option in self.options}:
             return self.on_answer(ctx, answer.option_key, "")
         text = clean_text(answer.text)
-        if several_named(text, self.options):  # "1 2": not country 1 and the city "2"
+        # "1 2" or "1 2 El Alto": two options, not country 1 and the city "2 El Alto". (Only at
+        # her answer's start when her words come second: "5 Estrellas 2" is a business's name.)
+        leading = " ".join(text.split()[:2]) if self.named_first else text
+        if several_named(text, self.options) or several_named(leading, self.options):
             return stay(Reply(ONLY_ONE, tuple(self.options)))
         key, words = choices.choice_and_text(text, self.options, named_first=self.named_first)
         if key is None and (self.need_choice or not words):

@@ -123,3 +123,17 @@ def test_several_numbers_are_read_as_she_meant_or_asked_about(app, db, language)
     her.says("1 2")  # family ties with Bolivia and Senegal: both
     her.expect(s.done)
     assert _julie(db).diaspora_ties == ["BO", "SN"]
+
+
+@pytest.mark.parametrize("language", list(SCRIPTS))
+def test_two_countries_then_a_city_are_asked_about(app, db, language):
+    """ "1 2 El Alto": two countries, then her city; not Bolivia with the city "2 El Alto"."""
+    s = SCRIPTS[language]
+    her = Person(app, f"julie-{language}")
+    for text in ("hi", s.digit, "1", "Julie"):
+        her.says(text)
+    her.says("1 2 El Alto")
+    her.expect(s.only_one, "3. Canad")
+    assert _julie(db).country is None and _julie(db).region is None
+    her.says("1 El Alto")
+    assert (_julie(db).country, _julie(db).region) == ("BO", "El Alto")
