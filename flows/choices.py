@@ -46,7 +46,9 @@ _YES_NO = {
         | {"d accord", "daccord", "dac", "claro", "vale", "dale", "bueno", "sure", "of course"}
         | {"si claro", "oui oui", "claro que si", "bien sur", "por supuesto"}
     ),
-    "no": frozenset({"no", "non", "n", "nope", "nah", "nop", "no gracias", "non merci"}),
+    "no": frozenset({"no", "non", "n", "nope", "nah", "nop", "no gracias", "non merci"})
+    # Nothing is needed: "no hace falta", "pas besoin", "no need".
+    | {"no hace falta", "no es necesario", "pas besoin", "pas la peine", "no need"},
 }
 
 
@@ -78,6 +80,9 @@ _YES_NO_TAILS = {
         | {"of course", "gladly", "with pleasure", "i would love to", "i d love to", "sure"}
         # It suits her, as one accepts a time: "sí, me parece bien", "oui ça me va".
         | _AGREE
+        # Asking to be called: "sí, llámenme", "oui appelez-moi", "yes call me".
+        | {"llamenme", "que me llamen", "contactenme", "appelez moi", "contactez moi"}
+        | {"call me", "contact me", "please call me"}
     ),
     "no": frozenset(
         {"no pudimos", "no se hizo", "no se realizo", "no hubo", "todavia no", "aun no"}
@@ -86,6 +91,10 @@ _YES_NO_TAILS = {
         | {"we did not", "we couldn t", "we could not", "thanks", "thank you"}
         | {"lamentablemente", "malheureusement", "unfortunately", "sadly"}
         | {"lo siento", "desolee", "sorry", "no puedo", "je ne peux pas", "i can t"}
+        # All is well, nothing is needed: "no, todo bien", "non ça va", "no thanks, all good".
+        | {"todo bien", "estoy bien", "todo esta bien", "ca va", "tout va bien", "ca va merci"}
+        | {"all good", "i m fine", "i m ok", "thanks all good", "gracias todo bien"}
+        | {"merci ca va", "no hace falta", "pas besoin", "no need"}
     ),
 }
 
@@ -244,16 +253,47 @@ def _choose(wanted: str, options: Sequence[Option], phrases: bool, everyday: boo
         prefixed = [
             option.key
             for option in options
-            if any(label.startswith(wanted) for label in _labels(option))
+            if any(_begins(label, wanted) for label in _labels(option))
         ]
         if len(prefixed) == 1:
             return prefixed[0]
+        unsaid = _unsaid(wanted, options)
+        if unsaid is not None:
+            return unsaid
     if not everyday:
         return None
     named = _everyday(wanted, options)
     if named:
         return named[0] if len(named) == 1 else None
     return _close_match(wanted, options, phrases)
+
+
+# Words that turn what comes before them around: "Ahora no", "Pas maintenant", "Not now".
+_NEGATIONS = frozenset({"no", "non", "pas", "not", "ne"})
+
+
+def _begins(label: str, wanted: str) -> bool:
+    """The label starts with her words, and does not go on to say no to them: "ahora" begins
+    "ahora mismo", never "ahora no"."""
+    if not label.startswith(wanted):
+        return False
+    rest = label[len(wanted) :]
+    return not rest or (rest.startswith(" ") and rest.split()[0] not in _NEGATIONS)
+
+
+def _unsaid(wanted: str, options: Sequence[Option]) -> str | None:
+    """ "ahora" under "Sí, ahora" / "Ahora no": where one option says no to her words, the one
+    other option that says them without a no ("ahora", "now", "maintenant" are now)."""
+    negated = {f"{wanted} {no}" for no in _NEGATIONS} | {f"{no} {wanted}" for no in _NEGATIONS}
+    if not any(negated & _labels(option) for option in options):
+        return None
+    said = [
+        option.key
+        for option in options
+        if not negated & _labels(option)
+        and any(f" {wanted} " in f" {label} " for label in _labels(option))
+    ]
+    return said[0] if len(said) == 1 else None
 
 
 # A rating as people write one: "4/5", "4 sur 5", "4 de 5", "4 out of 5", "4 étoiles", "⭐⭐⭐⭐".

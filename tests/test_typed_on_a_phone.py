@@ -348,3 +348,44 @@ def test_asked_alone_too(app, db, digit, city, business):
         luz = session.exec(select(Participant).where(Participant.name == "Luz")).one()
         assert luz.region == city.split()[-1]
         assert luz.business_name == " ".join(business.split()[-2:])
+
+
+RESCHEDULE = (Option("yes", checkin.RESCHEDULE_YES), Option("no", checkin.RESCHEDULE_NO))
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [("ahora", "yes"), ("Ahora!", "yes"), ("now", "yes"), ("maintenant", "yes"),
+     ("ahora no", "no"), ("not now", "no"), ("pas maintenant", "no")],
+)  # fmt: skip
+def test_now_is_not_not_now(text, key):
+    """ "Ahora" under "Sí, ahora" / "Ahora no" is now: never the option that only starts with it
+    and then says no."""
+    assert choose_one(text, RESCHEDULE) == key
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [("sí, llámenme", "yes"), ("oui appelez-moi", "yes"), ("yes call me", "yes"),
+     ("no, todo bien", "no"), ("no hace falta", "no"), ("non ça va", "no"),
+     ("pas besoin", "no"), ("no thanks, all good", "no"), ("no need", "no")],
+)  # fmt: skip
+def test_would_she_like_a_coordinator_to_call(text, key):
+    assert choose_one(text, YES_NO) == key
+
+
+@pytest.mark.parametrize(
+    ("language", "now", "planned"),
+    [("es", "ahora", "¿Cuándo le gustaría reunirse con Emily?"),
+     ("fr", "maintenant", "Quand aimeriez-vous rencontrer Carmen"),
+     ("en", "now", "When would you like to meet Aminata?")],
+)  # fmt: skip
+def test_now_at_the_checkin_plans_a_new_time(app, language, now, planned):
+    s = SCRIPTS[language]
+    programme, her, _peer = start_checkin(app, language)
+    her.says("2")  # it did not take place
+    her.says("1")  # my partner could not come
+    her.expect(s.reschedule)
+    her.says(now)
+    her.expect(planned)
+    assert the_checkin(app, programme.her).wants_reschedule is True
