@@ -278,7 +278,7 @@ def _begins(label: str, wanted: str) -> bool:
     if not label.startswith(wanted):
         return False
     rest = label[len(wanted) :]
-    return not rest or (rest.startswith(" ") and rest.split()[0] not in _NEGATIONS)
+    return not rest.startswith(" ") or rest.split()[0] not in _NEGATIONS
 
 
 def _unsaid(wanted: str, options: Sequence[Option]) -> str | None:

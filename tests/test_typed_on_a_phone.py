@@ -389,3 +389,8 @@ def test_now_at_the_checkin_plans_a_new_time(app, language, now, planned):
     her.says(now)
     her.expect(planned)
     assert the_checkin(app, programme.her).wants_reschedule is True
+
+
+@pytest.mark.parametrize(("text", "key"), [("moyen", "3"), ("bastan", "4"), ("tot", "5")])
+def test_the_beginning_of_a_word_still_names_its_option(text, key):
+    assert choose_one(text, survey.SCALE_OPTIONS) == key
