@@ -28,7 +28,7 @@ from flows.messages import Msg, Option, _, keyword
 from flows.proactive import ask
 from flows.problems import ALERT_CHECKIN, pair_context, raise_alert
 from flows.registry import register
-from flows.steps import AskText, Choose, Context, Outcome, go
+from flows.steps import LONGEST_OWN_WORDS, AskText, Choose, Context, Outcome, go
 from flows.triggers import Firing, handles
 from storage import checkins
 from storage.checkins import CheckIn, Happened
@@ -250,10 +250,14 @@ register(
             _on_happened,
         ),
         "useful": Choose(USEFUL, _options(USEFULNESS), _on_useful),
+        # Her own words, kept whole however long she writes (past the longest, their beginning).
         "learned": AskText(
-            lambda ctx: _named(ctx, LEARNED, LEARNED_NO_NAME), _on_learned, longest=300
+            lambda ctx: _named(ctx, LEARNED, LEARNED_NO_NAME),
+            _on_learned,
+            longest=LONGEST_OWN_WORDS,
+            keep=True,
         ),
-        "shared": AskText(SHARED, _on_shared, longest=300),
+        "shared": AskText(SHARED, _on_shared, longest=LONGEST_OWN_WORDS, keep=True),
         "why_not": Choose(WHY_NOT, _options(REASONS), _on_why_not),
         "reschedule": Choose(
             lambda ctx: _named(ctx, RESCHEDULE, RESCHEDULE_NO_NAME),

@@ -16,14 +16,23 @@ from difflib import get_close_matches
 from functools import cache
 
 from flows import i18n
+from flows.keywords import without_courtesy
 from flows.messages import Msg, Option, _
 from flows.render import Reader, render_msg
 from flows.text import normalise
-from flows.vocabulary import ANSWER_PHRASES, ANSWER_WORDS, LANGUAGE_WORDS, NUMBER_WORDS
+from flows.vocabulary import (
+    ANSWER_PHRASES,
+    ANSWER_WORDS,
+    LANGUAGE_WORDS,
+    NUMBER_PREFIXES,
+    NUMBER_WORDS,
+    ORDINAL_WORDS,
+    SCALE_WORDS,
+)
 
 # From strongest to weakest: "a, b" then "a y b" (or "a, y b") then "1 3".
 _SPLITS = (
-    re.compile(r"\s*[,;/+&]\s*"),
+    re.compile(r"\s*[,;/+&]\s*|(?<=\d)\.(?=\d)"),  # "2.3" too, typed where a comma is far
     re.compile(r"(?:^|\s+)(?:y|et|and|e)\s+", re.IGNORECASE),
     re.compile(r"\s+"),
 )
@@ -37,8 +46,19 @@ _YES_NO = {
         | {"d accord", "daccord", "dac", "claro", "vale", "dale", "bueno", "sure", "of course"}
         | {"si claro", "oui oui", "claro que si", "bien sur", "por supuesto"}
     ),
-    "no": frozenset({"no", "non", "n", "nope", "nah", "nop", "no gracias", "non merci"}),
+    "no": frozenset({"no", "non", "n", "nope", "nah", "nop", "no gracias", "non merci"})
+    # Nothing is needed: "no hace falta", "pas besoin", "no need".
+    | {"no hace falta", "no es necesario", "pas besoin", "pas la peine", "no need"},
 }
+
+
+# What says a time or a plan suits her, alone or after a yes: "me parece bien", "ça me va",
+# "that works".
+_AGREE = frozenset(
+    {"me parece bien", "me queda bien", "me va bien", "esta bien", "perfecto", "de acuerdo"}
+    | {"ca me va", "ca me convient", "ca marche", "parfait", "c est parfait", "c est bon"}
+    | {"that works", "works for me", "that suits me", "perfect", "fine", "that s fine"}
+)
 
 
 # What may follow a yes or a no and only repeats it ("sí, se hizo", "yes it did", "no, no pudimos",
@@ -58,6 +78,11 @@ _YES_NO_TAILS = {
         | {"me encantaria", "con gusto", "con mucho gusto", "por favor", "claro", "claro que si"}
         | {"avec plaisir", "bien sur", "volontiers", "svp", "s il vous plait", "please"}
         | {"of course", "gladly", "with pleasure", "i would love to", "i d love to", "sure"}
+        # It suits her, as one accepts a time: "sí, me parece bien", "oui ça me va".
+        | _AGREE
+        # Asking to be called: "sí, llámenme", "oui appelez-moi", "yes call me".
+        | {"llamenme", "que me llamen", "contactenme", "appelez moi", "contactez moi"}
+        | {"call me", "contact me", "please call me"}
     ),
     "no": frozenset(
         {"no pudimos", "no se hizo", "no se realizo", "no hubo", "todavia no", "aun no"}
@@ -66,6 +91,10 @@ _YES_NO_TAILS = {
         | {"we did not", "we couldn t", "we could not", "thanks", "thank you"}
         | {"lamentablemente", "malheureusement", "unfortunately", "sadly"}
         | {"lo siento", "desolee", "sorry", "no puedo", "je ne peux pas", "i can t"}
+        # All is well, nothing is needed: "no, todo bien", "non ça va", "no thanks, all good".
+        | {"todo bien", "estoy bien", "todo esta bien", "ca va", "tout va bien", "ca va merci"}
+        | {"all good", "i m fine", "i m ok", "thanks all good", "gracias todo bien"}
+        | {"merci ca va", "no hace falta", "pas besoin", "no need"}
     ),
 }
 
@@ -96,19 +125,59 @@ def is_thanks(text: str) -> bool:
     plain = normalise(text)
     if not plain:
         return bool(text.strip()) and "?" not in text
-    return plain in _ACKNOWLEDGED
+    return plain in _ACKNOWLEDGED or _unheld(plain) in _held_acknowledged()
+
+
+@cache
+def _held_acknowledged() -> frozenset[str]:
+    """What only acknowledges, with letters held down typed once ("graciass", "merciii")."""
+    return frozenset(map(_unheld, _ACKNOWLEDGED))
 
 
 def _yes_or_no(wanted: str, options: Sequence[Option]) -> str | None:
     """The "yes" or "no" option that a short yes/no word names, if the question has one: alone
     ("sí", "non merci") or followed by words that only repeat it ("sí se hizo", "not yet")."""
-    keys = {option.key for option in options}
-    first, _space, rest = wanted.partition(" ")
-    for key, words in _YES_NO.items():
-        repeated = len(first) > 1 and first in words and rest in _YES_NO_TAILS[key]
-        if (wanted in words or repeated) and key in keys:
-            return key
+    said = _said_yes_or_no(wanted)
+    return said if said in {option.key for option in options} else None
+
+
+def _said_yes_or_no(wanted: str) -> str | None:
+    """ "yes" or "no" when a normalised answer only says that, else None; with a letter held
+    down too ("siii", "nooo", "ouiii gracias")."""
+    for table, tails, said in (
+        (_YES_NO, _YES_NO_TAILS, wanted),
+        (_held_yes_no(), _held_tails(), _unheld(wanted)),
+    ):
+        first, _space, rest = said.partition(" ")
+        for key, words in table.items():
+            if said in words or (len(first) > 1 and first in words and rest in tails[key]):
+                return key
     return None
+
+
+_HELD = re.compile(r"(.)\1+")
+
+
+def _unheld(text: str) -> str:
+    """Her words with every letter held down typed once: "siii" → "si", "nooo" → "no"."""
+    return _HELD.sub(r"\1", text)
+
+
+@cache
+def _held_yes_no() -> dict[str, frozenset[str]]:
+    return {key: frozenset(map(_unheld, words)) for key, words in _YES_NO.items()}
+
+
+@cache
+def _held_tails() -> dict[str, frozenset[str]]:
+    return {key: frozenset(map(_unheld, words)) for key, words in _YES_NO_TAILS.items()}
+
+
+def is_yes(text: str) -> bool:
+    """True when her answer only says yes, or that it suits her: "sí", "Oui ça me va",
+    "yes that works", "me parece bien 👍", "perfecto"."""
+    wanted = normalise(text)
+    return _said_yes_or_no(wanted) == "yes" or wanted in _AGREE
 
 
 def _labels(option: Option) -> frozenset[str]:
@@ -143,7 +212,32 @@ def choose_one(
     if rated is not None:
         return rated
     wanted = normalise(text)
-    wanted = NUMBER_WORDS.get(wanted, wanted)
+    key = _choose(NUMBER_WORDS.get(wanted, wanted), options, phrases, everyday)
+    if key is not None or not everyday:
+        return key
+    # What is left once courtesy, an article or "option" before a number are set aside: "2
+    # gracias", "la 4", "opción dos", "le premier".
+    plain = _bare_number(text)
+    return _choose(plain, options, phrases, everyday) if plain else None
+
+
+def _bare_number(text: str) -> str | None:
+    """The option number an answer names with words around it that add nothing ("la 4", "el
+    dos", "opción 3", "le premier", "the first one", "n° 5", "3 svp"), as digits; else None."""
+    words = without_courtesy(normalise(text.replace("º", "°")).split(), greetings=False)
+    while len(words) > 1 and words[0] in NUMBER_PREFIXES:
+        words = words[1:]
+    if len(words) == 2 and words[1] == "one" and words[0] in ORDINAL_WORDS:  # "the first one"
+        words = words[:1]
+    if len(words) != 1:
+        return None
+    word = words[0]
+    number = ORDINAL_WORDS.get(word) or NUMBER_WORDS.get(word, word)
+    return number if number.isdigit() else None
+
+
+def _choose(wanted: str, options: Sequence[Option], phrases: bool, everyday: bool) -> str | None:
+    """`choose_one` for a normalised answer, a number word already read as its digits."""
     if not wanted:
         return None
     if wanted.isdigit():
@@ -159,16 +253,47 @@ def choose_one(
         prefixed = [
             option.key
             for option in options
-            if any(label.startswith(wanted) for label in _labels(option))
+            if any(_begins(label, wanted) for label in _labels(option))
         ]
         if len(prefixed) == 1:
             return prefixed[0]
+        unsaid = _unsaid(wanted, options)
+        if unsaid is not None:
+            return unsaid
     if not everyday:
         return None
     named = _everyday(wanted, options)
     if named:
         return named[0] if len(named) == 1 else None
     return _close_match(wanted, options, phrases)
+
+
+# Words that turn what comes before them around: "Ahora no", "Pas maintenant", "Not now".
+_NEGATIONS = frozenset({"no", "non", "pas", "not", "ne"})
+
+
+def _begins(label: str, wanted: str) -> bool:
+    """The label starts with her words, and does not go on to say no to them: "ahora" begins
+    "ahora mismo", never "ahora no"."""
+    if not label.startswith(wanted):
+        return False
+    rest = label[len(wanted) :]
+    return not rest.startswith(" ") or rest.split()[0] not in _NEGATIONS
+
+
+def _unsaid(wanted: str, options: Sequence[Option]) -> str | None:
+    """ "ahora" under "Sí, ahora" / "Ahora no": where one option says no to her words, the one
+    other option that says them without a no ("ahora", "now", "maintenant" are now)."""
+    negated = {f"{wanted} {no}" for no in _NEGATIONS} | {f"{no} {wanted}" for no in _NEGATIONS}
+    if not any(negated & _labels(option) for option in options):
+        return None
+    said = [
+        option.key
+        for option in options
+        if not negated & _labels(option)
+        and any(f" {wanted} " in f" {label} " for label in _labels(option))
+    ]
+    return said[0] if len(said) == 1 else None
 
 
 # A rating as people write one: "4/5", "4 sur 5", "4 de 5", "4 out of 5", "4 étoiles", "⭐⭐⭐⭐".
@@ -186,7 +311,9 @@ def _rating(text: str, options: Sequence[Option]) -> str | None:
     keys = [option.key for option in options]
     if keys != [str(number) for number in range(1, len(keys) + 1)]:
         return None
-    found = _RATING.fullmatch(text)
+    if len(keys) == 5 and normalise(text) in SCALE_WORDS:  # "regular", "excelente"
+        return SCALE_WORDS[normalise(text)]
+    found = _RATING.fullmatch(text) or _RATING.fullmatch(_number_first(text))
     if found is not None:
         value, scale = found.groups()
         if scale is not None and int(scale) != len(keys):
@@ -197,6 +324,12 @@ def _rating(text: str, options: Sequence[Option]) -> str | None:
             return None
         value = str(len(marks))
     return value if value in keys else None
+
+
+def _number_first(text: str) -> str:
+    """A rating whose number is written in a word, in digits: "cinq étoiles" → "5 etoiles"."""
+    first, space, rest = normalise(text).partition(" ")
+    return NUMBER_WORDS.get(first, first) + space + rest
 
 
 def language_named(text: str) -> str | None:
@@ -213,12 +346,14 @@ def language_named(text: str) -> str | None:
 def _everyday(wanted: str, options: Sequence[Option]) -> tuple[str, ...]:
     """ "textiles" → crafts, "fin de semana" → Saturday and Sunday: the options an everyday word
     or phrase names, when every one of them is offered (else none)."""
-    keys = ANSWER_PHRASES.get(wanted)
-    if keys is None:
-        word = ANSWER_WORDS.get(wanted)
-        keys = (word,) if word else ()
     offered = {option.key for option in options}
-    return keys if offered.issuperset(keys) else ()
+    word = ANSWER_WORDS.get(wanted)
+    # The same words may name options of different questions ("no": just this once, or no
+    # other language): the reading whose options this question offers.
+    for keys in (ANSWER_PHRASES.get(wanted), (word,) if word else None):
+        if keys and offered.issuperset(keys):
+            return keys
+    return ()
 
 
 def _close_match(wanted: str, options: Sequence[Option], phrases: bool) -> str | None:
@@ -248,7 +383,7 @@ def names_a_number(text: str) -> bool:
 def choose_many(text: str, options: Sequence[Option]) -> list[str] | None:
     """The keys of every option named ("1 3", "ventas y finanzas", "mañanas y fin de semana");
     None if one piece is unknown."""
-    whole = _named(text, options, everyday=True)
+    whole = _named(text, options, everyday=True) or _range(text, options)
     if whole is not None:
         return whole
     chosen: list[str] = []
@@ -256,6 +391,25 @@ def choose_many(text: str, options: Sequence[Option]) -> list[str] | None:
         if key not in chosen:
             chosen.append(key)
     return chosen or None
+
+
+# "1 a 5", "1-5", "del 1 al 5", "de 1 à 3", "1 to 5": every option from one number to the other.
+_RANGE = re.compile(
+    r"\s*(?:del?|from)?\s*(\d{1,2})\s*(?:-|–|a|al|à|to|hasta|jusqu'?à)\s*(\d{1,2})\s*\.?\s*",
+    re.IGNORECASE,
+)
+
+
+def _range(text: str, options: Sequence[Option]) -> list[str] | None:
+    """The options a range of their numbers names, in order ("2 a 4"); None when it is no range
+    of the list's numbers."""
+    found = _RANGE.fullmatch(text)
+    if found is None:
+        return None
+    first, last = (int(number) for number in found.groups())
+    if not 1 <= first < last <= len(options):
+        return None
+    return [option.key for option in options[first - 1 : last]]
 
 
 def _named(text: str, options: Sequence[Option], *, everyday: bool) -> list[str] | None:

@@ -64,23 +64,29 @@ def _table() -> dict[str, Keyword]:
 # Courtesy around a global word ("ayuda por favor", "AIDE SVP", "bjr menu", "Help please") asks
 # for nothing more: without it the word is read; what is left must still be the whole word, so
 # "stop it please" stays a sentence.
-_COURTESY = tuple(
+_PLEASE_THANKS = tuple(
     tuple(phrase.split())
     for phrase in (
-        *("por favor", "porfa", "porfavor", "xfa", "plis", "gracias", "hola", "buenas"),
-        *("buenos dias", "buenas tardes", "s il vous plait", "s il te plait", "svp", "stp"),
-        *("merci", "bonjour", "bjr", "bonsoir", "salut", "slt", "please", "pls", "plz"),
-        *("thanks", "thank you", "hello", "hi"),
+        *("por favor", "porfa", "porfavor", "xfa", "plis", "gracias", "s il vous plait"),
+        *("s il te plait", "svp", "stp", "merci", "please", "pls", "plz", "thanks", "thank you"),
+    )
+)
+_COURTESY = _PLEASE_THANKS + tuple(
+    tuple(phrase.split())
+    for phrase in (
+        *("hola", "buenas", "buenos dias", "buenas tardes", "bonjour", "bjr", "bonsoir"),
+        *("salut", "slt", "hello", "hi"),
     )
 )
 
 
-def _without_courtesy(words: list[str]) -> list[str]:
-    """Her words without the courtesies at their start and end."""
+def without_courtesy(words: list[str], *, greetings: bool = True) -> list[str]:
+    """Her words without the courtesies at their start and end; without `greetings`, only
+    "please" and "thanks" ("2 gracias"), since a greeting may say her language ("hola, 2")."""
     trimmed = True
     while trimmed and words:
         trimmed = False
-        for phrase in _COURTESY:
+        for phrase in _COURTESY if greetings else _PLEASE_THANKS:
             size = len(phrase)
             if len(words) > size and tuple(words[:size]) == phrase:
                 words, trimmed = words[size:], True
@@ -95,7 +101,7 @@ def recognise(text: str) -> Keyword | None:
     plain = normalise(text)
     found = _table().get(plain)
     if found is None:
-        found = _table().get(" ".join(_without_courtesy(plain.split())))
+        found = _table().get(" ".join(without_courtesy(plain.split())))
     return found
 
 

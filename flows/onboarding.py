@@ -47,6 +47,7 @@ from flows.registry import register
 from flows.steps import (
     INVALID_MANY,
     INVALID_ONE,
+    ONLY_ONE,
     Answer,
     AskText,
     Choose,
@@ -56,10 +57,11 @@ from flows.steps import (
     Step,
     WithBack,
     go,
+    several_named,
     stay,
     too_long,
 )
-from flows.text import clean_text, name_case, normalise
+from flows.text import clean_text, name_case, normalise, without_intro
 from storage.models import Participant
 
 MOST_SKILLS = 3
@@ -104,6 +106,11 @@ ASK_SKILLS = _("What can you teach, and what do you want to learn? Up to 3 each,
 TOO_MANY_SKILLS = _("Please choose 3 at most, e.g. 1 4 7.")
 ASK_LANGUAGES = _("Besides English, which languages can you hold a conversation in?")
 NO_OTHER_LANGUAGE = _("None")
+# "1 2" when 1 is "None": which does she mean? ("None" is always first, so always 1.)
+NONE_AND_LANGUAGES = _(
+    'You chose "{none}" and also a language. Please send only the numbers of the languages you '
+    "speak, e.g. 2 4, or just 1 if none."
+)
 ASK_AVAILABILITY = _("When are you usually free for a one-hour call? (your local time)")
 ASK_DIASPORA = _("Do you have family ties with Bolivia or Senegal?")
 ASK_CONTACT = _(
@@ -137,10 +144,46 @@ NAME_INTROS = frozenset(
         "i m",
         "im",
         "i am",
+        # As typed on a phone: "yo soy Rosa", "c moi Fatou", "this is Grace".
+        "yo soy",
+        "yo me llamo",
+        "c moi",
+        "c est",
+        "c est moi",
+        "this is",
+        "it s",
     }
 )
-# Longest introduction in her words ("je m'appelle" is two words as typed, three normalised).
-NAME_INTRO_WORDS = 3
+# A greeting before her introduction, one word at a time ("Hola, soy Carmen", "Buenos días,
+# me llamo Rosa", "slt c moi Fatou", "Hi! I'm Emily"): no part of her name.
+NAME_GREETINGS = frozenset(
+    {"hola", "holaa", "buenas", "buenos", "buen", "dia", "dias", "tardes", "noches", "alo"}
+    | {"bonjour", "bjr", "bonsoir", "salut", "slt", "coucou", "allo"}
+    | {"hello", "hi", "hey", "good", "morning", "afternoon", "evening"}
+)
+# How she may say where she lives before her city ("vivo en El Alto", "j'habite à Thiès", "I
+# live in Toronto"), and what her business is called before its name ("mi negocio se llama",
+# "mon entreprise s'appelle", "it's called"), as `normalise` writes them.
+CITY_INTROS = frozenset(
+    {"vivo en", "vivo en la ciudad de", "estoy en", "soy de", "en", "en la ciudad de", "de"}
+    | {"desde", "la ciudad de", "j habite a", "j habite au", "j habite", "je vis a", "je suis a"}
+    | {"je suis de", "je viens de", "a", "a la ville de", "la ville de", "depuis"}
+    | {"i live in", "i m in", "i am in", "i m from", "i am from", "in", "from", "the city of"}
+)
+BUSINESS_INTROS = frozenset(
+    {"mi negocio se llama", "mi negocio es", "mi emprendimiento se llama", "mi empresa se llama"}
+    | {"mi emprendimiento es", "mi empresa es", "mi tienda se llama", "se llama", "es"}
+    | {"mon entreprise s appelle", "mon entreprise c est", "mon entreprise est", "c est"}
+    | {"mon business s appelle", "elle s appelle", "ca s appelle", "il s appelle", "ma boutique"}
+    | {"my business is called", "my business is", "my company is called", "my company is"}
+    | {"it s called", "it is called", "it s", "called"}
+)
+
+
+def _her_words(text: str, intros: frozenset[str]) -> str:
+    """Her city or her business's name, without the words she introduced it with."""
+    return " ".join(without_intro(text.split(), intros)).strip(" ,;:-.") or text.strip()
+
 
 BOTH = "both"
 NONE = "none"
@@ -322,6 +365,7 @@ def _on_country(ctx: Context, key: str, city: str = "") -> Outcome:
     # Until her province (or zone) says where, her zone stays what it was: she may leave that
     # question unanswered for days, and every time shown and every night kept needs one.
     known = ctx.participant.timezone
+    city = _her_words(city, CITY_INTROS)
     if key == "CA":
         province = _province_of(city)
         zone = vocab.CANADA_REGIONS[province].zone if province else known
@@ -342,6 +386,7 @@ def _province_of(city: str) -> str | None:
 
 def _on_business(ctx: Context, sector: str | None, name: str) -> Outcome:
     """Her business's name and sector from one answer; what she left out is asked next."""
+    name = _her_words(name, BUSINESS_INTROS)
     if name:
         ctx.participant.business_name = name[:BUSINESS_LONGEST]
     return _save(ctx, "business", sector=sector or ctx.participant.sector)
@@ -357,11 +402,9 @@ def tidy_name(text: str) -> str | None:
     """Her name from her answer: without "me llamo" or "je m'appelle", without the punctuation or
     emoji around it, capitalised if she wrote it all small; None when it has no letter at all."""
     words = clean_text(text).split()
-    for count in range(min(NAME_INTRO_WORDS, len(words) - 1), 0, -1):
-        if normalise(" ".join(words[:count])) in NAME_INTROS:
-            words = words[count:]
-            break
-    name = " ".join(words)
+    while len(words) > 1 and normalise(words[0]) in NAME_GREETINGS:
+        words = words[1:]
+    name = " ".join(without_intro(words, NAME_INTROS))
     # Letters (and their accents) at both ends: "Elena!", "¿Awa?" and "Rosa 🙂" lose the rest.
     kept = [i for i, char in enumerate(name) if unicodedata.category(char)[0] == "L"]
     if not kept:
@@ -447,6 +490,11 @@ class ChooseWithText:
         if answer.option_key in {option.key for option in self.options}:
             return self.on_answer(ctx, answer.option_key, "")
         text = clean_text(answer.text)
+        # "1 2" or "1 2 El Alto": two options, not country 1 and the city "2 El Alto". (Only at
+        # her answer's start when her words come second: "5 Estrellas 2" is a business's name.)
+        leading = " ".join(text.split()[:2]) if self.named_first else text
+        if several_named(text, self.options) or several_named(leading, self.options):
+            return stay(Reply(ONLY_ONE, tuple(self.options)))
         key, words = choices.choice_and_text(text, self.options, named_first=self.named_first)
         if key is None and (self.need_choice or not words):
             return stay(Reply(INVALID_ONE, tuple(self.options)))
@@ -533,7 +581,11 @@ STEPS: dict[str, Step] = {
     ),
     "province": Choose(ASK_PROVINCE, PROVINCES, _on_province),
     "zone": Choose(ASK_ZONE, vocab.options(vocab.OTHER_ZONES), _saver("zone", "timezone")),
-    "city": AskText(ASK_CITY, _saver("city", "region"), longest=CITY_LONGEST),
+    "city": AskText(
+        ASK_CITY,
+        lambda ctx, text: _save(ctx, "city", region=_her_words(text, CITY_INTROS)),
+        longest=CITY_LONGEST,
+    ),
     "business": ChooseWithText(
         ASK_BUSINESS_SECTOR,
         vocab.options(vocab.SECTORS),
@@ -542,7 +594,11 @@ STEPS: dict[str, Step] = {
         need_choice=False,
     ),
     "business_name": AskText(
-        ASK_BUSINESS, _saver("business_name", "business_name"), longest=BUSINESS_LONGEST
+        ASK_BUSINESS,
+        lambda ctx, text: _save(
+            ctx, "business_name", business_name=_her_words(text, BUSINESS_INTROS)
+        ),
+        longest=BUSINESS_LONGEST,
     ),
     "sector": Choose(ASK_SECTOR, vocab.options(vocab.SECTORS), _saver("sector", "sector")),
     "stage": Choose(ASK_STAGE, vocab.options(vocab.STAGES), _saver("stage", "stage")),
@@ -562,13 +618,21 @@ STEPS: dict[str, Step] = {
         most=MOST_SKILLS,
         too_many=TOO_MANY_SKILLS,
     ),
-    "languages": ChooseMany(ASK_LANGUAGES, _other_languages, _on_languages),
+    "languages": ChooseMany(
+        ASK_LANGUAGES,
+        _other_languages,
+        _on_languages,
+        alone=NONE,
+        not_alone=_(NONE_AND_LANGUAGES.msgid, none=nested(NO_OTHER_LANGUAGE)),
+    ),
     "availability": ChooseMany(
         ASK_AVAILABILITY,
         vocab.options(vocab.block_labels()),
         _saver("availability", "availability"),
     ),
-    "diaspora": Choose(ASK_DIASPORA, DIASPORA_OPTIONS, _on_diaspora),
+    "diaspora": Choose(
+        ASK_DIASPORA, DIASPORA_OPTIONS, _on_diaspora, together={frozenset({"BO", "SN"}): BOTH}
+    ),
     "contact": Choose(
         ASK_CONTACT,
         (Option("yes", CONTACT_YES), Option("no", CONTACT_NO)),

@@ -25,10 +25,12 @@ from flows.matching.service import cohorts_of
 from flows.messages import Msg, Option, _, keyword, nested, stacked, when
 from flows.nudges import plan_ladder
 from flows.proactive import About, about_pair, about_session, drop_waiting, never_reached
+from flows.problems import BEGINNING, SHOWN
 from flows.quiet import LONGEST_NIGHT
 from flows.registry import register
 from flows.sessions import SESSION_OFF, cancel_meeting, planned_start
-from flows.steps import AskText, Choose, Context, Outcome, go
+from flows.steps import LONGEST_OWN_WORDS, AskText, Choose, Context, Outcome, go
+from flows.text import beginning
 from storage import nudges
 from storage.meetings import Meeting, MeetingStatus, cancelled_since, open_meetings
 from storage.models import Participant
@@ -59,6 +61,11 @@ PEER_LEFT = _(
     "match for you and will write to you soon."
 )
 ALERT = _("{name} (id {id}, {cohorts}) asks for a new match. Her reason: {reason}")
+# A reason longer than the chat can show: its beginning, and where the rest is.
+ALERT_LONG = _(
+    "{name} (id {id}, {cohorts}) asks for a new match. The beginning of her reason (the whole "
+    "message is in the console's safeguarding inbox):\n{reason}…"
+)
 CONFIRM_PAUSE = _(
     "Pause your pair with {peer}? {peer} will be told. You can resume it at any time from the menu."
 )
@@ -263,14 +270,16 @@ def _alert_new_match(ctx: Context, pair: Pair | None, reason: str) -> None:
     me = _me(ctx)
     cohorts = ", ".join(c.name for c in cohorts_of(ctx.session, me)) or "-"
     pair = pair if pair is not None and me in pair.members() else None
+    # Room for the "…" the long alert adds.
+    shown = reason if len(reason) <= SHOWN else beginning(reason, BEGINNING - 1)
     keep_and_alert(
         ctx.session,
         _(
-            ALERT.msgid,
+            (ALERT if shown == reason else ALERT_LONG).msgid,
             name=ctx.participant.name or "",
             id=ctx.participant.public_id,
             cohorts=cohorts,
-            reason=reason,
+            reason=shown,
         ),
         participant_id=me,
         source="new_match",
@@ -536,7 +545,8 @@ register(
         "confirm_new": Choose(
             _confirm_prompt, (Option("yes", YES_NEW), Option("no", NO_KEEP)), _on_confirm_new
         ),
-        "reason": AskText(ASK_REASON, _on_reason, longest=300),
+        # Her own words, kept whole however long she writes (past the longest, their beginning).
+        "reason": AskText(ASK_REASON, _on_reason, longest=LONGEST_OWN_WORDS, keep=True),
         "confirm_pause": Choose(
             _pause_prompt, (Option("yes", YES_PAUSE), Option("no", NO_KEEP)), _on_confirm_pause
         ),

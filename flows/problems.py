@@ -18,8 +18,8 @@ from flows import alerts
 from flows.home import MenuItem, add_media_reader, add_menu_item, remember_place, resume
 from flows.messages import Msg, _
 from flows.registry import register
-from flows.steps import AskText, Context, Outcome, go, stay
-from flows.text import normalise
+from flows.steps import LONGEST_OWN_WORDS, AskText, Context, Outcome, go, stay
+from flows.text import beginning, normalise
 from storage import checkins, participants
 from storage.models import Participant
 from storage.pairs import Pair, PairStatus, pairs_of
@@ -82,7 +82,7 @@ ALERT_CONTACT = _(
 
 # Her report is kept whole up to this (a WhatsApp message holds 1,600 characters): a long
 # message about something painful is not refused, to be typed again shorter on a small phone.
-LONGEST = 2000
+LONGEST = LONGEST_OWN_WORDS
 # The coordinators' chat alert shows a report whole up to SHOWN characters, else its first
 # BEGINNING ones (the alert says where the rest is): it stays one short message.
 SHOWN = 500
@@ -187,7 +187,8 @@ def _prompt(ctx: Context) -> Msg:
 def _on_text(ctx: Context, text: str) -> Outcome:
     if normalise(text) in ("0", "") or normalise(text) in cancel_words():
         return resume(ctx, CANCELLED)
-    shown = text if len(text) <= SHOWN else _beginning(text, BEGINNING)
+    # Room for the "…" the alert adds.
+    shown = text if len(text) <= SHOWN else beginning(text, BEGINNING - 1)
     report = raise_alert(
         ctx.session,
         ctx.participant,
@@ -200,13 +201,6 @@ def _on_text(ctx: Context, text: str) -> Outcome:
         text=text,
     )
     return resume(ctx, SENT if report.coordinators_alerted else SAVED)
-
-
-def _beginning(text: str, most: int) -> str:
-    """The beginning of `text`, under `most` characters, cut between words."""
-    cut = text[: most - 1]  # room for the "…" the alert adds
-    space = cut.rfind(" ")
-    return cut[:space] if space > most // 2 else cut
 
 
 # When a voice note at the report's question last alerted the coordinators (ISO time).
@@ -256,6 +250,6 @@ def cancel_words() -> set[str]:
     return words
 
 
-register("problems", {"write": AskText(_prompt, _on_text, longest=LONGEST)})
+register("problems", {"write": AskText(_prompt, _on_text, longest=LONGEST, keep=True)})
 add_media_reader("problems", "write", _on_media)
 add_menu_item(MenuItem("report", MENU_LABEL, lambda ctx: True, start))

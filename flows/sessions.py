@@ -168,6 +168,8 @@ PROPOSE_OTHER = _("Propose other times")
 CHANGED = _("This proposal has changed meanwhile. Here it is again.")
 CLOSED = _("This proposal is no longer open.")
 KEPT_AS_NEW = _("That proposal is no longer open, so your times will go as a new proposal.")
+# Her yes under several times: it cannot say which.
+WHICH_TIME = _("Which of the times? Please send its number.")
 CONFIRMED = _("Confirmed! Your session with {name}: {when} (your time).")
 ACCEPTED = _("{name} accepted! Your session: {when} (your time).")
 MANAGE = _("Your next session with {name}: {when} (your time).")
@@ -911,8 +913,26 @@ class PickTime:
         options = self._options(meeting, ctx.now)
         if _a_time_lacking_a_part(answer, options):  # "el jueves a las 3": say what it lacks
             return stay(_not_understood(ctx, answer.text), ask=True)
+        yes = _yes_to_times(answer, options)
+        if yes is not None:
+            return yes if isinstance(yes, Outcome) else _chosen(ctx, yes)
         step = Choose(Msg(""), options, lambda _ctx, key: _chosen(ctx, key))
         return step.answer(ctx, answer)
+
+
+def _yes_to_times(answer: Answer, options: Sequence[Option]) -> str | Outcome | None:
+    """Her yes ("sí", "oui ça me va") to the times offered: the one time when only one is, or
+    "which one?" when several are; None when her answer is no yes (or names an option)."""
+    if answer.option_key is not None or not choices.is_yes(answer.text):
+        return None
+    if choices.choose_one(answer.text, options) is not None:
+        return None
+    times = [option.key for option in options if option.key[1:].isdigit()]  # "o0", "o1"...
+    if len(times) == 1:
+        return times[0]
+    if not times:
+        return None
+    return stay(Reply(WHICH_TIME, tuple(options)))
 
 
 def _typed_times(ctx: Context, answer: Answer) -> list[list[datetime]]:

@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from flows import choices
 from flows.messages import Msg, Option, Reply, _, _n
-from flows.text import clean_text, normalise
+from flows.text import beginning, clean_text, normalise
 
 if TYPE_CHECKING:
     from flows.config import FlowConfig
@@ -123,6 +123,20 @@ OptionsFactory = Callable[[Context], Sequence[Option]]
 
 EMPTY = _("Please write a short answer in text.")
 
+# Her own words (a check-in answer, a problem report) are kept whole up to this: more than a
+# WhatsApp message (1,600) or a long SMS holds, so what she wrote at length on her phone is never
+# refused, to be typed again shorter.
+LONGEST_OWN_WORDS = 2000
+
+
+def kept_beginning(most: int) -> Msg:
+    """Her answer was longer than the bot keeps: thanks, and which part was kept."""
+    return _n(
+        "Thank you for writing so much! I kept the first {n} character of your message.",
+        "Thank you for writing so much! I kept the first {n} characters of your message.",
+        most,
+    )
+
 
 def too_long(most: int) -> Msg:
     return _n(
@@ -134,6 +148,15 @@ def too_long(most: int) -> Msg:
 
 INVALID_ONE = _("Sorry, I did not understand. Please choose one of the options.")
 INVALID_MANY = _("Sorry, I did not understand. Please send the numbers of your choices, e.g. 1 3.")
+# She named several options ("1 2") where one answer is asked for: understood, but which one?
+ONLY_ONE = _("Just one, please: send the number of the answer that fits you best.")
+
+
+def several_named(text: str, options: Sequence[Option]) -> list[str]:
+    """The options an answer names when it names more than one ("1 2", "Bolivia y Senegal"),
+    else [] (one option, or none)."""
+    named = list(dict.fromkeys(choices.choose_many(text, options) or []))
+    return named if len(named) > 1 else []
 
 
 def _const(msg: Msg) -> MsgFactory:
@@ -149,6 +172,8 @@ class Choose:
     on_answer: Callable[[Context, str], Outcome]
     hint: bool = True  # "reply with a number" under the options, on text channels
     invalid: Msg | MsgFactory = INVALID_ONE  # the reply to an answer that is none of them
+    # Several options named at once that mean one of them ("1 2": Bolivia and Senegal, "both").
+    together: dict[frozenset[str], str] = field(default_factory=dict)
 
     def offered(self, ctx: Context) -> Sequence[Option]:
         return self.options(ctx) if callable(self.options) else self.options
@@ -164,6 +189,10 @@ class Choose:
         key = answer.option_key if answer.option_key in keys else None
         if key is None and answer.option_key is None:
             key = choices.choose_one(answer.text, options)
+            several = several_named(answer.text, options) if key is None else []
+            key = self.together.get(frozenset(several)) if several else key
+            if key is None and several and self.invalid is INVALID_ONE:
+                return stay(Reply(ONLY_ONE, tuple(options), hint=self.hint))
         if key is None:
             invalid = self.invalid(ctx) if callable(self.invalid) else self.invalid
             return stay(Reply(invalid, tuple(options), hint=self.hint))
@@ -179,6 +208,10 @@ class ChooseMany:
     on_answer: Callable[[Context, list[str]], Outcome]
     most: int | None = None
     too_many: Msg | None = None
+    # An option that goes only alone ("None" among languages), and what she is told when she
+    # chooses it with others ("1 2"): she is asked which she means, never read one way silently.
+    alone: str | None = None
+    not_alone: Msg | None = None
 
     def offered(self, ctx: Context) -> Sequence[Option]:
         return self.options(ctx) if callable(self.options) else self.options
@@ -199,16 +232,22 @@ class ChooseMany:
             return stay(Reply(INVALID_MANY, tuple(options), multi=True))
         if self.most is not None and len(chosen) > self.most:
             return stay(Reply(self.too_many or INVALID_MANY, tuple(options), multi=True))
+        if self.alone in chosen and len(set(chosen)) > 1:
+            return stay(Reply(self.not_alone or INVALID_MANY, tuple(options), multi=True))
         return self.on_answer(ctx, chosen)
 
 
 @dataclass
 class AskText:
-    """A question answered in her own words, kept short so it fits every screen and report."""
+    """A question answered in her own words, kept short so it fits every screen and report.
+
+    `keep`: past `longest`, her answer's beginning is kept and she is told so, rather than asked
+    to type it all again shorter (her own words at length: a check-in, a reason)."""
 
     prompt: Msg | MsgFactory
     on_answer: Callable[[Context, str], Outcome]
     longest: int = 80
+    keep: bool = False
 
     def offered(self, ctx: Context) -> Sequence[Option]:
         return ()
@@ -217,12 +256,16 @@ class AskText:
         return [Reply(self.prompt(ctx) if callable(self.prompt) else self.prompt)]
 
     def answer(self, ctx: Context, answer: Answer) -> Outcome:
-        text = clean_text(answer.text)
+        text = clean_text(answer.text, lines=self.keep)  # at length, her paragraphs are kept
         if not text:
             return stay(EMPTY)
-        if len(text) > self.longest:
+        if len(text) <= self.longest:
+            return self.on_answer(ctx, text)
+        if not self.keep:
             return stay(too_long(self.longest))
-        return self.on_answer(ctx, text)
+        outcome = self.on_answer(ctx, beginning(text, self.longest))
+        outcome.say.insert(0, Reply(kept_beginning(self.longest)))
+        return outcome
 
 
 # "Atrás" / "retour" / "back": the question before, wherever a flow offers it.

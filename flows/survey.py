@@ -25,7 +25,7 @@ from flows.home import MenuItem, add_menu_item, resume
 from flows.messages import Msg, Option, Reply, _, _n, nested
 from flows.proactive import ask
 from flows.registry import register
-from flows.steps import INVALID_ONE, Answer, Context, Outcome, go, stay
+from flows.steps import INVALID_ONE, ONLY_ONE, Answer, Context, Outcome, go, several_named, stay
 from flows.triggers import Firing, handles
 from storage import checkins, nudges
 from storage.checkins import OUTCOMES, SurveyRound, Wave
@@ -148,7 +148,10 @@ class Item:
         if key is None and answer.option_key is None:
             key = choices.choose_one(answer.text, SCALE_OPTIONS)
         if key is None:
-            return stay(Reply(INVALID_ONE, SCALE_OPTIONS))
+            # "3 4" or "3,5": she hesitates between two; ask for one rather than "I did not
+            # understand".
+            several = answer.option_key is None and several_named(answer.text, SCALE_OPTIONS)
+            return stay(Reply(ONLY_ONE if several else INVALID_ONE, SCALE_OPTIONS))
         outcome = checkins.next_outcome(ctx.session, round_.id or 0)
         if outcome is not None:
             checkins.record_answer(ctx.session, round_, outcome, int(key), now=ctx.now)

@@ -16,10 +16,39 @@ def normalise(text: str) -> str:
     return " ".join(kept.split())
 
 
-def clean_text(text: str) -> str:
-    """Her words without control characters or runs of spaces."""
+def clean_text(text: str, *, lines: bool = False) -> str:
+    """Her words without control characters or runs of spaces; with `lines`, her line breaks
+    kept (a blank line between paragraphs at most), for words she wrote at length."""
+    if lines:
+        kept = "\n".join(clean_text(line) for line in text.splitlines())
+        return "\n\n".join(_paragraphs(kept))
     printable = "".join(char if char.isprintable() else " " for char in text)
     return " ".join(printable.split())
+
+
+def _paragraphs(text: str) -> list[str]:
+    """Blocks of lines separated by blank lines, without empty ones."""
+    return [block.strip("\n") for block in text.split("\n\n") if block.strip("\n")]
+
+
+def beginning(text: str, most: int) -> str:
+    """The beginning of `text`, at most `most` characters, cut between words where one ends in
+    its second half."""
+    if len(text) <= most:
+        return text
+    cut = text[: most + 1]  # a word that ends right at `most` is kept whole
+    space = cut.rfind(" ")
+    return cut[:space].rstrip() if space > most // 2 else text[:most]
+
+
+def without_intro(words: list[str], intros: frozenset[str]) -> list[str]:
+    """Her words without the introduction she put before them ("me llamo", "vivo en", "mon
+    entreprise s'appelle"), as `normalise` writes it; something must follow it."""
+    longest = max((len(intro.split()) for intro in intros), default=0)
+    for count in range(min(longest, len(words) - 1), 0, -1):
+        if normalise(" ".join(words[:count])) in intros:
+            return words[count:]
+    return words
 
 
 # Particles that stay in small letters inside a name ("María del Carmen", "Anne van Dijk").

@@ -180,8 +180,11 @@ for _text in _FILLERS.split():
     _PHRASES.setdefault((_text,), (("fill", None),))
 for _text in ("a eso de", "a horas", "a hrs", "a hs", "a hr"):  # Bolivia: "a horas 15:00"
     _phrase(_text, ("cue", _text))
-for _text in ("por favor", "s il vous plait", "s il te plait", "qui vient", "que viene"):
+for _text in ("por favor", "s il vous plait", "s il te plait"):
     _phrase(_text, ("fill", None))
+# "el lunes que viene", "lundi qui vient": the coming one, which on a Monday is next Monday.
+for _text in ("qui vient", "que viene"):
+    _phrase(_text, ("coming", True))
 for _text in ("am", "pm"):
     _phrase(_text, ("ampm", _text))
 # "next Thursday", "jeudi prochain", "el próximo jueves": this week's or next week's? Refused.
@@ -194,8 +197,8 @@ _TOKEN = re.compile(
     r"(?P<iso>\d{4}-\d{1,2}-\d{1,2})"
     r"|(?P<date>\d{1,2}/\d{1,2}(?:/\d{2,4})?)(?![\d/])"
     r"|(?P<ampm>\d{1,2}(?:[:.h]\d{2})?)\s*(?P<half>am|pm)(?![a-z])"
-    r"|(?P<clock>\d{1,2})\s*(?:[:.]|h|hs|hrs)\s*(?P<minute>\d{2})(?!\d)"
-    r"|(?P<hour>\d{1,2})\s*(?:h|hs|hrs)(?![a-z\d])"
+    r"|(?P<clock>\d{1,2})\s*(?:[:.]|h|hs|hr|hrs)\s*(?P<minute>\d{2})(?!\d)"
+    r"|(?P<hour>\d{1,2})(?:\s*(?:h|hs|hr|hrs)|heures?)(?![a-z\d])"
     r"|(?P<num>\d+)(?:er|ere|eme|e|st|nd|rd|th|o)?(?![a-z\d])"
     r"|(?P<word>[a-z]+)"
 )
@@ -404,6 +407,10 @@ _SMS_SPELLINGS = {
     "apres midi": "aprem aprm",
     "matin": "mat",
     "tomorrow": "2moro 2morow 2morrow tomoro tomorow",
+    # A weekday spelt as it sounds, b for v as often in Bolivia: "juebes", "biernes", "savado".
+    "jueves": "juebes",
+    "viernes": "biernes",
+    "sabado": "savado",
 }
 _SMS_WORD = re.compile(
     r"\b(" + "|".join(word for words in _SMS_SPELLINGS.values() for word in words.split()) + r")\b"
@@ -699,7 +706,7 @@ def _noon_clock(r: _Reading, used: int) -> int:
 
 def _p_single(items: list[tuple[str, Any]], i: int, r: _Reading) -> int:
     kind, value = items[i]
-    if kind in ("rel", "pod", "nextweek", "ambiguous"):  # "ambiguous": refused in `_resolve`
+    if kind in ("rel", "pod", "nextweek", "ambiguous", "coming"):  # "ambiguous": `_resolve`
         r.set(kind, value)
         return 1
     if kind in ("fill", "cue", "daymark"):
@@ -778,7 +785,7 @@ def _day(parts: dict[str, Any], local_now: datetime, clock: time) -> date | None
         return None
     elif "wd" in parts:
         ahead = (parts["wd"] - today.weekday()) % 7
-        if ahead == 0 and clock <= local_now.time():
+        if ahead == 0 and (clock <= local_now.time() or parts.get("coming")):
             ahead = 7
         return today + timedelta(days=ahead)
     else:

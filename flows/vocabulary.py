@@ -239,8 +239,55 @@ NUMBER_WORDS: dict[str, str] = {
     for word in (normalise(w) for w in words)
 }
 
+# Ordinals as people name an option ("la primera", "le deuxième", "3e", "1ro"), normalised.
+ORDINAL_WORDS: dict[str, str] = {
+    word: str(number)
+    for number, words in enumerate(
+        [
+            ("primero", "primera", "1ro", "1ra", "premier", "premiere", "1er", "1ere", "1re")
+            + ("first", "1st"),
+            ("segundo", "segunda", "2do", "2da", "deuxieme", "2e", "2eme", "second", "2nd"),
+            ("tercero", "tercera", "3ro", "3ra", "troisieme", "3e", "3eme", "third", "3rd"),
+            ("cuarto", "cuarta", "4to", "4ta", "quatrieme", "4e", "4eme", "fourth", "4th"),
+            ("quinto", "quinta", "5to", "5ta", "cinquieme", "5e", "5eme", "fifth", "5th"),
+        ],
+        start=1,
+    )
+    for word in words
+}
+# Words that may come before an option's number and add nothing: "la 4", "el dos", "opción 2",
+# "le deux", "número 3", "n° 5", "the first". ("no", as in "nº", is left out: "no 2" may be
+# "not 2".)
+NUMBER_PREFIXES = frozenset(
+    {"el", "la", "lo", "le", "l", "the", "opcion", "option", "numero", "number", "num", "nro"}
+    | {"n", "choice", "choix", "respuesta", "reponse", "answer"}
+)
+# A 1–5 rating said in a word of its own, whatever the scale's labels: "regular" (so-so, as said
+# in La Paz), "comme ci comme ça", "excelente".
+SCALE_WORDS: dict[str, str] = {
+    **dict.fromkeys(("pesimo", "pesima", "horrible", "nul", "nulle"), "1"),
+    **dict.fromkeys(("regular", "comme ci comme ca", "couci couca", "bof", "so so"), "3"),
+    **dict.fromkeys(("excelente", "excellent", "excellente", "completamente"), "5"),
+}
+
 # Everyday words for an option, as women describe their business or their place (normalised).
 ANSWER_WORDS: dict[str, str] = {
+    # No other language (or no family ties): "nada", "non", "no other".
+    **dict.fromkeys(
+        ("no", "non", "nada", "rien", "nothing", "ningun otro", "ninguno mas", "aucune autre")
+        + ("aucun autre", "no other", "none other"),
+        "none",
+    ),
+    # A session that was moved, as she says it ("la movimos", "on l'a reportée", "postponed").
+    **dict.fromkeys(
+        ("la movimos", "se movio", "movida", "la cambiamos", "se cambio", "cambiada")
+        + ("pospuesta", "la pospusimos", "postergada", "la postergamos", "reprogramada")
+        + ("la reprogramamos", "aplazada", "la aplazamos", "reportee", "on l a reportee")
+        + ("elle a ete reportee", "deplacee", "on l a deplacee", "decalee", "on l a decalee")
+        + ("elle a ete decalee", "moved", "we moved it", "postponed", "we postponed it")
+        + ("it was postponed", "rescheduled", "we rescheduled it", "it was rescheduled"),
+        "moved",
+    ),
     "agro": "agrifood",
     "agricultura": "agrifood",
     "agriculture": "agrifood",
@@ -481,5 +528,13 @@ ANSWER_PHRASES: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(_SATURDAY, ("sat",)),
     **dict.fromkeys(_SUNDAY, ("sun",)),
     **dict.fromkeys(_WEEKEND, ("sat", "sun")),
+    # Any of them: "todas", "a cualquier hora", "n'importe quand", "any time".
+    **dict.fromkeys(
+        ("todas", "todos", "todo", "todas las opciones", "cualquiera", "cualquier hora")
+        + ("a cualquier hora", "cuando sea", "toutes", "tous", "tout", "n importe quand")
+        + ("a tout moment", "toutes les options", "all", "all of them", "any time", "anytime")
+        + ("whenever",),
+        tuple(AVAILABILITY),
+    ),
     **{phrase: (key,) for key, phrases in _RHYTHM_WORDS.items() for phrase in phrases},
 }

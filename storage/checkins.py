@@ -62,8 +62,9 @@ class CheckIn(Table, table=True):
     asked_at: datetime | None = utc_field(nullable=False)
     happened: str | None = Field(default=None, max_length=8)
     usefulness: int | None = Field(default=None)  # 1–5
-    learned: str | None = Field(default=None, max_length=300)
-    shared: str | None = Field(default=None, max_length=300)
+    # Her own words, kept whole up to `flows.steps.LONGEST_OWN_WORDS` characters.
+    learned: str | None = Field(default=None, max_length=2000)
+    shared: str | None = Field(default=None, max_length=2000)
     why_not: str | None = Field(default=None, max_length=16)
     wants_reschedule: bool | None = Field(default=None)
     completed_at: datetime | None = utc_field()

@@ -417,6 +417,31 @@ def test_a_report_is_triaged_noted_and_resolved(signed_in):  # type: ignore[no-u
     assert _audit(app).count("problem_triage") == 2 and "problem_resolve" in _audit(app)
 
 
+def test_the_console_shows_her_paragraphs(signed_in):  # type: ignore[no-untyped-def]
+    """Her report's line breaks show in the console's safeguarding page, as she wrote them."""
+    app, server, token, _csrf, _cohort_id, public = signed_in
+    from storage.checkins import record_problem
+
+    with app.db.session() as s:
+        carmen = service.participant_by_public_id(s, public["carmen"])
+        report_id = record_problem(
+            s,
+            participant_id=carmen.id,
+            source="report",
+            now=app.clock.now(),
+            text="Mi compañera me pidió dinero.\nDos veces.\n\nNo sé qué hacer.",
+        ).id
+
+    async def flow():  # type: ignore[no-untyped-def]
+        async with _client(server, token) as c:
+            return await c.get(f"/console/safeguarding/{report_id}")
+
+    page = run(flow()).text
+    block = re.search(r'<blockquote[^>]*id="report-text"[^>]*>(.*?)</blockquote>', page, re.S)
+    assert block is not None and "pre-line" in block.group(0)
+    assert "Dos veces.\n\nNo sé qué hacer." in block.group(1)
+
+
 def test_the_cohort_page_gives_a_whatsapp_link_when_a_number_is_set(signed_in):  # type: ignore[no-untyped-def]
     app, server, token, _csrf, cohort_id, _public = signed_in
     app.settings = app.settings.model_copy(update={"twilio_whatsapp_from": "whatsapp:+14155238886"})
