@@ -35,6 +35,8 @@ _YES_NO = {
     "yes": frozenset(
         {"si", "yes", "y", "yep", "yeah", "yup", "ok", "okay", "oki", "oui", "ouais", "ouai"}
         | {"d accord", "daccord", "dac", "claro", "vale", "dale", "bueno", "sure", "of course"}
+        # "ya": yes, all right, as said in La Paz ("ya, dale").
+        | {"ya"}
         | {"si claro", "oui oui", "claro que si", "bien sur", "por supuesto"}
     ),
     "no": frozenset({"no", "non", "n", "nope", "nah", "nop", "no gracias", "non merci"}),
@@ -47,6 +49,7 @@ _YES_NO = {
 _YES_NO_TAILS = {
     "yes": frozenset(
         {"se hizo", "se realizo", "si se hizo", "la hicimos", "nos reunimos", "nos vimos"}
+        | {"dale", "ok"}
         | {"hubo", "gracias", "es correcto", "asi es", "elle a eu lieu", "c est fait", "merci"}
         | {"on s est vues", "on s est parle", "c est ca", "c est bien ca", "c est correct"}
         | {"it did", "it happened", "it took place", "we did", "we met", "thanks", "thank you"}
@@ -76,7 +79,7 @@ _OK = frozenset(
     {"ok", "okay", "oki", "okey", "okk", "vale", "dale", "bueno", "listo", "perfecto", "genial"}
     | {"entendido", "muy bien", "de acuerdo", "d accord", "daccord", "dac", "parfait", "super"}
     | {"tres bien", "bien recu", "c est note", "compris", "great", "perfect", "cool", "got it"}
-    | {"noted", "good", "all right", "alright", "sure"}
+    | {"noted", "good", "all right", "alright", "sure", "ya"}
 )
 _THANKS = frozenset(
     {"gracias", "muchas gracias", "mil gracias", "merci", "merci beaucoup", "merci bcp", "mrc"}
@@ -97,6 +100,21 @@ def is_thanks(text: str) -> bool:
     if not plain:
         return bool(text.strip()) and "?" not in text
     return plain in _ACKNOWLEDGED
+
+
+# Emoji sent alone as a yes or a no (a thumbs up in any skin tone, a check mark, a cross).
+_YES_NO_EMOJI = {"yes": frozenset("👍👌✅✔☑"), "no": frozenset("👎❌✖")}
+_EMOJI_MODIFIERS = frozenset("\ufe0f\U0001f3fb\U0001f3fc\U0001f3fd\U0001f3fe\U0001f3ff")
+
+
+def _emoji_yes_or_no(text: str, options: Sequence[Option]) -> str | None:
+    """The "yes" or "no" option a message of emoji alone names ("👍🏽", "✅", "👎"), if offered."""
+    marks = {char for char in text if not char.isspace() and char not in _EMOJI_MODIFIERS}
+    keys = {option.key for option in options}
+    for key, emoji in _YES_NO_EMOJI.items():
+        if marks and marks <= emoji and key in keys:
+            return key
+    return None
 
 
 def _yes_or_no(wanted: str, options: Sequence[Option]) -> str | None:
@@ -145,7 +163,7 @@ def choose_one(
     wanted = normalise(text)
     wanted = NUMBER_WORDS.get(wanted, wanted)
     if not wanted:
-        return None
+        return _emoji_yes_or_no(text, options)
     if wanted.isdigit():
         index = int(wanted) - 1 if len(wanted) <= 3 else -1
         return options[index].key if 0 <= index < len(options) else None

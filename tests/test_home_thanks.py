@@ -23,6 +23,7 @@ NOTED = {
     ("profile", "language", "thanks"),
     [
         (CARMEN, "es", ("gracias", "ok", "Muchas gracias!")),
+        (CARMEN, "es", ("ya", "ya gracias", "Ya, muchas gracias")),  # "ya": all right, in La Paz
         (AWA_FR, "fr", ("ok merci", "merci bcp", "👍")),
         (JULIE, "fr", ("d'accord", "Super, merci !", "🙏🏾")),
         (AWA, "en", ("thanks", "ok", "thank you so much")),
