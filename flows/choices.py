@@ -35,11 +35,12 @@ _YES_NO = {
     "yes": frozenset(
         {"si", "yes", "y", "yep", "yeah", "yup", "ok", "okay", "oki", "oui", "ouais", "ouai"}
         | {"d accord", "daccord", "dac", "claro", "vale", "dale", "bueno", "sure", "of course"}
-        # "ya": yes, all right, as said in La Paz ("ya, dale").
-        | {"ya"}
+        # "ya": yes, all right, as said in La Paz ("ya, dale"); "waaw": yes, in Wolof.
+        | {"ya", "waaw"}
         | {"si claro", "oui oui", "claro que si", "bien sur", "por supuesto"}
     ),
-    "no": frozenset({"no", "non", "n", "nope", "nah", "nop", "no gracias", "non merci"}),
+    "no": frozenset({"no", "non", "n", "nope", "nah", "nop", "no gracias", "non merci"})
+    | {"deedeet", "dedet"},  # no, in Wolof ("déedéet")
 }
 
 
@@ -49,7 +50,7 @@ _YES_NO = {
 _YES_NO_TAILS = {
     "yes": frozenset(
         {"se hizo", "se realizo", "si se hizo", "la hicimos", "nos reunimos", "nos vimos"}
-        | {"dale", "ok"}
+        | {"dale", "ok", "jerejef"}
         | {"hubo", "gracias", "es correcto", "asi es", "elle a eu lieu", "c est fait", "merci"}
         | {"on s est vues", "on s est parle", "c est ca", "c est bien ca", "c est correct"}
         | {"it did", "it happened", "it took place", "we did", "we met", "thanks", "thank you"}
@@ -65,6 +66,7 @@ _YES_NO_TAILS = {
     "no": frozenset(
         {"no pudimos", "no se hizo", "no se realizo", "no hubo", "todavia no", "aun no"}
         | {"todavia", "aun", "gracias", "pas encore", "elle n a pas eu lieu", "on n a pas pu"}
+        | {"jerejef"}
         | {"pas du tout", "merci", "not yet", "it didn t", "it did not", "we didn t"}
         | {"we did not", "we couldn t", "we could not", "thanks", "thank you"}
         | {"lamentablemente", "malheureusement", "unfortunately", "sadly"}
@@ -84,6 +86,7 @@ _OK = frozenset(
 _THANKS = frozenset(
     {"gracias", "muchas gracias", "mil gracias", "merci", "merci beaucoup", "merci bcp", "mrc"}
     | {"mrci", "mci", "thanks", "thank you", "thx", "thanks a lot", "thank you so much"}
+    | {"jerejef"}  # thank you, in Wolof ("jërëjëf")
 )
 _ACKNOWLEDGED = (
     _OK
