@@ -23,6 +23,7 @@ from flows.config import FlowConfig
 from flows.introductions import NEW_MATCH_COMING, pair_over, release, tell
 from flows.matching.service import cohorts_of
 from flows.messages import Msg, Option, _, keyword, nested, stacked, when
+from flows.nudges import plan_ladder
 from flows.proactive import About, about_pair, about_session, ask, drop_waiting, never_reached
 from flows.quiet import LONGEST_NIGHT
 from flows.registry import register
@@ -224,7 +225,7 @@ def change_by_team(
         notice, about = TEAM_PAUSED, paused(pair)
     elif action == "resume" and pair.status == PairStatus.PAUSED:
         since = lifecycle.paused_at(session, pair.id or 0)
-        lifecycle.resume(session, pair, actor=actor, now=now)
+        _restart(session, pair, actor=actor, now=now, config=config)
         notice, about = RESUMED, about_pair(pair.id)
     elif action == "end" and pair.status in lifecycle.LIVE_STATUSES:
         lifecycle.end(session, pair, actor=actor, now=now, reason=reason or "coordinator")
@@ -504,6 +505,16 @@ def _tell_restart(
         drop_waiting(session, her, about, now=now)
 
 
+def _restart(
+    session: Session, pair: Pair, *, actor: str, now: datetime, config: FlowConfig
+) -> None:
+    """The pair is active again. Its days at rest were no silence: the "no session yet" count
+    starts again from now (counted from its last session, every rung may be past, and none
+    would come)."""
+    lifecycle.resume(session, pair, actor=actor, now=now)
+    plan_ladder(session, pair, anchor=now, now=now, config=config, cause=f"r{now:%Y%m%d%H%M}")
+
+
 def _paused_info(ctx: Context) -> Outcome:
     paused = _pair(ctx, PairStatus.PAUSED)
     if paused is None:
@@ -519,7 +530,7 @@ def _resume_pair(ctx: Context) -> Outcome:
     if not _paused_by_her(ctx, pair):  # an old menu: not hers to restart
         return home.resume(ctx, _why_paused(ctx, pair))
     since = lifecycle.paused_at(ctx.session, pair.id or 0)
-    lifecycle.resume(ctx.session, pair, actor=_actor(ctx), now=ctx.now)
+    _restart(ctx.session, pair, actor=_actor(ctx), now=ctx.now, config=ctx.config)
     peer = _peer(ctx, pair)
     if peer is not None:
         told = _(PEER_RESUMED.msgid, peer=ctx.participant.name or "")

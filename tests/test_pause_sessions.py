@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
+from bot.scheduler import dispatch_round, scan_round
 from flows.pair_requests import change_by_team
 from storage.meetings import MeetingStatus
 from storage.pairs import Pair, PairStatus
@@ -173,3 +174,53 @@ def test_a_pause_by_the_coordinators_asks_neither_woman_to_restart(app, clock):
     run_until(app, clock, paused + timedelta(days=32), step=timedelta(hours=6))
     assert "desde hace" not in carmen.inbox()
     assert "has been paused" not in awa.inbox()
+
+
+ASK_TIMES = {
+    "es": "¿Cuándo le gustaría reunirse con {peer}?",
+    "fr": "Quand aimeriez-vous rencontrer {peer}\u00a0?",
+    "en": "When would you like to meet {peer}?",
+}
+
+
+def _as_the_scheduler(app, clock, until: datetime) -> None:
+    """Every 6 hours up to `until`: the scan that plans pairs' ladders, then due nudges."""
+    while clock.now() < until:
+        clock.advance(min(timedelta(hours=6), until - clock.now()))
+        scan_round(app.db, clock, app.engine.config)
+        dispatch_round(app.db, clock, app.engine.config)
+
+
+@pytest.mark.parametrize("by", ["her", "team"])
+@pytest.mark.parametrize(
+    ("she", "peer"),
+    [
+        (("carmen", CARMEN), ("julie", JULIE)),
+        (("julie", JULIE), ("awa", AWA)),
+        (("awa", AWA), ("carmen", CARMEN)),
+    ],
+)
+def test_a_pair_restarted_after_a_long_pause_is_nudged_to_meet_again(app, clock, she, peer, by):
+    """Paused on day 2, restarted on day 40 (by her, or by the coordinators): the pause is not
+    a silence, so the "no session yet" count starts again from the restart, and a week later
+    both women are asked when to meet; without it, all its rungs were past and none came."""
+    first, second = pair_of(app, clock, she, peer)
+    start = clock.now()
+    _as_the_scheduler(app, clock, start + timedelta(days=2))
+    first.says("menu")
+    first.taps("pair_pause")
+    first.taps("yes")
+    _as_the_scheduler(app, clock, start + timedelta(days=40))
+    if by == "her":
+        first.says("menu")
+        first.taps("pair_resume")
+    else:
+        with app.db.session() as session:
+            pair = session.exec(select(Pair)).one()
+            change_by_team(session, pair, 0, "resume", now=clock.now(), config=app.engine.config)
+    first.inbox()
+    second.inbox()
+    _as_the_scheduler(app, clock, start + timedelta(days=48))
+    mine, theirs = she[1]["locale"], peer[1]["locale"]
+    assert ASK_TIMES[mine].format(peer=peer[1]["name"]) in first.inbox()
+    assert ASK_TIMES[theirs].format(peer=she[1]["name"]) in second.inbox()
