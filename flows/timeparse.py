@@ -404,6 +404,16 @@ _SMS_SPELLINGS = {
     "apres midi": "aprem aprm",
     "matin": "mat",
     "tomorrow": "2moro 2morow 2morrow tomoro tomorow",
+    # Weekdays without their vowels ("jdi 15h", "vdi à 10h"), "mñn" for mañana, "juev".
+    "lundi": "lndi",
+    "mardi": "mrdi",
+    "mercredi": "mcrdi mercr",
+    "jeudi": "jdi",
+    "vendredi": "vdi vndi",
+    "samedi": "smdi",
+    "manana": "mnn mnna",
+    "jueves": "juev",
+    "miercoles": "mierc",
 }
 _SMS_WORD = re.compile(
     r"\b(" + "|".join(word for words in _SMS_SPELLINGS.values() for word in words.split()) + r")\b"

@@ -188,6 +188,12 @@ def test_her_other_times_are_kept_when_her_peer_withdrew_meanwhile(
         (("awa", AWA_FR), "jeudi 3h de l'aprem", "J'ai compris\u00a0: jeudi 5 mars, 15 h 00"),
         (("awa", AWA_FR), "2main vers 9h du mat", "J'ai compris\u00a0: mardi 3 mars, 9 h 00"),
         (("awa", AWA), "2moro 9am", "I understood: Tuesday, March 3, 9:00 a.m."),
+        # Weekdays as shortened in a text message in Dakar, "mañana" on WhatsApp in La Paz.
+        (("awa", AWA_FR), "jdi 15h", "J'ai compris\u00a0: jeudi 5 mars, 15 h 00"),
+        (("awa", AWA_FR), "vdi a 10h", "J'ai compris\u00a0: vendredi 6 mars, 10 h 00"),
+        (("awa", AWA_FR), "mrdi 16h", "J'ai compris\u00a0: mardi 3 mars, 16 h 00"),
+        (("carmen", CARMEN), "mñn a las 10", "Entendí: martes 3 de marzo, 10:00"),
+        (("carmen", CARMEN), "el juev a las 3 de la tarde", "Entendí: jueves 5 de marzo, 15:00"),
     ],
 )
 def test_a_time_spelt_as_in_a_text_message_is_read_back(app, clock, proposer, typed, read_back):
