@@ -32,7 +32,9 @@ LANGUAGE_WORDS: dict[str, str] = {
     **dict.fromkeys(
         ("bonjour", "bonsoir", "salut", "coucou", "oui", "francais", "en francais", "frances")
         + ("french",)
-        + ("bjr", "bsr", "slt", "bonjr", "bnjr"),  # as typed on a phone
+        + ("bjr", "bsr", "slt", "bonjr", "bnjr")  # as typed on a phone
+        # Greetings in Wolof and Arabic, as a woman in Senegal writes, in French otherwise.
+        + ("salam", "salaam", "asalamalekum", "assalamou", "assalamu", "nanga def", "nangadef"),
         "fr",
     ),
     **dict.fromkeys(
