@@ -21,7 +21,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from flows import choices, registry, tips
+from flows import choices, tips
 from flows.config import FlowConfig
 from flows.home import resume
 from flows.keywords import Keyword
@@ -250,10 +250,7 @@ class Reschedule(Choose):
         planned = _on_reschedule(ctx, "yes")
         if planned.goto != ("sessions", "start"):
             return planned  # paused, ended, or a proposal already open: where that leads
-        typed = registry.step("sessions", "start").answer(ctx, answer)
-        if typed.goto is None:  # a time gone by, or too far: said, then "when?" asked
-            return go("sessions", "start", *planned.say, *typed.say)
-        return Outcome([*planned.say, *typed.say], typed.goto, typed.ask)
+        return sessions.answer_times(ctx, planned, answer.text)
 
 
 def _options(labels: dict[str, Msg]) -> tuple[Option, ...]:

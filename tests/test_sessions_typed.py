@@ -225,3 +225,37 @@ def test_a_global_word_with_courtesy_around_it_is_understood(
     she.taps("sessions")
     she.says(typed)
     she.expect(help_starts, again)
+
+
+@pytest.mark.parametrize(
+    ("proposer", "typed", "read_back"),
+    [
+        (("carmen", CARMEN), "el jueves a las 3 de la tarde", "Entendí: jueves 5 de marzo, 15:00"),
+        (("awa", AWA_FR), "jeudi 15h", "J'ai compris\u00a0: jeudi 5 mars, 15 h 00"),
+        (("awa", AWA), "Thursday 3pm", "I understood: Thursday, March 5, 3:00 p.m."),
+    ],
+)
+def test_a_time_typed_at_rest_opens_planning_with_it(app, clock, proposer, typed, read_back):
+    """Nothing asked (told "write MENU and choose Plan a session" when her times passed), she
+    simply writes a time: it is read back to her as her proposal, not answered with the menu of
+    twelve lines after which she would have to write it again."""
+    she, _peer = pair_of(app, clock, proposer, ("peer", JULIE))
+    she.says(typed)
+    she.expect(read_back)
+    she.taps("yes")
+    she.taps("video")
+    she.taps("later")
+    she.taps("once")
+    assert meeting(app).status == MeetingStatus.PROPOSED
+
+
+def test_a_time_typed_at_rest_with_a_session_planned_brings_the_menu(app, clock):
+    """With a session already planned, a time alone may be a move or a second session: the
+    menu, as before, says what she can do."""
+    she, peer = pair_of(app, clock, ("carmen", CARMEN), ("peer", JULIE))
+    propose(she, "jueves 15h")
+    peer.inbox()
+    peer.says("1")
+    she.says("viernes 10h")
+    she.expect("¿Qué desea hacer?")
+    assert meeting_count(app) == 1
