@@ -358,10 +358,10 @@ def answer_times(ctx: Context, opened: Outcome, text: str) -> Outcome:
 def _time_at_rest(ctx: Context, text: str) -> Outcome | None:
     """A time written with nothing asked ("jueves 15h", told her times had passed) proposes it,
     when she has one pair and nothing planned or proposed: else the menu says what she can do."""
+    if ctx.participant.onboarded_at is None or not typed_times(ctx, text):
+        return None  # read first: most words at rest are no time, and cost no query
     pairs = active_pairs(ctx.session, ctx.participant.id or 0)
-    if ctx.participant.onboarded_at is None or len(pairs) != 1:
-        return None
-    if open_meeting(ctx.session, pairs[0].id or 0) is not None or not typed_times(ctx, text):
+    if len(pairs) != 1 or open_meeting(ctx.session, pairs[0].id or 0) is not None:
         return None
     return answer_times(ctx, route(ctx, pairs[0].id or 0), text)
 
