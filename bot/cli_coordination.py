@@ -40,8 +40,15 @@ TELEGRAM_RATE = 30.0  # messages per second Telegram allows a bot (see bot/chann
 # What the commands print, in the --lang language (see bot/cli_words.py).
 NOT_ALLOWED = _("Not allowed: {error}")
 IS_COORDINATOR = _("{who} is a coordinator ({role}).")
-PASSWORD = _("Console password")
+# Each prompt carries its own colon: French puts a no-break space before it.
+PASSWORD = _("Console password:")
+PASSWORD_AGAIN = _("The same password again:")
+PASSWORDS_DIFFER = _("The two passwords are not the same: nothing was changed.")
 PASSWORD_SET = _("{who} can sign in to the console with this password.")
+PASSWORD_KEPT = _("Password saved for {who}.")
+NOT_A_COORDINATOR = _(
+    "{who} is not a coordinator: make her one first with `entrepairs coordinators add {who}`."
+)
 ROLE_SET = _("{who}: {role}, {scope}.")
 ALL_COUNTRIES = _("All countries")
 REMOVED = _("{who} is no longer a coordinator.")
@@ -210,7 +217,10 @@ def register(app: typer.Typer, load: Callable[[], Settings]) -> None:
                 actor = _operator(operator)
                 row = roles.add(session, settings.flow_config(), actor, who, now=_now())
                 _set_role(session, actor, row.id or 0, role, country, cohort)
+                written = roles.has_written(session, who)
             echo(IS_COORDINATOR, who=who, role=role)
+            if not written:
+                echo(roles.NOT_WRITTEN, who=who)
 
         run(act, lang)
 
@@ -224,14 +234,25 @@ def register(app: typer.Typer, load: Callable[[], Settings]) -> None:
     ) -> None:
         """Set a coordinator's console password (asked twice, kept as an Argon2 hash)."""
         choose(lang, load().default_locale)  # the prompt comes before `run` reads them again
-        secret = typer.prompt(say(PASSWORD), hide_input=True, confirmation_prompt=True)
+        # Asked twice here rather than by click, whose confirmation is in English only.
+        secret = typer.prompt(say(PASSWORD), hide_input=True, prompt_suffix=" ")
+        if typer.prompt(say(PASSWORD_AGAIN), hide_input=True, prompt_suffix=" ") != secret:
+            _exit(PASSWORDS_DIFFER)
 
         def act(settings: Settings, db: Database) -> None:
             with db.session() as session:
                 actor = _operator(operator)
+                # A password is for a coordinator: a mistyped number must not become one (her
+                # row is written here only for one named in the settings).
+                if not roles.is_named(session, settings.flow_config(), who):
+                    _exit(NOT_A_COORDINATOR, who=who)
                 row = roles.add(session, settings.flow_config(), actor, who, now=_now())
                 console_auth.set_password(session, actor, row.id or 0, secret, now=_now())
-            echo(PASSWORD_SET, who=who)
+                written = roles.has_written(session, who)
+            # Only true once the console can find her by the address she writes from.
+            echo(PASSWORD_SET if written else PASSWORD_KEPT, who=who)
+            if not written:
+                echo(roles.NOT_WRITTEN, who=who)
 
         run(act, lang)
 
@@ -260,8 +281,11 @@ def register(app: typer.Typer, load: Callable[[], Settings]) -> None:
                 actor = _operator(operator)
                 row = roles.add(session, settings.flow_config(), actor, who, now=_now())
                 _set_role(session, actor, row.id or 0, role, country, cohort)
+                written = roles.has_written(session, who)
             scope = ", ".join([*country, *cohort]) or say(ALL_COUNTRIES)
             echo(ROLE_SET, who=who, role=role, scope=scope)
+            if not written:  # a role makes her a coordinator as `add` does
+                echo(roles.NOT_WRITTEN, who=who)
 
         run(act, lang)
 
@@ -298,10 +322,14 @@ def register(app: typer.Typer, load: Callable[[], Settings]) -> None:
                 found = roles.listing(
                     session, settings.flow_config(), _operator(operator), now=_now()
                 )
+                names = roles.cohort_names(session, found)
             for item in found:
                 since = item.added_at.strftime("%Y-%m-%d") if item.added_at else ""
                 added = say(ADDED_BY, who=item.added_by)
-                typer.echo(f"{item.identity}\t{item.role}\t{added}\t{since}")
+                # What she sees, as `role` said it when it was set.
+                cohorts = [names.get(cohort, str(cohort)) for cohort in item.cohorts]
+                scope = ", ".join([*item.countries, *cohorts]) or say(ALL_COUNTRIES)
+                typer.echo(f"{item.identity}\t{item.role}\t{scope}\t{added}\t{since}")
 
         run(act, lang)
 

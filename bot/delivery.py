@@ -26,7 +26,7 @@ from bot.together import Together
 from flows.clock import Clock
 from flows.console_auth import CODE_PURPOSE
 from flows.messages import Reply
-from flows.render import Reader, Rendered, render
+from flows.render import Reader, Rendered, render, timed
 from storage import json_codec, outbox
 from storage.db import Database
 from storage.models import OutboundMessage, Participant, Priority
@@ -204,7 +204,7 @@ class Delivery:
                 outbox.skip(session, [row.id for row in rows if row.id not in kept])
             # Rendered before the lease, as before: a message that cannot be rendered fails the
             # claim (rolled back) rather than leasing the whole batch for nothing.
-            claimed = [_prepare(row) for row in wanted]
+            claimed = [_prepare(row, now) for row in wanted]
             outbox.lease(session, [row.id for row in wanted], now=now)
         if release:  # committed
             self._released_at = now
@@ -325,21 +325,24 @@ def _erased(row: Row[Any]) -> bool:
 def rendered(payload: str, reader: Reader) -> Rendered:
     """A message (its payload's JSON text) rendered for a reader, kept for the next one alike.
 
-    Rendering depends on nothing else (no clock), and a broadcast sends one payload to
-    thousands of women who read alike; so do help and menu replies. 30-50 µs a message rendered,
-    about 1 µs to write the key.
+    Rendering depends on nothing else (no clock: the reader's `at` is set only for the rare
+    message true at the moment it is sent, see `render.timed`), and a broadcast sends one
+    payload to thousands of women who read alike; so do help and menu replies. 30-50 µs a
+    message rendered, about 1 µs to write the key.
     """
     return render(Reply.from_json(json_codec.loads(payload)), reader)
 
 
-def _prepare(row: Row[Any]) -> Outgoing:
-    """A claimed row (`outbox.due`: the message, her and the address) rendered for her."""
-    reader = Reader(row.locale or "en", row.country, row.timezone)
+def _prepare(row: Row[Any], now: datetime) -> Outgoing:
+    """A claimed row (`outbox.due`: the message, her and the address) rendered for her, at
+    `now` for a message whose words depend on it (an hour difference, see `render.timed`)."""
+    payload = json_codec.dumps(row.payload)
+    reader = Reader(row.locale or "en", row.country, row.timezone, now if timed(payload) else None)
     return Outgoing(
         outbox_id=row.id,
         channel=row.channel,
         address=row.address,
-        rendered=rendered(json_codec.dumps(row.payload), reader),
+        rendered=rendered(payload, reader),
         language=reader.language,
         purpose=row.purpose,
         last_inbound_at=row.last_inbound_at,

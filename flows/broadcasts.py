@@ -27,12 +27,12 @@ from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
 from flows.config import FlowConfig
-from flows.coordination import Actor, NotAllowed, authorize, log
+from flows.coordination import Actor, NotAllowed, authorize, coordinator_ids, log
 from flows.i18n import LANGUAGES, zone
 from flows.messages import Msg, Reply, _
 from flows.quiet import next_allowed
 from flows.render import Reader, render, render_msg
-from flows.scope import EVERYONE, Scope
+from flows.scope import EVERYONE, Scope, members
 from flows.vocabulary import SPOKEN_LANGUAGES
 from storage.coordination import Broadcast, BroadcastStatus
 from storage.models import ChannelAddress, OutboundMessage, OutboxStatus, Participant, Priority
@@ -169,8 +169,19 @@ def _preferred(links: list[ChannelAddress]) -> ChannelAddress | None:
     return max(links, key=lambda link: (link.last_inbound_at or floor, link.id or 0), default=None)
 
 
-def select_audience(session: Session, audience: Audience) -> Selection:
-    query = select(Participant).where(col(Participant.erased_at).is_(None))
+def audience_of(session: Session, config: FlowConfig, audience: Audience) -> Selection:
+    """Who an announcement reaches, as the chat, the console and the command line count it and
+    `send` queues it: a coordinator's own work account only if she finished her own profile as
+    a participant (`flows.scope.members`, the rule of every count of the programme's women)."""
+    return select_audience(session, audience, staff=coordinator_ids(session, config))
+
+
+def select_audience(
+    session: Session, audience: Audience, *, staff: Collection[int] = ()
+) -> Selection:
+    """The women `audience` names; `staff` (`flows.coordination.coordinator_ids`) are left out
+    unless they finished their profile. Callers with a config use `audience_of`."""
+    query = members(EVERYONE, staff=staff).where(col(Participant.erased_at).is_(None))
     if audience.countries:
         query = query.where(col(Participant.country).in_(audience.countries))
     if audience.languages:
@@ -180,10 +191,10 @@ def select_audience(session: Session, audience: Audience) -> Selection:
     elif audience.onboarded is False:
         query = query.where(col(Participant.onboarded_at).is_(None))
     if audience.cohorts:
-        members = select(CohortMember.participant_id).where(
+        joined = select(CohortMember.participant_id).where(
             col(CohortMember.cohort_id).in_(_cohort_ids(session, audience.cohorts))
         )
-        query = query.where(col(Participant.id).in_(members))
+        query = query.where(col(Participant.id).in_(joined))
     people = list(session.exec(query.order_by(col(Participant.id))))
     if audience.pair_statuses:
         people = _with_pair_status(session, people, audience.pair_statuses)
@@ -290,7 +301,7 @@ def text_for(broadcast: Broadcast, language: str) -> str | None:
 def preview(
     session: Session, broadcast: Broadcast, *, now: datetime, config: FlowConfig
 ) -> Preview:
-    selection = select_audience(session, Audience.from_json(broadcast.audience))
+    selection = audience_of(session, config, Audience.from_json(broadcast.audience))
     counts = Counter((r.language, r.channel) for r in selection.recipients)
     languages = sorted({language for language, _channel in counts})
     shown: dict[str, str | None] = {}
@@ -790,6 +801,7 @@ __all__ = [
     "BroadcastError",
     "DeliveryReport",
     "Preview",
+    "audience_of",
     "cancel",
     "delivery_report",
     "draft",

@@ -23,7 +23,7 @@ from sqlmodel import Session
 
 from flows import choices, tips
 from flows.config import FlowConfig
-from flows.home import resume
+from flows.home import add_answered_by, resume
 from flows.keywords import Keyword
 from flows.messages import Msg, Option, _, keyword
 from flows.proactive import ask
@@ -282,6 +282,11 @@ register(
         ),
     },
 )
+
+
+# Her peer's proposal (or the no-session ladder) opening the planning of a session answers
+# "propose a new time now?": agreed, the session is not followed by that question again.
+add_answered_by("checkin", "reschedule", "sessions")
 
 
 # Firing the nudge ----------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from flows.config import FlowConfig
 from flows.messages import Msg, Reply, _
 from flows.proactive import notify
 from flows.scope import Scope, scope_of
+from flows.vocabulary import COUNTRIES
 from storage import coordination as store
 from storage.console import (
     ConsoleCode,
@@ -266,11 +267,16 @@ def set_role(
     """Give a coordinator row a console role and scope: countries, cohorts (operators, CLI)."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    chosen = sorted({c.strip().upper() for c in countries if c.strip()})
+    # A country the programme does not know ("SENEGAL") would scope her to nobody, silently.
+    unknown = [c for c in chosen if c not in COUNTRIES]
+    if unknown:
+        raise ValueError(f"unknown country {', '.join(unknown)}: write {', '.join(COUNTRIES)}")
     row = session.get(store.Coordinator, coordinator_id)
     if row is None or row.removed_at is not None:
         raise ValueError(f"no active coordinator {coordinator_id}")
     row.role = role
-    row.countries = sorted({c.strip().upper() for c in countries if c.strip()})
+    row.countries = chosen
     row.cohorts = sorted(set(cohorts or []))
     session.add(row)
     coordination.log(

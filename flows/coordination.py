@@ -24,10 +24,18 @@ from typing import Any, Protocol
 from sqlmodel import Session, col, select
 
 from flows.config import FlowConfig
+from flows.messages import _
 from storage import coordination as store
 from storage.coordination import Coordinator
 from storage.db import Database
 from storage.models import ChannelAddress, Participant
+from storage.pairs import Cohort
+
+# Said (chat and command line) after making a coordinator of someone the bot does not know yet.
+NOT_WRITTEN = _(
+    "{who} has not written to the bot yet. She can sign in to the console once she has sent it "
+    "a message from that number or account."
+)
 
 PHONE_CHANNELS = ("whatsapp", "sms")
 CHANNELS = ("telegram", "whatsapp", "sms", "console")
@@ -201,22 +209,37 @@ def coordinator_ids(session: Session, config: FlowConfig) -> list[int]:
     found: list[int] = []
     # Read on every menu: the rows as plain columns (see `store.coordinator_names`).
     for identity, _row in _merged(store.coordinator_names(session), config):
-        if identity.participant_id is not None:
-            candidates = [identity.participant_id]
-        else:
-            wanted = identity.address or ""
-            shapes = {wanted, wanted if wanted.startswith("+") else f"+{wanted}"}
-            candidates = [
-                link.participant_id
-                for link in session.exec(
-                    select(ChannelAddress).where(col(ChannelAddress.address).in_(shapes))
-                )
-                if _names_address(identity, link.channel, link.address)
-            ]
-        for participant_id in candidates:
+        for participant_id in _named_ids(session, identity):
             if participant_id not in found:
                 found.append(participant_id)
     return found
+
+
+def _named_ids(session: Session, identity: Identity) -> list[int]:
+    """The participants `identity` names: hers, or those who wrote from its address."""
+    if identity.participant_id is not None:
+        return [identity.participant_id]
+    wanted = identity.address or ""
+    shapes = {wanted, wanted if wanted.startswith("+") else f"+{wanted}"}
+    return [
+        link.participant_id
+        for link in session.exec(
+            select(ChannelAddress).where(col(ChannelAddress.address).in_(shapes))
+        )
+        if _names_address(identity, link.channel, link.address)
+    ]
+
+
+def has_written(session: Session, who: str) -> bool:
+    """Whether the bot knows `who` from her messages: the console finds a coordinator by the
+    address she writes from (`flows.console_auth.find_by_address`), so until she has written
+    she cannot sign in, whatever her role or password."""
+    for participant_id in _named_ids(session, parse_identity(who)):
+        person = session.get(Participant, participant_id)
+        known = person is not None and person.erased_at is None
+        if known and _addresses_of(session, participant_id):
+            return True
+    return False
 
 
 # Checking and logging ------------------------------------------------------------------------
@@ -295,6 +318,8 @@ class Listed:
     added_by: str
     added_at: datetime | None
     role: str = "admin"  # console role; settings entries are admins
+    countries: tuple[str, ...] = ()  # what she sees (none of either: the whole programme)
+    cohorts: tuple[int, ...] = ()
 
 
 def add(
@@ -353,6 +378,21 @@ def remove(session: Session, config: FlowConfig, actor: Actor, who: str, *, now:
     return removed
 
 
+def is_named(session: Session, config: FlowConfig, who: str) -> bool:
+    """Whether `who`, as written, is a coordinator now (an active row or a settings entry)."""
+    identity = parse_identity(who)
+    return any(found == identity for found, _row in effective(session, config))
+
+
+def cohort_names(session: Session, found: Sequence[Listed]) -> dict[int, str]:
+    """The names of the cohorts these coordinators are limited to, by id (for their lists)."""
+    wanted = sorted({cohort for item in found for cohort in item.cohorts})
+    if not wanted:
+        return {}
+    rows = session.exec(select(Cohort.id, Cohort.name).where(col(Cohort.id).in_(wanted)))
+    return {cohort_id: name for cohort_id, name in rows if cohort_id is not None}
+
+
 def listing(session: Session, config: FlowConfig, actor: Actor, *, now: datetime) -> list[Listed]:
     if not authorize(session, config, actor, "coordinator_list", now=now):
         raise NotAllowed("coordinator_list")
@@ -363,6 +403,8 @@ def listing(session: Session, config: FlowConfig, actor: Actor, *, now: datetime
             row.added_by if row else "settings",
             row.added_at if row else None,
             row.role if row else "admin",
+            tuple(row.countries or ()) if row else (),
+            tuple(row.cohorts or ()) if row else (),
         )
         for identity, row in effective(session, config)
     ]

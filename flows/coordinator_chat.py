@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flows import broadcasts, cohort_join, console_auth, reports
 from flows import console_views as views
@@ -28,7 +28,7 @@ from flows.console_auth import Grant
 from flows.coordination import Actor, NotAllowed
 from flows.home import remember_place, resume
 from flows.i18n import LANGUAGES
-from flows.messages import Msg, Option, Reply, _, _n, nested, stacked
+from flows.messages import Msg, Option, Reply, _, _n, _p, nested, stacked
 from flows.registry import register
 from flows.render import Reader, render_msg
 from flows.steps import Answer, Choose, Context, Outcome, go, stay
@@ -86,6 +86,14 @@ PROGRESS = _(
 )
 NO_BROADCAST = _("No announcement has been sent yet.")
 COORDINATORS = _("Coordinators:\n{lines}")
+COORDINATOR_LINE = _("- {who}: {role}, {scope}")
+# Console roles as an admin reads them in the list of coordinators.
+ROLE_LABELS: dict[str, Msg] = {
+    "viewer": _p("console role", "reads only"),
+    "coordinator": _p("console role", "coordinator"),
+    "admin": _p("console role", "administrator"),
+}
+WHOLE_PROGRAMME = _("the whole programme")
 COORDINATOR_ADDED = _("Done: {who} is a coordinator.")
 COORDINATOR_REMOVED = _("Done: {who} is no longer a coordinator.")
 COORDINATOR_UNKNOWN = _("{who} is not a coordinator: nothing changed.")
@@ -215,11 +223,17 @@ def command(ctx: Context, text: str) -> Outcome | None:
     if grant is None:
         return None
     if not allowed:
-        return stay(ADMINS_ONLY if found.name in MANAGERS else READ_ONLY)
+        return _then_ask(stay(ADMINS_ONLY if found.name in MANAGERS else READ_ONLY))
     try:
-        return HANDLERS[found.name](ctx, found.args, grant)
+        return _then_ask(HANDLERS[found.name](ctx, found.args, grant))
     except NotAllowed:
         return None
+
+
+def _then_ask(outcome: Outcome) -> Outcome:
+    """A command's answer, then the question she was on (as after HELP), so a coordinator who
+    typed /stats half-way through her profile knows what to answer next."""
+    return replace(outcome, ask=True) if outcome.goto is None else outcome
 
 
 def checked(ctx: Context, action: str, role: str = "coordinator") -> tuple[Grant | None, bool]:
@@ -330,10 +344,18 @@ def _chosen_broadcast(ctx: Context, args: Sequence[str], grant: Grant) -> Broadc
     return broadcasts.latest(ctx.session, scope=scope)
 
 
+def _not_chosen(args: Sequence[str]) -> Msg:
+    """Why no announcement was found: the number she gave (one she may not see is answered
+    the same, so it tells nothing), else that none has been sent."""
+    if args and args[0].lstrip("#").isdigit():
+        return _(broadcasts.NOT_FOUND.msgid, number=int(args[0].lstrip("#")))
+    return NO_BROADCAST
+
+
 def _progress(ctx: Context, args: Sequence[str], grant: Grant) -> Outcome:
     broadcast = _chosen_broadcast(ctx, args, grant)
     if broadcast is None:
-        return stay(NO_BROADCAST)
+        return stay(_not_chosen(args))
     report = broadcasts.report_checked(ctx.session, ctx.config, _actor(ctx), broadcast, now=ctx.now)
     return stay(
         _(
@@ -356,7 +378,7 @@ def _progress(ctx: Context, args: Sequence[str], grant: Grant) -> Outcome:
 def _retry(ctx: Context, args: Sequence[str], grant: Grant) -> Outcome:
     broadcast = _chosen_broadcast(ctx, args, grant)
     if broadcast is None:
-        return stay(NO_BROADCAST)
+        return stay(_not_chosen(args))
     try:
         again = broadcasts.retry_failed(
             ctx.session, ctx.config, _actor(ctx), broadcast, now=ctx.now
@@ -375,14 +397,36 @@ def _coordinators(ctx: Context, args: Sequence[str], grant: Grant) -> Outcome:
         try:
             if args[0].lower() == "add":
                 roles.add(ctx.session, ctx.config, actor, who, now=ctx.now)
-                return stay(_(COORDINATOR_ADDED.msgid, who=who))
+                added = _(COORDINATOR_ADDED.msgid, who=who)
+                if roles.has_written(ctx.session, who):
+                    return stay(added)
+                return stay(stacked([added, _(roles.NOT_WRITTEN.msgid, who=who)]))
             if roles.remove(ctx.session, ctx.config, actor, who, now=ctx.now):
                 return stay(_(COORDINATOR_REMOVED.msgid, who=who))
             return stay(_(COORDINATOR_UNKNOWN.msgid, who=who))
         except ValueError:
             return stay(BAD_IDENTITY)
     found = roles.listing(ctx.session, ctx.config, actor, now=ctx.now)
-    return stay(_(COORDINATORS.msgid, lines="\n".join(f"- {item.identity}" for item in found)))
+    names = roles.cohort_names(ctx.session, found)
+    lines = [
+        _local(
+            ctx,
+            _(
+                COORDINATOR_LINE.msgid,
+                who=item.identity,
+                role=nested(ROLE_LABELS.get(item.role, ROLE_LABELS["admin"])),
+                scope=", ".join(
+                    [
+                        *(_local(ctx, vocab.COUNTRIES.get(c, Msg(c))) for c in item.countries),
+                        *(names.get(cohort, str(cohort)) for cohort in item.cohorts),
+                    ]
+                )
+                or nested(WHOLE_PROGRAMME),
+            ),
+        )
+        for item in found
+    ]
+    return stay(_(COORDINATORS.msgid, lines="\n".join(lines)))
 
 
 def _broadcast(ctx: Context, args: Sequence[str], grant: Grant) -> Outcome:
@@ -460,6 +504,13 @@ def _on_audience(ctx: Context, key: str, grant: Grant) -> Outcome:
     return _chose(ctx, audience, grant)
 
 
+def _in_programme(audience: dict) -> dict:
+    """The audience among the women in the programme: Everyone, a country, a cohort and those
+    without a pair are women whose profile is finished (and so who consented), each a part of
+    Everyone; the others are "Women who have not finished their profile"."""
+    return audience if "onboarded" in audience else {**audience, "onboarded": True}
+
+
 def _within(ctx: Context, audience: dict, grant: Grant) -> dict:
     """The audience as JSON, narrowed to her scope now (it may have changed since she chose)."""
     chosen = broadcasts.Audience.from_json(audience)
@@ -467,8 +518,8 @@ def _within(ctx: Context, audience: dict, grant: Grant) -> dict:
 
 
 def _chose(ctx: Context, audience: dict, grant: Grant) -> Outcome:
-    _state(ctx)["audience"] = _within(ctx, audience, grant)
-    selection = broadcasts.select_audience(ctx.session, _audience(ctx))
+    _state(ctx)["audience"] = _within(ctx, _in_programme(audience), grant)
+    selection = broadcasts.audience_of(ctx.session, ctx.config, _audience(ctx))
     counts: dict[str, int] = {}
     for recipient in selection.recipients:
         counts[recipient.language] = counts.get(recipient.language, 0) + 1

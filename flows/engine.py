@@ -176,14 +176,15 @@ class Engine:
     def _crossed(ctx: Context, inbound: Inbound) -> list[int]:
         """The rows of the question the bot put to her on its own, when her typed message was
         written before they reached her (it reached us before they went out): it is no answer
-        to them. Known where the channel tells when her message arrived (`arrived_at`: WhatsApp
-        and SMS, whose numbered options a bare "1" answers; a Telegram button names its own
-        question)."""
+        to them, nor when the question had gone out but was reported on her phone only after her
+        message reached us. Known where the channel tells when her message arrived
+        (`arrived_at`: WhatsApp and SMS, whose numbered options a bare "1" answers; a Telegram
+        button names its own question)."""
         rows = ctx.data.pop(ASKED_ROWS, None) or []
         typed = inbound.kind == "text" and inbound.option_key is None
         if not rows or not typed or inbound.arrived_at is None:
             return []
-        return [] if outbox.went_out_by(ctx.session, rows, inbound.arrived_at) else rows
+        return [] if outbox.reached_by(ctx.session, rows, inbound.arrived_at) else rows
 
     @staticmethod
     def _question_was_waiting(ctx: Context, *, asked: bool) -> bool:

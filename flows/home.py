@@ -164,11 +164,43 @@ def while_stopped(ctx: Context, word: Keyword | None, answer: Answer) -> Outcome
     return None
 
 
+# Steps where she is at rest, as on the home step: what is on screen asks nothing of her (a
+# tip, with "another tip" and "done" under it), so leaving it keeps no place to come back to.
+RESTING: set[tuple[str, str]] = set()
+
+
+# Questions another flow answers when it opens: planning a session answers the check-in's
+# "propose a new time now?", which would come back moot after the session is agreed.
+ANSWERED_BY: dict[tuple[str, str], set[str]] = {}
+
+
+def add_resting(flow: str, step: str) -> None:
+    """Declare a step at rest (see `RESTING`)."""
+    RESTING.add((flow, step))
+
+
+def add_answered_by(flow: str, step: str, opening: str) -> None:
+    """Declare that opening the flow `opening` answers the question `flow`/`step`."""
+    ANSWERED_BY.setdefault((flow, step), set()).add(opening)
+
+
+def keeps_place(flow: str, step: str, opening: str = "home") -> bool:
+    """Whether leaving `flow`/`step` for `opening` keeps it as the place to come back to: not a
+    home step, not the flow she is opening again, not a step at rest, not a question that
+    `opening` answers."""
+    return (
+        flow not in ("home", opening)
+        and (flow, step) not in RESTING
+        and opening not in ANSWERED_BY.get((flow, step), ())
+    )
+
+
 def remember_place(ctx: Context, opening: str = "home") -> None:
     """Keep the question she left, unless she is already in a home step or in the flow she is
     opening again (REPORT written at the report's own question): the place kept before stays, so
-    she is not asked that question again once it is answered."""
-    if ctx.flow not in ("home", opening):
+    she is not asked that question again once it is answered. A step at rest is no question:
+    kept, it would hide "plan a session" from her menu and come back after all she does."""
+    if keeps_place(ctx.flow, ctx.step, opening):
         ctx.data["return_to"] = [ctx.flow, ctx.step]
 
 

@@ -32,7 +32,7 @@ from flows.checkin import on_pair_activated
 from flows.config import FlowConfig
 from flows.i18n import regional_locale, zone
 from flows.matching.service import proposals, reasons_for
-from flows.messages import Msg, Option, Reply, _, _n, keyword, nested, stacked, when
+from flows.messages import Msg, Option, Reply, _, clock_gap, keyword, nested, stacked, when
 from flows.proactive import ASKED_ROWS, HELD_QUESTION, About, about_pair, ask, notify
 from flows.registry import register
 from flows.steps import Choose, Context, Outcome, go
@@ -53,11 +53,6 @@ INTRO = _(
 # One reason per line, with a bullet (the list of reasons is built from these).
 REASON_LINE = _("• {reason}")
 NO_REASON = _("You can learn a lot from each other.")
-SAME_TIME = _("the same time as yours")
-AHEAD = _n("{n} hour ahead of you", "{n} hours ahead of you", 1)
-BEHIND = _n("{n} hour behind you", "{n} hours behind you", 1)
-AHEAD_HM = _("{hours} h {minutes} min ahead of you")
-BEHIND_HM = _("{hours} h {minutes} min behind you")
 ASK_ANSWER = _("Would you like to meet {peer}? Please answer by {deadline} (your time).")
 YES = _("Yes, I'd like to meet her")
 NO = _("No, thank you")
@@ -127,20 +122,6 @@ def zone_name(peer: Participant, language: str) -> str:
     return str(get_timezone_location(zone(peer.timezone), locale=locale, return_city=True))
 
 
-def offset(me: Participant, peer: Participant, at: datetime) -> Msg:
-    """How far her peer's clock is from hers, right now ("1 hour ahead of you")."""
-    mine = at.astimezone(zone(me.timezone)).utcoffset() or timedelta()
-    theirs = at.astimezone(zone(peer.timezone)).utcoffset() or timedelta()
-    minutes = int((theirs - mine).total_seconds() // 60)
-    if minutes == 0:
-        return SAME_TIME
-    hours, rest = divmod(abs(minutes), 60)
-    if rest:
-        return _((AHEAD_HM if minutes > 0 else BEHIND_HM).msgid, hours=hours, minutes=rest)
-    form = AHEAD if minutes > 0 else BEHIND
-    return _n(form.msgid, form.plural or "", hours)
-
-
 def introduction(pair: Pair, me: Participant, peer: Participant, now: datetime) -> Msg:
     business = peer.business_name or nested(
         vocab.SECTORS.get(peer.sector or "", vocab.SECTORS["other"])
@@ -153,7 +134,8 @@ def introduction(pair: Pair, me: Participant, peer: Participant, now: datetime) 
         business=business,
         reasons=nested(lines(reasons_for(pair, me.id))),
         zone=zone_name(peer, me.locale),
-        offset=nested(offset(me, peer, now)),
+        # Worked out when it reaches her: held for her night, it may cross a change of clocks.
+        offset=clock_gap(peer.timezone, now),
     )
 
 

@@ -31,7 +31,8 @@ class Msg:
     `{"$msg": {...}}` a nested Msg, `{"$dt": iso}` a UTC instant shown in the reader's zone
     (`"format": "day"`: its day alone),
     `{"$list": [...]}` a list of values joined the reader's way ("a, b and c"),
-    `{"$text": {"es": …, "fr": …}}` content in several languages, `{"$kw": word}` a global word.
+    `{"$text": {"es": …, "fr": …}}` content in several languages, `{"$kw": word}` a global word,
+    `{"$gap": zone, "at": iso}` how far that zone's clock is from the reader's when she reads it.
     """
 
     msgid: str
@@ -84,6 +85,13 @@ def nested(msg: Msg) -> dict[str, Any]:
 def when(instant: datetime) -> dict[str, str]:
     """A parameter value that is a moment in time, shown in the reader's zone and language."""
     return {"$dt": instant.isoformat()}
+
+
+def clock_gap(timezone: str | None, at: datetime) -> dict[str, str | None]:
+    """A parameter value: how far `timezone`'s clock is from the reader's ("1 hour ahead of
+    you"), worked out when the message is sent, so that one held for her night across a change
+    of daylight-saving time is still true; `at` when it is rendered without a sending time."""
+    return {"$gap": timezone, "at": at.isoformat()}
 
 
 def day_of(instant: datetime) -> dict[str, str]:

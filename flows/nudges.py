@@ -12,10 +12,11 @@ Planning rules (all due times in UTC, each moved out of the recipient's quiet ho
   both are told, see `flows.sessions`), and "proposal_waiting" 48 h later, to both (the one who
   must answer, and the one who
   waits);
-- a pair with nothing scheduled: the ladder 7, 14, 21 days after the introduction or the last
-  session ("no_session", to both), then a coordinator alert at 28 days ("pair_quiet"); a
-  proposal cancelled or lapsed restarts it (one ladder a pair), and each rung says the true
-  count of days since their last session or introduction.
+- a pair with nothing scheduled: the ladder 7, 14, 21 days after the introduction, the last
+  session or the restart after a pause ("no_session", to both), then a coordinator alert at 28
+  days ("pair_quiet"); a proposal cancelled or lapsed restarts it (one ladder a pair), and each
+  rung says the true count of days since their last session, restart or introduction (the days
+  at rest are never counted).
 
 Keys carry the meeting's version, so a moved session plans new rows and cancels the old ones;
 handlers check the version again when they fire, so a stale reminder can never go out.
@@ -32,6 +33,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import exists, or_
@@ -41,6 +43,7 @@ from flows import registry
 from flows.alerts import keep_and_alert
 from flows.config import FlowConfig
 from flows.messages import Msg, Reply, _, nested, when
+from flows.pair_lifecycle import restarted_at
 from flows.proactive import About, about_pair, about_session, ask, notify
 from flows.quiet import is_quiet, next_allowed
 from flows.timeparse import to_wall, wall_to_utc
@@ -116,11 +119,19 @@ LADDER_SINCE = _(
     "It has been {days} days since your last session with {name}, and no next one is planned. "
     "Shall we find a time?"
 )
+LADDER_RESTART = _(
+    "It has been {days} days since your pair with {name} restarted, and no session is planned "
+    "yet. Shall we find a time?"
+)
 LADDER_PENDING = _(
     "A proposal for a session with {name} is still open. Would you like to answer it?"
 )
 PAIR_QUIET_ALERT = _(
     "Pair {pair} ({a} and {b}) has had no session for {days} days. Maybe give them a call?"
+)
+PAIR_QUIET_RESTARTED = _(
+    "Pair {pair} ({a} and {b}) restarted {days} days ago and has had no session since. Maybe "
+    "give them a call?"
 )
 
 
@@ -385,23 +396,51 @@ def _cancel_other_ladders(session: Session, pair: Pair, cause: str) -> None:
             session.add(nudge)
 
 
-def days_without(session: Session, pair: Pair, now: datetime, rung: int) -> int:
-    """How many days the pair has gone without a session: since its last one or its start
-    (a ladder restarted by a cancelled proposal counts its rungs from the cancel, not this);
-    `rung` when neither is known."""
-    since = pair_anchor(session, pair, now)
+class Since(StrEnum):
+    """What the pair's count of days without a session runs from."""
+
+    START = "start"  # its introduction (or activation): no session yet
+    SESSION = "session"  # its last session
+    RESTART = "restart"  # the end of its last pause: the days at rest are not held against it
+
+
+LADDER_WORDS: dict[Since, Msg] = {
+    Since.START: LADDER_INTRO,
+    Since.SESSION: LADDER_SINCE,
+    Since.RESTART: LADDER_RESTART,
+}
+
+
+def days_without(session: Session, pair: Pair, now: datetime, rung: int) -> tuple[int, Since]:
+    """How many days the pair has gone without a session, and since what: its last one, its
+    restart after a pause or its start (a ladder restarted by a cancelled proposal counts its
+    rungs from the cancel, not this); `rung` when none is known."""
+    since, kind = ladder_since(session, pair, now)
     if since is None:
-        return rung
+        return rung, kind
     # To the nearest day: both women are told the same count, each in her own morning.
-    return max(round((now - since) / timedelta(days=1)), rung)
+    return max(round((now - since) / timedelta(days=1)), rung), kind
+
+
+def ladder_since(session: Session, pair: Pair, now: datetime) -> tuple[datetime | None, Since]:
+    """Since when, and since what, the pair counts days without a session: the latest of its
+    last session, its restart after a pause and its start. A pause is a choice, not a lapse:
+    after it the count starts again, so nobody reads "40 days" about a month at rest."""
+    found = [
+        (moment, kind)
+        for moment, kind in (
+            (pair.active_at or pair.introduced_at, Since.START),
+            (restarted_at(session, pair.id or 0), Since.RESTART),
+            (last_held_start(session, pair.id or 0, now), Since.SESSION),
+        )
+        if moment is not None
+    ]
+    return max(found, key=lambda item: item[0]) if found else (None, Since.START)
 
 
 def pair_anchor(session: Session, pair: Pair, now: datetime) -> datetime | None:
-    """Since when the pair counts days without a session: its last session, or its start."""
-    last = last_held_start(session, pair.id or 0, now)
-    start = pair.active_at or pair.introduced_at
-    candidates = [moment for moment in (last, start) if moment is not None]
-    return max(candidates) if candidates else None
+    """Since when the pair counts days without a session (`ladder_since`)."""
+    return ladder_since(session, pair, now)[0]
 
 
 def scan_pairs(session: Session, *, now: datetime, config: FlowConfig, limit: int = 5000) -> int:
@@ -729,9 +768,8 @@ def fire_no_session(firing: Firing) -> bool:
     elif pending is not None:
         return False  # she proposed and waits: the proposal nudge speaks to her
     else:
-        held = last_held_start(session, pair.id or 0, now) is not None
-        count = days_without(session, pair, now, days)
-        intro = Msg((LADDER_SINCE if held else LADDER_INTRO).msgid, {"days": count, "name": name})
+        count, since = days_without(session, pair, now, days)
+        intro = Msg(LADDER_WORDS[since].msgid, {"days": count, "name": name})
         step = "start"
         about = about_pair(pair.id, replaces=False)
     return bool(
@@ -761,15 +799,16 @@ def fire_pair_quiet(firing: Firing) -> bool:
     if any_agreed_after(session, pair.id or 0, datetime.fromisoformat(nudge.data["anchor"])):
         return False
     a, b = session.get(Participant, pair.a_id), session.get(Participant, pair.b_id)
+    days, since = days_without(
+        session, pair, firing.now, int(nudge.data.get("days", RULES.alert_days))
+    )
     message = Msg(
-        PAIR_QUIET_ALERT.msgid,
+        (PAIR_QUIET_RESTARTED if since == Since.RESTART else PAIR_QUIET_ALERT).msgid,
         {
             "pair": pair.id,
             "a": f"{first_name(a)} ({a.public_id})" if a else "?",
             "b": f"{first_name(b)} ({b.public_id})" if b else "?",
-            "days": days_without(
-                session, pair, firing.now, int(nudge.data.get("days", RULES.alert_days))
-            ),
+            "days": days,
         },
     )
     keep_and_alert(

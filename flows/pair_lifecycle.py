@@ -277,6 +277,27 @@ def paused_at(session: Session, pair_id: int) -> datetime | None:
     return last.at if last else None
 
 
+def restarted_at(session: Session, pair_id: int) -> datetime | None:
+    """When the pair last came back from a pause (None when it never rested)."""
+    return restarts(session, [pair_id]).get(pair_id)
+
+
+def restarts(session: Session, pair_ids: list[int]) -> dict[int, datetime]:
+    """When each of these pairs last came back from a pause (those that never rested: absent)."""
+    if not pair_ids:
+        return {}
+    rows = session.exec(
+        select(PairEvent.pair_id, func.max(PairEvent.at))
+        .where(
+            col(PairEvent.pair_id).in_(pair_ids),
+            PairEvent.from_status == PairStatus.PAUSED,
+            PairEvent.to_status == PairStatus.ACTIVE,
+        )
+        .group_by(PairEvent.pair_id)
+    )
+    return {pair_id: at for pair_id, at in rows if at is not None}
+
+
 def _last_pause(session: Session, pair_id: int) -> PairEvent | None:
     moves = [event for event in history(session, pair_id) if event.to_status == PairStatus.PAUSED]
     return moves[-1] if moves else None

@@ -224,8 +224,7 @@ def change_by_team(
         called_off = _call_off(session, pair, by=coordinator_id, now=now, config=config)
         notice, about = TEAM_PAUSED, paused(pair)
     elif action == "resume" and pair.status == PairStatus.PAUSED:
-        since = lifecycle.paused_at(session, pair.id or 0)
-        _restart(session, pair, actor=actor, now=now, config=config)
+        since = _restart(session, pair, actor=actor, now=now, config=config)
         notice, about = RESUMED, about_pair(pair.id)
     elif action == "end" and pair.status in lifecycle.LIVE_STATUSES:
         lifecycle.end(session, pair, actor=actor, now=now, reason=reason or "coordinator")
@@ -507,12 +506,14 @@ def _tell_restart(
 
 def _restart(
     session: Session, pair: Pair, *, actor: str, now: datetime, config: FlowConfig
-) -> None:
-    """The pair is active again. Its days at rest were no silence: the "no session yet" count
-    starts again from now (counted from its last session, every rung may be past, and none
-    would come)."""
+) -> datetime | None:
+    """Bring the pair back from its pause; returns when the pause began. The no-session
+    ladder starts again from now: its rungs from before the pause would count the days at
+    rest ("14 days" two days after the restart), or have all passed and leave it unnudged."""
+    since = lifecycle.paused_at(session, pair.id or 0)
     lifecycle.resume(session, pair, actor=actor, now=now)
-    plan_ladder(session, pair, anchor=now, now=now, config=config, cause=f"r{now:%Y%m%d%H%M}")
+    plan_ladder(session, pair, anchor=now, now=now, config=config)
+    return since
 
 
 def _paused_info(ctx: Context) -> Outcome:
@@ -529,8 +530,7 @@ def _resume_pair(ctx: Context) -> Outcome:
         return home.resume(ctx, NO_PAIR)
     if not _paused_by_her(ctx, pair):  # an old menu: not hers to restart
         return home.resume(ctx, _why_paused(ctx, pair))
-    since = lifecycle.paused_at(ctx.session, pair.id or 0)
-    _restart(ctx.session, pair, actor=_actor(ctx), now=ctx.now, config=ctx.config)
+    since = _restart(ctx.session, pair, actor=_actor(ctx), now=ctx.now, config=ctx.config)
     peer = _peer(ctx, pair)
     if peer is not None:
         told = _(PEER_RESUMED.msgid, peer=ctx.participant.name or "")

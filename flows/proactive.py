@@ -283,7 +283,7 @@ def ask(
         return []
     state = conversations.load(session, participant.id or 0)
     merged = dict(state.data) if state else {}
-    if state and state.flow not in ("home", flow) and "return_to" not in merged:
+    if state and home.keeps_place(state.flow, state.step, flow) and "return_to" not in merged:
         merged["return_to"] = [state.flow, state.step]
     merged.update(data or {})
     ctx = Context(

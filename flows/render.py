@@ -7,15 +7,15 @@ receives even already-queued messages in the new one. Channels then lay the resu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from babel.dates import format_datetime
 from babel.lists import format_list
 
 from flows import i18n, keywords
-from flows.messages import Msg, Reply, _
+from flows.messages import Msg, Reply, _, _n
 
 # A message made of one other message rendered in several languages at once (first contact).
 MULTILINGUAL = "$multilingual"
@@ -23,11 +23,13 @@ MULTILINGUAL = "$multilingual"
 
 @dataclass(frozen=True)
 class Reader:
-    """Who a message is rendered for."""
+    """Who a message is rendered for (`at`: when it is sent, for a message that says something
+    true only at that moment, see `timed`; None for all others, which depend on no clock)."""
 
     language: str
     country: str | None = None
     timezone: str | None = None
+    at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,37 @@ class Rendered:
 HINT_ONE = _("Reply with a number.")
 HINT_MANY = _("Reply with one or more numbers, e.g. 1 3.")
 
+# How far another woman's clock is from hers (`clock_gap`).
+SAME_TIME = _("the same time as yours")
+AHEAD = _n("{n} hour ahead of you", "{n} hours ahead of you", 1)
+BEHIND = _n("{n} hour behind you", "{n} hours behind you", 1)
+AHEAD_HM = _("{hours} h {minutes} min ahead of you")
+BEHIND_HM = _("{hours} h {minutes} min behind you")
+
+# What a message whose words depend on the moment it is sent carries (see `timed`).
+_TIMED = '"$gap"'
+
+
+def timed(payload: str) -> bool:
+    """Whether a message (its payload's JSON text) says something true only when it is sent,
+    so is rendered with the sending time (`Reader.at`); the others are rendered once for all
+    who read alike."""
+    return _TIMED in payload
+
+
+def gap(timezone: str | None, reader: Reader, at: datetime) -> Msg:
+    """How far `timezone`'s clock is from the reader's at `at` ("1 hour ahead of you")."""
+    mine = at.astimezone(i18n.zone(reader.timezone)).utcoffset() or timedelta()
+    theirs = at.astimezone(i18n.zone(timezone)).utcoffset() or timedelta()
+    minutes = int((theirs - mine).total_seconds() // 60)
+    if minutes == 0:
+        return SAME_TIME
+    hours, rest = divmod(abs(minutes), 60)
+    if rest:
+        return _((AHEAD_HM if minutes > 0 else BEHIND_HM).msgid, hours=hours, minutes=rest)
+    form = AHEAD if minutes > 0 else BEHIND
+    return _n(form.msgid, form.plural or "", hours)
+
 
 def render(reply: Reply, reader: Reader) -> Rendered:
     text = render_msg(reply.msg, reader)
@@ -65,7 +98,7 @@ def render_msg(msg: Msg, reader: Reader) -> str:
     if msg.msgid == MULTILINGUAL:
         inner = Msg.from_json(msg.params["msg"])
         return "\n".join(
-            render_msg(inner, Reader(language, reader.country, reader.timezone))
+            render_msg(inner, replace(reader, language=language))
             for language in msg.params["languages"]
         )
     language = i18n.supported(reader.language)
@@ -95,6 +128,9 @@ def _value(value: Any, reader: Reader) -> Any:
         if "$text" in value:
             texts = value["$text"]
             return texts.get(i18n.supported(reader.language)) or texts.get("en", "")
+        if "$gap" in value:
+            at = reader.at or datetime.fromisoformat(value["at"])
+            return render_msg(gap(value["$gap"], reader, at), reader)
         if "$kw" in value:
             return keywords.shown(keywords.Keyword(value["$kw"]), reader.language)
         if "$list" in value:

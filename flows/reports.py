@@ -29,6 +29,7 @@ from sqlalchemy import inspect
 from sqlmodel import Session, col, select
 
 from flows import broadcasts
+from flows import pair_lifecycle as lifecycle
 from flows.disclosure import SMALL, hidden_apart, hidden_cells, withheld
 from flows.matching.service import cohort_or_fail
 from flows.messages import Msg, _, _p
@@ -73,6 +74,7 @@ OUTCOME_LABELS: dict[str, Msg] = {
 }
 RISK_LABELS: dict[str, Msg] = {
     "quiet": _("no session for {days} days"),
+    "quiet_restarted": _("no session since its restart {days} days ago"),
     "pulse": _("low pulse ({rating}/5)"),
     "problem": _("open problem report"),
     "connect": _("still to be put in touch"),
@@ -474,6 +476,7 @@ def at_risk(
         if pair.status in (PairStatus.ACTIVE, PairStatus.PAUSED)
     ]
     held = held_sessions(session, [pair.id or 0 for pair in pairs], now=now, missing=missing)
+    restarted = lifecycle.restarts(session, [pair.id or 0 for pair in pairs])
     pulses: dict[int, int] = {}
     alerts: dict[int, set[str]] = defaultdict(set)  # pair → reasons from open kept alerts
     if _has_table(session, "pulse"):
@@ -509,8 +512,13 @@ def at_risk(
         reasons: list[tuple[str, dict[str, int]]] = []
         starts = held.get(pair.id or 0, [])
         since = starts[-1] if starts else (pair.active_at or pair.introduced_at)
+        quiet = "quiet"
+        restart = restarted.get(pair.id or 0)
+        if restart is not None and (since is None or restart > since):
+            # Back from a pause: the days at rest were chosen, not a lapse (as the ladder counts).
+            since, quiet = restart, "quiet_restarted"
         if pair.status == PairStatus.ACTIVE and since and now - since >= timedelta(QUIET_DAYS):
-            reasons.append(("quiet", {"days": (now - since).days}))
+            reasons.append((quiet, {"days": (now - since).days}))
         rating = pulses.get(pair.id or 0)
         if rating is not None and rating <= LOW_PULSE:
             reasons.append(("pulse", {"rating": rating}))
@@ -528,7 +536,14 @@ def at_risk(
                     tuple(reasons),
                 )
             )
-    urgency = {"problem": 0, "pulse": 1, "connect": 2, "quiet": 3, "quiet_alert": 3}
+    urgency = {
+        "problem": 0,
+        "pulse": 1,
+        "connect": 2,
+        "quiet": 3,
+        "quiet_restarted": 3,
+        "quiet_alert": 3,
+    }
     return sorted(found, key=lambda r: (min(urgency[k] for k, _v in r.reasons), r.pair_id))
 
 

@@ -755,9 +755,19 @@ def _is_option_number(text: str) -> bool:
 
 def _after_place(ctx: Context) -> Outcome:
     pair = _pair(ctx)
-    if pair is not None and count_agreed(ctx.session, pair.id or 0) == 0:
+    if pair is not None and "rhythm" not in _state(ctx) and _rhythm_open(ctx.session, pair):
         return go("sessions", "rhythm")
     return send_proposal(ctx)
+
+
+def _rhythm_open(session: Session, pair: Pair) -> bool:
+    """Whether the pair has a rhythm to choose: before its first session, and after its rhythm
+    was broken (its session cancelled, or called off by a pause: no next one follows), or they
+    could never meet regularly again."""
+    if count_agreed(session, pair.id or 0) == 0:
+        return True
+    last = latest_meeting(session, pair.id or 0)
+    return last is not None and last.status == MeetingStatus.CANCELLED and bool(last.rhythm)
 
 
 def _on_rhythm(ctx: Context, key: str) -> Outcome:

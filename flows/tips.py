@@ -16,7 +16,7 @@ from pathlib import Path
 
 from flows import choices
 from flows import vocabulary as vocab
-from flows.home import MenuItem, add_menu_item, resume
+from flows.home import MenuItem, add_menu_item, add_resting, resume
 from flows.messages import Msg, Option, Reply, _, in_languages, nested
 from flows.registry import register
 from flows.steps import Answer, Context, Outcome, go
@@ -153,6 +153,7 @@ def _from_menu(ctx: Context) -> Outcome:
 
 
 register("tips", {"shown": Shown()})
+add_resting("tips", "shown")  # a tip asks nothing: the menu from it is the whole menu
 add_menu_item(
     MenuItem("tip", MENU_LABEL, lambda ctx: ctx.participant.onboarded_at is not None, _from_menu)
 )

@@ -201,6 +201,9 @@ class OutboundMessage(Table, table=True):
     next_attempt_at: datetime | None = utc_field(nullable=False)
     created_at: datetime | None = utc_field(nullable=False)
     sent_at: datetime | None = utc_field()
+    # When the platform reported it on her phone (Twilio's "delivered" or "read" callback, as it
+    # reached us: the callback carries no time of its own); None where nothing reports it.
+    delivered_at: datetime | None = utc_field()
     platform_id: str | None = Field(default=None, max_length=64, index=True)
     error_code: str | None = Field(default=None, max_length=32)
     error: str | None = Field(default=None, max_length=200)

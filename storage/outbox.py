@@ -461,15 +461,19 @@ def supersede(session: Session, message_ids: Sequence[int], *, code: str = SUPER
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def went_out_by(session: Session, message_ids: Sequence[int], at: datetime) -> bool:
-    """Whether the last of these messages (a question, after its introduction) had gone out to
-    her by `at`; True when none of them is left (erased with her data)."""
+def reached_by(session: Session, message_ids: Sequence[int], at: datetime) -> bool:
+    """Whether the last of these messages (a question, after its introduction) could be on her
+    phone by `at`: reported delivered by then, or, with no report (yet, or ever: Telegram, some
+    SMS carriers), gone out by then. True when none of them is left (erased with her data)."""
     last = session.exec(
-        select(OutboundMessage.id, OutboundMessage.sent_at)
+        select(OutboundMessage.id, OutboundMessage.sent_at, OutboundMessage.delivered_at)
         .where(col(OutboundMessage.id).in_(list(message_ids)))
         .order_by(col(OutboundMessage.id).desc())
     ).first()
-    return last is None or (last.sent_at is not None and last.sent_at <= at)
+    if last is None:
+        return True
+    reached = last.delivered_at or last.sent_at
+    return reached is not None and reached <= at
 
 
 def purposes(session: Session, message_ids: Sequence[int]) -> set[str]:

@@ -161,9 +161,11 @@ def _reads_senegal_only(
         assert bolivian not in who.text
     # A viewer reads public ids only, a coordinator the names.
     assert ("Fatou" in who.text) is named and (public["fatou"] in who.text) is not named, who.text
-    for asked in ("/progress", f"/progress {ids['to_bolivia']}"):
-        who.says(asked)
-        assert who.text == _say(chat.NO_BROADCAST, locale), who.text
+    who.says("/progress")
+    assert who.text == _say(chat.NO_BROADCAST, locale), who.text
+    # Bolivia's, named: the answer a number that does not exist gets.
+    who.says(f"/progress {ids['to_bolivia']}")
+    assert who.text == _say(broadcasts.NOT_FOUND, locale, number=ids["to_bolivia"]), who.text
 
 
 def _cannot_manage(app: App, who: Person, own_id: int, locale: str) -> None:
@@ -230,7 +232,7 @@ def test_a_scoped_coordinator_acts_within_senegal_only(world, locale):  # type: 
     with app.db.session() as s:
         sent = s.exec(select(Broadcast).order_by(col(Broadcast.id).desc())).first()
         assert sent is not None and sent.id != ids["to_bolivia"]
-        assert sent.audience == {"countries": ["SN"]}
+        assert sent.audience == {"countries": ["SN"], "onboarded": True}
         reached = {
             s.get(Participant, row.participant_id).country  # type: ignore[union-attr]
             for row in s.exec(

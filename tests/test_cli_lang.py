@@ -100,12 +100,15 @@ def test_without_lang_the_deployment_default_is_used(database, monkeypatch):  # 
 
 def test_the_password_prompt_follows_the_default_language(database, monkeypatch):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("DEFAULT_LOCALE", "fr")
+    run("coordinators", "add", "+221770000002")  # a password is for a coordinator
     result = runner.invoke(
         cli, ["coordinators", "password", "+221770000002"], input="long-secret-1\n" * 2
     )
     assert result.exit_code == 0, result.output
     assert "Mot de passe de la console" in result.output
-    assert "peut se connecter à la console avec ce mot de passe" in result.output
+    # She has never written: the password is kept, and she must write before she can sign in.
+    assert "Mot de passe enregistré pour +221770000002." in result.output
+    assert "+221770000002 n'a pas encore écrit au bot." in result.output
 
 
 def test_a_coordinator_can_be_scoped_to_cohorts(database):  # type: ignore[no-untyped-def]

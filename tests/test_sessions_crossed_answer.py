@@ -198,3 +198,48 @@ def test_a_1_written_after_the_move_went_out_answers_it(bot, clock, lang):
     clock.advance(seconds=20)
     assert reader.confirmed in said(bot, reader, "1")
     assert meeting(bot.app).status == MeetingStatus.CONFIRMED
+
+
+def _delivered(bot: TwilioBot, reader: Reader, status: str = "delivered") -> None:
+    """Twilio reports that the last message sent to her reached her phone (or was read)."""
+    last = bot.standin.sent_to(reader.address)[-1]
+    assert bot.status(last, status).status_code == 200
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_1_that_reached_the_bot_after_the_move_went_out_but_before_it_reached_her_phone(
+    bot, clock, lang
+):
+    """The move is sent (Twilio took it); her "1" reaches the webhook; only then does Twilio
+    report the move delivered to her phone (slow data, a carrier's queue): she could not have
+    read it when she wrote, so her "1" is no answer to it."""
+    reader = READERS[lang]
+    writer = agreed_then_menu(bot, clock, reader)
+
+    move(writer)
+    send_only(bot)
+    assert reader.moved in bot.standin.bodies_to(reader.address)[-1]
+    clock.advance(seconds=5)
+    webhook(bot, reader, "1")
+    clock.advance(seconds=20)
+    _delivered(bot, reader)
+    clock.advance(seconds=1)
+    before = len(bot.standin.sent_to(reader.address))
+    bot.deliver()
+    answer = "\n---\n".join(bot.standin.bodies_to(reader.address)[before:])
+    assert_crossed_then_answered(bot, reader, answer)
+
+
+@pytest.mark.parametrize(("lang", "status"), [("fr", "read"), ("es", "delivered")])
+def test_a_1_after_the_move_was_reported_on_her_phone_answers_it(bot, clock, lang, status):
+    """Reported delivered (or read) before her "1" reached us: it answers the move."""
+    reader = READERS[lang]
+    writer = agreed_then_menu(bot, clock, reader)
+
+    move(writer)
+    send_only(bot)
+    clock.advance(seconds=5)
+    _delivered(bot, reader, status)
+    clock.advance(seconds=20)
+    assert reader.confirmed in said(bot, reader, "1")
+    assert meeting(bot.app).status == MeetingStatus.CONFIRMED

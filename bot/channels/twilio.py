@@ -91,6 +91,8 @@ _PROGRESS = {
 }
 _RANK = {OutboxStatus.SENT: 1, OutboxStatus.DELIVERED: 2, OutboxStatus.READ: 3}
 _FAILURES = {"failed": OutboxStatus.FAILED, "undelivered": OutboxStatus.UNDELIVERED}
+# Reports that the message is on her phone ("read" may come first, or alone).
+_ON_HER_PHONE = (OutboxStatus.DELIVERED, OutboxStatus.READ)
 UNSUBSCRIBED = "21610"
 
 
@@ -514,6 +516,10 @@ class TwilioChannel:
             progress = _PROGRESS.get(status)
             if progress and _RANK.get(row.status, 99) < _RANK[progress]:
                 row.status = progress
+                session.add(row)
+            if progress in _ON_HER_PHONE and row.delivered_at is None:
+                # A reply of hers that reached us before this had not read it (`engine._crossed`).
+                row.delivered_at = now
                 session.add(row)
             return False
 
