@@ -29,10 +29,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot.app import build  # noqa: E402
 from bot.channels.base import Outgoing  # noqa: E402
 from bot.channels.twilio_text import (  # noqa: E402
-    SMS_LIMIT,
     WHATSAPP_LIMIT,
     segments,
     sms_body,
+    sms_parts,
     split,
     units,
 )
@@ -86,7 +86,7 @@ def _bodies(sent: list[tuple[Rendered, str]], channel: str) -> list[str]:
         return [part for text in texts for part in split(text, WHATSAPP_LIMIT)]
     transliteration = "never" if channel == "sms_accents_kept" else "auto"
     texts = [sms_body(r, lang, transliteration) for r, lang in sent]
-    return [part for text in texts for part in split(text, SMS_LIMIT)]
+    return [part for text in texts for part in sms_parts(text)]
 
 
 def channel_cost(sent: list[tuple[Rendered, str]], channel: str) -> dict[str, int]:

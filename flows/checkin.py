@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session
@@ -28,7 +29,7 @@ from flows.messages import Msg, Option, _, keyword
 from flows.proactive import ask
 from flows.problems import ALERT_CHECKIN, pair_context, raise_alert
 from flows.registry import register
-from flows.steps import LONGEST_OWN_WORDS, AskText, Choose, Context, Outcome, go
+from flows.steps import LONGEST_OWN_WORDS, Answer, AskText, Choose, Context, Outcome, go
 from flows.triggers import Firing, handles
 from storage import checkins
 from storage.checkins import CheckIn, Happened
@@ -233,6 +234,25 @@ def _on_reschedule(ctx: Context, key: str) -> Outcome:
     return resume(ctx, _(HOW_TO_RESCHEDULE.msgid, menu=keyword(Keyword.MENU)))
 
 
+@dataclass
+class Reschedule(Choose):
+    """ "Propose a new time now?": yes, not now, or the time itself ("el lunes a las 3"), which
+    is her yes and goes on to the time's read-back, as if typed at "when would you like to
+    meet?" (not "I did not understand, choose an option")."""
+
+    def answer(self, ctx: Context, answer: Answer) -> Outcome:
+        outcome = super().answer(ctx, answer)
+        if outcome.goto is not None or answer.option_key is not None:
+            return outcome
+        sessions = importlib.import_module("flows.sessions")
+        if not sessions.typed_times(ctx, answer.text):
+            return outcome
+        planned = _on_reschedule(ctx, "yes")
+        if planned.goto != ("sessions", "start"):
+            return planned  # paused, ended, or a proposal already open: where that leads
+        return sessions.answer_times(ctx, planned, answer.text)
+
+
 def _options(labels: dict[str, Msg]) -> tuple[Option, ...]:
     return tuple(Option(key, label) for key, label in labels.items())
 
@@ -259,7 +279,7 @@ register(
         ),
         "shared": AskText(SHARED, _on_shared, longest=LONGEST_OWN_WORDS, keep=True),
         "why_not": Choose(WHY_NOT, _options(REASONS), _on_why_not),
-        "reschedule": Choose(
+        "reschedule": Reschedule(
             lambda ctx: _named(ctx, RESCHEDULE, RESCHEDULE_NO_NAME),
             (Option("yes", RESCHEDULE_YES), Option("no", RESCHEDULE_NO)),
             _on_reschedule,

@@ -44,11 +44,14 @@ _YES_NO = {
     "yes": frozenset(
         {"si", "yes", "y", "yep", "yeah", "yup", "ok", "okay", "oki", "oui", "ouais", "ouai"}
         | {"d accord", "daccord", "dac", "claro", "vale", "dale", "bueno", "sure", "of course"}
+        # "ya": yes, all right, as said in La Paz ("ya, dale"); "waaw": yes, in Wolof.
+        | {"ya", "waaw"}
         | {"si claro", "oui oui", "claro que si", "bien sur", "por supuesto"}
     ),
     "no": frozenset({"no", "non", "n", "nope", "nah", "nop", "no gracias", "non merci"})
     # Nothing is needed: "no hace falta", "pas besoin", "no need".
-    | {"no hace falta", "no es necesario", "pas besoin", "pas la peine", "no need"},
+    | {"no hace falta", "no es necesario", "pas besoin", "pas la peine", "no need"}
+    | {"deedeet", "dedet"},  # no, in Wolof ("déedéet")
 }
 
 
@@ -67,6 +70,7 @@ _AGREE = frozenset(
 _YES_NO_TAILS = {
     "yes": frozenset(
         {"se hizo", "se realizo", "si se hizo", "la hicimos", "nos reunimos", "nos vimos"}
+        | {"dale", "ok", "jerejef"}
         | {"hubo", "gracias", "es correcto", "asi es", "elle a eu lieu", "c est fait", "merci"}
         | {"on s est vues", "on s est parle", "c est ca", "c est bien ca", "c est correct"}
         | {"it did", "it happened", "it took place", "we did", "we met", "thanks", "thank you"}
@@ -87,6 +91,7 @@ _YES_NO_TAILS = {
     "no": frozenset(
         {"no pudimos", "no se hizo", "no se realizo", "no hubo", "todavia no", "aun no"}
         | {"todavia", "aun", "gracias", "pas encore", "elle n a pas eu lieu", "on n a pas pu"}
+        | {"jerejef"}
         | {"pas du tout", "merci", "not yet", "it didn t", "it did not", "we didn t"}
         | {"we did not", "we couldn t", "we could not", "thanks", "thank you"}
         | {"lamentablemente", "malheureusement", "unfortunately", "sadly"}
@@ -105,11 +110,12 @@ _OK = frozenset(
     {"ok", "okay", "oki", "okey", "okk", "vale", "dale", "bueno", "listo", "perfecto", "genial"}
     | {"entendido", "muy bien", "de acuerdo", "d accord", "daccord", "dac", "parfait", "super"}
     | {"tres bien", "bien recu", "c est note", "compris", "great", "perfect", "cool", "got it"}
-    | {"noted", "good", "all right", "alright", "sure"}
+    | {"noted", "good", "all right", "alright", "sure", "ya"}
 )
 _THANKS = frozenset(
     {"gracias", "muchas gracias", "mil gracias", "merci", "merci beaucoup", "merci bcp", "mrc"}
     | {"mrci", "mci", "thanks", "thank you", "thx", "thanks a lot", "thank you so much"}
+    | {"jerejef"}  # thank you, in Wolof ("jërëjëf")
 )
 _ACKNOWLEDGED = (
     _OK
@@ -132,6 +138,21 @@ def is_thanks(text: str) -> bool:
 def _held_acknowledged() -> frozenset[str]:
     """What only acknowledges, with letters held down typed once ("graciass", "merciii")."""
     return frozenset(map(_unheld, _ACKNOWLEDGED))
+
+
+# Emoji sent alone as a yes or a no (a thumbs up in any skin tone, a check mark, a cross).
+_YES_NO_EMOJI = {"yes": frozenset("👍👌✅✔☑"), "no": frozenset("👎❌✖")}
+_EMOJI_MODIFIERS = frozenset("\ufe0f\U0001f3fb\U0001f3fc\U0001f3fd\U0001f3fe\U0001f3ff")
+
+
+def _emoji_yes_or_no(text: str, options: Sequence[Option]) -> str | None:
+    """The "yes" or "no" option a message of emoji alone names ("👍🏽", "✅", "👎"), if offered."""
+    marks = {char for char in text if not char.isspace() and char not in _EMOJI_MODIFIERS}
+    keys = {option.key for option in options}
+    for key, emoji in _YES_NO_EMOJI.items():
+        if marks and marks <= emoji and key in keys:
+            return key
+    return None
 
 
 def _yes_or_no(wanted: str, options: Sequence[Option]) -> str | None:
@@ -212,6 +233,8 @@ def choose_one(
     if rated is not None:
         return rated
     wanted = normalise(text)
+    if not wanted:
+        return _emoji_yes_or_no(text, options)
     key = _choose(NUMBER_WORDS.get(wanted, wanted), options, phrases, everyday)
     if key is not None or not everyday:
         return key

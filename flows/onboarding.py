@@ -57,6 +57,7 @@ from flows.steps import (
     Step,
     WithBack,
     go,
+    invalid_many,
     several_named,
     stay,
     too_long,
@@ -524,7 +525,7 @@ class TeachAndLearn:
         return _on_skills(ctx, picked[0] or [], picked[1] if len(picked) > 1 else None)
 
     def _invalid(self, msg: Msg) -> Outcome:
-        return stay(Reply(msg, SKILL_OPTIONS, multi=True))
+        return stay(invalid_many(msg, SKILL_OPTIONS))
 
 
 class Summary(Choose):

@@ -12,7 +12,7 @@ name, which is being erased.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
@@ -24,13 +24,14 @@ from flows.introductions import NEW_MATCH_COMING, pair_over, release, tell
 from flows.matching.service import cohorts_of
 from flows.messages import Msg, Option, _, keyword, nested, stacked, when
 from flows.nudges import plan_ladder
-from flows.proactive import About, about_pair, about_session, drop_waiting, never_reached
+from flows.proactive import About, about_pair, about_session, ask, drop_waiting, never_reached
 from flows.problems import BEGINNING, SHOWN
 from flows.quiet import LONGEST_NIGHT
 from flows.registry import register
 from flows.sessions import SESSION_OFF, cancel_meeting, planned_start
 from flows.steps import LONGEST_OWN_WORDS, AskText, Choose, Context, Outcome, go
 from flows.text import beginning
+from flows.triggers import Firing, handles
 from storage import nudges
 from storage.meetings import Meeting, MeetingStatus, cancelled_since, open_meetings
 from storage.models import Participant
@@ -100,6 +101,19 @@ PROPOSAL_OFF = _("The times proposed for your next session are withdrawn.")
 RESUMED = _("Your pair with {peer} is active again.")
 PEER_RESUMED = _("{peer} has restarted your pair. Welcome back!")
 NO_PAIR = _("You have no pair at the moment.")
+# A pause is for a while (holidays, a busy month), not for ever: a month on, the woman who
+# paused is asked whether to restart, and again a month after each "not yet".
+STILL_PAUSED = _(
+    "Your pair with {peer} has been paused for {days} days. Would you like to restart it now?"
+)
+YES_RESTART = _("Yes, restart it")
+NOT_YET = _("Not yet")
+STAYS_PAUSED = _(
+    "All right, it stays paused. I will ask you again in a month. Whenever you are ready, write "
+    '{menu} and choose "{resume}".'
+)
+PAUSE_CHECK = "pause_check"
+PAUSE_CHECK_AFTER = timedelta(days=30)
 
 
 def _me(ctx: Context) -> int:
@@ -368,6 +382,7 @@ def _on_confirm_pause(ctx: Context, key: str) -> Outcome:
     if key == "no" or pair is None or pair.status != PairStatus.ACTIVE:
         return home.resume(ctx, KEPT)
     lifecycle.pause(ctx.session, pair, actor=_actor(ctx), now=ctx.now, note="paused by her")
+    _plan_pause_check(ctx.session, pair, _me(ctx), now=ctx.now)
     called_off = _call_off(ctx.session, pair, by=_me(ctx), now=ctx.now, config=ctx.config)
     name = _peer_name(ctx, pair)
     told = _(PEER_PAUSED.msgid, peer=ctx.participant.name or "")
@@ -534,6 +549,64 @@ def _resume_pair(ctx: Context) -> Outcome:
     return home.resume(ctx, _(RESUMED.msgid, peer=_peer_name(ctx, pair)))
 
 
+def _plan_pause_check(session: Session, pair: Pair, her_id: int, *, now: datetime) -> None:
+    """Ask her, a month from now, whether to restart the pair she paused."""
+    due = now + PAUSE_CHECK_AFTER
+    nudges.plan(
+        session,
+        key=f"{PAUSE_CHECK}:{pair.id}:{her_id}:{due:%Y%m%d%H%M}",
+        purpose=PAUSE_CHECK,
+        due_at=due,
+        now=now,
+        participant_id=her_id,
+        pair_id=pair.id,
+    )
+
+
+@handles(PAUSE_CHECK)
+def fire_pause_check(firing: Firing) -> bool:
+    """Ask her whether to restart her pair, while it still rests by her own pause of a month or
+    more (restarted, or paused again since, it is that pause's own check that asks)."""
+    session, nudge = firing.session, firing.nudge
+    pair = session.get(Pair, nudge.pair_id) if nudge.pair_id else None
+    her = session.get(Participant, nudge.participant_id) if nudge.participant_id else None
+    if pair is None or her is None or pair.status != PairStatus.PAUSED:
+        return False
+    since = lifecycle.paused_at(session, pair.id or 0)
+    by_her = lifecycle.paused_by(session, pair.id or 0) == lifecycle.participant_actor(her.id or 0)
+    if not by_her or since is None or firing.now - since < PAUSE_CHECK_AFTER:
+        return False
+    data = {"pair_id": pair.id, "days": (firing.now - since).days}
+    return bool(
+        ask(
+            session,
+            her,
+            FLOW,
+            "pause_check",
+            now=firing.now,
+            config=firing.config,
+            purpose=PAUSE_CHECK,
+            data=data,
+        )
+    )
+
+
+def _pause_check_prompt(ctx: Context) -> Msg:
+    pair = ctx.session.get(Pair, ctx.data.get("pair_id") or 0)
+    return _(STILL_PAUSED.msgid, peer=_peer_name(ctx, pair), days=ctx.data.get("days") or 0)
+
+
+def _on_pause_check(ctx: Context, key: str) -> Outcome:
+    pair = ctx.session.get(Pair, ctx.data.pop("pair_id", None) or 0)
+    ctx.data.pop("days", None)
+    if key == "yes":
+        return _resume_pair(ctx)
+    if pair is None or pair.status != PairStatus.PAUSED:
+        return home.resume(ctx, KEPT)
+    _plan_pause_check(ctx.session, pair, _me(ctx), now=ctx.now)
+    return home.resume(ctx, _(STAYS_PAUSED.msgid, menu=keyword("menu"), resume=nested(MENU_RESUME)))
+
+
 home.add_menu_item(home.MenuItem("pair_pause", MENU_PAUSE, _has_active, _open_pause))
 home.add_menu_item(home.MenuItem("pair_resume", MENU_RESUME, _can_resume, _resume_pair))
 home.add_menu_item(home.MenuItem("pair_paused", MENU_PAUSED, _paused_by_other, _paused_info))
@@ -549,6 +622,11 @@ register(
         "reason": AskText(ASK_REASON, _on_reason, longest=LONGEST_OWN_WORDS, keep=True),
         "confirm_pause": Choose(
             _pause_prompt, (Option("yes", YES_PAUSE), Option("no", NO_KEEP)), _on_confirm_pause
+        ),
+        "pause_check": Choose(
+            _pause_check_prompt,
+            (Option("yes", YES_RESTART), Option("no", NOT_YET)),
+            _on_pause_check,
         ),
     },
 )

@@ -43,11 +43,11 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from flows import choices
+from flows import choices, registry
 from flows import pair_lifecycle as lifecycle
 from flows import vocabulary as vocab
 from flows.config import FlowConfig
-from flows.home import YES, MenuItem, add_menu_item, add_zone_changed, resume
+from flows.home import YES, MenuItem, add_idle_reader, add_menu_item, add_zone_changed, resume
 from flows.keywords import Keyword
 from flows.messages import (
     Msg,
@@ -346,6 +346,29 @@ def route(ctx: Context, pair_id: int, *say: Reply | Msg) -> Outcome:
         return go("sessions", "manage", *say)
     _state(ctx)["kind"] = "new"
     return go("sessions", "start", *say)
+
+
+def answer_times(ctx: Context, opened: Outcome, text: str) -> Outcome:
+    """The times question just opened (`opened`, by `route`), answered at once with the time she
+    already wrote: read back to her, or, when it has passed or is too far, said so and asked."""
+    typed = registry.step("sessions", "start").answer(ctx, Answer(text=text))
+    if typed.goto is None:
+        return go("sessions", "start", *opened.say, *typed.say)
+    return Outcome([*opened.say, *typed.say], typed.goto, typed.ask)
+
+
+def _time_at_rest(ctx: Context, text: str) -> Outcome | None:
+    """A time written with nothing asked ("jueves 15h", told her times had passed) proposes it,
+    when she has one pair and nothing planned or proposed: else the menu says what she can do."""
+    if ctx.participant.onboarded_at is None or not typed_times(ctx, text):
+        return None  # read first: most words at rest are no time, and cost no query
+    pairs = active_pairs(ctx.session, ctx.participant.id or 0)
+    if len(pairs) != 1 or open_meeting(ctx.session, pairs[0].id or 0) is not None:
+        return None
+    return answer_times(ctx, route(ctx, pairs[0].id or 0), text)
+
+
+add_idle_reader(_time_at_rest)
 
 
 def _has_pair(ctx: Context) -> bool:

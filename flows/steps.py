@@ -229,12 +229,18 @@ class ChooseMany:
         else:
             chosen = choices.choose_many(answer.text, options)
         if not chosen:
-            return stay(Reply(INVALID_MANY, tuple(options), multi=True))
+            return stay(invalid_many(INVALID_MANY, options))
         if self.most is not None and len(chosen) > self.most:
-            return stay(Reply(self.too_many or INVALID_MANY, tuple(options), multi=True))
+            return stay(invalid_many(self.too_many or INVALID_MANY, options))
         if self.alone in chosen and len(set(chosen)) > 1:
-            return stay(Reply(self.not_alone or INVALID_MANY, tuple(options), multi=True))
+            return stay(invalid_many(self.not_alone or INVALID_MANY, options))
         return self.on_answer(ctx, chosen)
+
+
+def invalid_many(msg: Msg, options: Sequence[Option]) -> Reply:
+    """A question of several choices asked again: `msg` already says how to answer ("e.g. 1
+    3"), so no "Reply with one or more numbers, e.g. 1 3" under the list says it twice."""
+    return Reply(msg, tuple(options), multi=True, hint=False)
 
 
 @dataclass

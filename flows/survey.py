@@ -101,6 +101,15 @@ INTRO: dict[str, Msg] = {
 
 
 def reminder(left: int) -> Msg:
+    """Her unfinished questionnaire, again: where she stopped, or, when she never started,
+    waiting for her (there is nowhere she stopped to continue from)."""
+    if left == len(OUTCOMES):
+        return _n(
+            "Your {n} quick question about your business is waiting for you. Here it is.",
+            "Your {n} quick questions about your business are waiting for you. Here is the first "
+            "one.",
+            left,
+        )
     return _n(
         "You have {n} question left in your questionnaire. Let's continue where you stopped.",
         "You have {n} questions left in your questionnaire. Let's continue where you stopped.",

@@ -408,9 +408,18 @@ _SMS_SPELLINGS = {
     "matin": "mat",
     "tomorrow": "2moro 2morow 2morrow tomoro tomorow",
     # A weekday spelt as it sounds, b for v as often in Bolivia: "juebes", "biernes", "savado".
-    "jueves": "juebes",
+    "jueves": "juebes juev",
     "viernes": "biernes",
     "sabado": "savado",
+    # Weekdays without their vowels ("jdi 15h", "vdi à 10h"), "mñn" for mañana, "juev".
+    "lundi": "lndi",
+    "mardi": "mrdi",
+    "mercredi": "mcrdi mercr",
+    "jeudi": "jdi",
+    "vendredi": "vdi vndi",
+    "samedi": "smdi",
+    "manana": "mnn mnna",
+    "miercoles": "mierc",
 }
 _SMS_WORD = re.compile(
     r"\b(" + "|".join(word for words in _SMS_SPELLINGS.values() for word in words.split()) + r")\b"

@@ -110,7 +110,8 @@ def tip_message(tip: Tip) -> Msg:
 class Shown:
     """A tip on screen, with "another tip", "stop/restart tips" and "done" under it.
 
-    Anything else she writes is not an answer to a tip: it brings up the menu, as at rest.
+    A thanks ("gracias", "ok merci", "👍") is her "done, thank you"; anything else she writes is
+    not an answer to a tip: it brings up the menu, as at rest.
     """
 
     def offered(self, ctx: Context) -> Sequence[Option]:
@@ -131,6 +132,8 @@ class Shown:
         key = answer.option_key if answer.option_key in keys else None
         if key is None and answer.option_key is None:
             key = choices.choose_one(answer.text, options)
+            if key is None and choices.is_thanks(answer.text):
+                key = "done"
         pid = ctx.participant.id or 0
         if key == "more":
             return give(ctx)

@@ -26,13 +26,15 @@ LANGUAGE_WORDS: dict[str, str] = {
     **dict.fromkeys(
         ("hola", "buenas", "buenos dias", "buenas tardes", "buenas noches", "si", "espanol")
         + ("castellano", "en espanol", "espagnol", "spanish")
-        + ("buen dia", "buenos", "wenas", "ola"),  # as typed on a phone
+        + ("buen dia", "buenos", "wenas", "ola", "alo"),  # as typed on a phone; "¿aló?"
         "es",
     ),
     **dict.fromkeys(
         ("bonjour", "bonsoir", "salut", "coucou", "oui", "francais", "en francais", "frances")
         + ("french",)
-        + ("bjr", "bsr", "slt", "bonjr", "bnjr"),  # as typed on a phone
+        + ("bjr", "bsr", "slt", "bonjr", "bnjr", "allo")  # as typed on a phone; "allô"
+        # Greetings in Wolof and Arabic, as a woman in Senegal writes, in French otherwise.
+        + ("salam", "salaam", "asalamalekum", "assalamou", "assalamu", "nanga def", "nangadef"),
         "fr",
     ),
     **dict.fromkeys(

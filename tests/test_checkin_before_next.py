@@ -117,6 +117,34 @@ def test_did_not_happen_then_propose_now_asks_when(app, clock, language):
     assert len(_meetings(app)) == 2
 
 
+READ_BACK = {
+    "es": ("el lunes a las 3 de la tarde", "Entendí: lunes 9 de marzo, 15:00"),
+    "fr": ("lundi 15h", "J'ai compris\u00a0: lundi 9 mars, 15 h 00"),
+    "en": ("Monday 3pm", "I understood: Monday, March 9, 3:00 p.m."),
+}
+
+
+@pytest.mark.parametrize("language", list(CASES))
+def test_a_time_typed_for_propose_now_is_her_yes_and_her_time(app, clock, language):
+    """ "Propose a new time now?" answered with the time itself: her yes and her time, read
+    back to her (not "I did not understand, choose an option"), and the rhythm is kept."""
+    she, _peer, start, words = _weekly_session(app, clock, language)
+    run_until(app, clock, start + timedelta(hours=2), step=timedelta(minutes=15))
+    she.inbox()
+    she.says("2")  # it did not take place
+    she.says("3")  # we could not agree on a time
+    she.expect(words["reschedule"])
+    typed, read_back = READ_BACK[language]
+    she.says(typed)
+    she.expect(read_back)
+    she.taps("yes")
+    she.taps("chat")
+    assert [(m.status, m.rhythm) for m in _meetings(app)] == [
+        (MeetingStatus.HELD, "weekly"),
+        (MeetingStatus.PROPOSED, "weekly"),
+    ]
+
+
 def test_the_next_session_is_proposed_once_both_said_it_happened(app, clock):
     she, peer, start, _words = _weekly_session(app, clock, "en")
     run_until(app, clock, start + timedelta(hours=2), step=timedelta(minutes=15))

@@ -128,7 +128,12 @@ def test_the_yes_no_questions_are_found():
 
 
 @pytest.mark.parametrize(
-    "typed", ["sí", "Si", "SÍ!", "si", "oui", "Oui.", "yes", "ok", "OK 👍", "y"]
+    "typed",
+    ["sí", "Si", "SÍ!", "si", "oui", "Oui.", "yes", "ok", "OK 👍", "y"]
+    # As sent on WhatsApp: "ya" (yes, in La Paz), a thumbs up alone, in any skin tone.
+    + ["ya", "Ya!", "ya dale", "👍", "👍🏾", "✅"]
+    # In Wolof, as a woman in Dakar mixes it in: "waaw" (yes), "waaw jërëjëf" (yes, thanks).
+    + ["waaw", "Waaw jërëjëf"],
 )
 @pytest.mark.parametrize(
     ("where", "options"), YES_NO_QUESTIONS, ids=[q[0] for q in YES_NO_QUESTIONS]
@@ -137,7 +142,9 @@ def test_a_short_yes_is_understood_at_every_yes_no_question(where, options, type
     assert choose_one(typed, options) == "yes", where
 
 
-@pytest.mark.parametrize("typed", ["no", "No.", "NO", "non", "Non!", "nope", "n"])
+@pytest.mark.parametrize(
+    "typed", ["no", "No.", "NO", "non", "Non!", "nope", "n", "👎", "❌", "déedéet", "deedeet"]
+)
 @pytest.mark.parametrize(
     ("where", "options"), YES_NO_QUESTIONS, ids=[q[0] for q in YES_NO_QUESTIONS]
 )

@@ -23,7 +23,9 @@ NOTED = {
     ("profile", "language", "thanks"),
     [
         (CARMEN, "es", ("gracias", "ok", "Muchas gracias!")),
+        (CARMEN, "es", ("ya", "ya gracias", "Ya, muchas gracias")),  # "ya": all right, in La Paz
         (AWA_FR, "fr", ("ok merci", "merci bcp", "👍")),
+        (AWA_FR, "fr", ("jerejef", "Jërëjëf !", "ok jerejef")),  # thank you, in Wolof
         (JULIE, "fr", ("d'accord", "Super, merci !", "🙏🏾")),
         (AWA, "en", ("thanks", "ok", "thank you so much")),
     ],

@@ -500,10 +500,19 @@ def test_a_decline_reaches_a_peer_who_saw_the_introduction_though_her_reminder_w
         ),
         ("emily", "yes please", "Thank you! I will tell you as soon as Awa has answered too."),
         ("carmen", "no, lo siento", "Entendido, gracias por avisarme."),
+        # As sent on WhatsApp: "ya" (yes, in La Paz), a thumbs up or a check mark alone, "waaw"
+        # (yes, in Wolof).
+        ("carmen", "ya", "¡Gracias! Le aviso apenas Julie también responda."),
+        ("carmen", "👍🏽", "¡Gracias! Le aviso apenas Julie también responda."),
+        ("julie", "👍", "Merci\u00a0! Je vous préviendrai dès que votre partenaire, Carmen"),
+        ("awa", "✅", "Merci\u00a0! Je vous préviendrai dès que votre partenaire, Emily"),
+        ("awa", "waaw", "Merci\u00a0! Je vous préviendrai dès que votre partenaire, Emily"),
+        ("emily", "👍", "Thank you! I will tell you as soon as Awa has answered too."),
     ],
 )
 def test_a_yes_or_no_said_warmly_answers_the_introduction(programme, who, said, answered):
-    """ "Sí, me encantaría", "oui avec plaisir", "yes please": she accepts, as with "1"."""
+    """ "Sí, me encantaría", "oui avec plaisir", "yes please", "ya", "👍": she accepts, as with
+    "1"."""
     _app, _ids, people = programme
     people[who].says(said)
     people[who].expect(answered)

@@ -560,6 +560,13 @@ def test_she_is_greeted_once_not_each_time_the_question_comes_back(
         ("Buen día", SPANISH.consent),
         ("wenas", SPANISH.consent),
         ("hii", ENGLISH.consent),
+        # Greetings a woman in Senegal writes in Wolof or Arabic: French, her language of writing.
+        ("Salam", FRENCH.consent),
+        ("Asalamalekum", FRENCH.consent),
+        ("nanga def", FRENCH.consent),
+        # A phone's hello: "Allô" in Québec and Dakar, "¿Aló?" in La Paz.
+        ("Allô", FRENCH.consent),
+        ("aló", SPANISH.consent),
         # A number with it is not overruled by the greeting: asked again, never guessed.
         ("hola, 2", FRENCH.invalid),
         ("Hello, 1", SPANISH.invalid),

@@ -13,11 +13,11 @@ import pytest
 from sqlmodel import select
 
 from bot.channels.twilio_text import segments, sms_body, units
-from flows import registry
+from flows import i18n, registry
 from flows.config import FlowConfig
 from flows.messages import Reply, _
 from flows.onboarding import DECLINED, DONE
-from flows.render import Reader, render
+from flows.render import HINT_MANY, Reader, render
 from flows.steps import Answer, Context
 from storage import conversations
 from storage.models import Participant
@@ -61,6 +61,37 @@ def test_onboarding_costs_at_most_12_messages_and_2000_characters(app, db, langu
         ["export", "digital_marketing"],
     )
     assert carmen.mentor_languages == [language, "qu"]
+
+
+NOT_NUMBERS = {
+    "es": "Disculpe, no entendí. Por favor, envíe los números de sus opciones, p. ej. 1 3.",
+    "fr": "Désolée, je n'ai pas compris. Merci d'envoyer les numéros de vos choix, par ex. 1 3.",
+    "en": "Sorry, I did not understand. Please send the numbers of your choices, e.g. 1 3.",
+}
+TOO_MANY = {
+    "es": "Por favor, elija 3 como máximo, por ejemplo: 1 4 7.",
+    "fr": "Merci d'en choisir 3 au plus, par exemple\u00a0: 1 4 7.",
+    "en": "Please choose 3 at most, e.g. 1 4 7.",
+}
+
+
+@pytest.mark.parametrize("language", ["es", "fr", "en"])
+def test_a_wrong_answer_among_several_choices_says_how_to_answer_once(app, language):
+    """ "ok" where numbers are asked: "send the numbers of your choices, e.g. 1 3" once, not
+    again under the list ("Reply with one or more numbers, e.g. 1 3"), a line an SMS pays for."""
+    her = Person(app, f"carmen-{language}")
+    hint = i18n.gettext(language, HINT_MANY.msgid)
+    for text in SHORTEST[:8]:
+        her.says(LANGUAGE_DIGIT[language] if text is None else text)
+    for wrong, told in (("ok", NOT_NUMBERS), ("1 2 3 4 / 5", TOO_MANY)):
+        her.says(wrong)
+        her.expect(told[language])
+        assert hint not in her.text
+    her.says(SHORTEST[8])
+    her.says(SHORTEST[9])  # her free time next: several choices again
+    her.says("ok")
+    her.expect(NOT_NUMBERS[language])
+    assert hint not in her.text
 
 
 def test_digits_and_sectors_in_words_and_small_typos(app, db):

@@ -7,13 +7,15 @@ English). The clock starts on Monday 2 March 2026, 15:00 UTC.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlmodel import select
 
+from bot.scheduler import dispatch_round, scan_round
 from flows.pair_requests import change_by_team
 from storage.meetings import MeetingStatus
-from storage.pairs import Pair
+from storage.pairs import Pair, PairStatus
 from tests.support.sessions import AWA, CARMEN, JULIE
 from tests.test_sessions_conversations import meeting, pair_of, propose, run_until
 
@@ -82,3 +84,143 @@ def test_a_pause_by_the_coordinators_calls_off_a_proposal_and_says_so(app, clock
     assert meeting(app).status == MeetingStatus.CANCELLED
     run_until(app, clock, datetime(2026, 3, 5, 0, 0, tzinfo=UTC))  # past the 48 hours
     assert "still waiting" not in awa.inbox()
+
+
+# A month after she paused her pair (for holidays), she is asked whether to restart it.
+STILL_PAUSED = {
+    "es": "Su intercambio con {peer} está en pausa desde hace {days} días. ¿Quiere retomarlo",
+    "fr": "Votre binôme avec {peer} est en pause depuis {days} jours. Voulez-vous le reprendre",
+    "en": "Your pair with {peer} has been paused for {days} days. Would you like to restart it",
+}
+NOT_YET = {"es": "todavía no", "fr": "pas encore", "en": "not yet"}
+ASKED_AGAIN = {
+    "es": "Le volveré a preguntar en un mes",
+    "fr": "Je vous reposerai la question dans un mois",
+    "en": "I will ask you again in a month",
+}
+RESTARTED = {
+    "es": "{peer} retomó su intercambio.",
+    "fr": "{peer} a repris votre binôme.",
+    "en": "{peer} has restarted your pair.",
+}
+
+
+@pytest.mark.parametrize(
+    ("she", "peer"),
+    [
+        (("carmen", CARMEN), ("julie", JULIE)),
+        (("julie", JULIE), ("awa", AWA)),
+        (("awa", AWA), ("carmen", CARMEN)),
+    ],
+)
+def test_a_month_after_her_pause_she_is_asked_whether_to_restart(app, clock, she, peer):
+    """Paused for her holidays, she is not left to remember it alone: a month on (in her waking
+    hours) she is asked whether to restart; "not yet" asks again a month later, "yes" restarts
+    the pair and her peer is told. Her peer, who cannot restart it, is never asked."""
+    first, second = pair_of(app, clock, she, peer)
+    mine, theirs = she[1]["locale"], peer[1]["locale"]
+    paused = clock.now()
+    first.says("menu")
+    first.taps("pair_pause")
+    first.taps("yes")
+    second.inbox()
+    run_until(app, clock, paused + timedelta(days=29), step=timedelta(hours=6))
+    assert first.inbox() == "" and second.inbox() == ""
+    run_until(app, clock, paused + timedelta(days=31), step=timedelta(hours=6))
+    name = {"peer": peer[1]["name"]}
+    assert STILL_PAUSED[mine].format(days=30, **name) in first.inbox()
+    assert second.inbox() == ""
+    first.says(NOT_YET[mine])
+    first.expect(ASKED_AGAIN[mine])
+    assert second.inbox() == ""
+    # Her "not yet" came on day 31: asked again a month later, on day 61.
+    run_until(app, clock, paused + timedelta(days=60), step=timedelta(hours=6))
+    assert first.inbox() == ""
+    run_until(app, clock, paused + timedelta(days=62), step=timedelta(hours=6))
+    assert STILL_PAUSED[mine].format(days=61, **name) in first.inbox()
+    first.says("1")
+    with app.db.session() as session:
+        assert session.exec(select(Pair)).one().status == PairStatus.ACTIVE
+    assert RESTARTED[theirs].format(peer=she[1]["name"]) in second.inbox()
+
+
+def test_a_pause_lifted_and_taken_again_is_asked_about_a_month_after_the_new_one(app, clock):
+    """Paused, restarted on day 10, paused again on day 12: asked on day 42, not on day 30
+    (the first pause's month), when her new pause is not 3 weeks old."""
+    awa, carmen = pair_of(app, clock, ("awa", AWA), ("carmen", CARMEN))
+    paused = clock.now()
+    for day in (0, 10, 12):
+        run_until(app, clock, paused + timedelta(days=day), step=timedelta(hours=6))
+        awa.says("menu")
+        awa.taps("pair_resume" if day == 10 else "pair_pause")
+        if day != 10:
+            awa.taps("yes")
+    run_until(app, clock, paused + timedelta(days=41), step=timedelta(hours=6))
+    assert "has been paused" not in awa.inbox()
+    run_until(app, clock, paused + timedelta(days=43), step=timedelta(hours=6))
+    assert STILL_PAUSED["en"].format(peer="Carmen", days=30) in awa.inbox()
+    assert "pausa" not in carmen.inbox()
+
+
+def test_a_pause_by_the_coordinators_asks_neither_woman_to_restart(app, clock):
+    """Only the coordinators can lift their own pause: neither woman is asked to."""
+    carmen, awa = pair_of(app, clock, ("carmen", CARMEN), ("awa", AWA))
+    paused = clock.now()
+    with app.db.session() as session:
+        pair = session.exec(select(Pair)).one()
+        change_by_team(session, pair, 0, "pause", now=clock.now(), config=app.engine.config)
+    carmen.inbox()
+    awa.inbox()
+    run_until(app, clock, paused + timedelta(days=32), step=timedelta(hours=6))
+    assert "desde hace" not in carmen.inbox()
+    assert "has been paused" not in awa.inbox()
+
+
+ASK_TIMES = {
+    "es": "¿Cuándo le gustaría reunirse con {peer}?",
+    "fr": "Quand aimeriez-vous rencontrer {peer}\u00a0?",
+    "en": "When would you like to meet {peer}?",
+}
+
+
+def _as_the_scheduler(app, clock, until: datetime) -> None:
+    """Every 6 hours up to `until`: the scan that plans pairs' ladders, then due nudges."""
+    while clock.now() < until:
+        clock.advance(min(timedelta(hours=6), until - clock.now()))
+        scan_round(app.db, clock, app.engine.config)
+        dispatch_round(app.db, clock, app.engine.config)
+
+
+@pytest.mark.parametrize("by", ["her", "team"])
+@pytest.mark.parametrize(
+    ("she", "peer"),
+    [
+        (("carmen", CARMEN), ("julie", JULIE)),
+        (("julie", JULIE), ("awa", AWA)),
+        (("awa", AWA), ("carmen", CARMEN)),
+    ],
+)
+def test_a_pair_restarted_after_a_long_pause_is_nudged_to_meet_again(app, clock, she, peer, by):
+    """Paused on day 2, restarted on day 40 (by her, or by the coordinators): the pause is not
+    a silence, so the "no session yet" count starts again from the restart, and a week later
+    both women are asked when to meet; without it, all its rungs were past and none came."""
+    first, second = pair_of(app, clock, she, peer)
+    start = clock.now()
+    _as_the_scheduler(app, clock, start + timedelta(days=2))
+    first.says("menu")
+    first.taps("pair_pause")
+    first.taps("yes")
+    _as_the_scheduler(app, clock, start + timedelta(days=40))
+    if by == "her":
+        first.says("menu")
+        first.taps("pair_resume")
+    else:
+        with app.db.session() as session:
+            pair = session.exec(select(Pair)).one()
+            change_by_team(session, pair, 0, "resume", now=clock.now(), config=app.engine.config)
+    first.inbox()
+    second.inbox()
+    _as_the_scheduler(app, clock, start + timedelta(days=48))
+    mine, theirs = she[1]["locale"], peer[1]["locale"]
+    assert ASK_TIMES[mine].format(peer=peer[1]["name"]) in first.inbox()
+    assert ASK_TIMES[theirs].format(peer=she[1]["name"]) in second.inbox()

@@ -188,6 +188,12 @@ def test_her_other_times_are_kept_when_her_peer_withdrew_meanwhile(
         (("awa", AWA_FR), "jeudi 3h de l'aprem", "J'ai compris\u00a0: jeudi 5 mars, 15 h 00"),
         (("awa", AWA_FR), "2main vers 9h du mat", "J'ai compris\u00a0: mardi 3 mars, 9 h 00"),
         (("awa", AWA), "2moro 9am", "I understood: Tuesday, March 3, 9:00 a.m."),
+        # Weekdays as shortened in a text message in Dakar, "mañana" on WhatsApp in La Paz.
+        (("awa", AWA_FR), "jdi 15h", "J'ai compris\u00a0: jeudi 5 mars, 15 h 00"),
+        (("awa", AWA_FR), "vdi a 10h", "J'ai compris\u00a0: vendredi 6 mars, 10 h 00"),
+        (("awa", AWA_FR), "mrdi 16h", "J'ai compris\u00a0: mardi 3 mars, 16 h 00"),
+        (("carmen", CARMEN), "mñn a las 10", "Entendí: martes 3 de marzo, 10:00"),
+        (("carmen", CARMEN), "el juev a las 3 de la tarde", "Entendí: jueves 5 de marzo, 15:00"),
     ],
 )
 def test_a_time_spelt_as_in_a_text_message_is_read_back(app, clock, proposer, typed, read_back):
@@ -219,3 +225,37 @@ def test_a_global_word_with_courtesy_around_it_is_understood(
     she.taps("sessions")
     she.says(typed)
     she.expect(help_starts, again)
+
+
+@pytest.mark.parametrize(
+    ("proposer", "typed", "read_back"),
+    [
+        (("carmen", CARMEN), "el jueves a las 3 de la tarde", "Entendí: jueves 5 de marzo, 15:00"),
+        (("awa", AWA_FR), "jeudi 15h", "J'ai compris\u00a0: jeudi 5 mars, 15 h 00"),
+        (("awa", AWA), "Thursday 3pm", "I understood: Thursday, March 5, 3:00 p.m."),
+    ],
+)
+def test_a_time_typed_at_rest_opens_planning_with_it(app, clock, proposer, typed, read_back):
+    """Nothing asked (told "write MENU and choose Plan a session" when her times passed), she
+    simply writes a time: it is read back to her as her proposal, not answered with the menu of
+    twelve lines after which she would have to write it again."""
+    she, _peer = pair_of(app, clock, proposer, ("peer", JULIE))
+    she.says(typed)
+    she.expect(read_back)
+    she.taps("yes")
+    she.taps("video")
+    she.taps("later")
+    she.taps("once")
+    assert meeting(app).status == MeetingStatus.PROPOSED
+
+
+def test_a_time_typed_at_rest_with_a_session_planned_brings_the_menu(app, clock):
+    """With a session already planned, a time alone may be a move or a second session: the
+    menu, as before, says what she can do."""
+    she, peer = pair_of(app, clock, ("carmen", CARMEN), ("peer", JULIE))
+    propose(she, "jueves 15h")
+    peer.inbox()
+    peer.says("1")
+    she.says("viernes 10h")
+    she.expect("¿Qué desea hacer?")
+    assert meeting_count(app) == 1

@@ -6,13 +6,16 @@ from __future__ import annotations
 from bot.channels.twilio_text import (
     GSM7_BASIC,
     GSM7_EXTENDED,
+    SMS_LIMIT,
     gsm_typography,
     is_gsm7,
     segments,
     sms_bill,
     sms_body,
     sms_cost,
+    sms_parts,
     transliterate,
+    units,
 )
 from bot.settings import Settings
 from flows.render import Rendered
@@ -113,3 +116,27 @@ def test_the_console_counts_what_the_sms_channel_sends():
     assert sms_bill(text) == ("GSM-7", 1)  # accents dropped: they would cost two more
     assert sms_bill(text, "never") == ("UCS-2", 3)
     assert sms_bill("¿Sí?") == ("UCS-2", 1)  # free: kept
+
+
+# An introduction as a woman in Dakar reads it by SMS (GSM-7, 474 characters): each SMS part is
+# billed on its own, so where the parts are cut decides what it costs.
+INTRODUCTION = """Awa, je vous ai trouvé une partenaire ! Elle s'appelle Emily (Canada) et dirige Maple Harvest.
+
+- Vous pouvez aider Emily pour le leadership et les équipes, les pratiques durables ; Emily peut vous aider pour les finances et le crédit, l'IA et les outils numériques.
+- Vous travaillez toutes les deux dans le meme secteur : agriculture et alimentation.
+- Vous parlez toutes les deux francais et anglais.
+
+Heure locale chez Emily : Vancouver, 8 heures de moins que chez vous."""  # noqa: E501
+
+
+def test_a_long_sms_is_cut_where_it_costs_the_fewest_segments():
+    """Cut greedily at 320 characters, the introduction above is 94 + 307 + 69 characters: 1 + 3
+    + 1 = 5 segments (307 GSM-7 characters take a third). Cut after its first line of reasons
+    instead, it is 4, as it would be whole; every part still ends at a line or a sentence."""
+    parts = sms_parts(INTRODUCTION)
+    assert sum(segments(part)[1] for part in parts) == 4
+    assert sms_bill(INTRODUCTION) == ("GSM-7", 4)
+    assert all(units(part) <= SMS_LIMIT for part in parts)
+    assert "\n".join(parts).split() == INTRODUCTION.split()
+    assert all(part.endswith((".", "!", "?")) for part in parts)
+    assert sms_parts("Short and sweet.") == ["Short and sweet."]  # one part, as before

@@ -108,6 +108,32 @@ def values_of(app, participant_id, wave=Wave.BASELINE):
         return {row.outcome: row.value for row in rows}
 
 
+NOT_STARTED = {
+    "es": "Sus 9 preguntas rápidas sobre su negocio la esperan. Aquí está la primera.",
+    "fr": "Vos 9 questions rapides sur votre entreprise vous attendent. Voici la première.",
+    "en": "Your 9 quick questions about your business are waiting for you. Here is the first one.",
+}
+
+
+@pytest.mark.parametrize("language", list(SCRIPTS))
+def test_a_survey_not_started_is_not_continued_where_she_stopped(app, clock, language):
+    """She left the baseline unanswered: three days later its reminder says the questions are
+    waiting, not "9 questions left, let's continue where you stopped" (she never started)."""
+    s = SCRIPTS[language]
+    activate(app, language)
+    her = Person(app, BY_LANGUAGE[language].address)
+    clock.advance(minutes=30)
+    fire_due(app)
+    deliver(app)
+    inbox(her)
+    clock.advance(days=3)
+    fire_due(app)
+    deliver(app)
+    reminded = inbox(her)
+    assert NOT_STARTED[language] in reminded[-2]
+    assert s.question.format(n=1) in reminded[-1]
+
+
 @pytest.mark.parametrize("language", list(SCRIPTS))
 def test_full_survey_resumed_after_menu_help_and_silence(app, clock, language):
     s = SCRIPTS[language]

@@ -124,6 +124,27 @@ def test_another_tip_until_none_is_left_never_sends_one_twice(app):
     assert {row.skill for row in sorted(rows, key=lambda r: r.id or 0)[:5]} == {"leadership"}
 
 
+MENU_ASKS = {"es": "¿Qué desea hacer?", "fr": "Que souhaitez-vous faire", "en": "What would you"}
+
+
+@pytest.mark.parametrize(
+    ("language", "thanks"),
+    [("es", "ya, gracias"), ("es", "👍"), ("fr", "Merci !"), ("fr", "ok"), ("en", "thanks")],
+)
+def test_a_thanks_under_a_tip_closes_it_as_done_not_with_the_menu(app, language, thanks):
+    """ "gracias", "merci", "👍" under a tip mean "Done, thank you": not the menu of twelve lines
+    (three SMS segments), and tips after sessions stay on."""
+    programme = setup_pair(app, language, wants=["leadership"])
+    her = Person(app, BY_LANGUAGE[language].address)
+    her.says("menu")
+    her.says(option_number(her.text, {"es": "consejo", "fr": "conseil", "en": "tip"}[language]))
+    assert "💡" in her.text
+    her.says(thanks)
+    assert MENU_ASKS[language] not in her.text and "💡" not in her.text
+    with app.db.session() as session:
+        assert checkins.tips_on(session, programme.her)
+
+
 @pytest.mark.parametrize("language", ["es", "fr", "en"])
 def test_after_a_checkin_one_matching_tip_then_stop_tips(app, clock, language):
     programme = setup_pair(app, language, wants=["sustainability"])

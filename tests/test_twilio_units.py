@@ -16,7 +16,7 @@ from sqlmodel import select
 from twilio.base.exceptions import TwilioRestException
 
 from bot.channels.twilio import SEND_THREADS, send_error, twilio_channels
-from bot.channels.twilio_text import SMS_LIMIT, WHATSAPP_LIMIT, segments, split, units
+from bot.channels.twilio_text import SMS_LIMIT, WHATSAPP_LIMIT, segments, sms_parts, split, units
 from bot.channels.twilio_window import Templates, needs_template
 from bot.phones import e164, language_hint, parse_address, twilio_address
 from bot.settings import Settings, SettingsError, load
@@ -87,6 +87,24 @@ def test_split_never_exceeds_the_limit_and_keeps_every_word(text):
         parts = split(text, limit)
         assert all(0 < units(part) <= limit for part in parts)
         assert "".join("".join(parts).split()) == "".join(text.split())
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.text(alphabet="abcé€ç😀", min_size=1, max_size=120),
+            st.sampled_from([". ", "! ", " ", "\n", "\n\n", ", "]),
+        ),
+        max_size=40,
+    )
+)
+def test_sms_parts_are_short_keep_every_word_and_cost_no_more_than_a_greedy_cut(pieces):
+    text = "".join(words + gap for words, gap in pieces)
+    parts = sms_parts(text)
+    assert all(0 < units(part) <= SMS_LIMIT for part in parts)
+    assert "".join("".join(parts).split()) == "".join(text.split())
+    greedy = split(text, SMS_LIMIT)
+    assert sum(segments(p)[1] for p in parts) <= sum(segments(p)[1] for p in greedy)
 
 
 def test_window_rules(clock):

@@ -38,7 +38,7 @@ from twilio.request_validator import RequestValidator
 from bot import metrics
 from bot.channels import twilio_window as window
 from bot.channels.base import Held, Outgoing, SendError
-from bot.channels.twilio_text import SMS_LIMIT, WHATSAPP_LIMIT, sms_body, split
+from bot.channels.twilio_text import SMS_LIMIT, WHATSAPP_LIMIT, sms_body, sms_parts, split
 from bot.intake import Processed
 from bot.phones import language_hint, parse_address, twilio_address
 from bot.ratelimit import Pacer, SenderLimiter, Spacer
@@ -224,7 +224,8 @@ class TwilioChannel:
             return await self._invite(message)
         text = self._text(message)
         platform_id: str | None = None
-        for index, part in enumerate(split(text, self.limit)):
+        parts = sms_parts(text) if self.kind == ChannelKind.SMS else split(text, self.limit)
+        for index, part in enumerate(parts):
             try:
                 platform_id = await self._create_part(message, index, body=part)
             except TwilioRestException as error:

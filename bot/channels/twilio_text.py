@@ -133,6 +133,95 @@ def _split(text: str, limit: int, level: int) -> list[str]:
     return parts
 
 
+# Where an SMS may be cut, the most natural first: between paragraphs, lines, sentences.
+_GAP = re.compile(r"\s+")
+_PARAGRAPH, _LINE, _SENTENCE = 0, 1, 2
+
+
+def _gaps(text: str) -> list[tuple[int, int, int]]:
+    """(start, end, how natural a cut: 0 best) of each gap an SMS part may end at."""
+    found = []
+    for gap in _GAP.finditer(text):
+        newlines = gap.group().count("\n")
+        if newlines >= 2:
+            found.append((gap.start(), gap.end(), _PARAGRAPH))
+        elif newlines == 1:
+            found.append((gap.start(), gap.end(), _LINE))
+        elif gap.start() and text[gap.start() - 1] in ".!?…":
+            found.append((gap.start(), gap.end(), _SENTENCE))
+    return found
+
+
+def sms_parts(text: str) -> list[str]:
+    """SMS parts of at most 320 units, each ending at a paragraph, a line or a sentence, cut where
+    the carrier bills the fewest segments (then the fewest parts, then the most natural cuts).
+
+    Each part is billed on its own: cut greedily, a part of 307 to 320 GSM-7 characters costs
+    a third segment that a cut one line earlier saves. A text with no such cuts (a sentence over
+    320 characters), or with very many, is split as `split` does."""
+    text = text.strip()
+    if units(text) <= SMS_LIMIT:
+        return [text] if text else []
+    gaps = _gaps(text)
+    if len(gaps) > _MOST_GAPS:
+        return split(text, SMS_LIMIT)
+    bill = _Bill(text)
+    starts = [0, *(end for _start, end, _kind in gaps)]
+    ends = [*((start, kind) for start, _end, kind in gaps), (len(text), _PARAGRAPH)]
+    # best[i]: the cheapest (segments, parts, cuts) way to send text[:ends[i - 1]], and whence.
+    best: list[tuple[tuple[int, int, int], int] | None] = [((0, 0, 0), -1)]
+    for i, (end, kind) in enumerate(ends, start=1):
+        options = []
+        for j in range(i - 1, -1, -1):
+            if bill.units(starts[j], end) > SMS_LIMIT:
+                break  # an earlier start only makes the part longer
+            before = best[j]
+            if before is not None:
+                (billed, parts, cuts), _whence = before
+                cost = (billed + bill.segments(starts[j], end), parts + 1, cuts + kind)
+                options.append((cost, j))
+        best.append(min(options) if options else None)
+    if best[-1] is None:
+        return split(text, SMS_LIMIT)
+    cut: list[str] = []
+    i = len(ends)
+    while i > 0:
+        j = best[i][1]  # type: ignore[index]
+        cut.append(text[starts[j] : ends[i - 1][0]].strip())
+        i = j
+    return cut[::-1]
+
+
+# Beyond this many places to cut (a long text of one-line sentences), the greedy split.
+_MOST_GAPS = 200
+
+
+class _Bill:
+    """Units and segments of any stretch of one text, from running totals (a part's cost is
+    asked for many stretches while choosing where to cut)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._units = [0]
+        self._odd = [0]  # characters outside GSM-7's basic table: extended, or not GSM-7 at all
+        self._outside = [0]  # characters outside GSM-7 altogether (the part is then UCS-2)
+        for char in text:
+            self._units.append(self._units[-1] + (2 if ord(char) > 0xFFFF else 1))
+            self._odd.append(self._odd[-1] + (char not in GSM7_BASIC))
+            self._outside.append(self._outside[-1] + (not is_gsm7(char)))
+
+    def units(self, start: int, end: int) -> int:
+        return self._units[end] - self._units[start]
+
+    def segments(self, start: int, end: int) -> int:
+        length = end - start
+        if self._odd[end] == self._odd[start]:  # plain GSM-7: no escape can straddle parts
+            return 1 if length <= 160 else -(-length // 153)
+        if self._outside[end] != self._outside[start] and self.units(start, end) == length:
+            return 1 if length <= 70 else -(-length // 67)  # UCS-2 without surrogate pairs
+        return segments(self.text[start:end])[1]
+
+
 def _cut(text: str, limit: int) -> list[str]:
     parts, current = [], ""
     for char in text:
@@ -178,16 +267,22 @@ def sms_body(rendered: Rendered, language: str, transliteration: Transliteration
     }[transliteration]
     # In order of preference: accents before plain letters, the hint before none.
     forms = [clean(text) for clean in cleaners for text in (full, short)]
-    return min(forms, key=sms_cost)  # min keeps the first of equals
+    # One screen rather than two, then the fewest segments; min keeps the first of equals.
+    return min(forms, key=_parts_then_cost)
 
 
-def sms_cost(text: str, limit: int = SMS_LIMIT) -> int:
-    """Segments billed for a text sent as SMS parts of at most `limit` units."""
-    return sum(segments(part)[1] for part in split(text, limit))
+def _parts_then_cost(text: str) -> tuple[int, int]:
+    parts = sms_parts(text)
+    return len(parts), sum(segments(part)[1] for part in parts)
+
+
+def sms_cost(text: str) -> int:
+    """Segments billed for a text sent as SMS (its `sms_parts`)."""
+    return sum(segments(part)[1] for part in sms_parts(text))
 
 
 def sms_bill(text: str, transliteration: Transliteration = "auto") -> tuple[str, int]:
     """("GSM-7" or "UCS-2", segments) for a plain text as the SMS channel would send it."""
-    parts = split(sms_body(Rendered(text), "en", transliteration), SMS_LIMIT)
+    parts = sms_parts(sms_body(Rendered(text), "en", transliteration))
     encoding = "UCS-2" if any(segments(part)[0] == "UCS-2" for part in parts) else "GSM-7"
     return encoding, sum(segments(part)[1] for part in parts)
