@@ -24,7 +24,15 @@ from flows.introductions import NEW_MATCH_COMING, pair_over, release, tell
 from flows.matching.service import cohorts_of
 from flows.messages import Msg, Option, _, keyword, nested, stacked, when
 from flows.nudges import plan_ladder
-from flows.proactive import About, about_pair, about_session, ask, drop_waiting, never_reached
+from flows.proactive import (
+    About,
+    about_pair,
+    about_session,
+    ask,
+    drop_waiting,
+    forget_question,
+    never_reached,
+)
 from flows.problems import BEGINNING, SHOWN
 from flows.quiet import LONGEST_NIGHT
 from flows.registry import register
@@ -113,6 +121,8 @@ STAYS_PAUSED = _(
     '{menu} and choose "{resume}".'
 )
 PAUSE_CHECK = "pause_check"
+PAUSE_CHECK_STEP = (FLOW, "pause_check")
+PAUSE_CHECK_DATA = ("pair_id", "days")
 PAUSE_CHECK_AFTER = timedelta(days=30)
 
 
@@ -242,6 +252,9 @@ def change_by_team(
     for member in pair.members():
         her = session.get(Participant, member)
         peer = session.get(Participant, pair.peer_of(member))
+        if her is not None and action != "pause":
+            # "Restart it now?" no longer stands once the pause is lifted or the pair is over.
+            forget_question(session, her, PAUSE_CHECK_STEP, now, drop=PAUSE_CHECK_DATA)
         # An introduction still held for her quiet hours never reached her: nothing to tell.
         if her is None or not release(session, her, pair.id or 0, now):
             continue
@@ -546,6 +559,10 @@ def _resume_pair(ctx: Context) -> Outcome:
         _tell_restart(
             ctx.session, peer, pair, told, paused_at=since, now=ctx.now, config=ctx.config
         )
+    if tuple(ctx.data.get("return_to") or ()) == PAUSE_CHECK_STEP:
+        # Restarted from the menu while "restart it now?" waited: that question is answered.
+        for key in ("return_to", *PAUSE_CHECK_DATA):
+            ctx.data.pop(key, None)
     return home.resume(ctx, _(RESUMED.msgid, peer=_peer_name(ctx, pair)))
 
 

@@ -92,6 +92,11 @@ STILL_PAUSED = {
     "fr": "Votre binôme avec {peer} est en pause depuis {days} jours. Voulez-vous le reprendre",
     "en": "Your pair with {peer} has been paused for {days} days. Would you like to restart it",
 }
+CONTINUE = {
+    "es": "Seguir donde estaba",
+    "fr": "Reprendre là où j'étais",
+    "en": "Continue where I was",
+}
 NOT_YET = {"es": "todavía no", "fr": "pas encore", "en": "not yet"}
 ASKED_AGAIN = {
     "es": "Le volveré a preguntar en un mes",
@@ -224,3 +229,45 @@ def test_a_pair_restarted_after_a_long_pause_is_nudged_to_meet_again(app, clock,
     mine, theirs = she[1]["locale"], peer[1]["locale"]
     assert ASK_TIMES[mine].format(peer=peer[1]["name"]) in first.inbox()
     assert ASK_TIMES[theirs].format(peer=she[1]["name"]) in second.inbox()
+
+
+@pytest.mark.parametrize(
+    ("she", "peer", "by_team"),
+    [
+        (("carmen", CARMEN), ("julie", JULIE), False),
+        (("julie", JULIE), ("awa", AWA), True),
+        (("awa", AWA), ("carmen", CARMEN), False),
+        (("carmen", CARMEN), ("awa", AWA), True),
+    ],
+)
+def test_restarted_while_the_month_question_waits_that_question_is_gone(
+    app, clock, she, peer, by_team
+):
+    """A month on she is asked "restart it now?", and restarts from the menu (or the team does)
+    instead of answering: the question no longer stands, so the menu is the active pair's
+    (Plan a session, no "continue where I was" back to it) and it is never asked again."""
+    first, second = pair_of(app, clock, she, peer)
+    mine = she[1]["locale"]
+    paused = clock.now()
+    first.says("menu")
+    first.taps("pair_pause")
+    first.taps("yes")
+    run_until(app, clock, paused + timedelta(days=31), step=timedelta(hours=6))
+    asked = STILL_PAUSED[mine].split("{days}")[0].format(peer=peer[1]["name"])
+    assert asked in first.inbox()
+    if by_team:
+        with app.db.session() as session:
+            pair = session.exec(select(Pair)).one()
+            change_by_team(session, pair, 0, "resume", now=clock.now(), config=app.engine.config)
+            session.commit()
+    else:
+        first.says("menu")
+        first.taps("pair_resume")
+        assert asked not in first.text  # not "restart it now?" again under "restarted"
+    first.inbox(), second.inbox()
+    first.says("menu")
+    assert CONTINUE[mine] not in first.text
+    first.taps("sessions")
+    first.expect(ASK_TIMES[mine].format(peer=peer[1]["name"]))
+    run_until(app, clock, paused + timedelta(days=70), step=timedelta(hours=6))
+    assert asked not in first.inbox()
