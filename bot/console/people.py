@@ -44,6 +44,9 @@ def dashboard(ctx: Ctx) -> Response:
         (key, render_msg(reports.TEXT[key], reader), _figure(report.headline.get(key)))
         for key in HEADLINE
     ]
+    if report.ratings_hidden:  # rated by fewer than 5 women: the report's hidden mark
+        hidden = render_msg(reports.TEXT["hidden"], reader)
+        cards = [(key, label, hidden if key == "mean_rating" else v) for key, label, v in cards]
     risky = [
         (
             risk,
