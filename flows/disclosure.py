@@ -20,6 +20,13 @@ A table whose columns are read apart (an outcome's women by country: "—" for n
 or the mark) tells its reader which counts are 0, so each column's other counts are read as a
 funnel of one step (`hidden_apart`).
 
+Two tables that count the same women are read together (`hidden_together`): an outcome's
+women of a country are among the women it invited, so a shown "Bolivia 11" answers is a floor
+under Bolivia's hidden invited count, and a shown invited count a ceiling over a hidden answer
+count. The funnel and each outcome are then one flow problem (`_Linked`). Beside each count of
+an outcome stands its women's average, so its hidden counts must hold 5 women at least
+(`hidden_apart(..., averages=True)`): their average is the total's less the shown ones'.
+
 Sometimes what she knows before any count is shown already tells a small one: invited 2 in two
 countries, each country's row has a woman, so each is 1; one row alone is its totals. No hiding
 helps then, so such a table is `withheld`: not shown by row at all, its totals alone.

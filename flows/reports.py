@@ -6,11 +6,14 @@ survey by country, pairs at risk (no session for 21+ days, a low pulse, an open 
 an open alert to put them in touch or about the pair gone quiet) and the reach of each
 broadcast. Per-country figures under 5 women are hidden (`None`), and so is any outcome average
 over fewer than 5 women, so no woman can be singled out; so are the other figures from which a
-hidden one could be worked out (`flows.disclosure`); where the totals and the list of countries
-alone would tell a small count (invited 2 in two countries: 1 each), the funnel is not shown by
-country at all. A woman who erased her data is counted in a row of her own, never under a
-country. The report holds pseudonymous ids only, never names or
-contacts.
+hidden one could be worked out (`flows.disclosure`), the funnel and the outcomes read together
+(an outcome's women of a country are among those it invited), and enough of an outcome's
+countries that the hidden ones hold 5 women at least (their average is the programme's less the
+shown ones'). Where the totals and the list of countries alone would tell a small count (invited
+2 in two countries: 1 each), the funnel is not shown by country at all, nor are the outcomes.
+Ratings given by fewer than 5 women are not shown, nor their average (`ratings_hidden`). A woman
+who erased her data is counted in a row of her own, never under a country. The report holds
+pseudonymous ids only, never names or contacts.
 
 Every figure is computed from the tables, so it is always current. A source whose table is not
 there yet (an older database) is listed in `missing` and its section says "no data yet".
