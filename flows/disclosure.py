@@ -125,6 +125,7 @@ def hidden_together(
     *,
     rows: Sequence[int | None],
     totals: Sequence[bool],
+    through: int = 1,
 ) -> tuple[set[Cell], set[Cell]] | None:
     """The funnel's hidden cells and the outcomes' (`answers`: each outcome's women by row,
     read apart), read together; or None when the outcomes must not be shown by row at all.
@@ -137,6 +138,13 @@ def hidden_together(
     (the smallest whose hiding stops it first), else one of the funnel's row or column. When
     none is left to hide, the outcomes are withheld by row and the funnel is as it was: it
     was safe alone. `funnel_hidden` holds every cell of a funnel withheld by country.
+
+    `through`: the answers are among the women of the first `through` steps (the report's
+    outcomes: through "Both accepted", since the baseline survey comes with a pair's start).
+    Beyond the first step this is read as a floor under each row's hidden counts of those
+    steps (a shown count, else 1 where the row's answers are hidden but not "—"), which the
+    flow can carry; several rows' hidden answers read together can still tell more there
+    (README), where the first step alone is worked out exactly.
     """
     found = _hidden_together(
         tuple(tuple(row) for row in funnel),
@@ -145,6 +153,7 @@ def hidden_together(
         frozenset(answers_hidden),
         tuple(rows),
         tuple(totals),
+        through,
     )
     return None if found is None else (set(found[0]), set(found[1]))
 
@@ -157,9 +166,21 @@ def _hidden_together(
     answers_hidden: frozenset[Cell],
     rows: tuple[int | None, ...],
     totals: tuple[bool, ...],
+    through: int,
 ) -> tuple[frozenset[Cell], frozenset[Cell]] | None:
     grid = [list(row) for row in funnel]
     hidden, secret = set(funnel_hidden), set(answers_hidden)
+
+    def floors() -> list[int]:
+        """What every outcome shows of each funnel row: a shown count, else 1 where hidden."""
+        least = [0] * len(grid)
+        for i, line in enumerate(answers):
+            for c, n in enumerate(line):
+                if rows[i] is not None and n:
+                    shown = 1 if (i, c) in secret else n
+                    least[rows[i]] = max(least[rows[i]], shown)  # type: ignore[index]
+        return least
+
     again = True
     while again:  # a cell the funnel hides for one outcome is hidden for the others too
         again = False
@@ -168,6 +189,7 @@ def _hidden_together(
             while True:
                 secrets = {r for r, _c in secret if _c == c}
                 link = _Linked(grid, hidden, column, secrets, list(rows), total)
+                link.floors, link.through = floors(), through
                 extra = link.next_to_hide()
                 if extra is None:
                     break
@@ -323,6 +345,11 @@ class _Funnel:
         """The node a cell's edge comes from."""
         return _into(cell)
 
+    def _least(self, cell: Cell) -> int:
+        """The least a hidden cell may hold: a row is there for a woman, so its first step has
+        one at least."""
+        return int(cell[1] == 0)
+
     def _edges(self) -> list[_Edge]:
         """Every edge with its bounds and its count in the true table."""
         edges: list[_Edge] = []
@@ -330,7 +357,8 @@ class _Funnel:
             for c, count in enumerate(row):
                 into = self._start((r, c))
                 # A row is there for a country with women: its first step has one at least.
-                least, most = (int(c == 0), self.most) if (r, c) in self.hidden else (count, count)
+                hidden = (r, c) in self.hidden
+                least, most = (self._least((r, c)), self.most) if hidden else (count, count)
                 after = row[c + 1] if c + 1 < self.columns else 0
                 edges.append((into, (r, c), least, most, count))
                 edges.append(((r, c), ("stop", c), 0, self.most, count - after))
@@ -349,7 +377,7 @@ class _Funnel:
             return None
 
         def known(cell: Cell) -> bool:
-            return _fixed(residual, self._start(cell), cell, int(cell[1] == 0), self._count(cell))
+            return _fixed(residual, self._start(cell), cell, self._least(cell), self._count(cell))
 
         return known
 
@@ -483,6 +511,13 @@ class _Linked(_Funnel):
                 self.ends.append(("alone", i))
         self.joined = joined
         self.most += sum(answered)
+        # Each row's women of its first `through` steps include what the outcomes show of it.
+        self.floors, self.through = [0] * len(grid), 1
+
+    def _least(self, cell: Cell) -> int:
+        r, c = cell
+        floor = min(self.floors[r], self.grid[r][c]) if c < self.through else 0
+        return max(int(c == 0), floor)
 
     def _start(self, cell: Cell) -> object:
         return ("pre", cell[0]) if cell[1] == 0 else _into(cell)
@@ -515,7 +550,7 @@ class _Linked(_Funnel):
         return answers + [
             ("funnel", *cell)
             for cell in sorted(self.hidden)
-            if _fixed(residual, self._start(cell), cell, int(cell[1] == 0), self._count(cell))
+            if _fixed(residual, self._start(cell), cell, self._least(cell), self._count(cell))
         ]
 
     def next_to_hide(self) -> tuple[object, ...] | str | None:

@@ -467,8 +467,10 @@ def _outcomes(
     hidden = None if funnel.withheld else hidden_apart(table, totals=totals, averages=True)
     if hidden is not None:
         rows = [funnel.rows.index(where) if where in funnel.rows else None for where in places]
+        # The baseline survey comes with a pair's start: her answers say she reached it.
+        through = FUNNEL.index("accepted") + 1
         together = hidden_together(
-            funnel.table, funnel.hidden, table, hidden, rows=rows, totals=totals
+            funnel.table, funnel.hidden, table, hidden, rows=rows, totals=totals, through=through
         )
         if together is not None:
             funnel.hidden, hidden = together
