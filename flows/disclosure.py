@@ -176,9 +176,9 @@ def _hidden_together(
         least = [0] * len(grid)
         for i, line in enumerate(answers):
             for c, n in enumerate(line):
-                if rows[i] is not None and n:
-                    shown = 1 if (i, c) in secret else n
-                    least[rows[i]] = max(least[rows[i]], shown)  # type: ignore[index]
+                r = rows[i]
+                if r is not None and n:
+                    least[r] = max(least[r], 1 if (i, c) in secret else n)
         return least
 
     again = True
@@ -188,8 +188,7 @@ def _hidden_together(
             column = [row[c] for row in answers]
             while True:
                 secrets = {r for r, _c in secret if _c == c}
-                link = _Linked(grid, hidden, column, secrets, list(rows), total)
-                link.floors, link.through = floors(), through
+                link = _Linked(grid, hidden, column, secrets, list(rows), total, floors(), through)
                 extra = link.next_to_hide()
                 if extra is None:
                     break
@@ -498,6 +497,8 @@ class _Linked(_Funnel):
         secret: set[int],
         rows: list[int | None],
         total: bool,
+        floors: list[int],
+        through: int,
     ) -> None:
         super().__init__(grid, hidden)
         self.answered, self.secret, self.total = answered, secret, total
@@ -512,9 +513,12 @@ class _Linked(_Funnel):
         self.joined = joined
         self.most += sum(answered)
         # Each row's women of its first `through` steps include what the outcomes show of it.
-        self.floors, self.through = [0] * len(grid), 1
+        self.floors, self.through = floors, through
 
     def _least(self, cell: Cell) -> int:
+        """One at least in a row's first step, and what the outcomes show of the row in its
+        first `through` steps (never above the true count: answers of women who never got so
+        far, which a reader could not expect, tell her nothing)."""
         r, c = cell
         floor = min(self.floors[r], self.grid[r][c]) if c < self.through else 0
         return max(int(c == 0), floor)
@@ -570,7 +574,7 @@ class _Linked(_Funnel):
         for item in told:
             if item[0] == "answer":
                 end = self.ends[item[1]]
-                r, c = (end[1] if end[0] == "pre" else None), 0  # type: ignore[index]
+                r, c = (end[1] if isinstance(end, tuple) and end[0] == "pre" else None), 0
             else:
                 r, c = item[1], item[2]
             near = {(line, c) for line in range(len(self.grid))}

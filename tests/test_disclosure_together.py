@@ -39,17 +39,22 @@ def other_reading(
     hidden = {("funnel", *cell) for cell in funnel_hidden} | {
         ("answer", *cell) for cell in answers_hidden
     }
-    cells = sorted(hidden, key=lambda cell: (cell != key, cell))  # the key's values first
+    # The key's values first, then the funnel's and the answers' column by column: a column's
+    # last cell has one value left, an answer no more than its row's women.
+    cells = sorted(hidden, key=lambda cell: (cell != key, cell[0] != "funnel", cell[2], cell[1]))
     values = {cell: n for cell, n in true.items() if cell not in hidden}
 
-    def adds_up(placed: list[int | None], total: int) -> bool:
+    def adds_up(placed: list[int | None], total: int, least: int = 0) -> bool:
+        """Whether the placed counts can still add up to `total`, each other one `least` at
+        least."""
         known = [n for n in placed if n is not None]
-        return sum(known) <= total and (len(known) < len(placed) or sum(known) == total)
+        left = total - sum(known)
+        return left >= least * (len(placed) - len(known)) and (len(known) < len(placed) or not left)
 
     def fits() -> bool:
         for c in range(steps):
             column = [values.get(("funnel", r, c)) for r in range(len(funnel))]
-            if not adds_up(column, sum(row[c] for row in funnel)):
+            if not adds_up(column, sum(row[c] for row in funnel), int(c == 0)):
                 return False
         for r in range(len(funnel)):
             line = [values.get(("funnel", r, c)) for c in range(steps)]
@@ -66,15 +71,24 @@ def other_reading(
         for o in range(outcomes):
             total = sum(row[o] for row in answers)
             column = [values.get(("answer", r, o)) for r in range(len(funnel))]
-            if total >= SMALL and not adds_up(column, total):
+            if total >= SMALL and not adds_up(column, total, 1):  # hidden: 1 at least
                 return False
         return True
+
+    def bound(cell: Cell) -> int:
+        """The most a hidden cell can hold: its step's total; an answer, the outcome's total
+        (else the programme's invited) and its row's women, once placed."""
+        if cell[0] == "funnel":
+            return sum(row[cell[2]] for row in funnel)
+        total = sum(row[cell[2]] for row in answers)
+        among = values.get(("funnel", cell[1], through - 1), most)
+        return min(total if total >= SMALL else most, among)
 
     def search(index: int) -> bool:
         if index == len(cells):
             return values[key] != true[key]
         cell = cells[index]
-        for value in range(1 if cell[0] == "answer" else 0, most + 1):
+        for value in range(1 if cell[0] == "answer" else 0, bound(cell) + 1):
             if cell == key and value == true[key]:
                 continue
             values[cell] = value
@@ -98,7 +112,7 @@ def programmes(draw: st.DrawFn) -> tuple[Funnel, list[list[int]], int]:
     steps = draw(st.integers(1, 3))
     funnel = []
     for _row in range(rows):
-        row = [draw(st.integers(1, 12))]
+        row = [draw(st.integers(1, 9))]
         for _step in range(steps - 1):
             row.append(draw(st.integers(0, row[-1])))
         funnel.append(row)
