@@ -94,7 +94,7 @@ def other_reading(
             values[cell] = value
             if fits() and search(index + 1):
                 return True
-        del values[cell]
+        values.pop(cell, None)  # no value fitted (an answer bounded by a row of none)
         return False
 
     return search(0)
