@@ -18,6 +18,7 @@ from flows import broadcasts, console_auth, reports
 from flows.coordination import Actor
 from flows.matching import service
 from flows.messages import Msg
+from flows.render import Reader, render_msg
 from flows.scope import EVERYONE, scope_of
 from storage.checkins import record_problem
 from storage.models import Participant
@@ -458,5 +459,11 @@ def test_a_mixed_pairs_ratings_are_each_coordinators_womens(tmp_path, db, clock,
         page = _get(server, token, "/console/report/").text
         assert not re.search(r"\d[.,]0/5", page) and 'data-chart="ratings"' not in page
         assert '<div class="card" data-key="mean_rating"><b>x</b>' in page
+        # The dashboard's card too: the report's mark, not "3.0" (nor "—", "no rating yet").
+        dashboard = _get(server, token, "/console/").text
+        language = re.search(r'<html lang="(\w+)"', dashboard).group(1)  # type: ignore[union-attr]
+        label = render_msg(reports.TEXT["mean_rating"], Reader(language))
+        cards = re.findall(r'<b>([^<]*)</b><span class="muted">([^<]*)</span>', dashboard)
+        assert ("x", html.escape(label)) in cards, cards
     got = _post(server, sadio, "/console/exports/checkins.csv", {"csrf": sadio_csrf})
     assert [row["usefulness"] for row in csv.DictReader(io.StringIO(got.text))] == ["5"]

@@ -9,7 +9,7 @@ from markupsafe import Markup
 from starlette.responses import RedirectResponse, Response
 
 from bot.console.web import PAGE, ROOT, Ctx, refused
-from bot.report_html import COLOURS, HEADLINE, _hbars, _vbars
+from bot.report_html import COLOURS, HEADLINE, _hbars, _headline_value, _vbars
 from flows import console_views as views
 from flows import pair_lifecycle as lifecycle
 from flows import reports
@@ -41,12 +41,9 @@ def dashboard(ctx: Ctx) -> Response:
         colour=COLOURS["weeks"],
     )
     cards = [
-        (key, render_msg(reports.TEXT[key], reader), _figure(report.headline.get(key)))
+        (key, render_msg(reports.TEXT[key], reader), _headline_value(report, key, ctx.lang))
         for key in HEADLINE
     ]
-    if report.ratings_hidden:  # rated by fewer than 5 women: the report's hidden mark
-        hidden = render_msg(reports.TEXT["hidden"], reader)
-        cards = [(key, label, hidden if key == "mean_rating" else v) for key, label, v in cards]
     risky = [
         (
             risk,
@@ -64,12 +61,6 @@ def dashboard(ctx: Ctx) -> Response:
         weeks=Markup(weeks) if report.sessions_per_week else "",
         at_risk=risky,
     )
-
-
-def _figure(value: object) -> str:
-    if value is None:
-        return "—"
-    return f"{value:.1f}" if isinstance(value, float) else str(value)
 
 
 def women(ctx: Ctx) -> Response:
