@@ -716,6 +716,8 @@ def report_text(report: reports.ProgrammeReport, language: str = "en") -> str:
     lines.append(t("headline"))
     for key, value in report.headline.items():
         shown = "—" if value is None else number(value) if key == "mean_rating" else value
+        if key == "mean_rating" and report.ratings_hidden:
+            shown = hidden
         lines.append("  " + line(t(key), shown))
     lines += ["", t("funnel")]
     for step in reports.FUNNEL:
@@ -731,7 +733,9 @@ def report_text(report: reports.ProgrammeReport, language: str = "en") -> str:
     for week, n in report.sessions_per_week:
         lines.append(f"  {i18n.day_month(language, week)}  {'#' * min(n, 60)} {n}")
     lines += ["", t("ratings")]
-    if not sum(report.ratings.values()):
+    if report.ratings_hidden:
+        lines.append(f"  {t('too_few')}")
+    elif not sum(report.ratings.values()):
         lines.append(f"  {t('no_data')}")
     else:
         for value in range(1, 6):

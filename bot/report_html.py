@@ -294,7 +294,7 @@ def render_html(report: ProgrammeReport, language: str = "en", *, back: str | No
     )
     # Ratings
     ratings = [(str(value), report.ratings.get(value, 0)) for value in range(1, 6)]
-    body = empty
+    body = f'<p class="empty">{words("too_few")}</p>' if report.ratings_hidden else empty
     if sum(n for _label, n in ratings):
         body = _vbars("ratings", ratings, colour=COLOURS["ratings"])
     if report.ratings_erased:
@@ -379,6 +379,9 @@ def render_html(report: ProgrammeReport, language: str = "en", *, back: str | No
 
 def _headline_value(report: ProgrammeReport, key: str, language: str) -> str:
     value = report.headline.get(key)
+    if key == "mean_rating" and report.ratings_hidden:
+        # The parameters unescaped: the mark is escaped once.
+        return escape(render_msg(TEXT["hidden"], Words(language).reader))
     if value is None:
         return "—"
     return f"{decimal(language, value)}/5" if key == "mean_rating" else str(value)

@@ -72,6 +72,8 @@ STATS = _(
     "Announcements in the last 30 days: {broadcasts}"
 )
 NO_RATING = _("no ratings yet")
+# Fewer than 5 women rated: their average would be their own ratings.
+FEW_RATINGS = _("too few women to show (under 5)")
 NOBODY_AT_RISK = _("No pair needs attention right now.")
 AT_RISK = _("Pairs needing attention ({n}):\n{lines}")
 AT_RISK_LINE = _("Pair {pair}: {a} ({a_country}) and {b} ({b_country}): {reasons}")
@@ -282,6 +284,7 @@ def _stats(ctx: Context, args: Sequence[str], grant: Grant) -> Outcome:
     report = reports.build(ctx.session, now=ctx.now, scope=grant.scope(ctx.session), staff=staff)
     numbers = report.headline
     rating = numbers["mean_rating"]
+    unrated = FEW_RATINGS if report.ratings_hidden else NO_RATING
     return stay(
         _(
             STATS.msgid,
@@ -290,7 +293,7 @@ def _stats(ctx: Context, args: Sequence[str], grant: Grant) -> Outcome:
             opted_out=numbers["opted_out"],
             active_pairs=numbers["active_pairs"],
             sessions=numbers["sessions_30d"],
-            rating=f"{rating}/5" if rating is not None else nested(NO_RATING),
+            rating=f"{rating}/5" if rating is not None else nested(unrated),
             at_risk=numbers["at_risk"],
             broadcasts=numbers["broadcasts_30d"],
         )

@@ -20,6 +20,13 @@ A table whose columns are read apart (an outcome's women by country: "—" for n
 or the mark) tells its reader which counts are 0, so each column's other counts are read as a
 funnel of one step (`hidden_apart`).
 
+Two tables that count the same women are read together (`hidden_together`): an outcome's
+women of a country are among the women it invited, so a shown "Bolivia 11" answers is a floor
+under Bolivia's hidden invited count, and a shown invited count a ceiling over a hidden answer
+count. The funnel and each outcome are then one flow problem (`_Linked`). Beside each count of
+an outcome stands its women's average, so its hidden counts must hold 5 women at least
+(`hidden_apart(..., averages=True)`): their average is the total's less the shown ones'.
+
 Sometimes what she knows before any count is shown already tells a small one: invited 2 in two
 countries, each country's row has a woman, so each is 1; one row alone is its totals. No hiding
 helps then, so such a table is `withheld`: not shown by row at all, its totals alone.
@@ -29,6 +36,7 @@ from __future__ import annotations
 
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Sequence
+from copy import copy
 from functools import lru_cache
 
 SMALL = 5  # counts from 1 to SMALL - 1 are hidden
@@ -77,7 +85,10 @@ def withheld(
 
 
 def hidden_apart(
-    table: Sequence[Sequence[int]], *, totals: Sequence[bool] | None = None
+    table: Sequence[Sequence[int]],
+    *,
+    totals: Sequence[bool] | None = None,
+    averages: bool = False,
 ) -> set[Cell] | None:
     """The cells to hide of a table whose columns are read apart (an outcome's women by
     country), or None when it must be withheld (see `withheld`).
@@ -85,6 +96,10 @@ def hidden_apart(
     Its reader tells a count of 0 from a hidden one (nobody is shown as such) and knows that a
     row is there because it has a woman somewhere, so she may well know each other count is 1
     at least: each column's counts above 0 are read as a funnel of one step.
+
+    `averages`: each shown count comes with its women's average, and the column's total with
+    theirs, so the hidden women's average is the total's less the shown ones': while the hidden
+    counts of a column add up to 1 to 4 women, its smallest shown count is hidden too.
     """
     grid = [list(row) for row in table]
     shown = list(totals) if totals is not None else [True] * (len(grid[0]) if grid else 0)
@@ -94,8 +109,97 @@ def hidden_apart(
         column = [[grid[r][c]] for r in lines]
         if withheld(column, totals=[total], funnel=True):
             return None
-        hidden |= {(lines[r], c) for r, _c in hidden_cells(column, totals=[total], funnel=True)}
+        mine = {(lines[r], c) for r, _c in hidden_cells(column, totals=[total], funnel=True)}
+        rest = _by_size(grid, ((r, c) for r in lines if (r, c) not in mine))
+        while averages and total and rest and small(sum(_count(grid, cell) for cell in mine)):
+            mine.add(rest.pop(0))
+        hidden |= mine
     return hidden
+
+
+def hidden_together(
+    funnel: Sequence[Sequence[int]],
+    funnel_hidden: set[Cell],
+    answers: Sequence[Sequence[int]],
+    answers_hidden: set[Cell],
+    *,
+    rows: Sequence[int | None],
+    totals: Sequence[bool],
+    through: int = 1,
+) -> tuple[set[Cell], set[Cell]] | None:
+    """The funnel's hidden cells and the outcomes' (`answers`: each outcome's women by row,
+    read apart), read together; or None when the outcomes must not be shown by row at all.
+
+    The women who answered an outcome in a row are among the women that row invited
+    (`rows[i]`: the funnel's row of the outcomes' row i, None for none): an outcome's "Bolivia
+    11" tells that Bolivia invited 11 at least, and a hidden one is at most what Bolivia
+    invited. So each outcome is checked with the funnel as one flow problem (`_Linked`), and
+    while a hidden count of either can be worked out, a shown count of that outcome is hidden
+    (the smallest whose hiding stops it first), else one of the funnel's row or column. When
+    none is left to hide, the outcomes are withheld by row and the funnel is as it was: it
+    was safe alone. `funnel_hidden` holds every cell of a funnel withheld by country.
+
+    `through`: the answers are among the women of the first `through` steps (the report's
+    outcomes: through "Both accepted", since the baseline survey comes with a pair's start).
+    Beyond the first step this is read as a floor under each row's hidden counts of those
+    steps (a shown count, else 1 where the row's answers are hidden but not "—"), which the
+    flow can carry; several rows' hidden answers read together can still tell more there
+    (README), where the first step alone is worked out exactly.
+    """
+    found = _hidden_together(
+        tuple(tuple(row) for row in funnel),
+        frozenset(funnel_hidden),
+        tuple(tuple(row) for row in answers),
+        frozenset(answers_hidden),
+        tuple(rows),
+        tuple(totals),
+        through,
+    )
+    return None if found is None else (set(found[0]), set(found[1]))
+
+
+@lru_cache(maxsize=256)
+def _hidden_together(
+    funnel: tuple[tuple[int, ...], ...],
+    funnel_hidden: frozenset[Cell],
+    answers: tuple[tuple[int, ...], ...],
+    answers_hidden: frozenset[Cell],
+    rows: tuple[int | None, ...],
+    totals: tuple[bool, ...],
+    through: int,
+) -> tuple[frozenset[Cell], frozenset[Cell]] | None:
+    grid = [list(row) for row in funnel]
+    hidden, secret = set(funnel_hidden), set(answers_hidden)
+
+    def floors() -> list[int]:
+        """What every outcome shows of each funnel row: a shown count, else 1 where hidden."""
+        least = [0] * len(grid)
+        for i, line in enumerate(answers):
+            for c, n in enumerate(line):
+                r = rows[i]
+                if r is not None and n:
+                    least[r] = max(least[r], 1 if (i, c) in secret else n)
+        return least
+
+    again = True
+    while again:  # a cell the funnel hides for one outcome is hidden for the others too
+        again = False
+        for c, total in enumerate(totals):
+            column = [row[c] for row in answers]
+            while True:
+                secrets = {r for r, _c in secret if _c == c}
+                link = _Linked(grid, hidden, column, secrets, list(rows), total, floors(), through)
+                extra = link.next_to_hide()
+                if extra is None:
+                    break
+                if extra == "withheld":
+                    return None
+                if extra[0] == "answer":
+                    secret.add((extra[1], c))
+                else:
+                    hidden.add((extra[1], extra[2]))
+                    again = True
+    return frozenset(hidden), frozenset(secret)
 
 
 # The same figures give the same answer: the console's dashboard builds the report on every load.
@@ -236,14 +340,24 @@ class _Funnel:
         self.stops = [totals[c] - totals[c + 1] for c in range(self.columns)]
         self.most = totals[0]
 
+    def _start(self, cell: Cell) -> object:
+        """The node a cell's edge comes from."""
+        return _into(cell)
+
+    def _least(self, cell: Cell) -> int:
+        """The least a hidden cell may hold: a row is there for a woman, so its first step has
+        one at least."""
+        return int(cell[1] == 0)
+
     def _edges(self) -> list[_Edge]:
         """Every edge with its bounds and its count in the true table."""
         edges: list[_Edge] = []
         for r, row in enumerate(self.grid):
             for c, count in enumerate(row):
-                into = _into((r, c))
+                into = self._start((r, c))
                 # A row is there for a country with women: its first step has one at least.
-                least, most = (int(c == 0), self.most) if (r, c) in self.hidden else (count, count)
+                hidden = (r, c) in self.hidden
+                least, most = (self._least((r, c)), self.most) if hidden else (count, count)
                 after = row[c + 1] if c + 1 < self.columns else 0
                 edges.append((into, (r, c), least, most, count))
                 edges.append(((r, c), ("stop", c), 0, self.most, count - after))
@@ -262,14 +376,21 @@ class _Funnel:
             return None
 
         def known(cell: Cell) -> bool:
-            into, least = _into(cell), int(cell[1] == 0)
-            carried = least + residual[cell].get(into, 0)
-            if carried != _count(self.grid, cell):
-                return False  # a flow that fits carries another count
-            more = residual[into].get(cell, 0) > 0 and _reaches(residual, cell, into)
-            return not more and not (carried > least and _reaches(residual, into, cell))
+            return _fixed(residual, self._start(cell), cell, self._least(cell), self._count(cell))
 
         return known
+
+    def _count(self, cell: Cell) -> int:
+        return _count(self.grid, cell)
+
+
+def _fixed(residual: Graph, start: object, end: object, least: int, count: int) -> bool:
+    """Whether every flow that fits carries `count` on the hidden edge from `start` to `end`."""
+    carried = least + residual[end].get(start, 0)
+    if carried != count:
+        return False  # a flow that fits carries another count
+    more = residual[start].get(end, 0) > 0 and _reaches(residual, end, start)
+    return not more and not (carried > least and _reaches(residual, start, end))
 
 
 def _into(cell: Cell) -> object:
@@ -358,3 +479,120 @@ def _reaches(graph: Graph, start: object, goal: object) -> bool:
                 seen.add(other)
                 queue.append(other)
     return False
+
+
+class _Linked(_Funnel):
+    """The funnel and one outcome's women by row, as one flow: the women who answered in row
+    r come from the source through the node "answered" (carrying the outcome's total, when it
+    is shown) and join the row's other women before its first step, so row r's answers are
+    at most the women it invited. An outcome's row with no funnel row (or more answers than
+    women invited, which no reader would guess) goes from "answered" back to the sink alone.
+    """
+
+    def __init__(
+        self,
+        grid: list[list[int]],
+        hidden: set[Cell],
+        answered: list[int],
+        secret: set[int],
+        rows: list[int | None],
+        total: bool,
+        floors: list[int],
+        through: int,
+    ) -> None:
+        super().__init__(grid, hidden)
+        self.answered, self.secret, self.total = answered, secret, total
+        self.ends: list[object] = []
+        joined = [0] * len(grid)
+        for i, (n, r) in enumerate(zip(answered, rows, strict=True)):
+            if r is not None and joined[r] + n <= grid[r][0]:
+                joined[r] += n
+                self.ends.append(("pre", r))
+            else:
+                self.ends.append(("alone", i))
+        self.joined = joined
+        self.most += sum(answered)
+        # Each row's women of its first `through` steps include what the outcomes show of it.
+        self.floors, self.through = floors, through
+
+    def _least(self, cell: Cell) -> int:
+        """One at least in a row's first step, and what the outcomes show of the row in its
+        first `through` steps (never above the true count: answers of women who never got so
+        far, which a reader could not expect, tell her nothing)."""
+        r, c = cell
+        floor = min(self.floors[r], self.grid[r][c]) if c < self.through else 0
+        return max(int(c == 0), floor)
+
+    def _start(self, cell: Cell) -> object:
+        return ("pre", cell[0]) if cell[1] == 0 else _into(cell)
+
+    def _edges(self) -> list[_Edge]:
+        edges = super()._edges()
+        most, total = self.most, sum(self.answered)
+        edges.append(("source", "answered", *((total, total) if self.total else (0, most)), total))
+        for r, row in enumerate(self.grid):
+            edges.append(("source", ("pre", r), 0, most, row[0] - self.joined[r]))
+        for i, (n, end) in enumerate(zip(self.answered, self.ends, strict=True)):
+            # A hidden count is 1 at least: "—" shows a row where nobody answered.
+            least, top = (1, most) if i in self.secret else (n, n)
+            edges.append(("answered", end, least, top, n))
+            if end == ("alone", i):
+                edges.append((end, "sink", 0, most, n))
+        return edges
+
+    def told(self) -> list[tuple[object, ...]] | None:
+        """The hidden counts a reader can work out, ("answer", row) and ("funnel", row, column),
+        or None when the figures are no funnel (her reasoning does not hold then)."""
+        residual = None if any(stop < 0 for stop in self.stops) else _residual(self._edges())
+        if residual is None:
+            return None
+        answers = [
+            ("answer", i)
+            for i in sorted(self.secret)
+            if _fixed(residual, "answered", self.ends[i], 1, self.answered[i])
+        ]
+        return answers + [
+            ("funnel", *cell)
+            for cell in sorted(self.hidden)
+            if _fixed(residual, self._start(cell), cell, self._least(cell), self._count(cell))
+        ]
+
+    def next_to_hide(self) -> tuple[object, ...] | str | None:
+        """("answer", row) or ("funnel", row, column) to hide next, "withheld" when no cell is
+        left whose hiding could help, or None when no hidden count can be worked out.
+
+        For a count that can be worked out: the smallest shown count of the outcome whose
+        hiding stops it, else the smallest of the funnel's column or row it lies in (for an
+        outcome's count: its row's, and the first step's); else the smallest of all these."""
+        told = self.told() or []
+        columns = len(self.grid[0]) if self.grid else 0
+        empty = {c for c in range(columns) if not sum(row[c] for row in self.grid)}
+        answers = [("answer", i) for _n, i in sorted((n, i) for i, n in enumerate(self.answered))]
+        answers = [
+            item for item in answers if self.answered[item[1]] and item[1] not in self.secret
+        ]
+        for item in told:
+            if item[0] == "answer":
+                end = self.ends[item[1]]
+                r, c = (end[1] if isinstance(end, tuple) and end[0] == "pre" else None), 0
+            else:
+                r, c = item[1], item[2]
+            near = {(line, c) for line in range(len(self.grid))}
+            near |= {(r, step) for step in range(columns)} if r is not None else set()
+            cells = [cell for cell in near if cell not in self.hidden and cell[1] not in empty]
+            candidates = answers + [("funnel", *cell) for cell in _by_size(self.grid, cells)]
+            for candidate in candidates:
+                if item not in (self._hiding(candidate).told() or []):
+                    return candidate
+            if candidates:
+                return candidates[0]
+        return "withheld" if told else None
+
+    def _hiding(self, item: tuple[object, ...]) -> _Linked:
+        """The same figures with one more count hidden."""
+        link = copy(self)
+        if item[0] == "answer":
+            link.secret = {*self.secret, item[1]}  # type: ignore[arg-type]
+        else:
+            link.hidden = {*self.hidden, (item[1], item[2])}  # type: ignore[arg-type]
+        return link

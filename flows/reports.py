@@ -6,11 +6,14 @@ survey by country, pairs at risk (no session for 21+ days, a low pulse, an open 
 an open alert to put them in touch or about the pair gone quiet) and the reach of each
 broadcast. Per-country figures under 5 women are hidden (`None`), and so is any outcome average
 over fewer than 5 women, so no woman can be singled out; so are the other figures from which a
-hidden one could be worked out (`flows.disclosure`); where the totals and the list of countries
-alone would tell a small count (invited 2 in two countries: 1 each), the funnel is not shown by
-country at all. A woman who erased her data is counted in a row of her own, never under a
-country. The report holds pseudonymous ids only, never names or
-contacts.
+hidden one could be worked out (`flows.disclosure`), the funnel and the outcomes read together
+(an outcome's women of a country are among those it invited), and enough of an outcome's
+countries that the hidden ones hold 5 women at least (their average is the programme's less the
+shown ones'). Where the totals and the list of countries alone would tell a small count (invited
+2 in two countries: 1 each), the funnel is not shown by country at all, nor are the outcomes.
+Ratings given by fewer than 5 women are not shown, nor their average (`ratings_hidden`). A woman
+who erased her data is counted in a row of her own, never under a country. The report holds
+pseudonymous ids only, never names or contacts.
 
 Every figure is computed from the tables, so it is always current. A source whose table is not
 there yet (an older database) is listed in `missing` and its section says "no data yet".
@@ -30,7 +33,15 @@ from sqlmodel import Session, col, select
 
 from flows import broadcasts
 from flows import pair_lifecycle as lifecycle
-from flows.disclosure import SMALL, hidden_apart, hidden_cells, withheld
+from flows.disclosure import (
+    SMALL,
+    Cell,
+    hidden_apart,
+    hidden_cells,
+    hidden_together,
+    small,
+    withheld,
+)
 from flows.matching.service import cohort_or_fail
 from flows.messages import Msg, _, _p
 from flows.scope import EVERYONE, Scope, members, sees_report
@@ -135,6 +146,8 @@ TEXT: dict[str, Msg] = {
     "answers": _("Answers"),
     # A line under the ratings: they are in the counts above, not in the check-ins export.
     "ratings_erased": _("Of these, given by women who have since erased their data"),
+    # In place of the ratings (and their average) when fewer than 5 women gave them.
+    "too_few": _("Too few women to show: under 5."),
     "outcomes": _("What changed: self-assessment at baseline and at the latest survey (1 to 5)"),
     "outcome": _("Outcome"),
     "women": _("Women"),
@@ -231,10 +244,14 @@ class ProgrammeReport:
     # The funnel by country is not shown: its totals and its countries alone would tell a small
     # count, whatever is hidden (`flows.disclosure.withheld`).
     funnel_withheld: bool = False
-    # The same for the outcomes by country (five countries of one woman each, say).
+    # The same for the outcomes by country (five countries of one woman each, say, or a funnel
+    # not shown by country); also when, read with the funnel, they would tell one of its counts.
     outcomes_withheld: bool = False
     # A country-scoped coordinator's countries: the report covers their women only.
     countries: tuple[str, ...] = ()
+    # Fewer than SMALL women gave the ratings: they are not shown (`ratings` is empty), nor
+    # their average; one woman knowing her own could work out the others'.
+    ratings_hidden: bool = False
 
     @property
     def counts_erased(self) -> bool:
@@ -388,16 +405,18 @@ def _weeks(held: dict[int, list[datetime]], now: datetime) -> list[tuple[date, i
 
 def _ratings(
     session: Session, pair_ids: set[int] | None, scope: Scope, missing: list[str]
-) -> tuple[dict[int, int], int]:
-    """How many check-ins her women gave each rating in these pairs, and how many of them women
-    who erased their data gave: still counted (as their self-assessments in "All countries"),
-    never listed. The other woman of a mixed pair is not hers: as in the check-ins export."""
+) -> tuple[dict[int, int], int, int]:
+    """How many check-ins her women gave each rating in these pairs, how many of them women
+    who erased their data gave (still counted, as their self-assessments in "All countries",
+    never listed), and how many women gave them. The other woman of a mixed pair is not hers:
+    as in the check-ins export."""
     if not _has_table(session, "checkin"):
         missing.append("checkins")
-        return {}, 0
+        return {}, 0, 0
 
     counts = {value: 0 for value in range(1, 6)}
     erased = 0
+    women: set[int] = set()
     query = (
         select(CheckIn.pair_id, CheckIn.participant_id, CheckIn.usefulness, Participant.erased_at)
         .join(Participant, col(Participant.id) == col(CheckIn.participant_id))
@@ -407,14 +426,31 @@ def _ratings(
         if (pair_ids is None or pair_id in pair_ids) and scope.sees(woman) and value in counts:
             counts[value] += 1
             erased += erased_at is not None
-    return counts, erased
+            women.add(woman)
+    return counts, erased, len(women)
+
+
+@dataclass
+class _FunnelByCountry:
+    """The funnel's counts by row, as the outcomes are checked with them: its rows, counts,
+    hidden cells (more may be hidden for the outcomes) and whether it is shown by row at all."""
+
+    rows: list[str]
+    table: list[list[int]]
+    hidden: set[Cell]
+    withheld: bool
 
 
 def _outcomes(
-    session: Session, cohort_id: int | None, scope: Scope, missing: list[str]
+    session: Session,
+    cohort_id: int | None,
+    scope: Scope,
+    missing: list[str],
+    funnel: _FunnelByCountry,
 ) -> tuple[dict[str, dict[str, OutcomeStat | None]], bool]:
     """Each outcome's averages, for all and by country, and whether the breakdown by country is
-    withheld (see `ProgrammeReport.outcomes`)."""
+    withheld (see `ProgrammeReport.outcomes`). Read with the funnel by country, whose hidden
+    cells it may add to: an outcome's women of a country are among those it invited."""
     if not _has_table(session, "outcomeanswer"):
         missing.append("outcomes")
         return {}, False
@@ -434,7 +470,19 @@ def _outcomes(
     # "—" where nobody answered, so the reader tells a 0 from a hidden count.
     table = [[len(grouped[outcome][where]) for outcome in answered] for where in places]
     totals = [len(grouped[outcome]["all"]) >= SMALL for outcome in answered]
-    hidden = hidden_apart(table, totals=totals)
+    # Shown by country only where the funnel is: its rows would tell what its withholding keeps.
+    hidden = None if funnel.withheld else hidden_apart(table, totals=totals, averages=True)
+    if hidden is not None:
+        rows = [funnel.rows.index(where) if where in funnel.rows else None for where in places]
+        # The baseline survey comes with a pair's start: her answers say she reached it.
+        through = FUNNEL.index("accepted") + 1
+        together = hidden_together(
+            funnel.table, funnel.hidden, table, hidden, rows=rows, totals=totals, through=through
+        )
+        if together is not None:
+            funnel.hidden, hidden = together
+        else:
+            hidden = None
     result: dict[str, dict[str, OutcomeStat | None]] = {outcome: {} for outcome in OUTCOMES}
     for column, outcome in enumerate(answered):
         result[outcome]["all"] = _outcome_stat(grouped[outcome]["all"])
@@ -445,7 +493,7 @@ def _outcomes(
                 result[outcome][where] = None
             elif table[line][column]:
                 result[outcome][where] = _outcome_stat(grouped[outcome][where])
-    return result, hidden is None
+    return result, hidden is None and bool(places)
 
 
 def _outcome_stat(values: list[tuple[int, int]]) -> OutcomeStat | None:
@@ -663,9 +711,11 @@ def build(
     # before: a reader knows both, so the hidden counts are chosen knowing them too.
     funnel_withheld = withheld(table, funnel=True)
     hidden = set() if funnel_withheld else hidden_cells(table, funnel=True)
+    read_with = _FunnelByCountry(countries, table, hidden, funnel_withheld)
+    outcomes, outcomes_withheld = _outcomes(session, cohort_id, scope, missing, read_with)
     by_country = {
         country: {
-            step: None if (line, column) in hidden else table[line][column]
+            step: None if (line, column) in read_with.hidden else table[line][column]
             for column, step in enumerate(FUNNEL)
         }
         for line, country in enumerate(countries)
@@ -675,8 +725,12 @@ def build(
     pair_ids = {pair.id or 0 for pair in pairs} if narrowed else None
     risky = at_risk(session, now=now, cohort_id=cohort_id, scope=scope, missing=[])
     women = frozenset(person.id or 0 for person in people)
-    ratings, ratings_erased = _ratings(session, pair_ids, scope, missing)
-    outcomes, outcomes_withheld = _outcomes(session, cohort_id, scope, missing)
+    ratings, ratings_erased, raters = _ratings(session, pair_ids, scope, missing)
+    # Given by 1 to 4 women, the ratings and their average are those women's own: two women,
+    # an average of 3, and the one who gave 5 knows the other gave 1.
+    ratings_hidden = small(raters)
+    if ratings_hidden:
+        ratings, ratings_erased = {}, 0
     report = ProgrammeReport(
         generated_at=now,
         cohort=chosen.name if chosen else _covered_cohorts(session, scope),
@@ -692,6 +746,7 @@ def build(
         funnel_withheld=funnel_withheld,
         outcomes_withheld=outcomes_withheld,
         countries=scope.countries,
+        ratings_hidden=ratings_hidden,
     )
     report.headline = headline(
         session,

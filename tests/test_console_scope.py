@@ -18,7 +18,8 @@ from flows import broadcasts, console_auth, reports
 from flows.coordination import Actor
 from flows.matching import service
 from flows.messages import Msg
-from flows.scope import scope_of
+from flows.render import Reader, render_msg
+from flows.scope import EVERYONE, scope_of
 from storage.checkins import record_problem
 from storage.models import Participant
 from storage.pairs import Cohort, Pair, PairStatus
@@ -144,9 +145,13 @@ def test_the_report_figures_follow_the_scope(world):  # type: ignore[no-untyped-
     assert [r.pair_id for r in mine.at_risk] == [sn["pair"]]
     held = [sum(n for _week, n in r.sessions_per_week) for r in (mine, whole)]
     assert held == [1, 2]
-    assert sum(mine.ratings.values()) == 1 and sum(whole.ratings.values()) == 2
-    assert mine.outcomes["confidence"] == {"all": None, "SN": None}  # one woman: "<5"
-    # Her one country's row would be the funnel itself, under 5 women: not shown by country.
+    # Rated by one woman and by two: under 5, not shown; beneath, each counts its own women's.
+    assert mine.ratings_hidden and whole.ratings_hidden
+    with app.db.session() as s:
+        assert [reports._ratings(s, None, view, [])[2] for view in (scope, EVERYONE)] == [1, 2]
+    # Her one country's row would be the funnel itself, under 5 women: not shown by country,
+    # nor are the outcomes (their one country would be it).
+    assert mine.outcomes["confidence"] == {"all": None} and mine.outcomes_withheld
     assert mine.funnel_withheld and not mine.funnel_by_country
     assert "SN" in whole.funnel_by_country and not whole.funnel_withheld
 
@@ -433,7 +438,8 @@ def test_show_names_shows_only_the_names_of_her_own_women(world):  # type: ignor
 
 def test_a_mixed_pairs_ratings_are_each_coordinators_womens(tmp_path, db, clock, recorder):  # type: ignore[no-untyped-def]
     """A Senegal–Canada pair: the Canadian rates the session 1, the Senegalese 5. The Senegal
-    coordinator's report says 5, as her check-ins export; the admin's (Amina's) says 3."""
+    coordinator's check-ins export lists her woman's 5 only. Neither report shows an average
+    (one woman, two women: the admin's 3 would tell Fatou that Anne gave 1)."""
     app, server, ids = support.make_app(tmp_path, db, clock, recorder)
     now = clock.now()
     with db.session() as s:
@@ -449,7 +455,15 @@ def test_a_mixed_pairs_ratings_are_each_coordinators_womens(tmp_path, db, clock,
         app, support.scoped_coordinator(app, "sadio", country="SN", countries=["SN"])
     )
     amina, _amina_csrf = support.session_cookie(app, ids["amina"])
-    assert "5.0/5" in _get(server, sadio, "/console/report/").text
-    assert re.search(r"3[.,]0/5", _get(server, amina, "/console/report/").text)
+    for token in (sadio, amina):
+        page = _get(server, token, "/console/report/").text
+        assert not re.search(r"\d[.,]0/5", page) and 'data-chart="ratings"' not in page
+        assert '<div class="card" data-key="mean_rating"><b>x</b>' in page
+        # The dashboard's card too: the report's mark, not "3.0" (nor "—", "no rating yet").
+        dashboard = _get(server, token, "/console/").text
+        language = re.search(r'<html lang="(\w+)"', dashboard).group(1)  # type: ignore[union-attr]
+        label = render_msg(reports.TEXT["mean_rating"], Reader(language))
+        cards = re.findall(r'<b>([^<]*)</b><span class="muted">([^<]*)</span>', dashboard)
+        assert ("x", html.escape(label)) in cards, cards
     got = _post(server, sadio, "/console/exports/checkins.csv", {"csrf": sadio_csrf})
     assert [row["usefulness"] for row in csv.DictReader(io.StringIO(got.text))] == ["5"]

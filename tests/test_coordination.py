@@ -158,6 +158,37 @@ def test_a_coordinator_gets_stats_and_at_risk_in_her_own_language(coordinated, c
     assert "chat_stats" in actions and "chat_atrisk" in actions
 
 
+TOO_FEW_RATINGS = {
+    "en": "Average session rating: too few women to show (under 5)",
+    "es": "muy pocas mujeres para mostrarla (menos de 5)",
+    "fr": "trop peu de femmes pour l'afficher (moins de 5)",
+}
+
+
+def test_stats_give_no_average_rating_of_fewer_than_five_women(coordinated, clock):
+    """Two women rated their session, 5 and 1: "3.0/5" would tell the one who gave 5 that the
+    other gave 1. Each coordinator reads, in her language, that there are too few to show."""
+    from datetime import timedelta
+
+    app, channel = coordinated
+    found = people(app, clock)
+    now = clock.now()
+    with app.db.session() as s:
+        group = programme.cohort(s, "Ola 1", list(found.values()), now=now)
+        pair = programme.pair(s, group, found["tg_woman"], found["sms_woman"], now=now)
+        held = programme.meeting(s, pair, now - timedelta(days=3))
+        for woman, rating in (("tg_woman", 5), ("sms_woman", 1)):
+            programme.checkin(s, pair, found[woman], held.id, rating, at=now - timedelta(days=2))
+    says(app, channel, "telegram", "111", "/coordinators add telegram:222")
+    for kind, address, language in (
+        ("telegram", "222", "en"),
+        ("telegram", "111", "fr"),
+        ("whatsapp", "+59170000001", "es"),
+    ):
+        stats = says(app, channel, kind, address, "/stats")
+        assert TOO_FEW_RATINGS[language] in stats and "/5" not in stats, stats
+
+
 def test_coordinators_add_and_remove_each_other_in_chat(coordinated, clock):
     app, channel = coordinated
     people(app, clock)

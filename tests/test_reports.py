@@ -50,6 +50,9 @@ def build_programme(db, now):  # type: ignore[no-untyped-def]
             programme.checkin(s, pairs[0], ca[0], meeting.id, 4, at=start)
         meeting = programme.meeting(s, pairs[1], now - timedelta(days=25))
         programme.checkin(s, pairs[1], bo[1], meeting.id, 1, at=now - timedelta(days=25))
+        programme.checkin(s, pairs[1], ca[1], meeting.id, 4, at=now - timedelta(days=25))
+        # A check-in of no one session (a month's), so that five women rated: fewer are hidden.
+        programme.checkin(s, pairs[2], bo[2], None, 4, at=now - timedelta(days=20))
         # Not held: its time is still ahead.
         programme.meeting(s, pairs[2], now + timedelta(days=2), status="confirmed")
         # Low pulse on pair 3, open problem on pair 4.
@@ -97,7 +100,10 @@ def test_funnel_sessions_ratings_and_small_counts_hidden(db, clock):
     assert report.funnel_by_country["BO"] == {
         "invited": None,  # 6, hidden: else Senegal's 2 would be 15 - 6 - 7
         "onboarded": None,
-        "matched": 6,
+        # 6, hidden: Senegal's answers (hidden, but not "—") say a Senegalese woman got as far
+        # as a pair, and Canada's 5 or 6 (between its shown 5 accepted and 6 onboarded) would
+        # leave Senegal's matched 12 - 6 - 5 = 1.
+        "matched": None,
         "accepted": 5,
         "first_session": None,
         "three_sessions": None,
@@ -105,7 +111,7 @@ def test_funnel_sessions_ratings_and_small_counts_hidden(db, clock):
     assert report.funnel_by_country["CA"]["invited"] == 7
     assert report.funnel_by_country["SN"]["invited"] is None  # 2 women: hidden
     assert sum(n for _week, n in report.sessions_per_week) == 5
-    assert report.ratings == {1: 1, 2: 0, 3: 0, 4: 5, 5: 3}
+    assert report.ratings == {1: 1, 2: 0, 3: 0, 4: 7, 5: 3} and not report.ratings_hidden
     assert report.headline["sessions_30d"] == 5 and report.headline["active_pairs"] == 5
     confidence = report.outcomes["confidence"]
     assert confidence["all"] == reports.OutcomeStat(14, 2, 3)
@@ -413,12 +419,13 @@ def test_a_cohort_of_fewer_than_five_women_hides_their_self_assessments(db, cloc
         programme.survey(s, solo, "baseline", before, at=now - timedelta(60), cohort_id=group.id)
         programme.survey(s, solo, "end", after, at=now - timedelta(1), cohort_id=group.id)
         report = reports.build(s, now=now, cohort="Solo")
-    assert report.outcomes["confidence"] == {"all": None, "SN": None}
+    # One woman: the funnel is not shown by country, so neither are the outcomes.
+    assert report.outcomes["confidence"] == {"all": None} and report.outcomes_withheld
     page, printed = render_html(report, language), report_text(report, language)
     for shown in (page, printed):
         for number in ("4.0", "4,0", "+2.0", "+2,0", "n=1"):
             assert number not in shown
-    assert page.count(">x</td>") >= 2 * len(OUTCOMES)
+    assert page.count(">x</td>") >= len(OUTCOMES)
     assert len(re.findall(r": x$", printed, re.M)) == len(OUTCOMES)
 
 
@@ -807,7 +814,7 @@ def test_a_country_coordinators_report_counts_her_womens_answers_only(db, clock,
 
     from bot.exports import export
     from flows.config import FlowConfig
-    from flows.scope import scope_of
+    from flows.scope import EVERYONE, scope_of
     from storage.checkins import Pulse
 
     now = clock.now()
@@ -837,8 +844,14 @@ def test_a_country_coordinators_report_counts_her_womens_answers_only(db, clock,
         senegal = scope_of(s, ["SN"])
         mine = reports.build(s, now=now, scope=senegal)
         whole = reports.build(s, now=now)
-    assert mine.ratings == {1: 0, 2: 0, 3: 0, 4: 0, 5: 1} and mine.headline["mean_rating"] == 5
-    assert whole.ratings == {1: 1, 2: 0, 3: 0, 4: 0, 5: 1} and whole.headline["mean_rating"] == 3
+    # Rated by one woman and by two: not shown (an average of 3, and Fatou, who gave 5, would
+    # know Anne gave 1); the counts beneath are each coordinator's women's.
+    assert mine.ratings_hidden and whole.ratings_hidden
+    assert mine.ratings == whole.ratings == {} and mine.headline["mean_rating"] is None
+    with db.session() as s:
+        counted = reports._ratings(s, {pair_id}, senegal, [])
+        assert counted == ({1: 0, 2: 0, 3: 0, 4: 0, 5: 1}, 0, 1)
+        assert reports._ratings(s, None, EVERYONE, []) == ({1: 1, 2: 0, 3: 0, 4: 0, 5: 1}, 0, 2)
     # Pair-level figures count her pair whole: its session is hers too.
     assert mine.headline["sessions_30d"] == whole.headline["sessions_30d"] == 1
     assert mine.at_risk == [] and mine.headline["at_risk"] == 0
@@ -849,4 +862,74 @@ def test_a_country_coordinators_report_counts_her_womens_answers_only(db, clock,
     export(db, FlowConfig(), OPERATOR, "checkins", out, now=now, scope=senegal)
     with out.open(encoding="utf-8") as handle:
         rated = [int(row["usefulness"]) for row in csv.DictReader(handle) if row["usefulness"]]
-    assert sorted(rated) == [value for value, n in mine.ratings.items() for _ in range(n)]
+    assert sorted(rated) == [value for value, n in counted[0].items() for _ in range(n)]
+
+
+TOO_FEW = {
+    "en": "Too few women to show: under 5.",
+    "es": "Muy pocas mujeres para mostrar estas cifras: menos de 5.",
+    "fr": "Trop peu de femmes pour afficher ces chiffres\u00a0: moins de 5.",
+}
+
+
+@pytest.mark.parametrize("language", ["en", "es", "fr"])
+def test_ratings_given_by_fewer_than_five_women_are_not_shown(db, clock, language):
+    """Two women rated their sessions, 5 and 1: shown, "average 3" (or the counts) would tell
+    the one who gave 5 that the other gave 1. Neither the counts nor the average are shown;
+    the report says there are too few in the reader's language, the card shows the mark."""
+    now = clock.now()
+    with db.session() as s:
+        bo = [programme.woman(s, f"bo{i}", now=now, country="BO") for i in range(3)]
+        ca = [programme.woman(s, f"ca{i}", now=now, country="CA") for i in range(3)]
+        group = programme.cohort(s, "Ola 9", [*bo, *ca], now=now)
+        pair = programme.pair(s, group, bo[0], ca[0], now=now)
+        start = now - timedelta(days=3)
+        meeting = programme.meeting(s, pair, start)
+        programme.checkin(s, pair, bo[0], meeting.id, 5, at=start)
+        programme.checkin(s, pair, ca[0], meeting.id, 1, at=start)
+        report = reports.build(s, now=now)
+    page, printed = render_html(report, language), report_text(report, language)
+    for told in ("3.0/5", "3,0/5", "  1  # 1", "  5  # 1"):
+        assert told not in page and told not in printed
+    ratings = unescape(page.split('id="ratings"')[1].split("</section>")[0])
+    assert TOO_FEW[language] in ratings and 'data-chart="ratings"' not in ratings
+    assert '<div class="card" data-key="mean_rating"><b>x</b>' in page
+    assert TOO_FEW[language] in printed
+    assert report.ratings_hidden and report.ratings == {}
+    assert report.headline["mean_rating"] is None and report.mean_rating is None
+
+
+OUTCOME_ROW = {"en": "Self-confidence", "es": "Confianza en sí misma", "fr": "Confiance en soi"}
+CANADA = {"en": "Canada", "es": "Canadá", "fr": "Canada"}
+
+
+@pytest.mark.parametrize("language", ["en", "es", "fr"])
+def test_an_outcomes_countries_do_not_tell_a_hidden_count_of_the_funnel(db, clock, language):
+    """Bolivia invited 11, Canada 20, Senegal 1: the funnel hides Senegal's 1, and Bolivia's 11
+    with it. All 11 Bolivians and 15 Canadians answered: shown by country, "Bolivia n=11"
+    says Bolivia invited 11 at least, so Senegal, which has a woman, invited 32 - 20 - 11 = 1.
+    Bolivia's and Canada's answers are hidden (Bolivia's alone would be 26 - 15)."""
+    now = clock.now()
+    with db.session() as s:
+        women = [programme.woman(s, f"b{i}", now=now, country="BO") for i in range(11)]
+        women += [programme.woman(s, f"c{i}", now=now, country="CA") for i in range(20)]
+        women += [programme.woman(s, "s0", now=now, country="SN")]
+        programme.cohort(s, "Ola 10", women, now=now)
+        for woman in women[:11] + women[11:26]:
+            programme.survey(s, woman, "baseline", {"confidence": 2}, at=now - timedelta(60))
+            programme.survey(s, woman, "end", {"confidence": 4}, at=now - timedelta(1))
+        report = reports.build(s, now=now)
+    assert report.funnel_by_country["SN"]["invited"] is None
+    assert report.funnel_by_country["BO"]["invited"] is None
+    assert report.outcomes["confidence"] == {
+        "all": reports.OutcomeStat(26, 2, 4),
+        "BO": None,
+        "CA": None,
+    }
+    page, printed = render_html(report, language), report_text(report, language)
+    outcomes = page.split('id="outcomes"')[1].split("</section>")[0]
+    row = re.search(rf"<tr><td>{OUTCOME_ROW[language]}</td>(.*?)</tr>", outcomes)
+    assert row and re.findall(r"<td>([^<]*)</td>", row.group(1))[-2:] == ["x", "x"]
+    assert "n=11" not in page and "n=15" not in page
+    for label in (BOLIVIA[language], CANADA[language]):
+        assert f"{label} x" in printed

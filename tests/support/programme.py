@@ -155,7 +155,7 @@ def checkin(
     session: Session,
     the_pair: Pair,
     who: Participant,
-    meeting_id: int,
+    meeting_id: int | None,
     rating: int,
     *,
     at: datetime,
