@@ -764,7 +764,7 @@ def report_text(report: reports.ProgrammeReport, language: str = "en") -> str:
         )
         lines.append("  " + line(name, change))
     if report.outcomes_withheld:
-        lines.append("  " + t("withheld"))
+        lines.append("  " + t(report.outcomes_note))
     lines += ["", t("risk")]
     if not report.at_risk:
         lines.append(f"  {t('none_at_risk')}")

@@ -429,5 +429,7 @@ def _outcomes(words: Words, report: ProgrammeReport) -> str:
         if any(s.get("all") for s in report.outcomes.values())
         else ""
     )
-    withheld = f'<p class="note">{words("withheld")}</p>' if report.outcomes_withheld else ""
+    withheld = (
+        f'<p class="note">{words(report.outcomes_note)}</p>' if report.outcomes_withheld else ""
+    )
     return chart + _table(head, rows) + withheld

@@ -137,6 +137,12 @@ TEXT: dict[str, Msg] = {
         "Not shown by country: with so few women in each, even hidden figures could be worked "
         "out from the totals."
     ),
+    # The outcomes by country, when the funnel is not shown by country or they would tell one
+    # of its hidden figures: not for want of women in each.
+    "withheld_funnel": _(
+        "Not shown by country: read with the figures from invitation to sessions above, they "
+        "would let a hidden one be worked out."
+    ),
     "country": _("Country"),
     "weeks": _("Sessions per week"),
     "week_of": _("Week of"),
@@ -247,6 +253,9 @@ class ProgrammeReport:
     # The same for the outcomes by country (five countries of one woman each, say, or a funnel
     # not shown by country); also when, read with the funnel, they would tell one of its counts.
     outcomes_withheld: bool = False
+    # Why they are: "few" (the outcomes' own counts tell one) or "funnel" (read with the funnel,
+    # withheld itself or not): its note says the true reason.
+    outcomes_withheld_why: str = ""
     # A country-scoped coordinator's countries: the report covers their women only.
     countries: tuple[str, ...] = ()
     # Fewer than SMALL women gave the ratings: they are not shown (`ratings` is empty), nor
@@ -261,6 +270,11 @@ class ProgrammeReport:
             or any(ERASED in stats for stats in self.outcomes.values())
             or self.ratings_erased > 0
         )
+
+    @property
+    def outcomes_note(self) -> str:
+        """The key in TEXT of the note saying why the outcomes are not shown by country."""
+        return "withheld_funnel" if self.outcomes_withheld_why == "funnel" else "withheld"
 
     @property
     def mean_rating(self) -> float | None:
@@ -447,13 +461,14 @@ def _outcomes(
     scope: Scope,
     missing: list[str],
     funnel: _FunnelByCountry,
-) -> tuple[dict[str, dict[str, OutcomeStat | None]], bool]:
-    """Each outcome's averages, for all and by country, and whether the breakdown by country is
-    withheld (see `ProgrammeReport.outcomes`). Read with the funnel by country, whose hidden
-    cells it may add to: an outcome's women of a country are among those it invited."""
+) -> tuple[dict[str, dict[str, OutcomeStat | None]], str]:
+    """Each outcome's averages, for all and by country, and why the breakdown by country is
+    withheld ("" when it is not; see `ProgrammeReport.outcomes_withheld_why`). Read with the
+    funnel by country, whose hidden cells it may add to: an outcome's women of a country are
+    among those it invited."""
     if not _has_table(session, "outcomeanswer"):
         missing.append("outcomes")
-        return {}, False
+        return {}, ""
 
     grouped: dict[str, dict[str, list[tuple[int, int]]]] = {
         outcome: defaultdict(list) for outcome in OUTCOMES
@@ -471,7 +486,11 @@ def _outcomes(
     table = [[len(grouped[outcome][where]) for outcome in answered] for where in places]
     totals = [len(grouped[outcome]["all"]) >= SMALL for outcome in answered]
     # Shown by country only where the funnel is: its rows would tell what its withholding keeps.
-    hidden = None if funnel.withheld else hidden_apart(table, totals=totals, averages=True)
+    hidden = hidden_apart(table, totals=totals, averages=True)
+    # Their own reason first: too few women in each, whatever the funnel shows.
+    why = "few" if hidden is None else "funnel"
+    if funnel.withheld:
+        hidden = None
     if hidden is not None:
         rows = [funnel.rows.index(where) if where in funnel.rows else None for where in places]
         # The baseline survey comes with a pair's start: her answers say she reached it.
@@ -482,7 +501,7 @@ def _outcomes(
         if together is not None:
             funnel.hidden, hidden = together
         else:
-            hidden = None
+            hidden, why = None, "funnel"
     result: dict[str, dict[str, OutcomeStat | None]] = {outcome: {} for outcome in OUTCOMES}
     for column, outcome in enumerate(answered):
         result[outcome]["all"] = _outcome_stat(grouped[outcome]["all"])
@@ -493,7 +512,7 @@ def _outcomes(
                 result[outcome][where] = None
             elif table[line][column]:
                 result[outcome][where] = _outcome_stat(grouped[outcome][where])
-    return result, hidden is None and bool(places)
+    return result, why if hidden is None and places else ""
 
 
 def _outcome_stat(values: list[tuple[int, int]]) -> OutcomeStat | None:
@@ -712,7 +731,7 @@ def build(
     funnel_withheld = withheld(table, funnel=True)
     hidden = set() if funnel_withheld else hidden_cells(table, funnel=True)
     read_with = _FunnelByCountry(countries, table, hidden, funnel_withheld)
-    outcomes, outcomes_withheld = _outcomes(session, cohort_id, scope, missing, read_with)
+    outcomes, outcomes_withheld_why = _outcomes(session, cohort_id, scope, missing, read_with)
     by_country = {
         country: {
             step: None if (line, column) in read_with.hidden else table[line][column]
@@ -744,7 +763,8 @@ def build(
         reach=reach(session, now=now, scope=scope, cohort_id=cohort_id, women=women),
         missing=missing,
         funnel_withheld=funnel_withheld,
-        outcomes_withheld=outcomes_withheld,
+        outcomes_withheld=bool(outcomes_withheld_why),
+        outcomes_withheld_why=outcomes_withheld_why,
         countries=scope.countries,
         ratings_hidden=ratings_hidden,
     )

@@ -933,3 +933,35 @@ def test_an_outcomes_countries_do_not_tell_a_hidden_count_of_the_funnel(db, cloc
     assert "n=11" not in page and "n=15" not in page
     for label in (BOLIVIA[language], CANADA[language]):
         assert f"{label} x" in printed
+
+
+WITHHELD_WITH_FUNNEL = {
+    "en": "Not shown by country: read with the figures from invitation to sessions above",
+    "es": "No se muestra por país: junto con las cifras de arriba",
+    "fr": "Pas de détail par pays\u00a0: lus avec les chiffres ci-dessus",
+}
+
+
+@pytest.mark.parametrize("language", ["en", "es", "fr"])
+def test_outcomes_withheld_because_of_the_funnel_say_so_not_few_women(db, clock, language):
+    """Six Bolivian women, two of them matched: the funnel's one row is its totals, so its
+    "matched 2" is told and it is not shown by country; nor are the outcomes, though six women
+    answered in Bolivia. Their note gives that reason, not "so few women in each"."""
+    now = clock.now()
+    with db.session() as s:
+        women = [programme.woman(s, f"b{i}", now=now, country="BO") for i in range(6)]
+        group = programme.cohort(s, "Ola 11", women, now=now)
+        programme.pair(s, group, women[0], women[1], now=now, status=PairStatus.INTRODUCED)
+        for woman in women:
+            programme.survey(s, woman, "baseline", {"confidence": 2}, at=now - timedelta(60))
+            programme.survey(s, woman, "end", {"confidence": 4}, at=now - timedelta(1))
+        report = reports.build(s, now=now)
+    assert report.funnel_withheld and report.outcomes_withheld
+    assert report.outcomes["confidence"] == {"all": reports.OutcomeStat(6, 2, 4)}
+    page, printed = render_html(report, language), report_text(report, language)
+    funnel = unescape(page.split('id="funnel"')[1].split("</section>")[0])
+    outcomes = unescape(page.split('id="outcomes"')[1].split("</section>")[0])
+    assert WITHHELD[language] in funnel  # the funnel's own reason is the few women
+    assert WITHHELD[language] not in outcomes and WITHHELD_WITH_FUNNEL[language] in outcomes
+    assert printed.count(WITHHELD[language]) == 1
+    assert WITHHELD_WITH_FUNNEL[language] in printed
