@@ -71,7 +71,7 @@ def _public_ids(session: Session) -> dict[int, str]:
 
 
 def _erased(session: Session) -> set[int]:
-    """The women who erased their data: their answers are counted in the report, never listed."""
+    """The women who erased their data: their answers are never listed (the report pools them)."""
     query = select(Participant.id).where(col(Participant.erased_at).is_not(None))
     return {pid for pid in session.exec(query) if pid is not None}
 
@@ -208,7 +208,8 @@ def _checkins(
             continue
         if not scope.sees(checkin.participant_id) or checkin.participant_id in erased:
             # Once she erased her data her ratings are not given one by one under her id: the
-            # report still counts them (its ratings, "from women who erased their data").
+            # report counts them pooled only (5 erased women at least), so that it less this
+            # export is never one woman's.
             continue
         row: Row = {
             "checkin": checkin.id,
@@ -240,7 +241,7 @@ def _outcomes(
     for answer in session.exec(query):
         if not scope.sees(answer.participant_id) or answer.participant_id in erased:
             # Once she erased her data her answers are not given one by one: the report counts
-            # them in its "Erased her data" column only.
+            # them in its "Erased her data" column only, pooled (5 erased women at least).
             continue
         person = people.get(answer.participant_id)
         yield {

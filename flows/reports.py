@@ -12,7 +12,9 @@ countries that the hidden ones hold 5 women at least (their average is the progr
 shown ones'). Where the totals and the list of countries alone would tell a small count (invited
 2 in two countries: 1 each), the funnel is not shown by country at all, nor are the outcomes.
 Ratings given by fewer than 5 women are not shown, nor their average (`ratings_hidden`). A woman
-who erased her data is counted in a row of her own, never under a country. The report holds
+who erased her data is counted in a row of her own, never under a country; her ratings and
+answers only pooled with those of 4 other erased women at least (the exports no longer list them,
+so the report less an export would be hers). The report holds
 pseudonymous ids only, never names or contacts.
 
 Every figure is computed from the tables, so it is always current. A source whose table is not
@@ -421,27 +423,30 @@ def _ratings(
     session: Session, pair_ids: set[int] | None, scope: Scope, missing: list[str]
 ) -> tuple[dict[int, int], int, int]:
     """How many check-ins her women gave each rating in these pairs, how many of them women
-    who erased their data gave (still counted, as their self-assessments in "All countries",
-    never listed), and how many women gave them. The other woman of a mixed pair is not hers:
-    as in the check-ins export."""
+    who erased their data gave (still counted when SMALL such women at least gave them, as
+    their self-assessments in "All countries", never listed), and how many women gave them.
+    The other woman of a mixed pair is not hers: as in the check-ins export."""
     if not _has_table(session, "checkin"):
         missing.append("checkins")
         return {}, 0, 0
 
-    counts = {value: 0 for value in range(1, 6)}
-    erased = 0
-    women: set[int] = set()
+    given: dict[bool, list[tuple[int, int]]] = {False: [], True: []}  # erased → (woman, value)
     query = (
         select(CheckIn.pair_id, CheckIn.participant_id, CheckIn.usefulness, Participant.erased_at)
         .join(Participant, col(Participant.id) == col(CheckIn.participant_id))
         .where(col(CheckIn.usefulness).is_not(None))
     )
     for pair_id, woman, value, erased_at in session.exec(query):
-        if (pair_ids is None or pair_id in pair_ids) and scope.sees(woman) and value in counts:
-            counts[value] += 1
-            erased += erased_at is not None
-            women.add(woman)
-    return counts, erased, len(women)
+        if (pair_ids is None or pair_id in pair_ids) and scope.sees(woman) and value in range(1, 6):
+            given[erased_at is not None].append((woman, value or 0))
+    # The check-ins export no longer lists an erased woman's: the report less the export is
+    # the erased women's ratings, so theirs are counted only pooled, SMALL women at least.
+    if small(len({woman for woman, _value in given[True]})):
+        given[True] = []
+    counted = given[False] + given[True]
+    counts = Counter(value for _woman, value in counted)
+    ratings = {value: counts[value] for value in range(1, 6)}
+    return ratings, len(given[True]), len({woman for woman, _value in counted})
 
 
 @dataclass
@@ -473,8 +478,16 @@ def _outcomes(
     grouped: dict[str, dict[str, list[tuple[int, int]]]] = {
         outcome: defaultdict(list) for outcome in OUTCOMES
     }
-    for row in outcome_changes(session, cohort_id):
-        if not scope.sees(row.participant_id) or row.outcome not in grouped:
+    changes = [
+        row
+        for row in outcome_changes(session, cohort_id)
+        if scope.sees(row.participant_id) and row.outcome in grouped
+    ]
+    # The outcomes export no longer lists an erased woman's answers: the report less the export
+    # is the erased women's, so an outcome counts theirs only pooled, SMALL women at least.
+    erased = Counter(row.outcome for row in changes if row.erased)
+    for row in changes:
+        if row.erased and small(erased[row.outcome]):
             continue
         answers = (row.baseline, row.latest)
         grouped[row.outcome]["all"].append(answers)
