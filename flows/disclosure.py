@@ -30,6 +30,10 @@ an outcome stands its women's average, so its hidden counts must hold 5 women at
 Sometimes what she knows before any count is shown already tells a small one: invited 2 in two
 countries, each country's row has a woman, so each is 1; one row alone is its totals. No hiding
 helps then, so such a table is `withheld`: not shown by row at all, its totals alone.
+
+A count that is not small may still need hiding: a cohort's, when the whole programme's report
+beside it has 1 to 4 women more (7 less 6). Such cells are given as `also`: hidden and protected
+as a small one is.
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ def hidden_cells(
     *,
     totals: Sequence[bool] | None = None,
     funnel: bool = False,
+    also: Iterable[Cell] = (),
 ) -> set[Cell]:
     """The cells of `table` (rows of counts) to hide: every small one, then as many more as it
     takes that no hidden one can be worked out (unless the table is `withheld`: then no hiding
@@ -61,11 +66,13 @@ def hidden_cells(
 
     `totals[column]`: whether that column's total is shown beside the table (all are, unless
     said). `funnel`: each row is a funnel, no step above the one before it, starting from one
-    woman at least (a country's row is there because she is), and the reader knows it.
+    woman at least (a country's row is there because she is), and the reader knows it. `also`:
+    cells hidden and protected as if small (a cohort's count whose complement in the programme
+    is small: the whole report less it would tell that).
     """
     figures = tuple(tuple(row) for row in table)
     shown = tuple(totals) if totals is not None else (True,) * (len(figures[0]) if figures else 0)
-    return set(_hidden_cells(figures, shown, funnel))
+    return set(_hidden_cells(figures, shown, funnel, frozenset(also)))
 
 
 def withheld(
@@ -73,15 +80,18 @@ def withheld(
     *,
     totals: Sequence[bool] | None = None,
     funnel: bool = False,
+    also: Iterable[Cell] = (),
 ) -> bool:
     """Whether the table must not be shown by row at all: the totals and the list of rows alone
-    already tell a small count, so no hiding of cells can protect it (invited 2 in a funnel of
-    two countries: each country's row has a woman, so each is 1; or one row, each count its
-    column's total). Its totals alone are shown then."""
+    already tell a small count (or one of `also`, see `hidden_cells`), so no hiding of cells can
+    protect it (invited 2 in a funnel of two countries: each country's row has a woman, so each
+    is 1; or one row, each count its column's total). Its totals alone are shown then."""
     grid = [list(row) for row in table]
     shown = list(totals) if totals is not None else [True] * (len(grid[0]) if grid else 0)
     every = {(r, c) for r, row in enumerate(grid) for c in range(len(row))}
-    return any(small(_count(grid, cell)) for cell in _worked_out(grid, every, shown, funnel))
+    secret = {cell for cell in also if _count(grid, cell)}  # a 0 is 0 whatever the programme's
+    told = _worked_out(grid, every, shown, funnel)
+    return any(small(_count(grid, cell)) or cell in secret for cell in told)
 
 
 def hidden_apart(
@@ -89,6 +99,7 @@ def hidden_apart(
     *,
     totals: Sequence[bool] | None = None,
     averages: bool = False,
+    also: Iterable[Cell] = (),
 ) -> set[Cell] | None:
     """The cells to hide of a table whose columns are read apart (an outcome's women by
     country), or None when it must be withheld (see `withheld`).
@@ -100,16 +111,20 @@ def hidden_apart(
     `averages`: each shown count comes with its women's average, and the column's total with
     theirs, so the hidden women's average is the total's less the shown ones': while the hidden
     counts of a column add up to 1 to 4 women, its smallest shown count is hidden too.
+    `also`: as `hidden_cells`'.
     """
     grid = [list(row) for row in table]
     shown = list(totals) if totals is not None else [True] * (len(grid[0]) if grid else 0)
+    secret = set(also)
     hidden: set[Cell] = set()
     for c, total in enumerate(shown):
         lines = [r for r, row in enumerate(grid) if row[c]]
         column = [[grid[r][c]] for r in lines]
-        if withheld(column, totals=[total], funnel=True):
+        forced = [(i, 0) for i, r in enumerate(lines) if (r, c) in secret]
+        if withheld(column, totals=[total], funnel=True, also=forced):
             return None
-        mine = {(lines[r], c) for r, _c in hidden_cells(column, totals=[total], funnel=True)}
+        found = hidden_cells(column, totals=[total], funnel=True, also=forced)
+        mine = {(lines[r], c) for r, _c in found}
         rest = _by_size(grid, ((r, c) for r in lines if (r, c) not in mine))
         while averages and total and rest and small(sum(_count(grid, cell) for cell in mine)):
             mine.add(rest.pop(0))
@@ -205,11 +220,15 @@ def _hidden_together(
 # The same figures give the same answer: the console's dashboard builds the report on every load.
 @lru_cache(maxsize=256)
 def _hidden_cells(
-    table: tuple[tuple[int, ...], ...], totals: tuple[bool, ...], funnel: bool
+    table: tuple[tuple[int, ...], ...],
+    totals: tuple[bool, ...],
+    funnel: bool,
+    also: frozenset[Cell],
 ) -> frozenset[Cell]:
     grid = [list(row) for row in table]
     shown_totals = list(totals)
     hidden = {(r, c) for r, row in enumerate(grid) for c, n in enumerate(row) if small(n)}
+    hidden |= {(r, c) for r, c in also if grid[r][c]}  # a 0 is 0 whatever the programme's
     while True:
         extra = _alone_in_column(grid, hidden, shown_totals)
         if extra is None:

@@ -11,10 +11,12 @@ hidden one could be worked out (`flows.disclosure`), the funnel and the outcomes
 countries that the hidden ones hold 5 women at least (their average is the programme's less the
 shown ones'). Where the totals and the list of countries alone would tell a small count (invited
 2 in two countries: 1 each), the funnel is not shown by country at all, nor are the outcomes.
-Ratings given by fewer than 5 women are not shown, nor their average (`ratings_hidden`). A woman
-who erased her data is counted in a row of her own, never under a country; her ratings and
-answers only pooled with those of 4 other erased women at least (the exports no longer list them,
-so the report less an export would be hers). The report holds
+Ratings given by fewer than 5 women are not shown, nor their average (`ratings_hidden`). A
+cohort's or a scoped coordinator's report is read against the whole programme's, which a funder
+may hold too: a figure whose complement in the programme is 1 to 4 women is hidden (`_whole`).
+A woman who erased her data is counted in a row of her own, never under a country; her ratings
+and answers only pooled with those of 4 other erased women at least (the exports no longer list
+them, so the report less an export would be hers). The report holds
 pseudonymous ids only, never names or contacts.
 
 Every figure is computed from the tables, so it is always current. A source whose table is not
@@ -429,7 +431,17 @@ def _ratings(
     if not _has_table(session, "checkin"):
         missing.append("checkins")
         return {}, 0, 0
+    counted = _given(session, pair_ids, scope)
+    counts = Counter(value for _woman, value, _erased in counted)
+    ratings = {value: counts[value] for value in range(1, 6)}
+    erased = sum(1 for _woman, _value, gone in counted if gone)
+    return ratings, erased, len({woman for woman, _value, _erased in counted})
 
+
+def _given(
+    session: Session, pair_ids: set[int] | None, scope: Scope
+) -> list[tuple[int, int, bool]]:
+    """The ratings the report counts: (woman, rating, whether she erased her data since)."""
     given: dict[bool, list[tuple[int, int]]] = {False: [], True: []}  # erased → (woman, value)
     query = (
         select(CheckIn.pair_id, CheckIn.participant_id, CheckIn.usefulness, Participant.erased_at)
@@ -443,10 +455,7 @@ def _ratings(
     # the erased women's ratings, so theirs are counted only pooled, SMALL women at least.
     if small(len({woman for woman, _value in given[True]})):
         given[True] = []
-    counted = given[False] + given[True]
-    counts = Counter(value for _woman, value in counted)
-    ratings = {value: counts[value] for value in range(1, 6)}
-    return ratings, len(given[True]), len({woman for woman, _value in counted})
+    return [(woman, value, gone) for gone in (False, True) for woman, value in given[gone]]
 
 
 @dataclass
@@ -466,40 +475,41 @@ def _outcomes(
     scope: Scope,
     missing: list[str],
     funnel: _FunnelByCountry,
+    rest: dict[str, dict[str, int]] | None = None,
 ) -> tuple[dict[str, dict[str, OutcomeStat | None]], str]:
     """Each outcome's averages, for all and by country, and why the breakdown by country is
     withheld ("" when it is not; see `ProgrammeReport.outcomes_withheld_why`). Read with the
     funnel by country, whose hidden cells it may add to: an outcome's women of a country are
-    among those it invited."""
+    among those it invited. `rest`: the whole programme's women by outcome and row, for a
+    cohort's or a scoped coordinator's report (`_whole`)."""
     if not _has_table(session, "outcomeanswer"):
         missing.append("outcomes")
         return {}, ""
 
-    grouped: dict[str, dict[str, list[tuple[int, int]]]] = {
-        outcome: defaultdict(list) for outcome in OUTCOMES
-    }
-    changes = [
-        row
-        for row in outcome_changes(session, cohort_id)
-        if scope.sees(row.participant_id) and row.outcome in grouped
-    ]
-    # The outcomes export no longer lists an erased woman's answers: the report less the export
-    # is the erased women's, so an outcome counts theirs only pooled, SMALL women at least.
-    erased = Counter(row.outcome for row in changes if row.erased)
-    for row in changes:
-        if row.erased and small(erased[row.outcome]):
-            continue
-        answers = (row.baseline, row.latest)
-        grouped[row.outcome]["all"].append(answers)
-        grouped[row.outcome][country_row(row.country, row.erased)].append(answers)
+    grouped = _grouped(session, cohort_id, scope)
     answered = [outcome for outcome in OUTCOMES if grouped[outcome]]
     places = sorted({where for o in answered for where in grouped[o]} - {"all"}, key=row_order)
     # A country's women for each outcome: each outcome's add up to its "all", shown from 5 up;
     # "—" where nobody answered, so the reader tells a 0 from a hidden count.
     table = [[len(grouped[outcome][where]) for outcome in answered] for where in places]
-    totals = [len(grouped[outcome]["all"]) >= SMALL for outcome in answered]
+    # Beside the whole report, a figure of 1 to 4 women fewer than the programme's tells those
+    # few's average: such an average is hidden, and so is the outcome's every country.
+    hidden_all: set[int] = set()
+    forced: set[Cell] = set()
+    for column, outcome in enumerate(answered if rest is not None else []):
+        theirs = (rest or {}).get(outcome, {})
+        gaps = [theirs.get(where, 0) - table[line][column] for line, where in enumerate(places)]
+        mine = [gap for line, gap in enumerate(gaps) if table[line][column]]
+        if small(sum(mine)) or small(theirs.get("all", 0) - len(grouped[outcome]["all"])):
+            hidden_all.add(column)
+        if any(small(gap) for gap in mine):
+            forced |= {(line, column) for line in range(len(places)) if table[line][column]}
+    totals = [
+        len(grouped[outcome]["all"]) >= SMALL and column not in hidden_all
+        for column, outcome in enumerate(answered)
+    ]
     # Shown by country only where the funnel is: its rows would tell what its withholding keeps.
-    hidden = hidden_apart(table, totals=totals, averages=True)
+    hidden = hidden_apart(table, totals=totals, averages=True, also=forced)
     # Their own reason first: too few women in each, whatever the funnel shows.
     why = "few" if hidden is None else "funnel"
     if funnel.withheld:
@@ -517,7 +527,8 @@ def _outcomes(
             hidden, why = None, "funnel"
     result: dict[str, dict[str, OutcomeStat | None]] = {outcome: {} for outcome in OUTCOMES}
     for column, outcome in enumerate(answered):
-        result[outcome]["all"] = _outcome_stat(grouped[outcome]["all"])
+        shown = column not in hidden_all
+        result[outcome]["all"] = _outcome_stat(grouped[outcome]["all"]) if shown else None
         for line, where in enumerate(places):
             if hidden is None:
                 break
@@ -526,6 +537,30 @@ def _outcomes(
             elif table[line][column]:
                 result[outcome][where] = _outcome_stat(grouped[outcome][where])
     return result, why if hidden is None and places else ""
+
+
+def _grouped(
+    session: Session, cohort_id: int | None, scope: Scope
+) -> dict[str, dict[str, list[tuple[int, int]]]]:
+    """Each outcome's answers the report counts (baseline, latest), for all and by row."""
+    grouped: dict[str, dict[str, list[tuple[int, int]]]] = {
+        outcome: defaultdict(list) for outcome in OUTCOMES
+    }
+    changes = [
+        row
+        for row in outcome_changes(session, cohort_id)
+        if scope.sees(row.participant_id) and row.outcome in grouped
+    ]
+    # The outcomes export no longer lists an erased woman's answers: the report less the export
+    # is the erased women's, so an outcome counts theirs only pooled, SMALL women at least.
+    erased = Counter(row.outcome for row in changes if row.erased)
+    for row in changes:
+        if row.erased and small(erased[row.outcome]):
+            continue
+        answers = (row.baseline, row.latest)
+        grouped[row.outcome]["all"].append(answers)
+        grouped[row.outcome][country_row(row.country, row.erased)].append(answers)
+    return grouped
 
 
 def _outcome_stat(values: list[tuple[int, int]]) -> OutcomeStat | None:
@@ -715,6 +750,41 @@ def _covered_cohorts(session: Session, scope: Scope) -> str | None:
     return ", ".join(sorted(cohort.name for cohort in found if cohort is not None)) or None
 
 
+def _funnel_by_row(
+    people: list[Participant], steps: dict[str, dict[int, bool]]
+) -> tuple[list[str], list[list[int]]]:
+    """The funnel's rows (countries, then the erased) and each row's count at each step."""
+    rows: dict[str, list[int]] = defaultdict(list)
+    for person in people:
+        rows[_funnel_row(person)].append(person.id or 0)
+    countries = sorted(rows, key=row_order)
+    table = [[sum(steps[step][pid] for pid in rows[c]) for step in FUNNEL] for c in countries]
+    return countries, table
+
+
+@dataclass(frozen=True)
+class _Whole:
+    """The whole programme's figures (the admin's report's, before hiding), which a cohort's or
+    a scoped coordinator's report is read against: a funder may hold both."""
+
+    funnel: dict[str, list[int]]  # row → count at each step
+    outcomes: dict[str, dict[str, int]]  # outcome → "all" or row → women
+    ratings: Counter[tuple[int, int, bool]]  # (woman, rating, erased) → check-ins
+
+
+def _whole(session: Session, now: datetime, staff: Collection[int]) -> _Whole:
+    people = _people(session, None, EVERYONE, staff)
+    pairs = _pairs(session, None, EVERYONE)
+    held = held_sessions(session, [pair.id or 0 for pair in pairs], now=now, missing=[])
+    rows, table = _funnel_by_row(people, _funnel_of(people, pairs, held))
+    outcomes: dict[str, dict[str, int]] = {}
+    if _has_table(session, "outcomeanswer"):
+        grouped = _grouped(session, None, EVERYONE)
+        outcomes = {o: {where: len(v) for where, v in by.items()} for o, by in grouped.items()}
+    given = _given(session, None, EVERYONE) if _has_table(session, "checkin") else []
+    return _Whole(dict(zip(rows, table, strict=True)), outcomes, Counter(given))
+
+
 def build(
     session: Session,
     *,
@@ -734,17 +804,25 @@ def build(
     held = held_sessions(session, [pair.id or 0 for pair in pairs], now=now, missing=missing)
     steps = _funnel_of(people, pairs, held)
     funnel = {step: sum(steps[step].values()) for step in FUNNEL}
-    rows: dict[str, list[int]] = defaultdict(list)
-    for person in people:
-        rows[_funnel_row(person)].append(person.id or 0)
-    countries = sorted(rows, key=row_order)
-    table = [[sum(steps[step][pid] for pid in rows[c]) for step in FUNNEL] for c in countries]
+    countries, table = _funnel_by_row(people, steps)
+    narrowed = cohort_id is not None or not scope.whole
+    rest = _whole(session, now, staff) if narrowed else None
+    # Beside the whole report, a count 1 to 4 under the programme's tells those few women's
+    # steps: it is hidden as if small (and protected alike).
+    gaps = {
+        (line, column)
+        for line, country in enumerate(countries)
+        for column, count in enumerate(table[line])
+        if rest is not None and small(rest.funnel.get(country, [0] * len(FUNNEL))[column] - count)
+    }
     # Each step's countries add up to the funnel's figure, and no step has more women than the one
     # before: a reader knows both, so the hidden counts are chosen knowing them too.
-    funnel_withheld = withheld(table, funnel=True)
-    hidden = set() if funnel_withheld else hidden_cells(table, funnel=True)
+    funnel_withheld = withheld(table, funnel=True, also=gaps)
+    hidden = set() if funnel_withheld else hidden_cells(table, funnel=True, also=gaps)
     read_with = _FunnelByCountry(countries, table, hidden, funnel_withheld)
-    outcomes, outcomes_withheld_why = _outcomes(session, cohort_id, scope, missing, read_with)
+    outcomes, outcomes_withheld_why = _outcomes(
+        session, cohort_id, scope, missing, read_with, rest.outcomes if rest else None
+    )
     by_country = {
         country: {
             step: None if (line, column) in read_with.hidden else table[line][column]
@@ -753,7 +831,6 @@ def build(
         for line, country in enumerate(countries)
         if not funnel_withheld
     }
-    narrowed = cohort_id is not None or not scope.whole
     pair_ids = {pair.id or 0 for pair in pairs} if narrowed else None
     risky = at_risk(session, now=now, cohort_id=cohort_id, scope=scope, missing=[])
     women = frozenset(person.id or 0 for person in people)
@@ -761,6 +838,10 @@ def build(
     # Given by 1 to 4 women, the ratings and their average are those women's own: two women,
     # an average of 3, and the one who gave 5 knows the other gave 1.
     ratings_hidden = small(raters)
+    if rest is not None and not ratings_hidden and "checkins" not in missing:
+        # Beside the whole report's, the ratings of the 1 to 4 women it has more would show.
+        mine = Counter(_given(session, pair_ids, scope))
+        ratings_hidden = small(len({woman for woman, _v, _e in rest.ratings - mine}))
     if ratings_hidden:
         ratings, ratings_erased = {}, 0
     report = ProgrammeReport(

@@ -212,3 +212,36 @@ def test_no_hidden_count_can_be_worked_out_by_a_reader_who_tells_0_from_hidden(
     assert all(counts[cell] for cell in hidden)  # a hidden 0 would hide nothing
     for key in hidden:
         assert not told(key, hidden), (numbers, hidden, key)
+
+
+@settings(max_examples=150, deadline=None)
+@given(funnels(), st.data())
+@example([[6, 6], [9, 5]], None)
+def test_a_count_hidden_as_if_small_cannot_be_worked_out_either(
+    table: list[list[int]], data: st.DataObject | None
+) -> None:
+    """A cohort's count whose complement in the programme is small is hidden as if small
+    (`also`): hidden, and no more to be worked out than a small one (Bolivia 6, Canada 9: with
+    Bolivia's 6 hidden alone, it would be the total less Canada's)."""
+    counts: Cells = {(r, step): n for r, line in enumerate(table) for step, n in enumerate(line)}
+    also = {(0, 0)} if data is None else data.draw(st.sets(st.sampled_from(sorted(counts))))
+    steps = range(len(table[0]))
+    columns = [[(row, step) for row in range(len(table))] for step in steps]
+    rows = [[(row, step) for step in steps] for row in range(len(table))]
+
+    def each_row_a_woman(values: Cells) -> bool:
+        return all(values[line[0]] >= 1 for line in rows)
+
+    def told(key: Hashable, hidden: set[Hashable]) -> bool:
+        return not another_reading(counts, hidden, key, columns, rows, each_row_a_woman)
+
+    if withheld(table, funnel=True, also=also):
+        secret = {cell for cell in also if counts[cell]}
+        assert any(
+            (small(n) or key in secret) and told(key, set(counts)) for key, n in counts.items()
+        )
+        return
+    hidden = hidden_cells(table, funnel=True, also=also)
+    assert {cell for cell in also if counts[cell]} <= hidden
+    for key in hidden:
+        assert not told(key, hidden), (table, also, hidden, key)

@@ -1018,3 +1018,62 @@ def test_one_erased_womans_ratings_and_answers_cannot_be_worked_out_from_the_exp
     confidence = report.outcomes["confidence"]
     assert confidence["all"] == reports.OutcomeStat(11, 2, 4)
     assert reports.ERASED not in confidence
+
+
+def differences(mine: reports.ProgrammeReport, whole: reports.ProgrammeReport) -> list[str]:
+    """The figures shown in both reports whose difference is 1 to 4 (women, or their answers)."""
+    from flows.disclosure import small
+
+    found = []
+    for country, steps in mine.funnel_by_country.items():
+        for step, count in steps.items():
+            other = whole.funnel_by_country.get(country, {}).get(step)
+            if count is not None and other is not None and small(other - count):
+                found.append(f"funnel {country} {step}: {other} - {count}")
+    for outcome, stats in mine.outcomes.items():
+        for row, stat in stats.items():
+            other = whole.outcomes.get(outcome, {}).get(row)
+            if stat is not None and other is not None and small(other.women - stat.women):
+                found.append(f"{outcome} {row}: {other.women} - {stat.women}")
+    given, all_given = sum(mine.ratings.values()), sum(whole.ratings.values())
+    if given and all_given and small(all_given - given):
+        found.append(f"ratings: {all_given} - {given}")
+    return found
+
+
+@pytest.mark.parametrize("view", ["cohort", "coordinator"])
+def test_a_cohorts_report_less_the_whole_one_tells_no_womans_figures(db, clock, view):
+    """Cohort A: six Senegalese and six Canadian women in pairs, who rate their sessions 4 and
+    answer the surveys 2 then 4. Cohort B: one Senegalese and one Canadian, rating 1 and going
+    from 1 to 5. A funder holding the whole report and cohort A's would read cohort B's women
+    in the difference (Senegal 7 - 6 = 1, her rating, her answers): cohort A's figures whose
+    complement in the programme is 1 to 4 women are hidden; so are those of the report of a
+    coordinator whose scope is cohort A, read against the admin's."""
+    from flows.scope import scope_of
+
+    now = clock.now()
+    with db.session() as s:
+        sn = [programme.woman(s, f"sn{i}", now=now, country="SN") for i in range(7)]
+        ca = [programme.woman(s, f"ca{i}", now=now, country="CA") for i in range(7)]
+        first = programme.cohort(s, "Ola A", [*sn[:6], *ca[:6]], now=now)
+        second = programme.cohort(s, "Ola B", [sn[6], ca[6]], now=now)
+        first_id = first.id
+        for i, (a, b) in enumerate(zip(sn, ca, strict=True)):
+            pair = programme.pair(s, first if i < 6 else second, a, b, now=now)
+            meeting = programme.meeting(s, pair, now - timedelta(days=7))
+            for who in (a, b):
+                programme.checkin(s, pair, who, meeting.id, 4 if i < 6 else 1, at=now)
+                start, end = (2, 4) if i < 6 else (1, 5)
+                programme.survey(s, who, "baseline", {"confidence": start}, at=now - timedelta(60))
+                programme.survey(s, who, "end", {"confidence": end}, at=now - timedelta(1))
+    with db.session() as s:
+        whole = reports.build(s, now=now)
+        if view == "cohort":
+            mine = reports.build(s, now=now, cohort="Ola A")
+        else:
+            mine = reports.build(s, now=now, scope=scope_of(s, [], [first_id]))
+    assert whole.funnel_by_country["SN"]["invited"] == 7
+    assert whole.outcomes["confidence"]["all"] == reports.OutcomeStat(14, 26 / 14, 58 / 14)
+    assert differences(mine, whole) == []
+    # Still a report: its totals, and what no difference tells.
+    assert mine.funnel["invited"] == 12
