@@ -75,6 +75,7 @@ from flows.nudges import (
     plan_meeting,
     plan_proposal_wait,
     replan_reminders,
+    standing_start,
 )
 from flows.proactive import (
     About,
@@ -209,6 +210,15 @@ LAPSED_THEIRS = _(
 LAPSED_MOVE = _(
     "The new times proposed for your session with {name} have passed without an answer, so it "
     "stays as planned: {when} (your time)."
+)
+# Her peer did not answer her move before the session's time: it stood, so there is nothing
+# left to move (the check-in that follows asks whether it took place).
+MOVE_CLOSED_MINE = _(
+    "The time of your session with {name} ({when}) has passed before she answered, so your "
+    "request to move it is closed."
+)
+MOVE_CLOSED_THEIRS = _(
+    "The time of your session with {name} ({when}) has passed, so her request to move it is closed."
 )
 NEXT_INTRO = _("As agreed ({rhythm}), here is your next session.")
 NEXT_PROPOSED = _("As agreed ({rhythm}), I proposed your next session to {name} ({when}).")
@@ -1415,13 +1425,11 @@ def fire_session_after(firing: Firing) -> bool:
     waits for the check-ins ("did it take place?"), or a day without answers."""
     session, nudge = firing.session, firing.nudge
     meeting = session.get(Meeting, nudge.meeting_id) if nudge.meeting_id else None
-    if (
-        meeting is None
-        or meeting.status != MeetingStatus.CONFIRMED
-        or meeting.version != nudge.data.get("version")
-        or meeting.start_at is None
-    ):
+    if meeting is None or standing_start(meeting, nudge.data) is None:
         return False
+    if meeting.status == MeetingStatus.PROPOSED:
+        _close_move(session, meeting, now=firing.now, config=firing.config)
+    assert meeting.start_at is not None
     meeting.status = MeetingStatus.HELD
     meeting.updated_at = firing.now
     session.add(meeting)
@@ -1441,6 +1449,24 @@ def fire_session_after(firing: Firing) -> bool:
             data={"version": meeting.version},
         )
     return True
+
+
+def _close_move(session: Session, meeting: Meeting, *, now: datetime, config: FlowConfig) -> None:
+    """The session's time is over while a move of it waited for an answer: it stood, so the
+    move is closed (the session kept at its time, with its check-in) and both are told."""
+    pair = session.get(Pair, meeting.pair_id)
+    mover = session.get(Participant, meeting.proposer_id)
+    start = keep_previous(session, meeting, now=now, config=config)
+    # Its close is this one: the replanned one would fire for nothing.
+    nudge_store.cancel(session, meeting_id=meeting.id, purposes=(SESSION_AFTER,))
+    if pair is None or pair.status != PairStatus.ACTIVE:
+        return
+    other = session.get(Participant, pair.peer_of(meeting.proposer_id))
+    about = about_session(pair.id, meeting.id)
+    for woman, peer, text in ((mover, other, MOVE_CLOSED_MINE), (other, mover, MOVE_CLOSED_THEIRS)):
+        if woman is not None:
+            told = Msg(text.msgid, {"name": first_name(peer), "when": when(start)})
+            notify(session, woman, [told], now=now, config=config, purpose=PURPOSE, about=about)
 
 
 @handles(RHYTHM_NEXT)
