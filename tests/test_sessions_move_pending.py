@@ -159,3 +159,28 @@ def test_a_pulse_due_during_the_session_waits_for_its_end_for_both(app, clock, c
         if line.startswith(("¿Cómo va su intercambio", "How is your exchange"))
     )
     assert asked == [("carmen", "Thu 11 Mar 12:00"), ("sarah", "Thu 11 Mar 11:00")]
+
+
+def test_a_pulse_held_by_an_evening_session_then_waits_for_her_morning(app, clock, channel):
+    """Julie in Vancouver meets Awa in Dakar at 12:00 / 20:00 (UTC); a pulse due half an hour in
+    waits for the session's end: 13:00 for Julie, but 21:00 starts Awa's night, so her morning."""
+    julie_here = {**JULIE, "timezone": "America/Vancouver"}
+    clock.set(datetime(2027, 3, 8, 18, 0, tzinfo=UTC))  # 10:00 in Vancouver
+    awa, julie = paired(app, clock, ("awa", AWA), ("julie", julie_here))
+    propose(julie, "jeudi 12h", rhythm="once")  # 20:00 in Dakar
+    awa.inbox()
+    awa.says("1")
+    with app.db.session() as session:
+        pair = session.exec(select(Pair)).one()
+        pulse_plan(session, pair, datetime(2027, 3, 11, 20, 30, tzinfo=UTC), clock.now())
+    since = datetime(2027, 3, 11, 20, 0, tzinfo=UTC)
+    live(app, clock, datetime(2027, 3, 12, 12, 0, tzinfo=UTC))
+
+    zones = {"awa": AWA["timezone"], "julie": julie_here["timezone"]}
+    asked = sorted(
+        (who, when_)
+        for who, when_, line in heard(channel, zones, since)
+        if line.startswith(("Comment se passe votre échange", "How is your exchange"))
+    )
+    assert asked == [("awa", "Fri 12 Mar 08:00"), ("julie", "Thu 11 Mar 13:00")]
+    never_at_night(app, channel, zones)
