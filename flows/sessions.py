@@ -66,6 +66,7 @@ from flows.nudges import (
     MODES,
     PROPOSAL_LAPSED,
     RHYTHMS,
+    RULES,
     SESSION_AFTER,
     ahead,
     details,
@@ -1484,7 +1485,8 @@ def fire_rhythm_next(firing: Firing) -> bool:
 @handles(PROPOSAL_LAPSED)
 def fire_proposal_lapsed(firing: Firing) -> bool:
     """A proposal's last time has passed unanswered: a move leaves the session at its time,
-    when that is still ahead; any other proposal is closed (the no-session ladder restarts).
+    when that is still ahead (under way, its end closes the move); any other proposal is closed
+    (the no-session ladder restarts).
     Both women are told, so nobody waits for an answer to a time gone by."""
     session, nudge, now = firing.session, firing.nudge, firing.now
     meeting = session.get(Meeting, nudge.meeting_id) if nudge.meeting_id else None
@@ -1497,9 +1499,11 @@ def fire_proposal_lapsed(firing: Firing) -> bool:
         or ahead(meeting, now)
     ):
         return False
+    previous = meeting.previous_start_at
+    if previous is not None and previous <= now < previous + RULES.session_length:
+        return False  # a move of the session under way: its end closes it (`_close_move`)
     proposer = session.get(Participant, meeting.proposer_id)
     peer = session.get(Participant, pair.peer_of(meeting.proposer_id))
-    previous = meeting.previous_start_at
     if previous is not None and previous > now:
         keep_previous(session, meeting, now=now, config=firing.config)
         told = [

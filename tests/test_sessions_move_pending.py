@@ -184,3 +184,27 @@ def test_a_pulse_held_by_an_evening_session_then_waits_for_her_morning(app, cloc
     )
     assert asked == [("awa", "Fri 12 Mar 08:00"), ("julie", "Thu 11 Mar 13:00")]
     never_at_night(app, channel, zones)
+
+
+def test_a_move_to_later_the_same_hour_lapses_into_the_session_not_off(app, clock, channel):
+    """Julie (Montréal) moves their 10:00 session to 10:30 the same day; Awa (Dakar) does not
+    answer. At 10:30 the move's only time passes while the session is under way: the session
+    is not called off ("the times proposed have passed"), its end closes the move, and both
+    are asked how it went."""
+    clock.set(datetime(2027, 3, 8, 15, 0, tzinfo=UTC))
+    awa, julie = paired(app, clock, ("awa", AWA), ("julie", JULIE))
+    propose(julie, "jeudi 10h", rhythm="once")  # 15:00 in Dakar
+    awa.inbox()
+    awa.says("1")
+    clock.set(datetime(2027, 3, 9, 14, 0, tzinfo=UTC))
+    moves(julie, "jeudi 10h30")
+    since = clock.now()
+    live(app, clock, datetime(2027, 3, 13, 12, 0, tzinfo=UTC))
+
+    texts = [(r.address, r.text) for r in channel.log if r.at >= since]
+    assert not [text for _who, text in texts if "sont passés" in text], texts
+    assert sorted(who for who, text in texts if "déplacer est donc close" in text) == [
+        "awa",
+        "julie",
+    ]
+    assert sorted(who for who, text in texts if text.startswith("Petit bilan")) == ["awa", "julie"]
