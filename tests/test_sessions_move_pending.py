@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlmodel import select
 
 from flows.pulse import _plan as pulse_plan
+from storage.db import Database
 from storage.pairs import Pair
 from tests import test_timeline as timeline
 from tests.support.sessions import Member
@@ -27,6 +29,13 @@ from tests.test_timeline import (
     paired,
     propose,
 )
+
+
+@pytest.fixture
+def db(any_db: Database) -> Database:
+    """Each story on SQLite, and on PostgreSQL when TEST_DATABASE_URL is set."""
+    return any_db
+
 
 # The timeline's app (its clock jumps from event to event) and its channel that notes the time.
 app = timeline.app
