@@ -28,6 +28,10 @@ reading in words, and her choice goes on.
 The next session of a rhythm is proposed only after both check-ins say the last one took place
 (`continue_rhythm`), or a day later when nobody answered.
 
+A move is a request: until her peer accepts it, the session stands at its time. Its reminders
+still come, saying the move waits for an answer, and its end closes a move left unanswered
+(`_close_move`), before the check-in asks whether it took place.
+
 A cancel wins over a move crossing it: a session being moved can still be cancelled (the woman
 asked to answer the move may cancel the session instead), and a move, or an answer to one,
 that reaches a session cancelled meanwhile tells her so instead, once (`_cancel_news`).

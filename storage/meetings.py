@@ -20,6 +20,7 @@ from sqlmodel import Field, Session, col, select
 
 from storage.models import Table, json_field, utc_field
 from storage.nudges import Nudge, NudgeStatus
+from storage.pairs import Pair, PairStatus
 
 
 class MeetingStatus(StrEnum):
@@ -97,8 +98,6 @@ def planned_starts(
 ) -> list[datetime]:
     """When her sessions start, between `since` and `until`, in her active pairs: those agreed,
     and those being moved (they stand at their time until the move is accepted)."""
-    from storage.pairs import Pair, PairStatus  # pairs import this module
-
     hers = select(Pair.id).where(
         or_(Pair.a_id == participant_id, Pair.b_id == participant_id),
         Pair.status == PairStatus.ACTIVE,
