@@ -44,7 +44,7 @@ from flows.alerts import keep_and_alert
 from flows.config import FlowConfig
 from flows.messages import Msg, Reply, _, nested, when
 from flows.pair_lifecycle import restarted_at
-from flows.proactive import About, about_pair, about_session, ask, notify
+from flows.proactive import SESSION_LENGTH, About, about_pair, about_session, ask, notify
 from flows.quiet import is_quiet, next_allowed
 from flows.timeparse import to_wall, wall_to_utc
 from flows.triggers import Firing, handler_for, handles, purposes
@@ -82,7 +82,7 @@ class Rules:
     """When things are nudged (defaults from the programme; tests may pass others)."""
 
     reminder_leads: tuple[timedelta, ...] = (timedelta(hours=24), timedelta(hours=1))
-    session_length: timedelta = timedelta(hours=1)
+    session_length: timedelta = SESSION_LENGTH
     checkin_after: timedelta = timedelta(hours=1, minutes=30)  # from the start
     proposal_wait: timedelta = timedelta(hours=48)
     ladder_days: tuple[int, ...] = (7, 14, 21)
@@ -105,6 +105,13 @@ RHYTHMS: dict[str, Msg] = {
 
 REMIND_DAY = _("Reminder: your session with {name} is on {when} (your time).")
 REMIND_HOUR = _("Your session with {name} starts soon: {when} (your time).")
+# A move of the session waits for an answer: until her peer accepts it, the session stands.
+MOVE_PENDING_MINE = _(
+    "{name} has not answered your request to move it yet, so it stays as planned."
+)
+MOVE_PENDING_THEIRS = _(
+    "{name} asked to move it to another time; until you choose one, it stays as planned."
+)
 HOW_LINE = _("How: {mode}")
 PLACE_LINE = _("Link or place: {place}")
 WAITING_ANSWER = _("{name} is still waiting for your answer to her proposal.")
@@ -151,6 +158,19 @@ def details(meeting: Meeting) -> list[Msg]:
     if meeting.place:
         found.append(Msg(PLACE_LINE.msgid, {"place": meeting.place}))
     return found
+
+
+def standing_start(meeting: Meeting, data: dict[str, Any]) -> datetime | None:
+    """When the session a nudge was planned for (its `data`) starts, while that session still
+    stands: confirmed at the nudge's version, or being moved from that start and not yet
+    answered (until her peer accepts a move, the session stays at its time)."""
+    if meeting.status == MeetingStatus.CONFIRMED and meeting.version == data.get("version"):
+        return meeting.start_at
+    planned = data.get("start")
+    moved_from = meeting.previous_start_at
+    if meeting.status == MeetingStatus.PROPOSED and moved_from is not None and planned:
+        return moved_from if datetime.fromisoformat(planned) == moved_from else None
+    return None
 
 
 def ahead(meeting: Meeting, now: datetime) -> list[int]:
@@ -240,7 +260,7 @@ def meeting_rows(
             "key": f"after:{ident}:{version}",
             "purpose": SESSION_AFTER,
             "due_at": start + rules.session_length,
-            "data": {"version": version},
+            "data": {"version": version, "start": start.isoformat()},
             **common,
         }
     )
@@ -292,8 +312,13 @@ def plan_proposal_wait(
     session: Session, meeting: Meeting, *, now: datetime, config: FlowConfig
 ) -> int:
     """The "still waiting" nudge 48 h after a proposal, to both members, and its close when
-    its last time has passed unanswered."""
-    nudge_store.cancel(session, meeting_id=meeting.id)
+    its last time has passed unanswered. A move keeps the session's own nudges: until her peer
+    accepts it, the session stands (`standing_start`)."""
+    if meeting.previous_start_at is not None:
+        purposes: tuple[str, ...] | None = (PROPOSAL_LAPSED, PROPOSAL_WAITING)
+    else:
+        purposes = None
+    nudge_store.cancel(session, meeting_id=meeting.id, purposes=purposes)
     pair = session.get(Pair, meeting.pair_id)
     if pair is None:
         return 0
@@ -626,13 +651,8 @@ def fire_reminder(firing: Firing) -> bool:
     """Remind her of her session, unless it moved, was cancelled or has already started."""
     session, nudge, now = firing.session, firing.nudge, firing.now
     meeting = session.get(Meeting, nudge.meeting_id) if nudge.meeting_id else None
-    if (
-        meeting is None
-        or meeting.status != MeetingStatus.CONFIRMED
-        or meeting.version != nudge.data.get("version")
-        or meeting.start_at is None
-        or now >= meeting.start_at
-    ):
+    start = standing_start(meeting, nudge.data) if meeting is not None else None
+    if meeting is None or start is None or now >= start:
         return False
     she = session.get(Participant, nudge.participant_id)
     pair = session.get(Pair, meeting.pair_id)
@@ -649,24 +669,28 @@ def fire_reminder(firing: Firing) -> bool:
             nudge,
             now,
             lambda row: (
-                row.data.get("version") == meeting.version and row.data.get("lead_hours") == nearest
+                row.data.get("version") == nudge.data.get("version")
+                and row.data.get("lead_hours") == nearest
             ),
         )
     ):
         return False  # back after downtime: the nearer reminder says it all
-    if allowed(now, she, firing.config) >= meeting.start_at:
+    if allowed(now, she, firing.config) >= start:
         return False  # it could only reach her after the session started
     peer = session.get(Participant, pair.peer_of(she.id or 0))
     # "Starts soon" only when it does: the hour-before reminder of an 08:00 session is moved to
     # the evening before, out of her night, and then reads as a reminder of the day.
-    soon = lead <= nearest and meeting.start_at - now <= SOON
+    soon = lead <= nearest and start - now <= SOON
     text = REMIND_HOUR if soon else REMIND_DAY
-    main = Msg(text.msgid, {"name": first_name(peer), "when": when(meeting.start_at)})
+    said = [Msg(text.msgid, {"name": first_name(peer), "when": when(start)}), *details(meeting)]
+    if meeting.status == MeetingStatus.PROPOSED:  # a move of it waits for an answer
+        pending = MOVE_PENDING_MINE if meeting.proposer_id == she.id else MOVE_PENDING_THEIRS
+        said.append(Msg(pending.msgid, {"name": first_name(peer)}))
     return bool(
         notify(
             session,
             she,
-            [lines(main, *details(meeting))],
+            [lines(*said)],
             now=now,
             config=firing.config,
             purpose=REMINDER,
@@ -687,6 +711,9 @@ def fire_proposal_waiting(firing: Firing) -> bool:
         or not ahead(meeting, now)
     ):
         return False  # answered, changed, or its times have passed (`PROPOSAL_LAPSED` closes it)
+    moved_from = meeting.previous_start_at
+    if moved_from is not None and now >= moved_from - max(RULES.reminder_leads):
+        return False  # a move: the session's own reminders now say it waits for an answer
     she = session.get(Participant, nudge.participant_id)
     pair = session.get(Pair, meeting.pair_id)
     if she is None or pair is None or pair.status != PairStatus.ACTIVE:

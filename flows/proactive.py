@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -24,10 +24,14 @@ from sqlmodel import Session
 from flows import home, registry
 from flows.config import FlowConfig
 from flows.messages import Msg, Reply
-from flows.quiet import next_allowed
+from flows.quiet import LONGEST_NIGHT, next_allowed, next_free
 from flows.steps import Context
 from storage import conversations, outbox, participants
+from storage.meetings import planned_starts
 from storage.models import OutboundMessage, Participant, Priority
+
+# How long a session lasts when nothing else is said: no proactive word interrupts it.
+SESSION_LENGTH = timedelta(hours=1)
 
 # Conversation data key: the outbox rows of a question queued for later (see `ask`).
 HELD_QUESTION = "held_question"
@@ -107,7 +111,10 @@ def notify(
         return []
     due = at or now
     if respect_quiet:
-        due = next_allowed(due, participant.timezone, config.quiet_start, config.quiet_end)
+        # A word of her peer's (an answer, a cancel) or of her work goes at once; anything else
+        # the bot says on its own waits, like her night, for the end of a session under way.
+        busy = [] if work or priority == Priority.LIVE else sessions_of(session, participant, due)
+        due = next_free(due, participant.timezone, config.quiet_start, config.quiet_end, busy)
     if about is not None and about.replaces:
         drop_waiting(session, participant, about, now=now, question=question)
     queued = []
@@ -129,6 +136,16 @@ def notify(
             )
         )
     return queued
+
+
+def sessions_of(
+    session: Session, participant: Participant, instant: datetime
+) -> list[tuple[datetime, datetime]]:
+    """Her sessions (start, end) that may hold a message due at `instant` (`next_free`): one
+    under way, or one it would meet once held for her night."""
+    since, until = instant - SESSION_LENGTH, instant + 2 * LONGEST_NIGHT
+    starts = planned_starts(session, participant.id or 0, since, until)
+    return [(start, start + SESSION_LENGTH) for start in starts]
 
 
 def hold_for_her_zone(ctx: Context) -> None:

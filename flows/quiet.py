@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 
 from flows.i18n import zone
@@ -35,3 +36,21 @@ def next_allowed(instant: datetime, timezone: str | None, start: int, end: int) 
     day = local.date() if local.hour < end else local.date() + timedelta(days=1)
     wake = datetime.combine(day, time(end), tzinfo=tz)
     return wake.astimezone(instant.tzinfo)
+
+
+def next_free(
+    instant: datetime,
+    timezone: str | None,
+    start: int,
+    end: int,
+    busy: Sequence[tuple[datetime, datetime]] = (),
+) -> datetime:
+    """`next_allowed`, and also out of the `busy` spans [from, to) (her sessions): a message
+    held by one waits for its end, then for her morning if that end falls in her night."""
+    due = next_allowed(instant, timezone, start, end)
+    for _ in range(len(busy) + 1):  # each span can push it once at most
+        inside = [stop for begin, stop in busy if begin <= due < stop]
+        if not inside:
+            break
+        due = next_allowed(max(inside), timezone, start, end)
+    return due

@@ -28,6 +28,10 @@ reading in words, and her choice goes on.
 The next session of a rhythm is proposed only after both check-ins say the last one took place
 (`continue_rhythm`), or a day later when nobody answered.
 
+A move is a request: until her peer accepts it, the session stands at its time. Its reminders
+still come, saying the move waits for an answer, and its end closes a move left unanswered
+(`_close_move`), before the check-in asks whether it took place.
+
 A cancel wins over a move crossing it: a session being moved can still be cancelled (the woman
 asked to answer the move may cancel the session instead), and a move, or an answer to one,
 that reaches a session cancelled meanwhile tells her so instead, once (`_cancel_news`).
@@ -66,6 +70,7 @@ from flows.nudges import (
     MODES,
     PROPOSAL_LAPSED,
     RHYTHMS,
+    RULES,
     SESSION_AFTER,
     ahead,
     details,
@@ -75,6 +80,7 @@ from flows.nudges import (
     plan_meeting,
     plan_proposal_wait,
     replan_reminders,
+    standing_start,
 )
 from flows.proactive import (
     About,
@@ -209,6 +215,15 @@ LAPSED_THEIRS = _(
 LAPSED_MOVE = _(
     "The new times proposed for your session with {name} have passed without an answer, so it "
     "stays as planned: {when} (your time)."
+)
+# Her peer did not answer her move before the session's time: it stood, so there is nothing
+# left to move (the check-in that follows asks whether it took place).
+MOVE_CLOSED_MINE = _(
+    "The time of your session with {name} ({when}) has passed before she answered, so your "
+    "request to move it is closed."
+)
+MOVE_CLOSED_THEIRS = _(
+    "The time of your session with {name} ({when}) has passed, so her request to move it is closed."
 )
 NEXT_INTRO = _("As agreed ({rhythm}), here is your next session.")
 NEXT_PROPOSED = _("As agreed ({rhythm}), I proposed your next session to {name} ({when}).")
@@ -1415,13 +1430,11 @@ def fire_session_after(firing: Firing) -> bool:
     waits for the check-ins ("did it take place?"), or a day without answers."""
     session, nudge = firing.session, firing.nudge
     meeting = session.get(Meeting, nudge.meeting_id) if nudge.meeting_id else None
-    if (
-        meeting is None
-        or meeting.status != MeetingStatus.CONFIRMED
-        or meeting.version != nudge.data.get("version")
-        or meeting.start_at is None
-    ):
+    if meeting is None or standing_start(meeting, nudge.data) is None:
         return False
+    if meeting.status == MeetingStatus.PROPOSED:
+        _close_move(session, meeting, now=firing.now, config=firing.config)
+    assert meeting.start_at is not None
     meeting.status = MeetingStatus.HELD
     meeting.updated_at = firing.now
     session.add(meeting)
@@ -1443,6 +1456,24 @@ def fire_session_after(firing: Firing) -> bool:
     return True
 
 
+def _close_move(session: Session, meeting: Meeting, *, now: datetime, config: FlowConfig) -> None:
+    """The session's time is over while a move of it waited for an answer: it stood, so the
+    move is closed (the session kept at its time, with its check-in) and both are told."""
+    pair = session.get(Pair, meeting.pair_id)
+    mover = session.get(Participant, meeting.proposer_id)
+    start = keep_previous(session, meeting, now=now, config=config)
+    # Its close is this one: the replanned one would fire for nothing.
+    nudge_store.cancel(session, meeting_id=meeting.id, purposes=(SESSION_AFTER,))
+    if pair is None or pair.status != PairStatus.ACTIVE:
+        return
+    other = session.get(Participant, pair.peer_of(meeting.proposer_id))
+    about = about_session(pair.id, meeting.id)
+    for woman, peer, text in ((mover, other, MOVE_CLOSED_MINE), (other, mover, MOVE_CLOSED_THEIRS)):
+        if woman is not None:
+            told = Msg(text.msgid, {"name": first_name(peer), "when": when(start)})
+            notify(session, woman, [told], now=now, config=config, purpose=PURPOSE, about=about)
+
+
 @handles(RHYTHM_NEXT)
 def fire_rhythm_next(firing: Firing) -> bool:
     """A day after a session of a rhythm: the next one, unless either said it did not happen."""
@@ -1458,7 +1489,8 @@ def fire_rhythm_next(firing: Firing) -> bool:
 @handles(PROPOSAL_LAPSED)
 def fire_proposal_lapsed(firing: Firing) -> bool:
     """A proposal's last time has passed unanswered: a move leaves the session at its time,
-    when that is still ahead; any other proposal is closed (the no-session ladder restarts).
+    when that is still ahead (under way, its end closes the move); any other proposal is closed
+    (the no-session ladder restarts).
     Both women are told, so nobody waits for an answer to a time gone by."""
     session, nudge, now = firing.session, firing.nudge, firing.now
     meeting = session.get(Meeting, nudge.meeting_id) if nudge.meeting_id else None
@@ -1471,9 +1503,11 @@ def fire_proposal_lapsed(firing: Firing) -> bool:
         or ahead(meeting, now)
     ):
         return False
+    previous = meeting.previous_start_at
+    if previous is not None and previous <= now < previous + RULES.session_length:
+        return False  # a move of the session under way: its end closes it (`_close_move`)
     proposer = session.get(Participant, meeting.proposer_id)
     peer = session.get(Participant, pair.peer_of(meeting.proposer_id))
-    previous = meeting.previous_start_at
     if previous is not None and previous > now:
         keep_previous(session, meeting, now=now, config=firing.config)
         told = [

@@ -15,11 +15,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Index, insert
+from sqlalchemy import Index, and_, insert, or_
 from sqlmodel import Field, Session, col, select
 
 from storage.models import Table, json_field, utc_field
 from storage.nudges import Nudge, NudgeStatus
+from storage.pairs import Pair, PairStatus
 
 
 class MeetingStatus(StrEnum):
@@ -90,6 +91,32 @@ def open_meetings(session: Session, pair_id: int) -> list[Meeting]:
             .order_by(col(Meeting.id).desc())
         )
     )
+
+
+def planned_starts(
+    session: Session, participant_id: int, since: datetime, until: datetime
+) -> list[datetime]:
+    """When her sessions start, between `since` and `until`, in her active pairs: those agreed,
+    and those being moved (they stand at their time until the move is accepted)."""
+    hers = select(Pair.id).where(
+        or_(Pair.a_id == participant_id, Pair.b_id == participant_id),
+        Pair.status == PairStatus.ACTIVE,
+    )
+    agreed = and_(
+        Meeting.status == MeetingStatus.CONFIRMED,
+        col(Meeting.start_at).between(since, until),
+    )
+    moving = and_(
+        Meeting.status == MeetingStatus.PROPOSED,
+        col(Meeting.previous_start_at).between(since, until),
+    )
+    rows = session.exec(
+        select(Meeting.start_at, Meeting.previous_start_at).where(
+            col(Meeting.pair_id).in_(hers), or_(agreed, moving)
+        )
+    ).all()
+    found = (start or previous for start, previous in rows)
+    return [start for start in found if start is not None]
 
 
 def open_meeting(session: Session, pair_id: int) -> Meeting | None:
