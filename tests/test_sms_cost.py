@@ -11,9 +11,11 @@ from datetime import timedelta
 import pytest
 
 from bot.channels.base import Outgoing
-from bot.channels.twilio_text import sms_body, sms_cost
+from bot.channels.twilio_text import TYPOGRAPHY, is_gsm7, sms_body, sms_cost
 from flows.messages import ChannelKind
 from flows.nudges import scan_pairs
+from flows.render import Reader, Rendered, render_msg
+from flows.tips import library, tip_message
 from tests.support.dialog import Person
 from tests.support.pairing import publish_four_at
 from tests.support.recorder import RecordingChannel
@@ -179,3 +181,22 @@ def test_a_voice_note_at_the_introduction_gets_the_question_alone(app, clock, wh
     assert bill(her.recorder.sent[-1:]) <= 2
     her.says("1")  # and the question still stands
     assert INTRO_QUESTION[who][0] not in her.text
+
+
+@pytest.mark.parametrize("language", ["es", "fr", "en"])
+def test_a_tip_on_sms_drops_its_decorative_emoji(language):
+    """ "💡 Tip · Sales": the bulb and the middle dot are outside GSM-7, and one such character
+    makes the whole SMS UCS-2 (70 characters a segment, not 160). On SMS the bulb goes and the
+    dot becomes a dash; the accents of Spanish and French stay where they are free."""
+    reader = Reader(language, None, None)
+    costs = []
+    for tip in library():
+        rendered = Rendered(render_msg(tip_message(tip), reader))
+        body = sms_body(rendered, language, "never")  # accents kept: only the emoji can go
+        assert "💡" not in body and "·" not in body, body
+        assert body.split("\n", 1)[1] == rendered.text.split("\n", 1)[1].translate(TYPOGRAPHY)
+        costs.append((sms_cost(sms_body(rendered, language)), sms_cost(rendered.text)))
+    assert sum(now for now, _before in costs) < sum(before for _now, before in costs)
+    if language == "en":  # English has no accent: every tip is GSM-7 now
+        assert all(is_gsm7(sms_body(Rendered(render_msg(tip_message(t), reader)), "en"))
+                   for t in library())  # fmt: skip
