@@ -895,8 +895,13 @@ def _by_sms(session: Session, she: Participant) -> bool:
     return link is not None and link.channel == ChannelKind.SMS.value
 
 
+# The question alone, should the invitation kept with it be missing.
+SHALL_WE = _("Shall we find a time?")
+
+
 def _find_time_prompt(ctx: Context) -> Msg:
-    return Msg.from_json(ctx.data[FIND_TIME])
+    kept = ctx.data.get(FIND_TIME)
+    return Msg.from_json(kept) if kept else SHALL_WE
 
 
 def _find_time_options(ctx: Context) -> tuple[Option, ...]:
