@@ -107,6 +107,8 @@ def not_text(ctx: Context, kind: str) -> Outcome:
     outcome = reader(ctx) if reader is not None else None
     if outcome is not None:
         return outcome
+    if (ctx.flow, ctx.step) in RESTING:  # a tip on screen asks nothing: it is not sent again
+        return stay(NOT_TEXT)
     short = SHORT_QUESTIONS.get((ctx.flow, ctx.step))
     if short is not None:  # "I can only read text" and the question, in one message
         first, *rest = short(ctx)
@@ -459,10 +461,16 @@ class Idle:
             # lines (whose next "ok" would be "I did not understand"). A move, so a thanks after
             # days of silence is not met with "welcome back" and nothing to answer.
             return noted()
-        if ctx.sms:  # the menu would cost her three segments: say what she can write
-            words = {"menu": keyword(Keyword.MENU), "help": keyword(Keyword.HELP)}
-            return go("home", "idle", Msg(WRITE_MENU.msgid, words))
-        return go("home", "menu")
+        return unknown_at_rest(ctx)
+
+
+def unknown_at_rest(ctx: Context) -> Outcome:
+    """What a message no feature understands gets while nothing is asked: the menu; on SMS,
+    where the menu costs her two or three segments, one line saying what she can write."""
+    if ctx.sms:
+        words = {"menu": keyword(Keyword.MENU), "help": keyword(Keyword.HELP)}
+        return go("home", "idle", Msg(WRITE_MENU.msgid, words))
+    return go("home", "menu")
 
 
 def noted() -> Outcome:

@@ -200,3 +200,44 @@ def test_a_tip_on_sms_drops_its_decorative_emoji(language):
     if language == "en":  # English has no accent: every tip is GSM-7 now
         assert all(is_gsm7(sms_body(Rendered(render_msg(tip_message(t), reader)), "en"))
                    for t in library())  # fmt: skip
+
+
+NOT_TEXT = {
+    "es": "Solo puedo leer texto. Por favor, responda con palabras o con un número.",
+    "fr": "Je ne peux lire que du texte. Merci de répondre avec des mots ou un numéro.",
+    "en": "I can only read text. Please answer with words or a number.",
+}
+
+
+@pytest.mark.parametrize("language", ["es", "fr", "en"])
+def test_a_sticker_under_a_tip_does_not_send_the_tip_again(app, clock, language):
+    """A tip asks nothing: a sticker under it ("👍") got "I can only read text" and the whole
+    tip again (3 SMS segments); now the first line alone, one segment."""
+    her = sms_woman(app, clock, PROFILES[language])
+    her.says(MENU_WORD[language])
+    her.taps("tip")
+    her.says("", kind="sticker")
+    assert her.text == NOT_TEXT[language]
+    assert her.bill == 1
+    her.says("hola que tal")  # a word it does not know, as at rest: what she can write
+    assert her.text == WRITE_MENU[language] and her.bill == 1
+
+
+SUMMARY_QUESTION = {
+    "es": ("¿Está todo correcto en su perfil?", "Sí, está bien"),
+    "fr": ("Tout est-il correct dans votre profil\u00a0?", "Oui, c'est juste"),
+    "en": ("Is everything right in your profile?", "Yes, it's right"),
+}
+
+
+@pytest.mark.parametrize("language", ["es", "fr", "en"])
+def test_a_voice_note_at_her_profile_gets_the_question_alone(app, clock, language):
+    """Her profile and "is everything right?" (5 SMS segments in Spanish): a voice note there
+    got it all again; now "I can only read text" and the question, one message."""
+    her = sms_woman(app, clock, PROFILES[language])
+    her.says(MENU_WORD[language])
+    her.taps("profile")
+    her.says("", kind="media")
+    assert len(her.last) == 1 and her.bill <= 2, her.text
+    her.expect(NOT_TEXT[language], *SUMMARY_QUESTION[language])
+    assert PROFILES[language]["name"] not in her.text  # the profile is not sent again
