@@ -775,32 +775,24 @@ def fire_no_session(firing: Firing) -> bool:
         intro = Msg(LADDER_WORDS[since].msgid, {"days": count, "name": name})
         step = "start"
         about = about_pair(pair.id, replaces=False)
-        if _by_sms(session, she):
-            # One SMS that asks ("Shall we find a time? 1 Yes 2 Not now"); her times on yes.
-            return bool(
-                ask(
-                    session,
-                    she,
-                    FIND_TIME_FLOW,
-                    "ask",
-                    now=now,
-                    config=firing.config,
-                    purpose=NO_SESSION,
-                    data={"sess": sess, FIND_TIME: intro.to_json()},
-                    about=about,
-                )
-            )
+    data: dict[str, Any] = {"sess": sess}
+    flow, intros = "sessions", [intro]
+    if _by_sms(session, she):
+        # One SMS that asks first ("Shall we find a time? 1 Yes 2 Not now"), not the invitation
+        # and her times (or the proposal) in two: those come once she says yes.
+        data.update({FIND_TIME: intro.to_json(), FIND_TIME_STEP: step})
+        flow, step, intros = FIND_TIME_FLOW, "ask", []
     return bool(
         ask(
             session,
             she,
-            "sessions",
+            flow,
             step,
             now=now,
             config=firing.config,
             purpose=NO_SESSION,
-            data={"sess": sess},
-            intro=[intro],
+            data=data,
+            intro=intros,
             about=about,
         )
     )
@@ -887,6 +879,7 @@ def upcoming(session: Session, *, limit: int = 50) -> list[Upcoming]:
 
 FIND_TIME_FLOW = "nudge"
 FIND_TIME = "find_time"  # the invitation, kept in her conversation while it is asked
+FIND_TIME_STEP = "find_time_step"  # where a yes takes her: her times, or the open proposal
 
 
 def _by_sms(session: Session, she: Participant) -> bool:
@@ -914,22 +907,24 @@ def _on_find_time(ctx: Context, key: str) -> Outcome:
     from flows import sessions
 
     ctx.data.pop(FIND_TIME, None)
+    target = ctx.data.pop(FIND_TIME_STEP, "start")
     if key == "yes":
-        return go("sessions", "start")
+        return go("sessions", target)
     ctx.data.pop("sess", None)
     plan = {"$msg": sessions.PLAN.to_json()}
     return home.resume(ctx, _(sessions.WHEN_READY.msgid, menu=keyword(Keyword.MENU), plan=plan))
 
 
 class FindTime(Choose):
-    """ "Shall we find a time?" answered yes or not now; a time written straight away ("jueves
-    15h") is read as her times question would read it."""
+    """ "Shall we find a time?" (or "would you like to answer her proposal?") answered yes or not
+    now; anything else ("jueves 15h") is read as the question it leads to would read it."""
 
     def answer(self, ctx: Context, answer: Answer) -> Outcome:
         if answer.option_key is None and choices.choose_one(answer.text, self.offered(ctx)) is None:
             ctx.data.pop(FIND_TIME, None)
-            typed = registry.step("sessions", "start").answer(ctx, answer)
-            return typed if typed.goto is not None else go("sessions", "start", *typed.say)
+            target = ctx.data.pop(FIND_TIME_STEP, "start")
+            typed = registry.step("sessions", target).answer(ctx, answer)
+            return typed if typed.goto is not None else go("sessions", target, *typed.say)
         return super().answer(ctx, answer)
 
 

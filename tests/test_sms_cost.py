@@ -19,9 +19,9 @@ from flows.tips import library, tip_message
 from tests.support.dialog import Person
 from tests.support.pairing import publish_four_at
 from tests.support.recorder import RecordingChannel
-from tests.support.sessions import AWA, AWA_FR, CARMEN, JULIE, active_pair, add_woman
+from tests.support.sessions import AWA, AWA_FR, CARMEN, JULIE, Member, active_pair, add_woman
 from tests.test_introductions import NOON_EVERYWHERE
-from tests.test_sessions_conversations import run_until
+from tests.test_sessions_conversations import propose, run_until
 
 EMILY = {"name": "Emily", "locale": "en", "country": "CA", "timezone": "America/Vancouver"}
 PROFILES = {"es": CARMEN, "fr": AWA_FR, "en": AWA}
@@ -241,3 +241,32 @@ def test_a_voice_note_at_her_profile_gets_the_question_alone(app, clock, languag
     assert len(her.last) == 1 and her.bill <= 2, her.text
     her.expect(NOT_TEXT[language], *SUMMARY_QUESTION[language])
     assert PROFILES[language]["name"] not in her.text  # the profile is not sent again
+
+
+PENDING = {  # what the ladder says, her yes, the proposal she then reads; her peer's "Thursday"
+    "es": ("sigue abierta", "sí", "Julie propone una sesión", "jeudi 15h"),
+    "fr": ("est toujours ouverte", "oui", "Emily propose une séance", "Thursday 3pm"),
+    "en": ("is still open", "yes", "Julie proposes a session", "jeudi 15h"),
+}
+
+
+@pytest.mark.parametrize("language", ["es", "fr", "en"])
+def test_the_nudge_about_an_open_proposal_on_sms_is_one_message(app, clock, language):
+    """Her peer proposed next Thursday and she has not answered: the ladder's nudge asks "would
+    you like to answer it?" in one SMS, and the proposal comes on yes (before: two messages)."""
+    fragment, yes, proposal, thursday = PENDING[language]
+    her = sms_woman(app, clock, PROFILES[language])
+    peer_id = add_woman(app.db, "peer", JULIE if language != "fr" else EMILY, now=clock.now())
+    active_pair(app.db, 1, peer_id, now=clock.now())
+    with app.db.session() as session:
+        scan_pairs(session, now=clock.now(), config=app.engine.config)
+    run_until(app, clock, clock.now() + timedelta(days=6))  # Sunday: the ladder is tomorrow
+    her.inbox()
+    propose(Member(app, "peer"), thursday)
+    assert her.inbox()  # the proposal itself
+    run_until(app, clock, clock.now() + timedelta(days=1, hours=12))
+    got = [m for m in her.inbox() if fragment in m.rendered.text]
+    assert len(got) == 1 and bill(got) <= 2, [m.rendered.text for m in got]
+    assert [key for key, _label in got[0].rendered.options] == ["yes", "no"]
+    her.says(yes)
+    assert proposal in her.text, her.text
