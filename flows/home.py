@@ -8,13 +8,13 @@ she is taken back to the very question she left.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flows import choices
 from flows import vocabulary as vocab
 from flows.i18n import LANGUAGES, supported
 from flows.keywords import Keyword
-from flows.messages import Msg, Option, Reply, _, keyword
+from flows.messages import Msg, Option, Reply, _, keyword, stacked
 from flows.profile import data_held
 from flows.registry import register
 from flows.render import MULTILINGUAL
@@ -59,6 +59,8 @@ CONFIRM_DELETE = _(
 DELETED = _("Your data has been erased. Thank you for your time. Take care!")
 NOT_DELETED = _("Nothing was erased.")
 NOTED = _("Noted, thank you! Write {menu} whenever you need me.")
+# On SMS, what a word the bot does not know gets at rest: one segment, not the whole menu.
+WRITE_MENU = _("Write {menu} to see what I can do, or {help} if you need help.")
 YES = _("Yes")
 NO = _("No")
 
@@ -103,7 +105,15 @@ def not_text(ctx: Context, kind: str) -> Outcome:
         return stay(EDITED)
     reader = MEDIA_READERS.get((ctx.flow, ctx.step)) if kind == "media" else None
     outcome = reader(ctx) if reader is not None else None
-    return outcome if outcome is not None else stay(NOT_TEXT, ask=True)
+    if outcome is not None:
+        return outcome
+    if (ctx.flow, ctx.step) in RESTING:  # a tip on screen asks nothing: it is not sent again
+        return stay(NOT_TEXT)
+    short = SHORT_QUESTIONS.get((ctx.flow, ctx.step))
+    if short is not None:  # "I can only read text" and the question, in one message
+        first, *rest = short(ctx)
+        return stay(replace(first, msg=stacked([NOT_TEXT, first.msg])), *rest)
+    return stay(NOT_TEXT, ask=True)
 
 
 # Steps where a voice note or a photo means something even unread (a problem she reports):
@@ -114,6 +124,17 @@ MEDIA_READERS: dict[tuple[str, str], MediaReader] = {}
 
 def add_media_reader(flow: str, step: str, reader: MediaReader) -> None:
     MEDIA_READERS[(flow, step)] = reader
+
+
+# Steps whose question comes after a long message (her introduction): a voice note or a sticker
+# gets the question alone again, not the whole introduction (three SMS, some 600 characters).
+ShortQuestion = Callable[[Context], list[Reply]]
+SHORT_QUESTIONS: dict[tuple[str, str], ShortQuestion] = {}
+
+
+def add_short_question(flow: str, step: str, question: ShortQuestion) -> None:
+    """Declare what `flow`/`step` asks again after a message it cannot read."""
+    SHORT_QUESTIONS[(flow, step)] = question
 
 
 def global_word(ctx: Context, word: Keyword) -> Outcome:
@@ -284,6 +305,9 @@ class MenuItem:
     label: Msg
     visible: Callable[[Context], bool]
     run: Callable[[Context], Outcome]
+    # Shown on SMS too, where each line costs her: the account entries are left to the words
+    # HELP lists (LANGUAGE, MY DATA, DELETE, STOP), which work at every step.
+    on_sms: bool = True
 
 
 def _continue(ctx: Context) -> Outcome:
@@ -326,11 +350,11 @@ def _always(ctx: Context) -> bool:
 MENU_ITEMS: list[MenuItem] = [
     MenuItem("continue", _("Continue where I was"), _has_place, _continue),
     MenuItem("profile", _("See or edit my profile"), _onboarded, _edit_profile),
-    MenuItem("my_data", _("My data"), _always, _my_data),
-    MenuItem("language", _("Change language"), _always, _language),
+    MenuItem("my_data", _("My data"), _always, _my_data, on_sms=False),
+    MenuItem("language", _("Change language"), _always, _language, on_sms=False),
     MenuItem("help", _("Help"), _always, _help),
-    MenuItem("stop", _("Stop messages"), _always, opt_out),
-    MenuItem("delete", _("Erase my data"), _always, _delete),
+    MenuItem("stop", _("Stop messages"), _always, opt_out, on_sms=False),
+    MenuItem("delete", _("Erase my data"), _always, _delete, on_sms=False),
 ]
 
 
@@ -345,7 +369,11 @@ def _menu_options(ctx: Context) -> Sequence[Option]:
 
 
 def _visible_items(ctx: Context) -> tuple[Option, ...]:
-    return tuple(Option(item.key, item.label) for item in MENU_ITEMS if item.visible(ctx))
+    return tuple(
+        Option(item.key, item.label)
+        for item in MENU_ITEMS
+        if (item.on_sms or not ctx.sms) and item.visible(ctx)
+    )
 
 
 def _on_menu(ctx: Context, key: str) -> Outcome:
@@ -433,7 +461,16 @@ class Idle:
             # lines (whose next "ok" would be "I did not understand"). A move, so a thanks after
             # days of silence is not met with "welcome back" and nothing to answer.
             return noted()
-        return go("home", "menu")
+        return unknown_at_rest(ctx)
+
+
+def unknown_at_rest(ctx: Context) -> Outcome:
+    """What a message no feature understands gets while nothing is asked: the menu; on SMS,
+    where the menu costs her two or three segments, one line saying what she can write."""
+    if ctx.sms:
+        words = {"menu": keyword(Keyword.MENU), "help": keyword(Keyword.HELP)}
+        return go("home", "idle", Msg(WRITE_MENU.msgid, words))
+    return go("home", "menu")
 
 
 def noted() -> Outcome:

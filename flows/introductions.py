@@ -356,7 +356,14 @@ class AnswerStep(Choose):
         peer = _peer(ctx, pair) if pair else None
         if pair is None or peer is None:
             return [Reply(NO_LONGER_OPEN)]
-        return [Reply(introduction(pair, ctx.participant, peer, ctx.now)), *super().ask(ctx)]
+        return [Reply(introduction(pair, ctx.participant, peer, ctx.now)), *self.question(ctx)]
+
+    def question(self, ctx: Context) -> list[Reply]:
+        """ "Would you like to meet her?" alone: what a voice note or a sticker gets back."""
+        pair = _pair_in(ctx)
+        if pair is None or _peer(ctx, pair) is None:
+            return [Reply(NO_LONGER_OPEN)]
+        return super().ask(ctx)
 
 
 def _ask_answer(ctx: Context) -> Msg:
@@ -500,7 +507,6 @@ home.add_menu_item(
     home.MenuItem("intro_answer", MENU_ANSWER, _can_answer, _open_answer), before="continue"
 )
 
-register(
-    FLOW,
-    {"answer": AnswerStep(_ask_answer, (Option("yes", YES), Option("no", NO)), _on_answer)},
-)
+ANSWER_STEP = AnswerStep(_ask_answer, (Option("yes", YES), Option("no", NO)), _on_answer)
+home.add_short_question(FLOW, "answer", ANSWER_STEP.question)
+register(FLOW, {"answer": ANSWER_STEP})

@@ -39,16 +39,19 @@ from typing import Any
 from sqlalchemy import exists, or_
 from sqlmodel import Session, col, select
 
-from flows import registry
+from flows import choices, home, registry
 from flows.alerts import keep_and_alert
 from flows.config import FlowConfig
-from flows.messages import Msg, Reply, _, nested, when
+from flows.keywords import Keyword
+from flows.messages import ChannelKind, Msg, Option, Reply, _, keyword, nested, when
 from flows.pair_lifecycle import restarted_at
 from flows.proactive import SESSION_LENGTH, About, about_pair, about_session, ask, notify
 from flows.quiet import is_quiet, next_allowed
+from flows.steps import Answer, Choose, Context, Outcome, go
 from flows.timeparse import to_wall, wall_to_utc
 from flows.triggers import Firing, handler_for, handles, purposes
 from storage import nudges as nudge_store
+from storage import participants
 from storage.db import Database
 from storage.meetings import (
     OPEN_STATUSES,
@@ -799,17 +802,24 @@ def fire_no_session(firing: Firing) -> bool:
         intro = Msg(LADDER_WORDS[since].msgid, {"days": count, "name": name})
         step = "start"
         about = about_pair(pair.id, replaces=False)
+    data: dict[str, Any] = {"sess": sess}
+    flow, intros = "sessions", [intro]
+    if _by_sms(session, she):
+        # One SMS that asks first ("Shall we find a time? 1 Yes 2 Not now"), not the invitation
+        # and her times (or the proposal) in two: those come once she says yes.
+        data.update({FIND_TIME: intro.to_json(), FIND_TIME_STEP: step})
+        flow, step, intros = FIND_TIME_FLOW, "ask", []
     return bool(
         ask(
             session,
             she,
-            "sessions",
+            flow,
             step,
             now=now,
             config=firing.config,
             purpose=NO_SESSION,
-            data={"sess": sess},
-            intro=[intro],
+            data=data,
+            intro=intros,
             about=about,
         )
     )
@@ -890,3 +900,62 @@ def upcoming(session: Session, *, limit: int = 50) -> list[Upcoming]:
             )
         )
     return found
+
+
+# The ladder's invitation on SMS, asked before her times ---------------------------------------
+
+FIND_TIME_FLOW = "nudge"
+FIND_TIME = "find_time"  # the invitation, kept in her conversation while it is asked
+FIND_TIME_STEP = "find_time_step"  # where a yes takes her: her times, or the open proposal
+
+
+def _by_sms(session: Session, she: Participant) -> bool:
+    """Whether her messages go by SMS, where the times list would be a second, long message."""
+    link = participants.preferred_address(session, she.id or 0)
+    return link is not None and link.channel == ChannelKind.SMS.value
+
+
+# The question alone, should the invitation kept with it be missing.
+SHALL_WE = _("Shall we find a time?")
+
+
+def _find_time_prompt(ctx: Context) -> Msg:
+    kept = ctx.data.get(FIND_TIME)
+    return Msg.from_json(kept) if kept else SHALL_WE
+
+
+def _find_time_options(ctx: Context) -> tuple[Option, ...]:
+    from flows import sessions  # it imports this module
+
+    return (Option("yes", home.YES), Option("no", sessions.NOT_NOW))
+
+
+def _on_find_time(ctx: Context, key: str) -> Outcome:
+    from flows import sessions
+
+    ctx.data.pop(FIND_TIME, None)
+    target = ctx.data.pop(FIND_TIME_STEP, "start")
+    if key == "yes":
+        return go("sessions", target)
+    ctx.data.pop("sess", None)
+    plan = {"$msg": sessions.PLAN.to_json()}
+    return home.resume(ctx, _(sessions.WHEN_READY.msgid, menu=keyword(Keyword.MENU), plan=plan))
+
+
+class FindTime(Choose):
+    """ "Shall we find a time?" (or "would you like to answer her proposal?") answered yes or not
+    now; anything else ("jueves 15h") is read as the question it leads to would read it."""
+
+    def answer(self, ctx: Context, answer: Answer) -> Outcome:
+        if answer.option_key is None and choices.choose_one(answer.text, self.offered(ctx)) is None:
+            ctx.data.pop(FIND_TIME, None)
+            target = ctx.data.pop(FIND_TIME_STEP, "start")
+            typed = registry.step("sessions", target).answer(ctx, answer)
+            return typed if typed.goto is not None else go("sessions", target, *typed.say)
+        return super().answer(ctx, answer)
+
+
+registry.register(
+    FIND_TIME_FLOW,
+    {"ask": FindTime(_find_time_prompt, _find_time_options, _on_find_time)},
+)

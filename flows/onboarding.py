@@ -120,6 +120,8 @@ ASK_CONTACT = _(
 CONTACT_YES = _("Yes, share my contact")
 CONTACT_NO = _("No, keep it private")
 IS_IT_RIGHT = _("{profile}\n\nIs everything right?")
+# The same question without her profile: after a voice note, the profile is not sent again.
+IS_IT_RIGHT_SHORT = _("Is everything right in your profile?")
 CONFIRM = _("Yes, it's right")
 CORRECT = _("Correct something")
 ASK_FIX = _("What would you like to correct?")
@@ -532,6 +534,12 @@ class Summary(Choose):
     """Her profile and the question in one message."""
 
 
+SUMMARY_OPTIONS = (Option("ok", CONFIRM), Option("fix", CORRECT))
+home.add_short_question(
+    "onboarding", "summary", lambda ctx: [Reply(IS_IT_RIGHT_SHORT, SUMMARY_OPTIONS)]
+)
+
+
 def _on_summary(ctx: Context, key: str) -> Outcome:
     if key == "fix":
         return go("onboarding", "fix")
@@ -639,7 +647,7 @@ STEPS: dict[str, Step] = {
         (Option("yes", CONTACT_YES), Option("no", CONTACT_NO)),
         lambda ctx, key: _save(ctx, "contact", share_contact=key == "yes"),
     ),
-    "summary": Summary(_ask_summary, (Option("ok", CONFIRM), Option("fix", CORRECT)), _on_summary),
+    "summary": Summary(_ask_summary, SUMMARY_OPTIONS, _on_summary),
     "fix": Choose(ASK_FIX, _fix_options, _on_fix),
 }
 

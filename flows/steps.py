@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from sqlmodel import Session
 
 from flows import choices
-from flows.messages import Msg, Option, Reply, _, _n
+from flows.messages import ChannelKind, Msg, Option, Reply, _, _n
 from flows.text import beginning, clean_text, normalise
 
 if TYPE_CHECKING:
@@ -47,6 +47,11 @@ class Context:
     @property
     def language(self) -> str:
         return self.participant.locale
+
+    @property
+    def sms(self) -> bool:
+        """Whether she reads this by SMS, where every segment is billed to her."""
+        return self.address is not None and self.address.channel == ChannelKind.SMS.value
 
     @contextmanager
     def reading(self) -> Iterator[None]:

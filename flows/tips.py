@@ -16,7 +16,7 @@ from pathlib import Path
 
 from flows import choices
 from flows import vocabulary as vocab
-from flows.home import MenuItem, add_menu_item, add_resting, resume
+from flows.home import MenuItem, add_menu_item, add_resting, resume, unknown_at_rest
 from flows.messages import Msg, Option, Reply, _, in_languages, nested
 from flows.registry import register
 from flows.steps import Answer, Context, Outcome, go
@@ -145,7 +145,7 @@ class Shown:
             return resume(ctx, RESTARTED)
         if key == "done":
             return resume(ctx)
-        return go("home", "menu")
+        return unknown_at_rest(ctx)
 
 
 def _from_menu(ctx: Context) -> Outcome:

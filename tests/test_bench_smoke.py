@@ -66,3 +66,12 @@ def test_inbound_bench_processes_every_acknowledged_message() -> None:
     # the kernel's part of the servers' CPU: sockets mostly, never all of it. Counted in clock
     # ticks (10 ms): a run this small can spend none that shows.
     assert 0 <= result["processing"]["server_kernel_share"] < 1
+
+
+def test_sms_week_bench_counts_a_cheap_week_in_each_language() -> None:
+    """An SMS woman's typical week (nudge, "not now", "hola", MENU, thanks, a tip): 13 to 17
+    segments before the SMS savings, 8 after, in each language."""
+    result = _bench("sms_week.py")
+    for language in ("es", "fr", "en"):
+        week = result[language]["week"]
+        assert week["messages"] == 6 and week["segments"] <= 9, (language, result[language])

@@ -7,7 +7,8 @@ part reads on its own on a basic phone. Segment counting (GSM-7: 160 / 153 per p
 `segments` lets tests and the benchmark measure it rather than forcing text into ASCII.
 
 `sms_body` makes a message cheap on SMS without changing what it says: typography outside GSM-7
-(en dash, curly quotes, ellipsis, narrow spaces) always becomes its plain GSM-7 twin; accented
+(en dash, curly quotes, ellipsis, narrow spaces) always becomes its plain GSM-7 twin, and
+decorative emoji are left out; accented
 letters outside GSM-7 ("á", "ç", "ê") become plain letters as the deployment says
 (`SMS_TRANSLITERATE`: "auto", the default, only when that makes the message cost fewer
 segments; "always"; "never"); and the "reply with a number" hint is left out when it alone
@@ -54,7 +55,14 @@ TYPOGRAPHY = str.maketrans(
         "\u202f": " ",
         "\u2009": " ",
         "\u2022": "-",
+        "\u00b7": "-",  # middle dot ("Tip · Sales")
     }
+)
+# Decorative emoji ("💡 Tip"), with the space after them: outside GSM-7, one makes the whole SMS
+# UCS-2. Symbols (So), skin tones (Sk), variation selectors and joiners; dropped on every SMS.
+_EMOJI = re.compile(
+    "(?:[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\u2300-\u23ff]"
+    "[\U0001f3fb-\U0001f3ff\ufe0f\u200d]*)+ ?"
 )
 # Letters outside GSM-7 whose plain form is not simply the letter without its accent.
 _SPECIAL_LETTERS = {"ç": "c", "œ": "oe", "Œ": "OE", "ª": "a", "º": "o"}
@@ -233,8 +241,10 @@ def _cut(text: str, limit: int) -> list[str]:
 
 
 def gsm_typography(text: str) -> str:
-    """Curly quotes, dashes, ellipsis and narrow spaces as their GSM-7 twins."""
-    return text.translate(TYPOGRAPHY)
+    """Curly quotes, dashes, ellipsis and narrow spaces as their GSM-7 twins; decorative emoji
+    left out (a message of emoji alone is kept: it would say nothing without them)."""
+    plain = _EMOJI.sub("", text)
+    return (plain if plain.strip() else text).translate(TYPOGRAPHY)
 
 
 def transliterate(text: str) -> str:
