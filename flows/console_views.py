@@ -284,6 +284,15 @@ def pairs(
     return _window(session, scope, query, scope.sees_pair, offset, limit)
 
 
+def people(session: Session, ids: Iterable[int]) -> dict[int, Participant]:
+    """The women of these ids, read at once (a list's rows name two women each)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    found = session.exec(select(Participant).where(col(Participant.id).in_(wanted)))
+    return {person.id or 0: person for person in found}
+
+
 def _window(
     session: Session,
     scope: Scope,

@@ -199,14 +199,19 @@ def detail(ctx: Ctx) -> Response:
             **_when(ctx, broadcast.local_time or ""),
         )
     params = ctx.request.query_params
+    nothing = ""
     if params.get("queued"):
         flash = "queued"
+    elif params.get("retried") == "0":
+        # Not "0 messages will be tried again": nothing was.
+        nothing = ctx.say(broadcasts.NOTHING_FAILED)
     elif params.get("retried"):
         flash = "retried"
     values = _report(ctx, broadcast)
     return ctx.page(
         "broadcast.html",
         refresh=REFRESH if values["poll"] else None,
+        flash=nothing,
         flash_kind=flash,
         flash_n=params.get("queued") or params.get("retried") or "",
         error_text=error,
