@@ -440,3 +440,26 @@ def test_the_safeguarding_list_shows_what_matters_on_a_360_pixel_phone(driver, l
     assert "urgent" in find(chrome, "td[data-triage=urgent]").text
     said = find(chrome, "[data-media]").get_attribute("textContent")
     assert said == "Message vocal ou photo\u00a0: contactez-la"
+
+
+def test_the_pairs_list_shows_both_women_on_a_360_pixel_phone(driver, live):  # type: ignore[no-untyped-def]
+    """Each pair with its two women's pseudonymous ids, readable without swiping sideways."""
+    app, chrome = live["app"], driver
+    with app.db.session() as s:
+        carmen, julie = (
+            s.exec(select(Participant).where(Participant.name == name)).one()
+            for name in ("Carmen", "Julie")
+        )
+        cohort = programme.cohort(s, "Pilote", [carmen, julie], now=app.clock.now())
+        programme.pair(s, cohort, carmen, julie, now=app.clock.now())
+        ids = (carmen.public_id, julie.public_id)
+    sign_in(chrome, live)
+    at_width(chrome, 360)
+    chrome.get(live["url"] + "/pairs/")
+    said = find(chrome, "td[data-women]").text
+    assert ids[0] in said and ids[1] in said, said
+    assert chrome.execute_script(CELLS_INSIDE, ".wrap td") == []
+    wide, seen = chrome.execute_script(
+        "const w = document.querySelector('.wrap'); return [w.scrollWidth, w.clientWidth]"
+    )
+    assert wide <= seen
