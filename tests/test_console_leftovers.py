@@ -86,3 +86,32 @@ def test_retrying_with_nothing_failed_says_there_is_nothing_to_send(signed_in, l
     assert "0 message" not in page and "0 mensaje" not in page
     with app.db.session() as s:
         assert s.exec(select(Broadcast)).one().status == "queued"
+
+
+COUNTRIES = {
+    "en": ("<td>Bolivia</td>", "(Bolivia) + ", "(Canada)</p>"),
+    "es": ("<td>Bolivia</td>", "(Bolivia) + ", "(Canadá)</p>"),
+    "fr": ("<td>Bolivie</td>", "(Bolivie) + ", "(Canada)</p>"),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "fr"])
+def test_countries_read_as_names_in_the_lists_and_a_pair(signed_in, clock, lang):  # noqa: F811
+    """The women list and a pair's page name the country in her language, not "BO", "CA"."""
+    app, server, token, csrf, cohort_id, public = signed_in
+    with app.db.session() as s:
+        women = {k: service.participant_by_public_id(s, v) for k, v in public.items()}
+        pair = programme.pair(
+            s, s.get(Cohort, cohort_id), women["carmen"], women["julie"], now=clock.now()
+        )
+        pair_id = pair.id
+    listed, shown = _in(
+        lang,
+        csrf,
+        [f"/console/women/?q={public['carmen']}", f"/console/pairs/{pair_id}"],
+        server,
+        token,
+    )
+    in_list, first, second = COUNTRIES[lang]
+    assert in_list in listed and "<td>BO</td>" not in listed, listed
+    assert first in shown and second in shown and "(BO)" not in shown, shown

@@ -90,6 +90,7 @@ def render(language: str, name: str, status: int = 200, **values: Any) -> HTMLRe
             mode_label=partial(label, lang, vocabulary.PAIRING_MODES),
             audit_action=partial(action, lang),
             place=partial(place, lang),
+            country_label=partial(label, lang, vocabulary.COUNTRIES),
             language_name=partial(language_name, lang),
             **values,
         )
