@@ -20,8 +20,6 @@ import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from sqlmodel import col, select
-
 from flows import broadcasts, cohort_join, console_auth, reports
 from flows import console_views as views
 from flows import coordination as roles
@@ -557,14 +555,8 @@ def _cohort_options(ctx: Context) -> Sequence[Option]:
 
 
 def reachable_countries(ctx: Context, grant: Grant) -> list[str]:
-    """The countries she can write to: all of them for a coordinator of the whole programme,
-    else those her women live in (a coordinator of some cohorts has no countries of her own)."""
-    scope = grant.scope(ctx.session)
-    if scope.whole:
-        return list(vocab.COUNTRIES)
-    query = select(Participant.country).where(col(Participant.id).in_(sorted(scope.women or ())))
-    found = set(ctx.session.exec(query.distinct()))
-    return [key for key in vocab.COUNTRIES if key in found]
+    """The countries she can write to (`console_views.reachable_countries`)."""
+    return views.reachable_countries(ctx.session, grant.scope(ctx.session))
 
 
 def _country_options(ctx: Context) -> Sequence[Option]:

@@ -115,3 +115,22 @@ def test_countries_read_as_names_in_the_lists_and_a_pair(signed_in, clock, lang)
     in_list, first, second = COUNTRIES[lang]
     assert in_list in listed and "<td>BO</td>" not in listed, listed
     assert first in shown and second in shown and "(BO)" not in shown, shown
+
+
+COUNTRY_BOXES = {"en": "> Senegal</label>", "es": "> Senegal</label>", "fr": "> Sénégal</label>"}
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "fr"])
+def test_a_cohort_coordinator_composes_to_the_countries_of_her_women_only(signed_in, clock, lang):  # noqa: F811
+    """Nora coordinates a cohort of Senegalese women: the new announcement offers Senegal, by
+    its name, and not Bolivia or Canada (where none of her women would receive it)."""
+    app, server, _token, _csrf, _cohort_id, _public = signed_in
+    with app.db.session() as s:
+        dakar = programme.woman(s, "thies1", now=clock.now(), country="SN")
+        cohort_id = programme.cohort(s, "Thies", [dakar], now=clock.now()).id
+        nora_id = console_auth.find_by_address(s, "nora").id
+    support.limit_coordinator(app, nora_id, cohorts=[cohort_id])
+    token, csrf = support.session_cookie(app, nora_id)
+    (page,) = _in(lang, csrf, ["/console/broadcasts/new"], server, token)
+    assert 'name="countries" value="SN"' in page and COUNTRY_BOXES[lang] in page, page
+    assert 'value="BO"' not in page and 'value="CA"' not in page

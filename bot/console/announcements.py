@@ -44,7 +44,7 @@ def listing(ctx: Ctx) -> Response:
 
 def _audience(ctx: Ctx) -> Audience:
     onboarded = ctx.field("onboarded")
-    allowed = ctx.grant.countries or COUNTRIES
+    allowed = views.reachable_countries(ctx.session, ctx.scope, COUNTRIES)
     chosen = Audience(
         cohorts=tuple(ctx.fields("cohorts")),
         countries=tuple(c for c in ctx.fields("countries") if c in allowed),
@@ -105,7 +105,8 @@ def compose(ctx: Ctx) -> Response:
     cohorts = views.cohorts(ctx.session, ctx.scope)
     values = {
         "cohorts": cohorts,
-        "countries": ctx.grant.countries or COUNTRIES,
+        # Only those she can reach: a coordinator of some cohorts is not offered them all.
+        "countries": views.reachable_countries(ctx.session, ctx.scope, COUNTRIES),
         "channels": CHANNELS,
         "val": ctx.field,
         "chosen": ctx.fields,
