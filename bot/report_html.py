@@ -75,7 +75,15 @@ th,td:first-child,#risk td{white-space:normal}
 font-size:.85rem}.legend i{display:inline-block;width:10px;height:10px;margin-right:4px;
 border-radius:2px}.back{margin:0 0 .6rem}.back a{color:#4a148c}
 @media (max-width:600px){main{padding:8px}h1{font-size:1.3rem}section{padding:10px 8px}
-th,td{padding:4px 5px}}@media print{.back{display:none}}
+th,td{padding:4px 5px}
+table.stack thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+table.stack,table.stack tbody,table.stack tr{display:block}table.stack tr{padding:4px 0;
+border-bottom:2px solid #e0e0e0}table.stack td{display:block;position:relative;border:0;
+padding:1px 4px 1px 55%;white-space:normal;text-align:left}table.stack td::before{
+content:attr(data-label);position:absolute;left:4px;width:calc(55% - 12px);color:#616161;
+overflow-wrap:break-word}table.stack td:first-child{padding-left:4px;font-weight:600}
+table.stack td:first-child::before{content:none}}
+@media print{.back{display:none}}
 """
 
 
@@ -229,10 +237,24 @@ def _reach_chart(words: Words, report: ProgrammeReport) -> str:
     return "".join(parts) + f'<p class="legend">{legend}</p>'
 
 
-def _table(head: list[str], rows: list[list[str]]) -> str:
+def _table(head: list[str], rows: list[list[str]], *, stack: bool = False) -> str:
+    """A table; `stack`: too many columns for a phone, so on a narrow screen each row becomes a
+    card of "column: value" lines (CSS `.stack`, each cell labelled by its column's heading)."""
     cells = "".join(f"<th>{cell}</th>" for cell in head)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    table = f"<table><thead><tr>{cells}</tr></thead><tbody>{body}</tbody></table>"
+    if stack:
+        # The headings are already escaped text (`Words`), safe inside an attribute.
+        body = "".join(
+            "<tr>"
+            + "".join(
+                f'<td data-label="{label}">{c}</td>' for label, c in zip(head, row, strict=True)
+            )
+            + "</tr>"
+            for row in rows
+        )
+    else:
+        body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    kind = ' class="stack"' if stack else ""
+    table = f"<table{kind}><thead><tr>{cells}</tr></thead><tbody>{body}</tbody></table>"
     return f'<div class="scroll">{table}</div>'
 
 
@@ -357,6 +379,7 @@ def render_html(report: ProgrammeReport, language: str = "en", *, back: str | No
                 ]
                 for item in report.reach
             ],
+            stack=True,
         )
     else:
         body = empty
@@ -432,4 +455,4 @@ def _outcomes(words: Words, report: ProgrammeReport) -> str:
     withheld = (
         f'<p class="note">{words(report.outcomes_note)}</p>' if report.outcomes_withheld else ""
     )
-    return chart + _table(head, rows) + withheld
+    return chart + _table(head, rows, stack=True) + withheld

@@ -68,6 +68,8 @@ NO_TEXT = _("Write the announcement in at least one language.")
 MISSING_TEXT = _("The text in {languages} is missing: add it, or choose a fallback language.")
 ALREADY_SENT = _("This announcement was already sent or cancelled.")
 NOT_FOUND = _("There is no announcement number {number}.")
+# Said instead of "0 failed messages will be sent again" (chat and console).
+NOTHING_FAILED = _("There is nothing to send again: no failed message is waiting.")
 NOT_RETRIED = _("This announcement was cancelled: its failed messages are not sent again.")
 ALREADY_CANCELLED = _("This announcement is already cancelled.")
 ALL_GONE = _("This announcement has already gone out: there is nothing left to stop.")

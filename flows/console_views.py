@@ -33,7 +33,7 @@ from flows.pair_requests import change_by_team
 from flows.render import Reader, render_msg
 from flows.scope import Scope, members, sees_report
 from flows.text import normalise
-from flows.vocabulary import SECTORS
+from flows.vocabulary import COUNTRIES, SECTORS
 from storage import participants
 from storage.checkins import CheckIn, ProblemReport, concerned
 from storage.meetings import Meeting
@@ -282,6 +282,28 @@ def pairs(
         query = query.where(col(Pair.status).in_(LIVE_STATUSES))
     query = query.order_by(col(Pair.id).desc())
     return _window(session, scope, query, scope.sees_pair, offset, limit)
+
+
+def reachable_countries(
+    session: Session, scope: Scope, among: Iterable[str] = tuple(COUNTRIES)
+) -> list[str]:
+    """The countries (of `among`, in its order) an announcement of hers can reach: all of them
+    for the whole programme, else those her women live in (a coordinator of some cohorts has
+    no countries of her own, and a country with none of her women would reach nobody)."""
+    if scope.whole:
+        return list(among)
+    query = select(Participant.country).where(col(Participant.id).in_(sorted(scope.women or ())))
+    found = set(session.exec(query.distinct()))
+    return [key for key in among if key in found]
+
+
+def people(session: Session, ids: Iterable[int]) -> dict[int, Participant]:
+    """The women of these ids, read at once (a list's rows name two women each)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    found = session.exec(select(Participant).where(col(Participant.id).in_(wanted)))
+    return {person.id or 0: person for person in found}
 
 
 def _window(

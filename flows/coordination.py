@@ -311,6 +311,14 @@ def log(
 # Adding and removing -------------------------------------------------------------------------
 
 
+class UnknownParticipant(ValueError):
+    """`participant:N` names nobody: a well-written identity, unlike other ValueErrors."""
+
+    def __init__(self, participant_id: int) -> None:
+        super().__init__(f"no participant {participant_id}")
+        self.participant_id = participant_id
+
+
 @dataclass(frozen=True)
 class Listed:
     id: int | None
@@ -333,7 +341,7 @@ def add(
         identity.participant_id is not None
         and session.get(Participant, identity.participant_id) is None
     ):
-        raise ValueError(f"no participant {identity.participant_id}")
+        raise UnknownParticipant(identity.participant_id)
     for row in store.coordinators(session):
         if identity.same_as(row):
             return row

@@ -28,11 +28,12 @@ from flows.console_auth import Grant
 from flows.coordination import Actor, NotAllowed
 from flows.home import remember_place, resume
 from flows.i18n import LANGUAGES
-from flows.messages import Msg, Option, Reply, _, _n, _p, nested, stacked
+from flows.messages import Msg, Option, Reply, _, _n, _p, listing, nested, stacked
 from flows.registry import register
 from flows.render import Reader, render_msg
 from flows.steps import Answer, Choose, Context, Outcome, go, stay
 from storage.coordination import Broadcast
+from storage.models import Participant
 
 FLOW = "broadcast"
 MOST_LINES = 6
@@ -103,6 +104,7 @@ BAD_IDENTITY = _(
     "I did not understand who. Write for example /coordinators add +22177000000 "
     "or /coordinators add telegram:123456789"
 )
+NO_PARTICIPANT = _("There is no participant {number}: nothing changed.")
 
 ASK_AUDIENCE = _("Who should receive the announcement?")
 AUDIENCE_ALL = _("Everyone")
@@ -146,6 +148,12 @@ CHANNEL_LABELS: dict[str, Msg] = {
 }
 
 
+def language_named(language: str) -> dict[str, object]:
+    """A language inside a sentence, named in her language ("en espagnol", "in Spanish"), not
+    in itself as a woman picks hers ("Español")."""
+    return listing([nested(vocab.SPOKEN_LANGUAGES[language])], style="unit", lower="names")
+
+
 # Counts said in the singular when there is one: a cohort or a country may hold one woman.
 def retried(n: int) -> Msg:
     return _n(
@@ -160,7 +168,7 @@ def ask_text(n: int, language: str) -> Msg:
         "Write the announcement in {language} for {n} women (600 characters at most). "
         "Send 0 if you have no text in this language.",
         n,
-        language=nested(vocab.UI_LANGUAGES[language]),
+        language=language_named(language),
     )
 
 
@@ -301,8 +309,6 @@ def _stats(ctx: Context, args: Sequence[str], grant: Grant) -> Outcome:
 
 
 def _at_risk(ctx: Context, args: Sequence[str], grant: Grant) -> Outcome:
-    from storage.models import Participant
-
     found = reports.at_risk(ctx.session, now=ctx.now, scope=grant.scope(ctx.session))
     # Names are for coordinators; a viewer reads the public ids, as on the console.
     named = grant.can("coordinator")
@@ -388,7 +394,8 @@ def _retry(ctx: Context, args: Sequence[str], grant: Grant) -> Outcome:
         )
     except broadcasts.BroadcastError as error:  # a cancelled one: says why
         return stay(error.msg)
-    return stay(retried(again))
+    # Nothing failed (or all who failed stopped messages since): no count of zero to read.
+    return stay(retried(again) if again else broadcasts.NOTHING_FAILED)
 
 
 def _coordinators(ctx: Context, args: Sequence[str], grant: Grant) -> Outcome:
@@ -407,6 +414,8 @@ def _coordinators(ctx: Context, args: Sequence[str], grant: Grant) -> Outcome:
             if roles.remove(ctx.session, ctx.config, actor, who, now=ctx.now):
                 return stay(_(COORDINATOR_REMOVED.msgid, who=who))
             return stay(_(COORDINATOR_UNKNOWN.msgid, who=who))
+        except roles.UnknownParticipant as unknown:
+            return stay(_(NO_PARTICIPANT.msgid, number=unknown.participant_id))
         except ValueError:
             return stay(BAD_IDENTITY)
     found = roles.listing(ctx.session, ctx.config, actor, now=ctx.now)
@@ -494,6 +503,8 @@ def _on_audience(ctx: Context, key: str, grant: Grant) -> Outcome:
     if key == "cancel":
         return _end(ctx, CANCELLED)
     if key == "country":
+        if not reachable_countries(ctx, grant):
+            return _end(ctx, NOBODY)
         return go(FLOW, "country")
     if key == "cohort":
         if not views.cohorts(ctx.session, grant.scope(ctx.session)):
@@ -543,18 +554,28 @@ def _cohort_options(ctx: Context) -> Sequence[Option]:
     )
 
 
+def reachable_countries(ctx: Context, grant: Grant) -> list[str]:
+    """The countries she can write to (`console_views.reachable_countries`)."""
+    return views.reachable_countries(ctx.session, grant.scope(ctx.session))
+
+
 def _country_options(ctx: Context) -> Sequence[Option]:
-    """Her countries (all of them for a coordinator of the whole programme)."""
+    """The countries she can reach (`reachable_countries`)."""
     grant = grant_now(ctx)
-    mine = grant.countries if grant else ()
+    mine = ctx.read_once("bc_countries", lambda: reachable_countries(ctx, grant)) if grant else []
     return (
-        *(o for o in vocab.options(vocab.COUNTRIES) if not mine or o.key in mine),
+        *(o for o in vocab.options(vocab.COUNTRIES) if o.key in mine),
         Option("cancel", CANCEL),
     )
 
 
 def _on_country(ctx: Context, key: str, grant: Grant) -> Outcome:
-    return _end(ctx, CANCELLED) if key == "cancel" else _chose(ctx, {"countries": [key]}, grant)
+    if key == "cancel":
+        return _end(ctx, CANCELLED)
+    # Checked again: her scope may have changed since the countries were offered.
+    if key not in reachable_countries(ctx, grant):
+        return _end(ctx, NOBODY)
+    return _chose(ctx, {"countries": [key]}, grant)
 
 
 def _on_cohort(ctx: Context, key: str, grant: Grant) -> Outcome:
@@ -612,13 +633,13 @@ def _missing(ctx: Context) -> list[str]:
 
 
 def _fallback_prompt(ctx: Context) -> Msg:
-    names = ", ".join(_local(ctx, vocab.UI_LANGUAGES[language]) for language in _missing(ctx))
-    return _(ASK_FALLBACK.msgid, languages=names)
+    names = [nested(vocab.SPOKEN_LANGUAGES[language]) for language in _missing(ctx)]
+    return _(ASK_FALLBACK.msgid, languages=listing(names, lower="names"))
 
 
 def _fallback_options(ctx: Context) -> Sequence[Option]:
     return tuple(
-        Option(language, vocab.UI_LANGUAGES[language])
+        Option(language, vocab.SPOKEN_LANGUAGES[language])
         for language in LANGUAGES
         if language in _state(ctx).get("texts", {})
     ) + (Option("cancel", CANCEL),)
@@ -661,7 +682,7 @@ def _confirm_prompt(ctx: Context) -> list[Reply]:
             ctx,
             _(
                 PREVIEW_LINE.msgid,
-                language=nested(vocab.UI_LANGUAGES[language]),
+                language=nested(vocab.SPOKEN_LANGUAGES[language]),
                 channel=nested(CHANNEL_LABELS.get(channel, CHANNEL_LABELS["console"])),
                 n=n,
             ),
@@ -686,7 +707,7 @@ def _confirm_prompt(ctx: Context) -> list[Reply]:
             Reply(
                 _(
                     PREVIEW_TEXT.msgid,
-                    language=nested(vocab.UI_LANGUAGES[language]),
+                    language=language_named(language),
                     text=preview.shown[language] or "",
                 )
             )

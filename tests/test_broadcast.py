@@ -364,12 +364,12 @@ def test_guided_broadcast_in_chat_with_progress(bot, clock):
     assert "French" in says(app, channel, "900", "Hola a todas:\nel taller es el jueves.") or True
     says(app, channel, "900", "0")  # no French text
     fallback = says(app, channel, "900", "Hello all: the workshop is on Thursday.")
-    assert "No text for the women who read Français" in fallback
+    assert "No text for the women who read French" in fallback
     when = says(app, channel, "900", "2")  # English for them
     preview = says(app, channel, "900", "1")  # now
     # Everyone: the women with a finished profile (not ca_new, not bo_noconsent).
     assert "7 women will receive it" in preview, when + preview
-    assert "Español on WhatsApp: 1" in preview
+    assert "Spanish on WhatsApp: 1" in preview
     assert "Message de l'équipe Entrepairs\u00a0:\n\nHello all" in preview
     assert "Mensaje del equipo de Entrepairs:\n\nHola a todas:\nel taller es el jueves." in preview
     assert "Not sent to 1 who stopped messages and 0 unreachable." in preview

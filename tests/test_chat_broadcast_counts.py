@@ -14,19 +14,19 @@ from tests.test_introductions_review import NOW, _coordinator_ana
     [
         (
             "1",
-            "Escriba el anuncio en Español para 1 mujer (600",
+            "Escriba el anuncio en español para 1 mujer (600",
             "Lo recibirá 1 mujer:",
             "Listo: 1 mensaje está en camino. Escriba /progress para seguirlo.",
         ),
         (
             "2",
-            "Écrivez l'annonce en Español pour 1 femme (600",
+            "Écrivez l'annonce en espagnol pour 1 femme (600",
             "1 femme la recevra\u00a0:",
             "C'est fait\u00a0: 1 message est en route. Écrivez /progress pour le suivre.",
         ),
         (
             "3",
-            "Write the announcement in Español for 1 woman (600",
+            "Write the announcement in Spanish for 1 woman (600",
             "1 woman will receive it:",
             "Done: 1 message is on its way. Write /progress to follow it.",
         ),

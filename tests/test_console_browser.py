@@ -375,25 +375,43 @@ return {page: [page.scrollWidth, page.clientWidth], meta: wide(meta) ? meta.oute
                      .map(e => `${e.closest('section').id} ${e.scrollWidth}>${e.clientWidth}`)}"""
 
 
+# The cells (with their text) that reach past the right edge of the 360 px screen.
+CELLS_INSIDE = """return Array.from(document.querySelectorAll(arguments[0]))
+  .filter(e => e.getBoundingClientRect().right > 361 || e.scrollWidth > e.clientWidth + 1)
+  .map(e => e.textContent);"""
+
+
 @pytest.mark.parametrize("lang", ["en", "es", "fr"])
 def test_the_programme_report_fits_a_phone_of_360_pixels(driver, live, lang):  # type: ignore[no-untyped-def]
     """The report opened from the console on a 360 px phone: nothing scrolls sideways, neither
     the page, nor its "Generated … (UTC)" line, nor the funnel by country or the pairs at risk
     (each of their columns readable without swiping)."""
+    from flows import broadcasts
+    from flows.broadcasts import Audience
+    from flows.coordination import Actor
     from tests.test_reports import build_programme
 
     app, chrome = live["app"], driver
-    build_programme(app.db, app.clock.now())
+    now = app.clock.now()
+    build_programme(app.db, now)
+    with app.db.session() as s:  # an announcement sent, for the reach table
+        config, operator = app.settings.flow_config(), Actor.operator("t")
+        texts = {"es": "Feria", "fr": "Foire", "en": "Fair"}
+        sent = broadcasts.draft(s, config, operator, audience=Audience(), texts=texts, now=now)
+        broadcasts.send(s, config, operator, sent, now=app.clock.now())
     sign_in(chrome, live)
     click_text(chrome, lang)  # the console's language switch
     chrome.get(live["url"] + "/report/")
     at_width(chrome, 360)
     assert find(chrome, "html").get_attribute("lang") == lang
-    assert find(chrome, "#funnel table") and find(chrome, "#risk table")
+    for table in ("funnel", "risk", "outcomes", "reach"):
+        assert find(chrome, f"#{table} table"), table
     fits = chrome.execute_script(FITS)
     assert fits["page"][0] <= fits["page"][1] == 360
     assert fits["meta"] == ""
-    assert [t for t in fits["tables"] if not t.startswith(("outcomes", "reach"))] == []
+    # The outcomes (8+ columns) and reach (11) tables too: each row a card on a phone.
+    assert fits["tables"] == []
+    assert chrome.execute_script(CELLS_INSIDE, "#outcomes td, #reach td") == []
 
 
 def test_the_safeguarding_list_shows_what_matters_on_a_360_pixel_phone(driver, live):  # type: ignore[no-untyped-def]
@@ -412,6 +430,36 @@ def test_the_safeguarding_list_shows_what_matters_on_a_360_pixel_phone(driver, l
         ".map(e => Math.round(e.getBoundingClientRect().right))"
     )
     assert len(edges) == 4 and max(edges) <= 360, edges
+    # Its time and woman too: nothing of the list scrolls sideways.
+    assert chrome.execute_script(CELLS_INSIDE, ".wrap td") == []
+    wide, seen = chrome.execute_script(
+        "const w = document.querySelector('.wrap'); return [w.scrollWidth, w.clientWidth]"
+    )
+    assert wide <= seen
+    shot(chrome, "safeguarding-list")
     assert "urgent" in find(chrome, "td[data-triage=urgent]").text
     said = find(chrome, "[data-media]").get_attribute("textContent")
     assert said == "Message vocal ou photo\u00a0: contactez-la"
+
+
+def test_the_pairs_list_shows_both_women_on_a_360_pixel_phone(driver, live):  # type: ignore[no-untyped-def]
+    """Each pair with its two women's pseudonymous ids, readable without swiping sideways."""
+    app, chrome = live["app"], driver
+    with app.db.session() as s:
+        carmen, julie = (
+            s.exec(select(Participant).where(Participant.name == name)).one()
+            for name in ("Carmen", "Julie")
+        )
+        cohort = programme.cohort(s, "Pilote", [carmen, julie], now=app.clock.now())
+        programme.pair(s, cohort, carmen, julie, now=app.clock.now())
+        ids = (carmen.public_id, julie.public_id)
+    sign_in(chrome, live)
+    at_width(chrome, 360)
+    chrome.get(live["url"] + "/pairs/")
+    said = find(chrome, "td[data-women]").text
+    assert ids[0] in said and ids[1] in said, said
+    assert chrome.execute_script(CELLS_INSIDE, ".wrap td") == []
+    wide, seen = chrome.execute_script(
+        "const w = document.querySelector('.wrap'); return [w.scrollWidth, w.clientWidth]"
+    )
+    assert wide <= seen

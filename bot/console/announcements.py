@@ -44,7 +44,7 @@ def listing(ctx: Ctx) -> Response:
 
 def _audience(ctx: Ctx) -> Audience:
     onboarded = ctx.field("onboarded")
-    allowed = ctx.grant.countries or COUNTRIES
+    allowed = views.reachable_countries(ctx.session, ctx.scope, COUNTRIES)
     chosen = Audience(
         cohorts=tuple(ctx.fields("cohorts")),
         countries=tuple(c for c in ctx.fields("countries") if c in allowed),
@@ -105,7 +105,8 @@ def compose(ctx: Ctx) -> Response:
     cohorts = views.cohorts(ctx.session, ctx.scope)
     values = {
         "cohorts": cohorts,
-        "countries": ctx.grant.countries or COUNTRIES,
+        # Only those she can reach: a coordinator of some cohorts is not offered them all.
+        "countries": views.reachable_countries(ctx.session, ctx.scope, COUNTRIES),
         "channels": CHANNELS,
         "val": ctx.field,
         "chosen": ctx.fields,
@@ -199,14 +200,19 @@ def detail(ctx: Ctx) -> Response:
             **_when(ctx, broadcast.local_time or ""),
         )
     params = ctx.request.query_params
+    nothing = ""
     if params.get("queued"):
         flash = "queued"
+    elif params.get("retried") == "0":
+        # Not "0 messages will be tried again": nothing was.
+        nothing = ctx.say(broadcasts.NOTHING_FAILED)
     elif params.get("retried"):
         flash = "retried"
     values = _report(ctx, broadcast)
     return ctx.page(
         "broadcast.html",
         refresh=REFRESH if values["poll"] else None,
+        flash=nothing,
         flash_kind=flash,
         flash_n=params.get("queued") or params.get("retried") or "",
         error_text=error,

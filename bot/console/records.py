@@ -33,6 +33,9 @@ def pairs(ctx: Ctx) -> Response:
     return ctx.page(
         "pairs.html",
         pairs=found,
+        # Both women by pseudonymous id (never a name here); hers are links to her page.
+        people=views.people(ctx.session, (m for pair in found for m in pair.members())),
+        mine={m for pair in found for m in pair.members() if ctx.scope.sees(m)},
         pager=pager,
         chosen_status=status,
         statuses=[s.value for s in PairStatus],

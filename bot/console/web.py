@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.app import App
-from bot.console.words import action, label, moment, word
+from bot.console.words import action, label, language_name, moment, place, word
 from flows import console_auth, vocabulary
 from flows.console_auth import Grant
 from flows.console_views import PAGE
@@ -89,6 +89,9 @@ def render(language: str, name: str, status: int = 200, **values: Any) -> HTMLRe
             skill_label=partial(label, lang, vocabulary.SKILLS),
             mode_label=partial(label, lang, vocabulary.PAIRING_MODES),
             audit_action=partial(action, lang),
+            place=partial(place, lang),
+            country_label=partial(label, lang, vocabulary.COUNTRIES),
+            language_name=partial(language_name, lang),
             **values,
         )
     )

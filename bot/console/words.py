@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from babel import Locale
+
+from flows import vocabulary
 from flows.i18n import zone
 from flows.introductions import zone_name
 from flows.messages import Msg, _p
+from flows.profile import place as place_of
 from flows.render import Reader, format_instant, render_msg
 from storage.models import Participant
 
@@ -131,3 +135,19 @@ def moment(language: str, her: Participant, instant: datetime | str | None) -> s
     place = zone_name(her, language)
     shown = format_instant(when, Reader(language, timezone=zone(her.timezone).key), "short")
     return f"{shown} ({place})"
+
+
+def place(language: str, her: Participant) -> str:
+    """Where she lives in words ("Colombie-Britannique, Canada"), not codes ("CA BC")."""
+    return render_msg(Msg("{place}", {"place": place_of(her)}), Reader(language))
+
+
+def language_name(language: str, code: str | None) -> str:
+    """A language she speaks by its name in the coordinator's language ("espagnol", not "es");
+    one the bot has no word for, by Babel's name for it."""
+    if not code:
+        return "—"
+    msg = vocabulary.SPOKEN_LANGUAGES.get(code)
+    if msg is not None:
+        return render_msg(msg, Reader(language))
+    return Locale.parse(language).languages.get(code, code)
