@@ -24,13 +24,15 @@ from sqlmodel import Session
 from flows import choices, tips
 from flows.config import FlowConfig
 from flows.home import add_answered_by, resume
-from flows.keywords import Keyword
+from flows.keywords import Keyword, without_courtesy
 from flows.messages import Msg, Option, _, keyword
 from flows.proactive import ask
 from flows.problems import ALERT_CHECKIN, pair_context, raise_alert
 from flows.registry import register
 from flows.steps import LONGEST_OWN_WORDS, Answer, AskText, Choose, Context, Outcome, go
+from flows.text import normalise
 from flows.triggers import Firing, handles
+from flows.vocabulary import LATER_WORDS
 from storage import checkins
 from storage.checkins import CheckIn, Happened
 from storage.meetings import Meeting, MeetingStatus
@@ -215,9 +217,15 @@ def _on_why_not(ctx: Context, key: str) -> Outcome:
     return _offer_new_time(ctx)
 
 
+LATER = "later"
+
+
 def _on_reschedule(ctx: Context, key: str) -> Outcome:
     wants = key == "yes"
     _save(ctx, wants_reschedule=wants, completed_at=ctx.now)
+    if key == LATER and _no_planning(ctx) is None:
+        # "Más tarde": not now, and how to propose one when she is ready.
+        return resume(ctx, NOTED, _(HOW_TO_RESCHEDULE.msgid, menu=keyword(Keyword.MENU)))
     if not wants:
         return resume(ctx, NOTED)
     why = _no_planning(ctx)  # paused or ended since she was asked
@@ -241,6 +249,8 @@ class Reschedule(Choose):
     meet?" (not "I did not understand, choose an option")."""
 
     def answer(self, ctx: Context, answer: Answer) -> Outcome:
+        if answer.option_key is None and _says_later(answer.text):
+            return _on_reschedule(ctx, LATER)
         outcome = super().answer(ctx, answer)
         if outcome.goto is not None or answer.option_key is not None:
             return outcome
@@ -251,6 +261,12 @@ class Reschedule(Choose):
         if planned.goto != ("sessions", "start"):
             return planned  # paused, ended, or a proposal already open: where that leads
         return sessions.answer_times(ctx, planned, answer.text)
+
+
+def _says_later(text: str) -> bool:
+    """ "Más tarde", "plus tard svp", "later, thanks": not now, but later."""
+    words = without_courtesy(normalise(text).split(), greetings=False)
+    return " ".join(words) in LATER_WORDS
 
 
 def _options(labels: dict[str, Msg]) -> tuple[Option, ...]:
@@ -268,6 +284,9 @@ register(
                 Option(Happened.MOVED, MOVED),
             ),
             _on_happened,
+            # "No, la movimos", "non, reportée", "nope, moved": the no says it did not take
+            # place as planned, the rest why: moved, not two answers to choose between.
+            together={frozenset({Happened.NO, Happened.MOVED}): Happened.MOVED},
         ),
         "useful": Choose(USEFUL, _options(USEFULNESS), _on_useful),
         # Her own words, kept whole however long she writes (past the longest, their beginning).

@@ -47,11 +47,15 @@ _YES_NO = {
         # "ya": yes, all right, as said in La Paz ("ya, dale"); "waaw": yes, in Wolof.
         | {"ya", "waaw"}
         | {"si claro", "oui oui", "claro que si", "bien sur", "por supuesto"}
+        # As said in Québec: "ouin" (yes), "c'est correct" (all right), "mets-en" (absolutely).
+        | {"ouin", "ouin ouin", "correct", "c est correct", "mets en", "ben oui", "bin oui"}
     ),
     "no": frozenset({"no", "non", "n", "nope", "nah", "nop", "no gracias", "non merci"})
     # Nothing is needed: "no hace falta", "pas besoin", "no need".
     | {"no hace falta", "no es necesario", "pas besoin", "pas la peine", "no need"}
-    | {"deedeet", "dedet"},  # no, in Wolof ("déedéet")
+    | {"deedeet", "dedet"}  # no, in Wolof ("déedéet")
+    # Not at all, as said in Québec: "pantoute", "pas pantoute", "ben non".
+    | {"pantoute", "pas pantoute", "non pantoute", "ben non", "bin non"},
 }
 
 
@@ -110,7 +114,7 @@ _OK = frozenset(
     {"ok", "okay", "oki", "okey", "okk", "vale", "dale", "bueno", "listo", "perfecto", "genial"}
     | {"entendido", "muy bien", "de acuerdo", "d accord", "daccord", "dac", "parfait", "super"}
     | {"tres bien", "bien recu", "c est note", "compris", "great", "perfect", "cool", "got it"}
-    | {"noted", "good", "all right", "alright", "sure", "ya"}
+    | {"noted", "good", "all right", "alright", "sure", "ya", "correct", "c est correct", "ouin"}
 )
 _THANKS = frozenset(
     {"gracias", "muchas gracias", "mil gracias", "merci", "merci beaucoup", "merci bcp", "mrc"}

@@ -272,6 +272,30 @@ SCALE_WORDS: dict[str, str] = {
     **dict.fromkeys(("excelente", "excellent", "excellente", "completamente"), "5"),
 }
 
+# How much, in everyday words, on the survey's scale from "not at all" to "completely"
+# ("mucho", "beaucoup", "more or less"; "pantoute" is "not at all" in Québec), normalised.
+AMOUNT_WORDS: dict[str, str] = {
+    **dict.fromkeys(("pantoute", "pas pantoute", "para nada", "en absoluto", "not really"), "1"),
+    **dict.fromkeys(("poco", "muy poco", "un poquito", "poquito", "un poquito nomas"), "2")
+    | dict.fromkeys(("un petit peu", "peu", "un peu seulement", "a bit", "a little bit"), "2"),
+    **dict.fromkeys(("mas o menos", "maso", "plus ou moins", "more or less", "kind of"), "3")
+    | dict.fromkeys(("sort of", "somewhat", "moyen", "moyennement"), "3"),
+    **dict.fromkeys(("mucho", "bastante", "harto", "beaucoup", "pas mal", "a lot", "lots"), "4")
+    | dict.fromkeys(("very", "quite a lot", "much"), "4"),
+    **dict.fromkeys(("muchisimo", "totalmente", "enormement", "tout a fait", "totally"), "5")
+    | dict.fromkeys(("completely", "fully", "absolutely", "a fond"), "5"),
+}
+
+# "Later" to "propose a new time now?": not now, as she says it ("más tarde", "plus tard").
+LATER_WORDS = frozenset(
+    {"mas tarde", "mas tardecito", "despues", "luego", "otro dia", "otro rato", "en otro momento"}
+    | {"mas adelante", "tal vez mas tarde", "quizas mas tarde", "despuesito", "ahorita no"}
+    | {"plus tard", "tout a l heure", "apres", "une autre fois", "un autre jour", "plus tard svp"}
+    | {"peut etre plus tard", "pas tout de suite", "a plus tard", "tantot", "plus tard merci"}
+    | {"later", "later on", "another time", "another day", "maybe later", "not right now"}
+    | {"not yet", "some other time", "after", "mas tarde gracias", "later thanks"}
+)
+
 # Everyday words for an option, as women describe their business or their place (normalised).
 ANSWER_WORDS: dict[str, str] = {
     # No other language (or no family ties): "nada", "non", "no other".
@@ -287,8 +311,30 @@ ANSWER_WORDS: dict[str, str] = {
         + ("la reprogramamos", "aplazada", "la aplazamos", "reportee", "on l a reportee")
         + ("elle a ete reportee", "deplacee", "on l a deplacee", "decalee", "on l a decalee")
         + ("elle a ete decalee", "moved", "we moved it", "postponed", "we postponed it")
-        + ("it was postponed", "rescheduled", "we rescheduled it", "it was rescheduled"),
+        + ("it was postponed", "rescheduled", "we rescheduled it", "it was rescheduled")
+        # With the no she answers "did it take place?" with ("no, se postergó", "non, reporté").
+        + ("se postergo", "se pospuso", "fue movida", "la movieron", "se reprogramo", "movimos")
+        + ("cambiamos la fecha", "cambiamos el dia", "la pasamos", "reporte", "on a reporte")
+        + ("on l a repoussee", "repoussee", "on a change la date", "on a decale", "decale")
+        + ("it got moved", "we changed the date", "it was moved", "we moved it to another day"),
         "moved",
+    ),
+    # A session that did not take place, said without a "no" before it ("no se hizo", "pas eu
+    # lieu", "didn't happen"); and that did, so no near miss of one reads as the other.
+    **dict.fromkeys(
+        ("no se hizo", "no se realizo", "no hubo", "no nos vimos", "no nos reunimos", "no se pudo")
+        + ("no la hicimos", "no pudimos", "no se dio", "pas eu lieu", "elle n a pas eu lieu")
+        + ("n a pas eu lieu", "ca n a pas eu lieu", "on ne s est pas vues", "on s est pas vues")
+        + ("on n a pas pu", "pas de seance", "didn t happen", "it didn t happen", "did not happen")
+        + ("it did not happen", "we didn t meet", "we did not meet", "it didn t take place")
+        + ("it did not take place", "we couldn t meet", "no se llevo a cabo"),
+        "no",
+    ),
+    **dict.fromkeys(
+        ("se hizo", "si se hizo", "se realizo", "nos vimos", "nos reunimos", "la hicimos")
+        + ("a eu lieu", "elle a eu lieu", "on s est vues", "it happened", "it took place")
+        + ("we met", "it did happen"),
+        "yes",
     ),
     "agro": "agrifood",
     "agricultura": "agrifood",

@@ -1,0 +1,156 @@
+"""Her words, second pass: what women in La Paz, Dakar and Montréal type at the check-in, the
+survey and the yes/no questions, read as they mean it rather than "I did not understand" or
+"just one, please": "más tarde" to "propose a new time now?", "mucho" or "beaucoup" on the
+survey's scale, "no, la movimos" and "pas eu lieu" at "did it take place?", and Québec's
+"ouin", "pantoute" and "correct".
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from flows import checkin, pulse, registry
+from flows.choices import choose_one, is_thanks
+from flows.messages import Option
+from storage.checkins import Happened
+from tests.support.dialog import Person
+from tests.test_checkins import (
+    BY_LANGUAGE,
+    SCRIPTS,
+    deliver,
+    fire_due,
+    start_checkin,
+    the_checkin,
+)
+from tests.test_survey import activate as activate_survey
+from tests.test_survey import values_of
+
+registry.flows()
+HAPPENED = (
+    Option(Happened.YES, checkin.YES_HAPPENED),
+    Option(Happened.NO, checkin.NO_HAPPENED),
+    Option(Happened.MOVED, checkin.MOVED),
+)
+YES_NO = (Option("yes", pulse.CONTACT_YES), Option("no", pulse.CONTACT_NO))
+NOT_UNDERSTOOD = {"es": "no entendí", "fr": "je n'ai pas compris", "en": "I did not understand"}
+ONLY_ONE = {"es": "Solo una", "fr": "Une seule", "en": "Just one"}
+
+
+# 1. "Later" to "propose a new time now?" -----------------------------------------------------
+
+LATER = {"es": "más tarde", "fr": "Plus tard svp", "en": "later"}
+HOW_LATER = {"es": "escriba MENÚ", "fr": "écrivez MENU", "en": "write MENU"}
+
+
+@pytest.mark.parametrize("language", list(SCRIPTS))
+def test_later_is_not_now_and_says_how_to_propose_one(app, language):
+    s = SCRIPTS[language]
+    programme, her, _peer = start_checkin(app, language)
+    her.says("3")  # it was moved
+    her.expect(s.reschedule)
+    her.says(LATER[language])
+    her.expect(s.noted)
+    her.expect(HOW_LATER[language])
+    assert NOT_UNDERSTOOD[language] not in her.text
+    assert the_checkin(app, programme.her).wants_reschedule is False
+
+
+# 2. How much, in words, on the survey's scale ------------------------------------------------
+
+AMOUNTS = {
+    "es": (("mucho", 4), ("poco", 2), ("más o menos", 3), ("bastante", 4)),
+    "fr": (("beaucoup", 4), ("un peu", 2), ("plus ou moins", 3), ("pantoute", 1)),
+    "en": (("a lot", 4), ("a bit", 2), ("more or less", 3), ("completely", 5)),
+}
+
+
+@pytest.mark.parametrize("language", list(AMOUNTS))
+def test_the_survey_answered_in_words_of_how_much(app, clock, language):
+    programme = activate_survey(app, language)
+    clock.advance(minutes=30)
+    fire_due(app)
+    deliver(app)
+    her = Person(app, BY_LANGUAGE[language].address)
+    for word, _value in AMOUNTS[language]:
+        her.says(word)
+        assert NOT_UNDERSTOOD[language] not in her.text
+    answered = values_of(app, programme.her)
+    assert sorted(answered.values()) == sorted(value for _word, value in AMOUNTS[language])
+
+
+# 3 and 4. "Did it take place?" in her words ---------------------------------------------------
+
+NO_BUT_MOVED = {"es": "no, la movimos", "fr": "non, reporté", "en": "nope, moved"}
+
+
+@pytest.mark.parametrize("language", list(SCRIPTS))
+def test_no_but_moved_is_moved_not_two_answers(app, language):
+    s = SCRIPTS[language]
+    programme, her, _peer = start_checkin(app, language)
+    her.says(NO_BUT_MOVED[language])
+    assert ONLY_ONE[language] not in her.text
+    her.expect(s.reschedule)
+    assert the_checkin(app, programme.her).happened == Happened.MOVED
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["no, la movimos", "No, se postergó", "no, cambiamos la fecha", "non, on l'a reportée",
+     "non, reporté", "non, on a changé la date", "no, we moved it", "nope, moved",
+     "no, it got moved", "no, we changed the date"],
+)  # fmt: skip
+def test_no_and_a_move_is_a_move(text):
+    from flows.steps import several_named
+
+    named = choose_one(text, HAPPENED) or set(several_named(text, HAPPENED))
+    assert named in (Happened.MOVED, {Happened.NO, Happened.MOVED})
+
+
+DID_NOT_HAPPEN = {"es": "no se hizo", "fr": "pas eu lieu", "en": "didn't happen"}
+
+
+@pytest.mark.parametrize("language", list(SCRIPTS))
+def test_did_not_happen_said_without_a_no_first(app, language):
+    s = SCRIPTS[language]
+    programme, her, _peer = start_checkin(app, language)
+    her.says(DID_NOT_HAPPEN[language])
+    her.expect(s.why_not)
+    assert the_checkin(app, programme.her).happened == Happened.NO
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [("no se hizo", "no"), ("no se realizó", "no"), ("no nos vimos", "no"), ("no hubo", "no"),
+     ("pas eu lieu", "no"), ("elle n'a pas eu lieu", "no"), ("on s'est pas vues", "no"),
+     ("didn't happen", "no"), ("it did not take place", "no"), ("we didn't meet", "no"),
+     ("se hizo", "yes"), ("a eu lieu", "yes"), ("it happened", "yes"), ("nos vimos", "yes"),
+     ("sí, se hizo", "yes"), ("no, no se hizo", "no")],
+)  # fmt: skip
+def test_it_did_or_did_not_take_place_in_her_words(text, key):
+    """ "Pas eu lieu" is no, and "a eu lieu", a near miss of it, is still yes."""
+    assert choose_one(text, HAPPENED) == key
+
+
+# 5. Québec -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [("ouin", "yes"), ("Ouin!", "yes"), ("correct", "yes"), ("c'est correct", "yes"),
+     ("mets-en", "yes"), ("pantoute", "no"), ("Non pantoute", "no"), ("pas pantoute", "no")],
+)  # fmt: skip
+def test_yes_and_no_as_said_in_quebec(text, key):
+    assert choose_one(text, YES_NO) == key
+
+
+def test_correct_only_acknowledges():
+    assert is_thanks("correct merci")
+    assert is_thanks("C'est correct")
+
+
+def test_a_checkin_answered_as_in_quebec(app):
+    s = SCRIPTS["fr"]
+    programme, her, _peer = start_checkin(app, "fr")
+    her.says("ouin")
+    her.expect(s.useful)
+    assert the_checkin(app, programme.her).happened == Happened.YES
