@@ -244,11 +244,11 @@ def choose_one(
         return key
     # What is left once courtesy, an article or "option" before a number are set aside: "2
     # gracias", "la 4", "opción dos", "le premier".
-    plain = _bare_number(text)
+    plain = number_named(text)
     return _choose(plain, options, phrases, everyday) if plain else None
 
 
-def _bare_number(text: str) -> str | None:
+def number_named(text: str) -> str | None:
     """The option number an answer names with words around it that add nothing ("la 4", "el
     dos", "opción 3", "le premier", "the first one", "n° 5", "3 svp"), as digits; else None."""
     words = without_courtesy(normalise(text.replace("º", "°")).split(), greetings=False)

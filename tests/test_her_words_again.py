@@ -154,3 +154,27 @@ def test_a_checkin_answered_as_in_quebec(app):
     her.says("ouin")
     her.expect(s.useful)
     assert the_checkin(app, programme.her).happened == Happened.YES
+
+
+# 9. A number out of range under a tip -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["es", "fr", "en"])
+def test_a_number_out_of_range_under_a_tip_is_asked_again(tmp_path, db, clock, recorder, language):
+    """ "5" under a tip's three options was meant as one of them: "I did not understand", with
+    the options, not the whole menu."""
+    from tests.test_checkins import option_number, programme_app, setup_pair
+
+    app = programme_app(tmp_path, db, clock, recorder)
+    setup_pair(app, language, wants=["leadership"])
+    her = Person(app, BY_LANGUAGE[language].address)
+    her.says("menu")
+    her.says(option_number(her.text, {"es": "consejo", "fr": "conseil", "en": "tip"}[language]))
+    assert "💡" in her.text
+    her.says("5")
+    her.expect(NOT_UNDERSTOOD[language])
+    assert {"es": "¿Qué desea hacer?", "fr": "Que souhaitez-vous faire", "en": "What would you"}[
+        language
+    ] not in her.text
+    her.says("1")  # another tip: the options still stand
+    assert "💡" in her.text
