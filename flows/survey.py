@@ -177,6 +177,8 @@ class Item:
 def _amount(text: str) -> str | None:
     """The scale's number for how much she says in a word ("mucho", "beaucoup", "more or
     less"), with courtesy around it ("mucho gracias" aside, "beaucoup merci")."""
+    if choices.is_thanks(text):
+        return None  # "merci beaucoup", "thanks a lot": a thanks, no rating
     words = without_courtesy(normalise(text).split(), greetings=False)
     return AMOUNT_WORDS.get(" ".join(words))
 

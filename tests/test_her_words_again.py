@@ -178,3 +178,15 @@ def test_a_number_out_of_range_under_a_tip_is_asked_again(tmp_path, db, clock, r
     ] not in her.text
     her.says("1")  # another tip: the options still stand
     assert "💡" in her.text
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("mucho", "4"), ("Beaucoup !", "4"), ("a lot, thanks", "4"), ("poco gracias", "2"),
+     ("merci beaucoup", None), ("thanks a lot", None), ("muchas gracias", None)],
+)  # fmt: skip
+def test_a_thanks_is_no_amount(text, value):
+    """ "Merci beaucoup" and "thanks a lot" thank her; they rate nothing."""
+    from flows.survey import _amount
+
+    assert _amount(text) == value
