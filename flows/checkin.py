@@ -32,7 +32,7 @@ from flows.registry import register
 from flows.steps import LONGEST_OWN_WORDS, Answer, AskText, Choose, Context, Outcome, go
 from flows.text import normalise
 from flows.triggers import Firing, handles
-from flows.vocabulary import LATER_WORDS
+from flows.vocabulary import LATER_WORDS, NOW_WORDS
 from storage import checkins
 from storage.checkins import CheckIn, Happened
 from storage.meetings import Meeting, MeetingStatus
@@ -249,8 +249,10 @@ class Reschedule(Choose):
     meet?" (not "I did not understand, choose an option")."""
 
     def answer(self, ctx: Context, answer: Answer) -> Outcome:
-        if answer.option_key is None and _says_later(answer.text):
+        if answer.option_key is None and _says_in(answer.text, LATER_WORDS):
             return _on_reschedule(ctx, LATER)
+        if answer.option_key is None and _says_in(answer.text, NOW_WORDS):
+            return _on_reschedule(ctx, "yes")
         outcome = super().answer(ctx, answer)
         if outcome.goto is not None or answer.option_key is not None:
             return outcome
@@ -263,10 +265,11 @@ class Reschedule(Choose):
         return sessions.answer_times(ctx, planned, answer.text)
 
 
-def _says_later(text: str) -> bool:
-    """ "Más tarde", "plus tard svp", "later, thanks": not now, but later."""
+def _says_in(text: str, said: frozenset[str]) -> bool:
+    """Her answer is one of these words, with courtesy around it or not ("más tarde gracias",
+    "ahorita por favor")."""
     words = without_courtesy(normalise(text).split(), greetings=False)
-    return " ".join(words) in LATER_WORDS
+    return " ".join(words) in said
 
 
 def _options(labels: dict[str, Msg]) -> tuple[Option, ...]:

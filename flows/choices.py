@@ -49,13 +49,17 @@ _YES_NO = {
         | {"si claro", "oui oui", "claro que si", "bien sur", "por supuesto"}
         # As said in Québec: "ouin" (yes), "c'est correct" (all right), "mets-en" (absolutely).
         | {"ouin", "ouin ouin", "correct", "c est correct", "mets en", "ben oui", "bin oui"}
+        # As typed on a phone: "sip", "sí pues" (La Paz), "wi" (Dakar), "yes ma'am".
+        | {"sip", "sipi", "si pues", "ya pues", "claro pues", "obvio", "wi", "oui madame"}
+        | {"ok dac", "dakor", "yes ma am", "yes please"}
     ),
     "no": frozenset({"no", "non", "n", "nope", "nah", "nop", "no gracias", "non merci"})
     # Nothing is needed: "no hace falta", "pas besoin", "no need".
     | {"no hace falta", "no es necesario", "pas besoin", "pas la peine", "no need"}
     | {"deedeet", "dedet"}  # no, in Wolof ("déedéet")
     # Not at all, as said in Québec: "pantoute", "pas pantoute", "ben non".
-    | {"pantoute", "pas pantoute", "non pantoute", "ben non", "bin non"},
+    | {"pantoute", "pas pantoute", "non pantoute", "ben non", "bin non"}
+    | {"noup", "no pues", "naa", "nan", "non madame", "no ma am"},
 }
 
 

@@ -286,6 +286,13 @@ AMOUNT_WORDS: dict[str, str] = {
     | dict.fromkeys(("completely", "fully", "absolutely", "a fond"), "5"),
 }
 
+# "Right now" to "propose a new time now?": yes, now ("ahorita", as said in La Paz).
+NOW_WORDS = frozenset(
+    {"ahorita", "ahoritita", "ya mismo", "ahora mismo", "si ahorita", "ahorita nomas", "de una"}
+    | {"tout de suite", "oui tout de suite", "maintenant oui", "oui maintenant", "direct"}
+    | {"right now", "yes right now", "now please", "go ahead", "let s do it"}
+)
+
 # "Later" to "propose a new time now?": not now, as she says it ("más tarde", "plus tard").
 LATER_WORDS = frozenset(
     {"mas tarde", "mas tardecito", "despues", "luego", "otro dia", "otro rato", "en otro momento"}
@@ -327,8 +334,35 @@ ANSWER_WORDS: dict[str, str] = {
         + ("n a pas eu lieu", "ca n a pas eu lieu", "on ne s est pas vues", "on s est pas vues")
         + ("on n a pas pu", "pas de seance", "didn t happen", "it didn t happen", "did not happen")
         + ("it did not happen", "we didn t meet", "we did not meet", "it didn t take place")
-        + ("it did not take place", "we couldn t meet", "no se llevo a cabo"),
+        + ("it did not take place", "we couldn t meet", "no se llevo a cabo")
+        # Not yet, or called off: it did not take place either ("todavía no", "annulée"). ("Pas
+        # encore" and "not yet" alone stay unread: tests/test_checkin_yes_no_words.py.)
+        + ("todavia no", "aun no", "se cancelo", "la cancelamos")
+        + ("cancelada", "se suspendio", "suspendida", "annulee", "elle a ete annulee")
+        + ("on l a annulee", "cancelled", "canceled", "it was cancelled", "it was canceled"),
         "no",
+    ),
+    # Why a session did not take place, in her words ("no vino", "pas de réseau", "I was sick").
+    **dict.fromkeys(
+        ("no vino", "no se conecto", "no aparecio", "no contesto", "ella no pudo", "elle n est")
+        + ("elle n est pas venue", "elle n a pas pu", "elle ne s est pas connectee", "absente")
+        + ("she didn t come", "she did not come", "she couldn t", "she could not", "no show")
+        + ("she didn t show up", "she didn t answer"),
+        "peer_absent",
+    ),
+    **dict.fromkeys(
+        ("no pude", "yo no pude", "me olvide", "se me olvido", "olvide", "estaba enferma")
+        + ("tuve un imprevisto", "j ai oublie", "j etais malade", "je n ai pas pu venir")
+        + ("j ai eu un empechement", "i couldn t", "i could not", "i forgot", "i was sick")
+        + ("i couldn t make it", "i was busy", "estaba ocupada", "j etais occupee"),
+        "me_absent",
+    ),
+    **dict.fromkeys(
+        ("no habia internet", "sin internet", "no tenia internet", "sin senal", "no habia senal")
+        + ("sin saldo", "no tenia saldo", "sin megas", "se corto", "se corto la luz", "sin luz")
+        + ("pas de reseau", "pas d internet", "pas de connexion", "plus de credit", "coupure")
+        + ("no signal", "no internet", "no data", "bad connection", "my phone died"),
+        "tech",
     ),
     **dict.fromkeys(
         ("se hizo", "si se hizo", "se realizo", "nos vimos", "nos reunimos", "la hicimos")

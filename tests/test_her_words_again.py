@@ -190,3 +190,72 @@ def test_a_thanks_is_no_amount(text, value):
     from flows.survey import _amount
 
     assert _amount(text) == value
+
+
+# More of the same: as typed in La Paz, Dakar and Montréal ----------------------------------------
+
+REASONS = tuple(Option(key, label) for key, label in checkin.REASONS.items())
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [("no vino", "peer_absent"), ("elle n'est pas venue", "peer_absent"),
+     ("she didn't come", "peer_absent"), ("no pude", "me_absent"), ("se me olvidó", "me_absent"),
+     ("j'étais malade", "me_absent"), ("I forgot", "me_absent"), ("sin señal", "tech"),
+     ("no había internet", "tech"), ("pas de réseau", "tech"), ("no signal", "tech")],
+)  # fmt: skip
+def test_why_it_did_not_take_place_in_her_words(text, key):
+    assert choose_one(text, REASONS) == key
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [("todavía no", "no"), ("aún no", "no"), ("se canceló", "no"),
+     ("annulée", "no"), ("elle a été annulée", "no"), ("cancelled", "no")],
+)  # fmt: skip
+def test_not_yet_or_cancelled_did_not_take_place(text, key):
+    """ "Annulée" is no, never "moved" (which "elle a été reportée" is, one word away)."""
+    assert choose_one(text, HAPPENED) == key
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [("sip", "yes"), ("sí pues", "yes"), ("ya pues", "yes"), ("obvio", "yes"), ("wi", "yes"),
+     ("wiii", "yes"), ("oui madame", "yes"), ("ok dac", "yes"), ("yes ma'am", "yes"),
+     ("noup", "no"), ("no pues", "no"), ("nan", "no"), ("naa", "no")],
+)  # fmt: skip
+def test_yes_and_no_as_typed_in_la_paz_dakar_and_montreal(text, key):
+    assert choose_one(text, YES_NO) == key
+
+
+PEER_ABSENT = {"es": "no vino", "fr": "elle n'est pas venue", "en": "she didn't come"}
+
+
+@pytest.mark.parametrize("language", list(SCRIPTS))
+def test_why_not_answered_in_her_words(app, language):
+    s = SCRIPTS[language]
+    programme, her, _peer = start_checkin(app, language)
+    her.says("2")  # it did not take place
+    her.expect(s.why_not)
+    her.says(PEER_ABSENT[language])
+    her.expect(s.reschedule)
+    assert the_checkin(app, programme.her).why_not == "peer_absent"
+
+
+RIGHT_NOW = {
+    "es": ("ahorita", "¿Cuándo le gustaría reunirse con Emily?"),
+    "fr": ("tout de suite", "Quand aimeriez-vous rencontrer Carmen"),
+    "en": ("right now", "When would you like to meet Aminata?"),
+}
+
+
+@pytest.mark.parametrize("language", list(SCRIPTS))
+def test_right_now_plans_a_new_time(app, language):
+    s = SCRIPTS[language]
+    programme, her, _peer = start_checkin(app, language)
+    her.says("3")  # it was moved
+    her.expect(s.reschedule)
+    now, planned = RIGHT_NOW[language]
+    her.says(now)
+    her.expect(planned)
+    assert the_checkin(app, programme.her).wants_reschedule is True
