@@ -57,6 +57,7 @@ USEFULNESS: dict[str, Msg] = {
     "4": _("Very useful"),
     "5": _("Extremely useful"),
 }
+USEFUL_OPTIONS = tuple(Option(key, label) for key, label in USEFULNESS.items())
 LEARNED = _("One thing you learned from {name}? A few words. To skip, send 0.")
 LEARNED_NO_NAME = _("One thing you learned in this session? A few words. To skip, send 0.")
 SHARED = _("And one thing you shared with her? A few words. To skip, send 0.")
@@ -272,6 +273,17 @@ def _says_in(text: str, said: frozenset[str]) -> bool:
     return " ".join(words) in said
 
 
+class Rated(Choose):
+    """ "How useful was it?": a number, an option's words, or how much in a word ("mucho",
+    "beaucoup", "a lot")."""
+
+    def answer(self, ctx: Context, answer: Answer) -> Outcome:
+        amount = choices.amount_named(answer.text) if answer.option_key is None else None
+        if amount is not None and choices.choose_one(answer.text, USEFUL_OPTIONS) is None:
+            return self.on_answer(ctx, amount)
+        return super().answer(ctx, answer)
+
+
 def _options(labels: dict[str, Msg]) -> tuple[Option, ...]:
     return tuple(Option(key, label) for key, label in labels.items())
 
@@ -291,7 +303,7 @@ register(
             # place as planned, the rest why: moved, not two answers to choose between.
             together={frozenset({Happened.NO, Happened.MOVED}): Happened.MOVED},
         ),
-        "useful": Choose(USEFUL, _options(USEFULNESS), _on_useful),
+        "useful": Rated(USEFUL, USEFUL_OPTIONS, _on_useful),
         # Her own words, kept whole however long she writes (past the longest, their beginning).
         "learned": AskText(
             lambda ctx: _named(ctx, LEARNED, LEARNED_NO_NAME),

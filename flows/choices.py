@@ -21,6 +21,7 @@ from flows.messages import Msg, Option, _
 from flows.render import Reader, render_msg
 from flows.text import normalise
 from flows.vocabulary import (
+    AMOUNT_WORDS,
     ANSWER_PHRASES,
     ANSWER_WORDS,
     LANGUAGE_WORDS,
@@ -361,6 +362,15 @@ def _number_first(text: str) -> str:
     """A rating whose number is written in a word, in digits: "cinq étoiles" → "5 etoiles"."""
     first, space, rest = normalise(text).partition(" ")
     return NUMBER_WORDS.get(first, first) + space + rest
+
+
+def amount_named(text: str) -> str | None:
+    """The 1–5 scale's number for how much she says in a word ("mucho", "beaucoup", "more or
+    less"), with courtesy around it ("mucho, gracias"); never for a thanks ("merci beaucoup",
+    "thanks a lot")."""
+    if is_thanks(text):
+        return None
+    return AMOUNT_WORDS.get(" ".join(without_courtesy(normalise(text).split(), greetings=False)))
 
 
 def language_named(text: str) -> str | None:

@@ -22,14 +22,11 @@ from sqlmodel import Session
 from flows import choices
 from flows.config import FlowConfig
 from flows.home import MenuItem, add_menu_item, resume
-from flows.keywords import without_courtesy
 from flows.messages import Msg, Option, Reply, _, _n, nested
 from flows.proactive import ask
 from flows.registry import register
 from flows.steps import INVALID_ONE, ONLY_ONE, Answer, Context, Outcome, go, several_named, stay
-from flows.text import normalise
 from flows.triggers import Firing, handles
-from flows.vocabulary import AMOUNT_WORDS
 from storage import checkins, nudges
 from storage.checkins import OUTCOMES, SurveyRound, Wave
 from storage.models import Participant
@@ -158,7 +155,9 @@ class Item:
             return resume(ctx)  # nothing open any more (answered on another channel)
         key = answer.option_key if answer.option_key in SCALE else None
         if key is None and answer.option_key is None:
-            key = choices.choose_one(answer.text, SCALE_OPTIONS) or _amount(answer.text)
+            key = choices.choose_one(answer.text, SCALE_OPTIONS) or choices.amount_named(
+                answer.text
+            )
         if key is None:
             # "3 4" or "3,5": she hesitates between two; ask for one rather than "I did not
             # understand".
@@ -172,15 +171,6 @@ class Item:
             return resume(ctx, DONE)
         ctx.data["survey_round"] = round_.id
         return go("survey", "item")
-
-
-def _amount(text: str) -> str | None:
-    """The scale's number for how much she says in a word ("mucho", "beaucoup", "more or
-    less"), with courtesy around it ("mucho gracias" aside, "beaucoup merci")."""
-    if choices.is_thanks(text):
-        return None  # "merci beaucoup", "thanks a lot": a thanks, no rating
-    words = without_courtesy(normalise(text).split(), greetings=False)
-    return AMOUNT_WORDS.get(" ".join(words))
 
 
 def _finish_from_menu(ctx: Context) -> Outcome:

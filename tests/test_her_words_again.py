@@ -187,9 +187,9 @@ def test_a_number_out_of_range_under_a_tip_is_asked_again(tmp_path, db, clock, r
 )  # fmt: skip
 def test_a_thanks_is_no_amount(text, value):
     """ "Merci beaucoup" and "thanks a lot" thank her; they rate nothing."""
-    from flows.survey import _amount
+    from flows.choices import amount_named
 
-    assert _amount(text) == value
+    assert amount_named(text) == value
 
 
 # More of the same: as typed in La Paz, Dakar and Montréal ----------------------------------------
@@ -259,3 +259,17 @@ def test_right_now_plans_a_new_time(app, language):
     her.says(now)
     her.expect(planned)
     assert the_checkin(app, programme.her).wants_reschedule is True
+
+
+HOW_MUCH = {"es": "mucho", "fr": "beaucoup", "en": "a lot"}
+
+
+@pytest.mark.parametrize("language", list(SCRIPTS))
+def test_how_useful_answered_in_a_word_of_how_much(app, language):
+    s = SCRIPTS[language]
+    programme, her, _peer = start_checkin(app, language)
+    her.says("1")  # it took place
+    her.expect(s.useful)
+    her.says(HOW_MUCH[language])
+    her.expect(s.learned)
+    assert the_checkin(app, programme.her).usefulness == 4
