@@ -24,13 +24,15 @@ from sqlmodel import Session
 from flows import choices, tips
 from flows.config import FlowConfig
 from flows.home import add_answered_by, resume
-from flows.keywords import Keyword
+from flows.keywords import Keyword, without_courtesy
 from flows.messages import Msg, Option, _, keyword
 from flows.proactive import ask
 from flows.problems import ALERT_CHECKIN, pair_context, raise_alert
 from flows.registry import register
 from flows.steps import LONGEST_OWN_WORDS, Answer, AskText, Choose, Context, Outcome, go
+from flows.text import normalise
 from flows.triggers import Firing, handles
+from flows.vocabulary import LATER_WORDS, NOW_WORDS
 from storage import checkins
 from storage.checkins import CheckIn, Happened
 from storage.meetings import Meeting, MeetingStatus
@@ -55,6 +57,7 @@ USEFULNESS: dict[str, Msg] = {
     "4": _("Very useful"),
     "5": _("Extremely useful"),
 }
+USEFUL_OPTIONS = tuple(Option(key, label) for key, label in USEFULNESS.items())
 LEARNED = _("One thing you learned from {name}? A few words. To skip, send 0.")
 LEARNED_NO_NAME = _("One thing you learned in this session? A few words. To skip, send 0.")
 SHARED = _("And one thing you shared with her? A few words. To skip, send 0.")
@@ -215,9 +218,15 @@ def _on_why_not(ctx: Context, key: str) -> Outcome:
     return _offer_new_time(ctx)
 
 
+LATER = "later"
+
+
 def _on_reschedule(ctx: Context, key: str) -> Outcome:
     wants = key == "yes"
     _save(ctx, wants_reschedule=wants, completed_at=ctx.now)
+    if key == LATER and _no_planning(ctx) is None:
+        # "Más tarde": not now, and how to propose one when she is ready.
+        return resume(ctx, NOTED, _(HOW_TO_RESCHEDULE.msgid, menu=keyword(Keyword.MENU)))
     if not wants:
         return resume(ctx, NOTED)
     why = _no_planning(ctx)  # paused or ended since she was asked
@@ -241,6 +250,10 @@ class Reschedule(Choose):
     meet?" (not "I did not understand, choose an option")."""
 
     def answer(self, ctx: Context, answer: Answer) -> Outcome:
+        if answer.option_key is None and _says_in(answer.text, LATER_WORDS):
+            return _on_reschedule(ctx, LATER)
+        if answer.option_key is None and _says_in(answer.text, NOW_WORDS):
+            return _on_reschedule(ctx, "yes")
         outcome = super().answer(ctx, answer)
         if outcome.goto is not None or answer.option_key is not None:
             return outcome
@@ -251,6 +264,24 @@ class Reschedule(Choose):
         if planned.goto != ("sessions", "start"):
             return planned  # paused, ended, or a proposal already open: where that leads
         return sessions.answer_times(ctx, planned, answer.text)
+
+
+def _says_in(text: str, said: frozenset[str]) -> bool:
+    """Her answer is one of these words, with courtesy around it or not ("más tarde gracias",
+    "ahorita por favor")."""
+    words = without_courtesy(normalise(text).split(), greetings=False)
+    return " ".join(words) in said
+
+
+class Rated(Choose):
+    """ "How useful was it?": a number, an option's words, or how much in a word ("mucho",
+    "beaucoup", "a lot")."""
+
+    def answer(self, ctx: Context, answer: Answer) -> Outcome:
+        amount = choices.amount_named(answer.text) if answer.option_key is None else None
+        if amount is not None and choices.choose_one(answer.text, USEFUL_OPTIONS) is None:
+            return self.on_answer(ctx, amount)
+        return super().answer(ctx, answer)
 
 
 def _options(labels: dict[str, Msg]) -> tuple[Option, ...]:
@@ -268,8 +299,11 @@ register(
                 Option(Happened.MOVED, MOVED),
             ),
             _on_happened,
+            # "No, la movimos", "non, reportée", "nope, moved": the no says it did not take
+            # place as planned, the rest why: moved, not two answers to choose between.
+            together={frozenset({Happened.NO, Happened.MOVED}): Happened.MOVED},
         ),
-        "useful": Choose(USEFUL, _options(USEFULNESS), _on_useful),
+        "useful": Rated(USEFUL, USEFUL_OPTIONS, _on_useful),
         # Her own words, kept whole however long she writes (past the longest, their beginning).
         "learned": AskText(
             lambda ctx: _named(ctx, LEARNED, LEARNED_NO_NAME),

@@ -21,6 +21,7 @@ from flows.messages import Msg, Option, _
 from flows.render import Reader, render_msg
 from flows.text import normalise
 from flows.vocabulary import (
+    AMOUNT_WORDS,
     ANSWER_PHRASES,
     ANSWER_WORDS,
     LANGUAGE_WORDS,
@@ -47,11 +48,19 @@ _YES_NO = {
         # "ya": yes, all right, as said in La Paz ("ya, dale"); "waaw": yes, in Wolof.
         | {"ya", "waaw"}
         | {"si claro", "oui oui", "claro que si", "bien sur", "por supuesto"}
+        # As said in Québec: "ouin" (yes), "c'est correct" (all right), "mets-en" (absolutely).
+        | {"ouin", "ouin ouin", "correct", "c est correct", "mets en", "ben oui", "bin oui"}
+        # As typed on a phone: "sip", "sí pues" (La Paz), "wi" (Dakar), "yes ma'am".
+        | {"sip", "sipi", "si pues", "ya pues", "claro pues", "obvio", "wi", "oui madame"}
+        | {"ok dac", "dakor", "yes ma am", "yes please"}
     ),
     "no": frozenset({"no", "non", "n", "nope", "nah", "nop", "no gracias", "non merci"})
     # Nothing is needed: "no hace falta", "pas besoin", "no need".
     | {"no hace falta", "no es necesario", "pas besoin", "pas la peine", "no need"}
-    | {"deedeet", "dedet"},  # no, in Wolof ("déedéet")
+    | {"deedeet", "dedet"}  # no, in Wolof ("déedéet")
+    # Not at all, as said in Québec: "pantoute", "pas pantoute", "ben non".
+    | {"pantoute", "pas pantoute", "non pantoute", "ben non", "bin non"}
+    | {"noup", "no pues", "naa", "nan", "non madame", "no ma am"},
 }
 
 
@@ -110,7 +119,7 @@ _OK = frozenset(
     {"ok", "okay", "oki", "okey", "okk", "vale", "dale", "bueno", "listo", "perfecto", "genial"}
     | {"entendido", "muy bien", "de acuerdo", "d accord", "daccord", "dac", "parfait", "super"}
     | {"tres bien", "bien recu", "c est note", "compris", "great", "perfect", "cool", "got it"}
-    | {"noted", "good", "all right", "alright", "sure", "ya"}
+    | {"noted", "good", "all right", "alright", "sure", "ya", "correct", "c est correct", "ouin"}
 )
 _THANKS = frozenset(
     {"gracias", "muchas gracias", "mil gracias", "merci", "merci beaucoup", "merci bcp", "mrc"}
@@ -240,11 +249,11 @@ def choose_one(
         return key
     # What is left once courtesy, an article or "option" before a number are set aside: "2
     # gracias", "la 4", "opción dos", "le premier".
-    plain = _bare_number(text)
+    plain = number_named(text)
     return _choose(plain, options, phrases, everyday) if plain else None
 
 
-def _bare_number(text: str) -> str | None:
+def number_named(text: str) -> str | None:
     """The option number an answer names with words around it that add nothing ("la 4", "el
     dos", "opción 3", "le premier", "the first one", "n° 5", "3 svp"), as digits; else None."""
     words = without_courtesy(normalise(text.replace("º", "°")).split(), greetings=False)
@@ -353,6 +362,15 @@ def _number_first(text: str) -> str:
     """A rating whose number is written in a word, in digits: "cinq étoiles" → "5 etoiles"."""
     first, space, rest = normalise(text).partition(" ")
     return NUMBER_WORDS.get(first, first) + space + rest
+
+
+def amount_named(text: str) -> str | None:
+    """The 1–5 scale's number for how much she says in a word ("mucho", "beaucoup", "more or
+    less"), with courtesy around it ("mucho, gracias"); never for a thanks ("merci beaucoup",
+    "thanks a lot")."""
+    if is_thanks(text):
+        return None
+    return AMOUNT_WORDS.get(" ".join(without_courtesy(normalise(text).split(), greetings=False)))
 
 
 def language_named(text: str) -> str | None:

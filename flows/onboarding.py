@@ -92,6 +92,14 @@ ASK_COUNTRY = _("Which country and city do you live in? E.g. 1 El Alto")
 ASK_COUNTRY_CITY = _(
     "Nice to meet you, {name}! Which country and city do you live in? E.g. 1 El Alto"
 )
+# The same, with an example from her own country when it is known (her phone number's, or the
+# one she is correcting): "3 Montréal, Québec" for a woman in Québec, not "2 Thiès".
+ASK_COUNTRY_EXAMPLE = _("Which country and city do you live in? E.g. {number} {city}")
+ASK_COUNTRY_CITY_EXAMPLE = _(
+    "Nice to meet you, {name}! Which country and city do you live in? E.g. {number} {city}"
+)
+# Translators: a Canadian city and its province, as an example of an answer; keep the comma.
+CANADIAN_EXAMPLE = _("Toronto, Ontario")
 ASK_PROVINCE = _("Which province or territory?")
 GREETED = "greeted"  # she has read "Nice to meet you" once
 ASK_ZONE = _("Which region of the world?")
@@ -105,6 +113,10 @@ ASK_OFFERS = _("What could you teach another entrepreneur? Choose up to 3.")
 ASK_WANTS = _("What would you like to learn? Choose up to 3.")
 ASK_SKILLS = _("What can you teach, and what do you want to learn? Up to 3 each, e.g. 2 7 / 4 1")
 TOO_MANY_SKILLS = _("Please choose 3 at most, e.g. 1 4 7.")
+# Asked again, the two lists' format with it: "send the numbers, e.g. 1 3" would lose the "/".
+SKILLS_NOT_UNDERSTOOD = _(
+    "Sorry, I did not understand. Please send: teach / learn, e.g. 2 7 / 4 1."
+)
 ASK_LANGUAGES = _("Besides English, which languages can you hold a conversation in?")
 NO_OTHER_LANGUAGE = _("None")
 # "1 2" when 1 is "None": which does she mean? ("None" is always first, so always 1.)
@@ -384,7 +396,10 @@ def _province_of(city: str) -> str | None:
     wrote before seeing the provinces' list."""
     if not city or normalise(city).isdigit():
         return None
-    return choices.choose_one(city, PROVINCES)
+    found = choices.choose_one(city, PROVINCES)
+    if found is None and "," in city:  # "Montréal, Québec", as the question's example writes it
+        found = choices.choose_one(city.rpartition(",")[2], PROVINCES)
+    return found
 
 
 def _on_business(ctx: Context, sector: str | None, name: str) -> Outcome:
@@ -407,12 +422,39 @@ def tidy_name(text: str) -> str | None:
     words = clean_text(text).split()
     while len(words) > 1 and normalise(words[0]) in NAME_GREETINGS:
         words = words[1:]
-    name = " ".join(without_intro(words, NAME_INTROS))
+    name = " ".join(_without_place(without_intro(words, NAME_INTROS)))
     # Letters (and their accents) at both ends: "Elena!", "¿Awa?" and "Rosa 🙂" lose the rest.
     kept = [i for i, char in enumerate(name) if unicodedata.category(char)[0] == "L"]
     if not kept:
         return None
     return name_case(name[kept[0] : kept[-1] + 1])
+
+
+# Where she says she is from after her name ("soy Carmen de El Alto", "je suis Awa de Thiès",
+# "I'm Emily from Toronto"): the cities of the programme's countries, as `normalise` writes them.
+# "de" alone may start a surname ("María de la Cruz"), so only before one of these it is cut.
+HOME_PLACES = frozenset(
+    {"el alto", "la paz", "cochabamba", "santa cruz", "sucre", "oruro", "potosi", "tarija"}
+    | {"trinidad", "cobija", "bolivia", "dakar", "thies", "saint louis", "ziguinchor", "kaolack"}
+    | {"touba", "mbour", "rufisque", "pikine", "guediawaye", "louga", "tambacounda", "kolda"}
+    | {"senegal", "montreal", "toronto", "quebec", "ottawa", "vancouver", "gatineau", "laval"}
+    | {"calgary", "edmonton", "winnipeg", "halifax", "moncton", "sherbrooke", "canada"}
+)
+# Words that always start where she is from, never a name: "desde El Alto", "from Toronto".
+_FROM = frozenset({"from", "desde", "depuis"})
+_OF = frozenset({"de", "d", "du"})
+
+
+def _without_place(words: list[str]) -> list[str]:
+    """Her name without the place she said she is from after it ("carmen de el alto")."""
+    plain = [normalise(word) for word in words]
+    for index in range(1, len(words)):
+        rest = " ".join(plain[index + 1 :])
+        if plain[index] in _FROM or (
+            plain[index] in _OF and (rest in HOME_PLACES or rest.startswith("el "))
+        ):
+            return words[:index]
+    return words
 
 
 class AskName:
@@ -459,13 +501,48 @@ def _saver(step: str, field: str) -> Callable[[Context, object], Outcome]:
     return lambda ctx, value: _save(ctx, step, **{field: value})
 
 
+COUNTRY_OPTIONS = vocab.options(vocab.COUNTRIES)
+# A city of each country, named alike in every language ("El Alto", "Thiès").
+_CITY_EXAMPLES: dict[str, str] = {"BO": "El Alto", "SN": "Thiès"}
+# Where a phone number's calling code says she lives.
+_CALLING_CODES = (("+591", "BO"), ("+221", "SN"), ("+1", "CA"))
+
+
+def _country_guess(ctx: Context) -> str | None:
+    """Her country when known: the one she gave, else her WhatsApp or SMS number's."""
+    if ctx.participant.country in _CITY_EXAMPLES or ctx.participant.country == "CA":
+        return ctx.participant.country
+    address = ctx.address
+    if address is None or address.channel not in ("whatsapp", "sms"):
+        return None
+    number = "+" + address.address.rpartition("+")[2] if "+" in address.address else ""
+    return next((country for code, country in _CALLING_CODES if number.startswith(code)), None)
+
+
+def _country_example(ctx: Context) -> dict[str, object] | None:
+    """ "1 El Alto", "3 Montréal, Québec": an answer as she would write it, from her country."""
+    country = _country_guess(ctx)
+    if country is None:
+        return None
+    number = next(i for i, o in enumerate(COUNTRY_OPTIONS, 1) if o.key == country)
+    return {"number": number, "city": _CITY_EXAMPLES.get(country) or nested(CANADIAN_EXAMPLE)}
+
+
 def _ask_country(ctx: Context) -> Msg:
     """ "Nice to meet you" the first time; the bare question when it comes again (after MENU or
-    HELP, a wrong answer) or when she corrects it."""
-    if ctx.data.get("editing") or not ctx.participant.name or ctx.data.get(GREETED):
+    HELP, a wrong answer) or when she corrects it. Its example is from her country when known,
+    else the one her language's translators chose."""
+    example = _country_example(ctx)
+    greet = not (ctx.data.get("editing") or not ctx.participant.name or ctx.data.get(GREETED))
+    if greet:
+        ctx.data[GREETED] = True
+    if example is None and greet:
+        return _(ASK_COUNTRY_CITY.msgid, name=ctx.participant.name)
+    if example is None:
         return ASK_COUNTRY
-    ctx.data[GREETED] = True
-    return _(ASK_COUNTRY_CITY.msgid, name=ctx.participant.name)
+    if greet:
+        return _(ASK_COUNTRY_CITY_EXAMPLE.msgid, name=ctx.participant.name, **example)
+    return _(ASK_COUNTRY_EXAMPLE.msgid, **example)
 
 
 def _ask_summary(ctx: Context) -> Msg:
@@ -521,7 +598,7 @@ class TeachAndLearn:
         groups = [g for g in GROUPS.split(answer.text) if normalise(g)][:2]
         picked = [choices.choose_many(group, SKILL_OPTIONS) for group in groups]
         if not picked or not all(picked):
-            return self._invalid(INVALID_MANY)
+            return self._invalid(SKILLS_NOT_UNDERSTOOD)
         if any(len(keys or []) > MOST_SKILLS for keys in picked):
             return self._invalid(TOO_MANY_SKILLS)
         return _on_skills(ctx, picked[0] or [], picked[1] if len(picked) > 1 else None)
@@ -586,7 +663,7 @@ STEPS: dict[str, Step] = {
     ),
     "name": AskName(),
     "country": ChooseWithText(
-        _ask_country, vocab.options(vocab.COUNTRIES), lambda c, k, w: _on_country(c, k or "", w)
+        _ask_country, COUNTRY_OPTIONS, lambda c, k, w: _on_country(c, k or "", w)
     ),
     "province": Choose(ASK_PROVINCE, PROVINCES, _on_province),
     "zone": Choose(ASK_ZONE, vocab.options(vocab.OTHER_ZONES), _saver("zone", "timezone")),

@@ -155,7 +155,9 @@ class Item:
             return resume(ctx)  # nothing open any more (answered on another channel)
         key = answer.option_key if answer.option_key in SCALE else None
         if key is None and answer.option_key is None:
-            key = choices.choose_one(answer.text, SCALE_OPTIONS)
+            key = choices.choose_one(answer.text, SCALE_OPTIONS) or choices.amount_named(
+                answer.text
+            )
         if key is None:
             # "3 4" or "3,5": she hesitates between two; ask for one rather than "I did not
             # understand".

@@ -58,14 +58,28 @@ NAME_PARTICLES = frozenset(
 
 
 def name_case(name: str) -> str:
-    """A name written all in small letters, capitalised as on a card ("maría de la cruz" →
-    "María de la Cruz", "marie-claire" → "Marie-Claire"); any other spelling is hers to keep."""
-    if name != name.lower():
+    """A name written all in small letters or all in capitals, capitalised as on a card ("maría
+    de la cruz" → "María de la Cruz", "CARMEN" → "Carmen", "n'diaye" → "N'Diaye", "marie-claire"
+    → "Marie-Claire"); any other spelling ("McDonald", "DeSouza") is hers to keep."""
+    if name not in (name.lower(), name.upper()):
         return name
-    words = name.split()
+    words = name.lower().split()
     return " ".join(
-        word
-        if index and word in NAME_PARTICLES
-        else "-".join(p[:1].upper() + p[1:] for p in word.split("-"))
+        word if index and word in NAME_PARTICLES else _capitalised(word)
         for index, word in enumerate(words)
     )
+
+
+def _capitalised(word: str) -> str:
+    """One word of a name with a capital after each hyphen, and after a one-letter prefix and
+    its apostrophe ("N'Diaye", "O'Brien"), not after a longer one ("Ma'am")."""
+    parts = []
+    for part in word.split("-"):
+        head, apostrophe, tail = part.partition("'")
+        if not apostrophe:
+            head, apostrophe, tail = part.partition("’")
+        if apostrophe and len(head) == 1 and tail:
+            parts.append(head.upper() + apostrophe + tail[:1].upper() + tail[1:])
+        else:
+            parts.append(part[:1].upper() + part[1:])
+    return "-".join(parts)

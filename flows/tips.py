@@ -19,7 +19,7 @@ from flows import vocabulary as vocab
 from flows.home import MenuItem, add_menu_item, add_resting, resume, unknown_at_rest
 from flows.messages import Msg, Option, Reply, _, in_languages, nested
 from flows.registry import register
-from flows.steps import Answer, Context, Outcome, go
+from flows.steps import INVALID_ONE, Answer, Context, Outcome, go, stay
 from storage import checkins
 from storage.models import Participant
 
@@ -145,6 +145,9 @@ class Shown:
             return resume(ctx, RESTARTED)
         if key == "done":
             return resume(ctx)
+        if key is None and choices.number_named(answer.text) is not None:
+            # "5" under three options was meant as one of them: asked again, not the menu.
+            return stay(Reply(INVALID_ONE, tuple(options)))
         return unknown_at_rest(ctx)
 
 

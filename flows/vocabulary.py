@@ -272,6 +272,37 @@ SCALE_WORDS: dict[str, str] = {
     **dict.fromkeys(("excelente", "excellent", "excellente", "completamente"), "5"),
 }
 
+# How much, in everyday words, on the survey's scale from "not at all" to "completely"
+# ("mucho", "beaucoup", "more or less"; "pantoute" is "not at all" in Québec), normalised.
+AMOUNT_WORDS: dict[str, str] = {
+    **dict.fromkeys(("pantoute", "pas pantoute", "para nada", "en absoluto", "not really"), "1"),
+    **dict.fromkeys(("poco", "muy poco", "un poquito", "poquito", "un poquito nomas"), "2")
+    | dict.fromkeys(("un petit peu", "peu", "un peu seulement", "a bit", "a little bit"), "2"),
+    **dict.fromkeys(("mas o menos", "maso", "plus ou moins", "more or less", "kind of"), "3")
+    | dict.fromkeys(("sort of", "somewhat", "moyen", "moyennement"), "3"),
+    **dict.fromkeys(("mucho", "bastante", "harto", "beaucoup", "pas mal", "a lot", "lots"), "4")
+    | dict.fromkeys(("very", "quite a lot", "much"), "4"),
+    **dict.fromkeys(("muchisimo", "totalmente", "enormement", "tout a fait", "totally"), "5")
+    | dict.fromkeys(("completely", "fully", "absolutely", "a fond"), "5"),
+}
+
+# "Right now" to "propose a new time now?": yes, now ("ahorita", as said in La Paz).
+NOW_WORDS = frozenset(
+    {"ahorita", "ahoritita", "ya mismo", "ahora mismo", "si ahorita", "ahorita nomas", "de una"}
+    | {"tout de suite", "oui tout de suite", "maintenant oui", "oui maintenant", "direct"}
+    | {"right now", "yes right now", "now please", "go ahead", "let s do it"}
+)
+
+# "Later" to "propose a new time now?": not now, as she says it ("más tarde", "plus tard").
+LATER_WORDS = frozenset(
+    {"mas tarde", "mas tardecito", "despues", "luego", "otro dia", "otro rato", "en otro momento"}
+    | {"mas adelante", "tal vez mas tarde", "quizas mas tarde", "despuesito", "ahorita no"}
+    | {"plus tard", "tout a l heure", "apres", "une autre fois", "un autre jour", "plus tard svp"}
+    | {"peut etre plus tard", "pas tout de suite", "a plus tard", "tantot", "plus tard merci"}
+    | {"later", "later on", "another time", "another day", "maybe later", "not right now"}
+    | {"not yet", "some other time", "after", "mas tarde gracias", "later thanks"}
+)
+
 # Everyday words for an option, as women describe their business or their place (normalised).
 ANSWER_WORDS: dict[str, str] = {
     # No other language (or no family ties): "nada", "non", "no other".
@@ -287,8 +318,57 @@ ANSWER_WORDS: dict[str, str] = {
         + ("la reprogramamos", "aplazada", "la aplazamos", "reportee", "on l a reportee")
         + ("elle a ete reportee", "deplacee", "on l a deplacee", "decalee", "on l a decalee")
         + ("elle a ete decalee", "moved", "we moved it", "postponed", "we postponed it")
-        + ("it was postponed", "rescheduled", "we rescheduled it", "it was rescheduled"),
+        + ("it was postponed", "rescheduled", "we rescheduled it", "it was rescheduled")
+        # With the no she answers "did it take place?" with ("no, se postergó", "non, reporté").
+        + ("se postergo", "se pospuso", "fue movida", "la movieron", "se reprogramo", "movimos")
+        + ("cambiamos la fecha", "cambiamos el dia", "la pasamos", "reporte", "on a reporte")
+        + ("on l a repoussee", "repoussee", "on a change la date", "on a decale", "decale")
+        + ("it got moved", "we changed the date", "it was moved", "we moved it to another day"),
         "moved",
+    ),
+    # A session that did not take place, said without a "no" before it ("no se hizo", "pas eu
+    # lieu", "didn't happen"); and that did, so no near miss of one reads as the other.
+    **dict.fromkeys(
+        ("no se hizo", "no se realizo", "no hubo", "no nos vimos", "no nos reunimos", "no se pudo")
+        + ("no la hicimos", "no pudimos", "no se dio", "pas eu lieu", "elle n a pas eu lieu")
+        + ("n a pas eu lieu", "ca n a pas eu lieu", "on ne s est pas vues", "on s est pas vues")
+        + ("on n a pas pu", "pas de seance", "didn t happen", "it didn t happen", "did not happen")
+        + ("it did not happen", "we didn t meet", "we did not meet", "it didn t take place")
+        + ("it did not take place", "we couldn t meet", "no se llevo a cabo")
+        # Not yet, or called off: it did not take place either ("todavía no", "annulée"). ("Pas
+        # encore" and "not yet" alone stay unread: tests/test_checkin_yes_no_words.py.)
+        + ("todavia no", "aun no", "se cancelo", "la cancelamos")
+        + ("cancelada", "se suspendio", "suspendida", "annulee", "elle a ete annulee")
+        + ("on l a annulee", "cancelled", "canceled", "it was cancelled", "it was canceled"),
+        "no",
+    ),
+    # Why a session did not take place, in her words ("no vino", "pas de réseau", "I was sick").
+    **dict.fromkeys(
+        ("no vino", "no se conecto", "no aparecio", "no contesto", "ella no pudo", "elle n est")
+        + ("elle n est pas venue", "elle n a pas pu", "elle ne s est pas connectee", "absente")
+        + ("she didn t come", "she did not come", "she couldn t", "she could not", "no show")
+        + ("she didn t show up", "she didn t answer"),
+        "peer_absent",
+    ),
+    **dict.fromkeys(
+        ("no pude", "yo no pude", "me olvide", "se me olvido", "olvide", "estaba enferma")
+        + ("tuve un imprevisto", "j ai oublie", "j etais malade", "je n ai pas pu venir")
+        + ("j ai eu un empechement", "i couldn t", "i could not", "i forgot", "i was sick")
+        + ("i couldn t make it", "i was busy", "estaba ocupada", "j etais occupee"),
+        "me_absent",
+    ),
+    **dict.fromkeys(
+        ("no habia internet", "sin internet", "no tenia internet", "sin senal", "no habia senal")
+        + ("sin saldo", "no tenia saldo", "sin megas", "se corto", "se corto la luz", "sin luz")
+        + ("pas de reseau", "pas d internet", "pas de connexion", "plus de credit", "coupure")
+        + ("no signal", "no internet", "no data", "bad connection", "my phone died"),
+        "tech",
+    ),
+    **dict.fromkeys(
+        ("se hizo", "si se hizo", "se realizo", "nos vimos", "nos reunimos", "la hicimos")
+        + ("a eu lieu", "elle a eu lieu", "on s est vues", "it happened", "it took place")
+        + ("we met", "it did happen"),
+        "yes",
     ),
     "agro": "agrifood",
     "agricultura": "agrifood",

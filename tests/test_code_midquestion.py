@@ -216,7 +216,8 @@ def test_code_like_answers_of_no_cohort_stay_her_answers(app, language):
     carmen.says("TEJIDOS2")  # her business's name, no cohort's code
     carmen.expect(w.ask_stage)
     her = _her(app, "carmen")
-    assert (her.name, her.business_name) == ("NDEYE", "TEJIDOS2")
+    # Her name typed in capitals reads as on a card; her business's name stays as she wrote it.
+    assert (her.name, her.business_name) == ("Ndeye", "TEJIDOS2")
     assert _groups(app, "carmen") == []
 
 

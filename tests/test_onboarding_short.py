@@ -68,6 +68,13 @@ NOT_NUMBERS = {
     "fr": "Désolée, je n'ai pas compris. Merci d'envoyer les numéros de vos choix, par ex. 1 3.",
     "en": "Sorry, I did not understand. Please send the numbers of your choices, e.g. 1 3.",
 }
+# At the skills question, with its two lists' format.
+SKILLS_AGAIN = {
+    "es": "Disculpe, no entendí. Envíe: enseñar / aprender, ej.: 2 7 / 4 1.",
+    "fr": "Désolée, je n'ai pas compris. Envoyez\u00a0: transmettre / apprendre, "
+    "par ex. 2 7 / 4 1.",
+    "en": "Sorry, I did not understand. Please send: teach / learn, e.g. 2 7 / 4 1.",
+}
 TOO_MANY = {
     "es": "Por favor, elija 3 como máximo, por ejemplo: 1 4 7.",
     "fr": "Merci d'en choisir 3 au plus, par exemple\u00a0: 1 4 7.",
@@ -83,7 +90,7 @@ def test_a_wrong_answer_among_several_choices_says_how_to_answer_once(app, langu
     hint = i18n.gettext(language, HINT_MANY.msgid)
     for text in SHORTEST[:8]:
         her.says(LANGUAGE_DIGIT[language] if text is None else text)
-    for wrong, told in (("ok", NOT_NUMBERS), ("1 2 3 4 / 5", TOO_MANY)):
+    for wrong, told in (("ok", SKILLS_AGAIN), ("1 2 3 4 / 5", TOO_MANY)):
         her.says(wrong)
         her.expect(told[language])
         assert hint not in her.text
