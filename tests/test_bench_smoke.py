@@ -18,8 +18,9 @@ def _bench(script: str, *options: str, timeout: float = 120) -> dict:
         capture_output=True,
         text=True,
         timeout=timeout,
-        check=True,
     )
+    # The bench's own words on failure: CalledProcessError alone hid why it stopped.
+    assert out.returncode == 0, f"bench/{script} exited {out.returncode}:\n{out.stderr[-4000:]}"
     return json.loads(out.stdout)
 
 
